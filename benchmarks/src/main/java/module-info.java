@@ -1,0 +1,10 @@
+/**
+ * JMH benchmarks of pvkit (not published).
+ */
+module io.pvkit.benchmarks {
+    requires io.pvkit.abi;
+    requires io.pvkit.rings;
+    requires io.pvkit.events;
+    requires io.pvkit.grant;
+    requires jmh.core;
+}

@@ -1,0 +1,4 @@
+/**
+ * Implementation helpers of the conformance kit; not exported.
+ */
+package io.pvkit.conformance.internal;

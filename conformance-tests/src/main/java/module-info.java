@@ -1,0 +1,12 @@
+/**
+ * The pvkit conformance kit: what a third-party implementation extends in its test scope to learn,
+ * rule by rule, whether it is correct.
+ */
+module io.pvkit.conformance {
+    requires transitive io.pvkit.abi;
+    requires transitive io.pvkit.rings;
+    requires transitive io.pvkit.events;
+    requires transitive io.pvkit.grant;
+    requires transitive org.junit.jupiter.api;
+    requires org.junit.platform.launcher;
+}

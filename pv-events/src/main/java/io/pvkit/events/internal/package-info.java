@@ -1,0 +1,4 @@
+/**
+ * Implementation helpers of pv-events; not exported.
+ */
+package io.pvkit.events.internal;

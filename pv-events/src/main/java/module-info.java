@@ -1,0 +1,6 @@
+/**
+ * pv-events: Xen event channels with the 2-level ABI, hypervisor side and guest side.
+ */
+module io.pvkit.events {
+    requires transitive io.pvkit.abi;
+}

@@ -1,0 +1,4 @@
+/**
+ * Implementation helpers of pv-grant; not exported.
+ */
+package io.pvkit.grant.internal;

@@ -1,0 +1,4 @@
+/**
+ * Implementation helpers of pv-rings; not exported.
+ */
+package io.pvkit.rings.internal;
