@@ -1,5 +1,7 @@
 package io.pvkit.events;
 
+import io.pvkit.abi.evtchn.EvtchnStatus;
+
 /**
  * The answer of {@code EVTCHNOP_status} ({@code struct evtchn_status}'s OUT fields), or its error.
  *
@@ -7,12 +9,12 @@ package io.pvkit.events;
  *     components are then meaningless)
  * @param state the port's state
  * @param vcpu the vCPU the port notifies
- * @param remoteDom for {@link PortState#UNBOUND} the domain allowed to bind; for
- *     {@link PortState#INTERDOMAIN} the remote domain; otherwise 0
- * @param remotePort for {@link PortState#INTERDOMAIN} the remote port; otherwise 0
- * @param virq for {@link PortState#VIRQ} the VIRQ; otherwise 0
+ * @param remoteDom for {@link EvtchnStatus#UNBOUND} the domain allowed to bind; for
+ *     {@link EvtchnStatus#INTERDOMAIN} the remote domain; otherwise 0
+ * @param remotePort for {@link EvtchnStatus#INTERDOMAIN} the remote port; otherwise 0
+ * @param virq for {@link EvtchnStatus#VIRQ} the VIRQ; otherwise 0
  */
-public record ChannelStatus(int result, PortState state, int vcpu, int remoteDom, int remotePort, int virq) {
+public record ChannelStatus(int result, EvtchnStatus state, int vcpu, int remoteDom, int remotePort, int virq) {
 
     /**
      * A failed status query.
@@ -21,7 +23,7 @@ public record ChannelStatus(int result, PortState state, int vcpu, int remoteDom
      * @return the status carrying only the error
      */
     public static ChannelStatus error(int result) {
-        return new ChannelStatus(result, PortState.CLOSED, 0, 0, 0, 0);
+        return new ChannelStatus(result, EvtchnStatus.CLOSED, 0, 0, 0, 0);
     }
 
     /**

@@ -1,5 +1,9 @@
 package io.pvkit.events;
 
+import io.pvkit.abi.evtchn.EvtchnStatus;
+import io.pvkit.abi.evtchn.Virq;
+import io.pvkit.events.internal.VirqRules;
+
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
@@ -182,7 +186,7 @@ public final class EventChannels {
             if (d == null || virq < 0 || virq >= Virq.NR_VIRQS) {
                 return false;
             }
-            int v = Virq.isGlobal(virq) ? 0 : vcpu;
+            int v = VirqRules.isGlobal(virq) ? 0 : vcpu;
             if (v < 0 || v >= d.vcpus) {
                 return false;
             }
@@ -336,7 +340,7 @@ public final class EventChannels {
             if (virq < 0 || virq >= Virq.NR_VIRQS) {
                 return EINVAL;
             }
-            if (Virq.isGlobal(virq) && vcpu != 0) {
+            if (VirqRules.isGlobal(virq) && vcpu != 0) {
                 return EINVAL;
             }
             if (vcpu < 0 || vcpu >= d.vcpus) {
@@ -514,12 +518,12 @@ public final class EventChannels {
     private static ChannelStatus statusOf(DomainPorts d, int port) {
         int vcpu = d.notifyVcpu[port];
         return switch (d.state[port]) {
-            case UNBOUND -> new ChannelStatus(0, PortState.UNBOUND, vcpu, d.remoteDom[port], 0, 0);
-            case INTERDOMAIN -> new ChannelStatus(0, PortState.INTERDOMAIN, vcpu, d.remoteDom[port],
+            case UNBOUND -> new ChannelStatus(0, EvtchnStatus.UNBOUND, vcpu, d.remoteDom[port], 0, 0);
+            case INTERDOMAIN -> new ChannelStatus(0, EvtchnStatus.INTERDOMAIN, vcpu, d.remoteDom[port],
                     d.remotePort[port], 0);
-            case VIRQ -> new ChannelStatus(0, PortState.VIRQ, vcpu, 0, 0, d.virq[port]);
-            case IPI -> new ChannelStatus(0, PortState.IPI, vcpu, 0, 0, 0);
-            default -> new ChannelStatus(0, PortState.CLOSED, vcpu, 0, 0, 0);
+            case VIRQ -> new ChannelStatus(0, EvtchnStatus.VIRQ, vcpu, 0, 0, d.virq[port]);
+            case IPI -> new ChannelStatus(0, EvtchnStatus.IPI, vcpu, 0, 0, 0);
+            default -> new ChannelStatus(0, EvtchnStatus.CLOSED, vcpu, 0, 0, 0);
         };
     }
 
@@ -573,7 +577,7 @@ public final class EventChannels {
             }
             switch (d.state[port]) {
                 case VIRQ -> {
-                    if (!Virq.isGlobal(d.virq[port])) {
+                    if (!VirqRules.isGlobal(d.virq[port])) {
                         return EINVAL;
                     }
                     // a global VIRQ stays registered on vCPU 0 and is delivered to the notify vCPU

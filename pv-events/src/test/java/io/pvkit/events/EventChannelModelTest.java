@@ -1,5 +1,9 @@
 package io.pvkit.events;
 
+import io.pvkit.abi.evtchn.EvtchnStatus;
+import io.pvkit.abi.evtchn.Virq;
+import io.pvkit.events.internal.VirqRules;
+
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
@@ -29,7 +33,7 @@ class EventChannelModelTest {
 
     /** Model of one port. */
     static final class MPort {
-        PortState state = PortState.CLOSED;
+        EvtchnStatus state = EvtchnStatus.CLOSED;
         int remoteDom;
         int remotePort;
         int vcpu;
@@ -78,7 +82,7 @@ class EventChannelModelTest {
 
         int lowestFree(int d) {
             for (int p = 1; p < LIMIT; p++) {
-                if (model[d][p].state == PortState.CLOSED) {
+                if (model[d][p].state == EvtchnStatus.CLOSED) {
                     return p;
                 }
             }
@@ -117,9 +121,9 @@ class EventChannelModelTest {
 
         void freePort(int d, int p) {
             MPort m = model[d][p];
-            if (m.state == PortState.INTERDOMAIN) {
+            if (m.state == EvtchnStatus.INTERDOMAIN) {
                 MPort peer = model[m.remoteDom][m.remotePort];
-                peer.state = PortState.UNBOUND;
+                peer.state = EvtchnStatus.UNBOUND;
                 peer.remoteDom = d;
                 peer.remotePort = 0;
             }
@@ -151,7 +155,7 @@ class EventChannelModelTest {
                     } else {
                         want = lowestFree(d);
                         MPort m = model[d][want];
-                        m.state = PortState.UNBOUND;
+                        m.state = EvtchnStatus.UNBOUND;
                         m.remoteDom = remote == DomId.SELF ? caller : remote;
                     }
                     check("alloc_unbound(" + caller + "," + dom + "," + remote + ")", want, got);
@@ -162,7 +166,7 @@ class EventChannelModelTest {
                     if (op == 2) {
                         for (int d = 0; d < DOMS; d++) {
                             for (int p = 1; p < LIMIT; p++) {
-                                if (model[d][p].state == PortState.UNBOUND && model[d][p].remoteDom == caller) {
+                                if (model[d][p].state == EvtchnStatus.UNBOUND && model[d][p].remoteDom == caller) {
                                     rdom = d;
                                     rport = p;
                                 }
@@ -176,18 +180,18 @@ class EventChannelModelTest {
                         want = -3;
                     } else if (lowestFree(caller) < 0) {
                         want = -28;
-                    } else if (rport < 0 || rport >= LIMIT || model[rd][rport].state != PortState.UNBOUND
+                    } else if (rport < 0 || rport >= LIMIT || model[rd][rport].state != EvtchnStatus.UNBOUND
                             || model[rd][rport].remoteDom != caller) {
                         want = -22;
                     } else {
                         want = lowestFree(caller);
                         MPort l = model[caller][want];
-                        l.state = PortState.INTERDOMAIN;
+                        l.state = EvtchnStatus.INTERDOMAIN;
                         l.remoteDom = rd;
                         l.remotePort = rport;
                         l.vcpu = 0;
                         MPort r = model[rd][rport];
-                        r.state = PortState.INTERDOMAIN;
+                        r.state = EvtchnStatus.INTERDOMAIN;
                         r.remoteDom = caller;
                         r.remotePort = want;
                         raise(caller, want);
@@ -198,17 +202,17 @@ class EventChannelModelTest {
                     }
                 }
                 case 3 -> { // bind_virq
-                    int virq = rnd.nextInt(4) == 0 ? rnd.nextInt(30) - 2 : rnd.nextBoolean() ? Virq.TIMER : Virq.CONSOLE;
+                    int virq = rnd.nextInt(4) == 0 ? rnd.nextInt(30) - 2 : rnd.nextBoolean() ? Virq.TIMER.code() : Virq.CONSOLE.code();
                     int vcpu = rnd.nextInt(VCPUS + 1);
                     int got = ec.bindVirq(caller, virq, vcpu);
                     int want;
                     boolean exists = false;
                     for (int p = 1; p < LIMIT; p++) {
                         MPort m = model[caller][p];
-                        exists |= m.state == PortState.VIRQ && m.virq == virq
-                                && (Virq.isGlobal(virq) ? vcpu == 0 : m.vcpu == vcpu);
+                        exists |= m.state == EvtchnStatus.VIRQ && m.virq == virq
+                                && (VirqRules.isGlobal(virq) ? vcpu == 0 : m.vcpu == vcpu);
                     }
-                    if (virq < 0 || virq >= Virq.NR_VIRQS || (Virq.isGlobal(virq) && vcpu != 0)) {
+                    if (virq < 0 || virq >= Virq.NR_VIRQS || (VirqRules.isGlobal(virq) && vcpu != 0)) {
                         want = -22;
                     } else if (vcpu >= VCPUS) {
                         want = -2;
@@ -219,7 +223,7 @@ class EventChannelModelTest {
                     } else {
                         want = lowestFree(caller);
                         MPort m = model[caller][want];
-                        m.state = PortState.VIRQ;
+                        m.state = EvtchnStatus.VIRQ;
                         m.vcpu = vcpu;
                         m.virq = virq;
                     }
@@ -238,7 +242,7 @@ class EventChannelModelTest {
                         want = -28;
                     } else {
                         want = lowestFree(caller);
-                        model[caller][want].state = PortState.IPI;
+                        model[caller][want].state = EvtchnStatus.IPI;
                         model[caller][want].vcpu = vcpu;
                     }
                     check("bind_ipi(" + caller + "," + vcpu + ")", want, got);
@@ -249,7 +253,7 @@ class EventChannelModelTest {
                 case 5 -> { // close
                     int port = anyPort();
                     int got = ec.close(caller, port);
-                    int want = port <= 0 || port >= LIMIT || model[caller][port].state == PortState.CLOSED ? -22 : 0;
+                    int want = port <= 0 || port >= LIMIT || model[caller][port].state == EvtchnStatus.CLOSED ? -22 : 0;
                     if (want == 0) {
                         freePort(caller, port);
                     }
@@ -302,15 +306,15 @@ class EventChannelModelTest {
                         want = -22;
                     } else {
                         MPort m = model[caller][port];
-                        boolean ok = m.state == PortState.UNBOUND || m.state == PortState.INTERDOMAIN
-                                || (m.state == PortState.VIRQ && Virq.isGlobal(m.virq));
+                        boolean ok = m.state == EvtchnStatus.UNBOUND || m.state == EvtchnStatus.INTERDOMAIN
+                                || (m.state == EvtchnStatus.VIRQ && VirqRules.isGlobal(m.virq));
                         want = ok ? 0 : -22;
                         if (ok) {
                             m.vcpu = vcpu;
                         }
                     }
                     check("bind_vcpu(" + caller + "," + port + "," + vcpu + ")", want, got);
-                    if (inRange && model[caller][port].state != PortState.CLOSED) {
+                    if (inRange && model[caller][port].state != EvtchnStatus.CLOSED) {
                         registerHandler(caller, port);
                     }
                 }
@@ -318,7 +322,7 @@ class EventChannelModelTest {
                     Set<Integer> expected = new HashSet<>();
                     for (int p = 1; p < LIMIT; p++) {
                         MPort m = model[caller][p];
-                        if (m.pending && !m.masked && m.state != PortState.CLOSED) {
+                        if (m.pending && !m.masked && m.state != EvtchnStatus.CLOSED) {
                             expected.add(p);
                         }
                     }
@@ -343,7 +347,7 @@ class EventChannelModelTest {
                     int want = d >= DOMS ? -3 : (d != caller && caller != 0) ? -1 : 0;
                     if (want == 0) {
                         for (int p = 1; p < LIMIT; p++) {
-                            if (model[d][p].state != PortState.CLOSED) {
+                            if (model[d][p].state != EvtchnStatus.CLOSED) {
                                 freePort(d, p);
                             }
                         }
@@ -353,7 +357,7 @@ class EventChannelModelTest {
                 default -> { // a guest dies and a new one boots with the same id, or a VIRQ fires
                     if (rnd.nextInt(4) == 0 && caller != 0) {
                         for (int p = 1; p < LIMIT; p++) {
-                            if (model[caller][p].state != PortState.CLOSED) {
+                            if (model[caller][p].state != EvtchnStatus.CLOSED) {
                                 freePort(caller, p);
                             }
                         }
@@ -361,13 +365,13 @@ class EventChannelModelTest {
                         log.add("destroy+boot(" + caller + ")");
                         boot(caller);
                     } else {
-                        int virq = rnd.nextBoolean() ? Virq.TIMER : Virq.CONSOLE;
+                        int virq = rnd.nextBoolean() ? Virq.TIMER.code() : Virq.CONSOLE.code();
                         int vcpu = rnd.nextInt(VCPUS);
                         boolean got = ec.raiseVirq(caller, vcpu, virq);
                         boolean want = false;
                         for (int p = 1; p < LIMIT; p++) {
                             MPort m = model[caller][p];
-                            if (m.state == PortState.VIRQ && m.virq == virq && (Virq.isGlobal(virq) || m.vcpu == vcpu)) {
+                            if (m.state == EvtchnStatus.VIRQ && m.virq == virq && (VirqRules.isGlobal(virq) || m.vcpu == vcpu)) {
                                 want = true;
                                 raise(caller, p);
                             }
@@ -391,19 +395,19 @@ class EventChannelModelTest {
                     MPort m = model[d][p];
                     ChannelStatus s = ec.inspect(d, p);
                     assertEquals(m.state, s.state(), "state of dom" + d + ":" + p);
-                    if (m.state != PortState.CLOSED) {
+                    if (m.state != EvtchnStatus.CLOSED) {
                         assertEquals(m.vcpu, s.vcpu(), "vcpu of dom" + d + ":" + p);
                     }
-                    if (m.state == PortState.INTERDOMAIN) {
+                    if (m.state == EvtchnStatus.INTERDOMAIN) {
                         assertEquals(m.remoteDom, s.remoteDom());
                         assertEquals(m.remotePort, s.remotePort());
                         // consistent bindings: the peer points back
                         ChannelStatus peer = ec.inspect(s.remoteDom(), s.remotePort());
-                        assertEquals(PortState.INTERDOMAIN, peer.state(), "peer of dom" + d + ":" + p);
+                        assertEquals(EvtchnStatus.INTERDOMAIN, peer.state(), "peer of dom" + d + ":" + p);
                         assertEquals(d, peer.remoteDom());
                         assertEquals(p, peer.remotePort());
                     }
-                    if (m.state == PortState.UNBOUND) {
+                    if (m.state == EvtchnStatus.UNBOUND) {
                         assertEquals(m.remoteDom, s.remoteDom(), "unbound remote of dom" + d + ":" + p);
                     }
                     long base = SharedInfoLayout.EVTCHN_PENDING_OFFSET;

@@ -1,5 +1,9 @@
 package io.pvkit.events;
 
+import io.pvkit.abi.evtchn.EvtchnStatus;
+import io.pvkit.abi.evtchn.Virq;
+import io.pvkit.events.internal.VirqRules;
+
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
@@ -78,7 +82,7 @@ class EventChannelsTest {
     @Test
     void shouldNeverAllocatePortZero() {
         assertEquals(1, evtchn.allocUnbound(1, DomId.SELF, 0));
-        assertEquals(PortState.CLOSED, evtchn.status(1, DomId.SELF, 0).state());
+        assertEquals(EvtchnStatus.CLOSED, evtchn.status(1, DomId.SELF, 0).state());
         assertEquals(EINVAL, evtchn.close(1, 0));
         assertEquals(EINVAL, evtchn.send(1, 0));
     }
@@ -86,10 +90,10 @@ class EventChannelsTest {
     @Test
     void shouldRejectUnprivilegedAllocUnboundForAnotherDomain() {
         assertEquals(EPERM, evtchn.allocUnbound(1, 2, 0));
-        assertEquals(PortState.CLOSED, evtchn.inspect(2, 1).state());
+        assertEquals(EvtchnStatus.CLOSED, evtchn.inspect(2, 1).state());
         int p = evtchn.allocUnbound(0, 2, 1);
         assertEquals(1, p);
-        assertEquals(new ChannelStatus(0, PortState.UNBOUND, 0, 1, 0, 0), evtchn.inspect(2, 1));
+        assertEquals(new ChannelStatus(0, EvtchnStatus.UNBOUND, 0, 1, 0, 0), evtchn.inspect(2, 1));
         assertEquals(ESRCH, evtchn.allocUnbound(1, 77, 0));
     }
 
@@ -97,10 +101,10 @@ class EventChannelsTest {
     void shouldLetOnlyTheNamedRemoteDomainBind() {
         int port = evtchn.allocUnbound(1, DomId.SELF, 0);
         assertEquals(EINVAL, evtchn.bindInterdomain(2, 1, port));
-        assertEquals(PortState.UNBOUND, evtchn.inspect(1, port).state());
+        assertEquals(EvtchnStatus.UNBOUND, evtchn.inspect(1, port).state());
         int local = evtchn.bindInterdomain(0, 1, port);
-        assertEquals(new ChannelStatus(0, PortState.INTERDOMAIN, 0, 1, port, 0), evtchn.status(0, DomId.SELF, local));
-        assertEquals(new ChannelStatus(0, PortState.INTERDOMAIN, 0, 0, local, 0), evtchn.status(1, DomId.SELF, port));
+        assertEquals(new ChannelStatus(0, EvtchnStatus.INTERDOMAIN, 0, 1, port, 0), evtchn.status(0, DomId.SELF, local));
+        assertEquals(new ChannelStatus(0, EvtchnStatus.INTERDOMAIN, 0, 0, local, 0), evtchn.status(1, DomId.SELF, port));
         assertEquals(EINVAL, evtchn.bindInterdomain(0, 1, port), "already bound");
         assertEquals(EINVAL, evtchn.bindInterdomain(0, 1, 4096));
         assertEquals(EINVAL, evtchn.bindInterdomain(0, 1, -1));
@@ -153,7 +157,7 @@ class EventChannelsTest {
     void shouldTurnPeerBackToUnboundOnClose() {
         int port = connect(1, 0);
         assertEquals(0, evtchn.close(0, 1));
-        assertEquals(new ChannelStatus(0, PortState.UNBOUND, 0, 0, 0, 0), evtchn.inspect(1, port));
+        assertEquals(new ChannelStatus(0, EvtchnStatus.UNBOUND, 0, 0, 0, 0), evtchn.inspect(1, port));
         assertEquals(0, evtchn.send(1, port), "now unbound: dropped");
         assertEquals(EINVAL, evtchn.send(0, 1), "closed port");
         assertEquals(EINVAL, evtchn.close(0, 1));
@@ -174,8 +178,8 @@ class EventChannelsTest {
         int port = connect(1, 0);
         int other = connect(2, 1);
         assertTrue(evtchn.destroyDomain(1));
-        assertEquals(PortState.UNBOUND, evtchn.inspect(0, 1).state());
-        assertEquals(PortState.UNBOUND, evtchn.inspect(2, other).state());
+        assertEquals(EvtchnStatus.UNBOUND, evtchn.inspect(0, 1).state());
+        assertEquals(EvtchnStatus.UNBOUND, evtchn.inspect(2, other).state());
         assertEquals(ESRCH, evtchn.bindInterdomain(0, 1, port));
         assertEquals(0, evtchn.send(0, 1));
         assertFalse(evtchn.destroyDomain(1));
@@ -191,15 +195,15 @@ class EventChannelsTest {
                 assertEquals(i, small.allocUnbound(3, DomId.SELF, 4));
             }
             assertEquals(ENOSPC, small.allocUnbound(3, DomId.SELF, 4));
-            assertEquals(ENOSPC, small.bindVirq(3, Virq.TIMER, 0));
+            assertEquals(ENOSPC, small.bindVirq(3, Virq.TIMER.code(), 0));
             assertEquals(ENOSPC, small.bindIpi(3, 0));
             int offered = small.allocUnbound(4, DomId.SELF, 3);
             assertEquals(ENOSPC, small.bindInterdomain(3, 4, offered));
-            assertEquals(PortState.UNBOUND, small.inspect(4, offered).state());
-            assertEquals(1, small.bindVirq(4, Virq.TIMER, 0) - 1, "other domain unaffected");
+            assertEquals(EvtchnStatus.UNBOUND, small.inspect(4, offered).state());
+            assertEquals(1, small.bindVirq(4, Virq.TIMER.code(), 0) - 1, "other domain unaffected");
             assertEquals(0, small.bindIpi(4, 0) > 0 ? 0 : 1);
             assertEquals(0, small.close(3, 5));
-            assertEquals(5, small.bindVirq(3, Virq.TIMER, 0), "timer bindable after a port frees; no stale state");
+            assertEquals(5, small.bindVirq(3, Virq.TIMER.code(), 0), "timer bindable after a port frees; no stale state");
         }
     }
 
@@ -207,29 +211,29 @@ class EventChannelsTest {
     void shouldApplyVirqRules() {
         assertEquals(EINVAL, evtchn.bindVirq(1, Virq.NR_VIRQS, 0));
         assertEquals(EINVAL, evtchn.bindVirq(1, -1, 0));
-        assertEquals(EINVAL, evtchn.bindVirq(1, Virq.CONSOLE, 1), "global VIRQ must bind on vCPU 0");
-        assertEquals(ENOENT, evtchn.bindVirq(1, Virq.TIMER, 2));
-        int t0 = evtchn.bindVirq(1, Virq.TIMER, 0);
-        int t1 = evtchn.bindVirq(1, Virq.TIMER, 1);
+        assertEquals(EINVAL, evtchn.bindVirq(1, Virq.CONSOLE.code(), 1), "global VIRQ must bind on vCPU 0");
+        assertEquals(ENOENT, evtchn.bindVirq(1, Virq.TIMER.code(), 2));
+        int t0 = evtchn.bindVirq(1, Virq.TIMER.code(), 0);
+        int t1 = evtchn.bindVirq(1, Virq.TIMER.code(), 1);
         assertTrue(t0 > 0 && t1 > 0 && t0 != t1);
-        assertEquals(EEXIST, evtchn.bindVirq(1, Virq.TIMER, 1));
+        assertEquals(EEXIST, evtchn.bindVirq(1, Virq.TIMER.code(), 1));
         assertEquals(EINVAL, evtchn.bindVcpu(1, t1, 0), "per-vCPU VIRQ is fixed");
         assertEquals(EINVAL, evtchn.send(1, t0));
-        int con = evtchn.bindVirq(1, Virq.CONSOLE, 0);
+        int con = evtchn.bindVirq(1, Virq.CONSOLE.code(), 0);
         assertEquals(0, evtchn.bindVcpu(1, con, 1));
         kicks.clear();
-        assertTrue(evtchn.raiseVirq(1, 0, Virq.CONSOLE));
+        assertTrue(evtchn.raiseVirq(1, 0, Virq.CONSOLE.code()));
         assertEquals(List.of("1:1"), kicks);
-        assertEquals(new ChannelStatus(0, PortState.VIRQ, 1, 0, 0, Virq.CONSOLE), evtchn.status(1, DomId.SELF, con));
+        assertEquals(new ChannelStatus(0, EvtchnStatus.VIRQ, 1, 0, 0, Virq.CONSOLE.code()), evtchn.status(1, DomId.SELF, con));
         assertEquals(0, evtchn.close(1, t1));
-        assertTrue(evtchn.bindVirq(1, Virq.TIMER, 1) > 0, "rebindable after close");
+        assertTrue(evtchn.bindVirq(1, Virq.TIMER.code(), 1) > 0, "rebindable after close");
     }
 
     @Test
     void shouldApplyIpiAndBindVcpuRules() {
         assertEquals(ENOENT, evtchn.bindIpi(1, 2));
         int ipi = evtchn.bindIpi(1, 1);
-        assertEquals(new ChannelStatus(0, PortState.IPI, 1, 0, 0, 0), evtchn.status(1, DomId.SELF, ipi));
+        assertEquals(new ChannelStatus(0, EvtchnStatus.IPI, 1, 0, 0, 0), evtchn.status(1, DomId.SELF, ipi));
         assertEquals(EINVAL, evtchn.bindVcpu(1, ipi, 0));
         kicks.clear();
         assertEquals(0, evtchn.send(1, ipi));
@@ -255,7 +259,7 @@ class EventChannelsTest {
         int port = evtchn.allocUnbound(2, DomId.SELF, 1);
         assertEquals(EINVAL, evtchn.status(1, 2, 5000).result());
         assertEquals(EPERM, evtchn.status(1, 2, port).result());
-        assertEquals(PortState.UNBOUND, evtchn.status(0, 2, port).state());
+        assertEquals(EvtchnStatus.UNBOUND, evtchn.status(0, 2, port).state());
         assertEquals(ESRCH, evtchn.status(1, 99, 1).result());
     }
 
@@ -263,25 +267,25 @@ class EventChannelsTest {
     void shouldResetAllPortsOfADomain() {
         connect(1, 0);
         evtchn.bindIpi(1, 0);
-        evtchn.bindVirq(1, Virq.TIMER, 0);
+        evtchn.bindVirq(1, Virq.TIMER.code(), 0);
         assertEquals(EPERM, evtchn.reset(2, 1));
         assertEquals(0, evtchn.reset(1, DomId.SELF));
         for (int p = 1; p < 5; p++) {
-            assertEquals(PortState.CLOSED, evtchn.inspect(1, p).state());
+            assertEquals(EvtchnStatus.CLOSED, evtchn.inspect(1, p).state());
         }
-        assertEquals(PortState.UNBOUND, evtchn.inspect(0, 1).state());
-        assertTrue(evtchn.bindVirq(1, Virq.TIMER, 0) > 0);
+        assertEquals(EvtchnStatus.UNBOUND, evtchn.inspect(0, 1).state());
+        assertTrue(evtchn.bindVirq(1, Virq.TIMER.code(), 0) > 0);
         assertEquals(0, evtchn.reset(0, 1), "privileged may reset another domain");
     }
 
     @Test
     void shouldSupportLoopbackChannels() {
         int port = evtchn.allocUnbound(1, DomId.SELF, DomId.SELF);
-        assertEquals(new ChannelStatus(0, PortState.UNBOUND, 0, 1, 0, 0), evtchn.inspect(1, port));
+        assertEquals(new ChannelStatus(0, EvtchnStatus.UNBOUND, 0, 1, 0, 0), evtchn.inspect(1, port));
         int local = evtchn.bindInterdomain(1, DomId.SELF, port);
         assertTrue(local > 0);
         evtchn.close(1, local);
-        assertEquals(PortState.UNBOUND, evtchn.inspect(1, port).state());
+        assertEquals(EvtchnStatus.UNBOUND, evtchn.inspect(1, port).state());
     }
 
     @Test

@@ -1,5 +1,8 @@
 package io.pvkit.events.internal;
 
+import io.pvkit.abi.evtchn.EvtchnStatus;
+import io.pvkit.abi.evtchn.Virq;
+
 import io.pvkit.events.spi.VcpuKicker;
 
 /**
@@ -7,7 +10,7 @@ import io.pvkit.events.spi.VcpuKicker;
  * fields: every access happens under the owning {@code EventChannels}' lock.
  */
 public final class DomainPorts {
-    /** Xen's internal states; the public {@code PortState} adds the EVTCHNSTAT mapping. */
+    /** Xen's internal states; the public {@code EvtchnStatus} adds the EVTCHNSTAT mapping. */
     public static final byte FREE = 0;
     public static final byte RESERVED = 1;
     public static final byte UNBOUND = 2;
@@ -45,7 +48,7 @@ public final class DomainPorts {
         this.remotePort = new int[limit];
         this.notifyVcpu = new int[limit];
         this.virq = new int[limit];
-        this.virqToPort = new int[vcpus][io.pvkit.events.Virq.NR_VIRQS];
+        this.virqToPort = new int[vcpus][io.pvkit.abi.evtchn.Virq.NR_VIRQS];
         state[0] = RESERVED;
     }
 
