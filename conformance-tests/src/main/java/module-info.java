@@ -15,4 +15,5 @@ module io.pvkit.conformance {
     exports io.pvkit.conformance.hypercall;
     exports io.pvkit.conformance.property;
     exports io.pvkit.conformance.selftest;
+    exports io.pvkit.conformance.spi;
 }
