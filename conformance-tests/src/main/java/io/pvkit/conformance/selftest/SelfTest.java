@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import org.junit.platform.engine.DiscoverySelector;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.TestSource;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
@@ -51,11 +52,23 @@ public final class SelfTest {
      * @return the results per method and per rule
      */
     public static SelfTestReport run(List<Class<?>> classes, TestExecutionListener... extraListeners) {
-        LauncherDiscoveryRequestBuilder builder = LauncherDiscoveryRequestBuilder.request();
+        List<DiscoverySelector> selectors = new ArrayList<>();
         for (Class<?> c : classes) {
-            builder.selectors(DiscoverySelectors.selectClass(c));
+            selectors.add(DiscoverySelectors.selectClass(c));
         }
-        LauncherDiscoveryRequest request = builder.build();
+        return runSelectors(selectors, extraListeners);
+    }
+
+    /**
+     * Runs whatever the selectors name (classes, packages ...) in one launcher session.
+     *
+     * @param selectors JUnit Platform discovery selectors
+     * @param extraListeners more listeners, e.g. a JUnit XML report writer
+     * @return the results per method and per rule
+     */
+    public static SelfTestReport runSelectors(List<? extends DiscoverySelector> selectors,
+                                              TestExecutionListener... extraListeners) {
+        LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request().selectors(selectors).build();
         Collector collector = new Collector();
         TestExecutionListener[] listeners = new TestExecutionListener[extraListeners.length + 1];
         listeners[0] = collector;
