@@ -1,6 +1,7 @@
 package io.pvkit.grant;
 
-import io.pvkit.grant.internal.Gnt;
+import io.pvkit.abi.grant.GrantFlags;
+
 
 /**
  * One read of a {@code grant_entry_v1}: the flags+domid word read atomically, and the frame.
@@ -18,7 +19,7 @@ public record GrantEntrySnapshot(int ref, int flags, int domid, long frame) {
      * @return true when the type bits are {@code GTF_permit_access}
      */
     public boolean permitsAccess() {
-        return (flags & Gnt.GTF_TYPE_MASK) == Gnt.GTF_PERMIT_ACCESS;
+        return (flags & GrantFlags.TYPE_MASK) == GrantFlags.PERMIT_ACCESS;
     }
 
     /**
@@ -27,7 +28,7 @@ public record GrantEntrySnapshot(int ref, int flags, int domid, long frame) {
      * @return true for a read-only grant
      */
     public boolean readOnly() {
-        return (flags & Gnt.GTF_READONLY) != 0;
+        return (flags & GrantFlags.READONLY) != 0;
     }
 
     /**
@@ -37,6 +38,6 @@ public record GrantEntrySnapshot(int ref, int flags, int domid, long frame) {
      * @return true while the grantee uses the frame
      */
     public boolean inUse() {
-        return (flags & (Gnt.GTF_READING | Gnt.GTF_WRITING)) != 0;
+        return (flags & (GrantFlags.READING | GrantFlags.WRITING)) != 0;
     }
 }

@@ -1,12 +1,16 @@
 package io.pvkit.grant;
 
+import io.pvkit.abi.grant.GrantFlags;
+import io.pvkit.abi.grant.GntMap;
+import io.pvkit.abi.grant.GntCopy;
+import io.pvkit.grant.internal.Gntst;
+
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.grant.internal.ActiveEntry;
 import io.pvkit.grant.internal.DomainGrants;
 import io.pvkit.grant.internal.FrameAlias;
-import io.pvkit.grant.internal.Gnt;
 import io.pvkit.grant.internal.Mapping;
 import io.pvkit.grant.internal.Maptrack;
 
@@ -54,7 +58,7 @@ public final class GrantTables {
     /** Default maximum number of mappings one domain may hold. */
     public static final int DEFAULT_MAPTRACK_LIMIT = 1024;
     /** {@code GNTMAP_host_map | GNTMAP_device_map}. */
-    private static final int KINDS = Gnt.GNTMAP_HOST_MAP | Gnt.GNTMAP_DEVICE_MAP;
+    private static final int KINDS = GntMap.HOST_MAP | GntMap.DEVICE_MAP;
 
     private final Object lock = new Object();
     private final DomainGrants[] domains = new DomainGrants[DomId.FIRST_RESERVED];
@@ -143,23 +147,23 @@ public final class GrantTables {
             reapOwnLocked();
             DomainGrants d = target(caller, dom);
             if (d == null) {
-                return Gnt.GNTST_BAD_DOMAIN;
+                return Gntst.BAD_DOMAIN;
             }
             if (d.domid != caller && !privileged(caller)) {
-                return Gnt.GNTST_PERMISSION_DENIED;
+                return Gntst.PERMISSION_DENIED;
             }
             // UNTRUSTED: nrFrames is checked against the maximum and the output capacity before any write
             if (nrFrames < 0 || nrFrames > d.maxFrames) {
-                return Gnt.GNTST_GENERAL_ERROR;
+                return Gntst.GENERAL_ERROR;
             }
             if (frameListOut == null || frameListOut.length < nrFrames) {
-                return Gnt.GNTST_BAD_VIRT_ADDR;
+                return Gntst.BAD_VIRT_ADDR;
             }
             d.nrFrames = Math.max(d.nrFrames, (int) nrFrames);
             for (int i = 0; i < nrFrames; i++) {
                 frameListOut[i] = d.tableBaseGfn + i;
             }
-            return Gnt.GNTST_OKAY;
+            return Gntst.OKAY;
         }
     }
 
@@ -174,12 +178,12 @@ public final class GrantTables {
         synchronized (lock) {
             DomainGrants d = target(caller, dom);
             if (d == null) {
-                return new TableSize(Gnt.GNTST_BAD_DOMAIN, 0, 0);
+                return new TableSize(Gntst.BAD_DOMAIN, 0, 0);
             }
             if (d.domid != caller && !privileged(caller)) {
-                return new TableSize(Gnt.GNTST_PERMISSION_DENIED, 0, 0);
+                return new TableSize(Gntst.PERMISSION_DENIED, 0, 0);
             }
-            return new TableSize(Gnt.GNTST_OKAY, d.nrFrames, d.maxFrames);
+            return new TableSize(Gntst.OKAY, d.nrFrames, d.maxFrames);
         }
     }
 
@@ -196,16 +200,16 @@ public final class GrantTables {
         synchronized (lock) {
             DomainGrants d = live(caller);
             if (d == null) {
-                return Gnt.GNTST_BAD_DOMAIN;
+                return Gntst.BAD_DOMAIN;
             }
             // UNTRUSTED: both references are range-checked before the table is touched (XSA-18)
             if (refA < 0 || refA >= d.refLimit() || refB < 0 || refB >= d.refLimit()) {
-                return Gnt.GNTST_BAD_GNTREF;
+                return Gntst.BAD_GNTREF;
             }
             int a = (int) refA;
             int b = (int) refB;
             if (pinned(d, a) || pinned(d, b)) {
-                return Gnt.GNTST_EAGAIN;
+                return Gntst.EAGAIN;
             }
             if (a != b) {
                 long ga = d.entryGpa(a);
@@ -215,7 +219,7 @@ public final class GrantTables {
                 d.memory.setLongVolatile(ga, eb);
                 d.memory.setLongVolatile(gb, ea);
             }
-            return Gnt.GNTST_OKAY;
+            return Gntst.OKAY;
         }
     }
 
@@ -253,7 +257,7 @@ public final class GrantTables {
                 reapOwnLocked();
                 return mapLocked(mapper, granterDomid, ref, flags, hostAddr, lifetime);
             } catch (RuntimeException e) {
-                return MapResult.failed(Gnt.GNTST_GENERAL_ERROR);
+                return MapResult.failed(Gntst.GENERAL_ERROR);
             }
         }
     }
@@ -262,40 +266,40 @@ public final class GrantTables {
                                 MappingLifetime lifetime) {
         DomainGrants mapper = live(mapperId);
         if (mapper == null) {
-            return MapResult.failed(Gnt.GNTST_GENERAL_ERROR);
+            return MapResult.failed(Gntst.GENERAL_ERROR);
         }
         // UNTRUSTED: flags select the kinds; neither host nor device is "bad gntref" (Xen)
         if ((flags & KINDS) == 0) {
-            return MapResult.failed(Gnt.GNTST_BAD_GNTREF);
+            return MapResult.failed(Gntst.BAD_GNTREF);
         }
-        if ((flags & (Gnt.GNTMAP_APPLICATION_MAP | Gnt.GNTMAP_CONTAINS_PTE)) != 0) {
-            return MapResult.failed(Gnt.GNTST_GENERAL_ERROR); // PV page-table forms; unsupported here
+        if ((flags & (GntMap.APPLICATION_MAP | GntMap.CONTAINS_PTE)) != 0) {
+            return MapResult.failed(Gntst.GENERAL_ERROR); // PV page-table forms; unsupported here
         }
         DomainGrants granter = granterId == DomId.SELF ? null : live(granterId);
         if (granter == null) {
-            return MapResult.failed(Gnt.GNTST_BAD_DOMAIN);
+            return MapResult.failed(Gntst.BAD_DOMAIN);
         }
-        boolean readOnly = (flags & Gnt.GNTMAP_READONLY) != 0;
+        boolean readOnly = (flags & GntMap.READONLY) != 0;
         int kinds = flags & KINDS;
         Mapping m = new Mapping(mapper, granter, readOnly, hostAddr, kinds);
         if (mapper.maptrack.allocate(m) < 0) {
-            return MapResult.failed(Gnt.GNTST_NO_SPACE);
+            return MapResult.failed(Gntst.NO_SPACE);
         }
         // UNTRUSTED: ref is range-checked against the active table size before any access (XSA-18)
         if (ref < 0 || ref >= granter.refLimit()) {
             mapper.maptrack.free(m);
-            return MapResult.failed(Gnt.GNTST_BAD_GNTREF);
+            return MapResult.failed(Gntst.BAD_GNTREF);
         }
         int r = (int) ref;
         ActiveEntry act = granter.active(r);
         if (act.pins() > 0 && (act.domid != mapperId || act.nearOverflow())) {
             mapper.maptrack.free(m);
-            return MapResult.failed(Gnt.GNTST_GENERAL_ERROR);
+            return MapResult.failed(Gntst.GENERAL_ERROR);
         }
         boolean firstPin = act.pins() == 0;
         if (firstPin || (!readOnly && act.writers() == 0)) {
             int st = setStatus(granter, r, !firstPin, readOnly, mapperId, true);
-            if (st != Gnt.GNTST_OKAY) {
+            if (st != Gntst.OKAY) {
                 mapper.maptrack.free(m);
                 return MapResult.failed(st);
             }
@@ -307,7 +311,7 @@ public final class GrantTables {
                 if (frame >= granter.memory.frames()) {
                     clearAfterRelease(granter, r, act, !readOnly);
                     mapper.maptrack.free(m);
-                    return MapResult.failed(Gnt.GNTST_BAD_PAGE);
+                    return MapResult.failed(Gntst.BAD_PAGE);
                 }
                 act.domid = mapperId;
                 act.frame = frame;
@@ -319,7 +323,7 @@ public final class GrantTables {
         pin(act, kinds, readOnly, +1);
         granter.addForeign(mapped);
         MemorySegment segment = null;
-        if ((kinds & Gnt.GNTMAP_HOST_MAP) != 0) {
+        if ((kinds & GntMap.HOST_MAP) != 0) {
             Arena arena = lifetime == MappingLifetime.CONFINED ? Arena.ofConfined() : Arena.ofShared();
             MemorySegment alias = FrameAlias.alias(granter.memory.frame(act.frame), arena);
             segment = readOnly ? alias.asReadOnly() : alias;
@@ -327,8 +331,8 @@ public final class GrantTables {
             mapped.segment = segment;
             mapped.owner = lifetime == MappingLifetime.CONFINED ? Thread.currentThread() : null;
         }
-        long devBusAddr = (kinds & Gnt.GNTMAP_DEVICE_MAP) != 0 ? GuestMemory.gpaOf(act.frame) : 0;
-        return new MapResult(Gnt.GNTST_OKAY, mapped.handle, devBusAddr, segment);
+        long devBusAddr = (kinds & GntMap.DEVICE_MAP) != 0 ? GuestMemory.gpaOf(act.frame) : 0;
+        return new MapResult(Gntst.OKAY, mapped.handle, devBusAddr, segment);
     }
 
     /**
@@ -338,43 +342,43 @@ public final class GrantTables {
     private static int setStatus(DomainGrants granter, int ref, boolean pinned, boolean readOnly, int mapperId,
                                  boolean mapFlag) {
         long word = granter.entryGpa(ref) + GrantEntryV1Layout.FLAGS_OFFSET;
-        int mask = Gnt.GTF_TYPE_MASK | (mapFlag ? Gnt.GTF_SUB_PAGE : 0);
+        int mask = GrantFlags.TYPE_MASK | (mapFlag ? GrantFlags.SUB_PAGE : 0);
         // UNTRUSTED: the granter writes this word at any time; each check is on the value the CAS replaces
         // ORDERING: the CAS is on the same word as the granter's revoke CAS, so exactly one of them wins
         int seen = granter.memory.getIntVolatile(word);
         for (int retries = 0; ; retries++) {
             int flags = seen & 0xFFFF;
             int domid = seen >>> 16;
-            if (!pinned && ((flags & mask) != Gnt.GTF_PERMIT_ACCESS || domid != mapperId)) {
-                return Gnt.GNTST_GENERAL_ERROR;
+            if (!pinned && ((flags & mask) != GrantFlags.PERMIT_ACCESS || domid != mapperId)) {
+                return Gntst.GENERAL_ERROR;
             }
-            int update = seen | Gnt.GTF_READING;
+            int update = seen | GrantFlags.READING;
             if (!readOnly) {
-                update |= Gnt.GTF_WRITING;
-                if ((flags & Gnt.GTF_READONLY) != 0) {
-                    return Gnt.GNTST_GENERAL_ERROR;
+                update |= GrantFlags.WRITING;
+                if ((flags & GrantFlags.READONLY) != 0) {
+                    return Gntst.GENERAL_ERROR;
                 }
             }
             int witness = granter.memory.compareAndExchangeInt(word, seen, update);
             if (witness == seen) {
-                return Gnt.GNTST_OKAY;
+                return Gntst.OKAY;
             }
             if (retries == 4) {
-                return Gnt.GNTST_GENERAL_ERROR; // "Shared grant entry is unstable"
+                return Gntst.GENERAL_ERROR; // "Shared grant entry is unstable"
             }
             seen = witness;
         }
     }
 
     private static void pin(ActiveEntry act, int kinds, boolean readOnly, int delta) {
-        if ((kinds & Gnt.GNTMAP_HOST_MAP) != 0) {
+        if ((kinds & GntMap.HOST_MAP) != 0) {
             if (readOnly) {
                 act.hostRead = Math.max(0, act.hostRead + delta);
             } else {
                 act.hostWrite = Math.max(0, act.hostWrite + delta);
             }
         }
-        if ((kinds & Gnt.GNTMAP_DEVICE_MAP) != 0) {
+        if ((kinds & GntMap.DEVICE_MAP) != 0) {
             if (readOnly) {
                 act.devRead = Math.max(0, act.devRead + delta);
             } else {
@@ -389,10 +393,10 @@ public final class GrantTables {
         // ORDERING: atomic AND (full fence) after the segment died and the counts dropped: once the granter
         // sees the bit clear, no mapping of that kind is usable any more (XSA-218)
         if (wasWritable && act.writers() == 0) {
-            granter.memory.getAndBitwiseAndInt(word, ~Gnt.GTF_WRITING);
+            granter.memory.getAndBitwiseAndInt(word, ~GrantFlags.WRITING);
         }
         if (act.pins() == 0) {
-            granter.memory.getAndBitwiseAndInt(word, ~Gnt.GTF_READING);
+            granter.memory.getAndBitwiseAndInt(word, ~GrantFlags.READING);
         }
     }
 
@@ -436,37 +440,37 @@ public final class GrantTables {
                 // UNTRUSTED: the handle is looked up with its generation; stale and double unmaps miss
                 m = mapper == null ? null : mapper.maptrack.lookup(handle);
                 if (m == null) {
-                    return Gnt.GNTST_BAD_HANDLE;
+                    return Gntst.BAD_HANDLE;
                 }
                 if (all) {
                     removed = m.kinds;
                 } else {
                     if (devBusAddr != 0 && devBusAddr != GuestMemory.gpaOf(m.frame)) {
-                        return Gnt.GNTST_GENERAL_ERROR;
+                        return Gntst.GENERAL_ERROR;
                     }
-                    if (hostAddr != 0 && (m.kinds & Gnt.GNTMAP_HOST_MAP) != 0 && hostAddr != m.hostAddr) {
-                        return Gnt.GNTST_GENERAL_ERROR;
+                    if (hostAddr != 0 && (m.kinds & GntMap.HOST_MAP) != 0 && hostAddr != m.hostAddr) {
+                        return Gntst.GENERAL_ERROR;
                     }
-                    removed = (devBusAddr != 0 ? Gnt.GNTMAP_DEVICE_MAP : 0) | (hostAddr != 0 ? Gnt.GNTMAP_HOST_MAP : 0);
+                    removed = (devBusAddr != 0 ? GntMap.DEVICE_MAP : 0) | (hostAddr != 0 ? GntMap.HOST_MAP : 0);
                     removed &= m.kinds;
                     if (removed == 0) {
-                        return Gnt.GNTST_OKAY;
+                        return Gntst.OKAY;
                     }
                 }
                 arena = detachLocked(m, removed);
             } catch (RuntimeException e) {
-                return Gnt.GNTST_GENERAL_ERROR;
+                return Gntst.GENERAL_ERROR;
             }
         }
         finishRelease(m, removed, arena);
-        return Gnt.GNTST_OKAY;
+        return Gntst.OKAY;
     }
 
     /** Takes {@code removed} kinds away from {@code m}; frees its handle when nothing remains. Pins stay. */
     private static Arena detachLocked(Mapping m, int removed) {
         m.kinds &= ~removed;
         Arena arena = null;
-        if ((removed & Gnt.GNTMAP_HOST_MAP) != 0) {
+        if ((removed & GntMap.HOST_MAP) != 0) {
             arena = m.arena;
             m.arena = null;
             m.segment = null;
@@ -484,7 +488,7 @@ public final class GrantTables {
         if (arena != null && !closeArena(m, arena)) {
             synchronized (lock) {
                 // the device part (if any) can go now; the host part waits for the owner thread
-                unpinLocked(m, removed & ~Gnt.GNTMAP_HOST_MAP, false);
+                unpinLocked(m, removed & ~GntMap.HOST_MAP, false);
                 pending.add(new Pending(m, arena));
             }
             return;
@@ -543,7 +547,7 @@ public final class GrantTables {
                 continue;
             }
             pending.remove(i);
-            unpinLocked(p.mapping(), Gnt.GNTMAP_HOST_MAP, true);
+            unpinLocked(p.mapping(), GntMap.HOST_MAP, true);
             n++;
         }
         return n;
@@ -570,32 +574,32 @@ public final class GrantTables {
                 reapOwnLocked();
                 DomainGrants self = live(caller);
                 if (self == null) {
-                    return Gnt.GNTST_GENERAL_ERROR;
+                    return Gntst.GENERAL_ERROR;
                 }
                 // UNTRUSTED: u16 offsets and length, checked before any grant is touched
                 if (op.sourceOffset() < 0 || op.destOffset() < 0 || op.length() < 0
                         || op.sourceOffset() + op.length() > GuestMemory.PAGE_SIZE
                         || op.destOffset() + op.length() > GuestMemory.PAGE_SIZE) {
-                    return Gnt.GNTST_BAD_COPY_ARG;
+                    return Gntst.BAD_COPY_ARG;
                 }
                 if (op.length() == 0) {
-                    return Gnt.GNTST_OKAY;
+                    return Gntst.OKAY;
                 }
                 src = new Side();
                 int st = acquire(self, op.sourceRefOrGfn(), op.sourceDomid(),
-                        (op.flags() & Gnt.GNTCOPY_SOURCE_GREF) != 0, true, src);
-                if (st != Gnt.GNTST_OKAY) {
+                        (op.flags() & GntCopy.SOURCE_GREF) != 0, true, src);
+                if (st != Gntst.OKAY) {
                     return st;
                 }
                 dst = new Side();
                 st = acquire(self, op.destRefOrGfn(), op.destDomid(),
-                        (op.flags() & Gnt.GNTCOPY_DEST_GREF) != 0, false, dst);
-                if (st != Gnt.GNTST_OKAY) {
+                        (op.flags() & GntCopy.DEST_GREF) != 0, false, dst);
+                if (st != Gntst.OKAY) {
                     releaseLocked(src, true);
                     return st;
                 }
             } catch (RuntimeException e) {
-                return Gnt.GNTST_GENERAL_ERROR;
+                return Gntst.GENERAL_ERROR;
             }
         }
         // both sides are pinned (GTF_reading/GTF_writing set), so neither granter can revoke during the copy
@@ -605,7 +609,7 @@ public final class GrantTables {
             releaseLocked(src, true);
             releaseLocked(dst, false);
         }
-        return Gnt.GNTST_OKAY;
+        return Gntst.OKAY;
     }
 
     /** One side of a copy while it is acquired. */
@@ -619,32 +623,32 @@ public final class GrantTables {
         if (!isGref) {
             // UNTRUSTED: only DOMID_SELF may name a frame directly (Xen gnttab_copy_lock_domain)
             if (domid != DomId.SELF) {
-                return Gnt.GNTST_PERMISSION_DENIED;
+                return Gntst.PERMISSION_DENIED;
             }
             if (refOrGfn < 0 || refOrGfn >= self.memory.frames()) {
-                return Gnt.GNTST_BAD_PAGE;
+                return Gntst.BAD_PAGE;
             }
             side.domain = self;
             side.frame = refOrGfn;
             self.busy++;
-            return Gnt.GNTST_OKAY;
+            return Gntst.OKAY;
         }
         DomainGrants granter = domid == DomId.SELF ? self : live(domid);
         if (granter == null) {
-            return Gnt.GNTST_BAD_DOMAIN;
+            return Gntst.BAD_DOMAIN;
         }
         if (refOrGfn < 0 || refOrGfn >= granter.refLimit()) {
-            return Gnt.GNTST_BAD_GNTREF;
+            return Gntst.BAD_GNTREF;
         }
         int ref = (int) refOrGfn;
         ActiveEntry act = granter.active(ref);
         if (act.pins() > 0 && (act.domid != self.domid || act.nearOverflow())) {
-            return Gnt.GNTST_GENERAL_ERROR;
+            return Gntst.GENERAL_ERROR;
         }
         boolean firstPin = act.pins() == 0;
         if (firstPin || (!readOnly && act.writers() == 0)) {
             int st = setStatus(granter, ref, !firstPin, readOnly, self.domid, false);
-            if (st != Gnt.GNTST_OKAY) {
+            if (st != Gntst.OKAY) {
                 return st;
             }
             if (firstPin) {
@@ -653,7 +657,7 @@ public final class GrantTables {
                         granter.entryGpa(ref) + GrantEntryV1Layout.FRAME_OFFSET));
                 if (frame >= granter.memory.frames()) {
                     clearAfterRelease(granter, ref, act, !readOnly);
-                    return Gnt.GNTST_BAD_PAGE;
+                    return Gntst.BAD_PAGE;
                 }
                 act.domid = self.domid;
                 act.frame = frame;
@@ -668,7 +672,7 @@ public final class GrantTables {
         side.frame = act.frame;
         side.ref = ref;
         granter.busy++;
-        return Gnt.GNTST_OKAY;
+        return Gntst.OKAY;
     }
 
     private static void releaseLocked(Side side, boolean readOnly) {
@@ -756,6 +760,23 @@ public final class GrantTables {
             ActiveEntry a = d == null || ref < 0 ? null : d.peekActive(ref);
             return a == null ? PinCounts.NONE
                     : new PinCounts(a.hostRead, a.hostWrite, a.devRead, a.devWrite, a.copyRead, a.copyWrite);
+        }
+    }
+
+    /**
+     * The segment of a live host mapping, for a mapper that mapped through the hypercall interface and
+     * needs the view of the frame (an in-process backend).
+     *
+     * @param mapper the domain that holds the mapping
+     * @param handle the mapping handle (untrusted)
+     * @return the segment (read-only for a read-only mapping), or null when the handle is not a live host
+     *     mapping of {@code mapper}
+     */
+    public MemorySegment segmentOf(int mapper, int handle) {
+        synchronized (lock) {
+            DomainGrants d = live(mapper);
+            Mapping m = d == null ? null : d.maptrack.lookup(handle);
+            return m == null ? null : m.segment;
         }
     }
 

@@ -1,9 +1,11 @@
 package io.pvkit.grant;
 
+import io.pvkit.abi.grant.GrantFlags;
+import io.pvkit.abi.grant.GrantRefs;
+
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.memory.GuestMemory;
-import io.pvkit.grant.internal.Gnt;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -45,7 +47,7 @@ public final class GuestGrantTable {
     /** Returned by the grant methods when no free reference is left. */
     public static final int NO_FREE_REF = -1;
 
-    private static final int IN_USE = Gnt.GTF_READING | Gnt.GTF_WRITING;
+    private static final int IN_USE = GrantFlags.READING | GrantFlags.WRITING;
 
     private final GuestMemory memory;
     private final long[] frameGpa;
@@ -79,7 +81,7 @@ public final class GuestGrantTable {
         this.freeStack = new int[capacity];
         this.allocated = new boolean[capacity];
         // lowest refs on top of the stack, like Linux's initial free list
-        for (int ref = capacity - 1; ref >= Gnt.NR_RESERVED_ENTRIES; ref--) {
+        for (int ref = capacity - 1; ref >= GrantRefs.NR_RESERVED_ENTRIES; ref--) {
             freeStack[freeCount++] = ref;
         }
     }
@@ -146,7 +148,7 @@ public final class GuestGrantTable {
      * @param readOnly true for a read-only grant
      */
     public void grantReserved(int ref, int domid, long gfn, boolean readOnly) {
-        if (ref < 0 || ref >= Gnt.NR_RESERVED_ENTRIES) {
+        if (ref < 0 || ref >= GrantRefs.NR_RESERVED_ENTRIES) {
             throw new IllegalArgumentException("not a reserved reference: " + ref);
         }
         checkTarget(domid, gfn);
@@ -166,7 +168,7 @@ public final class GuestGrantTable {
      */
     public RevokeResult endAccess(int ref) {
         synchronized (this) {
-            if (ref < Gnt.NR_RESERVED_ENTRIES || ref >= capacity || !allocated[ref]) {
+            if (ref < GrantRefs.NR_RESERVED_ENTRIES || ref >= capacity || !allocated[ref]) {
                 throw new IllegalArgumentException("grant reference " + ref + " is not in use by this table");
             }
         }
@@ -227,7 +229,7 @@ public final class GuestGrantTable {
 
     private void publish(int ref, int domid, long gfn, boolean readOnly) {
         long gpa = entryGpa(ref);
-        int flags = Gnt.GTF_PERMIT_ACCESS | (readOnly ? Gnt.GTF_READONLY : 0);
+        int flags = GrantFlags.PERMIT_ACCESS | (readOnly ? GrantFlags.READONLY : 0);
         memory.setInt(gpa + GrantEntryV1Layout.FRAME_OFFSET, (int) gfn);
         // ORDERING: frame (and domid, same word) become visible before the type bits that make the
         // entry valid: release store of flags|domid<<16 (the wmb() before writing flags in grant_table.h).

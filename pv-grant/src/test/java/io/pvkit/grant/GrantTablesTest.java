@@ -1,9 +1,13 @@
 package io.pvkit.grant;
 
+import io.pvkit.abi.grant.GrantFlags;
+import io.pvkit.abi.grant.GntMap;
+import io.pvkit.abi.grant.GntCopy;
+import io.pvkit.grant.internal.Gntst;
+
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.memory.GuestMemory;
-import io.pvkit.grant.internal.Gnt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -21,9 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GrantTablesTest {
-    private static final int HOST = Gnt.GNTMAP_HOST_MAP;
-    private static final int DEV = Gnt.GNTMAP_DEVICE_MAP;
-    private static final int RO = Gnt.GNTMAP_READONLY;
+    private static final int HOST = GntMap.HOST_MAP;
+    private static final int DEV = GntMap.DEVICE_MAP;
+    private static final int RO = GntMap.READONLY;
 
     @Test
     void shouldMapGrantAndSeeGranterBytes() {
@@ -31,11 +35,11 @@ class GrantTablesTest {
             long gfn = f.dataFrame(1, 0, (byte) 0x11);
             int ref = f.guest[1].grantAccess(2, gfn, false);
             MapResult r = f.hv.map(2, 1, ref, HOST, 0x1000);
-            assertEquals(Gnt.GNTST_OKAY, r.status());
+            assertEquals(Gntst.OKAY, r.status());
             assertEquals(0x11, r.segment().get(ValueLayout.JAVA_BYTE, 100));
             r.segment().set(ValueLayout.JAVA_BYTE, 5, (byte) 0x22);
             assertEquals(0x22, f.mem[1].getByte(GuestMemory.gpaOf(gfn) + 5));
-            assertEquals(Gnt.GTF_PERMIT_ACCESS | Gnt.GTF_READING | Gnt.GTF_WRITING, f.flags(1, ref));
+            assertEquals(GrantFlags.PERMIT_ACCESS | GrantFlags.READING | GrantFlags.WRITING, f.flags(1, ref));
             assertEquals(new PinCounts(0, 1, 0, 0, 0, 0), f.hv.pins(1, ref));
             assertEquals(1, f.hv.mappingCount(2));
         }
@@ -45,10 +49,10 @@ class GrantTablesTest {
     void shouldRejectRefsOutOfRange() {
         try (Fixture f = new Fixture()) {
             for (long ref : new long[] {512, 0xFFFF_FFFFL, 4096, -1}) {
-                assertEquals(Gnt.GNTST_BAD_GNTREF, f.hv.map(2, 1, ref, HOST, 0).status(), "ref " + ref);
-                assertEquals(Gnt.GNTST_BAD_GNTREF, f.hv.copy(2, new GrantCopy(ref, 1, 0, 5, DomId.SELF, 0, 8,
-                        Gnt.GNTCOPY_SOURCE_GREF)), "copy ref " + ref);
-                assertEquals(Gnt.GNTST_BAD_GNTREF, f.hv.swapGrantRef(1, ref, 8), "swap ref " + ref);
+                assertEquals(Gntst.BAD_GNTREF, f.hv.map(2, 1, ref, HOST, 0).status(), "ref " + ref);
+                assertEquals(Gntst.BAD_GNTREF, f.hv.copy(2, new GrantCopy(ref, 1, 0, 5, DomId.SELF, 0, 8,
+                        GntCopy.SOURCE_GREF)), "copy ref " + ref);
+                assertEquals(Gntst.BAD_GNTREF, f.hv.swapGrantRef(1, ref, 8), "swap ref " + ref);
             }
             assertEquals(0, f.hv.mappingCount(2), "a failed map leaves no handle behind");
         }
@@ -59,15 +63,15 @@ class GrantTablesTest {
         try (Fixture f = new Fixture()) {
             assertEquals(new TableSize(0, 1, 4), f.hv.querySize(1, DomId.SELF));
             long[] frames = new long[2];
-            assertEquals(Gnt.GNTST_OKAY, f.hv.setupTable(1, DomId.SELF, 2, frames));
+            assertEquals(Gntst.OKAY, f.hv.setupTable(1, DomId.SELF, 2, frames));
             assertArrayEquals(new long[] {0, 1}, frames);
             assertEquals(new TableSize(0, 2, 4), f.hv.querySize(1, 1));
-            assertEquals(Gnt.GNTST_GENERAL_ERROR, f.hv.setupTable(1, DomId.SELF, 5, new long[5]));
-            assertEquals(Gnt.GNTST_GENERAL_ERROR, f.hv.setupTable(1, DomId.SELF, 0xFFFF_FFFFL, new long[1]));
-            assertEquals(Gnt.GNTST_BAD_VIRT_ADDR, f.hv.setupTable(1, DomId.SELF, 3, new long[2]));
-            assertEquals(Gnt.GNTST_PERMISSION_DENIED, f.hv.setupTable(1, 2, 1, new long[1]));
-            assertEquals(Gnt.GNTST_OKAY, f.hv.setupTable(0, 2, 1, new long[1]), "dom0 may");
-            assertEquals(Gnt.GNTST_BAD_DOMAIN, f.hv.querySize(1, 9).status());
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.setupTable(1, DomId.SELF, 5, new long[5]));
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.setupTable(1, DomId.SELF, 0xFFFF_FFFFL, new long[1]));
+            assertEquals(Gntst.BAD_VIRT_ADDR, f.hv.setupTable(1, DomId.SELF, 3, new long[2]));
+            assertEquals(Gntst.PERMISSION_DENIED, f.hv.setupTable(1, 2, 1, new long[1]));
+            assertEquals(Gntst.OKAY, f.hv.setupTable(0, 2, 1, new long[1]), "dom0 may");
+            assertEquals(Gntst.BAD_DOMAIN, f.hv.querySize(1, 9).status());
             // a ref in frame 1 is valid now
             GuestGrantTable big = new GuestGrantTable(f.mem[1], 0, 1);
             int ref = -1;
@@ -75,7 +79,7 @@ class GrantTablesTest {
                 ref = big.grantAccess(2, 5, true);
             }
             assertTrue(ref >= 512);
-            assertEquals(Gnt.GNTST_OKAY, f.hv.map(2, 1, ref, HOST | RO, 0).status());
+            assertEquals(Gntst.OKAY, f.hv.map(2, 1, ref, HOST | RO, 0).status());
         }
     }
 
@@ -83,13 +87,13 @@ class GrantTablesTest {
     void shouldRefuseMapperThatIsNotTheGrantee() {
         try (Fixture f = new Fixture()) {
             int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 1), false);
-            assertEquals(Gnt.GNTST_GENERAL_ERROR, f.hv.map(0, 1, ref, HOST, 0).status(), "dom0 is not the grantee");
-            assertEquals(Gnt.GNTST_GENERAL_ERROR, f.hv.map(2, 0, ref, HOST, 0).status(), "wrong granting domain");
-            assertEquals(Gnt.GNTST_BAD_DOMAIN, f.hv.map(2, 9, ref, HOST, 0).status());
-            assertEquals(Gnt.GNTST_BAD_DOMAIN, f.hv.map(2, DomId.SELF, ref, HOST, 0).status());
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.map(0, 1, ref, HOST, 0).status(), "dom0 is not the grantee");
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.map(2, 0, ref, HOST, 0).status(), "wrong granting domain");
+            assertEquals(Gntst.BAD_DOMAIN, f.hv.map(2, 9, ref, HOST, 0).status());
+            assertEquals(Gntst.BAD_DOMAIN, f.hv.map(2, DomId.SELF, ref, HOST, 0).status());
             // pinned by domain 2: still refused for domain 0
-            assertEquals(Gnt.GNTST_OKAY, f.hv.map(2, 1, ref, HOST, 0).status());
-            assertEquals(Gnt.GNTST_GENERAL_ERROR, f.hv.map(0, 1, ref, HOST, 0).status());
+            assertEquals(Gntst.OKAY, f.hv.map(2, 1, ref, HOST, 0).status());
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.map(0, 1, ref, HOST, 0).status());
         }
     }
 
@@ -97,16 +101,16 @@ class GrantTablesTest {
     void shouldRefuseWritableMapOfReadOnlyGrantAndGiveReadOnlySegment() {
         try (Fixture f = new Fixture()) {
             int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 3), true);
-            assertEquals(Gnt.GNTST_GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0).status());
-            assertEquals(Gnt.GTF_PERMIT_ACCESS | Gnt.GTF_READONLY, f.flags(1, ref), "failed map leaves no bits");
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0).status());
+            assertEquals(GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY, f.flags(1, ref), "failed map leaves no bits");
             MapResult r = f.hv.map(2, 1, ref, HOST | RO, 0);
             assertTrue(r.ok());
             assertTrue(r.segment().isReadOnly());
             assertThrows(IllegalArgumentException.class, () -> r.segment().set(ValueLayout.JAVA_BYTE, 0, (byte) 9));
             assertEquals(3, f.mem[1].getByte(GuestMemory.gpaOf(f.guest[1].query(ref).frame())));
-            assertEquals(Gnt.GNTST_GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0).status(), "no upgrade while pinned ro");
-            assertEquals(Gnt.GNTST_GENERAL_ERROR, f.hv.copy(2, new GrantCopy(5, DomId.SELF, 0, ref, 1, 0, 8,
-                    Gnt.GNTCOPY_DEST_GREF)), "read-only grant as copy destination");
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0).status(), "no upgrade while pinned ro");
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.copy(2, new GrantCopy(5, DomId.SELF, 0, ref, 1, 0, 8,
+                    GntCopy.DEST_GREF)), "read-only grant as copy destination");
         }
     }
 
@@ -118,12 +122,12 @@ class GrantTablesTest {
             MapResult r = f.hv.map(2, 1, ref, HOST | RO, 0);
             MapResult d = f.hv.map(2, 1, ref, DEV, 0);
             assertEquals(new PinCounts(1, 1, 0, 1, 0, 0), f.hv.pins(1, ref));
-            assertEquals(Gnt.GNTST_OKAY, f.hv.unmap(2, r.handle()));
-            assertEquals(Gnt.GTF_READING | Gnt.GTF_WRITING, f.flags(1, ref) & 0x18, "ro unmap keeps writing");
-            assertEquals(Gnt.GNTST_OKAY, f.hv.unmap(2, w.handle()));
-            assertEquals(Gnt.GTF_READING | Gnt.GTF_WRITING, f.flags(1, ref) & 0x18, "device map still writes");
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, r.handle()));
+            assertEquals(GrantFlags.READING | GrantFlags.WRITING, f.flags(1, ref) & 0x18, "ro unmap keeps writing");
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, w.handle()));
+            assertEquals(GrantFlags.READING | GrantFlags.WRITING, f.flags(1, ref) & 0x18, "device map still writes");
             assertEquals(RevokeResult.STILL_IN_USE, f.guest[1].endAccess(ref));
-            assertEquals(Gnt.GNTST_OKAY, f.hv.unmap(2, d.handle()));
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, d.handle()));
             assertEquals(0, f.flags(1, ref) & 0x18);
             assertEquals(PinCounts.NONE, f.hv.pins(1, ref));
             assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref));
@@ -138,15 +142,15 @@ class GrantTablesTest {
             MapResult m = f.hv.map(2, 1, ref, HOST | DEV, 0x5000);
             assertEquals(GuestMemory.gpaOf(gfn), m.devBusAddr());
             assertEquals(new PinCounts(0, 1, 0, 1, 0, 0), f.hv.pins(1, ref));
-            assertEquals(Gnt.GNTST_GENERAL_ERROR, f.hv.unmap(2, m.handle(), 0x6000, 0), "wrong host address");
-            assertEquals(Gnt.GNTST_GENERAL_ERROR, f.hv.unmap(2, m.handle(), 0, 0x1234000), "wrong bus address");
-            assertEquals(Gnt.GNTST_OKAY, f.hv.unmap(2, m.handle(), 0x5000, 0));
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.unmap(2, m.handle(), 0x6000, 0), "wrong host address");
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.unmap(2, m.handle(), 0, 0x1234000), "wrong bus address");
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle(), 0x5000, 0));
             assertThrows(IllegalStateException.class, () -> m.segment().get(ValueLayout.JAVA_BYTE, 0));
             assertEquals(new PinCounts(0, 0, 0, 1, 0, 0), f.hv.pins(1, ref));
-            assertEquals(Gnt.GTF_READING | Gnt.GTF_WRITING, f.flags(1, ref) & 0x18);
-            assertEquals(Gnt.GNTST_OKAY, f.hv.unmap(2, m.handle(), 0, m.devBusAddr()));
+            assertEquals(GrantFlags.READING | GrantFlags.WRITING, f.flags(1, ref) & 0x18);
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle(), 0, m.devBusAddr()));
             assertEquals(0, f.flags(1, ref) & 0x18);
-            assertEquals(Gnt.GNTST_BAD_HANDLE, f.hv.unmap(2, m.handle()));
+            assertEquals(Gntst.BAD_HANDLE, f.hv.unmap(2, m.handle()));
         }
     }
 
@@ -158,7 +162,7 @@ class GrantTablesTest {
             MapResult m = f.hv.map(2, 1, ref, HOST, 0);
             MemorySegment seg = m.segment();
             assertEquals(7, seg.get(ValueLayout.JAVA_BYTE, 0));
-            assertEquals(Gnt.GNTST_OKAY, f.hv.unmap(2, m.handle()));
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle()));
             assertThrows(IllegalStateException.class, () -> seg.get(ValueLayout.JAVA_BYTE, 0));
             assertThrows(IllegalStateException.class, () -> seg.set(ValueLayout.JAVA_BYTE, 0, (byte) 1));
             assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref));
@@ -170,16 +174,16 @@ class GrantTablesTest {
         try (Fixture f = new Fixture()) {
             int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 0), false);
             MapResult a = f.hv.map(2, 1, ref, HOST, 0);
-            assertEquals(Gnt.GNTST_BAD_HANDLE, f.hv.unmap(2, 12345));
-            assertEquals(Gnt.GNTST_BAD_HANDLE, f.hv.unmap(2, -1));
-            assertEquals(Gnt.GNTST_BAD_HANDLE, f.hv.unmap(1, a.handle()), "not the holder");
-            assertEquals(Gnt.GNTST_OKAY, f.hv.unmap(2, a.handle()));
-            assertEquals(Gnt.GNTST_BAD_HANDLE, f.hv.unmap(2, a.handle()));
+            assertEquals(Gntst.BAD_HANDLE, f.hv.unmap(2, 12345));
+            assertEquals(Gntst.BAD_HANDLE, f.hv.unmap(2, -1));
+            assertEquals(Gntst.BAD_HANDLE, f.hv.unmap(1, a.handle()), "not the holder");
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, a.handle()));
+            assertEquals(Gntst.BAD_HANDLE, f.hv.unmap(2, a.handle()));
             MapResult b = f.hv.map(2, 1, ref, HOST, 0);
             assertNotEquals(a.handle(), b.handle(), "a reused slot gets a new generation");
-            assertEquals(Gnt.GNTST_BAD_HANDLE, f.hv.unmap(2, a.handle()), "stale handle does not hit the new mapping");
+            assertEquals(Gntst.BAD_HANDLE, f.hv.unmap(2, a.handle()), "stale handle does not hit the new mapping");
             assertEquals(new PinCounts(0, 1, 0, 0, 0, 0), f.hv.pins(1, ref));
-            assertEquals(Gnt.GNTST_OKAY, f.hv.unmap(2, b.handle()));
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, b.handle()));
             assertEquals(PinCounts.NONE, f.hv.pins(1, ref));
         }
     }
@@ -191,13 +195,13 @@ class GrantTablesTest {
             int[] handles = new int[4];
             for (int i = 0; i < 4; i++) {
                 MapResult r = f.hv.map(2, 1, ref, HOST | RO, 0);
-                assertEquals(Gnt.GNTST_OKAY, r.status());
+                assertEquals(Gntst.OKAY, r.status());
                 handles[i] = r.handle();
             }
-            assertEquals(Gnt.GNTST_NO_SPACE, f.hv.map(2, 1, ref, HOST | RO, 0).status());
+            assertEquals(Gntst.NO_SPACE, f.hv.map(2, 1, ref, HOST | RO, 0).status());
             assertEquals(4, f.hv.pins(1, ref).hostRead());
-            assertEquals(Gnt.GNTST_OKAY, f.hv.unmap(2, handles[2]));
-            assertEquals(Gnt.GNTST_OKAY, f.hv.map(2, 1, ref, HOST | RO, 0).status());
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, handles[2]));
+            assertEquals(Gntst.OKAY, f.hv.map(2, 1, ref, HOST | RO, 0).status());
         }
     }
 
@@ -225,8 +229,8 @@ class GrantTablesTest {
             MapResult m2 = f.hv.map(2, 1, ref, HOST | RO, 0);
             assertEquals(0xA, m2.segment().get(ValueLayout.JAVA_BYTE, 0), "second map uses the pinned frame");
             MemorySegment dst = f.mem[2].frame(9);
-            assertEquals(Gnt.GNTST_OKAY, f.hv.copy(2, new GrantCopy(ref, 1, 0, 9, DomId.SELF, 0, 16,
-                    Gnt.GNTCOPY_SOURCE_GREF)));
+            assertEquals(Gntst.OKAY, f.hv.copy(2, new GrantCopy(ref, 1, 0, 9, DomId.SELF, 0, 16,
+                    GntCopy.SOURCE_GREF)));
             assertEquals(0xA, dst.get(ValueLayout.JAVA_BYTE, 3), "copy uses the pinned frame");
             f.hv.unmap(2, m1.handle());
             f.hv.unmap(2, m2.handle());
@@ -240,8 +244,8 @@ class GrantTablesTest {
         try (Fixture f = new Fixture()) {
             int ref = f.guest[1].grantAccess(2, 5, false);
             f.mem[1].setInt(f.guest[1].entryGpa(ref) + GrantEntryV1Layout.FRAME_OFFSET, 1_000_000);
-            assertEquals(Gnt.GNTST_BAD_PAGE, f.hv.map(2, 1, ref, HOST, 0).status());
-            assertEquals(Gnt.GTF_PERMIT_ACCESS, f.flags(1, ref), "busy bits undone");
+            assertEquals(Gntst.BAD_PAGE, f.hv.map(2, 1, ref, HOST, 0).status());
+            assertEquals(GrantFlags.PERMIT_ACCESS, f.flags(1, ref), "busy bits undone");
             assertEquals(PinCounts.NONE, f.hv.pins(1, ref));
         }
     }
@@ -262,9 +266,9 @@ class GrantTablesTest {
             for (int i = 0; i < 2000; i++) {
                 MapResult r = f.hv.map(2, 1, ref, DEV, 0);
                 if (r.ok()) {
-                    assertEquals(Gnt.GNTST_OKAY, f.hv.unmap(2, r.handle()));
+                    assertEquals(Gntst.OKAY, f.hv.unmap(2, r.handle()));
                 } else {
-                    assertEquals(Gnt.GNTST_GENERAL_ERROR, r.status());
+                    assertEquals(Gntst.GENERAL_ERROR, r.status());
                     unstable++;
                 }
             }
@@ -281,26 +285,26 @@ class GrantTablesTest {
             long src = f.dataFrame(1, 0, (byte) 0x33);
             int ref = f.guest[1].grantAccess(2, src, true);
             long local = f.dataFrame(2, 0, (byte) 0);
-            assertEquals(Gnt.GNTST_BAD_COPY_ARG, f.hv.copy(2, new GrantCopy(ref, 1, 4000, local, DomId.SELF, 0, 100,
-                    Gnt.GNTCOPY_SOURCE_GREF)));
-            assertEquals(Gnt.GNTST_BAD_COPY_ARG, f.hv.copy(2, new GrantCopy(ref, 1, 0, local, DomId.SELF, 4095, 2,
-                    Gnt.GNTCOPY_SOURCE_GREF)));
-            assertEquals(Gnt.GNTST_OKAY, f.hv.copy(2, new GrantCopy(99999, 1, 0, 99999, DomId.SELF, 0, 0,
-                    Gnt.GNTCOPY_SOURCE_GREF)), "zero length is a no-op");
+            assertEquals(Gntst.BAD_COPY_ARG, f.hv.copy(2, new GrantCopy(ref, 1, 4000, local, DomId.SELF, 0, 100,
+                    GntCopy.SOURCE_GREF)));
+            assertEquals(Gntst.BAD_COPY_ARG, f.hv.copy(2, new GrantCopy(ref, 1, 0, local, DomId.SELF, 4095, 2,
+                    GntCopy.SOURCE_GREF)));
+            assertEquals(Gntst.OKAY, f.hv.copy(2, new GrantCopy(99999, 1, 0, 99999, DomId.SELF, 0, 0,
+                    GntCopy.SOURCE_GREF)), "zero length is a no-op");
             assertEquals(0, f.mem[2].getByte(GuestMemory.gpaOf(local)));
-            assertEquals(Gnt.GNTST_OKAY, f.hv.copy(2, new GrantCopy(ref, 1, 10, local, DomId.SELF, 4000, 96,
-                    Gnt.GNTCOPY_SOURCE_GREF)));
+            assertEquals(Gntst.OKAY, f.hv.copy(2, new GrantCopy(ref, 1, 10, local, DomId.SELF, 4000, 96,
+                    GntCopy.SOURCE_GREF)));
             assertEquals(0x33, f.mem[2].getByte(GuestMemory.gpaOf(local) + 4000));
             assertEquals(0x33, f.mem[2].getByte(GuestMemory.gpaOf(local) + 4095));
             assertEquals(0, f.mem[2].getByte(GuestMemory.gpaOf(local) + 3999));
             assertEquals(PinCounts.NONE, f.hv.pins(1, ref), "copy releases its pin");
-            assertEquals(Gnt.GTF_PERMIT_ACCESS | Gnt.GTF_READONLY, f.flags(1, ref));
-            assertEquals(Gnt.GNTST_PERMISSION_DENIED, f.hv.copy(2, new GrantCopy(local, 1, 0, local, DomId.SELF, 0, 8,
+            assertEquals(GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY, f.flags(1, ref));
+            assertEquals(Gntst.PERMISSION_DENIED, f.hv.copy(2, new GrantCopy(local, 1, 0, local, DomId.SELF, 0, 8,
                     0)), "frames only for DOMID_SELF");
-            assertEquals(Gnt.GNTST_BAD_PAGE, f.hv.copy(2, new GrantCopy(4000, DomId.SELF, 0, local, DomId.SELF, 0, 8,
+            assertEquals(Gntst.BAD_PAGE, f.hv.copy(2, new GrantCopy(4000, DomId.SELF, 0, local, DomId.SELF, 0, 8,
                     0)));
-            assertEquals(Gnt.GNTST_GENERAL_ERROR, f.hv.copy(0, new GrantCopy(ref, 1, 0, 5, DomId.SELF, 0, 8,
-                    Gnt.GNTCOPY_SOURCE_GREF)), "not the grantee");
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.copy(0, new GrantCopy(ref, 1, 0, 5, DomId.SELF, 0, 8,
+                    GntCopy.SOURCE_GREF)), "not the grantee");
         }
     }
 
@@ -310,10 +314,10 @@ class GrantTablesTest {
             long dst = f.dataFrame(1, 0, (byte) 0);
             int ref = f.guest[1].grantAccess(2, dst, false);
             long local = f.dataFrame(2, 0, (byte) 0x44);
-            assertEquals(Gnt.GNTST_OKAY, f.hv.copy(2, new GrantCopy(local, DomId.SELF, 0, ref, 1, 0, 4096,
-                    Gnt.GNTCOPY_DEST_GREF)));
+            assertEquals(Gntst.OKAY, f.hv.copy(2, new GrantCopy(local, DomId.SELF, 0, ref, 1, 0, 4096,
+                    GntCopy.DEST_GREF)));
             assertEquals(0x44, f.mem[1].getByte(GuestMemory.gpaOf(dst) + 4095));
-            assertEquals(Gnt.GTF_PERMIT_ACCESS, f.flags(1, ref));
+            assertEquals(GrantFlags.PERMIT_ACCESS, f.flags(1, ref));
         }
     }
 
@@ -325,7 +329,7 @@ class GrantTablesTest {
             assertEquals(RevokeResult.STILL_IN_USE, f.guest[1].endAccess(ref));
             f.hv.unmap(2, m.handle());
             assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref));
-            assertEquals(Gnt.GNTST_GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0).status(), "revoked entry is unmappable");
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0).status(), "revoked entry is unmappable");
         }
     }
 
@@ -346,11 +350,11 @@ class GrantTablesTest {
             assertThrows(IllegalStateException.class, () -> m2.segment().get(ValueLayout.JAVA_BYTE, 0));
             assertThrows(IllegalStateException.class, () -> m0.segment().get(ValueLayout.JAVA_BYTE, 0));
             assertThrows(IllegalStateException.class, () -> held.segment().get(ValueLayout.JAVA_BYTE, 0));
-            assertEquals(Gnt.GNTST_BAD_HANDLE, f.hv.unmap(2, m2.handle()));
-            assertEquals(Gnt.GNTST_BAD_HANDLE, f.hv.unmap(0, m0.handle()));
+            assertEquals(Gntst.BAD_HANDLE, f.hv.unmap(2, m2.handle()));
+            assertEquals(Gntst.BAD_HANDLE, f.hv.unmap(0, m0.handle()));
             assertEquals(0, f.flags(2, self) & 0x18, "the dead mapper's pins on domain 2 are released");
             assertEquals(RevokeResult.REVOKED, f.guest[2].endAccess(self));
-            assertEquals(Gnt.GNTST_BAD_DOMAIN, f.hv.map(2, 1, ref, HOST, 0).status());
+            assertEquals(Gntst.BAD_DOMAIN, f.hv.map(2, 1, ref, HOST, 0).status());
             assertEquals(0, f.hv.mappingCount(2));
         }
     }
@@ -371,7 +375,7 @@ class GrantTablesTest {
             });
             t.join();
             assertInstanceOf(WrongThreadException.class, other.get(), "others cannot touch a confined mapping");
-            assertEquals(Gnt.GNTST_OKAY, f.hv.unmap(2, m.handle()));
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle()));
             assertThrows(IllegalStateException.class, () -> m.segment().get(ValueLayout.JAVA_BYTE, 0));
             // now the cross-thread case: revoke from another thread keeps the pin until the owner reaps
             MapResult m2 = f.hv.map(2, 1, ref, HOST, 0);
@@ -392,7 +396,7 @@ class GrantTablesTest {
             AtomicReference<MapResult> m = new AtomicReference<>();
             Thread owner = Thread.ofPlatform().start(() -> m.set(f.hv.map(2, 1, ref, HOST, 0)));
             owner.join();
-            assertEquals(Gnt.GNTST_OKAY, f.hv.unmap(2, m.get().handle()));
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, m.get().handle()));
             assertNull(f.hv.pins(1, ref).total() == 0 ? null : "pinned");
             assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref));
         }
@@ -403,11 +407,11 @@ class GrantTablesTest {
         try (Fixture f = new Fixture()) {
             int a = f.guest[1].grantAccess(2, 5, false);
             int b = f.guest[1].grantAccess(2, 6, true);
-            assertEquals(Gnt.GNTST_OKAY, f.hv.swapGrantRef(1, a, b));
+            assertEquals(Gntst.OKAY, f.hv.swapGrantRef(1, a, b));
             assertEquals(6, f.guest[1].query(a).frame());
             assertEquals(5, f.guest[1].query(b).frame());
             MapResult m = f.hv.map(2, 1, a, HOST | RO, 0);
-            assertEquals(Gnt.GNTST_EAGAIN, f.hv.swapGrantRef(1, a, b));
+            assertEquals(Gntst.EAGAIN, f.hv.swapGrantRef(1, a, b));
             f.hv.unmap(2, m.handle());
         }
     }

@@ -1,8 +1,10 @@
 package io.pvkit.grant;
 
+import io.pvkit.abi.grant.GrantFlags;
+import io.pvkit.abi.grant.GrantRefs;
+
 import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.memory.GuestMemory;
-import io.pvkit.grant.internal.Gnt;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
@@ -24,7 +26,7 @@ class GuestGrantTableTest {
             Set<Integer> seen = new HashSet<>();
             for (int i = 0; i < 504; i++) {
                 int ref = t.grantAccess(1, 2, true);
-                assertTrue(ref >= Gnt.NR_RESERVED_ENTRIES && ref < 512, "ref " + ref);
+                assertTrue(ref >= GrantRefs.NR_RESERVED_ENTRIES && ref < 512, "ref " + ref);
                 assertTrue(seen.add(ref), "ref handed out twice: " + ref);
             }
             assertEquals(GuestGrantTable.NO_FREE_REF, t.grantAccess(1, 2, true));
@@ -38,7 +40,7 @@ class GuestGrantTableTest {
             int ref = t.grantAccess(7, 3, true);
             long gpa = GuestMemory.gpaOf(1) + ref * GrantEntryV1Layout.SIZE;
             assertEquals(gpa, t.entryGpa(ref));
-            assertEquals(Gnt.GTF_PERMIT_ACCESS | Gnt.GTF_READONLY, mem.getShort(gpa) & 0xFFFF);
+            assertEquals(GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY, mem.getShort(gpa) & 0xFFFF);
             assertEquals(7, mem.getShort(gpa + 2));
             assertEquals(3, mem.getInt(gpa + 4));
             GrantEntrySnapshot s = t.query(ref);
@@ -67,14 +69,14 @@ class GuestGrantTableTest {
         try (GuestMemory mem = GuestMemory.allocate(4)) {
             GuestGrantTable t = new GuestGrantTable(mem, 0);
             int ref = t.grantAccess(1, 2, false);
-            mem.getAndBitwiseOrInt(t.entryGpa(ref), Gnt.GTF_WRITING);
+            mem.getAndBitwiseOrInt(t.entryGpa(ref), GrantFlags.WRITING);
             assertEquals(RevokeResult.STILL_IN_USE, t.endAccess(ref));
             assertTrue(t.isInUse(ref));
-            assertEquals(Gnt.GTF_PERMIT_ACCESS | Gnt.GTF_WRITING, t.query(ref).flags(), "entry unchanged");
-            mem.getAndBitwiseAndInt(t.entryGpa(ref), ~Gnt.GTF_WRITING);
-            mem.getAndBitwiseOrInt(t.entryGpa(ref), Gnt.GTF_READING);
+            assertEquals(GrantFlags.PERMIT_ACCESS | GrantFlags.WRITING, t.query(ref).flags(), "entry unchanged");
+            mem.getAndBitwiseAndInt(t.entryGpa(ref), ~GrantFlags.WRITING);
+            mem.getAndBitwiseOrInt(t.entryGpa(ref), GrantFlags.READING);
             assertEquals(RevokeResult.STILL_IN_USE, t.endAccess(ref));
-            mem.getAndBitwiseAndInt(t.entryGpa(ref), ~Gnt.GTF_READING);
+            mem.getAndBitwiseAndInt(t.entryGpa(ref), ~GrantFlags.READING);
             assertEquals(RevokeResult.REVOKED, t.endAccess(ref));
         }
     }
