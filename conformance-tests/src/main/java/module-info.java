@@ -12,6 +12,7 @@ module io.pvkit.conformance {
     requires org.junit.platform.reporting;
 
     exports io.pvkit.conformance;
+    exports io.pvkit.conformance.hostile;
     exports io.pvkit.conformance.hypercall;
     exports io.pvkit.conformance.evtchn;
     exports io.pvkit.conformance.property;
