@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * The event-channel rules: {@code EVT-01} .. {@code EVT-11} from the adversarial catalogue (section 7.4)
- * and {@code EVT-12} .. {@code EVT-16} for the 2-level ABI semantics, tested by
+ * and {@code EVT-12} .. {@code EVT-17} for the 2-level ABI semantics (EVT-17 model-based), tested by
  * {@link EventChannelVerification}.
  */
 public final class EventChannelRules implements RuleSet {
@@ -73,7 +73,12 @@ public final class EventChannelRules implements RuleSet {
                     "xen/include/public/event_channel.h; xen/common/event_channel.c evtchn_init"),
             Rule.must("EVT-16",
                     "When a domain is destroyed, every interdomain peer of its ports goes back to unbound.",
-                    "xen/common/event_channel.c evtchn_destroy"));
+                    "xen/common/event_channel.c evtchn_destroy"),
+            Rule.must("EVT-17",
+                    "Random sequences of event-channel operations across three domains give Xen's results and keep "
+                            + "bindings symmetric, pending and mask bits as Xen sets them, every pending unmasked port "
+                            + "raised, and upcalls delivering exactly the pending unmasked ports.",
+                    "xen/common/event_channel.c, xen/common/event_2l.c (Xen 4.17); model-based"));
 
     /** Creates the rule set (the catalogue does this once). */
     public EventChannelRules() {
