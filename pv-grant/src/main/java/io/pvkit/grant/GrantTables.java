@@ -61,7 +61,7 @@ public final class GrantTables {
     private static final int KINDS = GntMap.HOST_MAP | GntMap.DEVICE_MAP;
 
     private final Object lock = new Object();
-    private final DomainGrants[] domains = new DomainGrants[DomId.FIRST_RESERVED];
+    private DomainGrants[] domains = new DomainGrants[8];
     private final ArrayList<Pending> pending = new ArrayList<>();
     private final MappingLifetime defaultLifetime;
     private final int maptrackLimit;
@@ -110,8 +110,11 @@ public final class GrantTables {
                     + " outside memory of " + memory.frames() + " frames");
         }
         synchronized (lock) {
-            if (domains[domid] != null) {
+            if (get(domid) != null) {
                 throw new IllegalArgumentException("domain " + domid + " already registered");
+            }
+            if (domid >= domains.length) {
+                domains = java.util.Arrays.copyOf(domains, Integer.highestOneBit(domid) * 2);
             }
             domains[domid] = new DomainGrants(domid, memory, privileged, tableBaseGfn, maxFrames, maptrackLimit);
         }
@@ -125,7 +128,7 @@ public final class GrantTables {
      */
     public boolean hasDomain(int domid) {
         synchronized (lock) {
-            return DomId.isOrdinary(domid) && domains[domid] != null;
+            return get(domid) != null;
         }
     }
 
@@ -713,7 +716,7 @@ public final class GrantTables {
             Arena arena;
             synchronized (lock) {
                 reapOwnLocked();
-                DomainGrants d = domains[domid];
+                DomainGrants d = get(domid);
                 if (d == null) {
                     return true;
                 }
@@ -732,7 +735,7 @@ public final class GrantTables {
         }
         synchronized (lock) {
             reapOwnLocked();
-            DomainGrants d = domains[domid];
+            DomainGrants d = get(domid);
             if (d == null) {
                 return true;
             }
@@ -756,7 +759,7 @@ public final class GrantTables {
      */
     public PinCounts pins(int granter, int ref) {
         synchronized (lock) {
-            DomainGrants d = DomId.isOrdinary(granter) ? domains[granter] : null;
+            DomainGrants d = get(granter);
             ActiveEntry a = d == null || ref < 0 ? null : d.peekActive(ref);
             return a == null ? PinCounts.NONE
                     : new PinCounts(a.hostRead, a.hostWrite, a.devRead, a.devWrite, a.copyRead, a.copyWrite);
@@ -788,18 +791,19 @@ public final class GrantTables {
      */
     public int mappingCount(int mapper) {
         synchronized (lock) {
-            DomainGrants d = DomId.isOrdinary(mapper) ? domains[mapper] : null;
+            DomainGrants d = get(mapper);
             return d == null ? 0 : d.maptrack.size();
         }
     }
 
     // -------------------------------------------------------------------------------------- helpers
 
+    private DomainGrants get(int domid) {
+        return domid >= 0 && domid < domains.length ? domains[domid] : null;
+    }
+
     private DomainGrants live(int domid) {
-        if (!DomId.isOrdinary(domid)) {
-            return null;
-        }
-        DomainGrants d = domains[domid];
+        DomainGrants d = get(domid);
         return d == null || d.dying ? null : d;
     }
 
