@@ -16,7 +16,17 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *
  * <pre>
  *     0  source                       gnttab_copy_ptr [IN]
+ *     0  source.u                     union      [IN] ref if GNTCOPY_*_gref, else gmfn
+ *     0  source.u.ref                 u32
+ *     0  source.u.gmfn                u64
+ *     8  source.domid                 u16        [IN]
+ *    10  source.offset                u16        [IN]
  *    16  dest                         gnttab_copy_ptr [IN]
+ *    16  dest.u                       union      [IN] ref if GNTCOPY_*_gref, else gmfn
+ *    16  dest.u.ref                   u32
+ *    16  dest.u.gmfn                  u64
+ *    24  dest.domid                   u16        [IN]
+ *    26  dest.offset                  u16        [IN]
  *    32  len                          u16        [IN]
  *    34  flags                        u16        [IN] GNTCOPY_*
  *    36  status                       i16        [OUT] GNTST_*
@@ -46,8 +56,28 @@ public final class GnttabCopyLayout {
     public static final long SIZE = LAYOUT.byteSize();
     /** Offset of {@code source}. */
     public static final long SOURCE_OFFSET = LAYOUT.byteOffset(groupElement("source"));
+    /** Offset of {@code source.u}. */
+    public static final long SOURCE_U_OFFSET = LAYOUT.byteOffset(groupElement("source"), groupElement("u"));
+    /** Offset of {@code source.u.ref}. */
+    public static final long SOURCE_U_REF_OFFSET = LAYOUT.byteOffset(groupElement("source"), groupElement("u"), groupElement("ref"));
+    /** Offset of {@code source.u.gmfn}. */
+    public static final long SOURCE_U_GMFN_OFFSET = LAYOUT.byteOffset(groupElement("source"), groupElement("u"), groupElement("gmfn"));
+    /** Offset of {@code source.domid}. */
+    public static final long SOURCE_DOMID_OFFSET = LAYOUT.byteOffset(groupElement("source"), groupElement("domid"));
+    /** Offset of {@code source.offset}. */
+    public static final long SOURCE_OFFSET_OFFSET = LAYOUT.byteOffset(groupElement("source"), groupElement("offset"));
     /** Offset of {@code dest}. */
     public static final long DEST_OFFSET = LAYOUT.byteOffset(groupElement("dest"));
+    /** Offset of {@code dest.u}. */
+    public static final long DEST_U_OFFSET = LAYOUT.byteOffset(groupElement("dest"), groupElement("u"));
+    /** Offset of {@code dest.u.ref}. */
+    public static final long DEST_U_REF_OFFSET = LAYOUT.byteOffset(groupElement("dest"), groupElement("u"), groupElement("ref"));
+    /** Offset of {@code dest.u.gmfn}. */
+    public static final long DEST_U_GMFN_OFFSET = LAYOUT.byteOffset(groupElement("dest"), groupElement("u"), groupElement("gmfn"));
+    /** Offset of {@code dest.domid}. */
+    public static final long DEST_DOMID_OFFSET = LAYOUT.byteOffset(groupElement("dest"), groupElement("domid"));
+    /** Offset of {@code dest.offset}. */
+    public static final long DEST_OFFSET_OFFSET = LAYOUT.byteOffset(groupElement("dest"), groupElement("offset"));
     /** Offset of {@code len}. */
     public static final long LEN_OFFSET = LAYOUT.byteOffset(groupElement("len"));
     /** Offset of {@code flags}. */

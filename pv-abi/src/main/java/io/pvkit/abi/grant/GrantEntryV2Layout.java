@@ -17,17 +17,25 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *
  * <pre>
  *     0  hdr                          header     [guest] flags + domid, as in v1
+ *     0  hdr.flags                    u16
+ *     2  hdr.domid                    u16
  *     0  full_page                    struct     [guest]
  *     0  full_page.hdr                header
+ *     0  full_page.hdr.flags          u16
+ *     2  full_page.hdr.domid          u16
  *     4  full_page.pad0               u32
  *     8  full_page.frame              u64
  *     0  sub_page                     struct     [guest]
  *     0  sub_page.hdr                 header
+ *     0  sub_page.hdr.flags           u16
+ *     2  sub_page.hdr.domid           u16
  *     4  sub_page.page_off            u16
  *     6  sub_page.length              u16
  *     8  sub_page.frame               u64
  *     0  transitive                   struct     [guest]
  *     0  transitive.hdr               header
+ *     0  transitive.hdr.flags         u16
+ *     2  transitive.hdr.domid         u16
  *     4  transitive.trans_domid       u16
  *     6  transitive.pad0              u16
  *     8  transitive.gref              u32
@@ -56,8 +64,7 @@ public final class GrantEntryV2Layout {
                     HEADER.withName("hdr"),
                     JAVA_SHORT.withName("trans_domid"),
                     JAVA_SHORT.withName("pad0"),
-                    JAVA_INT.withName("gref"),
-                    MemoryLayout.paddingLayout(4)).withName("transitive"),
+                    JAVA_INT.withName("gref")).withName("transitive"),
             MemoryLayout.sequenceLayout(4, JAVA_INT).withName("__spacer"))
             .withName("grant_entry_v2");
 
@@ -65,10 +72,18 @@ public final class GrantEntryV2Layout {
     public static final long SIZE = LAYOUT.byteSize();
     /** Offset of {@code hdr}. */
     public static final long HDR_OFFSET = LAYOUT.byteOffset(groupElement("hdr"));
+    /** Offset of {@code hdr.flags}. */
+    public static final long HDR_FLAGS_OFFSET = LAYOUT.byteOffset(groupElement("hdr"), groupElement("flags"));
+    /** Offset of {@code hdr.domid}. */
+    public static final long HDR_DOMID_OFFSET = LAYOUT.byteOffset(groupElement("hdr"), groupElement("domid"));
     /** Offset of {@code full_page}. */
     public static final long FULL_PAGE_OFFSET = LAYOUT.byteOffset(groupElement("full_page"));
     /** Offset of {@code full_page.hdr}. */
     public static final long FULL_PAGE_HDR_OFFSET = LAYOUT.byteOffset(groupElement("full_page"), groupElement("hdr"));
+    /** Offset of {@code full_page.hdr.flags}. */
+    public static final long FULL_PAGE_HDR_FLAGS_OFFSET = LAYOUT.byteOffset(groupElement("full_page"), groupElement("hdr"), groupElement("flags"));
+    /** Offset of {@code full_page.hdr.domid}. */
+    public static final long FULL_PAGE_HDR_DOMID_OFFSET = LAYOUT.byteOffset(groupElement("full_page"), groupElement("hdr"), groupElement("domid"));
     /** Offset of {@code full_page.pad0}. */
     public static final long FULL_PAGE_PAD0_OFFSET = LAYOUT.byteOffset(groupElement("full_page"), groupElement("pad0"));
     /** Offset of {@code full_page.frame}. */
@@ -77,6 +92,10 @@ public final class GrantEntryV2Layout {
     public static final long SUB_PAGE_OFFSET = LAYOUT.byteOffset(groupElement("sub_page"));
     /** Offset of {@code sub_page.hdr}. */
     public static final long SUB_PAGE_HDR_OFFSET = LAYOUT.byteOffset(groupElement("sub_page"), groupElement("hdr"));
+    /** Offset of {@code sub_page.hdr.flags}. */
+    public static final long SUB_PAGE_HDR_FLAGS_OFFSET = LAYOUT.byteOffset(groupElement("sub_page"), groupElement("hdr"), groupElement("flags"));
+    /** Offset of {@code sub_page.hdr.domid}. */
+    public static final long SUB_PAGE_HDR_DOMID_OFFSET = LAYOUT.byteOffset(groupElement("sub_page"), groupElement("hdr"), groupElement("domid"));
     /** Offset of {@code sub_page.page_off}. */
     public static final long SUB_PAGE_PAGE_OFF_OFFSET = LAYOUT.byteOffset(groupElement("sub_page"), groupElement("page_off"));
     /** Offset of {@code sub_page.length}. */
@@ -87,6 +106,10 @@ public final class GrantEntryV2Layout {
     public static final long TRANSITIVE_OFFSET = LAYOUT.byteOffset(groupElement("transitive"));
     /** Offset of {@code transitive.hdr}. */
     public static final long TRANSITIVE_HDR_OFFSET = LAYOUT.byteOffset(groupElement("transitive"), groupElement("hdr"));
+    /** Offset of {@code transitive.hdr.flags}. */
+    public static final long TRANSITIVE_HDR_FLAGS_OFFSET = LAYOUT.byteOffset(groupElement("transitive"), groupElement("hdr"), groupElement("flags"));
+    /** Offset of {@code transitive.hdr.domid}. */
+    public static final long TRANSITIVE_HDR_DOMID_OFFSET = LAYOUT.byteOffset(groupElement("transitive"), groupElement("hdr"), groupElement("domid"));
     /** Offset of {@code transitive.trans_domid}. */
     public static final long TRANSITIVE_TRANS_DOMID_OFFSET = LAYOUT.byteOffset(groupElement("transitive"), groupElement("trans_domid"));
     /** Offset of {@code transitive.pad0}. */
