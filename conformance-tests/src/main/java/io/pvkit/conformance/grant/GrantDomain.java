@@ -62,8 +62,8 @@ final class GrantDomain {
         this.tableFrames = new long[] {t};
         long s = -1;
         for (long f = frames - 1; f >= 0; f--) {
-            if (f == t) {
-                continue;
+            if (f == t || f == 0) {
+                continue; // frame 0 has guest-physical (and often bus) address 0, which unmap reads as "none"
             }
             if (s < 0) {
                 s = f;

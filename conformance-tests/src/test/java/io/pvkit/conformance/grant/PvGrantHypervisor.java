@@ -36,7 +36,7 @@ class PvGrantHypervisor implements HypervisorUnderTest {
     }
 
     PvGrantHypervisor() {
-        this(MappingLifetime.SHARED, 32);
+        this(MappingLifetime.SHARED, 64);
     }
 
     /** A domain of this hypervisor. */
