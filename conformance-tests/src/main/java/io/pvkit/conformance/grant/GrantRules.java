@@ -79,6 +79,11 @@ public final class GrantRules implements RuleSet {
                     "A grant_table_op whose argument array lies outside the caller's memory returns -EFAULT, "
                             + "and a count of zero returns 0 without any access.",
                     "xen/common/grant_table.c (do_grant_table_op copy_from_guest)"),
+            Rule.must("GNT-18",
+                    "Over any sequence of grant, map, unmap, copy, revoke and domain death, only the current "
+                            + "grantee maps or copies, revoke succeeds exactly when nothing is mapped, and the busy "
+                            + "bits of every entry match its live mappings.",
+                    "xen/include/public/grant_table.h; xen/common/grant_table.c (model of map/unmap/copy)"),
             Rule.must("FE-09",
                     "A frontend's end of foreign access is a compare-and-swap that fails while the grant is "
                             + "mapped, reports the page as still in use, and leaves the grant valid.",

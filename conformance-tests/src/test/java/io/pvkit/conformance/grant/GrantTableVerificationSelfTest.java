@@ -485,6 +485,7 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-15", ViewOutlivesUnmap.class),
                 Arguments.of("GNT-16", QuerySizeWrongMax.class),
                 Arguments.of("GNT-17", FaultSwallowed.class),
+                Arguments.of("GNT-18", UnmapClearsReading.class),
                 Arguments.of("FE-09", PlainStoreRevoke.class),
                 Arguments.of("FE-10", NoZeroing.class));
     }
@@ -511,7 +512,7 @@ class GrantTableVerificationSelfTest {
         for (var rule : new GrantRules().rules()) {
             assertEquals(rule, RuleCatalogue.find(rule.id()).orElseThrow());
         }
-        assertEquals(18, new GrantRules().rules().size());
+        assertEquals(19, new GrantRules().rules().size());
         assertEquals(brokenImplementations().count(), new GrantRules().rules().size(), "a broken implementation per rule");
     }
 }
