@@ -4,7 +4,6 @@ import io.pvkit.abi.DomId;
 import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.grant.GrantEntryV1Layout;
-import io.pvkit.abi.grant.GrantFlags;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.grant.internal.ActiveEntry;
 import io.pvkit.grant.internal.DomainGrants;
