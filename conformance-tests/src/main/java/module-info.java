@@ -13,6 +13,7 @@ module io.pvkit.conformance {
 
     exports io.pvkit.conformance;
     exports io.pvkit.conformance.hostile;
+    exports io.pvkit.conformance.grant;
     exports io.pvkit.conformance.hypercall;
     exports io.pvkit.conformance.evtchn;
     exports io.pvkit.conformance.property;
