@@ -24,6 +24,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Model-based test: random sequences of every operation across three domains (dom0 privileged, two
  * guests with two vCPUs each) against a model of port states and pending/mask bits, with invariants
  * checked after every step. Seeded; a failure prints the seed, and {@code -Dpvkit.seed=N} replays it.
+ * It stays beside the kit's model-based rule EVT-17 (which shrinks, but sees only hypercalls and shared
+ * memory) because it also drives the guest demultiplexer, VIRQs, exhaustion and domain death directly.
  */
 class EventChannelModelTest {
     static final int DOMS = 3;

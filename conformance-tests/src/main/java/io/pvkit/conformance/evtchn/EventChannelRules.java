@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * The event-channel rules: {@code EVT-01} .. {@code EVT-11} from the adversarial catalogue (section 7.4)
- * and {@code EVT-12} .. {@code EVT-16} for the 2-level ABI semantics, tested by
- * {@link EventChannelVerification}.
+ * and {@code EVT-12} .. {@code EVT-17} for the 2-level ABI semantics (EVT-17 model-based), tested by
+ * {@link EventChannelVerification}; {@code EVTG-01} and {@code EVTG-02} for a guest's upcall demultiplexer,
+ * tested by {@link GuestUpcallVerification}.
  */
 public final class EventChannelRules implements RuleSet {
 
@@ -73,7 +74,21 @@ public final class EventChannelRules implements RuleSet {
                     "xen/include/public/event_channel.h; xen/common/event_channel.c evtchn_init"),
             Rule.must("EVT-16",
                     "When a domain is destroyed, every interdomain peer of its ports goes back to unbound.",
-                    "xen/common/event_channel.c evtchn_destroy"));
+                    "xen/common/event_channel.c evtchn_destroy"),
+            Rule.must("EVT-17",
+                    "Random sequences of event-channel operations across three domains give Xen's results and keep "
+                            + "bindings symmetric, pending and mask bits as Xen sets them, every pending unmasked port "
+                            + "raised, and upcalls delivering exactly the pending unmasked ports.",
+                    "xen/common/event_channel.c, xen/common/event_2l.c (Xen 4.17); model-based"),
+            Rule.must("EVTG-01",
+                    "A guest's upcall under a storm on one port (its pending bit set again as soon as it is acked) "
+                            + "returns after a bounded number of handler calls and still serves every other pending "
+                            + "unmasked port, each event once.",
+                    "XSA-332 (event storms from a hostile peer); Linux drivers/xen/events/events_2l.c "
+                            + "evtchn_2l_handle_events; guest side of EVT-08"),
+            Rule.must("EVTG-02",
+                    "A guest's local unmask of a masked pending port delivers the event exactly once on the next upcall.",
+                    "XSA-332 (Linux 4d3fe31bd993); Linux events_2l.c evtchn_2l_unmask; guest side of EVT-09"));
 
     /** Creates the rule set (the catalogue does this once). */
     public EventChannelRules() {

@@ -14,12 +14,16 @@ import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.evtchn.VcpuInfoLayout;
 import io.pvkit.abi.evtchn.Virq;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.conformance.property.Property;
+import io.pvkit.conformance.property.StateMachine;
 import io.pvkit.conformance.spi.Capability;
 import io.pvkit.conformance.spi.DomainConfig;
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Verifies the event-channel rules {@code EVT-01} .. {@code EVT-16} ({@link EventChannelRules}) against a
+ * Verifies the event-channel rules {@code EVT-01} .. {@code EVT-17} ({@link EventChannelRules}) against a
  * hypervisor under test, through {@code __HYPERVISOR_event_channel_op} (32) and the 2-level bits of each
  * domain's {@code shared_info}.
  *
@@ -658,6 +662,45 @@ public abstract class EventChannelVerification {
         assertEquals(0, send(a, ch[0]), "sending to a dead peer is dropped");
     }
 
+
+    // ------------------------------------------------------------------------------------ EVT-17
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-17} ({@code RULES.md#evt-17}): random operation sequences across
+     * three domains agree with Xen's model (property-based, with the kit's {@link Property} engine).
+     *
+     * <p>Each try creates a fresh hypervisor with three unprivileged domains (2, 1 and 2 vCPUs) and runs up to
+     * 40 random steps: alloc_unbound, bind_interdomain (mostly to a port offered to the caller), bind_virq,
+     * bind_ipi, close, send, unmask, bind_vcpu, reset, a guest setting a mask bit and a guest taking an
+     * upcall (clear {@code evtchn_upcall_pending}, swap the selector, ack every pending unmasked port of the
+     * selected words). Each result must equal the model's (Xen 4.17's errno where it fails). After every step,
+     * {@code EVTCHNOP_status} of every port in use must match the model, every interdomain port's peer must
+     * point back, the pending and mask bits must match, and every pending unmasked port must be raised
+     * (selector bit and {@code evtchn_upcall_pending}) on one of its domain's vCPUs; an upcall must deliver
+     * exactly the pending unmasked ports. A failure is shrunk to a minimal sequence and prints the seed
+     * ({@code -Dpvkit.seed=...} replays it, {@code -Dpvkit.tries=...} sets the tries).
+     *
+     * <p>If this fails, check (the shrunk steps name the first wrong result or invariant):
+     * <ul>
+     *   <li>allocation is lowest-free-first and a closed port keeps only its mask bit;</li>
+     *   <li>bind_interdomain connects both ends and marks the new local port pending;</li>
+     *   <li>close and reset turn an interdomain peer back into an unbound port offered to the closer;</li>
+     *   <li>send/unmask follow {@code evtchn_2l_set_pending}/{@code evtchn_2l_unmask} (no raise for a masked or
+     *       already pending port, a raise on unmask of a pending port);</li>
+     *   <li>errors come in Xen's order (e.g. bind_vcpu: {@code -ENOENT} before {@code -EINVAL}).</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_17_randomOperationSequencesAgreeWithTheModel() {
+        boolean withReset = supportsReset();
+        StateMachine<EventChannelModel.Model, EventChannelModel.Ops> machine = StateMachine
+                .<EventChannelModel.Model, EventChannelModel.Ops>of(EventChannelModel.Model::initial,
+                        ModelSystem::new, m -> EventChannelModel.actions(m, withReset))
+                .withInvariant(EventChannelModel::checkInvariant)
+                .withMaxSteps(40);
+        Property.named("EVT-17 event channels vs model").check(machine);
+    }
+
     // ------------------------------------------------------------------------------------ helpers
 
     /** Offerer allocates an unbound port for binder, binder binds it; returns {offererPort, binderPort}. */
@@ -829,5 +872,138 @@ public abstract class EventChannelVerification {
 
     private long upcallCount(DomainUnderTest d, int vcpu) {
         return hypervisor.capabilities().contains(Capability.UPCALL_COUNT) ? d.upcallCount(vcpu) : -1;
+    }
+
+    /** The system under test of {@code EVT-17}: a fresh hypervisor with three domains, seen through hypercalls. */
+    private final class ModelSystem implements EventChannelModel.Ops, AutoCloseable {
+        private final HypervisorUnderTest hv = createHypervisor();
+        private final DomainUnderTest[] slots = new DomainUnderTest[EventChannelModel.DOMAINS];
+
+        ModelSystem() {
+            for (int i = 0; i < slots.length; i++) {
+                slots[i] = hv.createDomain(new DomainConfig(domainFrames(), EventChannelModel.VCPUS[i], false));
+            }
+        }
+
+        @Override
+        public void close() {
+            for (DomainUnderTest d : slots) {
+                if (d != null) {
+                    hv.destroyDomain(d);
+                }
+            }
+            hv.close();
+        }
+
+        @Override
+        public int domid(int slot) {
+            return slots[slot].domid();
+        }
+
+        @Override
+        public int allocUnbound(int slot, int dom, int remoteDom) {
+            return EventChannelVerification.this.allocUnbound(slots[slot], dom, remoteDom);
+        }
+
+        @Override
+        public int bindInterdomain(int slot, int remoteDom, int remotePort) {
+            return EventChannelVerification.this.bindInterdomain(slots[slot], remoteDom, remotePort);
+        }
+
+        @Override
+        public int bindVirq(int slot, int virq, int vcpu) {
+            return EventChannelVerification.this.bindVirq(slots[slot], virq, vcpu);
+        }
+
+        @Override
+        public int bindIpi(int slot, int vcpu) {
+            return EventChannelVerification.this.bindIpi(slots[slot], vcpu);
+        }
+
+        @Override
+        public int close(int slot, int port) {
+            return EventChannelVerification.this.close(slots[slot], port);
+        }
+
+        @Override
+        public int send(int slot, int port) {
+            return EventChannelVerification.this.send(slots[slot], port);
+        }
+
+        @Override
+        public int unmask(int slot, int port) {
+            return EventChannelVerification.this.unmask(slots[slot], port);
+        }
+
+        @Override
+        public int bindVcpu(int slot, int port, int vcpu) {
+            return EventChannelVerification.this.bindVcpu(slots[slot], port, vcpu);
+        }
+
+        @Override
+        public int reset(int slot) {
+            return EventChannelVerification.this.reset(slots[slot], DomId.SELF);
+        }
+
+        @Override
+        public int[] status(int slot, int port) {
+            return EventChannelVerification.this.status(slots[slot], DomId.SELF, port);
+        }
+
+        @Override
+        public boolean pending(int slot, int port) {
+            return EventChannelVerification.this.pending(slots[slot], port);
+        }
+
+        @Override
+        public boolean masked(int slot, int port) {
+            DomainUnderTest d = slots[slot];
+            return (d.memory().getLongVolatile(maskWord(d, port)) & (1L << (port & 63))) != 0;
+        }
+
+        @Override
+        public long selector(int slot, int vcpu) {
+            return EventChannelVerification.this.selector(slots[slot], vcpu);
+        }
+
+        @Override
+        public int upcallPending(int slot, int vcpu) {
+            return EventChannelVerification.this.upcallPending(slots[slot], vcpu);
+        }
+
+        @Override
+        public void guestMask(int slot, int port) {
+            setMask(slots[slot], port);
+        }
+
+        @Override
+        public Set<Integer> guestUpcall(int slot) {
+            DomainUnderTest d = slots[slot];
+            long words = 0;
+            for (int v = 0; v < d.vcpus(); v++) {
+                long vi = sharedInfo(d) + SharedInfoLayout.vcpuInfoOffset(v);
+                d.memory().getAndBitwiseAndByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 0);
+                words |= d.memory().getAndSetLong(vi + VcpuInfoLayout.PENDING_SEL_OFFSET, 0);
+            }
+            Set<Integer> delivered = new TreeSet<>();
+            for (int w = 0; w < 64 && (w << 6) < portLimit(); w++) {
+                if ((words & (1L << w)) == 0) {
+                    continue;
+                }
+                long base = sharedInfo(d);
+                long active = d.memory().getLongVolatile(base + SharedInfoLayout.EVTCHN_PENDING_OFFSET + w * 8L)
+                        & ~d.memory().getLongVolatile(base + SharedInfoLayout.EVTCHN_MASK_OFFSET + w * 8L);
+                for (int bit = 0; bit < 64; bit++) {
+                    if ((active & (1L << bit)) != 0) {
+                        long old = d.memory().getAndBitwiseAndLong(
+                                base + SharedInfoLayout.EVTCHN_PENDING_OFFSET + w * 8L, ~(1L << bit));
+                        if ((old & (1L << bit)) != 0) {
+                            delivered.add((w << 6) + bit);
+                        }
+                    }
+                }
+            }
+            return delivered;
+        }
     }
 }

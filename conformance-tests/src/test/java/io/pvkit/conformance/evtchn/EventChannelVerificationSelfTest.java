@@ -1,6 +1,7 @@
 package io.pvkit.conformance.evtchn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pvkit.abi.DomId;
@@ -11,11 +12,13 @@ import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.evtchn.VcpuInfoLayout;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.RuleCatalogue;
+import io.pvkit.conformance.property.PropertyFailure;
 import io.pvkit.conformance.selftest.SelfTest;
 import io.pvkit.conformance.selftest.SelfTestReport;
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
 import io.pvkit.events.ChannelStatus;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -320,10 +323,22 @@ class EventChannelVerificationSelfTest {
         assertEquals(all, new TreeSet<>(report.passedRules()), "every EVT rule has a passing test");
     }
 
-    private static void assertCaught(Class<?> broken, String rule) {
+    private static SelfTestReport assertCaught(Class<?> broken, String rule) {
         SelfTestReport report = SelfTest.run(broken);
         assertTrue(report.failedRules().contains(rule),
                 () -> rule + " did not catch " + broken.getSimpleName() + "; failed: " + report.failedRules());
+        return report;
+    }
+
+    /** The model-based rule EVT-17 caught the bug too, shrunk to at most {@code maxSteps} steps, and the seed replays it. */
+    private static PropertyFailure assertModelCaught(SelfTestReport report, int maxSteps) {
+        assertTrue(report.failedRules().contains("EVT-17"), () -> "EVT-17 did not catch it; failed: " + report.failedRules());
+        List<Throwable> failures = report.failuresOf("EVT-17");
+        assertEquals(1, failures.size(), failures::toString);
+        PropertyFailure f = assertInstanceOf(PropertyFailure.class, failures.getFirst());
+        assertTrue(f.steps().size() <= maxSteps, () -> "not shrunk to <= " + maxSteps + " steps:\n" + f.getMessage());
+        assertTrue(f.getMessage().contains("-Dpvkit.seed=" + f.seed()), f::getMessage);
+        return f;
     }
 
     @Test
@@ -378,7 +393,8 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt11CatchesBindWithoutPending() {
-        assertCaught(Evt11.class, "EVT-11");
+        PropertyFailure f = assertModelCaught(assertCaught(Evt11.class, "EVT-11"), 2);
+        assertTrue(f.steps().getLast().startsWith("bind_interdomain("), f::getMessage);
     }
 
     @Test
@@ -388,7 +404,21 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt13CatchesCloseThatClosesPeer() {
-        assertCaught(Evt13.class, "EVT-13");
+        PropertyFailure f = assertModelCaught(assertCaught(Evt13.class, "EVT-13"), 3);
+        assertTrue(f.steps().getLast().startsWith("close("), f::getMessage);
+        String old = System.getProperty("pvkit.seed");
+        System.setProperty("pvkit.seed", Long.toString(f.seed()));
+        try {
+            PropertyFailure replayed = assertModelCaught(SelfTest.run(Evt13.class), 3);
+            assertEquals(f.originalSteps(), replayed.originalSteps(), "the seed replays the same sequence");
+            assertEquals(f.steps(), replayed.steps(), "and shrinks it the same way");
+        } finally {
+            if (old == null) {
+                System.clearProperty("pvkit.seed");
+            } else {
+                System.setProperty("pvkit.seed", old);
+            }
+        }
     }
 
     @Test
