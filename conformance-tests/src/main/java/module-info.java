@@ -8,5 +8,14 @@ module io.pvkit.conformance {
     requires transitive io.pvkit.events;
     requires transitive io.pvkit.grant;
     requires transitive org.junit.jupiter.api;
-    requires org.junit.platform.launcher;
+    requires transitive org.junit.platform.launcher;
+    requires org.junit.platform.reporting;
+
+    exports io.pvkit.conformance;
+    exports io.pvkit.conformance.hostile;
+    exports io.pvkit.conformance.hypercall;
+    exports io.pvkit.conformance.property;
+    exports io.pvkit.conformance.runner;
+    exports io.pvkit.conformance.selftest;
+    exports io.pvkit.conformance.spi;
 }

@@ -13,4 +13,8 @@ module io.pvkit.abi {
     exports io.pvkit.abi.ring;
     exports io.pvkit.abi.evtchn;
     exports io.pvkit.abi.grant;
+    exports io.pvkit.abi.platform;
+    exports io.pvkit.abi.xenstore;
+    exports io.pvkit.abi.blkif;
+    exports io.pvkit.abi.console;
 }

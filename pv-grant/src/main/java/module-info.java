@@ -4,4 +4,6 @@
  */
 module io.pvkit.grant {
     requires transitive io.pvkit.abi;
+
+    exports io.pvkit.grant;
 }

@@ -1,0 +1,17 @@
+package io.pvkit.conformance.spi;
+
+/**
+ * Optional features an implementation under test declares through
+ * {@link HypervisorUnderTest#capabilities()}; a verification that needs a missing capability is
+ * skipped with the reason "capability X not declared", never failed.
+ */
+public enum Capability {
+    /** Domains can be created privileged (a control domain such as domain 0). */
+    PRIVILEGED_DOMAINS,
+    /** {@link DomainUnderTest#consoleOutput()} returns what the domain wrote with {@code CONSOLEIO_write}. */
+    CONSOLE_OUTPUT,
+    /** {@link DomainUnderTest#upcallCount(int)} counts event upcalls per vCPU. */
+    UPCALL_COUNT,
+    /** {@code __HYPERVISOR_multicall} (13) is implemented. */
+    MULTICALL
+}

@@ -1,0 +1,4 @@
+/**
+ * PV console ring page ({@code io/console.h}).
+ */
+package io.pvkit.abi.console;

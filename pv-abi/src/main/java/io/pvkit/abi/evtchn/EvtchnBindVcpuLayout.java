@@ -1,0 +1,36 @@
+package io.pvkit.abi.evtchn;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+
+import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * {@code struct evtchn_bind_vcpu} (8 bytes) from Xen {@code xen/event_channel.h}, interface version 0x00040e00,
+ * x86_64, little-endian.
+ *
+ * <p>Argument of {@code EVTCHNOP_bind_vcpu} (8).
+ *
+ * <pre>
+ *     0  port                         u32        [IN]
+ *     4  vcpu                         u32        [IN]
+ * </pre>
+ */
+public final class EvtchnBindVcpuLayout {
+    /** {@code struct evtchn_bind_vcpu}; the single source of truth for the offsets below. */
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            JAVA_INT.withName("port"),
+            JAVA_INT.withName("vcpu"))
+            .withName("evtchn_bind_vcpu");
+
+    /** Size of {@code struct evtchn_bind_vcpu} in bytes. */
+    public static final long SIZE = LAYOUT.byteSize();
+    /** Offset of {@code port}. */
+    public static final long PORT_OFFSET = LAYOUT.byteOffset(groupElement("port"));
+    /** Offset of {@code vcpu}. */
+    public static final long VCPU_OFFSET = LAYOUT.byteOffset(groupElement("vcpu"));
+
+    private EvtchnBindVcpuLayout() {
+    }
+}

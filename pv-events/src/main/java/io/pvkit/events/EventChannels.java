@@ -1,0 +1,632 @@
+package io.pvkit.events;
+
+import io.pvkit.abi.evtchn.EvtchnStatus;
+import io.pvkit.abi.evtchn.Virq;
+import io.pvkit.events.internal.VirqRules;
+
+import io.pvkit.abi.DomId;
+import io.pvkit.abi.XenErrno;
+import io.pvkit.abi.evtchn.SharedInfoLayout;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.events.internal.DomainPorts;
+import io.pvkit.events.internal.SharedInfoBits;
+import io.pvkit.events.spi.VcpuKicker;
+import org.agrona.collections.Int2ObjectHashMap;
+
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import static io.pvkit.events.internal.DomainPorts.FREE;
+import static io.pvkit.events.internal.DomainPorts.INTERDOMAIN;
+import static io.pvkit.events.internal.DomainPorts.IPI;
+import static io.pvkit.events.internal.DomainPorts.RESERVED;
+import static io.pvkit.events.internal.DomainPorts.UNBOUND;
+import static io.pvkit.events.internal.DomainPorts.VIRQ;
+
+/**
+ * The hypervisor side of event channels: one port table per domain and the EVTCHNOP operations with
+ * Xen's results and errors ({@code xen/common/event_channel.c}, Xen 4.17), delivering through the
+ * 2-level ABI in each domain's {@code shared_info}.
+ *
+ * <p>Every operation takes the calling domain's id first (the platform knows who is calling) and the
+ * guest's arguments unchanged (ports and vCPUs as the raw 32-bit values, domain ids as the raw 16-bit
+ * values, {@link DomId#SELF} allowed where Xen allows it). Results are Xen's: a port or 0 on success,
+ * a negated {@link XenErrno} on failure. No operation throws for any guest-supplied value; an
+ * unregistered calling domain gets {@code -ESRCH}.
+ *
+ * <p>Semantics worth knowing (all as Xen):
+ * <ul>
+ *   <li>Port 0 is reserved and never allocated; ports are allocated lowest-free-first.</li>
+ *   <li>{@code send} on an unbound port is dropped and returns 0; on a VIRQ or free port it is
+ *       {@code -EINVAL}.</li>
+ *   <li>{@code bindInterdomain} marks the new local port pending, so an event the peer sent before
+ *       the bind is not lost.</li>
+ *   <li>Closing one end of an interdomain channel turns the other end back into unbound (ready for the
+ *       same domain to bind again). Closing clears the closed port's pending bit.</li>
+ *   <li>Only the remote domain named in {@code allocUnbound} may bind the port.</li>
+ *   <li>{@link #destroyDomain(int)} closes every port of a dead domain, so its peers go unbound.</li>
+ * </ul>
+ *
+ * <p>Port validity: a port is valid when it is below the domain's port limit (4096 for the 2-level
+ * ABI, or less when the platform registers a lower limit, like xl's {@code max_event_channels}).
+ * Xen grows its valid range in buckets as ports are allocated; pv-events allocates the whole table up
+ * front, which is Xen's behaviour once every bucket exists.
+ *
+ * <p>Thread safety and locking: one {@link ReentrantReadWriteLock} guards every port table. Operations
+ * that change bindings take the write lock; {@code send}, {@code unmask}, {@code status} and VIRQ
+ * delivery take the read lock (they change only shared-memory bits, with atomics). With a single
+ * lock there is no lock ordering between two domains to get wrong (Xen orders two domains' locks by
+ * address). The {@link VcpuKicker} is called with the read or write lock held.
+ *
+ * {@snippet :
+ * EventChannels evtchn = new EventChannels();
+ * evtchn.registerDomain(0, dom0Memory, 0, 1, true, VcpuKicker.POLLING);
+ * evtchn.registerDomain(1, guestMemory, 0, 1, false, kicker);
+ * int unbound = evtchn.allocUnbound(1, DomId.SELF, 0);     // guest offers a port to dom0
+ * int local = evtchn.bindInterdomain(0, 1, unbound);       // dom0 binds it
+ * evtchn.send(0, local);                                   // pending in the guest's shared_info
+ * }
+ */
+public final class EventChannels {
+    /** {@code EVTCHN_2L_NR_CHANNELS} for 64-bit guests. */
+    public static final int MAX_PORTS_2L = SharedInfoLayout.NR_2L_CHANNELS;
+
+    private static final int EINVAL = (int) XenErrno.EINVAL.negated();
+    private static final int ENOSPC = (int) XenErrno.ENOSPC.negated();
+    private static final int ESRCH = (int) XenErrno.ESRCH.negated();
+    private static final int EPERM = (int) XenErrno.EPERM.negated();
+    private static final int ENOENT = (int) XenErrno.ENOENT.negated();
+    private static final int EEXIST = (int) XenErrno.EEXIST.negated();
+
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Int2ObjectHashMap<DomainPorts> domains = new Int2ObjectHashMap<>();
+
+    /** An event-channel subsystem with no domains. */
+    public EventChannels() {
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // Platform operations
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Registers a domain with the full 2-level port space (4096 ports).
+     *
+     * @param domid the domain id, an ordinary id below {@link DomId#FIRST_RESERVED}
+     * @param memory the domain's memory
+     * @param sharedInfoGfn the frame of {@code memory} that holds the domain's {@code shared_info}
+     * @param vcpus the number of vCPUs, 1..32 (each {@code vcpu_info} lives in {@code shared_info})
+     * @param privileged whether the domain is privileged (may act on other domains' ports)
+     * @param kicker how to wake the domain's vCPUs
+     * @throws IllegalArgumentException on a bad id, frame or vCPU count
+     * @throws IllegalStateException when the id is already registered
+     */
+    public void registerDomain(int domid, GuestMemory memory, long sharedInfoGfn, int vcpus, boolean privileged,
+                               VcpuKicker kicker) {
+        registerDomain(domid, memory, sharedInfoGfn, vcpus, privileged, kicker, MAX_PORTS_2L);
+    }
+
+    /**
+     * Registers a domain with a port limit below the 2-level maximum.
+     *
+     * @param domid the domain id, an ordinary id below {@link DomId#FIRST_RESERVED}
+     * @param memory the domain's memory
+     * @param sharedInfoGfn the frame of {@code memory} that holds the domain's {@code shared_info}
+     * @param vcpus the number of vCPUs, 1..32
+     * @param privileged whether the domain is privileged
+     * @param kicker how to wake the domain's vCPUs
+     * @param portLimit the number of ports (ports {@code 0..portLimit-1}), 2..4096
+     * @throws IllegalArgumentException on a bad id, frame, vCPU count or limit
+     * @throws IllegalStateException when the id is already registered
+     */
+    public void registerDomain(int domid, GuestMemory memory, long sharedInfoGfn, int vcpus, boolean privileged,
+                               VcpuKicker kicker, int portLimit) {
+        if (!DomId.isOrdinary(domid)) {
+            throw new IllegalArgumentException("not an ordinary domain id: " + domid);
+        }
+        if (portLimit < 2 || portLimit > MAX_PORTS_2L) {
+            throw new IllegalArgumentException("port limit must be 2.." + MAX_PORTS_2L + ", got " + portLimit);
+        }
+        Objects.requireNonNull(kicker, "kicker");
+        SharedInfoBits bits;
+        try {
+            bits = new SharedInfoBits(Objects.requireNonNull(memory, "memory"), sharedInfoGfn, vcpus);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("bad shared_info frame " + sharedInfoGfn + " or vcpus " + vcpus, e);
+        }
+        lock.writeLock().lock();
+        try {
+            if (domains.containsKey(domid)) {
+                throw new IllegalStateException("domain " + domid + " is already registered");
+            }
+            domains.put(domid, new DomainPorts(domid, privileged, vcpus, portLimit, bits, kicker));
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Tears a dead domain's event channels down (Xen's {@code evtchn_destroy}): every port is closed, so
+     * each interdomain peer goes back to unbound; the domain is then unknown ({@code -ESRCH}).
+     *
+     * @param domid the domain id
+     * @return true when the domain was registered
+     */
+    public boolean destroyDomain(int domid) {
+        lock.writeLock().lock();
+        try {
+            DomainPorts d = domains.get(domid);
+            if (d == null) {
+                return false;
+            }
+            d.alive = false;
+            for (int p = 1; p < d.limit; p++) {
+                closeLocked(d, p);
+            }
+            domains.remove(domid);
+            return true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Raises a VIRQ (Xen's {@code send_guest_vcpu_virq} for per-vCPU VIRQs, {@code send_guest_global_virq}
+     * for global ones, which are looked up on vCPU 0 and delivered to the port's notify vCPU).
+     *
+     * @param domid the target domain
+     * @param vcpu the vCPU for a per-vCPU VIRQ (ignored for a global VIRQ)
+     * @param virq the VIRQ number
+     * @return true when a port was bound and set pending (or was pending already)
+     */
+    public boolean raiseVirq(int domid, int vcpu, int virq) {
+        lock.readLock().lock();
+        try {
+            DomainPorts d = domains.get(domid);
+            if (d == null || virq < 0 || virq >= Virq.NR_VIRQS) {
+                return false;
+            }
+            int v = VirqRules.isGlobal(virq) ? 0 : vcpu;
+            if (v < 0 || v >= d.vcpus) {
+                return false;
+            }
+            int port = d.virqToPort[v][virq];
+            if (port == 0) {
+                return false;
+            }
+            d.setPending(port);
+            return true;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The state of a port as the platform sees it (no permission check), for tools and tests.
+     *
+     * @param domid the domain
+     * @param port the port
+     * @return the status; {@code -ESRCH} or {@code -EINVAL} in {@link ChannelStatus#result()} when the
+     *     domain or port does not exist
+     */
+    public ChannelStatus inspect(int domid, int port) {
+        lock.readLock().lock();
+        try {
+            DomainPorts d = domains.get(domid);
+            if (d == null) {
+                return ChannelStatus.error(ESRCH);
+            }
+            return d.valid(port) ? statusOf(d, port) : ChannelStatus.error(EINVAL);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The port limit of a domain.
+     *
+     * @param domid the domain
+     * @return the number of ports, or 0 when the domain is not registered
+     */
+    public int portLimit(int domid) {
+        lock.readLock().lock();
+        try {
+            DomainPorts d = domains.get(domid);
+            return d == null ? 0 : d.limit;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // EVTCHNOP operations
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * {@code EVTCHNOP_alloc_unbound}: allocates a port of {@code dom} that only {@code remoteDom} may bind.
+     *
+     * @param caller the calling domain
+     * @param dom the domain to allocate in ({@link DomId#SELF} or the caller; another domain needs privilege)
+     * @param remoteDom the domain allowed to bind ({@link DomId#SELF} means the caller)
+     * @return the port, or {@code -ESRCH} (no such {@code dom}), {@code -ENOSPC} (no free port),
+     *     {@code -EPERM} (unprivileged caller, foreign {@code dom})
+     */
+    public int allocUnbound(int caller, int dom, int remoteDom) {
+        lock.writeLock().lock();
+        try {
+            DomainPorts c = domains.get(caller);
+            if (c == null) {
+                return ESRCH;
+            }
+            DomainPorts d = lookup(c, dom & 0xFFFF);
+            if (d == null) {
+                return ESRCH;
+            }
+            int port = d.freePort();
+            if (port < 0) {
+                return ENOSPC;
+            }
+            if (d != c && !c.privileged) {
+                return EPERM;
+            }
+            int rd = remoteDom & 0xFFFF;
+            d.state[port] = UNBOUND;
+            d.remoteDom[port] = rd == DomId.SELF ? c.domid : rd;
+            return port;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * {@code EVTCHNOP_bind_interdomain}: connects a new local port to {@code <remoteDom, remotePort>},
+     * which must be unbound and offered to the caller. The new local port is set pending.
+     *
+     * @param caller the calling domain
+     * @param remoteDom the remote domain ({@link DomId#SELF} for loopback)
+     * @param remotePort the remote port (u32)
+     * @return the local port, or {@code -ESRCH} (no such domain), {@code -ENOSPC} (no free local port),
+     *     {@code -EINVAL} (remote port invalid, not unbound, or not offered to the caller)
+     */
+    public int bindInterdomain(int caller, int remoteDom, int remotePort) {
+        lock.writeLock().lock();
+        try {
+            DomainPorts ld = domains.get(caller);
+            if (ld == null) {
+                return ESRCH;
+            }
+            DomainPorts rd = lookup(ld, remoteDom & 0xFFFF);
+            if (rd == null) {
+                return ESRCH;
+            }
+            int lport = ld.freePort();
+            if (lport < 0) {
+                return ENOSPC;
+            }
+            if (!rd.valid(remotePort) || rd.state[remotePort] != UNBOUND || rd.remoteDom[remotePort] != ld.domid) {
+                return EINVAL;
+            }
+            ld.state[lport] = INTERDOMAIN;
+            ld.remoteDom[lport] = rd.domid;
+            ld.remotePort[lport] = remotePort;
+            ld.notifyVcpu[lport] = 0;
+            rd.state[remotePort] = INTERDOMAIN;
+            rd.remoteDom[remotePort] = ld.domid;
+            rd.remotePort[remotePort] = lport;
+            // The peer may have sent while the port was unbound (dropped): always mark the local port.
+            ld.setPending(lport);
+            return lport;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * {@code EVTCHNOP_bind_virq}.
+     *
+     * @param caller the calling domain
+     * @param virq the VIRQ (u32)
+     * @param vcpu the vCPU to notify (must be 0 for a global VIRQ)
+     * @return the port, or {@code -EINVAL} (bad VIRQ, global VIRQ on a vCPU other than 0),
+     *     {@code -ENOENT} (no such vCPU), {@code -EEXIST} (already bound on that vCPU), {@code -ENOSPC}
+     */
+    public int bindVirq(int caller, int virq, int vcpu) {
+        lock.writeLock().lock();
+        try {
+            DomainPorts d = domains.get(caller);
+            if (d == null) {
+                return ESRCH;
+            }
+            if (virq < 0 || virq >= Virq.NR_VIRQS) {
+                return EINVAL;
+            }
+            if (VirqRules.isGlobal(virq) && vcpu != 0) {
+                return EINVAL;
+            }
+            if (vcpu < 0 || vcpu >= d.vcpus) {
+                return ENOENT;
+            }
+            if (d.virqToPort[vcpu][virq] != 0) {
+                return EEXIST;
+            }
+            int port = d.freePort();
+            if (port < 0) {
+                return ENOSPC;
+            }
+            d.state[port] = VIRQ;
+            d.notifyVcpu[port] = vcpu;
+            d.virq[port] = virq;
+            d.virqToPort[vcpu][virq] = port;
+            return port;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * {@code EVTCHNOP_bind_ipi}.
+     *
+     * @param caller the calling domain
+     * @param vcpu the vCPU to notify
+     * @return the port, or {@code -ENOENT} (no such vCPU), {@code -ENOSPC}
+     */
+    public int bindIpi(int caller, int vcpu) {
+        lock.writeLock().lock();
+        try {
+            DomainPorts d = domains.get(caller);
+            if (d == null) {
+                return ESRCH;
+            }
+            if (vcpu < 0 || vcpu >= d.vcpus) {
+                return ENOENT;
+            }
+            int port = d.freePort();
+            if (port < 0) {
+                return ENOSPC;
+            }
+            d.state[port] = IPI;
+            d.notifyVcpu[port] = vcpu;
+            return port;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * {@code EVTCHNOP_close}. An interdomain peer goes back to unbound (offered to the caller again);
+     * the closed port's pending bit is cleared.
+     *
+     * @param caller the calling domain
+     * @param port the port (u32)
+     * @return 0, or {@code -EINVAL} (invalid, free or reserved port)
+     */
+    public int close(int caller, int port) {
+        lock.writeLock().lock();
+        try {
+            DomainPorts d = domains.get(caller);
+            if (d == null) {
+                return ESRCH;
+            }
+            return closeLocked(d, port);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private int closeLocked(DomainPorts d, int port) {
+        if (!d.valid(port)) {
+            return EINVAL;
+        }
+        switch (d.state[port]) {
+            case FREE, RESERVED -> {
+                return EINVAL;
+            }
+            case VIRQ -> {
+                int virq = d.virq[port];
+                for (int v = 0; v < d.vcpus; v++) {
+                    if (d.virqToPort[v][virq] == port) {
+                        d.virqToPort[v][virq] = 0;
+                    }
+                }
+            }
+            case INTERDOMAIN -> {
+                DomainPorts peer = domains.get(d.remoteDom[port]);
+                int rport = d.remotePort[port];
+                if (peer != null && peer.state[rport] == INTERDOMAIN && peer.remoteDom[rport] == d.domid
+                        && peer.remotePort[rport] == port) {
+                    peer.state[rport] = UNBOUND;
+                    peer.remoteDom[rport] = d.domid;
+                    peer.remotePort[rport] = 0;
+                } else {
+                    throw new IllegalStateException("broken interdomain binding dom" + d.domid + ":" + port);
+                }
+            }
+            default -> {
+                // UNBOUND, IPI: nothing else to undo
+            }
+        }
+        d.free(port);
+        return 0;
+    }
+
+    /**
+     * {@code EVTCHNOP_send}: interdomain marks the remote port pending on its notify vCPU, IPI marks the
+     * local port pending, unbound drops the event silently.
+     *
+     * @param caller the calling domain
+     * @param port the local port (u32)
+     * @return 0, or {@code -EINVAL} (invalid port, or a state that cannot send)
+     */
+    public int send(int caller, int port) {
+        lock.readLock().lock();
+        try {
+            DomainPorts d = domains.get(caller);
+            if (d == null) {
+                return ESRCH;
+            }
+            if (!d.valid(port)) {
+                return EINVAL;
+            }
+            switch (d.state[port]) {
+                case INTERDOMAIN -> domains.get(d.remoteDom[port]).setPending(d.remotePort[port]);
+                case IPI -> d.setPending(port);
+                case UNBOUND -> {
+                    // dropped, as Xen does
+                }
+                default -> {
+                    return EINVAL;
+                }
+            }
+            return 0;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * {@code EVTCHNOP_status}.
+     *
+     * @param caller the calling domain
+     * @param dom the domain whose port is queried ({@link DomId#SELF} for the caller)
+     * @param port the port (u32)
+     * @return the status, or in {@link ChannelStatus#result()} {@code -ESRCH} (no such domain),
+     *     {@code -EINVAL} (invalid port), {@code -EPERM} (unprivileged caller, foreign domain)
+     */
+    public ChannelStatus status(int caller, int dom, int port) {
+        lock.readLock().lock();
+        try {
+            DomainPorts c = domains.get(caller);
+            if (c == null) {
+                return ChannelStatus.error(ESRCH);
+            }
+            DomainPorts d = lookup(c, dom & 0xFFFF);
+            if (d == null) {
+                return ChannelStatus.error(ESRCH);
+            }
+            if (!d.valid(port)) {
+                return ChannelStatus.error(EINVAL);
+            }
+            if (d != c && !c.privileged) {
+                return ChannelStatus.error(EPERM);
+            }
+            return statusOf(d, port);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private static ChannelStatus statusOf(DomainPorts d, int port) {
+        int vcpu = d.notifyVcpu[port];
+        return switch (d.state[port]) {
+            case UNBOUND -> new ChannelStatus(0, EvtchnStatus.UNBOUND, vcpu, d.remoteDom[port], 0, 0);
+            case INTERDOMAIN -> new ChannelStatus(0, EvtchnStatus.INTERDOMAIN, vcpu, d.remoteDom[port],
+                    d.remotePort[port], 0);
+            case VIRQ -> new ChannelStatus(0, EvtchnStatus.VIRQ, vcpu, 0, 0, d.virq[port]);
+            case IPI -> new ChannelStatus(0, EvtchnStatus.IPI, vcpu, 0, 0, 0);
+            default -> new ChannelStatus(0, EvtchnStatus.CLOSED, vcpu, 0, 0, 0);
+        };
+    }
+
+    /**
+     * {@code EVTCHNOP_unmask}: clears the mask bit and, when the port is pending, raises the upcall on
+     * its notify vCPU (Xen's {@code evtchn_2l_unmask}).
+     *
+     * @param caller the calling domain
+     * @param port the port (u32)
+     * @return 0, or {@code -EINVAL} (invalid port)
+     */
+    public int unmask(int caller, int port) {
+        lock.readLock().lock();
+        try {
+            DomainPorts d = domains.get(caller);
+            if (d == null) {
+                return ESRCH;
+            }
+            if (!d.valid(port)) {
+                return EINVAL;
+            }
+            d.unmask(port);
+            return 0;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * {@code EVTCHNOP_bind_vcpu}: changes the vCPU a port notifies. Allowed for unbound, interdomain and
+     * global-VIRQ ports.
+     *
+     * @param caller the calling domain
+     * @param port the port (u32)
+     * @param vcpu the new vCPU (u32)
+     * @return 0, or {@code -ENOENT} (no such vCPU), {@code -EINVAL} (invalid port, IPI, per-vCPU VIRQ,
+     *     free port)
+     */
+    public int bindVcpu(int caller, int port, int vcpu) {
+        lock.writeLock().lock();
+        try {
+            DomainPorts d = domains.get(caller);
+            if (d == null) {
+                return ESRCH;
+            }
+            if (vcpu < 0 || vcpu >= d.vcpus) {
+                return ENOENT;
+            }
+            if (!d.valid(port)) {
+                return EINVAL;
+            }
+            switch (d.state[port]) {
+                case VIRQ -> {
+                    if (!VirqRules.isGlobal(d.virq[port])) {
+                        return EINVAL;
+                    }
+                    // a global VIRQ stays registered on vCPU 0 and is delivered to the notify vCPU
+                    d.notifyVcpu[port] = vcpu;
+                }
+                case UNBOUND, INTERDOMAIN -> d.notifyVcpu[port] = vcpu;
+                default -> {
+                    return EINVAL;
+                }
+            }
+            return 0;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * {@code EVTCHNOP_reset}: closes every port of {@code dom}. pv-events has no notion of a paused
+     * domain, so a privileged caller may reset any domain (Xen additionally requires the target to be
+     * paused by its controller); the platform must make sure the target is not running.
+     *
+     * @param caller the calling domain
+     * @param dom the domain to reset ({@link DomId#SELF} for the caller)
+     * @return 0, or {@code -ESRCH} (no such domain), {@code -EPERM} (unprivileged caller, foreign domain)
+     */
+    public int reset(int caller, int dom) {
+        lock.writeLock().lock();
+        try {
+            DomainPorts c = domains.get(caller);
+            if (c == null) {
+                return ESRCH;
+            }
+            DomainPorts d = lookup(c, dom & 0xFFFF);
+            if (d == null) {
+                return ESRCH;
+            }
+            if (d != c && !c.privileged) {
+                return EPERM;
+            }
+            for (int p = 1; p < d.limit; p++) {
+                closeLocked(d, p);
+            }
+            return 0;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private DomainPorts lookup(DomainPorts caller, int dom) {
+        return dom == DomId.SELF ? caller : domains.get(dom);
+    }
+}

@@ -1,0 +1,300 @@
+package io.pvkit.events;
+
+import io.pvkit.abi.evtchn.SharedInfoLayout;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.events.internal.SharedInfoBits;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The guest side of the 2-level ABI for one vCPU: handler registration per port, mask and unmask, and
+ * the upcall demultiplexer as Linux writes it ({@code __xen_evtchn_do_upcall} +
+ * {@code evtchn_2l_handle_events}).
+ *
+ * <p>One upcall ({@link #handleUpcall()}) runs rounds of:
+ * <ol>
+ *   <li>clear {@code evtchn_upcall_pending} (first: an event raised from now on sets it again);</li>
+ *   <li>swap {@code evtchn_pending_sel} to 0 (a full fence, after the clear);</li>
+ *   <li>for each selected word, starting after the last port served (so a busy port cannot starve
+ *       ports behind it), snapshot {@code pending & ~mask} of the ports registered here, and for each set
+ *       bit atomically clear the pending bit, then run the handler;</li>
+ * </ol>
+ * and repeats while {@code evtchn_upcall_pending} was set again, at most {@code maxRounds} times. After
+ * the last round it returns with {@code evtchn_upcall_pending} still set when more work arrived, so
+ * the next {@link #awaitUpcall} returns at once: nothing is lost and a flooding peer costs at most
+ * {@code maxRounds} × (ports bound here) handler calls per upcall (pending is a level, not a count).
+ *
+ * <p>One deliberate difference from Linux: a port's handler runs only when this demultiplexer's atomic
+ * test-and-clear of its pending bit found it set, so an event the hypervisor withdrew (the port was
+ * closed in the meantime, which clears pending) is not dispatched.
+ *
+ * <p>Threading: {@link #handleUpcall()}, {@link #awaitUpcall}, {@link #awaitUpcallParked} and
+ * {@link #unmask(int)} belong to the vCPU's thread. {@link #register}, {@link #unregister} and
+ * {@link #mask(int)} may be called from any thread.
+ *
+ * {@snippet :
+ * UpcallDemultiplexer demux = new UpcallDemultiplexer(memory, sharedInfoGfn, 0);
+ * demux.register(port, p -> System.out.println("event on " + p));
+ * demux.unmask(port);
+ * while (running) {
+ *     demux.awaitUpcall(new BackoffIdleStrategy());   // or awaitUpcallParked with a ThreadVcpuKicker
+ *     demux.handleUpcall();
+ * }
+ * }
+ */
+public final class UpcallDemultiplexer {
+    /** Default bound on rounds per upcall. */
+    public static final int DEFAULT_MAX_ROUNDS = 4;
+
+    private static final int WORDS = SharedInfoLayout.EVTCHN_WORDS;
+
+    private final SharedInfoBits bits;
+    private final int vcpu;
+    private final int maxRounds;
+    private final AtomicReferenceArray<EventHandler> handlers = new AtomicReferenceArray<>(SharedInfoLayout.NR_2L_CHANNELS);
+    private final AtomicLongArray bound = new AtomicLongArray(WORDS);
+
+    // fairness cursor (Linux's per-cpu current_word_idx / current_bit_idx); vCPU thread only
+    private int currentWord;
+    private int currentBit;
+    private long handlerFailures;
+
+    /**
+     * A demultiplexer for {@code vcpu} with {@link #DEFAULT_MAX_ROUNDS}.
+     *
+     * @param memory the guest's memory
+     * @param sharedInfoGfn the frame holding the guest's {@code shared_info}
+     * @param vcpu the vCPU this demultiplexer serves, 0..31
+     */
+    public UpcallDemultiplexer(GuestMemory memory, long sharedInfoGfn, int vcpu) {
+        this(memory, sharedInfoGfn, vcpu, DEFAULT_MAX_ROUNDS);
+    }
+
+    /**
+     * A demultiplexer for {@code vcpu}.
+     *
+     * @param memory the guest's memory
+     * @param sharedInfoGfn the frame holding the guest's {@code shared_info}
+     * @param vcpu the vCPU this demultiplexer serves, 0..31
+     * @param maxRounds the bound on scan rounds per {@link #handleUpcall()}, at least 1
+     */
+    public UpcallDemultiplexer(GuestMemory memory, long sharedInfoGfn, int vcpu, int maxRounds) {
+        Objects.requireNonNull(memory, "memory");
+        if (vcpu < 0 || vcpu >= SharedInfoLayout.LEGACY_MAX_VCPUS) {
+            throw new IllegalArgumentException("vcpu must be 0.." + (SharedInfoLayout.LEGACY_MAX_VCPUS - 1));
+        }
+        if (maxRounds < 1) {
+            throw new IllegalArgumentException("maxRounds must be positive, got " + maxRounds);
+        }
+        this.bits = new SharedInfoBits(memory, sharedInfoGfn, vcpu + 1);
+        this.vcpu = vcpu;
+        this.maxRounds = maxRounds;
+    }
+
+    private static void checkPort(int port) {
+        if (port <= 0 || port >= SharedInfoLayout.NR_2L_CHANNELS) {
+            throw new IllegalArgumentException("port must be 1.." + (SharedInfoLayout.NR_2L_CHANNELS - 1) + ", got " + port);
+        }
+    }
+
+    /**
+     * Registers the handler of a port bound to this vCPU (replacing any previous one). The port's mask
+     * bit is not changed: call {@link #unmask(int)} to start receiving.
+     *
+     * @param port the port
+     * @param handler the handler
+     */
+    public void register(int port, EventHandler handler) {
+        checkPort(port);
+        handlers.set(port, Objects.requireNonNull(handler, "handler"));
+        bound.getAndAccumulate(port >>> 6, 1L << (port & 63), (a, b) -> a | b);
+    }
+
+    /**
+     * Removes the handler of a port and masks it. A handler already running completes; no later event
+     * of the port is dispatched here.
+     *
+     * @param port the port
+     */
+    public void unregister(int port) {
+        checkPort(port);
+        mask(port);
+        bound.getAndAccumulate(port >>> 6, ~(1L << (port & 63)), (a, b) -> a & b);
+        handlers.set(port, null);
+    }
+
+    /**
+     * Masks a port (atomic set of {@code evtchn_mask[port]}).
+     *
+     * @param port the port
+     */
+    public void mask(int port) {
+        checkPort(port);
+        bits.testAndSetMask(port);
+    }
+
+    /**
+     * Unmasks a port bound to this vCPU the way Linux's {@code evtchn_2l_unmask} does for a local PV
+     * port: clear the mask, and when the port is pending set the selector bit and
+     * {@code evtchn_upcall_pending}, so the next {@link #handleUpcall()} delivers it exactly once.
+     *
+     * @param port the port
+     * @return true when the port was pending (an upcall is now due on this vCPU)
+     */
+    public boolean unmask(int port) {
+        checkPort(port);
+        // ORDERING: clear the mask before testing pending (atomic RMW = full fence), so an event that
+        // Xen sets pending concurrently is either seen here or raised by Xen itself (it sees the mask clear).
+        bits.testAndClearMask(port);
+        boolean pending = bits.isPending(port);
+        if (pending && !bits.testAndSetSelector(vcpu, port >>> 6)) {
+            bits.testAndSetUpcallPending(vcpu);
+        }
+        return pending;
+    }
+
+    /**
+     * Whether {@code evtchn_upcall_pending} is set for this vCPU.
+     *
+     * @return true when an upcall is due
+     */
+    public boolean upcallPending() {
+        return bits.isUpcallPending(vcpu);
+    }
+
+    /**
+     * Waits, polling this vCPU's {@code vcpu_info} with {@code idle}, until an upcall is due (for a vCPU
+     * in a process other than the hypervisor's, or a spinning vCPU).
+     *
+     * @param idle the idle strategy between polls (reset on return)
+     */
+    public void awaitUpcall(IdleStrategy idle) {
+        while (!bits.isUpcallPending(vcpu)) {
+            idle.idle();
+        }
+        idle.reset();
+    }
+
+    /**
+     * Parks the calling thread until an upcall is due or the timeout passes (for a vCPU thread attached to
+     * a {@link ThreadVcpuKicker}).
+     *
+     * @param timeoutNanos the maximum wait
+     * @return true when an upcall is due
+     */
+    public boolean awaitUpcallParked(long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (!bits.isUpcallPending(vcpu)) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            LockSupport.parkNanos(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+        }
+        return true;
+    }
+
+    /**
+     * Handles one upcall: dispatches every pending, unmasked port registered here, with bounded work.
+     *
+     * @return the number of handler calls made
+     */
+    public int handleUpcall() {
+        int dispatched = 0;
+        int rounds = 0;
+        do {
+            // ORDERING: master flag cleared before the selector swap (Linux: "master flag must be cleared
+            // /before/ clearing selector flag"); both are full-fence RMWs.
+            bits.clearUpcallPending(vcpu);
+            dispatched += scan(bits.swapSelector(vcpu));
+            rounds++;
+        } while (rounds < maxRounds && bits.isUpcallPending(vcpu));
+        return dispatched;
+    }
+
+    private int scan(long selector) {
+        // UNTRUSTED: selector, pending and mask are in shared memory; each word is read once per step
+        // and only used as a bit set; ports are derived from bit positions, always < 4096.
+        long pendingWords = selector;
+        int dispatched = 0;
+        final int startWord = currentWord;
+        final int startBit = currentBit;
+        int wordIdx = startWord;
+        for (int i = 0; pendingWords != 0; i++) {
+            long words = maskLsbs(pendingWords, wordIdx);
+            if (words == 0) {
+                wordIdx = 0;
+                continue;
+            }
+            wordIdx = Long.numberOfTrailingZeros(words);
+            long pendingBits = bits.pendingWord64(wordIdx) & ~bits.maskWord64(wordIdx) & bound.get(wordIdx);
+            int bitIdx = (wordIdx == startWord && i == 0) ? startBit : 0;
+            do {
+                long b = maskLsbs(pendingBits, bitIdx);
+                if (b == 0) {
+                    break;
+                }
+                bitIdx = Long.numberOfTrailingZeros(b);
+                int port = (wordIdx << 6) + bitIdx;
+                if (dispatch(port)) {
+                    dispatched++;
+                }
+                bitIdx = (bitIdx + 1) & 63;
+                currentWord = bitIdx != 0 ? wordIdx : (wordIdx + 1) % WORDS;
+                currentBit = bitIdx;
+            } while (bitIdx != 0);
+            // scan the start word twice (its low bits on the second visit), all others once
+            if (wordIdx != startWord || i != 0) {
+                pendingWords &= ~(1L << wordIdx);
+            }
+            wordIdx = (wordIdx + 1) % WORDS;
+        }
+        return dispatched;
+    }
+
+    /** Bits of {@code w} at positions {@code >= idx}. */
+    private static long maskLsbs(long w, int idx) {
+        return w & (-1L << idx);
+    }
+
+    private boolean dispatch(int port) {
+        // ORDERING: ack (clear pending) before the handler runs, so an event raised during the handler
+        // sets pending again and is delivered again.
+        if (!bits.testAndClearPending(port)) {
+            return false;
+        }
+        EventHandler h = handlers.get(port);
+        if (h == null) {
+            return false;
+        }
+        try {
+            h.onEvent(port);
+        } catch (RuntimeException e) {
+            handlerFailures++;
+        }
+        return true;
+    }
+
+    /**
+     * The number of handler calls that threw.
+     *
+     * @return the count (vCPU thread view)
+     */
+    public long handlerFailures() {
+        return handlerFailures;
+    }
+
+    /**
+     * The vCPU served.
+     *
+     * @return the vCPU index
+     */
+    public int vcpu() {
+        return vcpu;
+    }
+}

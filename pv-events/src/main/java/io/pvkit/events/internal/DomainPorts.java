@@ -1,0 +1,110 @@
+package io.pvkit.events.internal;
+
+import io.pvkit.abi.evtchn.EvtchnStatus;
+import io.pvkit.abi.evtchn.Virq;
+
+import io.pvkit.events.spi.VcpuKicker;
+
+/**
+ * One domain's port table (Xen's {@code struct evtchn} array plus {@code virq_to_evtchn}). Plain
+ * fields: every access happens under the owning {@code EventChannels}' lock.
+ */
+public final class DomainPorts {
+    /** Xen's internal states; the public {@code EvtchnStatus} adds the EVTCHNSTAT mapping. */
+    public static final byte FREE = 0;
+    public static final byte RESERVED = 1;
+    public static final byte UNBOUND = 2;
+    public static final byte INTERDOMAIN = 3;
+    public static final byte VIRQ = 4;
+    public static final byte IPI = 5;
+
+    public final int domid;
+    public final boolean privileged;
+    public final int vcpus;
+    public final int limit;
+    public final SharedInfoBits bits;
+    public final VcpuKicker kicker;
+
+    public final byte[] state;
+    /** UNBOUND: the domain allowed to bind; INTERDOMAIN: the remote domain. */
+    public final int[] remoteDom;
+    /** INTERDOMAIN: the remote port. */
+    public final int[] remotePort;
+    public final int[] notifyVcpu;
+    public final int[] virq;
+    /** virqToPort[vcpu][virq]: 0 when unbound. */
+    public final int[][] virqToPort;
+    public boolean alive = true;
+
+    public DomainPorts(int domid, boolean privileged, int vcpus, int limit, SharedInfoBits bits, VcpuKicker kicker) {
+        this.domid = domid;
+        this.privileged = privileged;
+        this.vcpus = vcpus;
+        this.limit = limit;
+        this.bits = bits;
+        this.kicker = kicker;
+        this.state = new byte[limit];
+        this.remoteDom = new int[limit];
+        this.remotePort = new int[limit];
+        this.notifyVcpu = new int[limit];
+        this.virq = new int[limit];
+        this.virqToPort = new int[vcpus][io.pvkit.abi.evtchn.Virq.NR_VIRQS];
+        state[0] = RESERVED;
+    }
+
+    /** Xen's {@code port_is_valid}: every port below the ABI limit (all buckets allocated up front). */
+    public boolean valid(int port) {
+        return port >= 0 && port < limit;
+    }
+
+    /** Xen's {@code get_free_port}: the lowest free port, or -1 when none is left. Allocates nothing. */
+    public int freePort() {
+        for (int p = 1; p < limit; p++) {
+            if (state[p] == FREE) {
+                return p;
+            }
+        }
+        return -1;
+    }
+
+    /** Xen's {@code evtchn_free} after the state-specific part: clears pending, resets to FREE, vCPU 0. */
+    public void free(int port) {
+        bits.testAndClearPending(port);
+        state[port] = FREE;
+        remoteDom[port] = 0;
+        remotePort[port] = 0;
+        notifyVcpu[port] = 0;
+        virq[port] = 0;
+    }
+
+    /** Sets the port pending with Xen's 2-level order and kicks its notify vCPU when needed. */
+    public void setPending(int port) {
+        int v = notifyVcpu[port];
+        if (bits.setPending(port, v)) {
+            kicker.kick(v);
+        }
+    }
+
+    public void unmask(int port) {
+        int v = notifyVcpu[port];
+        if (bits.unmask(port, v)) {
+            kicker.kick(v);
+        }
+    }
+
+    public int countInState(byte s) {
+        int n = 0;
+        for (byte b : state) {
+            if (b == s) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public String toString() {
+        return "DomainPorts[dom" + domid + ", limit " + limit + ", used " + (limit - countInState(FREE)) + "]"
+                + (alive ? "" : " dead");
+    }
+}

@@ -1,0 +1,212 @@
+package io.pvkit.events;
+
+import io.pvkit.abi.DomId;
+import io.pvkit.abi.memory.GuestMemory;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.pvkit.events.EventChannelsTest.pending;
+import static io.pvkit.events.EventChannelsTest.selector;
+import static io.pvkit.events.EventChannelsTest.upcallPending;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class UpcallDemultiplexerTest {
+    GuestMemory dom0Mem;
+    GuestMemory guestMem;
+    EventChannels evtchn;
+    ThreadVcpuKicker kicker = new ThreadVcpuKicker(1);
+    UpcallDemultiplexer demux;
+    final List<Integer> served = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        dom0Mem = GuestMemory.allocate(2);
+        guestMem = GuestMemory.allocate(2);
+        evtchn = new EventChannels();
+        evtchn.registerDomain(0, dom0Mem, 1, 1, true, kicker);
+        evtchn.registerDomain(1, guestMem, 1, 1, false, kicker);
+        demux = new UpcallDemultiplexer(guestMem, 1, 0);
+    }
+
+    @AfterEach
+    void tearDown() {
+        dom0Mem.close();
+        guestMem.close();
+    }
+
+    /** Guest offers a port, dom0 binds it; returns {guestPort, dom0Port}. */
+    int[] channel() {
+        int gp = evtchn.allocUnbound(1, DomId.SELF, 0);
+        int dp = evtchn.bindInterdomain(0, 1, gp);
+        demux.register(gp, served::add);
+        return new int[] {gp, dp};
+    }
+
+    @Test
+    void shouldDispatchPendingPortAndClearAllFlags() {
+        int[] c = channel();
+        evtchn.send(0, c[1]);
+        assertTrue(demux.upcallPending());
+        assertEquals(1, demux.handleUpcall());
+        assertEquals(List.of(c[0]), served);
+        assertFalse(pending(guestMem, c[0]));
+        assertEquals(0, selector(guestMem, 0));
+        assertEquals(0, upcallPending(guestMem, 0));
+        assertEquals(0, demux.handleUpcall(), "nothing left");
+    }
+
+    @Test
+    void shouldCoalesceAStormIntoOneDispatch() {
+        int[] c = channel();
+        for (int i = 0; i < 100_000; i++) {
+            evtchn.send(0, c[1]);
+        }
+        assertEquals(1, demux.handleUpcall());
+        assertEquals(1, served.size());
+    }
+
+    @Test
+    void shouldRedeliverEventRaisedDuringHandler() {
+        int[] c = channel();
+        AtomicInteger calls = new AtomicInteger();
+        demux.register(c[0], p -> {
+            if (calls.getAndIncrement() == 0) {
+                evtchn.send(0, c[1]);
+            }
+        });
+        evtchn.send(0, c[1]);
+        assertEquals(2, demux.handleUpcall());
+        assertEquals(2, calls.get());
+        assertFalse(demux.upcallPending());
+    }
+
+    @Test
+    void shouldBoundWorkPerUpcallAndKeepServingOtherPorts() {
+        int[] busy = channel();
+        int[] quiet = channel();
+        AtomicInteger busyCalls = new AtomicInteger();
+        demux.register(busy[0], p -> {
+            busyCalls.incrementAndGet();
+            evtchn.send(0, busy[1]); // hostile peer: re-raise forever
+        });
+        evtchn.send(0, busy[1]);
+        evtchn.send(0, quiet[1]);
+        int n = demux.handleUpcall();
+        assertTrue(n <= 2 * UpcallDemultiplexer.DEFAULT_MAX_ROUNDS * 2, "bounded work: " + n);
+        assertTrue(served.contains(quiet[0]), "quiet port served despite the storm");
+        assertTrue(demux.upcallPending(), "remaining work stays signalled, nothing lost");
+    }
+
+    @Test
+    void shouldResumeScanAfterLastPortServed() {
+        // ports in the same word: the lowest is always re-raised; fairness means the higher one is served
+        int[] a = channel();
+        int[] b = channel();
+        UpcallDemultiplexer oneRound = new UpcallDemultiplexer(guestMem, 1, 0, 1);
+        List<Integer> order = new ArrayList<>();
+        oneRound.register(a[0], p -> {
+            order.add(p);
+            evtchn.send(0, a[1]);
+        });
+        oneRound.register(b[0], order::add);
+        evtchn.send(0, a[1]);
+        oneRound.handleUpcall();
+        assertTrue(order.stream().allMatch(p -> p == a[0]), "only a was pending: " + order);
+        order.clear();
+        evtchn.send(0, b[1]);
+        oneRound.handleUpcall();
+        assertEquals(b[0], order.get(0), "the scan resumes after a (the last port served), so b comes first: " + order);
+    }
+
+    @Test
+    void shouldDeliverExactlyOnceOnLocalUnmaskOfPendingPort() {
+        int[] c = channel();
+        demux.mask(c[0]);
+        evtchn.send(0, c[1]);
+        assertFalse(demux.upcallPending(), "masked: no upcall");
+        assertEquals(0, demux.handleUpcall());
+        assertTrue(demux.unmask(c[0]));
+        assertTrue(demux.upcallPending());
+        assertEquals(1, demux.handleUpcall());
+        assertEquals(0, demux.handleUpcall());
+        assertFalse(demux.unmask(c[0]));
+        assertEquals(0, demux.handleUpcall());
+        assertEquals(1, served.size());
+    }
+
+    @Test
+    void shouldNotDispatchUnregisteredOrMaskedPorts() {
+        int[] c = channel();
+        demux.unregister(c[0]);
+        evtchn.send(0, c[1]);
+        assertEquals(0, demux.handleUpcall());
+        assertTrue(pending(guestMem, c[0]), "left pending for whoever binds it");
+        assertTrue(served.isEmpty());
+    }
+
+    @Test
+    void shouldSurviveThrowingHandler() {
+        int[] bad = channel();
+        int[] good = channel();
+        demux.register(bad[0], p -> {
+            throw new IllegalStateException("boom");
+        });
+        evtchn.send(0, bad[1]);
+        evtchn.send(0, good[1]);
+        assertEquals(2, demux.handleUpcall());
+        assertEquals(List.of(good[0]), served);
+        assertEquals(1, demux.handlerFailures());
+    }
+
+    @Test
+    void shouldWakeParkedVcpuThread() throws Exception {
+        int[] c = channel();
+        CountDownLatch handled = new CountDownLatch(1);
+        CountDownLatch attached = new CountDownLatch(1);
+        demux.register(c[0], p -> handled.countDown());
+        Thread vcpu = Thread.ofPlatform().start(() -> {
+            kicker.attach(0, Thread.currentThread());
+            attached.countDown();
+            if (demux.awaitUpcallParked(TimeUnit.SECONDS.toNanos(10))) {
+                demux.handleUpcall();
+            }
+        });
+        assertTrue(attached.await(10, TimeUnit.SECONDS));
+        evtchn.send(0, c[1]);
+        assertTrue(handled.await(10, TimeUnit.SECONDS));
+        vcpu.join();
+    }
+
+    @Test
+    void shouldWakePollingVcpuThread() throws Exception {
+        int[] c = channel();
+        CountDownLatch handled = new CountDownLatch(1);
+        demux.register(c[0], p -> handled.countDown());
+        Thread vcpu = Thread.ofPlatform().start(() -> {
+            demux.awaitUpcall(new BackoffIdleStrategy());
+            demux.handleUpcall();
+        });
+        evtchn.send(0, c[1]);
+        assertTrue(handled.await(10, TimeUnit.SECONDS));
+        vcpu.join();
+    }
+
+    @Test
+    void shouldNotDispatchEventWithdrawnByClose() {
+        int[] c = channel();
+        evtchn.send(0, c[1]);
+        evtchn.close(1, c[0]);
+        assertEquals(0, demux.handleUpcall());
+        assertTrue(served.isEmpty());
+    }
+}

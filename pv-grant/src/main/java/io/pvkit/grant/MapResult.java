@@ -1,0 +1,34 @@
+package io.pvkit.grant;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The outputs of a map_grant_ref.
+ *
+ * @param status a GNTST code: 0 on success, negative on failure
+ * @param handle the mapping handle to pass to unmap (valid when {@code status == 0})
+ * @param devBusAddr the device address of the frame for a {@code GNTMAP_device_map}, else 0
+ * @param segment the 4096-byte view of the granted frame for a {@code GNTMAP_host_map} (read-only for a
+ *     read-only mapping), dead after unmap; null on failure or without host_map
+ */
+public record MapResult(int status, int handle, long devBusAddr, MemorySegment segment) {
+
+    /**
+     * A failed map.
+     *
+     * @param status the negative GNTST code
+     * @return a result carrying only the status
+     */
+    public static MapResult failed(int status) {
+        return new MapResult(status, -1, 0, null);
+    }
+
+    /**
+     * Whether the map succeeded.
+     *
+     * @return {@code status() == 0}
+     */
+    public boolean ok() {
+        return status == 0;
+    }
+}

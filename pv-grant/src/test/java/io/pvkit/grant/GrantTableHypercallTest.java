@@ -1,0 +1,140 @@
+package io.pvkit.grant;
+
+import io.pvkit.abi.DomId;
+import io.pvkit.abi.HypercallOp;
+import io.pvkit.abi.XenErrno;
+import io.pvkit.abi.grant.GntCopy;
+import io.pvkit.abi.grant.GntMap;
+import io.pvkit.abi.grant.GnttabCopyLayout;
+import io.pvkit.abi.grant.GnttabMapGrantRefLayout;
+import io.pvkit.abi.grant.GnttabQuerySizeLayout;
+import io.pvkit.abi.grant.GnttabSetupTableLayout;
+import io.pvkit.abi.grant.GnttabUnmapGrantRefLayout;
+import io.pvkit.abi.grant.GrantTableOp;
+import io.pvkit.abi.hypercall.HypercallContext;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.grant.internal.Gntst;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.ValueLayout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+class GrantTableHypercallTest {
+    private static final long ARGS = GuestMemory.gpaOf(20);
+
+    private static long call(Fixture f, int dom, GrantTableOp op, long uops, long count) {
+        return new GrantTableHypercall(f.hv).hypercall(HypercallContext.of(dom, 0, dom == 0, f.mem[dom]),
+                HypercallOp.GRANT_TABLE_OP.number(), op.code(), uops, count, 0, 0);
+    }
+
+    private static void writeMap(GuestMemory m, long gpa, long hostAddr, int flags, long ref, int dom) {
+        m.setLong(gpa + GnttabMapGrantRefLayout.HOST_ADDR_OFFSET, hostAddr);
+        m.setInt(gpa + GnttabMapGrantRefLayout.FLAGS_OFFSET, flags);
+        m.setInt(gpa + GnttabMapGrantRefLayout.REF_OFFSET, (int) ref);
+        m.setShort(gpa + GnttabMapGrantRefLayout.DOM_OFFSET, (short) dom);
+        m.setShort(gpa + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0x7777);
+    }
+
+    @Test
+    void shouldMapBatchWithPerElementStatusAndUnmap() {
+        try (Fixture f = new Fixture()) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 0x61), true);
+            long size = GnttabMapGrantRefLayout.SIZE;
+            writeMap(f.mem[2], ARGS, 0x9000, GntMap.HOST_MAP | GntMap.READONLY, ref, 1);
+            writeMap(f.mem[2], ARGS + size, 0x9000, GntMap.HOST_MAP, ref, 1);              // rw of ro grant
+            writeMap(f.mem[2], ARGS + 2 * size, 0x9000, GntMap.HOST_MAP, 0xFFFF_FFFFL, 1);  // bad ref
+            writeMap(f.mem[2], ARGS + 3 * size, 0x9000, GntMap.HOST_MAP, ref, 77);          // bad domain
+            assertEquals(0, call(f, 2, GrantTableOp.MAP_GRANT_REF, ARGS, 4));
+            assertEquals(Gntst.OKAY, f.mem[2].getShort(ARGS + GnttabMapGrantRefLayout.STATUS_OFFSET));
+            assertEquals(Gntst.GENERAL_ERROR, f.mem[2].getShort(ARGS + size + GnttabMapGrantRefLayout.STATUS_OFFSET));
+            assertEquals(Gntst.BAD_GNTREF, f.mem[2].getShort(ARGS + 2 * size + GnttabMapGrantRefLayout.STATUS_OFFSET));
+            assertEquals(Gntst.BAD_DOMAIN, f.mem[2].getShort(ARGS + 3 * size + GnttabMapGrantRefLayout.STATUS_OFFSET));
+            int handle = f.mem[2].getInt(ARGS + GnttabMapGrantRefLayout.HANDLE_OFFSET);
+            var seg = f.hv.segmentOf(2, handle);
+            assertNotNull(seg);
+            assertEquals(0x61, seg.get(ValueLayout.JAVA_BYTE, 7));
+
+            long u = ARGS + 1024;
+            f.mem[2].setLong(u + GnttabUnmapGrantRefLayout.HOST_ADDR_OFFSET, 0x9000);
+            f.mem[2].setInt(u + GnttabUnmapGrantRefLayout.HANDLE_OFFSET, handle);
+            assertEquals(0, call(f, 2, GrantTableOp.UNMAP_GRANT_REF, u, 1));
+            assertEquals(Gntst.OKAY, f.mem[2].getShort(u + GnttabUnmapGrantRefLayout.STATUS_OFFSET));
+            assertEquals(0, call(f, 2, GrantTableOp.UNMAP_GRANT_REF, u, 1));
+            assertEquals(Gntst.BAD_HANDLE, f.mem[2].getShort(u + GnttabUnmapGrantRefLayout.STATUS_OFFSET));
+            assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref));
+        }
+    }
+
+    @Test
+    void shouldReturnEfaultForBadArrayPointer() {
+        try (Fixture f = new Fixture()) {
+            long efault = XenErrno.EFAULT.negated();
+            assertEquals(efault, call(f, 2, GrantTableOp.MAP_GRANT_REF, GuestMemory.gpaOf(Fixture.FRAMES), 1));
+            assertEquals(efault, call(f, 2, GrantTableOp.MAP_GRANT_REF, -8, 1));
+            assertEquals(efault, call(f, 2, GrantTableOp.COPY, GuestMemory.gpaOf(Fixture.FRAMES) - 8, 1));
+            assertEquals(efault, call(f, 2, GrantTableOp.MAP_GRANT_REF, ARGS, 0xFFFF_FFFFL));
+            assertEquals(0, call(f, 2, GrantTableOp.MAP_GRANT_REF, -8, 0), "count 0 touches nothing");
+            assertEquals(XenErrno.ENOSYS.negated(), call(f, 2, GrantTableOp.TRANSFER, ARGS, 1));
+        }
+    }
+
+    @Test
+    void shouldWriteEveryCopyStatusInBatch() {
+        try (Fixture f = new Fixture()) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 0x42), true);
+            long local = f.dataFrame(2, 0, (byte) 0);
+            long size = GnttabCopyLayout.SIZE;
+            int[][] elems = {{0, 64}, {4090, 10}, {0, 0}, {100, 4096 - 100}};
+            for (int i = 0; i < elems.length; i++) {
+                long e = ARGS + i * size;
+                f.mem[2].setInt(e + GnttabCopyLayout.SOURCE_OFFSET, ref);
+                f.mem[2].setShort(e + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET, (short) 1);
+                f.mem[2].setShort(e + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_OFFSET_OFFSET, (short) elems[i][0]);
+                f.mem[2].setLong(e + GnttabCopyLayout.DEST_OFFSET, local);
+                f.mem[2].setShort(e + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET, (short) DomId.SELF);
+                f.mem[2].setShort(e + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_OFFSET_OFFSET, (short) 0);
+                f.mem[2].setShort(e + GnttabCopyLayout.LEN_OFFSET, (short) elems[i][1]);
+                f.mem[2].setShort(e + GnttabCopyLayout.FLAGS_OFFSET, (short) GntCopy.SOURCE_GREF);
+                f.mem[2].setShort(e + GnttabCopyLayout.STATUS_OFFSET, (short) 0x5555);
+            }
+            assertEquals(0, call(f, 2, GrantTableOp.COPY, ARGS, elems.length));
+            int[] expect = {Gntst.OKAY, Gntst.BAD_COPY_ARG, Gntst.OKAY, Gntst.OKAY};
+            for (int i = 0; i < elems.length; i++) {
+                assertEquals(expect[i], f.mem[2].getShort(ARGS + i * size + GnttabCopyLayout.STATUS_OFFSET), "element " + i);
+            }
+            assertEquals(0x42, f.mem[2].getByte(GuestMemory.gpaOf(local) + 3995));
+        }
+    }
+
+    @Test
+    void shouldSetUpTableAndQuerySizeThroughGuestMemory() {
+        try (Fixture f = new Fixture()) {
+            long list = ARGS + 512;
+            f.mem[1].setShort(ARGS + GnttabSetupTableLayout.DOM_OFFSET, (short) DomId.SELF);
+            f.mem[1].setInt(ARGS + GnttabSetupTableLayout.NR_FRAMES_OFFSET, 3);
+            f.mem[1].setLong(ARGS + GnttabSetupTableLayout.FRAME_LIST_OFFSET, list);
+            assertEquals(0, call(f, 1, GrantTableOp.SETUP_TABLE, ARGS, 1));
+            assertEquals(Gntst.OKAY, f.mem[1].getShort(ARGS + GnttabSetupTableLayout.STATUS_OFFSET));
+            assertEquals(2, f.mem[1].getLong(list + 16));
+            // huge nr_frames: refused before the output array is touched
+            f.mem[1].setLong(list, -1);
+            f.mem[1].setInt(ARGS + GnttabSetupTableLayout.NR_FRAMES_OFFSET, 0x4000_0000);
+            assertEquals(0, call(f, 1, GrantTableOp.SETUP_TABLE, ARGS, 1));
+            assertEquals(Gntst.GENERAL_ERROR, f.mem[1].getShort(ARGS + GnttabSetupTableLayout.STATUS_OFFSET));
+            assertEquals(-1, f.mem[1].getLong(list));
+            // output array outside memory
+            f.mem[1].setInt(ARGS + GnttabSetupTableLayout.NR_FRAMES_OFFSET, 2);
+            f.mem[1].setLong(ARGS + GnttabSetupTableLayout.FRAME_LIST_OFFSET, GuestMemory.gpaOf(Fixture.FRAMES) - 8);
+            assertEquals(0, call(f, 1, GrantTableOp.SETUP_TABLE, ARGS, 1));
+            assertEquals(Gntst.BAD_VIRT_ADDR, f.mem[1].getShort(ARGS + GnttabSetupTableLayout.STATUS_OFFSET));
+
+            f.mem[1].setShort(ARGS + GnttabQuerySizeLayout.DOM_OFFSET, (short) DomId.SELF);
+            assertEquals(0, call(f, 1, GrantTableOp.QUERY_SIZE, ARGS, 1));
+            assertEquals(3, f.mem[1].getInt(ARGS + GnttabQuerySizeLayout.NR_FRAMES_OFFSET));
+            assertEquals(4, f.mem[1].getInt(ARGS + GnttabQuerySizeLayout.MAX_NR_FRAMES_OFFSET));
+            assertEquals(Gntst.OKAY, f.mem[1].getShort(ARGS + GnttabQuerySizeLayout.STATUS_OFFSET));
+        }
+    }
+}
