@@ -17,6 +17,7 @@ module io.pvkit.conformance {
     exports io.pvkit.conformance.hypercall;
     exports io.pvkit.conformance.evtchn;
     exports io.pvkit.conformance.property;
+    exports io.pvkit.conformance.ring;
     exports io.pvkit.conformance.runner;
     exports io.pvkit.conformance.selftest;
     exports io.pvkit.conformance.spi;

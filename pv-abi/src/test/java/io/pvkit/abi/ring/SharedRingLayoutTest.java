@@ -3,12 +3,15 @@ package io.pvkit.abi.ring;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
-/** Pins {@link SharedRingLayout} to the {@code struct *_sring} header of Xen's {@code io/ring.h}. */
+/** Pins the header against literal numbers from Xen 4.17 {@code io/ring.h} (gcc offsetof on x86_64). */
 class SharedRingLayoutTest {
+
     @Test
     void shouldMatchXenAbiOffsets() {
         assertEquals(64, SharedRingLayout.HEADER_SIZE);
+        assertEquals(64, SharedRingLayout.LAYOUT.byteSize());
         assertEquals(0, SharedRingLayout.REQ_PROD_OFFSET);
         assertEquals(4, SharedRingLayout.REQ_EVENT_OFFSET);
         assertEquals(8, SharedRingLayout.RSP_PROD_OFFSET);
@@ -17,9 +20,14 @@ class SharedRingLayoutTest {
     }
 
     @Test
-    void shouldGiveXensSlotCountsForBlkif() {
-        // __RING_SIZE: blkif slots are 112 bytes; one page gives 32, four pages 128
+    void shouldRoundSlotCountDownToPowerOfTwoLikeRingSize() {
         assertEquals(32, SharedRingLayout.ringSize(4096, 112));
-        assertEquals(128, SharedRingLayout.ringSize(4 * 4096, 112));
+        assertEquals(64, SharedRingLayout.ringSize(8192, 112));
+        assertEquals(128, SharedRingLayout.ringSize(16384, 112));
+        assertEquals(256, SharedRingLayout.ringSize(32768, 112));
+        assertEquals(512, SharedRingLayout.ringSize(65536, 112));
+        assertEquals(32, SharedRingLayout.ringSize(4096, 64));
+        assertEquals(0, SharedRingLayout.ringSize(100, 112));
+        assertThrows(IllegalArgumentException.class, () -> SharedRingLayout.ringSize(4096, 0));
     }
 }

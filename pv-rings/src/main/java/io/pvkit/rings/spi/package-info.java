@@ -1,4 +1,6 @@
 /**
- * What a ring's user may plug in: how a peer is notified.
+ * What a ring's user plugs in: the shared memory the ring reads and writes
+ * ({@link io.pvkit.rings.spi.SharedMemory}, which a test double can intercept) and how the peer is
+ * notified ({@link io.pvkit.rings.spi.Notifier}).
  */
 package io.pvkit.rings.spi;

@@ -1,0 +1,638 @@
+package io.pvkit.conformance.ring;
+
+import io.pvkit.abi.ring.SharedRingLayout;
+import io.pvkit.conformance.hostile.HostileMemory;
+import io.pvkit.conformance.hostile.SharedMemoryView;
+import io.pvkit.conformance.property.Action;
+import io.pvkit.conformance.property.Gens;
+import io.pvkit.conformance.property.Property;
+import io.pvkit.conformance.property.StateMachine;
+import io.pvkit.rings.BackRing;
+import io.pvkit.rings.RingIndex;
+import io.pvkit.rings.RingState;
+import io.pvkit.rings.RingType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static io.pvkit.conformance.ring.RingTestProtocol.OP;
+import static io.pvkit.conformance.ring.RingTestProtocol.REQ_LEN;
+import static io.pvkit.conformance.ring.RingTestProtocol.TYPE;
+import static io.pvkit.conformance.ring.RingTestProtocol.U32;
+import static io.pvkit.conformance.ring.RingTestProtocol.U64;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The conformance verification of a ring <b>backend</b> ({@link BackRing}): the kit plays a (sometimes
+ * hostile) frontend by writing the shared page directly, as a C frontend using {@code io/ring.h} would.
+ *
+ * <p>Extend it in your test scope and return your back ring from {@link #createBackRing}:
+ * {@snippet :
+ * class AcmeBackRingConformanceTest extends BackRingVerification {
+ *     @Override
+ *     protected BackRing createBackRing(SharedMemoryView memory, RingType type, int startIndex) {
+ *         return AcmeRing.backAttach(new AcmeMemoryAdapter(memory), type, startIndex); // BACK_RING_ATTACH
+ *     }
+ * }
+ * }
+ * The view may be a {@link HostileMemory}; your ring must make every shared-memory access through it.
+ */
+public abstract class BackRingVerification {
+
+    private static final long REQ_PROD = SharedRingLayout.REQ_PROD_OFFSET;
+    private static final long REQ_EVENT = SharedRingLayout.REQ_EVENT_OFFSET;
+    private static final long RSP_PROD = SharedRingLayout.RSP_PROD_OFFSET;
+    private static final long RSP_EVENT = SharedRingLayout.RSP_EVENT_OFFSET;
+    private static final int NEAR_WRAP = 0xFFFFFFF0;
+
+    private final RingVerificationSupport pages = new RingVerificationSupport() { };
+
+    /** For subclasses. */
+    protected BackRingVerification() {
+    }
+
+    /**
+     * {@code BACK_RING_ATTACH}: attaches your backend to a ring the frontend has initialised, with
+     * {@code req_cons = rsp_prod_pvt = startIndex}. It must not write the shared page.
+     *
+     * @param memory the ring area (possibly hostile); every shared access must go through it
+     * @param type entry sizes and id fields
+     * @param startIndex the index the frontend initialised the ring at
+     * @return the back ring under test
+     */
+    protected abstract BackRing createBackRing(SharedMemoryView memory, RingType type, int startIndex);
+
+    /** Closes the pages of the test. */
+    @AfterEach
+    public void closePages() {
+        pages.close();
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    /** One ring and the kit's frontend script. */
+    private final class Fixture {
+        final MemorySegment page;
+        final BackRing ring;
+        final int size;
+        int reqProd;
+        long nextId;
+        final List<MemorySegment> seen = new ArrayList<>();
+
+        Fixture(int start, SharedMemoryView view, MemorySegment page) {
+            this.page = page;
+            RingTestProtocol.sharedRingInit(page, start);
+            this.ring = createBackRing(view, TYPE, start);
+            this.size = ring.size();
+            this.reqProd = start;
+        }
+
+        /** The kit publishes n requests (io/ring.h push) and returns whether it would notify. */
+        boolean publish(int n, int op) {
+            int old = reqProd;
+            for (int i = 0; i < n; i++) {
+                RingTestProtocol.writeRequest(page, size, reqProd, nextId, op, nextId);
+                nextId++;
+                reqProd++;
+            }
+            return RingTestProtocol.pushAndCheck(page, REQ_PROD, REQ_EVENT, old, reqProd);
+        }
+
+        int poll(int limit) {
+            return ring.pollRequests(r -> seen.add(copy(r)), limit);
+        }
+
+        int pollAndAnswer(int limit) {
+            int n = ring.pollRequests(r -> {
+                seen.add(copy(r));
+                ring.putResponse(RingTestProtocol.answer(r));
+            }, limit);
+            ring.pushResponses();
+            return n;
+        }
+    }
+
+    private Fixture fixture(int start) {
+        MemorySegment page = pages.newPage(1);
+        return new Fixture(start, SharedMemoryView.of(page), page);
+    }
+
+    private Fixture hostileFixture(int start, java.util.function.Consumer<HostileMemory> setup) {
+        MemorySegment page = pages.newPage(1);
+        HostileMemory hostile = new HostileMemory(page);
+        setup.accept(hostile);
+        return new Fixture(start, hostile, page);
+    }
+
+    private static MemorySegment copy(MemorySegment r) {
+        MemorySegment c = MemorySegment.ofArray(new long[(int) ((r.byteSize() + 7) / 8)]);
+        MemorySegment.copy(r, 0, c, 0, r.byteSize());
+        return c;
+    }
+
+    private static Set<Long> ids(List<MemorySegment> requests) {
+        Set<Long> ids = new HashSet<>();
+        for (MemorySegment r : requests) {
+            assertTrue(ids.add(r.get(U64, 0)), "request id " + r.get(U64, 0) + " was handed out twice");
+        }
+        return ids;
+    }
+
+    // ---------------------------------------------------------------- RING-01 .. RING-11
+
+    /**
+     * <a href="../../../../../RULES.md#ring-01">RING-01</a>: a frontend sets {@code req_prod} more than RING_SIZE
+     * ahead (size+1, +2^31, 0xFFFFFFFF past the start) and the backend stops.
+     *
+     * <p>If this fails, check: {@code RING_REQUEST_PROD_OVERFLOW} is evaluated on the value read, against
+     * {@code rsp_prod_pvt}, with unsigned arithmetic, before any slot is read; the ring stays broken.
+     */
+    @Test
+    public void required_RING_01_backendStopsOnRequestProducerOverflow() {
+        for (long ahead : new long[] {33, 0x80000000L, 0xFFFFFFFFL}) {
+            Fixture f = fixture(NEAR_WRAP);
+            int bad = f.reqProd + (int) Math.max(ahead, f.size + 1L);
+            RingTestProtocol.setIntRelease(f.page, REQ_PROD, bad);
+            RingVerificationSupport.assertBreaks("req_prod " + Integer.toUnsignedString(bad) + " with size " + f.size,
+                    () -> f.poll(Integer.MAX_VALUE), f.ring::state);
+            assertTrue(f.seen.isEmpty(), "requests were processed from an overflowing ring: " + f.seen.size());
+            RingVerificationSupport.survives(() -> f.poll(Integer.MAX_VALUE));
+            assertTrue(f.seen.isEmpty(), "a broken ring kept processing");
+        }
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-02">RING-02</a>: {@code req_prod} returns a different, arbitrary value on
+     * every read while 10 genuine requests are on the ring.
+     *
+     * <p>If this fails, check: the consumer index is compared against the producer copy with unsigned
+     * distances; consumption stops at {@code RING_REQUEST_CONS_OVERFLOW}; a regression is detected; no
+     * slot index is computed from an unmasked peer value.
+     */
+    @Test
+    public void required_RING_02_randomProducerIndicesNeverCauseDuplicatesOrOutOfBounds() {
+        for (int trial = 0; trial < 50; trial++) {
+            SplittableRandom random = new SplittableRandom(trial);
+            int start = random.nextInt();
+            MemorySegment page = pages.newPage(1);
+            HostileMemory hostile = new HostileMemory(page);
+            hostile.script(REQ_PROD, n -> random.nextBoolean() ? start + random.nextInt(-40, 40) : random.nextInt());
+            Fixture f = new Fixture(start, hostile, page);
+            long fresh = 1000;
+            Set<Long> written = new HashSet<>();
+            for (int round = 0; round < 20; round++) {
+                for (int i = 0; i < f.size; i++) {
+                    RingTestProtocol.writeRequest(page, f.size, start + i, fresh, 1, fresh);
+                    written.add(fresh++);
+                }
+                int before = f.ring.requestConsumerIndex();
+                f.seen.clear();
+                boolean alive = RingVerificationSupport.survives(() -> {
+                    f.ring.pollRequests(r -> {
+                        if (f.seen.size() >= f.size) {
+                            fail("more than RING_SIZE (" + f.size + ") entries handed out in one poll");
+                        }
+                        f.seen.add(copy(r));
+                        f.ring.putResponse(RingTestProtocol.answer(r));
+                    }, Integer.MAX_VALUE);
+                    f.ring.pushResponses();
+                });
+                ids(f.seen);
+                for (MemorySegment r : f.seen) {
+                    assertTrue(written.contains(r.get(U64, 0)), "handed out a slot the frontend never wrote");
+                }
+                assertTrue(f.seen.size() <= f.size, "more than RING_SIZE entries in one round");
+                assertEquals(f.seen.size(), (int) RingIndex.distance(before, f.ring.requestConsumerIndex()),
+                        "req_cons must advance by exactly the entries handed out (no entry twice, none skipped)");
+                if (!alive) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-03">RING-03</a>: the same traffic from index 0 and from 0xFFFFFFF0, with
+     * a full ring crossing 2^32.
+     *
+     * <p>If this fails, check: every index comparison is unsigned ({@code Integer.compareUnsigned} or a
+     * {@code RingIndex}-style helper); {@code prod - cons == size} means full; slots are {@code index & (size-1)}.
+     */
+    @Test
+    public void required_RING_03_wrapAroundBehavesLikeZeroAndFullIsNotEmpty() {
+        List<List<Long>> runs = new ArrayList<>();
+        for (int start : new int[] {0, NEAR_WRAP}) {
+            Fixture f = fixture(start);
+            List<Long> order = new ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                f.publish(f.size, 1);
+                assertEquals(f.size, f.ring.unconsumedRequests(), "a full ring must report " + f.size + " requests");
+                assertEquals(f.size, f.pollAndAnswer(Integer.MAX_VALUE), "a full ring must deliver all its requests");
+                assertEquals(f.reqProd, RingTestProtocol.getInt(f.page, RSP_PROD), "rsp_prod after answering everything");
+            }
+            for (MemorySegment r : f.seen) {
+                order.add(r.get(U64, 0));
+                assertTrue(RingTestProtocol.intact(r), "request corrupted");
+            }
+            runs.add(order);
+        }
+        assertEquals(runs.get(0), runs.get(1), "start 0xFFFFFFF0 behaved differently from start 0");
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-04">RING-04</a>: the hostile frontend changes {@code len} to 255 and
+     * {@code op} right after the first read of the slot.
+     *
+     * <p>If this fails, check: the whole request is copied once ({@code RING_COPY_REQUEST}) and the
+     * handler gets only the private copy, never a view of the shared slot.
+     */
+    @Test
+    public void required_RING_04_requestsAreCopiedOnceBeforeUse() {
+        long slot0 = SharedRingLayout.HEADER_SIZE;
+        Fixture f = hostileFixture(0, h -> h.changeAfterFirstRead(slot0 + REQ_LEN, 4, 255).changeAfterFirstRead(slot0 + OP, 4, 66));
+        f.publish(1, 7);
+        List<int[]> seen = new ArrayList<>();
+        f.ring.pollRequests(r -> {
+            int len1 = r.get(U32, REQ_LEN);
+            int op1 = r.get(U32, OP);
+            seen.add(new int[] {len1, op1, r.get(U32, REQ_LEN), r.get(U32, OP), RingTestProtocol.intact(r) ? 1 : 0});
+        }, 1);
+        assertEquals(1, seen.size());
+        int[] s = seen.get(0);
+        assertTrue(s[0] <= RingTestProtocol.PAYLOAD, "the handler saw len " + s[0] + " written after the first read");
+        assertEquals(7, s[1], "the handler saw op written after the first read");
+        assertEquals(s[0], s[2], "len changed under the handler: it reads shared memory");
+        assertEquals(s[1], s[3], "op changed under the handler: it reads shared memory");
+        assertEquals(1, s[4], "the copy is not the request that was published");
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-05">RING-05</a>: {@code req_prod} is read once per batch of 20 requests.
+     *
+     * <p>If this fails, check: the loop compares against a local copy of {@code req_prod}, not the shared field.
+     */
+    @Test
+    public void required_RING_05_requestProducerReadOncePerBatch() {
+        AtomicReference<HostileMemory> view = new AtomicReference<>();
+        Fixture f = hostileFixture(0, h -> view.set(h.field(REQ_PROD, 4)));
+        f.publish(20, 1);
+        view.get().resetReads();
+        assertEquals(20, f.poll(Integer.MAX_VALUE));
+        assertEquals(1, view.get().reads(REQ_PROD), "req_prod reads in one batch");
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-06">RING-06</a>: the handler rejects (throws on) a malformed request; it
+     * is answered, and the next requests are delivered once each.
+     *
+     * <p>If this fails, check: {@code req_cons} advances before the handler runs; a handler exception does
+     * not re-deliver the entry, lose the following ones or break the ring.
+     */
+    @Test
+    public void required_RING_06_rejectedRequestIsConsumedOnceAndRingKeepsWorking() {
+        Fixture f = fixture(0);
+        f.publish(1, 99);
+        f.publish(2, 1);
+        try {
+            f.ring.pollRequests(r -> {
+                f.seen.add(copy(r));
+                if (r.get(U32, OP) == 99) {
+                    throw new IllegalArgumentException("malformed request (op 99)");
+                }
+            }, Integer.MAX_VALUE);
+        } catch (IllegalArgumentException expected) {
+            // the handler's own rejection
+        }
+        assertEquals(RingState.ACTIVE, f.ring.state(), "a handler rejection must not break the ring");
+        assertEquals(1, f.ring.pendingResponses(), "the rejected request must be consumed and await its error response");
+        MemorySegment error = RingTestProtocol.answer(f.seen.get(0));
+        error.set(U32, 12, 0xFFFFFFFF);
+        f.ring.putResponse(error);
+        f.ring.pushResponses();
+        f.pollAndAnswer(Integer.MAX_VALUE);
+        assertEquals(List.of(0L, 1L, 2L), f.seen.stream().map(r -> r.get(U64, 0)).toList());
+        assertEquals(f.reqProd, RingTestProtocol.getInt(f.page, RSP_PROD));
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-07">RING-07</a>: after a 24-byte response replaces a 64-byte request,
+     * bytes 24..63 of the slot are zero.
+     *
+     * <p>If this fails, check: the response is written with the rest of the union slot cleared.
+     */
+    @Test
+    public void required_RING_07_responseSlotCarriesNoStaleBytes() {
+        Fixture f = fixture(0);
+        f.publish(4, 1);
+        f.pollAndAnswer(Integer.MAX_VALUE);
+        for (int i = 0; i < 4; i++) {
+            long slot = RingTestProtocol.slot(i, f.size);
+            byte[] tail = f.page.asSlice(slot + RingTestProtocol.RESPONSE_SIZE,
+                    TYPE.slotSize() - RingTestProtocol.RESPONSE_SIZE).toArray(ValueLayout.JAVA_BYTE);
+            assertArrayEquals(new byte[tail.length], tail, "slot " + i + " leaks bytes after the response");
+        }
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-08">RING-08</a>: with a full ring, a poll limited to 5 consumes 5.
+     *
+     * <p>If this fails, check: the consumer loop honours its per-round limit.
+     */
+    @Test
+    public void required_RING_08_pollHonoursItsLimitUnderFlood() {
+        Fixture f = fixture(0);
+        f.publish(f.size, 1);
+        assertEquals(5, f.poll(5));
+        assertEquals(5, f.seen.size());
+        assertEquals(f.size - 5, f.ring.unconsumedRequests());
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-09">RING-09</a>: the frontend scribbles absurd values into
+     * {@code req_event}; the backend still finds every request.
+     *
+     * <p>If this fails, check: {@code req_event} is only written by the backend's final check and is never
+     * used to decide whether work exists.
+     */
+    @Test
+    public void required_RING_09_absurdRequestEventNeverHidesWork() {
+        SplittableRandom random = new SplittableRandom(9);
+        Fixture f = fixture(NEAR_WRAP);
+        for (int round = 0; round < 20; round++) {
+            int n = 1 + random.nextInt(f.size);
+            f.publish(n, 1);
+            RingTestProtocol.setIntRelease(f.page, REQ_EVENT, random.nextInt());
+            assertTrue(f.ring.finalCheckForRequests(), "pending requests hidden by req_event");
+            assertEquals(n, f.pollAndAnswer(Integer.MAX_VALUE));
+        }
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-10">RING-10</a>, model-based: random interleavings of the frontend's
+     * push-and-check (by the kit, with io/ring.h arithmetic) and the backend's poll, response push and final
+     * check. Whenever the backend's final check says "no work" the backend sleeps; a later push must then
+     * notify, and a request must never be pending while the backend sleeps un-notified.
+     *
+     * <p>If this fails, check: the final check stores {@code req_event = req_cons + 1}, then a full fence,
+     * then re-reads {@code req_prod}; the push stores {@code req_prod}, full fence, then reads {@code req_event}.
+     */
+    @Test
+    public void required_RING_10_noLostWakeupInAnyInterleaving() {
+        record Model(int pending, boolean asleep, int answered) { }
+        final class Sys implements AutoCloseable {
+            final Fixture f = fixture(NEAR_WRAP);
+            boolean woken;
+
+            @Override
+            public void close() {
+                pages.close();
+            }
+        }
+        Action<Model, Sys> push = new Action<>() {
+            @Override
+            public boolean precondition(Model m) {
+                return m.pending() < 8;
+            }
+
+            @Override
+            public void run(Sys s, Model m) {
+                boolean notify = s.f.publish(1, 1);
+                if (m.asleep() && !notify) {
+                    fail("lost wake-up: the backend sleeps after a negative final check and this push did not notify");
+                }
+                s.woken |= notify;
+            }
+
+            @Override
+            public Model nextModel(Model m) {
+                return new Model(m.pending() + 1, false, m.answered());
+            }
+
+            @Override
+            public String toString() {
+                return "frontendPush";
+            }
+        };
+        Action<Model, Sys> poll = new Action<>() {
+            @Override
+            public void run(Sys s, Model m) {
+                assertEquals(m.pending(), s.f.pollAndAnswer(Integer.MAX_VALUE), "requests consumed");
+            }
+
+            @Override
+            public Model nextModel(Model m) {
+                return new Model(0, m.asleep() && m.pending() == 0, m.answered() + m.pending());
+            }
+
+            @Override
+            public String toString() {
+                return "backendPollAndAnswer";
+            }
+        };
+        Action<Model, Sys> finalCheck = new Action<>() {
+            @Override
+            public void run(Sys s, Model m) {
+                assertEquals(m.pending() > 0, s.f.ring.finalCheckForRequests(), "final check with " + m.pending() + " pending");
+            }
+
+            @Override
+            public Model nextModel(Model m) {
+                return new Model(m.pending(), m.pending() == 0, m.answered());
+            }
+
+            @Override
+            public String toString() {
+                return "backendFinalCheck";
+            }
+        };
+        StateMachine<Model, Sys> machine = StateMachine.of(() -> new Model(0, false, 0), Sys::new,
+                m -> Gens.choose(push, poll, finalCheck)).withMaxSteps(60);
+        Property.named("RING-10 back ring").check(machine);
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-11">RING-11</a>: requests published one at a time between polls, then
+     * 20000 requests from a concurrent frontend thread; every request the backend hands out is intact.
+     *
+     * <p>If this fails, check: {@code req_prod} is read (acquire) before the slot is copied, and no slot is
+     * read speculatively before the index covered it.
+     *
+     * @throws Exception when the frontend thread cannot be joined
+     */
+    @Test
+    public void required_RING_11_slotIsSeenAfterItsIndex() throws Exception {
+        Fixture f = fixture(NEAR_WRAP);
+        for (int i = 0; i < 3 * f.size; i++) {
+            f.poll(Integer.MAX_VALUE);
+            f.publish(1, 1);
+            f.pollAndAnswer(Integer.MAX_VALUE);
+        }
+        for (MemorySegment r : f.seen) {
+            assertTrue(RingTestProtocol.intact(r), "stale or torn request id " + r.get(U64, 0));
+        }
+        ids(f.seen);
+        Fixture c = fixture(NEAR_WRAP);
+        final int total = 20_000;
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        Thread frontend = Thread.ofPlatform().start(() -> {
+            try {
+                int sent = 0;
+                int rspCons = c.reqProd;
+                while (sent < total) {
+                    int rspProd = RingTestProtocol.getInt(c.page, RSP_PROD);
+                    int free = c.size - (int) RingIndex.distance(rspProd, c.reqProd);
+                    int n = Math.min(free, total - sent);
+                    if (n > 0) {
+                        c.publish(n, 1);
+                        sent += n;
+                    } else {
+                        Thread.onSpinWait();
+                    }
+                    rspCons = rspProd;
+                }
+            } catch (Throwable t) {
+                error.set(t);
+            }
+        });
+        int bad = 0;
+        int got = 0;
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (got < total && System.nanoTime() < deadline) {
+            int[] b = {0};
+            int n = c.ring.pollRequests(r -> {
+                if (!RingTestProtocol.intact(r)) {
+                    b[0]++;
+                }
+                c.ring.putResponse(RingTestProtocol.answer(r));
+            }, Integer.MAX_VALUE);
+            c.ring.pushResponses();
+            bad += b[0];
+            got += n;
+            if (n == 0) {
+                Thread.onSpinWait();
+            }
+        }
+        frontend.join(10_000);
+        assertNull(error.get());
+        assertEquals(total, got, "requests received");
+        assertEquals(0, bad, "torn or stale requests");
+    }
+
+    // ---------------------------------------------------------------- protocol rules
+
+    /**
+     * <a href="../../../../../RULES.md#ring-20">RING-20</a>: slot counts of {@code __RING_SIZE} and requests found at
+     * the C offsets for several entry types.
+     *
+     * <p>If this fails, check: slot = max(request, response) rounded up to the union alignment; slots start
+     * at byte 64; the count is rounded down to a power of two.
+     */
+    @Test
+    public void required_RING_20_slotLayoutMatchesIoRingH() {
+        record Case(RingType type, int pages, int slots) { }
+        for (Case c : List.of(
+                new Case(new RingType("blkif", 112, 16, 8, TYPE.requestId(), TYPE.responseId()), 1, 32),
+                new Case(new RingType("blkif", 112, 16, 8, TYPE.requestId(), TYPE.responseId()), 4, 128),
+                new Case(new RingType("wide_rsp", 32, 96, 8, TYPE.requestId(), TYPE.responseId()), 1, 32),
+                new Case(new RingType("odd", 12, 8, 8, new io.pvkit.rings.RingIdField(0, 8), TYPE.responseId()), 1, 128))) {
+            MemorySegment page = pages.newPage(c.pages());
+            RingTestProtocol.sharedRingInit(page, 0);
+            BackRing ring = createBackRing(SharedMemoryView.of(page), c.type(), 0);
+            assertEquals(c.slots(), ring.size(), c.type() + " over " + c.pages() + " page(s)");
+            int slot = c.type().slotSize();
+            for (int i = 0; i < ring.size(); i++) {
+                long off = SharedRingLayout.HEADER_SIZE + (long) i * slot;
+                page.set(U64, off, 0xABC0000L + i);
+            }
+            RingTestProtocol.setIntRelease(page, REQ_PROD, ring.size());
+            List<Long> got = new ArrayList<>();
+            ring.pollRequests(r -> got.add(r.get(U64, 0)), Integer.MAX_VALUE);
+            assertEquals(ring.size(), got.size());
+            for (int i = 0; i < got.size(); i++) {
+                assertEquals(0xABC0000L + i, got.get(i), "request " + i + " of " + c.type() + " read from the wrong offset");
+            }
+        }
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-21">RING-21</a>: attaching the backend writes nothing to the page.
+     *
+     * <p>If this fails, check: only the frontend initialises the shared header ({@code BACK_RING_INIT} sets
+     * private state only).
+     */
+    @Test
+    public void required_RING_21_backendAttachWritesNothing() {
+        MemorySegment page = pages.newPage(1);
+        RingTestProtocol.sharedRingInit(page, 0x1234);
+        for (int i = 64; i < 4096; i++) {
+            page.set(ValueLayout.JAVA_BYTE, i, (byte) i);
+        }
+        page.set(ValueLayout.JAVA_INT, 16, 0x5A5A5A5A);
+        byte[] before = page.toArray(ValueLayout.JAVA_BYTE);
+        createBackRing(SharedMemoryView.of(page), TYPE, 0x1234);
+        assertArrayEquals(before, page.toArray(ValueLayout.JAVA_BYTE), "attach changed the shared page");
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-22">RING-22</a>, property-based: for random starts, batch sizes and
+     * {@code rsp_event} values, {@code pushResponses} notifies exactly when the event lies in (old, new].
+     *
+     * <p>If this fails, check: {@code (u32)(new - event) < (u32)(new - old)} with unsigned compare, old being
+     * the previously published {@code rsp_prod}.
+     */
+    @Test
+    public void required_RING_22_pushNotifiesExactlyWhenEventInWindow() {
+        Property.named("RING-22 back push").forAll(
+                Gens.zip(Gens.ints(), Gens.zip(Gens.ints(1, 32), Gens.ints(-40, 40), (n, d) -> new int[] {n, d}),
+                        (start, nd) -> new int[] {start, nd[0], nd[1]}),
+                c -> {
+                    try {
+                        Fixture f = fixture(c[0]);
+                        f.publish(c[1], 1);
+                        f.ring.pollRequests(r -> f.ring.putResponse(RingTestProtocol.answer(r)), Integer.MAX_VALUE);
+                        int old = c[0];
+                        int now = c[0] + c[1];
+                        int event = old + c[2];
+                        RingTestProtocol.setIntRelease(f.page, RSP_EVENT, event);
+                        boolean expected = c[2] >= 1 && c[2] <= c[1];
+                        assertEquals(expected, f.ring.pushResponses(), "old=" + Integer.toUnsignedString(old) + " new="
+                                + Integer.toUnsignedString(now) + " rsp_event=" + Integer.toUnsignedString(event));
+                        assertEquals(now, RingTestProtocol.getInt(f.page, RSP_PROD));
+                    } finally {
+                        pages.close();
+                    }
+                });
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-23">RING-23</a>: with nothing pending the final check sets
+     * {@code req_event = req_cons + 1} and says "no work"; with a request pending it says "work".
+     *
+     * <p>If this fails, check: {@code RING_FINAL_CHECK_FOR_REQUESTS}: check, arm with +1, full fence, re-check.
+     */
+    @Test
+    public void required_RING_23_finalCheckArmsEventAtConsumerPlusOne() {
+        Fixture f = fixture(NEAR_WRAP);
+        for (int round = 0; round < 40; round++) {
+            assertFalse(f.ring.finalCheckForRequests(), "no request is pending");
+            assertEquals(f.reqProd + 1, RingTestProtocol.getInt(f.page, REQ_EVENT), "req_event after the final check");
+            assertTrue(f.publish(1 + round % 3, 1), "the armed event must make the next push notify");
+            assertTrue(f.ring.finalCheckForRequests(), "a request is pending");
+            f.pollAndAnswer(Integer.MAX_VALUE);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package io.pvkit.conformance.ring;
+
+import io.pvkit.abi.ring.SharedRingLayout;
+import io.pvkit.conformance.hostile.SharedMemoryView;
+import io.pvkit.rings.BackRing;
+import io.pvkit.rings.RingBrokenException;
+import io.pvkit.rings.RingFault;
+import io.pvkit.rings.RingIndex;
+import io.pvkit.rings.RingState;
+import io.pvkit.rings.RingType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * A small, independent back ring for the self-tests, written straight over the kit's view. With no
+ * flaw it is correct (and passes the verification); each {@link Flaw} plants one classic bug.
+ */
+final class ToyBackRing implements BackRing {
+    enum Flaw {
+        NO_PROD_OVERFLOW_CHECK, REREAD_PROD_EACH_ENTRY, UNSIGNED_LONG_DIFFERENCE, DOUBLE_FETCH, READ_PROD_TWICE,
+        REDELIVER_AFTER_HANDLER_EXCEPTION, NO_TAIL_ZERO, IGNORE_LIMIT, TRUST_REQ_EVENT, EVENT_PLUS_TWO,
+        SPECULATIVE_COPY, NO_UNION_ROUNDING, ATTACH_INITIALISES, NOTIFY_INCLUSIVE
+    }
+
+    private final SharedMemoryView mem;
+    private final RingType type;
+    private final Set<Flaw> flaws;
+    private final int size;
+    private final int slot;
+    private final MemorySegment copy;
+    private final MemorySegment prefetched;
+    private int prefetchedIndex;
+    private boolean hasPrefetch;
+    private int reqCons;
+    private int rspProdPvt;
+    private int rspProdPublished;
+    private RingFault fault;
+
+    ToyBackRing(SharedMemoryView mem, RingType type, int start, Set<Flaw> flaws) {
+        this.mem = mem;
+        this.type = type;
+        this.flaws = flaws.isEmpty() ? EnumSet.noneOf(Flaw.class) : EnumSet.copyOf(flaws);
+        int max = Math.max(type.requestSize(), type.responseSize());
+        this.slot = has(Flaw.NO_UNION_ROUNDING) ? max : type.slotSize();
+        this.size = (int) Long.highestOneBit((mem.byteSize() - 64) / slot);
+        this.copy = MemorySegment.ofArray(new long[(slot + 7) / 8]);
+        this.prefetched = MemorySegment.ofArray(new long[(slot + 7) / 8]);
+        this.reqCons = start;
+        this.rspProdPvt = start;
+        this.rspProdPublished = start;
+        if (has(Flaw.ATTACH_INITIALISES)) {
+            mem.setIntVolatile(SharedRingLayout.REQ_PROD_OFFSET, 0);
+            mem.setIntVolatile(SharedRingLayout.RSP_PROD_OFFSET, 0);
+            mem.setIntVolatile(SharedRingLayout.REQ_EVENT_OFFSET, 1);
+            mem.setIntVolatile(SharedRingLayout.RSP_EVENT_OFFSET, 1);
+            mem.setIntVolatile(SharedRingLayout.PVT_OFFSET, 0);
+        }
+    }
+
+    private boolean has(Flaw f) {
+        return flaws.contains(f);
+    }
+
+    private long offset(int index) {
+        return 64 + (long) (index & (size - 1)) * slot;
+    }
+
+    private long distance(int from, int to) {
+        return has(Flaw.UNSIGNED_LONG_DIFFERENCE) ? Math.max(0, Integer.toUnsignedLong(to) - Integer.toUnsignedLong(from))
+                : RingIndex.distance(from, to);
+    }
+
+    private RingBrokenException broken(RingFault f) {
+        fault = f;
+        return new RingBrokenException(f, "toy");
+    }
+
+    private void check(int prod) {
+        if (fault != null) {
+            throw new RingBrokenException(fault, "toy broken");
+        }
+        if (!has(Flaw.NO_PROD_OVERFLOW_CHECK) && RingIndex.exceeds(rspProdPvt, prod, size)) {
+            throw broken(RingFault.REQUEST_PROD_OVERFLOW);
+        }
+        if (!has(Flaw.NO_PROD_OVERFLOW_CHECK) && RingIndex.distance(rspProdPvt, reqCons) > RingIndex.distance(rspProdPvt, prod)) {
+            throw broken(RingFault.REQUEST_PROD_REGRESSED);
+        }
+    }
+
+    @Override
+    public RingType type() {
+        return type;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public RingState state() {
+        return fault == null ? RingState.ACTIVE : RingState.BROKEN;
+    }
+
+    @Override
+    public RingFault fault() {
+        return fault;
+    }
+
+    @Override
+    public int pollRequests(RequestHandler handler, int limit) {
+        int prod = mem.getIntAcquire(SharedRingLayout.REQ_PROD_OFFSET);
+        check(prod);
+        if (has(Flaw.READ_PROD_TWICE)) {
+            prod = mem.getIntAcquire(SharedRingLayout.REQ_PROD_OFFSET);
+        }
+        int done = 0;
+        while (done < limit || has(Flaw.IGNORE_LIMIT)) {
+            if (has(Flaw.REREAD_PROD_EACH_ENTRY)) {
+                prod = mem.getIntAcquire(SharedRingLayout.REQ_PROD_OFFSET);
+            } else if (distance(reqCons, prod) == 0) {
+                break;
+            }
+            if (reqCons == prod) {
+                break;
+            }
+            if (!has(Flaw.REREAD_PROD_EACH_ENTRY) && distance(rspProdPvt, reqCons) >= size) {
+                break;
+            }
+            if (has(Flaw.SPECULATIVE_COPY) && hasPrefetch && prefetchedIndex == reqCons) {
+                MemorySegment.copy(prefetched, 0, copy, 0, type.requestSize());
+            } else {
+                mem.copyTo(offset(reqCons), copy, 0, type.requestSize());
+            }
+            MemorySegment view = copy.asSlice(0, type.requestSize());
+            if (has(Flaw.DOUBLE_FETCH)) {
+                mem.copyTo(offset(reqCons), copy, 0, type.requestSize());
+            }
+            done++;
+            if (has(Flaw.REDELIVER_AFTER_HANDLER_EXCEPTION)) {
+                handler.onRequest(view);
+                reqCons++;
+            } else {
+                reqCons++;
+                handler.onRequest(view);
+            }
+        }
+        if (has(Flaw.SPECULATIVE_COPY)) {
+            mem.copyTo(offset(reqCons), prefetched, 0, type.requestSize());
+            prefetchedIndex = reqCons;
+            hasPrefetch = true;
+        }
+        return done;
+    }
+
+    @Override
+    public int unconsumedRequests() {
+        int prod = mem.getIntVolatile(SharedRingLayout.REQ_PROD_OFFSET);
+        check(prod);
+        return (int) Math.min(distance(reqCons, prod), size - distance(rspProdPvt, reqCons));
+    }
+
+    @Override
+    public boolean finalCheckForRequests() {
+        if (has(Flaw.TRUST_REQ_EVENT)) {
+            int event = mem.getIntVolatile(SharedRingLayout.REQ_EVENT_OFFSET);
+            int prod = mem.getIntVolatile(SharedRingLayout.REQ_PROD_OFFSET);
+            if (Integer.compareUnsigned(event - reqCons, prod - reqCons) > 0) {
+                return false;
+            }
+        }
+        if (unconsumedRequests() > 0) {
+            return true;
+        }
+        mem.setIntVolatile(SharedRingLayout.REQ_EVENT_OFFSET, reqCons + (has(Flaw.EVENT_PLUS_TWO) ? 2 : 1));
+        VarHandle.fullFence();
+        return unconsumedRequests() > 0;
+    }
+
+    @Override
+    public int pendingResponses() {
+        return (int) RingIndex.distance(rspProdPvt, reqCons);
+    }
+
+    @Override
+    public void putResponse(MemorySegment response) {
+        if (pendingResponses() == 0) {
+            throw new IllegalStateException("nothing to answer");
+        }
+        long off = offset(rspProdPvt);
+        mem.copyFrom(response, 0, off, type.responseSize());
+        if (!has(Flaw.NO_TAIL_ZERO) && slot > type.responseSize()) {
+            mem.copyFrom(MemorySegment.ofArray(new byte[slot - type.responseSize()]), 0, off + type.responseSize(),
+                    slot - type.responseSize());
+        }
+        rspProdPvt++;
+    }
+
+    @Override
+    public boolean pushResponses() {
+        int old = rspProdPublished;
+        int now = rspProdPvt;
+        mem.setIntRelease(SharedRingLayout.RSP_PROD_OFFSET, now);
+        rspProdPublished = now;
+        VarHandle.fullFence();
+        int event = mem.getIntVolatile(SharedRingLayout.RSP_EVENT_OFFSET);
+        int c = Integer.compareUnsigned(now - event, now - old);
+        return has(Flaw.NOTIFY_INCLUSIVE) ? c <= 0 : c < 0;
+    }
+
+    @Override
+    public int requestConsumerIndex() {
+        return reqCons;
+    }
+
+    @Override
+    public int responseProducerIndex() {
+        return rspProdPvt;
+    }
+}

@@ -1,0 +1,220 @@
+package io.pvkit.conformance.ring;
+
+import io.pvkit.abi.ring.SharedRingLayout;
+import io.pvkit.conformance.hostile.SharedMemoryView;
+import io.pvkit.rings.FrontRing;
+import io.pvkit.rings.RingBrokenException;
+import io.pvkit.rings.RingFault;
+import io.pvkit.rings.RingIndex;
+import io.pvkit.rings.RingState;
+import io.pvkit.rings.RingType;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.EnumSet;
+import java.util.Set;
+
+/** A small, independent front ring for the self-tests; correct without flaws, one classic bug per {@link Flaw}. */
+final class ToyFrontRing implements FrontRing {
+    enum Flaw {
+        NO_RSP_OVERFLOW_CHECK, NO_ID_RANGE_CHECK, NO_IN_FLIGHT_CHECK, NO_VALIDATOR, DOUBLE_FETCH_RESPONSE,
+        READ_BACK_REQUEST, UNSIGNED_LONG_DIFFERENCE, HEADER_128, INIT_EVENT_AT_PROD, NOTIFY_INCLUSIVE, EVENT_PLUS_TWO
+    }
+
+    private final SharedMemoryView mem;
+    private final RingType type;
+    private final Set<Flaw> flaws;
+    private final ResponseValidator validator;
+    private final int size;
+    private final long header;
+    private final MemorySegment[] shadow;
+    private final boolean[] inFlight;
+    private final ArrayDeque<Integer> free = new ArrayDeque<>();
+    private final MemorySegment rsp;
+    private int reqProdPvt;
+    private int reqProdPublished;
+    private int rspCons;
+    private RingFault fault;
+
+    ToyFrontRing(SharedMemoryView mem, RingType type, int start, ResponseValidator validator, Set<Flaw> flaws) {
+        this.mem = mem;
+        this.type = type;
+        this.validator = validator;
+        this.flaws = flaws.isEmpty() ? EnumSet.noneOf(Flaw.class) : EnumSet.copyOf(flaws);
+        this.header = has(Flaw.HEADER_128) ? 128 : 64;
+        this.size = (int) Long.highestOneBit((mem.byteSize() - 64) / type.slotSize());
+        this.shadow = new MemorySegment[size];
+        this.inFlight = new boolean[size];
+        for (int i = 0; i < size; i++) {
+            free.add(i);
+        }
+        this.rsp = MemorySegment.ofArray(new long[(type.responseSize() + 7) / 8]);
+        this.reqProdPvt = start;
+        this.reqProdPublished = start;
+        this.rspCons = start;
+        for (long o = 16; o < 64; o += 4) {
+            mem.setInt(o, 0);
+        }
+        int event = has(Flaw.INIT_EVENT_AT_PROD) ? start : start + 1;
+        mem.setIntVolatile(SharedRingLayout.REQ_EVENT_OFFSET, event);
+        mem.setIntVolatile(SharedRingLayout.RSP_EVENT_OFFSET, event);
+        mem.setIntVolatile(SharedRingLayout.RSP_PROD_OFFSET, start);
+        mem.setIntVolatile(SharedRingLayout.REQ_PROD_OFFSET, start);
+    }
+
+    private boolean has(Flaw f) {
+        return flaws.contains(f);
+    }
+
+    private long offset(int index) {
+        return header + (long) (index & (size - 1)) * type.slotSize();
+    }
+
+    private long distance(int from, int to) {
+        return has(Flaw.UNSIGNED_LONG_DIFFERENCE) ? Math.max(0, Integer.toUnsignedLong(to) - Integer.toUnsignedLong(from))
+                : RingIndex.distance(from, to);
+    }
+
+    private RingBrokenException broken(RingFault f) {
+        fault = f;
+        return new RingBrokenException(f, "toy");
+    }
+
+    @Override
+    public RingType type() {
+        return type;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public RingState state() {
+        return fault == null ? RingState.ACTIVE : RingState.BROKEN;
+    }
+
+    @Override
+    public RingFault fault() {
+        return fault;
+    }
+
+    @Override
+    public int freeRequests() {
+        return (int) (size - distance(rspCons, reqProdPvt));
+    }
+
+    @Override
+    public int outstandingRequests() {
+        return (int) distance(rspCons, reqProdPvt);
+    }
+
+    @Override
+    public int putRequest(MemorySegment request) {
+        if (freeRequests() <= 0 || free.isEmpty()) {
+            return RING_FULL;
+        }
+        int id = free.pop();
+        MemorySegment c = MemorySegment.ofArray(new long[(type.requestSize() + 7) / 8]);
+        MemorySegment.copy(request, 0, c, 0, type.requestSize());
+        type.requestId().write(c, id);
+        shadow[id] = c;
+        inFlight[id] = true;
+        mem.copyFrom(c, 0, offset(reqProdPvt), type.requestSize());
+        reqProdPvt++;
+        return id;
+    }
+
+    @Override
+    public MemorySegment outstandingRequest(int id) {
+        return shadow[id].asReadOnly();
+    }
+
+    @Override
+    public boolean pushRequests() {
+        int old = reqProdPublished;
+        int now = reqProdPvt;
+        mem.setIntRelease(SharedRingLayout.REQ_PROD_OFFSET, now);
+        reqProdPublished = now;
+        VarHandle.fullFence();
+        int event = mem.getIntVolatile(SharedRingLayout.REQ_EVENT_OFFSET);
+        int c = Integer.compareUnsigned(now - event, now - old);
+        return has(Flaw.NOTIFY_INCLUSIVE) ? c <= 0 : c < 0;
+    }
+
+    private void check(int prod) {
+        if (fault != null) {
+            throw new RingBrokenException(fault, "toy broken");
+        }
+        if (!has(Flaw.NO_RSP_OVERFLOW_CHECK)
+                && (RingIndex.exceeds(rspCons, prod, size) || RingIndex.distance(rspCons, prod) > RingIndex.distance(rspCons, reqProdPublished))) {
+            throw broken(RingFault.RESPONSE_PROD_OVERFLOW);
+        }
+    }
+
+    @Override
+    public int pollResponses(ResponseHandler handler, int limit) {
+        int prod = mem.getIntAcquire(SharedRingLayout.RSP_PROD_OFFSET);
+        check(prod);
+        int done = 0;
+        while (rspCons != prod && done < limit) {
+            mem.copyTo(offset(rspCons), rsp, 0, type.responseSize());
+            long raw = type.responseId().read(rsp);
+            if (!has(Flaw.NO_ID_RANGE_CHECK) && Long.compareUnsigned(raw, size) >= 0) {
+                throw broken(RingFault.RESPONSE_ID_OUT_OF_RANGE);
+            }
+            int id = (int) raw;
+            if (!has(Flaw.NO_IN_FLIGHT_CHECK) && !inFlight[id]) {
+                throw broken(RingFault.RESPONSE_ID_NOT_OUTSTANDING);
+            }
+            MemorySegment request = shadow[id];
+            if (has(Flaw.READ_BACK_REQUEST)) {
+                request = MemorySegment.ofArray(new long[(type.requestSize() + 7) / 8]);
+                mem.copyTo(offset(rspCons), request, 0, type.requestSize());
+            }
+            if (!has(Flaw.NO_VALIDATOR) && !validator.accept(request, rsp.asSlice(0, type.responseSize()))) {
+                throw broken(RingFault.RESPONSE_REJECTED);
+            }
+            if (has(Flaw.DOUBLE_FETCH_RESPONSE)) {
+                mem.copyTo(offset(rspCons), rsp, 0, type.responseSize());
+            }
+            if (inFlight[id]) {
+                inFlight[id] = false;
+                free.push(id);
+            }
+            rspCons++;
+            done++;
+            handler.onResponse(id, rsp.asSlice(0, type.responseSize()));
+        }
+        return done;
+    }
+
+    @Override
+    public boolean hasUnconsumedResponses() {
+        int prod = mem.getIntVolatile(SharedRingLayout.RSP_PROD_OFFSET);
+        check(prod);
+        return prod != rspCons;
+    }
+
+    @Override
+    public boolean finalCheckForResponses() {
+        if (hasUnconsumedResponses()) {
+            return true;
+        }
+        mem.setIntVolatile(SharedRingLayout.RSP_EVENT_OFFSET, rspCons + (has(Flaw.EVENT_PLUS_TWO) ? 2 : 1));
+        VarHandle.fullFence();
+        return hasUnconsumedResponses();
+    }
+
+    @Override
+    public int requestProducerIndex() {
+        return reqProdPvt;
+    }
+
+    @Override
+    public int responseConsumerIndex() {
+        return rspCons;
+    }
+}

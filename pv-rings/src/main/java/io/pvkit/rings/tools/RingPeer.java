@@ -1,0 +1,302 @@
+package io.pvkit.rings.tools;
+
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.rings.BackRing;
+import io.pvkit.rings.FrontRing;
+import io.pvkit.rings.RingBrokenException;
+import io.pvkit.rings.RingIdField;
+import io.pvkit.rings.RingType;
+import io.pvkit.rings.SharedBackRing;
+import io.pvkit.rings.SharedFrontRing;
+import io.pvkit.rings.spi.SharedMemory;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.io.PrintStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.zip.CRC32C;
+
+/**
+ * A command-line ring peer: maps a shared file and plays the front (drives requests) or the back
+ * (serves them, echo-style with checksums) of an {@code io/ring.h} ring, so that any other
+ * implementation (C, Rust, another JVM) can test itself against pvkit.
+ *
+ * <pre>
+ * java -cp pv-rings.jar:agrona.jar:pv-abi.jar io.pvkit.rings.tools.RingPeer \
+ *      --role back --file /dev/shm/ring --ring-pages 1 --request-size 64 --response-size 16 \
+ *      --count 100000 [--start 0xFFFFFFF0] [--seed 7] [--timeout-seconds 60]
+ * </pre>
+ *
+ * <p>File: {@code ring-pages} pages of shared ring, then one control page whose first u32 the front
+ * sets to {@value #READY_MAGIC} (release) after initialising the ring at {@code start}. Protocol:
+ * request {@code {u64 id; u32 len; u32 crc; u8 payload[request-size - 16]}}, response
+ * {@code {u64 id; u32 status; u32 crc; u8 pad[response-size - 16]}}; {@code crc} is CRC-32C of
+ * {@code payload[0..len)}; the back answers status 0 when the crc matches (1 otherwise) and echoes the
+ * crc it computed. Ids are the front's shadow indices. Both sides poll (no event channel) and count the
+ * notifications the push decided on.
+ *
+ * <p>Prints one line ({@code role served|received=N bad=B notifies=M ...}) and exits 0 when all went
+ * well, 1 on checksum mismatches, 2 when the peer broke the ring, 3 on timeout, 64 on bad arguments.
+ */
+public final class RingPeer {
+    /** The control word the front writes once the ring is initialised ({@code "PVKR"}). */
+    public static final int READY_MAGIC = 0x524B5650;
+    private static final VarHandle CONTROL_WORD = ValueLayout.JAVA_INT.varHandle();
+
+    private RingPeer() {
+    }
+
+    /**
+     * What the peer does.
+     *
+     * @param front true to drive requests, false to serve them
+     * @param file the shared file
+     * @param ringPages the ring's pages
+     * @param requestSize the request size (at least 16)
+     * @param responseSize the response size (at least 16)
+     * @param count the number of exchanges
+     * @param start the starting index
+     * @param seed the payload seed (front)
+     * @param timeoutNanos the overall time limit
+     */
+    public record Options(boolean front, Path file, int ringPages, int requestSize, int responseSize, long count,
+                          int start, long seed, long timeoutNanos) {
+        /**
+         * The ring type of the peer protocol.
+         *
+         * @return the type, ids at offset 0 (8 bytes) in both entries
+         */
+        public RingType type() {
+            return new RingType("ring_peer", requestSize, responseSize, 8, new RingIdField(0, 8), new RingIdField(0, 8));
+        }
+    }
+
+    /**
+     * What happened.
+     *
+     * @param exchanged requests served (back) or responses received (front)
+     * @param bad checksum mismatches
+     * @param notifies pushes that asked for a notification
+     * @param exitCode the process exit code
+     * @param line the one-line summary
+     */
+    public record Result(long exchanged, long bad, long notifies, int exitCode, String line) {
+    }
+
+    /**
+     * Entry point; see the class documentation for arguments.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Runs with arguments and returns the exit code instead of exiting.
+     *
+     * @param args the arguments
+     * @param out where the summary goes
+     * @param err where errors go
+     * @return the exit code
+     */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        Options options;
+        try {
+            options = parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("ring-peer: " + e.getMessage());
+            err.println("usage: RingPeer --role front|back --file F --ring-pages N --request-size B --response-size B"
+                    + " --count C [--start I] [--seed S] [--timeout-seconds T]");
+            return 64;
+        }
+        Result result = run(options);
+        out.println(result.line());
+        return result.exitCode();
+    }
+
+    /**
+     * Parses command-line arguments.
+     *
+     * @param args {@code --name value} pairs
+     * @return the options
+     * @throws IllegalArgumentException when an argument is missing or malformed
+     */
+    public static Options parse(String[] args) {
+        Map<String, String> map = new HashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("expected --name value, got " + args[i]);
+            }
+            map.put(args[i].substring(2), args[i + 1]);
+        }
+        String role = required(map, "role").toLowerCase(Locale.ROOT);
+        if (!role.equals("front") && !role.equals("back")) {
+            throw new IllegalArgumentException("role must be front or back: " + role);
+        }
+        int req = Integer.parseInt(required(map, "request-size"));
+        int rsp = Integer.parseInt(required(map, "response-size"));
+        if (req < 16 || rsp < 16) {
+            throw new IllegalArgumentException("request and response sizes must be at least 16");
+        }
+        return new Options(role.equals("front"), Path.of(required(map, "file")),
+                Integer.parseInt(required(map, "ring-pages")), req, rsp,
+                Long.parseLong(required(map, "count")),
+                (int) Long.decode(map.getOrDefault("start", "0")).longValue(),
+                Long.decode(map.getOrDefault("seed", "1")),
+                Long.parseLong(map.getOrDefault("timeout-seconds", "60")) * 1_000_000_000L);
+    }
+
+    private static String required(Map<String, String> map, String name) {
+        String v = map.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("missing --" + name);
+        }
+        return v;
+    }
+
+    /**
+     * Runs the peer in this thread.
+     *
+     * @param options what to do
+     * @return the outcome
+     */
+    public static Result run(Options options) {
+        long ringBytes = (long) options.ringPages() * GuestMemory.PAGE_SIZE;
+        try (GuestMemory memory = GuestMemory.mapFile(options.file(), options.ringPages() + 1L)) {
+            SharedMemory ring = SharedMemory.of(memory.slice(0, ringBytes));
+            MemorySegment control = memory.slice(ringBytes, GuestMemory.PAGE_SIZE);
+            return options.front() ? drive(options, ring, control) : serve(options, ring, control);
+        }
+    }
+
+    private static IdleStrategy idle() {
+        return new BackoffIdleStrategy(100, 10, 1_000, 20_000);
+    }
+
+    private static Result serve(Options o, SharedMemory memory, MemorySegment control) {
+        final long deadline = System.nanoTime() + o.timeoutNanos();
+        IdleStrategy idle = idle();
+        // ORDERING: acquire; pairs with the front's release store of the magic after SHARED_RING_INIT.
+        while ((int) CONTROL_WORD.getAcquire(control, 0L) != READY_MAGIC) {
+            if (System.nanoTime() - deadline > 0) {
+                return new Result(0, 0, 0, 3, "back timeout waiting for the front to initialise the ring");
+            }
+            idle.idle();
+        }
+        BackRing back = SharedBackRing.attach(memory, o.type(), o.start());
+        long[] served = {0};
+        long[] bad = {0};
+        long notifies = 0;
+        MemorySegment response = MemorySegment.ofArray(new long[(o.responseSize() + 7) / 8]);
+        int payload = o.requestSize() - 16;
+        try {
+            while (served[0] < o.count()) {
+                int n = back.pollRequests(req -> {
+                    int len = req.get(ValueLayout.JAVA_INT_UNALIGNED, 8);
+                    boolean lenOk = Integer.compareUnsigned(len, payload) <= 0;
+                    int crc = crc(req, lenOk ? len : 0);
+                    response.fill((byte) 0);
+                    response.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, req.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+                    boolean ok = lenOk && crc == req.get(ValueLayout.JAVA_INT_UNALIGNED, 12);
+                    response.set(ValueLayout.JAVA_INT_UNALIGNED, 8, ok ? 0 : 1);
+                    response.set(ValueLayout.JAVA_INT_UNALIGNED, 12, crc);
+                    if (!ok) {
+                        bad[0]++;
+                    }
+                    back.putResponse(response);
+                    served[0]++;
+                }, Integer.MAX_VALUE);
+                if (n > 0) {
+                    if (back.pushResponses()) {
+                        notifies++;
+                    }
+                    idle.reset();
+                } else if (!back.finalCheckForRequests()) {
+                    if (System.nanoTime() - deadline > 0) {
+                        return result("back", served[0], bad[0], notifies, back.requestConsumerIndex(), 3, "timeout");
+                    }
+                    idle.idle();
+                }
+            }
+        } catch (RingBrokenException e) {
+            return result("back", served[0], bad[0], notifies, back.requestConsumerIndex(), 2, e.getMessage());
+        }
+        return result("back", served[0], bad[0], notifies, back.requestConsumerIndex(), bad[0] == 0 ? 0 : 1, null);
+    }
+
+    private static Result drive(Options o, SharedMemory memory, MemorySegment control) {
+        final long deadline = System.nanoTime() + o.timeoutNanos();
+        FrontRing front = SharedFrontRing.initialise(memory, o.type(), o.start(), FrontRing.ResponseValidator.ACCEPT_ALL);
+        // ORDERING: release: the initialised header is visible before the magic.
+        CONTROL_WORD.setRelease(control, 0L, READY_MAGIC);
+        IdleStrategy idle = idle();
+        SplittableRandom random = new SplittableRandom(o.seed());
+        int payload = o.requestSize() - 16;
+        MemorySegment request = MemorySegment.ofArray(new long[(o.requestSize() + 7) / 8]);
+        int[] sentCrc = new int[front.size()];
+        long sent = 0;
+        long[] received = {0};
+        long[] bad = {0};
+        long notifies = 0;
+        try {
+            while (received[0] < o.count()) {
+                boolean put = false;
+                while (sent < o.count() && !front.isFull()) {
+                    request.fill((byte) 0);
+                    int len = random.nextInt(payload + 1);
+                    for (int i = 0; i < len; i++) {
+                        request.set(ValueLayout.JAVA_BYTE, 16 + i, (byte) random.nextInt());
+                    }
+                    int crc = crc(request, len);
+                    request.set(ValueLayout.JAVA_INT_UNALIGNED, 8, len);
+                    request.set(ValueLayout.JAVA_INT_UNALIGNED, 12, crc);
+                    int id = front.putRequest(request);
+                    sentCrc[id] = crc;
+                    sent++;
+                    put = true;
+                }
+                if (put && front.pushRequests()) {
+                    notifies++;
+                }
+                int n = front.pollResponses((id, rsp) -> {
+                    if (rsp.get(ValueLayout.JAVA_INT_UNALIGNED, 8) != 0 || rsp.get(ValueLayout.JAVA_INT_UNALIGNED, 12) != sentCrc[id]) {
+                        bad[0]++;
+                    }
+                    received[0]++;
+                }, Integer.MAX_VALUE);
+                if (n > 0) {
+                    idle.reset();
+                } else if (front.outstandingRequests() > 0 && (front.isFull() || sent == o.count())
+                        && !front.finalCheckForResponses()) {
+                    if (System.nanoTime() - deadline > 0) {
+                        return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), 3, "timeout");
+                    }
+                    idle.idle();
+                }
+            }
+        } catch (RingBrokenException e) {
+            return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), 2, e.getMessage());
+        }
+        return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), bad[0] == 0 ? 0 : 1, null);
+    }
+
+    private static Result result(String role, long n, long bad, long notifies, int index, int exit, String error) {
+        String line = role + (role.equals("back") ? " served=" : " received=") + n + " bad=" + bad + " notifies=" + notifies
+                + " index=" + Integer.toUnsignedString(index) + (error == null ? "" : " error=" + error);
+        return new Result(n, bad, notifies, exit, line);
+    }
+
+    private static int crc(MemorySegment entry, int len) {
+        CRC32C crc = new CRC32C();
+        crc.update(entry.asSlice(16, len).toArray(ValueLayout.JAVA_BYTE));
+        return (int) crc.getValue();
+    }
+}

@@ -1,0 +1,203 @@
+/*
+ * C ring peer for pvkit's interop tests, built on Xen's own io/ring.h macros.
+ *
+ *   ring_peer front <file> <ring-pages> <count> <start-index> <seed>
+ *   ring_peer back  <file> <ring-pages> <count> <start-index>
+ *
+ * File layout (the same as io.pvkit.rings.tools.RingPeer): <ring-pages> pages of shared ring, then
+ * one control page whose first u32 the front sets to 0x524B5650 ("PVKR") after SHARED_RING_INIT.
+ *
+ * Test protocol: request  { u64 id; u32 len; u32 crc; u8 payload[REQ_SIZE-16]; }
+ *                response { u64 id; u32 status; u32 crc; u8 pad[RSP_SIZE-16]; }
+ * crc = CRC32C(payload[0..len)); the back answers status 0 when its crc matches, 1 otherwise, and
+ * echoes its own crc. REQ_SIZE/RSP_SIZE are compile-time (-DREQ_SIZE=.. -DRSP_SIZE=..).
+ *
+ * No event channels: both sides poll (sched_yield, then usleep) around the final checks and count
+ * how often RING_PUSH_*_AND_CHECK_NOTIFY asked for a notification.
+ */
+#define __XEN_INTERFACE_VERSION__ 0x00040e00
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+#include <time.h>
+#include <sys/mman.h>
+
+/* x86_64 Xen tools barriers (xenctrl.h): full fence for mb, compiler barriers on TSO for rmb/wmb. */
+#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#include <xen/io/ring.h>
+
+#ifndef REQ_SIZE
+#define REQ_SIZE 64
+#endif
+#ifndef RSP_SIZE
+#define RSP_SIZE 16
+#endif
+#define PAYLOAD (REQ_SIZE - 16)
+#define PAGE 4096
+#define READY_MAGIC 0x524B5650u
+
+struct test_request { uint64_t id; uint32_t len; uint32_t crc; uint8_t payload[PAYLOAD]; };
+struct test_response { uint64_t id; uint32_t status; uint32_t crc; uint8_t pad[RSP_SIZE - 16]; };
+_Static_assert(sizeof(struct test_request) == REQ_SIZE, "request size");
+_Static_assert(sizeof(struct test_response) == RSP_SIZE, "response size");
+
+DEFINE_RING_TYPES(test, struct test_request, struct test_response);
+
+static uint32_t crc32c(const uint8_t *p, uint32_t n) {
+    uint32_t c = 0xFFFFFFFFu;
+    for (uint32_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+static uint64_t rng;
+static uint64_t next_random(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }
+
+static void idle(unsigned *spins) {
+    if (++*spins < 1000) sched_yield(); else usleep(20);
+}
+
+static double now(void) {
+    struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int run_back(struct test_sring *s, size_t ring_bytes, volatile uint32_t *ready, long count, RING_IDX start) {
+    unsigned spins = 0;
+    while (__atomic_load_n(ready, __ATOMIC_ACQUIRE) != READY_MAGIC) idle(&spins);
+    struct test_back_ring back;
+    BACK_RING_ATTACH(&back, s, start, ring_bytes);
+    long served = 0, bad = 0, notifies = 0;
+    double t0 = now();
+    while (served < count) {
+        RING_IDX rp = s->req_prod;
+        xen_rmb();
+        if (RING_REQUEST_PROD_OVERFLOW(&back, rp)) { fprintf(stderr, "back: req_prod overflow %u\n", rp); return 2; }
+        RING_IDX rc = back.req_cons;
+        int did = 0;
+        while (rc != rp && !RING_REQUEST_CONS_OVERFLOW(&back, rc)) {
+            struct test_request req;
+            RING_COPY_REQUEST(&back, rc, &req);
+            back.req_cons = ++rc;
+            uint32_t len = req.len <= PAYLOAD ? req.len : 0;
+            uint32_t crc = crc32c(req.payload, len);
+            struct test_response *rsp = RING_GET_RESPONSE(&back, back.rsp_prod_pvt);
+            memset(rsp, 0, sizeof(*rsp));
+            rsp->id = req.id;
+            rsp->status = (req.len <= PAYLOAD && crc == req.crc) ? 0 : 1;
+            rsp->crc = crc;
+            if (rsp->status) bad++;
+            back.rsp_prod_pvt++;
+            served++;
+            did = 1;
+        }
+        if (did) {
+            int notify;
+            RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&back, notify);
+            if (notify) notifies++;
+            spins = 0;
+        }
+        int more;
+        RING_FINAL_CHECK_FOR_REQUESTS(&back, more);
+        if (!more && served < count) idle(&spins);
+    }
+    printf("back served=%ld bad=%ld notifies=%ld req_cons=%u seconds=%.3f\n", served, bad, notifies, back.req_cons, now() - t0);
+    return bad == 0 ? 0 : 1;
+}
+
+static int run_front(struct test_sring *s, size_t ring_bytes, volatile uint32_t *ready, long count, RING_IDX start) {
+    struct test_front_ring front;
+    SHARED_RING_INIT(s);
+    /* move the fresh ring to start (start = 0 is exactly XEN_FRONT_RING_INIT) */
+    s->req_prod = s->rsp_prod = start;
+    s->req_event = s->rsp_event = start + 1;
+    FRONT_RING_ATTACH(&front, s, start, ring_bytes);
+    __atomic_store_n(ready, READY_MAGIC, __ATOMIC_RELEASE);
+    unsigned n = RING_SIZE(&front);
+    uint32_t *sent_crc = calloc(n, sizeof(uint32_t));
+    uint8_t *in_flight = calloc(n, 1);
+    unsigned *free_ids = calloc(n, sizeof(unsigned));
+    unsigned nfree = n;
+    for (unsigned i = 0; i < n; i++) free_ids[i] = n - 1 - i;
+    long sent = 0, received = 0, bad = 0, notifies = 0;
+    unsigned spins = 0;
+    double t0 = now();
+    while (received < count) {
+        int put = 0;
+        while (sent < count && !RING_FULL(&front)) {
+            unsigned id = free_ids[--nfree];
+            struct test_request *req = RING_GET_REQUEST(&front, front.req_prod_pvt);
+            struct test_request local;
+            memset(&local, 0, sizeof(local));
+            local.id = id;
+            local.len = (uint32_t)(next_random() % (PAYLOAD + 1));
+            for (uint32_t i = 0; i < local.len; i++) local.payload[i] = (uint8_t)next_random();
+            local.crc = crc32c(local.payload, local.len);
+            sent_crc[id] = local.crc;
+            in_flight[id] = 1;
+            *req = local;
+            front.req_prod_pvt++;
+            sent++;
+            put = 1;
+        }
+        if (put) {
+            int notify;
+            RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&front, notify);
+            if (notify) notifies++;
+        }
+        RING_IDX rp = s->rsp_prod;
+        xen_rmb();
+        if (RING_RESPONSE_PROD_OVERFLOW(&front, rp)) { fprintf(stderr, "front: rsp_prod overflow %u\n", rp); return 2; }
+        RING_IDX rc = front.rsp_cons;
+        while (rc != rp) {
+            struct test_response rsp;
+            RING_COPY_RESPONSE(&front, rc, &rsp);
+            front.rsp_cons = ++rc;
+            if (rsp.id >= n || !in_flight[rsp.id]) { fprintf(stderr, "front: bad response id %llu\n", (unsigned long long) rsp.id); return 2; }
+            if (rsp.status != 0 || rsp.crc != sent_crc[rsp.id]) bad++;
+            in_flight[rsp.id] = 0;
+            free_ids[nfree++] = (unsigned) rsp.id;
+            received++;
+            spins = 0;
+        }
+        if (received < count && (front.req_prod_pvt != front.rsp_cons || sent == count)) {
+            int more;
+            RING_FINAL_CHECK_FOR_RESPONSES(&front, more);
+            if (!more) idle(&spins);
+        }
+    }
+    printf("front sent=%ld received=%ld bad=%ld notifies=%ld req_prod=%u seconds=%.3f\n", sent, received, bad, notifies, front.req_prod_pvt, now() - t0);
+    return bad == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 6) {
+        fprintf(stderr, "usage: %s front|back <file> <ring-pages> <count> <start-index> [seed]\n", argv[0]);
+        return 64;
+    }
+    const char *role = argv[1];
+    long pages = strtol(argv[3], NULL, 0);
+    long count = strtol(argv[4], NULL, 0);
+    RING_IDX start = (RING_IDX) strtoul(argv[5], NULL, 0);
+    rng = argc > 6 ? strtoull(argv[6], NULL, 0) | 1 : 88172645463325252ull;
+    size_t ring_bytes = (size_t) pages * PAGE;
+    int fd = open(argv[2], O_RDWR | O_CREAT, 0600);
+    if (fd < 0 || ftruncate(fd, ring_bytes + PAGE) != 0) { perror("open"); return 66; }
+    uint8_t *map = mmap(NULL, ring_bytes + PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED) { perror("mmap"); return 66; }
+    struct test_sring *s = (struct test_sring *) map;
+    volatile uint32_t *ready = (volatile uint32_t *) (map + ring_bytes);
+    if (strcmp(role, "back") == 0) return run_back(s, ring_bytes, ready, count, start);
+    if (strcmp(role, "front") == 0) return run_front(s, ring_bytes, ready, count, start);
+    fprintf(stderr, "unknown role %s\n", role);
+    return 64;
+}

@@ -1,0 +1,236 @@
+package io.pvkit.rings;
+
+import io.pvkit.abi.ring.SharedRingLayout;
+import io.pvkit.rings.spi.SharedMemory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static io.pvkit.rings.TestRings.TYPE;
+import static io.pvkit.rings.TestRings.U32;
+import static io.pvkit.rings.TestRings.U64;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The ring sides facing a peer that writes anything (adversarial catalogue 7.1 and 7.2). */
+class HostilePeerTest {
+    private static final int REQ_PROD = (int) SharedRingLayout.REQ_PROD_OFFSET;
+    private static final int RSP_PROD = (int) SharedRingLayout.RSP_PROD_OFFSET;
+    private final Arena arena = Arena.ofConfined();
+    private final SplittableRandom random = new SplittableRandom(7);
+
+    @AfterEach
+    void close() {
+        arena.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {33, 0x80000000, 0xFFFFFFFF, 0x7FFFFFFF})
+    void shouldBreakBackRingOnRequestProducerOverflow(int offsetFromStart) {
+        MemorySegment page = TestRings.page(arena, 1);
+        int start = 0xFFFFFFF0;
+        SharedFrontRing.initialise(SharedMemory.of(page), TYPE, start, FrontRing.ResponseValidator.ACCEPT_ALL);
+        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE, start);
+        page.set(ValueLayout.JAVA_INT, REQ_PROD, start + offsetFromStart);
+        List<MemorySegment> seen = new ArrayList<>();
+        RingBrokenException e = assertThrows(RingBrokenException.class, () -> back.pollRequests(seen::add, 1000));
+        assertEquals(RingFault.REQUEST_PROD_OVERFLOW, e.fault());
+        assertTrue(seen.isEmpty(), "nothing is processed from an overflowing ring");
+        assertEquals(RingState.BROKEN, back.state());
+        assertThrows(RingBrokenException.class, () -> back.pollRequests(seen::add, 1000));
+        assertThrows(RingBrokenException.class, back::finalCheckForRequests);
+    }
+
+    @Test
+    void shouldBreakBackRingWhenRequestProducerMovesBackwards() {
+        MemorySegment page = TestRings.page(arena, 1);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        for (int i = 0; i < 10; i++) {
+            front.putRequest(TestRings.randomRequest(random));
+        }
+        front.pushRequests();
+        assertEquals(10, back.pollRequests(r -> { }, 100));
+        page.set(ValueLayout.JAVA_INT, REQ_PROD, 4);
+        List<MemorySegment> seen = new ArrayList<>();
+        RingBrokenException e = assertThrows(RingBrokenException.class, () -> back.pollRequests(seen::add, 100));
+        assertEquals(RingFault.REQUEST_PROD_REGRESSED, e.fault());
+        assertTrue(seen.isEmpty(), "stale slots are never handed out twice");
+    }
+
+    @Test
+    void shouldReadRequestProducerOnceAndEachSlotOncePerBatch() {
+        MemorySegment page = TestRings.page(arena, 1);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        CountingSharedMemory counting = new CountingSharedMemory(page);
+        SharedBackRing back = SharedBackRing.attach(counting, TYPE);
+        for (int i = 0; i < 20; i++) {
+            front.putRequest(TestRings.randomRequest(random));
+        }
+        front.pushRequests();
+        assertEquals(20, back.pollRequests(r -> back.putResponse(TestRings.echo(r)), 100));
+        assertEquals(1, counting.wordReads[REQ_PROD / 4], "req_prod read once per batch");
+        for (int b = 64; b < 64 + 20 * 64; b++) {
+            assertEquals(1, counting.byteReads[b], "slot byte " + b + " read once");
+        }
+    }
+
+    @Test
+    void shouldParseOnlyTheFirstCopyWhenFrontendRewritesSlot() {
+        MemorySegment page = TestRings.page(arena, 1);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        CountingSharedMemory counting = new CountingSharedMemory(page);
+        SharedBackRing back = SharedBackRing.attach(counting, TYPE);
+        front.putRequest(TestRings.randomRequest(random));
+        front.pushRequests();
+        // the frontend flips len to 255 right after the backend copied the slot (XSA-155)
+        counting.afterCopyOut = () -> page.set(U32, 64 + 8, 255);
+        int[] lens = new int[1];
+        back.pollRequests(r -> lens[0] = r.get(U32, 8), 1);
+        assertTrue(lens[0] <= TestRings.PAYLOAD, "the handler sees the first-read value, got " + lens[0]);
+    }
+
+    @Test
+    void shouldBreakFrontRingOnResponseProducerOverflow() {
+        MemorySegment page = TestRings.page(arena, 1);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE, 0xFFFFFFF0,
+                FrontRing.ResponseValidator.ACCEPT_ALL);
+        front.putRequest(TestRings.randomRequest(random));
+        front.pushRequests();
+        page.set(ValueLayout.JAVA_INT, RSP_PROD, 0xFFFFFFF0 + 33);
+        List<Integer> seen = new ArrayList<>();
+        RingBrokenException e = assertThrows(RingBrokenException.class, () -> front.pollResponses((id, r) -> seen.add(id), 100));
+        assertEquals(RingFault.RESPONSE_PROD_OVERFLOW, e.fault());
+        assertTrue(seen.isEmpty());
+        assertThrows(RingBrokenException.class, () -> front.putRequest(TestRings.randomRequest(random)));
+    }
+
+    @Test
+    void shouldBreakFrontRingWhenMoreResponsesThanRequests() {
+        MemorySegment page = TestRings.page(arena, 1);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        front.putRequest(TestRings.randomRequest(random));
+        front.pushRequests();
+        page.set(ValueLayout.JAVA_INT, RSP_PROD, 2);
+        RingBrokenException e = assertThrows(RingBrokenException.class, () -> front.pollResponses((id, r) -> { }, 100));
+        assertEquals(RingFault.RESPONSE_PROD_BEYOND_REQUESTS, e.fault());
+    }
+
+    @Test
+    void shouldBreakFrontRingOnOutOfRangeAndDuplicateIds() {
+        MemorySegment page = TestRings.page(arena, 1);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        for (int i = 0; i < 3; i++) {
+            front.putRequest(TestRings.randomRequest(random));
+        }
+        front.pushRequests();
+        back.pollRequests(r -> back.putResponse(TestRings.echo(r)), 100);
+        back.pushResponses();
+        // second response claims the first's id: duplicate completion
+        long firstId = page.get(U64, 64);
+        page.set(U64, 64 + 64, firstId);
+        List<Integer> seen = new ArrayList<>();
+        RingBrokenException e = assertThrows(RingBrokenException.class, () -> front.pollResponses((id, r) -> seen.add(id), 100));
+        assertEquals(RingFault.RESPONSE_ID_NOT_OUTSTANDING, e.fault());
+        assertEquals(List.of((int) firstId), seen, "the valid response before the bad one is delivered once");
+
+        MemorySegment page2 = TestRings.page(arena, 1);
+        SharedFrontRing front2 = SharedFrontRing.initialise(SharedMemory.of(page2), TYPE);
+        front2.putRequest(TestRings.randomRequest(random));
+        front2.pushRequests();
+        page2.set(U64, 64, 32);
+        page2.set(ValueLayout.JAVA_INT, RSP_PROD, 1);
+        RingBrokenException e2 = assertThrows(RingBrokenException.class, () -> front2.pollResponses((id, r) -> { }, 100));
+        assertEquals(RingFault.RESPONSE_ID_OUT_OF_RANGE, e2.fault());
+    }
+
+    @Test
+    void shouldBreakFrontRingWhenValidatorRejects() {
+        MemorySegment page = TestRings.page(arena, 1);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE, 0,
+                (request, response) -> response.get(U32, 12) == request.get(U32, 12));
+        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        front.putRequest(TestRings.randomRequest(random));
+        front.pushRequests();
+        back.pollRequests(r -> {
+            MemorySegment rsp = TestRings.echo(r);
+            rsp.set(U32, 12, ~rsp.get(U32, 12));
+            back.putResponse(rsp);
+        }, 1);
+        back.pushResponses();
+        RingBrokenException e = assertThrows(RingBrokenException.class, () -> front.pollResponses((id, r) -> { }, 100));
+        assertEquals(RingFault.RESPONSE_REJECTED, e.fault());
+    }
+
+    @Test
+    void shouldKeepPrivateShadowWhenBackendRewritesRequestSlot() {
+        MemorySegment page = TestRings.page(arena, 1);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        MemorySegment req = TestRings.randomRequest(random);
+        int id = front.putRequest(req);
+        front.pushRequests();
+        page.asSlice(64, 64).fill((byte) 0xEE);
+        MemorySegment shadow = front.outstandingRequest(id);
+        assertEquals(req.get(U32, 12), shadow.get(U32, 12));
+        assertEquals(id, (int) shadow.get(U64, 0));
+    }
+
+    @Test
+    void shouldReadResponseProducerOnceAndResponseSlotOnce() {
+        MemorySegment page = TestRings.page(arena, 1);
+        CountingSharedMemory counting = new CountingSharedMemory(page);
+        SharedFrontRing front = SharedFrontRing.initialise(counting, TYPE);
+        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        for (int i = 0; i < 8; i++) {
+            front.putRequest(TestRings.randomRequest(random));
+        }
+        front.pushRequests();
+        back.pollRequests(r -> back.putResponse(TestRings.echo(r)), 100);
+        back.pushResponses();
+        assertEquals(8, front.pollResponses((id, r) -> { }, 100));
+        assertEquals(1, counting.wordReads[RSP_PROD / 4]);
+        for (int s = 0; s < 8; s++) {
+            for (int b = 0; b < 16; b++) {
+                assertEquals(1, counting.byteReads[64 + s * 64 + b]);
+            }
+        }
+    }
+
+    @Test
+    void shouldSurviveRandomIndicesOnEveryReadWithoutOutOfBoundsOrDuplicates() {
+        MemorySegment page = TestRings.page(arena, 1);
+        for (int trial = 0; trial < 200; trial++) {
+            SplittableRandom r = new SplittableRandom(trial);
+            int start = r.nextInt();
+            SharedFrontRing.initialise(SharedMemory.of(page), TYPE, start, FrontRing.ResponseValidator.ACCEPT_ALL);
+            CountingSharedMemory counting = new CountingSharedMemory(page);
+            counting.overrideOffset = REQ_PROD;
+            counting.indexOverride = v -> r.nextBoolean() ? start + r.nextInt(40) : r.nextInt();
+            SharedBackRing back = SharedBackRing.attach(counting, TYPE, start);
+            List<Integer> consumedIndices = new ArrayList<>();
+            try {
+                for (int round = 0; round < 20; round++) {
+                    int before = back.requestConsumerIndex();
+                    int n = back.pollRequests(req -> back.putResponse(TestRings.echo(req)), 64);
+                    for (int i = 0; i < n; i++) {
+                        consumedIndices.add(before + i);
+                    }
+                    back.pushResponses();
+                }
+            } catch (RingBrokenException expected) {
+                assertEquals(RingState.BROKEN, back.state());
+            }
+            assertEquals(consumedIndices.size(), consumedIndices.stream().distinct().count(), "no index consumed twice");
+        }
+    }
+}
