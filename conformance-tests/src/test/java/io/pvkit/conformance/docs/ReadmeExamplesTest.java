@@ -94,6 +94,66 @@ class ReadmeExamplesTest {
         return tests;
     }
 
+    /** Stand-ins for the third-party implementation the kit README's example names. */
+    private static final String ACME_STUBS = String.join("\n",
+            "import io.pvkit.abi.memory.GuestMemory;",
+            "class AcmeHypervisor {",
+            "  AcmeDomain create(long frames, int vcpus, boolean privileged) { return new AcmeDomain(); }",
+            "  void destroy(int domid) { }",
+            "  void shutdown() { }",
+            "}",
+            "class AcmeDomain {",
+            "  int id() { return 1; }",
+            "  GuestMemory memory() { return null; }",
+            "  AcmeVcpu vcpu(int index) { return new AcmeVcpu(); }",
+            "  byte[] consoleBytes() { return new byte[0]; }",
+            "}",
+            "class AcmeVcpu {",
+            "  long hypercall(long op, long a1, long a2, long a3, long a4, long a5) { return -38; }",
+            "}",
+            "");
+
+    @Test
+    void theKitReadmeExampleCompilesAgainstTheKit() throws IOException {
+        Path kitReadme = Path.of("README.md").toAbsolutePath();
+        List<String> units = javaBlocks(Files.readString(kitReadme)).stream()
+                .filter(b -> b.contains("class ") && b.contains(" extends ")).toList();
+        assertFalse(units.isEmpty(), "conformance-tests/README.md has no example verification class");
+        for (String unit : units) {
+            assertEquals("", compileUnits(List.of(unit, ACME_STUBS)), "conformance-tests/README.md example");
+        }
+    }
+
+    /** Compiles whole compilation units (default package); returns "" or the diagnostics. */
+    private static String compileUnits(List<String> units) throws IOException {
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        DiagnosticCollector<JavaFileObject> diags = new DiagnosticCollector<>();
+        Path out = Files.createTempDirectory("readme-unit");
+        List<JavaFileObject> files = new ArrayList<>();
+        for (int i = 0; i < units.size(); i++) {
+            String text = units.get(i);
+            files.add(new SimpleJavaFileObject(URI.create("string:///Unit" + i + ".java"), JavaFileObject.Kind.SOURCE) {
+                @Override
+                public CharSequence getCharContent(boolean ignoreEncodingErrors) {
+                    return text;
+                }
+            });
+        }
+        try (StandardJavaFileManager fm = javac.getStandardFileManager(diags, null, null)) {
+            boolean ok = javac.getTask(null, fm, diags, List.of("-d", out.toString(), "-classpath",
+                    System.getProperty("java.class.path"), "-proc:none"), null, files).call();
+            if (ok) {
+                return "";
+            }
+        }
+        StringBuilder sb = new StringBuilder("does not compile:\n");
+        for (Diagnostic<? extends JavaFileObject> d : diags.getDiagnostics()) {
+            sb.append("  ").append(d.getSource() == null ? "" : d.getSource().getName()).append(" line ")
+                    .append(d.getLineNumber()).append(": ").append(d.getMessage(null)).append('\n');
+        }
+        return sb.toString();
+    }
+
     /** Compiles and runs one block; returns "" on success, otherwise what went wrong. */
     private static String compileAndRun(String block, int index) {
         StringBuilder imports = new StringBuilder(IMPORTS);
