@@ -78,11 +78,33 @@ public final class EventChannels {
     private static final int ENOENT = (int) XenErrno.ENOENT.negated();
     private static final int EEXIST = (int) XenErrno.EEXIST.negated();
 
+    private static final int EBUSY = (int) XenErrno.EBUSY.negated();
+    private static final int EAGAIN = (int) XenErrno.EAGAIN.negated();
+
+    /**
+     * The most ports {@link #reset} and {@link #destroyDomain} close under one hold of the lock (Xen
+     * checks for preemption every 64 ports); between chunks the lock is released, so other domains'
+     * operations are never blocked for a whole teardown (XSA-344).
+     */
+    public static final int TEARDOWN_CHUNK = 64;
+
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private volatile Runnable preemptionHook = () -> { };
     private final Int2ObjectHashMap<DomainPorts> domains = new Int2ObjectHashMap<>();
 
     /** An event-channel subsystem with no domains. */
     public EventChannels() {
+    }
+
+    /**
+     * Sets what runs at each preemption point of {@link #reset} and {@link #destroyDomain}: after each
+     * chunk of at most {@link #TEARDOWN_CHUNK} ports, with no lock held (Xen's
+     * {@code hypercall_preempt_check}). A platform may yield there; tests observe the teardown's progress.
+     *
+     * @param hook the action (must not call {@code reset}/{@code destroyDomain} of the same domain)
+     */
+    public void onPreemptionPoint(Runnable hook) {
+        this.preemptionHook = java.util.Objects.requireNonNull(hook, "hook");
     }
 
     // ------------------------------------------------------------------------------------------
@@ -147,22 +169,33 @@ public final class EventChannels {
 
     /**
      * Tears a dead domain's event channels down (Xen's {@code evtchn_destroy}): every port is closed, so
-     * each interdomain peer goes back to unbound; the domain is then unknown ({@code -ESRCH}).
+     * each interdomain peer goes back to unbound; the domain is unknown ({@code -ESRCH}) to every
+     * operation from the start. Ports are closed in chunks of {@link #TEARDOWN_CHUNK} with the lock
+     * released in between (XSA-344), so other domains keep working during a large teardown.
      *
      * @param domid the domain id
      * @return true when the domain was registered
      */
     public boolean destroyDomain(int domid) {
+        DomainPorts dying;
         lock.writeLock().lock();
         try {
             DomainPorts d = domains.get(domid);
             if (d == null) {
                 return false;
             }
-            d.alive = false;
-            for (int p = 1; p < d.limit; p++) {
-                closeLocked(d, p);
+            if (!d.alive) {
+                return false;
             }
+            // from here on every operation of or towards the domain answers -ESRCH
+            d.alive = false;
+            dying = d;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        closeAllInChunks(dying, true);
+        lock.writeLock().lock();
+        try {
             domains.remove(domid);
             return true;
         } finally {
@@ -182,7 +215,7 @@ public final class EventChannels {
     public boolean raiseVirq(int domid, int vcpu, int virq) {
         lock.readLock().lock();
         try {
-            DomainPorts d = domains.get(domid);
+            DomainPorts d = live(domid);
             if (d == null || virq < 0 || virq >= Virq.NR_VIRQS) {
                 return false;
             }
@@ -254,7 +287,7 @@ public final class EventChannels {
     public int allocUnbound(int caller, int dom, int remoteDom) {
         lock.writeLock().lock();
         try {
-            DomainPorts c = domains.get(caller);
+            DomainPorts c = live(caller);
             if (c == null) {
                 return ESRCH;
             }
@@ -291,7 +324,7 @@ public final class EventChannels {
     public int bindInterdomain(int caller, int remoteDom, int remotePort) {
         lock.writeLock().lock();
         try {
-            DomainPorts ld = domains.get(caller);
+            DomainPorts ld = live(caller);
             if (ld == null) {
                 return ESRCH;
             }
@@ -333,7 +366,7 @@ public final class EventChannels {
     public int bindVirq(int caller, int virq, int vcpu) {
         lock.writeLock().lock();
         try {
-            DomainPorts d = domains.get(caller);
+            DomainPorts d = live(caller);
             if (d == null) {
                 return ESRCH;
             }
@@ -373,7 +406,7 @@ public final class EventChannels {
     public int bindIpi(int caller, int vcpu) {
         lock.writeLock().lock();
         try {
-            DomainPorts d = domains.get(caller);
+            DomainPorts d = live(caller);
             if (d == null) {
                 return ESRCH;
             }
@@ -403,7 +436,7 @@ public final class EventChannels {
     public int close(int caller, int port) {
         lock.writeLock().lock();
         try {
-            DomainPorts d = domains.get(caller);
+            DomainPorts d = live(caller);
             if (d == null) {
                 return ESRCH;
             }
@@ -460,7 +493,7 @@ public final class EventChannels {
     public int send(int caller, int port) {
         lock.readLock().lock();
         try {
-            DomainPorts d = domains.get(caller);
+            DomainPorts d = live(caller);
             if (d == null) {
                 return ESRCH;
             }
@@ -495,7 +528,7 @@ public final class EventChannels {
     public ChannelStatus status(int caller, int dom, int port) {
         lock.readLock().lock();
         try {
-            DomainPorts c = domains.get(caller);
+            DomainPorts c = live(caller);
             if (c == null) {
                 return ChannelStatus.error(ESRCH);
             }
@@ -538,7 +571,7 @@ public final class EventChannels {
     public int unmask(int caller, int port) {
         lock.readLock().lock();
         try {
-            DomainPorts d = domains.get(caller);
+            DomainPorts d = live(caller);
             if (d == null) {
                 return ESRCH;
             }
@@ -565,7 +598,7 @@ public final class EventChannels {
     public int bindVcpu(int caller, int port, int vcpu) {
         lock.writeLock().lock();
         try {
-            DomainPorts d = domains.get(caller);
+            DomainPorts d = live(caller);
             if (d == null) {
                 return ESRCH;
             }
@@ -597,16 +630,22 @@ public final class EventChannels {
     /**
      * {@code EVTCHNOP_reset}: closes every port of {@code dom}. pv-events has no notion of a paused
      * domain, so a privileged caller may reset any domain (Xen additionally requires the target to be
-     * paused by its controller); the platform must make sure the target is not running.
+     * paused by its controller); the platform must make sure the target is not running. Ports are closed
+     * from 1 upwards in chunks of {@link #TEARDOWN_CHUNK} with the lock released in between (Xen's
+     * preemptible {@code evtchn_reset}); if a port is in use when the walk ends (allocated concurrently by
+     * another vCPU), the reset fails with {@code -EAGAIN} as Xen's does, and may be retried.
      *
      * @param caller the calling domain
      * @param dom the domain to reset ({@link DomId#SELF} for the caller)
-     * @return 0, or {@code -ESRCH} (no such domain), {@code -EPERM} (unprivileged caller, foreign domain)
+     * @return 0 (every port is closed), or {@code -ESRCH} (no such domain, or destroyed meanwhile),
+     *     {@code -EPERM} (unprivileged caller, foreign domain), {@code -EBUSY} (a reset of the domain is
+     *     already running), {@code -EAGAIN} (a port was allocated while the reset ran)
      */
     public int reset(int caller, int dom) {
+        DomainPorts target;
         lock.writeLock().lock();
         try {
-            DomainPorts c = domains.get(caller);
+            DomainPorts c = live(caller);
             if (c == null) {
                 return ESRCH;
             }
@@ -617,16 +656,74 @@ public final class EventChannels {
             if (d != c && !c.privileged) {
                 return EPERM;
             }
-            for (int p = 1; p < d.limit; p++) {
-                closeLocked(d, p);
+            if (d.resetting) {
+                return EBUSY;
             }
-            return 0;
+            d.resetting = true;
+            target = d;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        boolean completed = false;
+        try {
+            completed = closeAllInChunks(target, false);
+        } finally {
+            lock.writeLock().lock();
+            try {
+                target.resetting = false;
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+        if (!completed) {
+            return ESRCH;
+        }
+        lock.writeLock().lock();
+        try {
+            // a port allocated while the reset ran makes it fail (Xen 8d385b247b: -EAGAIN, not success)
+            return target.anyInUse() ? EAGAIN : 0;
         } finally {
             lock.writeLock().unlock();
         }
     }
 
     private DomainPorts lookup(DomainPorts caller, int dom) {
-        return dom == DomId.SELF ? caller : domains.get(dom);
+        return dom == DomId.SELF ? caller : live(dom);
+    }
+
+    /** A registered domain that is not being destroyed, or null (callers then answer {@code -ESRCH}). */
+    private DomainPorts live(int domid) {
+        DomainPorts d = domains.get(domid);
+        return d != null && d.alive ? d : null;
+    }
+
+    /**
+     * Closes ports {@code from} .. {@code limit - 1} of {@code d} in chunks of at most {@link #TEARDOWN_CHUNK},
+     * taking the write lock per chunk and running the preemption hook between chunks with no lock held.
+     *
+     * @return false when the domain was destroyed meanwhile (by another thread)
+     */
+    private boolean closeAllInChunks(DomainPorts d, boolean dying) {
+        int p = 1;
+        while (p < d.limit) {
+            lock.writeLock().lock();
+            try {
+                if (!dying && !d.alive) {
+                    return false;
+                }
+                int end = Math.min(d.limit, p + TEARDOWN_CHUNK);
+                for (; p < end; p++) {
+                    if (d.state[p] != DomainPorts.FREE) {
+                        closeLocked(d, p);
+                    }
+                }
+            } finally {
+                lock.writeLock().unlock();
+            }
+            if (p < d.limit) {
+                preemptionHook.run();
+            }
+        }
+        return true;
     }
 }

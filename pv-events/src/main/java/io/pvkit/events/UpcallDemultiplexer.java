@@ -6,7 +6,6 @@ import io.pvkit.events.internal.SharedInfoBits;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
@@ -183,7 +182,9 @@ public final class UpcallDemultiplexer {
 
     /**
      * Parks the calling thread until an upcall is due or the timeout passes (for a vCPU thread attached to
-     * a {@link ThreadVcpuKicker}).
+     * a {@link ThreadVcpuKicker}). The thread parks for the whole remaining timeout: only the kick (or a
+     * spurious wake-up) ends the wait early, so the thread must be attached before it calls this (a kick
+     * that comes before the park leaves the permit set, so it is not lost).
      *
      * @param timeoutNanos the maximum wait
      * @return true when an upcall is due
@@ -195,7 +196,7 @@ public final class UpcallDemultiplexer {
             if (left <= 0) {
                 return false;
             }
-            LockSupport.parkNanos(this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            LockSupport.parkNanos(this, left);
         }
         return true;
     }

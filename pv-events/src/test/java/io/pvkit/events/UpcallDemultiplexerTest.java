@@ -25,6 +25,8 @@ class UpcallDemultiplexerTest {
     GuestMemory guestMem;
     EventChannels evtchn;
     ThreadVcpuKicker kicker = new ThreadVcpuKicker(1);
+    /** Kicks delivered to the guest (a spy around {@link #kicker}). */
+    final AtomicInteger kicks = new AtomicInteger();
     UpcallDemultiplexer demux;
     final List<Integer> served = new ArrayList<>();
 
@@ -34,7 +36,10 @@ class UpcallDemultiplexerTest {
         guestMem = GuestMemory.allocate(2);
         evtchn = new EventChannels();
         evtchn.registerDomain(0, dom0Mem, 1, 1, true, kicker);
-        evtchn.registerDomain(1, guestMem, 1, 1, false, kicker);
+        evtchn.registerDomain(1, guestMem, 1, 1, false, v -> {
+            kicks.incrementAndGet();
+            kicker.kick(v);
+        });
         demux = new UpcallDemultiplexer(guestMem, 1, 0);
     }
 
@@ -177,14 +182,18 @@ class UpcallDemultiplexerTest {
         Thread vcpu = Thread.ofPlatform().start(() -> {
             kicker.attach(0, Thread.currentThread());
             attached.countDown();
-            if (demux.awaitUpcallParked(TimeUnit.SECONDS.toNanos(10))) {
+            // parks far longer than the test waits: only the kick can wake it in time
+            if (demux.awaitUpcallParked(TimeUnit.SECONDS.toNanos(120))) {
                 demux.handleUpcall();
             }
         });
         assertTrue(attached.await(10, TimeUnit.SECONDS));
+        int kicksBefore = kicks.get();
         evtchn.send(0, c[1]);
-        assertTrue(handled.await(10, TimeUnit.SECONDS));
-        vcpu.join();
+        assertTrue(kicks.get() > kicksBefore, "send kicked the guest's vCPU");
+        assertTrue(handled.await(10, TimeUnit.SECONDS), "the kicked vCPU thread woke and handled the event");
+        vcpu.join(TimeUnit.SECONDS.toMillis(10));
+        assertTrue(!vcpu.isAlive(), "vCPU thread finished");
     }
 
     @Test
@@ -198,7 +207,8 @@ class UpcallDemultiplexerTest {
         });
         evtchn.send(0, c[1]);
         assertTrue(handled.await(10, TimeUnit.SECONDS));
-        vcpu.join();
+        vcpu.join(TimeUnit.SECONDS.toMillis(10));
+        assertTrue(!vcpu.isAlive(), "vCPU thread finished");
     }
 
     @Test

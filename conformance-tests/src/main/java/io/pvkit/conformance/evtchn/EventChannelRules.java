@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * The event-channel rules: {@code EVT-01} .. {@code EVT-11} from the adversarial catalogue (section 7.4)
  * and {@code EVT-12} .. {@code EVT-17} for the 2-level ABI semantics (EVT-17 model-based), tested by
- * {@link EventChannelVerification}; {@code EVTG-01} and {@code EVTG-02} for a guest's upcall demultiplexer,
+ * {@link EventChannelVerification}; {@code EVTG-01} .. {@code EVTG-03} and {@code FE-08} (the frontend's side of an event storm) for a
+ * guest's upcall demultiplexer,
  * tested by {@link GuestUpcallVerification}.
  */
 public final class EventChannelRules implements RuleSet {
@@ -30,11 +31,14 @@ public final class EventChannelRules implements RuleSet {
                             + "reused port starts without the old binding's state.",
                     "XSA-331 (Linux 073d0552ead5), Xen 78e24c269b; xen/common/event_channel.c evtchn_free"),
             Rule.must("EVT-05",
-                    "EVTCHNOP_reset racing send and alloc_unbound from other vCPUs completes, leaves every port "
-                            + "it closed closed, and the racing calls return only 0, a port or a negated errno.",
+                    "EVTCHNOP_reset racing send and alloc_unbound from another vCPU either completes, returning 0 with "
+                            + "every port closed (only ports allocated after it are open), or is refused with -EAGAIN, "
+                            + "and the racing calls return only 0, a port or a negated errno.",
                     "XSA-343 (e045199c7c, 8d385b247b), XSA-505 (0e9d647aca), XSA-358"),
             Rule.must("EVT-06",
-                    "EVTCHNOP_reset and domain destruction close every port however many are bound.",
+                    "EVTCHNOP_reset and domain destruction close every port however many are bound, leaving every "
+                            + "peer unbound, and are preemptible with bounded latency: they close a bounded number of "
+                            + "ports between preemption points, at which other domains' operations proceed.",
                     "XSA-344 (2785b2a9e0, 8fe7b5f996)"),
             Rule.must("EVT-07",
                     "EVTCHNOP_init_control with an invalid control page, followed by expand_array, fails cleanly "
@@ -88,7 +92,18 @@ public final class EventChannelRules implements RuleSet {
                             + "evtchn_2l_handle_events; guest side of EVT-08"),
             Rule.must("EVTG-02",
                     "A guest's local unmask of a masked pending port delivers the event exactly once on the next upcall.",
-                    "XSA-332 (Linux 4d3fe31bd993); Linux events_2l.c evtchn_2l_unmask; guest side of EVT-09"));
+                    "XSA-332 (Linux 4d3fe31bd993); Linux events_2l.c evtchn_2l_unmask; guest side of EVT-09"),
+            Rule.must("EVTG-03",
+                    "A handler that closes its own port while it runs, with the port reused at once by a new binding, "
+                            + "is called once: a late event for the old binding goes nowhere and the new binding's event "
+                            + "goes to the new handler only, exactly once.",
+                    "XSA-331 (Linux 073d0552ead5 \"avoid removing an event channel while handling it\"); "
+                            + "Xen 78e24c269b; guest side of EVT-04"),
+            Rule.must("FE-08",
+                    "A frontend facing an event storm from its backend does bounded work: any number of sends on a "
+                            + "pending port cost one handler call, an upcall with nothing newly pending costs none, and "
+                            + "the frontend's other ports are still served.",
+                    "XSA-391 (CVE-2021-28711/28712/28713, Linux lateeoi for blkfront/netfront/hvc_xen); XSA-332"));
 
     /** Creates the rule set (the catalogue does this once). */
     public EventChannelRules() {

@@ -27,6 +27,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -62,6 +63,7 @@ public abstract class EventChannelVerification {
     private static final int EINVAL = (int) XenErrno.EINVAL.negated();
     private static final int ENOSPC = (int) XenErrno.ENOSPC.negated();
     private static final int EPERM = (int) XenErrno.EPERM.negated();
+    private static final int EAGAIN = (int) XenErrno.EAGAIN.negated();
 
     private HypervisorUnderTest hypervisor;
     /** The first unprivileged test domain (2 vCPUs). */
@@ -115,6 +117,40 @@ public abstract class EventChannelVerification {
      */
     protected boolean supportsReset() {
         return true;
+    }
+
+    /**
+     * Capability hook for the preemption part of {@code EVT-06}: makes the hypervisor run {@code probe} at
+     * every preemption point of {@code EVTCHNOP_reset} and of domain destruction (where a long teardown
+     * stops to let other work run, with no lock held), on the tearing-down thread. The kit calls it again
+     * with a no-op probe when the test ends.
+     *
+     * @param hypervisor the hypervisor created by {@link #createHypervisor()}
+     * @param probe what to run at each preemption point
+     * @return false (default) when the implementation cannot report preemption points (that test is skipped)
+     */
+    protected boolean installPreemptionProbe(HypervisorUnderTest hypervisor, Runnable probe) {
+        return false;
+    }
+
+    /**
+     * The most ports a teardown may close between two preemption points (default 256; Xen checks every 64).
+     *
+     * @return the bound
+     */
+    protected int maxPortsPerPreemptionChunk() {
+        return 256;
+    }
+
+    /**
+     * The property used by the model-based rule {@code EVT-17}. Override only to pin a seed (for example a
+     * self-test's broken implementation with a known failing seed); the default takes tries and seed from
+     * {@code -Dpvkit.tries} / {@code -Dpvkit.seed}.
+     *
+     * @return the property
+     */
+    protected Property modelProperty() {
+        return Property.named("EVT-17 event channels vs model");
     }
 
     /**
@@ -198,7 +234,11 @@ public abstract class EventChannelVerification {
      */
     @Test
     public void required_EVT_02_badPortsAreRefused() {
-        int[] bad = {-1, portLimit(), portLimit() + 1, 0x7FFFFFFF, Integer.MIN_VALUE, 0xFFFF};
+        List<Integer> bad = new ArrayList<>(List.of(Integer.MAX_VALUE, Integer.MIN_VALUE, 0xFFFF, 0x10000));
+        for (int i = 0; i < 130; i++) {
+            bad.add(portLimit() + i); // just past the limit (the next 2-level word and bucket)
+            bad.add(-1 - i); // negative = huge as u32
+        }
         for (int port : bad) {
             assertEquals(EINVAL, send(a, port), "send(" + port + ")");
             assertEquals(EINVAL, close(a, port), "close(" + port + ")");
@@ -206,13 +246,14 @@ public abstract class EventChannelVerification {
             assertEquals(EINVAL, status(a, DomId.SELF, port)[0], "status(" + port + ")");
             assertEquals(EINVAL, bindVcpu(a, port, 0), "bind_vcpu(" + port + ")");
         }
-        for (int port = 1; port < portLimit(); port += 97) {
+        // every port up to the limit (XTF xsa-221 walks them all); port 0 is reserved and never allocated
+        for (int port = 0; port < portLimit(); port++) {
             assertEquals(EINVAL, send(a, port), "send on never-allocated " + port);
             assertEquals(EINVAL, close(a, port), "close of never-allocated " + port);
             assertEquals(EINVAL, bindVcpu(a, port, 0), "bind_vcpu of never-allocated " + port);
             int[] s = status(a, DomId.SELF, port);
             assertEquals(0, s[0], "status of never-allocated " + port);
-            assertEquals(EvtchnStatus.CLOSED.code(), s[1]);
+            assertEquals(EvtchnStatus.CLOSED.code(), s[1], "status of never-allocated " + port);
         }
         assertEquals(1, allocUnbound(a, DomId.SELF, b.domid()), "nothing was allocated by the bad calls");
     }
@@ -285,13 +326,21 @@ public abstract class EventChannelVerification {
 
     /**
      * Rule {@linkplain EventChannelRules EVT-05} ({@code RULES.md#evt-05}): reset racing send and
-     * alloc_unbound.
+     * alloc_unbound, repeated.
+     *
+     * <p>Each round binds 32 channels {@code a}↔{@code b} and an IPI, then resets {@code a} on vCPU 0 while
+     * vCPU 1 sends on those ports and allocates up to 8 unbound ports. Right after the racing reset (the
+     * racing threads stop with it), the reset must have returned 0 or {@code -EAGAIN}; every peer in
+     * {@code b} must be unbound; every port of {@code a} in use must be one the racing allocator got; and if
+     * the reset returned 0 it left no port open, so the ports in use are only those allocated after it, which
+     * lowest-free-first allocation numbers 1, 2, ... (a port above a free one survived the reset).
      *
      * <p>If this fails, check:
      * <ul>
-     *   <li>reset takes the same lock(s) as send and alloc_unbound, or is otherwise atomic per port;</li>
-     *   <li>a racing call never sees a half-closed port (an exception or a positive result from send);</li>
-     *   <li>after reset returns, every port allocated before it started is closed.</li>
+     *   <li>reset walks the ports under the same lock(s) as alloc_unbound, and returns {@code -EAGAIN} when a
+     *       port was allocated while it ran (Xen 8d385b247b) instead of 0;</li>
+     *   <li>reset does not close a snapshot of the ports taken before dropping the lock;</li>
+     *   <li>a racing call never sees a half-closed port (an exception or a positive result from send).</li>
      * </ul>
      *
      * @throws InterruptedException when interrupted while joining the racing threads
@@ -299,45 +348,80 @@ public abstract class EventChannelVerification {
     @Test
     public void required_EVT_05_resetRacingSendAndAllocIsSafe() throws InterruptedException {
         Assumptions.assumeTrue(supportsReset(), "EVTCHNOP_reset not supported");
+        for (int round = 0; round < 20; round++) {
+            raceResetOnce(round);
+        }
+    }
+
+    private void raceResetOnce(int round) throws InterruptedException {
         List<int[]> before = new ArrayList<>();
         for (int i = 0; i < 32; i++) {
             before.add(connect(a, b));
         }
         int ipi = bindIpi(a, 1);
         ConcurrentLinkedQueue<String> bad = new ConcurrentLinkedQueue<>();
-        CountDownLatch start = new CountDownLatch(1);
-        Thread sender = Thread.ofPlatform().start(() -> {
+        Set<Integer> allocated = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicBoolean resetDone = new AtomicBoolean();
+        CountDownLatch start = new CountDownLatch(2);
+        Thread sender = Thread.ofPlatform().name("evt-05-send").start(() -> {
+            start.countDown();
             await(start);
-            for (int i = 0; i < 2000; i++) {
-                long r = raw(a, 1, EvtchnOp.SEND, 2048, ipi, bad);
+            for (int i = 0; !resetDone.get() || i < 8; i++) {
+                int port = i % 2 == 0 ? ipi : before.get(i % before.size())[0];
+                long r = raw(a, 1, EvtchnOp.SEND, 2048, port, bad);
                 if (r != 0 && r != EINVAL) {
                     bad.add("send returned " + XenErrno.describe(r));
                 }
             }
         });
-        Thread allocator = Thread.ofPlatform().start(() -> {
+        Thread allocator = Thread.ofPlatform().name("evt-05-alloc").start(() -> {
+            start.countDown();
             await(start);
-            for (int i = 0; i < 200; i++) {
+            for (int i = 0; i < 8 && !resetDone.get(); i++) {
                 // alloc_unbound {dom = SELF, remote_dom = b}
                 long r = raw(a, 1, EvtchnOp.ALLOC_UNBOUND, 3072, DomId.SELF | (b.domid() << 16), bad);
-                if (r != 0 && r != ENOSPC) {
+                if (r == 0) {
+                    allocated.add(a.memory().getInt(argGpa(a) + 3072 + 4));
+                } else if (r != ENOSPC) {
                     bad.add("alloc_unbound returned " + XenErrno.describe(r));
                 }
             }
         });
-        start.countDown();
-        assertEquals(0, reset(a, DomId.SELF), "reset");
+        await(start);
+        int r = reset(a, DomId.SELF);
+        resetDone.set(true);
         sender.join(TimeUnit.SECONDS.toMillis(30));
         allocator.join(TimeUnit.SECONDS.toMillis(30));
-        assertTrue(!sender.isAlive() && !allocator.isAlive(), "racing calls did not finish");
-        assertTrue(bad.isEmpty(), "racing calls misbehaved: " + bad);
+        assertTrue(!sender.isAlive() && !allocator.isAlive(), "round " + round + ": racing calls did not finish");
+        assertTrue(bad.isEmpty(), "round " + round + ": racing calls misbehaved: " + bad);
+        assertTrue(r == 0 || r == EAGAIN, "round " + round + ": reset returned " + XenErrno.describe(r));
         for (int[] ch : before) {
-            assertEquals(EvtchnStatus.UNBOUND.code(), status(b, DomId.SELF, ch[1])[1],
-                    "b's peer port " + ch[1] + " after a's reset");
+            int[] s = status(b, DomId.SELF, ch[1]);
+            assertEquals(EvtchnStatus.UNBOUND.code(), s[1], "round " + round + ": b's peer port " + ch[1]
+                    + " after a's reset");
+            assertEquals(a.domid(), s[3], "round " + round + ": b's port " + ch[1] + " offered back to a");
         }
-        assertEquals(0, reset(a, DomId.SELF), "second reset");
-        for (int port = 1; port < Math.min(portLimit(), 400); port++) {
-            assertEquals(EvtchnStatus.CLOSED.code(), status(a, DomId.SELF, port)[1], "port " + port + " after reset");
+        List<Integer> inUse = new ArrayList<>();
+        for (int port = 1; port < portLimit(); port++) {
+            int[] s = status(a, DomId.SELF, port);
+            if (s[1] != EvtchnStatus.CLOSED.code()) {
+                inUse.add(port);
+                assertTrue(allocated.contains(port), "round " + round + ": port " + port + " (status " + s[1]
+                        + ") survived the reset but was not allocated by the racing vCPU " + allocated);
+                assertEquals(EvtchnStatus.UNBOUND.code(), s[1], "round " + round + ": port " + port);
+            }
+        }
+        if (r == 0) {
+            for (int i = 0; i < inUse.size(); i++) {
+                int port = inUse.get(i);
+                assertEquals(i + 1, port, "round " + round + ": reset returned 0 but port " + port
+                        + " is open while port " + (i + 1) + " is free (in use: " + inUse
+                        + "): a port allocated during the reset survived it");
+            }
+        }
+        assertEquals(0, reset(a, DomId.SELF), "round " + round + ": reset without a race");
+        for (int[] ch : before) {
+            assertEquals(0, close(b, ch[1]));
         }
     }
 
@@ -345,7 +429,11 @@ public abstract class EventChannelVerification {
 
     /**
      * Rule {@linkplain EventChannelRules EVT-06} ({@code RULES.md#evt-06}): reset and destroy close every
-     * port, however many.
+     * port however many, and leave every peer consistent.
+     *
+     * <p>All 4095 ports of {@code a} are bound to all 4095 ports of a third domain {@code c}; resetting
+     * {@code a} must turn every port of {@code c} back into an unbound port offered to {@code a}; after
+     * binding them all again, destroying {@code c} must do the same for every port of {@code a}.
      *
      * <p>If this fails, check:
      * <ul>
@@ -357,27 +445,141 @@ public abstract class EventChannelVerification {
     @Test
     public void required_EVT_06_resetAndDestroyCloseEveryPort() {
         Assumptions.assumeTrue(supportsReset(), "EVTCHNOP_reset not supported");
-        int n = portLimit() - 1;
-        for (int i = 0; i < n; i++) {
-            assertTrue(bindIpi(a, 0) > 0);
-        }
+        DomainUnderTest c = create(1);
+        int[] cPorts = bindAllPorts(c);
         assertEquals(0, reset(a, DomId.SELF));
         for (int port = 1; port < portLimit(); port++) {
             assertEquals(EvtchnStatus.CLOSED.code(), status(a, DomId.SELF, port)[1], "port " + port + " after reset");
         }
-        DomainUnderTest c = create(1);
-        List<int[]> channels = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int offered = allocUnbound(c, DomId.SELF, a.domid());
-            int local = bindInterdomain(a, c.domid(), offered);
-            assertTrue(local > 0, XenErrno.describe(local));
-            channels.add(new int[] {local, offered});
+        for (int cp : cPorts) {
+            int[] s = status(c, DomId.SELF, cp);
+            assertEquals(EvtchnStatus.UNBOUND.code(), s[1], "c's peer port " + cp + " after a's reset");
+            assertEquals(a.domid(), s[3], "c's port " + cp + " offered back to a");
+        }
+        int[] aPorts = new int[cPorts.length];
+        for (int i = 0; i < cPorts.length; i++) {
+            aPorts[i] = bindInterdomain(a, c.domid(), cPorts[i]);
+            assertTrue(aPorts[i] > 0, "rebinding c's port " + cPorts[i] + ": " + XenErrno.describe(aPorts[i]));
         }
         domains.remove(c);
         hypervisor.destroyDomain(c);
-        for (int[] ch : channels) {
-            assertEquals(EvtchnStatus.UNBOUND.code(), status(a, DomId.SELF, ch[0])[1], "peer port " + ch[0]);
+        for (int ap : aPorts) {
+            int[] s = status(a, DomId.SELF, ap);
+            assertEquals(EvtchnStatus.UNBOUND.code(), s[1], "a's peer port " + ap + " after c's destruction");
+            assertEquals(c.domid(), s[3], "a's port " + ap + " offered to the dead domain");
         }
+        int[] ch = connect(b, b);
+        assertEquals(0, send(b, ch[1]), "other domains work after the teardown");
+    }
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-06} ({@code RULES.md#evt-06}): a reset or destruction of a domain
+     * with every port bound is preemptible, in bounded chunks, and other domains keep working meanwhile.
+     *
+     * <p>Needs {@link #installPreemptionProbe}: at each preemption point the kit counts, from another thread
+     * and through another domain's hypercalls, how many of that domain's ports are still bound to the domain
+     * being torn down. It requires at least two preemption points per teardown of 4095 ports, at most
+     * {@link #maxPortsPerPreemptionChunk()} ports closed between two of them, and every count to complete
+     * (an operation of another domain blocked at a preemption point waits 10 s, then fails). No timing is
+     * measured.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>reset and domain destruction check for preemption every few dozen ports (Xen: 64) and continue
+     *       later (hypercall continuation), instead of closing 4095 ports in one go;</li>
+     *   <li>no lock that other domains' operations need is held across a preemption point.</li>
+     * </ul>
+     *
+     * @throws InterruptedException when interrupted while waiting for the probe
+     */
+    @Test
+    public void required_EVT_06_teardownIsPreemptibleInBoundedChunks() throws InterruptedException {
+        Assumptions.assumeTrue(supportsReset(), "EVTCHNOP_reset not supported");
+        DomainUnderTest c = create(1);
+        int[] cPorts = bindAllPorts(c);
+        java.util.concurrent.ExecutorService probeThread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            List<Integer> counts = java.util.Collections.synchronizedList(new ArrayList<>());
+            ConcurrentLinkedQueue<String> blocked = new ConcurrentLinkedQueue<>();
+            DomainUnderTest[] watched = {c};
+            Runnable probe = () -> {
+                DomainUnderTest w = watched[0];
+                java.util.concurrent.Future<Integer> f = probeThread.submit(() -> countInState(w, EvtchnStatus.INTERDOMAIN));
+                try {
+                    counts.add(f.get(10, TimeUnit.SECONDS));
+                } catch (java.util.concurrent.TimeoutException e) {
+                    blocked.add("dom" + w.domid() + "'s status calls blocked at a preemption point");
+                    f.cancel(true);
+                } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+                    blocked.add("probe failed: " + e);
+                }
+            };
+            Assumptions.assumeTrue(installPreemptionProbe(hypervisor, probe),
+                    "the implementation does not report preemption points (installPreemptionProbe)");
+            assertEquals(0, reset(a, DomId.SELF));
+            checkChunks("reset of a", List.copyOf(counts), blocked, cPorts.length);
+            assertEquals(0, countInState(c, EvtchnStatus.INTERDOMAIN), "c's ports still bound after a's reset");
+            for (int cp : cPorts) {
+                assertTrue(bindInterdomain(a, c.domid(), cp) > 0, "rebinding c's port " + cp);
+            }
+            counts.clear();
+            watched[0] = a;
+            domains.remove(c);
+            hypervisor.destroyDomain(c);
+            checkChunks("destruction of c", List.copyOf(counts), blocked, cPorts.length);
+            assertEquals(0, countInState(a, EvtchnStatus.INTERDOMAIN), "a's ports still bound after c's destruction");
+        } finally {
+            installPreemptionProbe(hypervisor, () -> { });
+            probeThread.shutdownNow();
+            assertTrue(probeThread.awaitTermination(30, TimeUnit.SECONDS), "probe thread did not stop");
+        }
+    }
+
+    private void checkChunks(String what, List<Integer> counts, ConcurrentLinkedQueue<String> blocked, int ports) {
+        assertTrue(blocked.isEmpty(), what + ": " + blocked);
+        assertTrue(counts.size() >= 2, what + " of " + ports + " bound ports reached " + counts.size()
+                + " preemption points: not preemptible");
+        int previous = ports;
+        for (int i = 0; i < counts.size(); i++) {
+            int now = counts.get(i);
+            assertTrue(now <= previous, what + ": peers bound again between preemption points " + counts);
+            assertTrue(previous - now <= maxPortsPerPreemptionChunk(), what + ": " + (previous - now)
+                    + " ports closed before preemption point " + i + " (bound " + maxPortsPerPreemptionChunk()
+                    + "): " + counts);
+            previous = now;
+        }
+        assertTrue(previous <= maxPortsPerPreemptionChunk(), what + ": " + previous
+                + " ports closed after the last preemption point: " + counts);
+    }
+
+    /** Binds every free port of {@code a} to a port {@code c} offers; returns c's ports. */
+    private int[] bindAllPorts(DomainUnderTest c) {
+        int n = portLimit() - 1;
+        int[] cPorts = new int[n];
+        for (int i = 0; i < n; i++) {
+            cPorts[i] = allocUnbound(c, DomId.SELF, a.domid());
+            assertTrue(cPorts[i] > 0, "c's alloc_unbound " + i + ": " + XenErrno.describe(cPorts[i]));
+            int local = bindInterdomain(a, c.domid(), cPorts[i]);
+            assertTrue(local > 0, "a's bind_interdomain " + i + ": " + XenErrno.describe(local));
+        }
+        return cPorts;
+    }
+
+    /** How many ports of {@code d} are in {@code state}, by status hypercalls of {@code d} (argument at offset 1024). */
+    private int countInState(DomainUnderTest d, EvtchnStatus state) {
+        int n = 0;
+        GuestMemory m = d.memory();
+        long arg = argGpa(d) + 1024;
+        for (int port = 1; port < portLimit(); port++) {
+            m.fill(arg, 24, (byte) 0);
+            m.setShort(arg, (short) DomId.SELF);
+            m.setInt(arg + 4, port);
+            long r = d.hypercall(0, HypercallOp.EVENT_CHANNEL_OP.number(), EvtchnOp.STATUS.code(), arg, 0, 0, 0);
+            if (r == 0 && m.getInt(arg + 8) == state.code()) {
+                n++;
+            }
+        }
+        return n;
     }
 
     // ------------------------------------------------------------------------------------ EVT-07
@@ -698,7 +900,7 @@ public abstract class EventChannelVerification {
                         ModelSystem::new, m -> EventChannelModel.actions(m, withReset))
                 .withInvariant(EventChannelModel::checkInvariant)
                 .withMaxSteps(40);
-        Property.named("EVT-17 event channels vs model").check(machine);
+        modelProperty().check(machine);
     }
 
     // ------------------------------------------------------------------------------------ helpers

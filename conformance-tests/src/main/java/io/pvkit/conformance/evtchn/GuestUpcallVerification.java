@@ -18,7 +18,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Verifies the guest-side event-channel rules {@code EVTG-01} and {@code EVTG-02} ({@link EventChannelRules})
+ * Verifies the guest-side event-channel rules {@code EVTG-01} .. {@code EVTG-03} and {@code FE-08}
+ * ({@link EventChannelRules})
  * against a guest's upcall demultiplexer for one vCPU over a real {@code shared_info} page. The kit plays
  * the hypervisor: it raises ports exactly as Xen's {@code evtchn_2l_set_pending} does (pending, then the
  * selector bit, then {@code evtchn_upcall_pending}) or, for a storm, rewrites the page from another thread
@@ -72,6 +73,18 @@ public abstract class GuestUpcallVerification {
 
         /** Handles one upcall on this vCPU (returns when the guest would return from the upcall). */
         void handleUpcall();
+
+        /**
+         * Drops the handler of a port the guest is closing (for Linux: {@code unbind_from_irqhandler});
+         * may be called from inside a handler, including the port's own. The default does not support it
+         * ({@code EVTG-03} is then skipped).
+         *
+         * @param port the port
+         * @throws UnsupportedOperationException when not supported
+         */
+        default void unregister(int port) {
+            throw new UnsupportedOperationException("unregister");
+        }
     }
 
     private GuestMemory memory;
@@ -271,7 +284,119 @@ public abstract class GuestUpcallVerification {
         assertTrue(!isPending(port), "the delivered event is acked");
     }
 
+    // ------------------------------------------------------------------------------------ EVTG-03
+
+    /**
+     * Rule {@linkplain EventChannelRules EVTG-03} ({@code RULES.md#evtg-03}): a handler closes its own port,
+     * a late event for the old binding arrives, and the port is reused at once by a new binding whose first
+     * event arrives, all while the old handler still runs.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the handler to call is looked up after the pending bit was test-and-cleared, for each event, never
+     *       cached across a handler call (Linux 073d0552ead5);</li>
+     *   <li>no "while still pending, call the same handler again" loop: the next event may belong to a new
+     *       binding of the port;</li>
+     *   <li>closing a port drops its handler (and masks it) so a late event finds nothing to call.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVTG_03_handlerClosingItsPortWhileRunningAndReuseAtOnce() {
+        int port = 12;
+        int other = 13; // same selector word
+        AtomicInteger oldCalls = new AtomicInteger();
+        AtomicInteger newCalls = new AtomicInteger();
+        AtomicInteger otherCalls = new AtomicInteger();
+        try {
+            guest.unregister(port); // nothing registered yet: a no-op, or unsupported
+        } catch (UnsupportedOperationException e) {
+            org.junit.jupiter.api.Assumptions.abort("the guest cannot unregister a port");
+        }
+        guest.register(other, p -> otherCalls.incrementAndGet());
+        guest.register(port, p -> {
+            oldCalls.incrementAndGet();
+            guest.unregister(port); // the driver closes its own port from its handler
+            raise(port); // a late event from the old peer, before the hypervisor's close
+            clearPending(port); // EVTCHNOP_close: the hypervisor clears the pending bit (evtchn_free)
+            guest.register(port, q -> newCalls.incrementAndGet()); // reused at once by a new binding
+            guest.unmask(port);
+            raise(port); // the new binding's first event, while the old handler still runs
+        });
+        guest.unmask(port);
+        guest.unmask(other);
+        raise(port);
+        raise(other);
+        for (int i = 0; i < 3; i++) {
+            guest.handleUpcall();
+        }
+        assertEquals(1, oldCalls.get(), "the old handler was called again after it closed its port "
+                + "(the late event or the new binding's event went to the old owner)");
+        assertEquals(1, newCalls.get(), "the new binding's event: calls of the new handler");
+        assertEquals(1, otherCalls.get(), "the other port of the word: calls");
+        assertTrue(!isPending(port), "the new binding's event is acked");
+    }
+
+    // ------------------------------------------------------------------------------------ FE-08
+
+    /**
+     * Rule {@linkplain EventChannelRules FE-08} ({@code RULES.md#fe-08}): the frontend's side of an event
+     * storm from its backend (XSA-391): 10,000 sends on a port before the upcall cost one handler call, the
+     * next upcalls with nothing new pending cost none, and the frontend's other ports are served; then a
+     * storm that re-sends during each handler call costs at most {@link #maxStormCallsPerUpcall()} calls per
+     * upcall while the other ports are still served.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>events are acked by test-and-clear of the pending bit before the handler runs (pending is a level:
+     *       many sends coalesce into one event);</li>
+     *   <li>a handled port is not dispatched again unless it became pending again (no spurious work);</li>
+     *   <li>the upcall loop is bounded and resumes after the last port served.</li>
+     * </ul>
+     */
+    @Test
+    public void required_FE_08_frontendCoalescesABackendStormAndServesOtherPorts() {
+        int storm = 4;
+        int[] others = {5, 200};
+        AtomicIntegerArray calls = new AtomicIntegerArray(SharedInfoLayout.NR_2L_CHANNELS);
+        guest.register(storm, calls::incrementAndGet);
+        for (int p : others) {
+            guest.register(p, calls::incrementAndGet);
+            guest.unmask(p);
+        }
+        guest.unmask(storm);
+        for (int i = 0; i < 10_000; i++) {
+            raise(storm); // the backend sends at full rate with no work behind it
+        }
+        raise(others[0]);
+        guest.handleUpcall();
+        assertEquals(1, calls.get(storm), "10,000 sends on a pending port: handler calls (pending is a level)");
+        for (int i = 0; i < 3; i++) {
+            guest.handleUpcall();
+        }
+        assertEquals(1, calls.get(storm), "upcalls with nothing newly pending called the storming port's handler");
+        assertEquals(1, calls.get(others[0]), "the other port raised with the storm: calls");
+        guest.register(storm, p -> {
+            if (calls.incrementAndGet(p) < STORM_LIMIT) {
+                raise(p); // now it re-sends during each handler call
+            }
+        });
+        raise(storm);
+        raise(others[1]);
+        for (int upcall = 1; upcall <= 3; upcall++) {
+            int before = calls.get(storm);
+            guest.handleUpcall();
+            int made = calls.get(storm) - before;
+            assertTrue(made <= maxStormCallsPerUpcall(), "upcall " + upcall + " made " + made
+                    + " handler calls for the storming port (bound " + maxStormCallsPerUpcall() + ")");
+        }
+        assertEquals(1, calls.get(others[1]), "a port raised during the re-sending storm: calls (0 = starved)");
+    }
+
     // ------------------------------------------------------------------------------------ helpers
+
+    private void clearPending(int port) {
+        memory.getAndBitwiseAndLong(SharedInfoLayout.EVTCHN_PENDING_OFFSET + (port >>> 6) * 8L, ~(1L << (port & 63)));
+    }
 
     /** Xen's {@code evtchn_2l_set_pending} for vCPU 0 of the page. */
     private void raise(int port) {

@@ -7,6 +7,7 @@ import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.evtchn.VcpuInfoLayout;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.selftest.SelfTest;
+import io.pvkit.conformance.selftest.Outcome;
 import io.pvkit.conformance.selftest.SelfTestReport;
 import io.pvkit.events.UpcallDemultiplexer;
 import java.util.Set;
@@ -62,6 +63,12 @@ class GuestUpcallVerificationSelfTest {
         long active(int w) {
             return m.getLongVolatile(SharedInfoLayout.EVTCHN_PENDING_OFFSET + w * 8L)
                     & ~m.getLongVolatile(SharedInfoLayout.EVTCHN_MASK_OFFSET + w * 8L);
+        }
+
+        @Override
+        public void unregister(int port) {
+            mask(port);
+            handlers[port] = null;
         }
 
         boolean ackAndRun(int port) {
@@ -149,6 +156,70 @@ class GuestUpcallVerificationSelfTest {
         }
     }
 
+    /** Acks before the call, but calls the same handler again while the port is pending (cached handler). */
+    static final class RedispatchWhilePending extends BrokenDemux {
+        RedispatchWhilePending(GuestMemory m) {
+            super(m);
+        }
+
+        @Override
+        public void handleUpcall() {
+            long sel = takeSelector();
+            for (int w = 0; w < 64; w++) {
+                if ((sel & (1L << w)) == 0) {
+                    continue;
+                }
+                long bits = active(w);
+                for (int b = 0; b < 64; b++) {
+                    int port = (w << 6) + b;
+                    IntConsumer h = handlers[port];
+                    if ((bits & (1L << b)) == 0 || h == null) {
+                        continue;
+                    }
+                    int budget = 8;
+                    while (budget-- > 0 && (m.getAndBitwiseAndLong(word(SharedInfoLayout.EVTCHN_PENDING_OFFSET, port),
+                            ~bit(port)) & bit(port)) != 0) {
+                        h.accept(port);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Polls every word on each upcall and never acks: a pending port is handled again on every upcall. */
+    static final class NoAckPolling extends BrokenDemux {
+        NoAckPolling(GuestMemory m) {
+            super(m);
+        }
+
+        @Override
+        public void handleUpcall() {
+            takeSelector();
+            for (int w = 0; w < 64; w++) {
+                long bits = active(w);
+                for (int b = 0; b < 64; b++) {
+                    if ((bits & (1L << b)) != 0 && handlers[(w << 6) + b] != null) {
+                        handlers[(w << 6) + b].accept((w << 6) + b);
+                    }
+                }
+            }
+        }
+    }
+
+    static final class Reuse extends GuestUpcallVerification {
+        @Override
+        protected GuestVcpuUnderTest createGuest(GuestMemory memory, long sharedInfoGfn, int vcpu) {
+            return new RedispatchWhilePending(memory);
+        }
+    }
+
+    static final class NoAck extends GuestUpcallVerification {
+        @Override
+        protected GuestVcpuUnderTest createGuest(GuestMemory memory, long sharedInfoGfn, int vcpu) {
+            return new NoAckPolling(memory);
+        }
+    }
+
     static final class Correct extends PvEventsGuestUpcallConformanceTest {
     }
 
@@ -177,13 +248,28 @@ class GuestUpcallVerificationSelfTest {
     void correctDemultiplexerPassesBothRules() {
         SelfTestReport report = SelfTest.run(Correct.class);
         assertEquals(Set.of(), report.failedRules(), () -> "failures: " + report);
-        assertEquals(Set.of("EVTG-01", "EVTG-02"), report.passedRules());
+        assertEquals(Set.of("EVTG-01", "EVTG-02", "EVTG-03", "FE-08"), report.passedRules());
+    }
+
+    @Test
+    void evtg03CatchesADemuxThatRedispatchesToACachedHandler() {
+        SelfTestReport report = SelfTest.run(Reuse.class);
+        assertEquals(Outcome.FAILURE, report.ruleOutcomes().get("EVTG-03"), report::toString);
+        assertTrue(report.failuresOf("EVTG-03").getFirst().getMessage().contains("old handler"), report::toString);
+    }
+
+    @Test
+    void fe08CatchesAFrontendThatHandlesAStormOnEveryUpcall() {
+        SelfTestReport report = SelfTest.run(NoAck.class);
+        assertEquals(Outcome.FAILURE, report.ruleOutcomes().get("FE-08"), report::toString);
+        assertTrue(report.failuresOf("FE-08").getFirst().getMessage().contains("nothing newly pending"), report::toString);
     }
 
     @Test
     void evtg01CatchesAnUpcallWithoutRoundCap() {
         SelfTestReport report = SelfTest.run(NoCap.class);
-        assertEquals(Set.of("EVTG-01"), report.failedRules(), report::toString);
+        // FE-08's re-sending storm is the same defect seen from the frontend
+        assertEquals(Set.of("EVTG-01", "FE-08"), report.failedRules(), report::toString);
         // the deterministic storm always catches it; the concurrent flipper storm only when it wins the race
         assertTrue(report.failuresOf("EVTG-01").stream().anyMatch(t -> t.getMessage().contains("made 100000 handler calls")),
                 report::toString);

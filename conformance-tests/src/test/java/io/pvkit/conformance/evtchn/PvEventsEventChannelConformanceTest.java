@@ -14,4 +14,10 @@ class PvEventsEventChannelConformanceTest extends EventChannelVerification {
     protected long sharedInfoGfn(DomainUnderTest domain) {
         return 0;
     }
+
+    @Override
+    protected boolean installPreemptionProbe(HypervisorUnderTest hypervisor, Runnable probe) {
+        ((EventsHypervisor) hypervisor).channels.onPreemptionPoint(probe);
+        return true;
+    }
 }

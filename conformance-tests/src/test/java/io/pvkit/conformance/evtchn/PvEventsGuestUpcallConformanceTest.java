@@ -29,6 +29,11 @@ class PvEventsGuestUpcallConformanceTest extends GuestUpcallVerification {
             public void handleUpcall() {
                 demux.handleUpcall();
             }
+
+            @Override
+            public void unregister(int port) {
+                demux.unregister(port);
+            }
         };
     }
 

@@ -35,6 +35,8 @@ public final class DomainPorts {
     /** virqToPort[vcpu][virq]: 0 when unbound. */
     public final int[][] virqToPort;
     public boolean alive = true;
+    /** An EVTCHNOP_reset of this domain is in progress (Xen's non-zero {@code next_evtchn}). */
+    public boolean resetting;
 
     public DomainPorts(int domid, boolean privileged, int vcpus, int limit, SharedInfoBits bits, VcpuKicker kicker) {
         this.domid = domid;
@@ -90,6 +92,16 @@ public final class DomainPorts {
         if (bits.unmask(port, v)) {
             kicker.kick(v);
         }
+    }
+
+    /** Whether any port other than the reserved port 0 is in use. */
+    public boolean anyInUse() {
+        for (int p = 1; p < limit; p++) {
+            if (state[p] != FREE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public int countInState(byte s) {
