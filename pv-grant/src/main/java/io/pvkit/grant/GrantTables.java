@@ -17,6 +17,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Objects;
+import java.util.function.BiFunction;
 
 /**
  * The hypervisor side of v1 grant tables for a set of domains: map_grant_ref, unmap_grant_ref, copy,
@@ -64,6 +65,8 @@ public final class GrantTables {
     private final ArrayList<Pending> pending = new ArrayList<>();
     private final MappingLifetime defaultLifetime;
     private final int maptrackLimit;
+    /** Makes a mapping's segment; a seam for tests that inject a failure (guarded by {@link #lock}). */
+    BiFunction<MemorySegment, Arena, MemorySegment> aliaser = FrameAlias::alias;
 
     /** A host mapping whose confined arena must be closed by its owner thread before its pins drop. */
     private record Pending(Mapping mapping, Arena arena) {
@@ -298,43 +301,76 @@ public final class GrantTables {
             mapper.maptrack.free(m);
             return MapResult.failed(Gntst.GENERAL_ERROR);
         }
-        boolean firstPin = act.pins() == 0;
-        if (firstPin || (!readOnly && act.writers() == 0)) {
-            int st = EntryProtocol.setStatus(granter, r, !firstPin, readOnly, mapperId, true);
-            if (st != Gntst.OKAY) {
-                mapper.maptrack.free(m);
-                return MapResult.failed(st);
-            }
-            if (firstPin) {
-                // UNTRUSTED: the frame is read once, after the CAS (the granter can no longer revoke),
-                // validated, and kept: later uses act on this snapshot (GNT-06)
-                long frame = Integer.toUnsignedLong(granter.memory.getIntVolatile(
-                        granter.entryGpa(r) + GrantEntryV1Layout.FRAME_OFFSET));
-                if (frame >= granter.memory.frames()) {
-                    EntryProtocol.clearAfterRelease(granter, r, act, !readOnly);
+        // from here on, everything done is undone if anything throws: a failed map leaves no busy bit,
+        // pin, handle, foreign-list entry or arena behind
+        boolean statusSet = false;
+        boolean pinned = false;
+        Arena arena = null;
+        try {
+            boolean firstPin = act.pins() == 0;
+            if (firstPin || (!readOnly && act.writers() == 0)) {
+                int st = EntryProtocol.setStatus(granter, r, !firstPin, readOnly, mapperId, true);
+                if (st != Gntst.OKAY) {
                     mapper.maptrack.free(m);
-                    return MapResult.failed(Gntst.BAD_PAGE);
+                    return MapResult.failed(st);
                 }
-                act.domid = mapperId;
-                act.frame = frame;
+                statusSet = true;
+                if (firstPin) {
+                    // UNTRUSTED: the frame is read once, after the CAS (the granter can no longer revoke),
+                    // validated, and kept: later uses act on this snapshot (GNT-06)
+                    long frame = Integer.toUnsignedLong(granter.memory.getIntVolatile(
+                            granter.entryGpa(r) + GrantEntryV1Layout.FRAME_OFFSET));
+                    if (frame >= granter.memory.frames()) {
+                        EntryProtocol.clearAfterRelease(granter, r, act, !readOnly);
+                        mapper.maptrack.free(m);
+                        return MapResult.failed(Gntst.BAD_PAGE);
+                    }
+                    act.domid = mapperId;
+                    act.frame = frame;
+                }
+            }
+            MemorySegment segment = null;
+            if ((kinds & GntMap.HOST_MAP) != 0) {
+                arena = lifetime == MappingLifetime.CONFINED ? Arena.ofConfined() : Arena.ofShared();
+                MemorySegment alias = aliaser.apply(granter.memory.frame(act.frame), arena);
+                segment = readOnly ? alias.asReadOnly() : alias;
+            }
+            EntryProtocol.pin(act, kinds, readOnly, +1);
+            pinned = true;
+            m.ref = r;
+            m.frame = act.frame;
+            granter.addForeign(m);
+            m.arena = arena;
+            m.segment = segment;
+            m.owner = arena != null && lifetime == MappingLifetime.CONFINED ? Thread.currentThread() : null;
+            long devBusAddr = (kinds & GntMap.DEVICE_MAP) != 0 ? GuestMemory.gpaOf(act.frame) : 0;
+            return new MapResult(Gntst.OKAY, m.handle, devBusAddr, segment);
+        } catch (RuntimeException e) {
+            rollbackMap(m, act, r, arena, statusSet, pinned);
+            return MapResult.failed(Gntst.GENERAL_ERROR);
+        }
+    }
+
+    /** Undoes a map that threw part-way: arena, foreign entry, pin, busy bits (set by this map), handle. */
+    private static void rollbackMap(Mapping m, ActiveEntry act, int ref, Arena arena, boolean statusSet,
+                                    boolean pinned) {
+        if (arena != null) {
+            try {
+                arena.close();
+            } catch (RuntimeException ignored) {
+                // a fresh arena of this thread; nothing aliases it yet
             }
         }
-        Mapping mapped = m;
-        mapped.ref = r;
-        mapped.frame = act.frame;
-        EntryProtocol.pin(act, kinds, readOnly, +1);
-        granter.addForeign(mapped);
-        MemorySegment segment = null;
-        if ((kinds & GntMap.HOST_MAP) != 0) {
-            Arena arena = lifetime == MappingLifetime.CONFINED ? Arena.ofConfined() : Arena.ofShared();
-            MemorySegment alias = FrameAlias.alias(granter.memory.frame(act.frame), arena);
-            segment = readOnly ? alias.asReadOnly() : alias;
-            mapped.arena = arena;
-            mapped.segment = segment;
-            mapped.owner = lifetime == MappingLifetime.CONFINED ? Thread.currentThread() : null;
+        m.arena = null;
+        m.segment = null;
+        m.granter.removeForeign(m);
+        if (pinned) {
+            EntryProtocol.pin(act, m.kinds, m.readOnly, -1);
         }
-        long devBusAddr = (kinds & GntMap.DEVICE_MAP) != 0 ? GuestMemory.gpaOf(act.frame) : 0;
-        return new MapResult(Gntst.OKAY, mapped.handle, devBusAddr, segment);
+        if (statusSet || pinned) {
+            EntryProtocol.clearAfterRelease(m.granter, ref, act, !m.readOnly);
+        }
+        m.mapper.maptrack.free(m);
     }
 
     // ------------------------------------------------------------------------------------------ unmap
@@ -513,10 +549,9 @@ public final class GrantTables {
                 if (self == null) {
                     return Gntst.GENERAL_ERROR;
                 }
-                // UNTRUSTED: u16 offsets and length, checked before any grant is touched
-                if (op.sourceOffset() < 0 || op.destOffset() < 0 || op.length() < 0
-                        || op.sourceOffset() + op.length() > GuestMemory.PAGE_SIZE
-                        || op.destOffset() + op.length() > GuestMemory.PAGE_SIZE) {
+                // UNTRUSTED: u16 offsets and length in the ABI (any int here), checked before any grant is
+                // touched; each value is range-checked on its own and the sum is never formed (no overflow)
+                if (!fitsInPage(op.sourceOffset(), op.length()) || !fitsInPage(op.destOffset(), op.length())) {
                     return Gntst.BAD_COPY_ARG;
                 }
                 if (op.length() == 0) {
@@ -539,14 +574,27 @@ public final class GrantTables {
                 return Gntst.GENERAL_ERROR;
             }
         }
-        // both sides are pinned (GTF_reading/GTF_writing set), so neither granter can revoke during the copy
-        MemorySegment.copy(src.domain.memory.segment(), GuestMemory.gpaOf(src.frame) + op.sourceOffset(),
-                dst.domain.memory.segment(), GuestMemory.gpaOf(dst.frame) + op.destOffset(), op.length());
-        synchronized (lock) {
-            releaseLocked(src, true);
-            releaseLocked(dst, false);
+        // both sides are pinned (GTF_reading/GTF_writing set), so neither granter can revoke during the copy;
+        // the pins are released whatever happens, so a failed copy can never leave an entry busy
+        int st = Gntst.OKAY;
+        try {
+            MemorySegment.copy(src.domain.memory.segment(), GuestMemory.gpaOf(src.frame) + op.sourceOffset(),
+                    dst.domain.memory.segment(), GuestMemory.gpaOf(dst.frame) + op.destOffset(), op.length());
+        } catch (RuntimeException e) {
+            st = Gntst.GENERAL_ERROR;
+        } finally {
+            synchronized (lock) {
+                releaseLocked(src, true);
+                releaseLocked(dst, false);
+            }
         }
-        return Gntst.OKAY;
+        return st;
+    }
+
+    /** @return whether {@code [offset, offset + length)} lies inside one frame, without overflow */
+    static boolean fitsInPage(int offset, int length) {
+        return offset >= 0 && offset <= GuestMemory.PAGE_SIZE && length >= 0
+                && length <= GuestMemory.PAGE_SIZE - offset;
     }
 
     /** One side of a copy while it is acquired. */

@@ -110,6 +110,40 @@ class GrantTableHypercallTest {
     }
 
     @Test
+    void shouldRejectHugeU16CopyArgsAndLeaveTheGrantRevocable() {
+        try (Fixture f = new Fixture()) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 0x42), true);
+            long local = f.dataFrame(2, 0, (byte) 0);
+            long size = GnttabCopyLayout.SIZE;
+            // {source offset, dest offset, length}: u16 values whose sums cross the page or wrap 16 bits
+            int[][] elems = {{0xFFFF, 0, 1}, {0, 0xFFFF, 1}, {0, 0, 0xFFFF}, {0xFFFF, 0xFFFF, 0xFFFF},
+                    {4096, 0, 1}, {1, 0, 0xFFFF}, {0x8000, 0, 0x8000}};
+            for (int i = 0; i < elems.length; i++) {
+                long e = ARGS + i * size;
+                f.mem[2].setInt(e + GnttabCopyLayout.SOURCE_OFFSET, ref);
+                f.mem[2].setShort(e + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET, (short) 1);
+                f.mem[2].setShort(e + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_OFFSET_OFFSET, (short) elems[i][0]);
+                f.mem[2].setLong(e + GnttabCopyLayout.DEST_OFFSET, local);
+                f.mem[2].setShort(e + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET, (short) DomId.SELF);
+                f.mem[2].setShort(e + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_OFFSET_OFFSET, (short) elems[i][1]);
+                f.mem[2].setShort(e + GnttabCopyLayout.LEN_OFFSET, (short) elems[i][2]);
+                f.mem[2].setShort(e + GnttabCopyLayout.FLAGS_OFFSET, (short) GntCopy.SOURCE_GREF);
+                f.mem[2].setShort(e + GnttabCopyLayout.STATUS_OFFSET, (short) 0x5555);
+            }
+            assertEquals(0, call(f, 2, GrantTableOp.COPY, ARGS, elems.length));
+            for (int i = 0; i < elems.length; i++) {
+                assertEquals(Gntst.BAD_COPY_ARG, f.mem[2].getShort(ARGS + i * size + GnttabCopyLayout.STATUS_OFFSET),
+                        "element " + i);
+            }
+            for (int i = 0; i < GuestMemory.PAGE_SIZE; i += 512) {
+                assertEquals(0, f.mem[2].getByte(GuestMemory.gpaOf(local) + i), "nothing copied, byte " + i);
+            }
+            assertEquals(PinCounts.NONE, f.hv.pins(1, ref), "no copy pin left");
+            assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref), "revoke succeeds afterwards");
+        }
+    }
+
+    @Test
     void shouldSetUpTableAndQuerySizeThroughGuestMemory() {
         try (Fixture f = new Fixture()) {
             long list = ARGS + 512;

@@ -10,6 +10,7 @@ import io.pvkit.abi.grant.GrantFlags;
 import io.pvkit.abi.grant.GrantStatus;
 import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.conformance.hostile.FieldFlipper;
 import io.pvkit.conformance.property.Property;
 import io.pvkit.conformance.property.StateMachine;
 import io.pvkit.conformance.spi.DomainConfig;
@@ -53,7 +54,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * are what a guest can see: statuses, the GTF_reading/GTF_writing bits of its own entries, and memory.
  *
  * <p>Hooks: {@link #mappingView} (GNT-15) and {@link #createGrantingGuest} (FE-09, FE-10) return null to
- * skip those rules; {@link #maptrackProbeLimit()} bounds the search for the maptrack limit (GNT-09).
+ * skip those rules; {@link #maptrackLimit()} declares the maptrack limit GNT-09 checks; {@link #modelSeed()}
+ * pins the seed of GNT-18.
  */
 public abstract class GrantTableVerification {
     private static final int OKAY = GrantStatus.OKAY.code();
@@ -65,6 +67,8 @@ public abstract class GrantTableVerification {
     private static final int RO = GntMap.READONLY;
     private static final int BUSY = GrantFlags.READING | GrantFlags.WRITING;
     private static final int FIRST_REF = 8;
+    /** The largest maptrack limit GNT-09 exercises. */
+    protected static final int MAX_TESTED_MAPTRACK = 16384;
 
     private HypervisorUnderTest hypervisor;
     private final List<DomainUnderTest> domains = new ArrayList<>();
@@ -117,13 +121,25 @@ public abstract class GrantTableVerification {
     }
 
     /**
-     * How many mappings GNT-09 makes at most while looking for the maptrack limit; the rule is skipped when
-     * no limit is reached.
+     * The maximum number of mappings (maptrack entries) one domain may hold in the hypervisor under test, for
+     * GNT-09. A hypervisor must have a limit: the default, 0, declares none and GNT-09 fails. Keep it small
+     * in the test configuration (GNT-09 makes that many mappings; at most {@value #MAX_TESTED_MAPTRACK}).
      *
-     * @return the bound (default 4096)
+     * @return the per-domain maptrack limit, or 0 for "no limit"
      */
-    protected int maptrackProbeLimit() {
-        return 4096;
+    protected int maptrackLimit() {
+        return 0;
+    }
+
+    /**
+     * The seed of the GNT-18 model-based test. The default, null, draws fresh random seeds
+     * ({@code -Dpvkit.tries} of them, or exactly {@code -Dpvkit.seed}); a value runs exactly one sequence
+     * with that seed (used by the kit's self-test to make a broken implementation's verdict reproducible).
+     *
+     * @return the seed, or null for random seeds
+     */
+    protected Long modelSeed() {
+        return null;
     }
 
     /** Creates the hypervisor and the domains A, B, C. */
@@ -310,7 +326,9 @@ public abstract class GrantTableVerification {
      * <p>If this fails, check:
      * <ul>
      *   <li>the frame is read once, at the first pin, and kept in the active entry;</li>
-     *   <li>a second map or a copy of a pinned entry uses the kept frame, not the shared entry.</li>
+     *   <li>a second map or a copy of a pinned entry uses the kept frame, not the shared entry;</li>
+     *   <li>a read-only use of a pinned entry does not re-validate the shared flags or domid (the granter
+     *       rewrites them concurrently here, with a {@link FieldFlipper}).</li>
      * </ul>
      */
     @Test
@@ -329,7 +347,40 @@ public abstract class GrantTableVerification {
         assertEquals(0x0A, b.byteAt(b.data(0), 15), "the copy used the frame pinned at map time");
         assertNegative(c.map(a.domid(), FIRST_REF, HOST | RO, 0x1000).status(),
                 "the rewritten domid must not let another domain in while the entry is pinned");
+
+        // a hostile granter keeps rewriting frame, domid and flags DURING maps and copies
+        long entry = a.entryGpa(FIRST_REF);
+        int pinnedWord = (b.domid() << 16) | GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY | GrantFlags.READING;
+        int hostileWord = (c.domid() << 16); // revoked by a plain store and re-granted to C, alternately
+        MemorySegment table = a.mem.segment();
+        try (FieldFlipper flags = FieldFlipper.start(table, entry + GrantEntryV1Layout.FLAGS_OFFSET, pinnedWord,
+                hostileWord);
+             FieldFlipper frame = FieldFlipper.start(table, entry + GrantEntryV1Layout.FRAME_OFFSET, (int) a.data(0),
+                     (int) a.data(1))) {
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while ((flags.flips() < 4 || frame.flips() < 4) && System.nanoTime() < deadline) {
+                Thread.yield(); // let the hostile granter start (2 shared cores)
+            }
+            for (int i = 0; i < 100; i++) {
+                b.fillFrame(b.data(1), (byte) 0);
+                short cst = b.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0, b.data(1), DomId.SELF, 0, 64,
+                        GntCopy.SOURCE_GREF))[0];
+                assertEquals(OKAY, cst, "copy " + i + " of the pinned entry while the granter rewrites it");
+                for (int k = 0; k < 64; k += 8) {
+                    assertEquals(0x0A, b.byteAt(b.data(1), k), "copy " + i + " used a frame the granter wrote later");
+                }
+                GrantDomain.Mapped more = b.map(a.domid(), FIRST_REF, HOST | RO, 0x2000);
+                assertEquals(OKAY, more.status(), "read-only map " + i + " of the pinned entry while it is rewritten");
+                assertEquals(OKAY, b.unmap(more.handle(), 0x2000, 0));
+                assertNegative(c.map(a.domid(), FIRST_REF, HOST | RO, 0x3000).status(),
+                        "map " + i + " by C, named in the rewritten entry, while B's pin holds");
+            }
+            assertTrue(flags.flips() > 0 && frame.flips() > 0, "the hostile granter ran");
+        }
+        a.mem.setIntVolatile(entry + GrantEntryV1Layout.FRAME_OFFSET, (int) a.data(0));
+        a.mem.setIntVolatile(entry + GrantEntryV1Layout.FLAGS_OFFSET, pinnedWord);
         assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
+        assertEquals(0, a.busy(FIRST_REF), "GTF_reading cleared at the last unmap");
     }
 
     // ------------------------------------------------------------------------------------------ GNT-07
@@ -372,24 +423,21 @@ public abstract class GrantTableVerification {
      */
     @Test
     public void required_GNT_08_badStaleAndDoubleUnmaps() {
-        a.grant(FIRST_REF, b.domid(), a.data(0), true);
+        a.grant(FIRST_REF, b.domid(), a.data(0), false);
         assertEquals(BAD_HANDLE, b.unmap(0x7654321, 0x1000, 0), "bogus handle");
         assertEquals(BAD_HANDLE, b.unmap(-1, 0x1000, 0), "handle 0xFFFFFFFF");
-        GrantDomain.Mapped x = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
-        GrantDomain.Mapped y = b.map(a.domid(), FIRST_REF, HOST | RO, 0x2000);
+        GrantDomain.Mapped x = b.map(a.domid(), FIRST_REF, HOST, 0x1000);
+        GrantDomain.Mapped y = b.map(a.domid(), FIRST_REF, HOST, 0x2000);
+        assertEquals(OKAY, x.status());
+        assertEquals(OKAY, y.status());
         assertEquals(BAD_HANDLE, c.unmap(x.handle(), 0x1000, 0), "another domain's handle");
         assertEquals(OKAY, b.unmap(x.handle(), 0x1000, 0));
         assertEquals(BAD_HANDLE, b.unmap(x.handle(), 0x1000, 0), "double unmap");
-        assertEquals(GrantFlags.READING, a.busy(FIRST_REF), "the double unmap did not drop y's pin");
+        assertEquals(BUSY, a.busy(FIRST_REF), "the double unmap did not drop y's pin");
         assertEquals(OKAY, b.unmap(y.handle(), 0x2000, 0));
         assertEquals(0, a.busy(FIRST_REF));
-
-        a.grant(FIRST_REF + 1, b.domid(), a.data(1), true);
-        GrantDomain.Mapped z = b.map(a.domid(), FIRST_REF + 1, HOST | RO, 0x3000);
-        assertEquals(OKAY, z.status());
-        hypervisor.destroyDomain(a.dom);
-        domains.remove(a.dom);
-        assertEquals(BAD_HANDLE, b.unmap(z.handle(), 0x3000, 0), "unmap after the granter died");
+        assertEquals(BAD_HANDLE, b.unmap(y.handle(), 0x2000, 0), "double unmap of the last mapping");
+        assertEquals(0, a.busy(FIRST_REF), "no count went below zero");
     }
 
     // ------------------------------------------------------------------------------------------ GNT-09
@@ -399,30 +447,39 @@ public abstract class GrantTableVerification {
      *
      * <p>If this fails, check:
      * <ul>
-     *   <li>the maptrack has a limit per domain and a full maptrack is reported as no_space;</li>
+     *   <li>the maptrack has a limit per domain, {@link #maptrackLimit()} declares it, and a full maptrack is
+     *       reported as no_space (not general_error);</li>
      *   <li>unmapping returns the handle to the free list.</li>
      * </ul>
      */
     @Test
     public void required_GNT_09_maptrackExhaustionIsRecoverable() {
-        int refs = 64;
+        int limit = maptrackLimit();
+        assertTrue(limit > 0, "the implementation declares no maptrack limit (maptrackLimit() = " + limit
+                + "): an unbounded maptrack lets one guest exhaust hypervisor memory (XSA-218/228)");
+        assertTrue(limit <= MAX_TESTED_MAPTRACK, "declared maptrack limit " + limit + " is above "
+                + MAX_TESTED_MAPTRACK + "; configure a smaller one for the test");
+        // enough references that no entry's pin counters (127 per kind) get near their limit
+        int refs = Math.min(GrantEntryV1Layout.ENTRIES_PER_FRAME - FIRST_REF, Math.max(64, limit / 64 + 1));
         for (int r = 0; r < refs; r++) {
             a.grant(FIRST_REF + r, b.domid(), a.data(0), true);
         }
         List<GrantDomain.Mapped> held = new ArrayList<>();
-        int status = OKAY;
-        for (int i = 0; i < maptrackProbeLimit() && status == OKAY; i++) {
-            GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF + (i % refs), HOST | RO, 0x1000 + 0x1000L * (i % 512));
-            status = m.status();
-            if (status == OKAY) {
-                held.add(m);
-            }
+        for (int i = 0; i < limit; i++) {
+            GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF + (i % refs), HOST | RO, 0x1000 + 0x1000L * i);
+            assertEquals(OKAY, m.status(), "map " + (i + 1) + " of the declared limit " + limit);
+            held.add(m);
         }
-        Assumptions.assumeTrue(status != OKAY, "no maptrack limit reached within " + maptrackProbeLimit() + " maps");
-        assertEquals(NO_SPACE, status, "the status of the first map beyond the maptrack limit");
-        GrantDomain.Mapped first = held.getFirst();
+        assertEquals(NO_SPACE, b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000).status(),
+                "the first map beyond the declared maptrack limit " + limit);
+        assertEquals(NO_SPACE, b.map(a.domid(), FIRST_REF + 1, HOST | RO, 0x2000).status(), "and the next one");
+        GrantDomain.Mapped first = held.removeFirst();
         assertEquals(OKAY, b.unmap(first.handle(), 0x1000, 0));
-        assertEquals(OKAY, b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000).status(), "mapping works again after an unmap");
+        GrantDomain.Mapped again = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
+        assertEquals(OKAY, again.status(), "mapping works again after an unmap");
+        held.addFirst(again);
+        assertEquals(NO_SPACE, b.map(a.domid(), FIRST_REF, HOST | RO, 0x3000).status(), "and the limit still holds");
+        assertEquals(limit, held.size());
     }
 
     // ------------------------------------------------------------------------------------------ GNT-10
@@ -432,7 +489,9 @@ public abstract class GrantTableVerification {
      *
      * <p>If this fails, check:
      * <ul>
-     *   <li>offset + length is checked per side against the page size;</li>
+     *   <li>offset + length is checked per side against the page size, without 16- or 32-bit overflow
+     *       ({@code len > PAGE_SIZE - offset});</li>
+     *   <li>a refused or failed element releases every pin it took;</li>
      *   <li>a zero length returns okay before any reference or frame is looked up;</li>
      *   <li>a failing element does not stop the batch, and every status is written (XSA-318).</li>
      * </ul>
@@ -443,6 +502,7 @@ public abstract class GrantTableVerification {
         a.grant(FIRST_REF, b.domid(), a.data(0), true);
         b.fillFrame(b.data(0), (byte) 0);
         b.fillFrame(b.data(1), (byte) 0);
+        b.fillFrame(b.data(2), (byte) 0);
         short[] st = b.copy(
                 new GrantDomain.Copy(FIRST_REF, a.domid(), 0, b.data(0), DomId.SELF, 0, 64, GntCopy.SOURCE_GREF),
                 new GrantDomain.Copy(FIRST_REF, a.domid(), 4000, b.data(0), DomId.SELF, 0, 200, GntCopy.SOURCE_GREF),
@@ -459,6 +519,20 @@ public abstract class GrantTableVerification {
         assertEquals(0x5D, b.byteAt(b.data(1), 4095));
         assertEquals(0, b.byteAt(b.data(1), 3999));
         assertEquals(0, a.busy(FIRST_REF), "copies release the grant");
+
+        // u16 offsets and lengths whose sum crosses the page, including sums that wrap 16 bits
+        int[][] huge = {{0xFFFF, 0, 1}, {0, 0xFFFF, 1}, {0, 0, 0xFFFF}, {0xFFFF, 0xFFFF, 0xFFFF}, {0x8000, 0, 0x8000},
+                {1, 0, 0xFFFF}, {4096, 0, 1}, {0, 4096, 1}};
+        for (int[] h : huge) {
+            String what = "copy with source offset " + h[0] + ", dest offset " + h[1] + ", length " + h[2];
+            assertEquals(BAD_COPY_ARG, b.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), h[0], b.data(2), DomId.SELF,
+                    h[1], h[2], GntCopy.SOURCE_GREF))[0], what);
+            assertEquals(0, a.busy(FIRST_REF), what + " left the grant busy");
+        }
+        for (int i = 0; i < GuestMemory.PAGE_SIZE; i += 256) {
+            assertEquals(0, b.byteAt(b.data(2), i), "a refused copy wrote byte " + i);
+        }
+        assertTrue(a.revoke(FIRST_REF), "the grant can be revoked after the refused copies");
     }
 
     // ------------------------------------------------------------------------------------------ GNT-11
@@ -495,7 +569,8 @@ public abstract class GrantTableVerification {
      * <p>If this fails, check:
      * <ul>
      *   <li>nr_frames is compared with the table maximum before anything is written;</li>
-     *   <li>the output array's capacity is checked for nr_frames entries (XSA-382);</li>
+     *   <li>the output array's capacity (all nr_frames entries inside the caller's memory) is checked before
+     *       the first entry is written, also when nr_frames is allowed (XSA-382);</li>
      *   <li>get_status_frames on a v1 table fails.</li>
      * </ul>
      */
@@ -510,6 +585,26 @@ public abstract class GrantTableVerification {
             assertNegative(a.getStatusFrames(DomId.SELF, nr, list), "get_status_frames(" + nr + ")");
             for (int i = 0; i < 8; i++) {
                 assertEquals(0x5A5A_5A5A_5A5A_5A5AL, a.mem.getLong(list + 8L * i), "frame list entry " + i + " written");
+            }
+        }
+
+        // XSA-382 proper: an allowed count whose OUTPUT array runs past (or straddles) the end of the caller's
+        // memory must be refused before any frame number is written
+        int max = a.querySize(DomId.SELF)[2];
+        long nr = Math.max(1, Math.min(max, 4)); // setup_table(1) is always allowed (it set up the table)
+        long end = GuestMemory.gpaOf(a.mem.frames());
+        long guard = end - 64;
+        for (long at : new long[] {end, end - 8 * (nr - 1), end - 4, end + 0x1000}) {
+            if (at < guard) {
+                continue; // nr == 1: "straddling by nr-1 elements" would be inside memory
+            }
+            a.mem.fill(guard, 64, (byte) 0xA5);
+            int st = a.setupTable(DomId.SELF, nr, at);
+            assertNegative(st, "setup_table(" + nr + " of max " + max + ") with frame_list at end of memory "
+                    + (at - end >= 0 ? "+" : "") + (at - end));
+            for (long p = guard; p < end; p++) {
+                assertEquals((byte) 0xA5, a.mem.getByte(p), "byte " + (p - end) + " before the end of memory was "
+                        + "written by setup_table(" + nr + ") whose frame_list starts at end " + (at - end));
             }
         }
     }
@@ -652,7 +747,9 @@ public abstract class GrantTableVerification {
                         () -> new GrantModel.Trio(createHypervisor(), domainFrames()), GrantModel::actions)
                 .withInvariant(GrantModel::invariant)
                 .withMaxSteps(40);
-        Property.named("GNT-18 grant model").check(machine);
+        Property property = Property.named("GNT-18 grant model");
+        Long seed = modelSeed();
+        (seed == null ? property : property.seed(seed)).check(machine);
     }
 
     // ------------------------------------------------------------------------------------------ FE-09
@@ -678,7 +775,7 @@ public abstract class GrantTableVerification {
         assertEquals(GrantFlags.PERMIT_ACCESS, a.flags(ref) & GrantFlags.TYPE_MASK, "the grant stays valid");
         assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
         assertTrue(guest.endAccess(ref), "end of access after the unmap");
-        assertNegative(b.map(a.domid(), ref, HOST, 0x1000).status(), "the grant is gone");
+        assertEquals(0, a.flags(ref) & (GrantFlags.TYPE_MASK | BUSY), "the entry is invalid after the end of access");
     }
 
     // ------------------------------------------------------------------------------------------ FE-10

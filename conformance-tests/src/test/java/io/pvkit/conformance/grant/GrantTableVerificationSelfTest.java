@@ -14,28 +14,38 @@ import io.pvkit.abi.grant.GrantStatus;
 import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.GuestMemoryFault;
+import io.pvkit.conformance.Rule;
 import io.pvkit.conformance.RuleCatalogue;
+import io.pvkit.conformance.selftest.Outcome;
 import io.pvkit.conformance.selftest.SelfTest;
 import io.pvkit.conformance.selftest.SelfTestReport;
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
 import io.pvkit.grant.GuestGrantTable;
+import io.pvkit.grant.MappingLifetime;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Each grant rule catches a deliberately broken implementation; pv-grant itself passes every rule. */
 class GrantTableVerificationSelfTest {
     private static final int OKAY = GrantStatus.OKAY.code();
+    /** A GNT-18 seed whose sequence catches {@link CopyReleaseClearsReading} (found once with random seeds). */
+    static final long MODEL_SEED = 8549621551955339998L;
 
     // ------------------------------------------------------------------------- decorating helpers
 
@@ -46,10 +56,16 @@ class GrantTableVerificationSelfTest {
 
         @Override
         long grantTableOp(HypercallContext ctx, long cmd, long uops, long count) {
-            if (count != 1) {
-                return bug(ctx, cmd, uops, count);
+            long rc;
+            try {
+                rc = bug(ctx, cmd, uops, count);
+            } catch (GuestMemoryFault fault) {
+                // the bug's own peek at an argument array outside memory: the real call answers that case
+                return real(ctx, cmd, uops, count);
             }
-            long rc = bug(ctx, cmd, uops, count);
+            if (count != 1) {
+                return rc;
+            }
             GuestMemory m = ctx.memory();
             if (rc == 0 && cmd == GrantTableOp.MAP_GRANT_REF.code()
                     && m.getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == OKAY) {
@@ -104,8 +120,14 @@ class GrantTableVerificationSelfTest {
         }
 
         @Override
-        protected int maptrackProbeLimit() {
-            return 256;
+        protected int maptrackLimit() {
+            return PvGrantConformanceTest.MAPTRACK_LIMIT;
+        }
+
+        /** One pinned GNT-18 sequence, so a broken implementation's verdict is reproducible. */
+        @Override
+        protected Long modelSeed() {
+            return MODEL_SEED;
         }
     }
 
@@ -129,7 +151,7 @@ class GrantTableVerificationSelfTest {
         }
     }
 
-    /** GNT-02: a refused map reports status 1 (XSA-316). */
+    /** GNT-02: a map naming an unknown granter reports status 1 (XSA-316). */
     static final class PositiveStatus extends BrokenVerification {
         @Override
         PvGrantHypervisor broken() {
@@ -138,7 +160,7 @@ class GrantTableVerificationSelfTest {
                 long bug(HypercallContext c, long cmd, long uops, long count) {
                     long rc = real(c, cmd, uops, count);
                     if (is(cmd, GrantTableOp.MAP_GRANT_REF)
-                            && c.memory().getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.GENERAL_ERROR.code()) {
+                            && c.memory().getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_DOMAIN.code()) {
                         c.memory().setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 1);
                     }
                     return rc;
@@ -188,7 +210,7 @@ class GrantTableVerificationSelfTest {
         }
     }
 
-    /** GNT-05: every unmap clears GTF_reading, whatever else is still mapped. */
+    /** GNT-05: every unmap of a read-only grant clears GTF_reading, whatever else is still mapped. */
     static final class UnmapClearsReading extends BrokenVerification {
         @Override
         PvGrantHypervisor broken() {
@@ -198,7 +220,8 @@ class GrantTableVerificationSelfTest {
                     long[] m = is(cmd, GrantTableOp.UNMAP_GRANT_REF) ? maps.get(((long) c.domid() << 32)
                             | (c.memory().getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET) & 0xFFFFFFFFL)) : null;
                     long rc = real(c, cmd, uops, count);
-                    if (m != null && m[2] == 1 && dom((int) m[0]) != null) {
+                    if (m != null && m[2] == 1 && dom((int) m[0]) != null
+                            && (dom((int) m[0]).memory.getIntVolatile(entry((int) m[0], m[1])) & GrantFlags.READONLY) != 0) {
                         clearBits((int) m[0], m[1], GrantFlags.READING);
                     }
                     return rc;
@@ -234,35 +257,49 @@ class GrantTableVerificationSelfTest {
         }
     }
 
-    /** GNT-07: map does not set GTF_reading/GTF_writing, so revoke succeeds while mapped. */
-    static final class MapWithoutBusyBits extends BrokenVerification {
+    /** GNT-07: map checks only the domid, so an entry the granter revoked (flags 0) can still be mapped. */
+    static final class MapOfRevokedEntry extends BrokenVerification {
         @Override
         PvGrantHypervisor broken() {
             return new Buggy() {
                 @Override
                 long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
                     GuestMemory m = c.memory();
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF) && m.getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == OKAY) {
-                        clearBits(Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET)),
-                                Integer.toUnsignedLong(m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET)),
-                                GrantFlags.READING | GrantFlags.WRITING);
+                    if (!is(cmd, GrantTableOp.MAP_GRANT_REF) || count != 1) {
+                        return real(c, cmd, uops, count);
                     }
+                    int granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
+                    long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET));
+                    Dom g = dom(granter);
+                    if (g == null || ref >= 512) {
+                        return real(c, cmd, uops, count);
+                    }
+                    long w = entry(granter, ref);
+                    int word = g.memory.getIntVolatile(w);
+                    if ((word & GrantFlags.TYPE_MASK) != GrantFlags.INVALID || word >>> 16 != c.domid()) {
+                        return real(c, cmd, uops, count);
+                    }
+                    // bug: only the domid is checked; a revoked entry (flags 0) is treated as still granted
+                    g.memory.getAndBitwiseOrInt(w, GrantFlags.PERMIT_ACCESS);
+                    long rc = real(c, cmd, uops, count);
+                    g.memory.getAndBitwiseAndInt(w, ~GrantFlags.TYPE_MASK);
                     return rc;
                 }
             };
         }
     }
 
-    /** GNT-08: a double or bogus unmap reports success. */
+    /** GNT-08: an unmap of a handle that was never issued reports success. */
     static final class BadHandleIsOkay extends BrokenVerification {
         @Override
         PvGrantHypervisor broken() {
             return new Buggy() {
                 @Override
                 long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long handle = is(cmd, GrantTableOp.UNMAP_GRANT_REF) && count == 1
+                            ? c.memory().getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET) & 0xFFFFFFFFL : -1;
                     long rc = real(c, cmd, uops, count);
-                    if (is(cmd, GrantTableOp.UNMAP_GRANT_REF)
+                    if (handle >= 0 && !maps.containsKey(((long) c.domid() << 32) | handle)
                             && c.memory().getShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_HANDLE.code()) {
                         c.memory().setShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET, (short) 0);
                     }
@@ -443,6 +480,135 @@ class GrantTableVerificationSelfTest {
         }
     }
 
+    /** GNT-06: a copy of a pinned entry re-validates the live shared flags instead of the pinned snapshot. */
+    static final class CopyRevalidatesLiveFlags extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    if (is(cmd, GrantTableOp.COPY) && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0) {
+                        int granter = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
+                                + GnttabCopyLayout.PTR_DOMID_OFFSET));
+                        long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET));
+                        if (dom(granter) != null && ref < 512
+                                && (dom(granter).memory.getIntVolatile(entry(granter, ref)) & GrantFlags.TYPE_MASK)
+                                        != GrantFlags.PERMIT_ACCESS) {
+                            m.setShort(uops + GnttabCopyLayout.STATUS_OFFSET, (short) GrantStatus.GENERAL_ERROR.code());
+                            return 0;
+                        }
+                    }
+                    return real(c, cmd, uops, count);
+                }
+            };
+        }
+    }
+
+    /** GNT-09: the implementation declares no maptrack limit. */
+    static final class NoMaptrackLimitDeclared extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new PvGrantHypervisor();
+        }
+
+        @Override
+        protected int maptrackLimit() {
+            return 0;
+        }
+    }
+
+    /** GNT-09: the declared maptrack limit is not enforced (the real one is far larger). */
+    static final class MaptrackLimitNotEnforced extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new PvGrantHypervisor(MappingLifetime.SHARED, 4096);
+        }
+    }
+
+    /** GNT-10: the copy bounds check adds offset and length in 16 bits, so a wrapping sum passes. */
+    static final class CopyCheckWrapsU16 extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    if (is(cmd, GrantTableOp.COPY) && count == 1) {
+                        int srcOff = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
+                                + GnttabCopyLayout.PTR_OFFSET_OFFSET));
+                        int dstOff = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.DEST_OFFSET
+                                + GnttabCopyLayout.PTR_OFFSET_OFFSET));
+                        int len = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.LEN_OFFSET));
+                        boolean wrapsThrough = ((srcOff + len) & 0xFFFF) <= 4096 && ((dstOff + len) & 0xFFFF) <= 4096;
+                        if (wrapsThrough && (srcOff + len > 4096 || dstOff + len > 4096)) {
+                            m.setShort(uops + GnttabCopyLayout.STATUS_OFFSET, (short) OKAY); // "copied"
+                            return 0;
+                        }
+                    }
+                    return real(c, cmd, uops, count);
+                }
+            };
+        }
+    }
+
+    /**
+     * GNT-13: nr_frames is checked against the maximum, but the frame list is written element by element as
+     * far as it fits in the caller's memory before the output array's bounds are checked.
+     */
+    static final class SetupWritesWhatFits extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    if (is(cmd, GrantTableOp.SETUP_TABLE) && count == 1) {
+                        long nr = Integer.toUnsignedLong(m.getInt(uops + GnttabSetupTableLayout.NR_FRAMES_OFFSET));
+                        long list = m.getLong(uops + GnttabSetupTableLayout.FRAME_LIST_OFFSET);
+                        long size = GuestMemory.gpaOf(m.frames());
+                        if (nr <= tables.querySize(c.domid(), io.pvkit.abi.DomId.SELF).maxFrames()) {
+                            for (long i = 0; i < nr; i++) {
+                                long at = list + 8 * i;
+                                if (at >= 0 && at <= size - 8) {
+                                    m.setLong(at, m.frames() - TABLE_FRAMES + i);
+                                }
+                            }
+                        }
+                    }
+                    return real(c, cmd, uops, count);
+                }
+            };
+        }
+    }
+
+    /**
+     * GNT-18 only: releasing a copy's source clears GTF_reading although a mapping of the entry remains (no
+     * single-rule test copies from a mapped entry and then looks at the busy bits; the model does).
+     */
+    static final class CopyReleaseClearsReading extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    GuestMemory m = c.memory();
+                    if (is(cmd, GrantTableOp.COPY) && count == 1 && m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET) == OKAY
+                            && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0) {
+                        int granter = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
+                                + GnttabCopyLayout.PTR_DOMID_OFFSET));
+                        long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET));
+                        if (dom(granter) != null && ref < 512) {
+                            clearBits(granter, ref, GrantFlags.READING);
+                        }
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
     /** FE-10: the frontend shares a page without zeroing it. */
     static final class NoZeroing extends BrokenVerification {
         @Override
@@ -475,17 +641,22 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-04", ReadOnlyUnmapClearsWriting.class),
                 Arguments.of("GNT-05", UnmapClearsReading.class),
                 Arguments.of("GNT-06", CopyRereadsEntry.class),
-                Arguments.of("GNT-07", MapWithoutBusyBits.class),
+                Arguments.of("GNT-06", CopyRevalidatesLiveFlags.class),
+                Arguments.of("GNT-07", MapOfRevokedEntry.class),
                 Arguments.of("GNT-08", BadHandleIsOkay.class),
                 Arguments.of("GNT-09", NoSpaceIsGeneralError.class),
+                Arguments.of("GNT-09", NoMaptrackLimitDeclared.class),
+                Arguments.of("GNT-09", MaptrackLimitNotEnforced.class),
                 Arguments.of("GNT-10", CopyBatchStopsEarly.class),
+                Arguments.of("GNT-10", CopyCheckWrapsU16.class),
                 Arguments.of("GNT-11", FollowsTransitive.class),
                 Arguments.of("GNT-13", SetupWritesBeforeCheck.class),
+                Arguments.of("GNT-13", SetupWritesWhatFits.class),
                 Arguments.of("GNT-14", DeathKeepsMappings.class),
                 Arguments.of("GNT-15", ViewOutlivesUnmap.class),
                 Arguments.of("GNT-16", QuerySizeWrongMax.class),
                 Arguments.of("GNT-17", FaultSwallowed.class),
-                Arguments.of("GNT-18", UnmapClearsReading.class),
+                Arguments.of("GNT-18", CopyReleaseClearsReading.class),
                 Arguments.of("FE-09", PlainStoreRevoke.class),
                 Arguments.of("FE-10", NoZeroing.class));
     }
@@ -494,14 +665,21 @@ class GrantTableVerificationSelfTest {
     @MethodSource("brokenImplementations")
     void shouldFailTheRuleTheBugBreaks(String rule, Class<?> broken) {
         SelfTestReport report = SelfTest.run(broken);
-        assertTrue(report.failedRules().contains(rule), rule + " must fail for " + broken.getSimpleName() + ": " + report);
+        assertEquals(Outcome.FAILURE, report.ruleOutcomes().get(rule),
+                rule + " must FAIL (an assertion, not an error in setup) for " + broken.getSimpleName() + ": " + report);
+        assertTrue(Stream.of(rule, "GNT-18").collect(Collectors.toSet()).containsAll(report.failedRules()),
+                "only " + rule + " (and the model test GNT-18) may fail for " + broken.getSimpleName() + ": " + report);
+        assertTrue(report.unmappedProblems().isEmpty(), report::toString);
+        assertFalse(report.failuresOf(rule).isEmpty(), report::toString);
     }
 
-    @Test
-    void shouldPassEveryRuleWithPvGrant() {
-        SelfTestReport report = SelfTest.run(PvGrantConformanceTest.class);
+    @ParameterizedTest(name = "pv-grant passes with {0}")
+    @ValueSource(classes = {PvGrantConformanceTest.class, PvGrantConfinedConformanceTest.class})
+    void shouldPassEveryRuleWithPvGrant(Class<?> conformance) {
+        SelfTestReport report = SelfTest.run(conformance);
         assertTrue(report.failedRules().isEmpty(), "pv-grant fails " + report.failedRules() + ": " + report);
         assertTrue(report.skippedRules().isEmpty(), "nothing skipped for pv-grant: " + report.skippedRules());
+        assertTrue(report.unmappedProblems().isEmpty(), report::toString);
         for (var rule : new GrantRules().rules()) {
             assertTrue(report.passedRules().contains(rule.id()), rule.id() + " has a passing test");
         }
@@ -513,6 +691,8 @@ class GrantTableVerificationSelfTest {
             assertEquals(rule, RuleCatalogue.find(rule.id()).orElseThrow());
         }
         assertEquals(19, new GrantRules().rules().size());
-        assertEquals(brokenImplementations().count(), new GrantRules().rules().size(), "a broken implementation per rule");
+        Set<String> caught = brokenImplementations().map(a -> (String) a.get()[0]).collect(Collectors.toSet());
+        Set<String> ids = new GrantRules().rules().stream().map(Rule::id).collect(Collectors.toSet());
+        assertEquals(ids, caught, "a broken implementation per rule");
     }
 }

@@ -3,16 +3,32 @@ package io.pvkit.conformance.grant;
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
 import io.pvkit.grant.GuestGrantTable;
+import io.pvkit.grant.MappingLifetime;
 import io.pvkit.grant.RevokeResult;
 
 import java.lang.foreign.MemorySegment;
 
-/** pv-grant (GrantTables + GrantTableHypercall + GuestGrantTable) passes the grant-table verification. */
+/**
+ * pv-grant (GrantTables + GrantTableHypercall + GuestGrantTable) passes the grant-table verification, with
+ * {@link MappingLifetime#SHARED} mappings ({@link PvGrantConfinedConformanceTest}: the same with CONFINED).
+ */
 class PvGrantConformanceTest extends GrantTableVerification {
+    /** The per-domain maptrack limit the conformance hypervisor is built with. */
+    static final int MAPTRACK_LIMIT = 64;
+
+    /** @return the lifetime of the hypervisor's mappings */
+    MappingLifetime lifetime() {
+        return MappingLifetime.SHARED;
+    }
 
     @Override
     protected HypervisorUnderTest createHypervisor() {
-        return new PvGrantHypervisor();
+        return new PvGrantHypervisor(lifetime(), MAPTRACK_LIMIT);
+    }
+
+    @Override
+    protected int maptrackLimit() {
+        return MAPTRACK_LIMIT;
     }
 
     @Override

@@ -36,7 +36,7 @@ class PvGrantHypervisor implements HypervisorUnderTest {
     }
 
     PvGrantHypervisor() {
-        this(MappingLifetime.SHARED, 64);
+        this(MappingLifetime.SHARED, PvGrantConformanceTest.MAPTRACK_LIMIT);
     }
 
     /** A domain of this hypervisor. */

@@ -9,6 +9,9 @@ import io.pvkit.abi.grant.GrantFlags;
  * {@code _set_status_v1} CAS, counting pins, and clearing the busy bits on release.
  */
 public final class EntryProtocol {
+    /** CAS attempts before an entry that keeps changing is given up on (Xen's {@code retries == 4}). */
+    public static final int MAX_ATTEMPTS = 5;
+
     private EntryProtocol() {
     }
 
@@ -18,6 +21,19 @@ public final class EntryProtocol {
      */
     public static int setStatus(DomainGrants granter, int ref, boolean pinned, boolean readOnly, int mapperId,
                                  boolean mapFlag) {
+        return setStatus(granter, ref, pinned, readOnly, mapperId, mapFlag, NO_HOOK);
+    }
+
+    /** No test hook. */
+    static final Runnable NO_HOOK = () -> { };
+
+    /**
+     * {@link #setStatus(DomainGrants, int, boolean, boolean, int, boolean)} with a hook run just before each
+     * CAS attempt: a test seam that lets a test change the real shared word between the read and the CAS,
+     * deterministically, as a racing granter would.
+     */
+    static int setStatus(DomainGrants granter, int ref, boolean pinned, boolean readOnly, int mapperId,
+                         boolean mapFlag, Runnable beforeCas) {
         long word = granter.entryGpa(ref) + GrantEntryV1Layout.FLAGS_OFFSET;
         int mask = GrantFlags.TYPE_MASK | (mapFlag ? GrantFlags.SUB_PAGE : 0);
         // UNTRUSTED: the granter writes this word at any time; each check is on the value the CAS replaces
@@ -36,11 +52,12 @@ public final class EntryProtocol {
                     return Gntst.GENERAL_ERROR;
                 }
             }
+            beforeCas.run();
             int witness = granter.memory.compareAndExchangeInt(word, seen, update);
             if (witness == seen) {
                 return Gntst.OKAY;
             }
-            if (retries == 4) {
+            if (retries == MAX_ATTEMPTS - 1) {
                 return Gntst.GENERAL_ERROR; // "Shared grant entry is unstable"
             }
             seen = witness;
