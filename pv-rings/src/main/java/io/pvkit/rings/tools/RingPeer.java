@@ -49,6 +49,8 @@ public final class RingPeer {
     /** The control word the front writes once the ring is initialised ({@code "PVKR"}). */
     public static final int READY_MAGIC = 0x524B5650;
     private static final VarHandle CONTROL_WORD = ValueLayout.JAVA_INT.varHandle();
+    /** When the exchange started (after the handshake), per thread. */
+    private static final ThreadLocal<Long> STARTED = ThreadLocal.withInitial(System::nanoTime);
 
     private RingPeer() {
     }
@@ -192,6 +194,7 @@ public final class RingPeer {
             idle.idle();
         }
         BackRing back = SharedBackRing.attach(memory, o.type(), o.start());
+        STARTED.set(System.nanoTime());
         long[] served = {0};
         long[] bad = {0};
         long notifies = 0;
@@ -237,6 +240,7 @@ public final class RingPeer {
         FrontRing front = SharedFrontRing.initialise(memory, o.type(), o.start(), FrontRing.ResponseValidator.ACCEPT_ALL);
         // ORDERING: release: the initialised header is visible before the magic.
         CONTROL_WORD.setRelease(control, 0L, READY_MAGIC);
+        STARTED.set(System.nanoTime());
         IdleStrategy idle = idle();
         SplittableRandom random = new SplittableRandom(o.seed());
         int payload = o.requestSize() - 16;
@@ -289,8 +293,10 @@ public final class RingPeer {
     }
 
     private static Result result(String role, long n, long bad, long notifies, int index, int exit, String error) {
+        double seconds = (System.nanoTime() - STARTED.get()) / 1e9;
         String line = role + (role.equals("back") ? " served=" : " received=") + n + " bad=" + bad + " notifies=" + notifies
-                + " index=" + Integer.toUnsignedString(index) + (error == null ? "" : " error=" + error);
+                + " index=" + Integer.toUnsignedString(index) + String.format(Locale.ROOT, " seconds=%.3f", seconds)
+                + (error == null ? "" : " error=" + error);
         return new Result(n, bad, notifies, exit, line);
     }
 
