@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.Control;
 
 /**
  * Round trip of one 64-byte request and its 16-byte response between two busy-polling threads. The
@@ -28,6 +29,8 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Fork(1)
 public class RingPingPongBenchmark {
+    private static final int STOPPED = 0;
+    private static final long[] NONE = new long[0];
 
     /** pvkit rings over one page. */
     @State(Scope.Group)
@@ -85,27 +88,26 @@ public class RingPingPongBenchmark {
         final long[] request = new long[8];
     }
 
-    private static final long SPIN_LIMIT = 50_000_000L;
-
     /**
-     * One pvkit round trip (bounded spin so that the end of an iteration never hangs).
+     * One pvkit round trip (the spin ends when JMH stops the measurement, so the end of an iteration never hangs).
      *
      * @param s the ring
-     * @return responses received (1, or 0 if the backend stopped)
+     * @param control JMH's stop signal
+     * @return responses received (1, or 0 if the measurement stopped)
      */
     @Benchmark
     @Group("pvkit")
-    public int pvkitRoundTrip(Pvkit s) {
+    public int pvkitRoundTrip(Pvkit s, Control control) {
         s.front.putRequest(s.request);
         s.front.pushRequests();
-        for (long i = 0; i < SPIN_LIMIT; i++) {
+        while (!control.stopMeasurement) {
             int n = s.front.pollResponses((id, r) -> { }, 1);
             if (n > 0) {
                 return n;
             }
             Thread.onSpinWait();
         }
-        throw new IllegalStateException("no response");
+        return STOPPED;
     }
 
     /**
@@ -129,20 +131,21 @@ public class RingPingPongBenchmark {
      * One floor round trip.
      *
      * @param s the ring
+     * @param control JMH's stop signal
      * @return responses received
      */
     @Benchmark
     @Group("plain")
-    public int plainRoundTrip(Plain s) {
+    public int plainRoundTrip(Plain s, Control control) {
         s.ring.put(s.request);
-        for (long i = 0; i < SPIN_LIMIT; i++) {
+        while (!control.stopMeasurement) {
             int n = s.ring.pollResponses(s.response);
             if (n > 0) {
                 return n;
             }
             Thread.onSpinWait();
         }
-        throw new IllegalStateException("no response");
+        return STOPPED;
     }
 
     /**
@@ -161,20 +164,21 @@ public class RingPingPongBenchmark {
      * One JCTools round trip.
      *
      * @param s the queues
+     * @param control JMH's stop signal
      * @return the response
      */
     @Benchmark
     @Group("jctools")
-    public long[] jctoolsRoundTrip(JcTools s) {
+    public long[] jctoolsRoundTrip(JcTools s, Control control) {
         s.requests.offer(s.request);
-        for (long i = 0; i < SPIN_LIMIT; i++) {
+        while (!control.stopMeasurement) {
             long[] r = s.responses.poll();
             if (r != null) {
                 return r;
             }
             Thread.onSpinWait();
         }
-        throw new IllegalStateException("no response");
+        return NONE;
     }
 
     /**

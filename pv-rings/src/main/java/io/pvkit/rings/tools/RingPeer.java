@@ -31,7 +31,7 @@ import java.util.zip.CRC32C;
  * <pre>
  * java -cp pv-rings.jar:agrona.jar:pv-abi.jar io.pvkit.rings.tools.RingPeer \
  *      --role back --file /dev/shm/ring --ring-pages 1 --request-size 64 --response-size 16 \
- *      --count 100000 [--start 0xFFFFFFF0] [--seed 7] [--timeout-seconds 60]
+ *      --count 100000 [--start 0xFFFFFFF0] [--seed 7] [--timeout-seconds 60] [--window 1]
  * </pre>
  *
  * <p>File: {@code ring-pages} pages of shared ring, then one control page whose first u32 the front
@@ -67,9 +67,10 @@ public final class RingPeer {
      * @param start the starting index
      * @param seed the payload seed (front)
      * @param timeoutNanos the overall time limit
+     * @param window the most requests the front keeps outstanding (1 = ping-pong)
      */
     public record Options(boolean front, Path file, int ringPages, int requestSize, int responseSize, long count,
-                          int start, long seed, long timeoutNanos) {
+                          int start, long seed, long timeoutNanos, int window) {
         /**
          * The ring type of the peer protocol.
          *
@@ -116,7 +117,7 @@ public final class RingPeer {
         } catch (IllegalArgumentException e) {
             err.println("ring-peer: " + e.getMessage());
             err.println("usage: RingPeer --role front|back --file F --ring-pages N --request-size B --response-size B"
-                    + " --count C [--start I] [--seed S] [--timeout-seconds T]");
+                    + " --count C [--start I] [--seed S] [--timeout-seconds T] [--window W]");
             return 64;
         }
         Result result = run(options);
@@ -153,7 +154,8 @@ public final class RingPeer {
                 Long.parseLong(required(map, "count")),
                 (int) Long.decode(map.getOrDefault("start", "0")).longValue(),
                 Long.decode(map.getOrDefault("seed", "1")),
-                Long.parseLong(map.getOrDefault("timeout-seconds", "60")) * 1_000_000_000L);
+                Long.parseLong(map.getOrDefault("timeout-seconds", "60")) * 1_000_000_000L,
+                Integer.parseInt(map.getOrDefault("window", Integer.toString(Integer.MAX_VALUE))));
     }
 
     private static String required(Map<String, String> map, String name) {
@@ -180,7 +182,8 @@ public final class RingPeer {
     }
 
     private static IdleStrategy idle() {
-        return new BackoffIdleStrategy(100, 10, 1_000, 20_000);
+        // the same policy as the C peer: sched_yield up to 1000 times, then 20 us sleeps
+        return new BackoffIdleStrategy(1, 1_000, 20_000, 20_000);
     }
 
     private static Result serve(Options o, SharedMemory memory, MemorySegment control) {
@@ -200,12 +203,16 @@ public final class RingPeer {
         long notifies = 0;
         MemorySegment response = MemorySegment.ofArray(new long[(o.responseSize() + 7) / 8]);
         int payload = o.requestSize() - 16;
+        byte[] bytes = new byte[payload];
+        CRC32C checksum = new CRC32C();
         try {
             while (served[0] < o.count()) {
                 int n = back.pollRequests(req -> {
                     int len = req.get(ValueLayout.JAVA_INT_UNALIGNED, 8);
                     boolean lenOk = Integer.compareUnsigned(len, payload) <= 0;
-                    int crc = crc(req, lenOk ? len : 0);
+                    int checked = lenOk ? len : 0;
+                    MemorySegment.copy(req, ValueLayout.JAVA_BYTE, 16, bytes, 0, checked);
+                    int crc = crc(checksum, bytes, checked);
                     response.fill((byte) 0);
                     response.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, req.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
                     boolean ok = lenOk && crc == req.get(ValueLayout.JAVA_INT_UNALIGNED, 12);
@@ -246,6 +253,8 @@ public final class RingPeer {
         int payload = o.requestSize() - 16;
         MemorySegment request = MemorySegment.ofArray(new long[(o.requestSize() + 7) / 8]);
         int[] sentCrc = new int[front.size()];
+        byte[] bytes = new byte[payload];
+        CRC32C checksum = new CRC32C();
         long sent = 0;
         long[] received = {0};
         long[] bad = {0};
@@ -253,13 +262,12 @@ public final class RingPeer {
         try {
             while (received[0] < o.count()) {
                 boolean put = false;
-                while (sent < o.count() && !front.isFull()) {
+                while (sent < o.count() && !front.isFull() && front.outstandingRequests() < o.window()) {
                     request.fill((byte) 0);
                     int len = random.nextInt(payload + 1);
-                    for (int i = 0; i < len; i++) {
-                        request.set(ValueLayout.JAVA_BYTE, 16 + i, (byte) random.nextInt());
-                    }
-                    int crc = crc(request, len);
+                    random.nextBytes(bytes);
+                    MemorySegment.copy(bytes, 0, request, ValueLayout.JAVA_BYTE, 16, len);
+                    int crc = crc(checksum, bytes, len);
                     request.set(ValueLayout.JAVA_INT_UNALIGNED, 8, len);
                     request.set(ValueLayout.JAVA_INT_UNALIGNED, 12, crc);
                     int id = front.putRequest(request);
@@ -278,8 +286,7 @@ public final class RingPeer {
                 }, Integer.MAX_VALUE);
                 if (n > 0) {
                     idle.reset();
-                } else if (front.outstandingRequests() > 0 && (front.isFull() || sent == o.count())
-                        && !front.finalCheckForResponses()) {
+                } else if (front.outstandingRequests() > 0 && !front.finalCheckForResponses()) {
                     if (System.nanoTime() - deadline > 0) {
                         return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), 3, "timeout");
                     }
@@ -300,9 +307,9 @@ public final class RingPeer {
         return new Result(n, bad, notifies, exit, line);
     }
 
-    private static int crc(MemorySegment entry, int len) {
-        CRC32C crc = new CRC32C();
-        crc.update(entry.asSlice(16, len).toArray(ValueLayout.JAVA_BYTE));
+    private static int crc(CRC32C crc, byte[] bytes, int len) {
+        crc.reset();
+        crc.update(bytes, 0, len);
         return (int) crc.getValue();
     }
 }
