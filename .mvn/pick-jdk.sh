@@ -21,8 +21,26 @@ if [ "$pvkit_v" -lt 25 ]; then
     case "$pvkit_jv" in ''|*[!0-9]*) continue ;; esac
     if [ "$pvkit_jv" -ge 25 ]; then
       JAVA_HOME="$pvkit_jdk"; export JAVA_HOME
+      pvkit_found=1
       break
     fi
   done
+  if [ -z "${pvkit_found:-}" ]; then
+    echo "pvkit: no JDK 25 or newer is installed (looked in JAVA_HOME, /usr/lib/jvm, /opt, ~/.jdks, ~/.sdkman);" >&2
+    echo "pvkit: the build compiles and tests with JDK 25 and will stop at maven-toolchains-plugin." >&2
+  fi
 fi
-unset pvkit_current pvkit_v pvkit_jdk pvkit_jv
+# Maven 3.9's bundled Guice touches sun.misc.Unsafe; on JDK 23+ that prints a deprecation warning
+# on every run. Allow it for Maven's own JVM only (never for pvkit code or its tests).
+pvkit_run=${JAVA_HOME:-$pvkit_current}
+if [ -n "$pvkit_run" ] && [ -x "$pvkit_run/bin/java" ]; then
+  pvkit_rv=$(pvkit_java_feature "$pvkit_run")
+  case "$pvkit_rv" in ''|*[!0-9]*) pvkit_rv=0 ;; esac
+  if [ "$pvkit_rv" -ge 23 ]; then
+    case "${MAVEN_OPTS:-}" in
+      *sun-misc-unsafe-memory-access*) ;;
+      *) MAVEN_OPTS="${MAVEN_OPTS:+$MAVEN_OPTS }--sun-misc-unsafe-memory-access=allow"; export MAVEN_OPTS ;;
+    esac
+  fi
+fi
+unset pvkit_current pvkit_v pvkit_jdk pvkit_jv pvkit_run pvkit_rv pvkit_found

@@ -13,7 +13,9 @@ module io.pvkit.conformance {
 
     exports io.pvkit.conformance;
     exports io.pvkit.conformance.hostile;
+    exports io.pvkit.conformance.grant;
     exports io.pvkit.conformance.hypercall;
+    exports io.pvkit.conformance.evtchn;
     exports io.pvkit.conformance.property;
     exports io.pvkit.conformance.ring;
     exports io.pvkit.conformance.runner;

@@ -27,7 +27,8 @@ import java.util.concurrent.locks.LockSupport;
  * and repeats while {@code evtchn_upcall_pending} was set again, at most {@code maxRounds} times. After
  * the last round it returns with {@code evtchn_upcall_pending} still set when more work arrived, so
  * the next {@link #awaitUpcall} returns at once: nothing is lost and a flooding peer costs at most
- * {@code maxRounds} × (ports bound here) handler calls per upcall (pending is a level, not a count).
+ * 2 × {@code maxRounds} handler calls per bound port per upcall (each round visits the start word twice;
+ * pending is a level, not a count).
  *
  * <p>One deliberate difference from Linux: a port's handler runs only when this demultiplexer's atomic
  * test-and-clear of its pending bit found it set, so an event the hypervisor withdrew (the port was

@@ -1,16 +1,15 @@
 package io.pvkit.grant;
 
-import io.pvkit.abi.grant.GrantFlags;
-import io.pvkit.abi.grant.GntMap;
-import io.pvkit.abi.grant.GntCopy;
-import io.pvkit.grant.internal.Gntst;
-
 import io.pvkit.abi.DomId;
+import io.pvkit.abi.grant.GntCopy;
+import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.grant.internal.ActiveEntry;
 import io.pvkit.grant.internal.DomainGrants;
+import io.pvkit.grant.internal.EntryProtocol;
 import io.pvkit.grant.internal.FrameAlias;
+import io.pvkit.grant.internal.Gntst;
 import io.pvkit.grant.internal.Mapping;
 import io.pvkit.grant.internal.Maptrack;
 
@@ -61,7 +60,7 @@ public final class GrantTables {
     private static final int KINDS = GntMap.HOST_MAP | GntMap.DEVICE_MAP;
 
     private final Object lock = new Object();
-    private final DomainGrants[] domains = new DomainGrants[DomId.FIRST_RESERVED];
+    private DomainGrants[] domains = new DomainGrants[8];
     private final ArrayList<Pending> pending = new ArrayList<>();
     private final MappingLifetime defaultLifetime;
     private final int maptrackLimit;
@@ -110,8 +109,11 @@ public final class GrantTables {
                     + " outside memory of " + memory.frames() + " frames");
         }
         synchronized (lock) {
-            if (domains[domid] != null) {
+            if (get(domid) != null) {
                 throw new IllegalArgumentException("domain " + domid + " already registered");
+            }
+            if (domid >= domains.length) {
+                domains = java.util.Arrays.copyOf(domains, Integer.highestOneBit(domid) * 2);
             }
             domains[domid] = new DomainGrants(domid, memory, privileged, tableBaseGfn, maxFrames, maptrackLimit);
         }
@@ -125,7 +127,7 @@ public final class GrantTables {
      */
     public boolean hasDomain(int domid) {
         synchronized (lock) {
-            return DomId.isOrdinary(domid) && domains[domid] != null;
+            return get(domid) != null;
         }
     }
 
@@ -298,7 +300,7 @@ public final class GrantTables {
         }
         boolean firstPin = act.pins() == 0;
         if (firstPin || (!readOnly && act.writers() == 0)) {
-            int st = setStatus(granter, r, !firstPin, readOnly, mapperId, true);
+            int st = EntryProtocol.setStatus(granter, r, !firstPin, readOnly, mapperId, true);
             if (st != Gntst.OKAY) {
                 mapper.maptrack.free(m);
                 return MapResult.failed(st);
@@ -309,7 +311,7 @@ public final class GrantTables {
                 long frame = Integer.toUnsignedLong(granter.memory.getIntVolatile(
                         granter.entryGpa(r) + GrantEntryV1Layout.FRAME_OFFSET));
                 if (frame >= granter.memory.frames()) {
-                    clearAfterRelease(granter, r, act, !readOnly);
+                    EntryProtocol.clearAfterRelease(granter, r, act, !readOnly);
                     mapper.maptrack.free(m);
                     return MapResult.failed(Gntst.BAD_PAGE);
                 }
@@ -320,7 +322,7 @@ public final class GrantTables {
         Mapping mapped = m;
         mapped.ref = r;
         mapped.frame = act.frame;
-        pin(act, kinds, readOnly, +1);
+        EntryProtocol.pin(act, kinds, readOnly, +1);
         granter.addForeign(mapped);
         MemorySegment segment = null;
         if ((kinds & GntMap.HOST_MAP) != 0) {
@@ -333,71 +335,6 @@ public final class GrantTables {
         }
         long devBusAddr = (kinds & GntMap.DEVICE_MAP) != 0 ? GuestMemory.gpaOf(act.frame) : 0;
         return new MapResult(Gntst.OKAY, mapped.handle, devBusAddr, segment);
-    }
-
-    /**
-     * Xen's {@code _set_status_v1}: one 32-bit CAS on flags+domid that checks the entry and sets the busy
-     * bits; at most 5 attempts against a granter that keeps changing the word.
-     */
-    private static int setStatus(DomainGrants granter, int ref, boolean pinned, boolean readOnly, int mapperId,
-                                 boolean mapFlag) {
-        long word = granter.entryGpa(ref) + GrantEntryV1Layout.FLAGS_OFFSET;
-        int mask = GrantFlags.TYPE_MASK | (mapFlag ? GrantFlags.SUB_PAGE : 0);
-        // UNTRUSTED: the granter writes this word at any time; each check is on the value the CAS replaces
-        // ORDERING: the CAS is on the same word as the granter's revoke CAS, so exactly one of them wins
-        int seen = granter.memory.getIntVolatile(word);
-        for (int retries = 0; ; retries++) {
-            int flags = seen & 0xFFFF;
-            int domid = seen >>> 16;
-            if (!pinned && ((flags & mask) != GrantFlags.PERMIT_ACCESS || domid != mapperId)) {
-                return Gntst.GENERAL_ERROR;
-            }
-            int update = seen | GrantFlags.READING;
-            if (!readOnly) {
-                update |= GrantFlags.WRITING;
-                if ((flags & GrantFlags.READONLY) != 0) {
-                    return Gntst.GENERAL_ERROR;
-                }
-            }
-            int witness = granter.memory.compareAndExchangeInt(word, seen, update);
-            if (witness == seen) {
-                return Gntst.OKAY;
-            }
-            if (retries == 4) {
-                return Gntst.GENERAL_ERROR; // "Shared grant entry is unstable"
-            }
-            seen = witness;
-        }
-    }
-
-    private static void pin(ActiveEntry act, int kinds, boolean readOnly, int delta) {
-        if ((kinds & GntMap.HOST_MAP) != 0) {
-            if (readOnly) {
-                act.hostRead = Math.max(0, act.hostRead + delta);
-            } else {
-                act.hostWrite = Math.max(0, act.hostWrite + delta);
-            }
-        }
-        if ((kinds & GntMap.DEVICE_MAP) != 0) {
-            if (readOnly) {
-                act.devRead = Math.max(0, act.devRead + delta);
-            } else {
-                act.devWrite = Math.max(0, act.devWrite + delta);
-            }
-        }
-    }
-
-    /** Xen's unmap_common_complete flag clearing: writing when the last writable use went, reading when the last use went. */
-    private static void clearAfterRelease(DomainGrants granter, int ref, ActiveEntry act, boolean wasWritable) {
-        long word = granter.entryGpa(ref) + GrantEntryV1Layout.FLAGS_OFFSET;
-        // ORDERING: atomic AND (full fence) after the segment died and the counts dropped: once the granter
-        // sees the bit clear, no mapping of that kind is usable any more (XSA-218)
-        if (wasWritable && act.writers() == 0) {
-            granter.memory.getAndBitwiseAndInt(word, ~GrantFlags.WRITING);
-        }
-        if (act.pins() == 0) {
-            granter.memory.getAndBitwiseAndInt(word, ~GrantFlags.READING);
-        }
     }
 
     // ------------------------------------------------------------------------------------------ unmap
@@ -511,8 +448,8 @@ public final class GrantTables {
     private static void unpinLocked(Mapping m, int kinds, boolean last) {
         if (kinds != 0) {
             ActiveEntry act = m.granter.active(m.ref);
-            pin(act, kinds, m.readOnly, -1);
-            clearAfterRelease(m.granter, m.ref, act, !m.readOnly);
+            EntryProtocol.pin(act, kinds, m.readOnly, -1);
+            EntryProtocol.clearAfterRelease(m.granter, m.ref, act, !m.readOnly);
         }
         if (last) {
             m.granter.busy--;
@@ -647,7 +584,7 @@ public final class GrantTables {
         }
         boolean firstPin = act.pins() == 0;
         if (firstPin || (!readOnly && act.writers() == 0)) {
-            int st = setStatus(granter, ref, !firstPin, readOnly, self.domid, false);
+            int st = EntryProtocol.setStatus(granter, ref, !firstPin, readOnly, self.domid, false);
             if (st != Gntst.OKAY) {
                 return st;
             }
@@ -656,7 +593,7 @@ public final class GrantTables {
                 long frame = Integer.toUnsignedLong(granter.memory.getIntVolatile(
                         granter.entryGpa(ref) + GrantEntryV1Layout.FRAME_OFFSET));
                 if (frame >= granter.memory.frames()) {
-                    clearAfterRelease(granter, ref, act, !readOnly);
+                    EntryProtocol.clearAfterRelease(granter, ref, act, !readOnly);
                     return Gntst.BAD_PAGE;
                 }
                 act.domid = self.domid;
@@ -683,7 +620,7 @@ public final class GrantTables {
             } else {
                 act.copyWrite = Math.max(0, act.copyWrite - 1);
             }
-            clearAfterRelease(side.domain, side.ref, act, !readOnly);
+            EntryProtocol.clearAfterRelease(side.domain, side.ref, act, !readOnly);
         }
         side.domain.busy--;
     }
@@ -713,7 +650,7 @@ public final class GrantTables {
             Arena arena;
             synchronized (lock) {
                 reapOwnLocked();
-                DomainGrants d = domains[domid];
+                DomainGrants d = get(domid);
                 if (d == null) {
                     return true;
                 }
@@ -732,7 +669,7 @@ public final class GrantTables {
         }
         synchronized (lock) {
             reapOwnLocked();
-            DomainGrants d = domains[domid];
+            DomainGrants d = get(domid);
             if (d == null) {
                 return true;
             }
@@ -756,7 +693,7 @@ public final class GrantTables {
      */
     public PinCounts pins(int granter, int ref) {
         synchronized (lock) {
-            DomainGrants d = DomId.isOrdinary(granter) ? domains[granter] : null;
+            DomainGrants d = get(granter);
             ActiveEntry a = d == null || ref < 0 ? null : d.peekActive(ref);
             return a == null ? PinCounts.NONE
                     : new PinCounts(a.hostRead, a.hostWrite, a.devRead, a.devWrite, a.copyRead, a.copyWrite);
@@ -788,18 +725,19 @@ public final class GrantTables {
      */
     public int mappingCount(int mapper) {
         synchronized (lock) {
-            DomainGrants d = DomId.isOrdinary(mapper) ? domains[mapper] : null;
+            DomainGrants d = get(mapper);
             return d == null ? 0 : d.maptrack.size();
         }
     }
 
     // -------------------------------------------------------------------------------------- helpers
 
+    private DomainGrants get(int domid) {
+        return domid >= 0 && domid < domains.length ? domains[domid] : null;
+    }
+
     private DomainGrants live(int domid) {
-        if (!DomId.isOrdinary(domid)) {
-            return null;
-        }
-        DomainGrants d = domains[domid];
+        DomainGrants d = get(domid);
         return d == null || d.dying ? null : d;
     }
 

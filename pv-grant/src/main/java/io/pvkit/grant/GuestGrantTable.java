@@ -1,10 +1,9 @@
 package io.pvkit.grant;
 
-import io.pvkit.abi.grant.GrantFlags;
-import io.pvkit.abi.grant.GrantRefs;
-
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.grant.GrantEntryV1Layout;
+import io.pvkit.abi.grant.GrantFlags;
+import io.pvkit.abi.grant.GrantRefs;
 import io.pvkit.abi.memory.GuestMemory;
 
 import java.util.Arrays;

@@ -14,6 +14,7 @@ import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.grant.internal.Gntst;
+
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.ValueLayout;

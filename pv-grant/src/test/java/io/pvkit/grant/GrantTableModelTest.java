@@ -6,6 +6,7 @@ import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.grant.GrantFlags;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.grant.internal.Gntst;
+
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;

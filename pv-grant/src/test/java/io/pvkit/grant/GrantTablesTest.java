@@ -1,13 +1,13 @@
 package io.pvkit.grant;
 
-import io.pvkit.abi.grant.GrantFlags;
-import io.pvkit.abi.grant.GntMap;
+import io.pvkit.abi.DomId;
 import io.pvkit.abi.grant.GntCopy;
+import io.pvkit.abi.grant.GntMap;
+import io.pvkit.abi.grant.GrantEntryV1Layout;
+import io.pvkit.abi.grant.GrantFlags;
+import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.grant.internal.Gntst;
 
-import io.pvkit.abi.DomId;
-import io.pvkit.abi.grant.GrantEntryV1Layout;
-import io.pvkit.abi.memory.GuestMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

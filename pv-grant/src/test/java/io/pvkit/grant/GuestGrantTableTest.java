@@ -1,10 +1,10 @@
 package io.pvkit.grant;
 
+import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.grant.GrantFlags;
 import io.pvkit.abi.grant.GrantRefs;
-
-import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.memory.GuestMemory;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;

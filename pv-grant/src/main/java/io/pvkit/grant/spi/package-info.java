@@ -1,4 +1,6 @@
 /**
- * What a platform supplies to pv-grant: access to the memory of the domains involved.
+ * Reserved for what a platform would supply to pv-grant. pv-grant currently needs no provider: the
+ * hypervisor passes each domain's {@link io.pvkit.abi.memory.GuestMemory} to
+ * {@link io.pvkit.grant.GrantTables#addDomain}. Not exported while empty.
  */
 package io.pvkit.grant.spi;

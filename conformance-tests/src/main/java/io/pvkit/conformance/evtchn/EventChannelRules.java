@@ -1,0 +1,106 @@
+package io.pvkit.conformance.evtchn;
+
+import io.pvkit.conformance.Rule;
+import io.pvkit.conformance.RuleSet;
+import java.util.List;
+
+/**
+ * The event-channel rules: {@code EVT-01} .. {@code EVT-11} from the adversarial catalogue (section 7.4)
+ * and {@code EVT-12} .. {@code EVT-17} for the 2-level ABI semantics (EVT-17 model-based), tested by
+ * {@link EventChannelVerification}; {@code EVTG-01} and {@code EVTG-02} for a guest's upcall demultiplexer,
+ * tested by {@link GuestUpcallVerification}.
+ */
+public final class EventChannelRules implements RuleSet {
+
+    private static final List<Rule> RULES = List.of(
+            Rule.must("EVT-01",
+                    "Allocating a port when none is free (alloc_unbound, bind_interdomain, bind_virq, bind_ipi) "
+                            + "returns -ENOSPC, and the failed call changes no port of any domain.",
+                    "XSA-317 (XTF xsa-317), XSA-496 (40c59b6c29); xen/common/event_channel.c get_free_port"),
+            Rule.must("EVT-02",
+                    "send, unmask, close, status and bind_vcpu on a negative, out-of-range or never-allocated "
+                            + "port return -EINVAL (status of a free port in range reports closed) and change nothing.",
+                    "XSA-221 (XTF xsa-221), XSA-342, d4bfa0c78f"),
+            Rule.must("EVT-03",
+                    "No port at or above the 2-level limit (4096 for 64-bit guests) is ever allocated or usable, "
+                            + "and every allocated port stays valid while bound.",
+                    "XSA-338 (e59ce972d1), XSA-342 (62bcdc4edb); xen/include/public/event_channel.h"),
+            Rule.must("EVT-04",
+                    "Closing a port clears its pending bit, an event sent to it afterwards goes nowhere, and a "
+                            + "reused port starts without the old binding's state.",
+                    "XSA-331 (Linux 073d0552ead5), Xen 78e24c269b; xen/common/event_channel.c evtchn_free"),
+            Rule.must("EVT-05",
+                    "EVTCHNOP_reset racing send and alloc_unbound from other vCPUs completes, leaves every port "
+                            + "it closed closed, and the racing calls return only 0, a port or a negated errno.",
+                    "XSA-343 (e045199c7c, 8d385b247b), XSA-505 (0e9d647aca), XSA-358"),
+            Rule.must("EVT-06",
+                    "EVTCHNOP_reset and domain destruction close every port however many are bound.",
+                    "XSA-344 (2785b2a9e0, 8fe7b5f996)"),
+            Rule.must("EVT-07",
+                    "EVTCHNOP_init_control with an invalid control page, followed by expand_array, fails cleanly "
+                            + "and leaves the domain on a working 2-level ABI.",
+                    "XSA-188 (XTF xsa-188), a4e0cea6fc"),
+            Rule.must("EVT-08",
+                    "While a port is pending, further sends change neither the selector nor evtchn_upcall_pending "
+                            + "(pending is a level, not a counter), so a flooding peer raises at most one upcall.",
+                    "XSA-332 (Linux late EOI); xen/common/event_2l.c evtchn_2l_set_pending"),
+            Rule.must("EVT-09",
+                    "EVTCHNOP_unmask of a masked pending port raises the upcall exactly once, and unmasking it "
+                            + "again raises nothing.",
+                    "XSA-332 (Linux 4d3fe31bd993, f01337197419); xen/common/event_2l.c evtchn_2l_unmask"),
+            Rule.must("EVT-10",
+                    "bind_interdomain to a port that is not unbound, not offered to the caller, or in a domain "
+                            + "that does not exist fails, and an unprivileged alloc_unbound for another domain "
+                            + "returns -EPERM; no binding is created.",
+                    "xen/include/public/event_channel.h (evtchn_alloc_unbound, evtchn_bind_interdomain)"),
+            Rule.must("EVT-11",
+                    "bind_interdomain marks the new local port pending, so an event sent before the bind is "
+                            + "not lost.",
+                    "xen/include/public/event_channel.h; xen/common/event_channel.c evtchn_bind_interdomain"),
+            Rule.must("EVT-12",
+                    "send on an unbound port is dropped and returns 0, on an IPI port it marks the local port "
+                            + "pending, and on a VIRQ port it returns -EINVAL.",
+                    "xen/common/event_channel.c evtchn_send"),
+            Rule.must("EVT-13",
+                    "Closing one end of an interdomain channel turns the other end back into an unbound port "
+                            + "offered to the closing domain.",
+                    "xen/include/public/event_channel.h (EVTCHNOP_close); event_channel.c __evtchn_close"),
+            Rule.must("EVT-14",
+                    "send to an unmasked port sets the pending bit, the notify vCPU's selector bit and "
+                            + "evtchn_upcall_pending, and to a masked port only the pending bit.",
+                    "xen/common/event_2l.c evtchn_2l_set_pending; xen/include/public/xen.h (shared_info)"),
+            Rule.must("EVT-15",
+                    "Port 0 is reserved: it is never allocated, reports closed, and cannot be closed or sent on.",
+                    "xen/include/public/event_channel.h; xen/common/event_channel.c evtchn_init"),
+            Rule.must("EVT-16",
+                    "When a domain is destroyed, every interdomain peer of its ports goes back to unbound.",
+                    "xen/common/event_channel.c evtchn_destroy"),
+            Rule.must("EVT-17",
+                    "Random sequences of event-channel operations across three domains give Xen's results and keep "
+                            + "bindings symmetric, pending and mask bits as Xen sets them, every pending unmasked port "
+                            + "raised, and upcalls delivering exactly the pending unmasked ports.",
+                    "xen/common/event_channel.c, xen/common/event_2l.c (Xen 4.17); model-based"),
+            Rule.must("EVTG-01",
+                    "A guest's upcall under a storm on one port (its pending bit set again as soon as it is acked) "
+                            + "returns after a bounded number of handler calls and still serves every other pending "
+                            + "unmasked port, each event once.",
+                    "XSA-332 (event storms from a hostile peer); Linux drivers/xen/events/events_2l.c "
+                            + "evtchn_2l_handle_events; guest side of EVT-08"),
+            Rule.must("EVTG-02",
+                    "A guest's local unmask of a masked pending port delivers the event exactly once on the next upcall.",
+                    "XSA-332 (Linux 4d3fe31bd993); Linux events_2l.c evtchn_2l_unmask; guest side of EVT-09"));
+
+    /** Creates the rule set (the catalogue does this once). */
+    public EventChannelRules() {
+    }
+
+    @Override
+    public String area() {
+        return "Event channels";
+    }
+
+    @Override
+    public List<Rule> rules() {
+        return RULES;
+    }
+}

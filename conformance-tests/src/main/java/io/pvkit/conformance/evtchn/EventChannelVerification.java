@@ -1,0 +1,1009 @@
+package io.pvkit.conformance.evtchn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.pvkit.abi.DomId;
+import io.pvkit.abi.HypercallOp;
+import io.pvkit.abi.XenErrno;
+import io.pvkit.abi.evtchn.EvtchnOp;
+import io.pvkit.abi.evtchn.EvtchnStatus;
+import io.pvkit.abi.evtchn.SharedInfoLayout;
+import io.pvkit.abi.evtchn.VcpuInfoLayout;
+import io.pvkit.abi.evtchn.Virq;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.conformance.property.Property;
+import io.pvkit.conformance.property.StateMachine;
+import io.pvkit.conformance.spi.Capability;
+import io.pvkit.conformance.spi.DomainConfig;
+import io.pvkit.conformance.spi.DomainUnderTest;
+import io.pvkit.conformance.spi.HypervisorUnderTest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Verifies the event-channel rules {@code EVT-01} .. {@code EVT-17} ({@link EventChannelRules}) against a
+ * hypervisor under test, through {@code __HYPERVISOR_event_channel_op} (32) and the 2-level bits of each
+ * domain's {@code shared_info}.
+ *
+ * <p>Extend it in your test scope:
+ * {@snippet :
+ * class MyHypervisorEventChannelConformanceTest extends EventChannelVerification {
+ *     @Override
+ *     protected HypervisorUnderTest createHypervisor() {
+ *         return new MyHypervisorPort();
+ *     }
+ *
+ *     @Override
+ *     protected long sharedInfoGfn(DomainUnderTest domain) {
+ *         return 0;   // where your hypervisor placed this domain's shared_info
+ *     }
+ * }
+ * }
+ *
+ * <p>Each test method creates a fresh hypervisor with two unprivileged domains: {@code a} (2 vCPUs) and
+ * {@code b} (1 vCPU), each with {@link #domainFrames()} frames; the kit writes hypercall arguments into
+ * the last frame. The 2-level port limit is {@link #portLimit()}. {@link Capability#UPCALL_COUNT}, when
+ * declared, adds a check of the number of upcalls in {@code EVT-08}/{@code EVT-09}.
+ */
+public abstract class EventChannelVerification {
+
+    private static final int EINVAL = (int) XenErrno.EINVAL.negated();
+    private static final int ENOSPC = (int) XenErrno.ENOSPC.negated();
+    private static final int EPERM = (int) XenErrno.EPERM.negated();
+
+    private HypervisorUnderTest hypervisor;
+    /** The first unprivileged test domain (2 vCPUs). */
+    private DomainUnderTest a;
+    /** The second unprivileged test domain (1 vCPU). */
+    private DomainUnderTest b;
+    private final List<DomainUnderTest> domains = new ArrayList<>();
+
+    /** For subclasses. */
+    protected EventChannelVerification() {
+    }
+
+    /**
+     * Creates a fresh hypervisor under test; called before every test method and closed after it.
+     *
+     * @return the hypervisor
+     */
+    protected abstract HypervisorUnderTest createHypervisor();
+
+    /**
+     * The frame of {@code domain}'s memory that holds its {@code shared_info} (must not be the last frame,
+     * which the kit uses for hypercall arguments).
+     *
+     * @param domain a domain created by the hypervisor under test
+     * @return the guest frame number
+     */
+    protected abstract long sharedInfoGfn(DomainUnderTest domain);
+
+    /**
+     * The memory of each test domain in frames (default 4).
+     *
+     * @return the number of frames, at least 2
+     */
+    protected long domainFrames() {
+        return 4;
+    }
+
+    /**
+     * The number of 2-level ports of each test domain (default {@code EVTCHN_2L_NR_CHANNELS} = 4096).
+     *
+     * @return the port limit
+     */
+    protected int portLimit() {
+        return SharedInfoLayout.NR_2L_CHANNELS;
+    }
+
+    /**
+     * Capability hook: whether the implementation supports {@code EVTCHNOP_reset} (default true).
+     *
+     * @return false to skip {@code EVT-05} and the reset part of {@code EVT-06}
+     */
+    protected boolean supportsReset() {
+        return true;
+    }
+
+    /**
+     * Creates the hypervisor and the test domains.
+     */
+    @BeforeEach
+    public void setUpHypervisor() {
+        hypervisor = createHypervisor();
+        assertNotNull(hypervisor, "createHypervisor() returned null");
+        a = create(2);
+        b = create(1);
+    }
+
+    /**
+     * Destroys the remaining test domains and closes the hypervisor.
+     */
+    @AfterEach
+    public void tearDownHypervisor() {
+        if (hypervisor != null) {
+            for (DomainUnderTest d : domains) {
+                hypervisor.destroyDomain(d);
+            }
+            domains.clear();
+            hypervisor.close();
+        }
+    }
+
+    private DomainUnderTest create(int vcpus) {
+        DomainUnderTest d = hypervisor.createDomain(new DomainConfig(domainFrames(), vcpus, false));
+        domains.add(d);
+        return d;
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-01
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-01} ({@code RULES.md#evt-01}): at exhaustion every allocating
+     * op returns {@code -ENOSPC} and changes nothing.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>{@code get_free_port} stops at the port limit and returns {@code -ENOSPC} (not another errno, not 0);</li>
+     *   <li>the {@code bind_virq}/{@code bind_ipi}/{@code bind_interdomain} error paths do not leave a half-bound
+     *       port or a {@code virq_to_evtchn} entry behind (XSA-496);</li>
+     *   <li>another domain can still allocate ports.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_01_exhaustionReturnsEnospcWithoutSideEffects() {
+        int allocated = 0;
+        for (int i = 1; i < portLimit(); i++) {
+            int p = allocUnbound(a, DomId.SELF, b.domid());
+            assertTrue(p > 0, "allocation " + i + " of " + (portLimit() - 1) + " failed: " + XenErrno.describe(p));
+            allocated++;
+        }
+        assertEquals(ENOSPC, allocUnbound(a, DomId.SELF, b.domid()), "alloc_unbound at exhaustion");
+        assertEquals(ENOSPC, bindVirq(a, Virq.TIMER.code(), 0), "bind_virq at exhaustion");
+        assertEquals(ENOSPC, bindIpi(a, 0), "bind_ipi at exhaustion");
+        int offered = allocUnbound(b, DomId.SELF, a.domid());
+        assertTrue(offered > 0, "the other domain is unaffected");
+        assertEquals(ENOSPC, bindInterdomain(a, b.domid(), offered), "bind_interdomain at exhaustion");
+        assertEquals(EvtchnStatus.UNBOUND.code(), status(b, DomId.SELF, offered)[1], "remote port untouched");
+        assertEquals(0, close(a, 7), "free one port");
+        int virqPort = bindVirq(a, Virq.TIMER.code(), 0);
+        assertEquals(7, virqPort, "the freed port is reused; the failed bind_virq left no stale binding");
+        assertEquals(portLimit() - 1, allocated);
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-02
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-02} ({@code RULES.md#evt-02}): bad and never-allocated ports
+     * are refused with {@code -EINVAL}.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the port is validated with an unsigned comparison against the limit before any array access;</li>
+     *   <li>a free port's state is checked before send/close/bind_vcpu act on it;</li>
+     *   <li>status of a free port in range returns 0 with {@code EVTCHNSTAT_closed}.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_02_badPortsAreRefused() {
+        int[] bad = {-1, portLimit(), portLimit() + 1, 0x7FFFFFFF, Integer.MIN_VALUE, 0xFFFF};
+        for (int port : bad) {
+            assertEquals(EINVAL, send(a, port), "send(" + port + ")");
+            assertEquals(EINVAL, close(a, port), "close(" + port + ")");
+            assertEquals(EINVAL, unmask(a, port), "unmask(" + port + ")");
+            assertEquals(EINVAL, status(a, DomId.SELF, port)[0], "status(" + port + ")");
+            assertEquals(EINVAL, bindVcpu(a, port, 0), "bind_vcpu(" + port + ")");
+        }
+        for (int port = 1; port < portLimit(); port += 97) {
+            assertEquals(EINVAL, send(a, port), "send on never-allocated " + port);
+            assertEquals(EINVAL, close(a, port), "close of never-allocated " + port);
+            assertEquals(EINVAL, bindVcpu(a, port, 0), "bind_vcpu of never-allocated " + port);
+            int[] s = status(a, DomId.SELF, port);
+            assertEquals(0, s[0], "status of never-allocated " + port);
+            assertEquals(EvtchnStatus.CLOSED.code(), s[1]);
+        }
+        assertEquals(1, allocUnbound(a, DomId.SELF, b.domid()), "nothing was allocated by the bad calls");
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-03
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-03} ({@code RULES.md#evt-03}): no port at or above the limit.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>allocation never returns a port {@code >= EVTCHN_2L_NR_CHANNELS};</li>
+     *   <li>status answers {@code -EINVAL} for every port from the limit on, never a fabricated status;</li>
+     *   <li>allocated ports keep their state while other ports come and go.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_03_portsStayBelowTheLimit() {
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 1; i < portLimit(); i++) {
+            int p = bindIpi(a, i % 2);
+            assertTrue(p > 0 && p < portLimit(), "port " + p + " outside 1.." + (portLimit() - 1));
+            ports.add(p);
+        }
+        for (int port = portLimit(); port < portLimit() + 130; port++) {
+            assertEquals(EINVAL, status(a, DomId.SELF, port)[0], "status(" + port + ") beyond the limit");
+            assertEquals(EINVAL, send(a, port), "send(" + port + ") beyond the limit");
+        }
+        for (int i = 0; i < ports.size(); i += 2) {
+            assertEquals(0, close(a, ports.get(i)));
+        }
+        for (int i = 1; i < ports.size(); i += 2) {
+            assertEquals(EvtchnStatus.IPI.code(), status(a, DomId.SELF, ports.get(i))[1], "port " + ports.get(i));
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-04
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-04} ({@code RULES.md#evt-04}): close withdraws a pending event.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>close clears the port's pending bit ({@code evtchn_free} → {@code clear_pending});</li>
+     *   <li>after close, the peer's send is dropped (the peer is unbound), not delivered to the old port;</li>
+     *   <li>a reallocated port is not born pending and has the new binding's vCPU (0).</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_04_closeWithdrawsPendingAndReuseIsClean() {
+        int[] ch = connect(a, b);
+        int ap = ch[0];
+        int bp = ch[1];
+        assertEquals(0, bindVcpu(a, ap, 1));
+        assertEquals(0, send(b, bp));
+        assertTrue(pending(a, ap), "sent event pending");
+        assertEquals(0, close(a, ap));
+        assertTrue(!pending(a, ap), "close must clear the pending bit");
+        assertEquals(0, send(b, bp), "the peer is unbound now: dropped");
+        assertTrue(!pending(a, ap), "an event after close goes nowhere");
+        int again = allocUnbound(a, DomId.SELF, b.domid());
+        assertEquals(ap, again, "lowest free port is reused");
+        assertTrue(!pending(a, again), "reused port is not born pending");
+        int[] s = status(a, DomId.SELF, again);
+        assertEquals(EvtchnStatus.UNBOUND.code(), s[1]);
+        assertEquals(0, s[2], "a reused port notifies vCPU 0");
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-05
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-05} ({@code RULES.md#evt-05}): reset racing send and
+     * alloc_unbound.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>reset takes the same lock(s) as send and alloc_unbound, or is otherwise atomic per port;</li>
+     *   <li>a racing call never sees a half-closed port (an exception or a positive result from send);</li>
+     *   <li>after reset returns, every port allocated before it started is closed.</li>
+     * </ul>
+     *
+     * @throws InterruptedException when interrupted while joining the racing threads
+     */
+    @Test
+    public void required_EVT_05_resetRacingSendAndAllocIsSafe() throws InterruptedException {
+        Assumptions.assumeTrue(supportsReset(), "EVTCHNOP_reset not supported");
+        List<int[]> before = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            before.add(connect(a, b));
+        }
+        int ipi = bindIpi(a, 1);
+        ConcurrentLinkedQueue<String> bad = new ConcurrentLinkedQueue<>();
+        CountDownLatch start = new CountDownLatch(1);
+        Thread sender = Thread.ofPlatform().start(() -> {
+            await(start);
+            for (int i = 0; i < 2000; i++) {
+                long r = raw(a, 1, EvtchnOp.SEND, 2048, ipi, bad);
+                if (r != 0 && r != EINVAL) {
+                    bad.add("send returned " + XenErrno.describe(r));
+                }
+            }
+        });
+        Thread allocator = Thread.ofPlatform().start(() -> {
+            await(start);
+            for (int i = 0; i < 200; i++) {
+                // alloc_unbound {dom = SELF, remote_dom = b}
+                long r = raw(a, 1, EvtchnOp.ALLOC_UNBOUND, 3072, DomId.SELF | (b.domid() << 16), bad);
+                if (r != 0 && r != ENOSPC) {
+                    bad.add("alloc_unbound returned " + XenErrno.describe(r));
+                }
+            }
+        });
+        start.countDown();
+        assertEquals(0, reset(a, DomId.SELF), "reset");
+        sender.join(TimeUnit.SECONDS.toMillis(30));
+        allocator.join(TimeUnit.SECONDS.toMillis(30));
+        assertTrue(!sender.isAlive() && !allocator.isAlive(), "racing calls did not finish");
+        assertTrue(bad.isEmpty(), "racing calls misbehaved: " + bad);
+        for (int[] ch : before) {
+            assertEquals(EvtchnStatus.UNBOUND.code(), status(b, DomId.SELF, ch[1])[1],
+                    "b's peer port " + ch[1] + " after a's reset");
+        }
+        assertEquals(0, reset(a, DomId.SELF), "second reset");
+        for (int port = 1; port < Math.min(portLimit(), 400); port++) {
+            assertEquals(EvtchnStatus.CLOSED.code(), status(a, DomId.SELF, port)[1], "port " + port + " after reset");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-06
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-06} ({@code RULES.md#evt-06}): reset and destroy close every
+     * port, however many.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>a preemptible reset continues where it stopped until the last port (no early "done");</li>
+     *   <li>domain destruction walks every port bucket, not just the first;</li>
+     *   <li>peers of ports beyond the first few hundred are released too.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_06_resetAndDestroyCloseEveryPort() {
+        Assumptions.assumeTrue(supportsReset(), "EVTCHNOP_reset not supported");
+        int n = portLimit() - 1;
+        for (int i = 0; i < n; i++) {
+            assertTrue(bindIpi(a, 0) > 0);
+        }
+        assertEquals(0, reset(a, DomId.SELF));
+        for (int port = 1; port < portLimit(); port++) {
+            assertEquals(EvtchnStatus.CLOSED.code(), status(a, DomId.SELF, port)[1], "port " + port + " after reset");
+        }
+        DomainUnderTest c = create(1);
+        List<int[]> channels = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int offered = allocUnbound(c, DomId.SELF, a.domid());
+            int local = bindInterdomain(a, c.domid(), offered);
+            assertTrue(local > 0, XenErrno.describe(local));
+            channels.add(new int[] {local, offered});
+        }
+        domains.remove(c);
+        hypervisor.destroyDomain(c);
+        for (int[] ch : channels) {
+            assertEquals(EvtchnStatus.UNBOUND.code(), status(a, DomId.SELF, ch[0])[1], "peer port " + ch[0]);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-07
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-07} ({@code RULES.md#evt-07}): a bad FIFO control block leaves
+     * the 2-level ABI working.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>{@code init_control} validates {@code control_gfn}/{@code offset} before switching ABI;</li>
+     *   <li>{@code expand_array} without a control block fails;</li>
+     *   <li>a failed switch does not leave the domain with no event ABI.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_07_badInitControlFailsCleanly() {
+        GuestMemory m = a.memory();
+        long arg = argGpa(a);
+        m.fill(arg, 24, (byte) 0);
+        m.setLong(arg, 0x7FFF_FFFF_FFFFL); // control_gfn beyond memory
+        m.setInt(arg + 8, 4095); // offset not leaving room for the control block
+        long r = call(a, 0, EvtchnOp.INIT_CONTROL);
+        assertTrue(r < 0, "init_control with a bad page must fail, got " + XenErrno.describe(r));
+        m.setLong(arg, 1);
+        long e = call(a, 0, EvtchnOp.EXPAND_ARRAY);
+        assertTrue(e < 0, "expand_array without a control block must fail, got " + XenErrno.describe(e));
+        int[] ch = connect(b, a);
+        clearPending(a, ch[1]);
+        assertEquals(0, send(b, ch[0]));
+        assertTrue(pending(a, ch[1]), "2-level delivery still works");
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-08
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-08} ({@code RULES.md#evt-08}): a storm on a pending port
+     * raises nothing more.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>send stops after test-and-set of the pending bit found it already set;</li>
+     *   <li>events are not counted: one pending bit, not a queue.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_08_stormOnPendingPortRaisesNothingMore() {
+        int[] ch = connect(b, a);
+        int ap = ch[1];
+        assertEquals(0, send(b, ch[0]));
+        assertTrue(pending(a, ap));
+        // the guest took the upcall (cleared master and selector) but has not acked the port yet
+        clearUpcall(a, 0);
+        long upcalls = upcallCount(a, 0);
+        for (int i = 0; i < 10_000; i++) {
+            assertEquals(0, send(b, ch[0]));
+        }
+        assertTrue(pending(a, ap));
+        assertEquals(0, selector(a, 0), "selector raised again while the port was pending");
+        assertEquals(0, upcallPending(a, 0), "evtchn_upcall_pending raised again while the port was pending");
+        if (upcalls >= 0) {
+            assertEquals(upcalls, upcallCount(a, 0), "upcalls during the storm");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-09
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-09} ({@code RULES.md#evt-09}): unmask re-raises exactly once.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>unmask is test-and-clear of the mask, then test of pending, then test-and-set of the selector;</li>
+     *   <li>a second unmask finds the mask already clear and does nothing;</li>
+     *   <li>the upcall goes to the port's notify vCPU.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_09_unmaskOfPendingPortRaisesExactlyOnce() {
+        int[] ch = connect(b, a);
+        int ap = ch[1];
+        assertEquals(0, bindVcpu(a, ap, 1));
+        clearPending(a, ap);
+        clearUpcall(a, 0);
+        clearUpcall(a, 1);
+        setMask(a, ap);
+        assertEquals(0, send(b, ch[0]));
+        assertTrue(pending(a, ap));
+        assertEquals(0, upcallPending(a, 1), "masked: no upcall");
+        long upcalls = upcallCount(a, 1);
+        assertEquals(0, unmask(a, ap));
+        assertEquals(1, upcallPending(a, 1), "unmask of a pending port raises the upcall");
+        assertEquals(1L << (ap >>> 6), selector(a, 1));
+        if (upcalls >= 0) {
+            assertEquals(upcalls + 1, upcallCount(a, 1), "exactly one upcall");
+        }
+        clearUpcall(a, 1);
+        assertEquals(0, unmask(a, ap));
+        assertEquals(0, upcallPending(a, 1), "a second unmask raises nothing");
+        if (upcalls >= 0) {
+            assertEquals(upcalls + 1, upcallCount(a, 1), "still exactly one upcall");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-10
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-10} ({@code RULES.md#evt-10}): only the named domain binds;
+     * unprivileged callers allocate only for themselves.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>bind_interdomain checks {@code state == UNBOUND && remote_domid == caller} on the remote port;</li>
+     *   <li>a missing domain is an error ({@code -ESRCH}), never a binding;</li>
+     *   <li>alloc_unbound with {@code dom != DOMID_SELF} is checked against the caller's privilege.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_10_bindOnlyWhatWasOffered() {
+        DomainUnderTest c = create(1);
+        int offeredToB = allocUnbound(a, DomId.SELF, b.domid());
+        assertTrue(bindInterdomain(c, a.domid(), offeredToB) < 0, "c bound a port offered to b");
+        assertEquals(EvtchnStatus.UNBOUND.code(), status(a, DomId.SELF, offeredToB)[1]);
+        assertEquals(b.domid(), status(a, DomId.SELF, offeredToB)[3]);
+        assertTrue(bindInterdomain(b, a.domid(), offeredToB) > 0);
+        assertTrue(bindInterdomain(b, a.domid(), offeredToB) < 0, "bound an already bound port");
+        assertTrue(bindInterdomain(b, 0x7FEF, 1) < 0, "bound a port of a domain that does not exist");
+        int ipi = bindIpi(a, 0);
+        assertTrue(bindInterdomain(b, a.domid(), ipi) < 0, "bound an IPI port");
+        assertEquals(EPERM, allocUnbound(b, a.domid(), b.domid()), "unprivileged alloc_unbound for another domain");
+        int[] s = status(c, DomId.SELF, 1);
+        assertEquals(EvtchnStatus.CLOSED.code(), s[1], "no binding created in c");
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-11
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-11} ({@code RULES.md#evt-11}): bind marks the local port
+     * pending.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>bind_interdomain calls set_pending on the new local port after both ends are connected;</li>
+     *   <li>the upcall goes through the normal path (selector, upcall_pending).</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_11_bindMarksLocalPortPending() {
+        int offered = allocUnbound(a, DomId.SELF, b.domid());
+        assertEquals(0, send(a, offered), "send before the peer binds is dropped");
+        int local = bindInterdomain(b, a.domid(), offered);
+        assertTrue(local > 0);
+        assertTrue(pending(b, local), "new local port must be pending");
+        assertEquals(1, upcallPending(b, 0), "and the upcall raised");
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-12
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-12} ({@code RULES.md#evt-12}): send by port state.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the unbound case of send returns 0 and delivers nothing;</li>
+     *   <li>IPI sends set the local port on its notify vCPU;</li>
+     *   <li>VIRQ ports cannot be sent on.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_12_sendDependsOnPortState() {
+        int unbound = allocUnbound(a, DomId.SELF, b.domid());
+        assertEquals(0, send(a, unbound));
+        assertTrue(!pending(a, unbound), "nothing delivered for an unbound port");
+        int ipi = bindIpi(a, 1);
+        assertEquals(0, send(a, ipi));
+        assertTrue(pending(a, ipi));
+        assertEquals(1, upcallPending(a, 1), "IPI raised on its vCPU");
+        int virq = bindVirq(a, Virq.TIMER.code(), 0);
+        assertTrue(virq > 0);
+        assertEquals(EINVAL, send(a, virq));
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-13
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-13} ({@code RULES.md#evt-13}): close turns the peer unbound.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>closing an interdomain port sets the peer to unbound with {@code remote_domid} = the closer;</li>
+     *   <li>the peer is not closed or freed;</li>
+     *   <li>the closer may bind the peer's port again.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_13_closeTurnsPeerUnbound() {
+        int[] ch = connect(a, b);
+        assertEquals(0, close(b, ch[1]));
+        int[] s = status(a, DomId.SELF, ch[0]);
+        assertEquals(EvtchnStatus.UNBOUND.code(), s[1], "peer state after close");
+        assertEquals(b.domid(), s[3], "peer offered to the closer");
+        assertTrue(bindInterdomain(b, a.domid(), ch[0]) > 0, "the closer can bind again");
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-14
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-14} ({@code RULES.md#evt-14}): the 2-level raise.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the selector bit is {@code port / 64} of the notify vCPU's {@code evtchn_pending_sel};</li>
+     *   <li>{@code evtchn_upcall_pending} is byte 0 of {@code vcpu_info}, set atomically;</li>
+     *   <li>a masked port only gets its pending bit.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_14_sendSetsPendingSelectorAndUpcall() {
+        for (int i = 0; i < 70; i++) {
+            bindIpi(b, 0); // push the next ports into the second selector word
+        }
+        int[] ch = connect(b, a);
+        int ap = ch[1];
+        clearPending(a, ap);
+        clearUpcall(a, 0);
+        assertEquals(0, send(b, ch[0]));
+        assertTrue(pending(a, ap));
+        assertEquals(1L << (ap >>> 6), selector(a, 0), "selector bit of word " + (ap >>> 6));
+        assertEquals(1, upcallPending(a, 0));
+        clearPending(a, ap);
+        clearUpcall(a, 0);
+        setMask(a, ap);
+        assertEquals(0, send(b, ch[0]));
+        assertTrue(pending(a, ap));
+        assertEquals(0, selector(a, 0), "masked: no selector bit");
+        assertEquals(0, upcallPending(a, 0), "masked: no upcall");
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-15
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-15} ({@code RULES.md#evt-15}): port 0 is reserved.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>port 0 is marked reserved at domain creation;</li>
+     *   <li>allocation starts at 1;</li>
+     *   <li>close/send treat the reserved state like a free port.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_15_portZeroIsReserved() {
+        assertEquals(EINVAL, close(a, 0));
+        assertEquals(EINVAL, send(a, 0));
+        int[] s = status(a, DomId.SELF, 0);
+        assertEquals(0, s[0]);
+        assertEquals(EvtchnStatus.CLOSED.code(), s[1]);
+        assertEquals(1, allocUnbound(a, DomId.SELF, b.domid()));
+        assertEquals(1, bindIpi(b, 0));
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-16
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-16} ({@code RULES.md#evt-16}): a dead domain's peers go unbound.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>domain destruction closes each port through the same path as EVTCHNOP_close;</li>
+     *   <li>peers can be bound again by a new domain only after being re-offered.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_16_destroyedDomainsPeersGoUnbound() {
+        DomainUnderTest c = create(1);
+        int[] ch = connect(a, c);
+        int[] ch2 = connect(c, b);
+        domains.remove(c);
+        hypervisor.destroyDomain(c);
+        assertEquals(EvtchnStatus.UNBOUND.code(), status(a, DomId.SELF, ch[0])[1]);
+        assertEquals(EvtchnStatus.UNBOUND.code(), status(b, DomId.SELF, ch2[1])[1]);
+        assertEquals(0, send(a, ch[0]), "sending to a dead peer is dropped");
+    }
+
+
+    // ------------------------------------------------------------------------------------ EVT-17
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-17} ({@code RULES.md#evt-17}): random operation sequences across
+     * three domains agree with Xen's model (property-based, with the kit's {@link Property} engine).
+     *
+     * <p>Each try creates a fresh hypervisor with three unprivileged domains (2, 1 and 2 vCPUs) and runs up to
+     * 40 random steps: alloc_unbound, bind_interdomain (mostly to a port offered to the caller), bind_virq,
+     * bind_ipi, close, send, unmask, bind_vcpu, reset, a guest setting a mask bit and a guest taking an
+     * upcall (clear {@code evtchn_upcall_pending}, swap the selector, ack every pending unmasked port of the
+     * selected words). Each result must equal the model's (Xen 4.17's errno where it fails). After every step,
+     * {@code EVTCHNOP_status} of every port in use must match the model, every interdomain port's peer must
+     * point back, the pending and mask bits must match, and every pending unmasked port must be raised
+     * (selector bit and {@code evtchn_upcall_pending}) on one of its domain's vCPUs; an upcall must deliver
+     * exactly the pending unmasked ports. A failure is shrunk to a minimal sequence and prints the seed
+     * ({@code -Dpvkit.seed=...} replays it, {@code -Dpvkit.tries=...} sets the tries).
+     *
+     * <p>If this fails, check (the shrunk steps name the first wrong result or invariant):
+     * <ul>
+     *   <li>allocation is lowest-free-first and a closed port keeps only its mask bit;</li>
+     *   <li>bind_interdomain connects both ends and marks the new local port pending;</li>
+     *   <li>close and reset turn an interdomain peer back into an unbound port offered to the closer;</li>
+     *   <li>send/unmask follow {@code evtchn_2l_set_pending}/{@code evtchn_2l_unmask} (no raise for a masked or
+     *       already pending port, a raise on unmask of a pending port);</li>
+     *   <li>errors come in Xen's order (e.g. bind_vcpu: {@code -ENOENT} before {@code -EINVAL}).</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_17_randomOperationSequencesAgreeWithTheModel() {
+        boolean withReset = supportsReset();
+        StateMachine<EventChannelModel.Model, EventChannelModel.Ops> machine = StateMachine
+                .<EventChannelModel.Model, EventChannelModel.Ops>of(EventChannelModel.Model::initial,
+                        ModelSystem::new, m -> EventChannelModel.actions(m, withReset))
+                .withInvariant(EventChannelModel::checkInvariant)
+                .withMaxSteps(40);
+        Property.named("EVT-17 event channels vs model").check(machine);
+    }
+
+    // ------------------------------------------------------------------------------------ helpers
+
+    /** Offerer allocates an unbound port for binder, binder binds it; returns {offererPort, binderPort}. */
+    private int[] connect(DomainUnderTest offerer, DomainUnderTest binder) {
+        int p = allocUnbound(offerer, DomId.SELF, binder.domid());
+        assertTrue(p > 0, "alloc_unbound: " + XenErrno.describe(p));
+        int l = bindInterdomain(binder, offerer.domid(), p);
+        assertTrue(l > 0, "bind_interdomain: " + XenErrno.describe(l));
+        return new int[] {p, l};
+    }
+
+    private long argGpa(DomainUnderTest d) {
+        return (domainFrames() - 1) * GuestMemory.PAGE_SIZE;
+    }
+
+    private long call(DomainUnderTest d, int vcpu, EvtchnOp op) {
+        return d.hypercall(vcpu, HypercallOp.EVENT_CHANNEL_OP.number(), op.code(), argGpa(d), 0, 0, 0);
+    }
+
+    private static void await(CountDownLatch l) {
+        try {
+            l.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One hypercall whose 32-bit argument word lives at {@code offset} of the argument frame. */
+    private long raw(DomainUnderTest d, int vcpu, EvtchnOp op, long offset, int word, ConcurrentLinkedQueue<String> bad) {
+        try {
+            long gpa = argGpa(d) + offset;
+            d.memory().setInt(gpa, word);
+            d.memory().setInt(gpa + 4, 0);
+            return d.hypercall(vcpu, HypercallOp.EVENT_CHANNEL_OP.number(), op.code(), gpa, 0, 0, 0);
+        } catch (RuntimeException e) {
+            bad.add(op + " threw " + e);
+            return 0;
+        }
+    }
+
+    private int intResult(long r) {
+        if (r > Integer.MAX_VALUE || r < Integer.MIN_VALUE) {
+            fail("result out of range: " + r);
+        }
+        return (int) r;
+    }
+
+    /** alloc_unbound; returns the port or the error. */
+    private int allocUnbound(DomainUnderTest d, int dom, int remote) {
+        GuestMemory m = d.memory();
+        long arg = argGpa(d);
+        m.setShort(arg, (short) dom);
+        m.setShort(arg + 2, (short) remote);
+        m.setInt(arg + 4, 0);
+        long r = call(d, 0, EvtchnOp.ALLOC_UNBOUND);
+        return r == 0 ? m.getInt(arg + 4) : intResult(r);
+    }
+
+    private int bindInterdomain(DomainUnderTest d, int remoteDom, int remotePort) {
+        GuestMemory m = d.memory();
+        long arg = argGpa(d);
+        m.setInt(arg, 0);
+        m.setShort(arg, (short) remoteDom);
+        m.setInt(arg + 4, remotePort);
+        m.setInt(arg + 8, 0);
+        long r = call(d, 0, EvtchnOp.BIND_INTERDOMAIN);
+        return r == 0 ? m.getInt(arg + 8) : intResult(r);
+    }
+
+    private int bindVirq(DomainUnderTest d, int virq, int vcpu) {
+        GuestMemory m = d.memory();
+        long arg = argGpa(d);
+        m.setInt(arg, virq);
+        m.setInt(arg + 4, vcpu);
+        m.setInt(arg + 8, 0);
+        long r = call(d, 0, EvtchnOp.BIND_VIRQ);
+        return r == 0 ? m.getInt(arg + 8) : intResult(r);
+    }
+
+    private int bindIpi(DomainUnderTest d, int vcpu) {
+        GuestMemory m = d.memory();
+        long arg = argGpa(d);
+        m.setInt(arg, vcpu);
+        m.setInt(arg + 4, 0);
+        long r = call(d, 0, EvtchnOp.BIND_IPI);
+        return r == 0 ? m.getInt(arg + 4) : intResult(r);
+    }
+
+    private int portOp(DomainUnderTest d, EvtchnOp op, int port) {
+        d.memory().setInt(argGpa(d), port);
+        return intResult(call(d, 0, op));
+    }
+
+    private int send(DomainUnderTest d, int port) {
+        return portOp(d, EvtchnOp.SEND, port);
+    }
+
+    private int close(DomainUnderTest d, int port) {
+        return portOp(d, EvtchnOp.CLOSE, port);
+    }
+
+    private int unmask(DomainUnderTest d, int port) {
+        return portOp(d, EvtchnOp.UNMASK, port);
+    }
+
+    private int bindVcpu(DomainUnderTest d, int port, int vcpu) {
+        d.memory().setInt(argGpa(d), port);
+        d.memory().setInt(argGpa(d) + 4, vcpu);
+        return intResult(call(d, 0, EvtchnOp.BIND_VCPU));
+    }
+
+    private int reset(DomainUnderTest d, int dom) {
+        d.memory().setShort(argGpa(d), (short) dom);
+        return intResult(call(d, 0, EvtchnOp.RESET));
+    }
+
+    /** status: {rc, status, vcpu, u.dom (u16 at 16), u.interdomain.port / u.virq (u32 at 20 / 16)}. */
+    private int[] status(DomainUnderTest d, int dom, int port) {
+        GuestMemory m = d.memory();
+        long arg = argGpa(d);
+        m.fill(arg, 24, (byte) 0);
+        m.setShort(arg, (short) dom);
+        m.setInt(arg + 4, port);
+        int r = intResult(call(d, 0, EvtchnOp.STATUS));
+        return new int[] {r, m.getInt(arg + 8), m.getInt(arg + 12), Short.toUnsignedInt(m.getShort(arg + 16)),
+            m.getInt(arg + 20)};
+    }
+
+    private long sharedInfo(DomainUnderTest d) {
+        return GuestMemory.gpaOf(sharedInfoGfn(d));
+    }
+
+    private long pendingWord(DomainUnderTest d, int port) {
+        return sharedInfo(d) + SharedInfoLayout.EVTCHN_PENDING_OFFSET + (port >>> 6) * 8L;
+    }
+
+    private long maskWord(DomainUnderTest d, int port) {
+        return sharedInfo(d) + SharedInfoLayout.EVTCHN_MASK_OFFSET + (port >>> 6) * 8L;
+    }
+
+    private boolean pending(DomainUnderTest d, int port) {
+        return (d.memory().getLongVolatile(pendingWord(d, port)) & (1L << (port & 63))) != 0;
+    }
+
+    private void clearPending(DomainUnderTest d, int port) {
+        d.memory().getAndBitwiseAndLong(pendingWord(d, port), ~(1L << (port & 63)));
+    }
+
+    private void setMask(DomainUnderTest d, int port) {
+        d.memory().getAndBitwiseOrLong(maskWord(d, port), 1L << (port & 63));
+    }
+
+    private long selector(DomainUnderTest d, int vcpu) {
+        return d.memory().getLongVolatile(sharedInfo(d) + SharedInfoLayout.vcpuInfoOffset(vcpu)
+                + VcpuInfoLayout.PENDING_SEL_OFFSET);
+    }
+
+    private int upcallPending(DomainUnderTest d, int vcpu) {
+        return d.memory().getByte(sharedInfo(d) + SharedInfoLayout.vcpuInfoOffset(vcpu)
+                + VcpuInfoLayout.UPCALL_PENDING_OFFSET);
+    }
+
+    /** What a guest does when it takes an upcall: clear the master flag, then swap the selector to 0. */
+    private void clearUpcall(DomainUnderTest d, int vcpu) {
+        long vi = sharedInfo(d) + SharedInfoLayout.vcpuInfoOffset(vcpu);
+        d.memory().getAndBitwiseAndByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 0);
+        d.memory().getAndSetLong(vi + VcpuInfoLayout.PENDING_SEL_OFFSET, 0);
+    }
+
+    private long upcallCount(DomainUnderTest d, int vcpu) {
+        return hypervisor.capabilities().contains(Capability.UPCALL_COUNT) ? d.upcallCount(vcpu) : -1;
+    }
+
+    /** The system under test of {@code EVT-17}: a fresh hypervisor with three domains, seen through hypercalls. */
+    private final class ModelSystem implements EventChannelModel.Ops, AutoCloseable {
+        private final HypervisorUnderTest hv = createHypervisor();
+        private final DomainUnderTest[] slots = new DomainUnderTest[EventChannelModel.DOMAINS];
+
+        ModelSystem() {
+            for (int i = 0; i < slots.length; i++) {
+                slots[i] = hv.createDomain(new DomainConfig(domainFrames(), EventChannelModel.VCPUS[i], false));
+            }
+        }
+
+        @Override
+        public void close() {
+            for (DomainUnderTest d : slots) {
+                if (d != null) {
+                    hv.destroyDomain(d);
+                }
+            }
+            hv.close();
+        }
+
+        @Override
+        public int domid(int slot) {
+            return slots[slot].domid();
+        }
+
+        @Override
+        public int allocUnbound(int slot, int dom, int remoteDom) {
+            return EventChannelVerification.this.allocUnbound(slots[slot], dom, remoteDom);
+        }
+
+        @Override
+        public int bindInterdomain(int slot, int remoteDom, int remotePort) {
+            return EventChannelVerification.this.bindInterdomain(slots[slot], remoteDom, remotePort);
+        }
+
+        @Override
+        public int bindVirq(int slot, int virq, int vcpu) {
+            return EventChannelVerification.this.bindVirq(slots[slot], virq, vcpu);
+        }
+
+        @Override
+        public int bindIpi(int slot, int vcpu) {
+            return EventChannelVerification.this.bindIpi(slots[slot], vcpu);
+        }
+
+        @Override
+        public int close(int slot, int port) {
+            return EventChannelVerification.this.close(slots[slot], port);
+        }
+
+        @Override
+        public int send(int slot, int port) {
+            return EventChannelVerification.this.send(slots[slot], port);
+        }
+
+        @Override
+        public int unmask(int slot, int port) {
+            return EventChannelVerification.this.unmask(slots[slot], port);
+        }
+
+        @Override
+        public int bindVcpu(int slot, int port, int vcpu) {
+            return EventChannelVerification.this.bindVcpu(slots[slot], port, vcpu);
+        }
+
+        @Override
+        public int reset(int slot) {
+            return EventChannelVerification.this.reset(slots[slot], DomId.SELF);
+        }
+
+        @Override
+        public int[] status(int slot, int port) {
+            return EventChannelVerification.this.status(slots[slot], DomId.SELF, port);
+        }
+
+        @Override
+        public boolean pending(int slot, int port) {
+            return EventChannelVerification.this.pending(slots[slot], port);
+        }
+
+        @Override
+        public boolean masked(int slot, int port) {
+            DomainUnderTest d = slots[slot];
+            return (d.memory().getLongVolatile(maskWord(d, port)) & (1L << (port & 63))) != 0;
+        }
+
+        @Override
+        public long selector(int slot, int vcpu) {
+            return EventChannelVerification.this.selector(slots[slot], vcpu);
+        }
+
+        @Override
+        public int upcallPending(int slot, int vcpu) {
+            return EventChannelVerification.this.upcallPending(slots[slot], vcpu);
+        }
+
+        @Override
+        public void guestMask(int slot, int port) {
+            setMask(slots[slot], port);
+        }
+
+        @Override
+        public Set<Integer> guestUpcall(int slot) {
+            DomainUnderTest d = slots[slot];
+            long words = 0;
+            for (int v = 0; v < d.vcpus(); v++) {
+                long vi = sharedInfo(d) + SharedInfoLayout.vcpuInfoOffset(v);
+                d.memory().getAndBitwiseAndByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 0);
+                words |= d.memory().getAndSetLong(vi + VcpuInfoLayout.PENDING_SEL_OFFSET, 0);
+            }
+            Set<Integer> delivered = new TreeSet<>();
+            for (int w = 0; w < 64 && (w << 6) < portLimit(); w++) {
+                if ((words & (1L << w)) == 0) {
+                    continue;
+                }
+                long base = sharedInfo(d);
+                long active = d.memory().getLongVolatile(base + SharedInfoLayout.EVTCHN_PENDING_OFFSET + w * 8L)
+                        & ~d.memory().getLongVolatile(base + SharedInfoLayout.EVTCHN_MASK_OFFSET + w * 8L);
+                for (int bit = 0; bit < 64; bit++) {
+                    if ((active & (1L << bit)) != 0) {
+                        long old = d.memory().getAndBitwiseAndLong(
+                                base + SharedInfoLayout.EVTCHN_PENDING_OFFSET + w * 8L, ~(1L << bit));
+                        if ((old & (1L << bit)) != 0) {
+                            delivered.add((w << 6) + bit);
+                        }
+                    }
+                }
+            }
+            return delivered;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.pvkit.conformance.grant;
+
+import io.pvkit.conformance.Rule;
+import io.pvkit.conformance.RuleSet;
+
+import java.util.List;
+
+/**
+ * The grant-table rules: every grant case of the adversarial catalogue (section 7.3: GNT-01 .. GNT-11,
+ * GNT-13, GNT-14; GNT-12 is about v2 and not covered), the frontend grant rules FE-09 and FE-10, and the
+ * semantics of map, copy, setup and the hypercall interface beyond the catalogue (GNT-15 .. GNT-17).
+ * Tested by {@link GrantTableVerification}.
+ */
+public final class GrantRules implements RuleSet {
+
+    private static final List<Rule> RULES = List.of(
+            Rule.must("GNT-01",
+                    "A grant reference at or beyond the table size (including 0xFFFFFFFF) in map, copy or "
+                            + "swap_grant_ref yields GNTST_bad_gntref and touches no entry.",
+                    "XSA-18 / CVE-2012-3516 (4b9e508290); xen/common/grant_table.c"),
+            Rule.must("GNT-02",
+                    "A map by a domain that is not the entry's grantee, or naming the wrong or an unknown granting "
+                            + "domain, fails with a negative status and never a zero or positive one.",
+                    "XSA-316 (da0c66c8f4; XTF xsa-316)"),
+            Rule.must("GNT-03",
+                    "A read-only grant can be neither mapped writable nor used as a copy destination, and such a "
+                            + "failed attempt leaves no GTF_reading or GTF_writing behind.",
+                    "xen/include/public/grant_table.h (GTF_readonly); XSA-234"),
+            Rule.must("GNT-04",
+                    "Unmapping a read-only mapping, or only the host or only the device part of a mapping, keeps "
+                            + "GTF_writing set while any writable mapping of the entry remains.",
+                    "XSA-234 (XTF xsa-234); XSA-224 / CVE-2017-10920 (11fc7ccb72)"),
+            Rule.must("GNT-05",
+                    "GTF_reading stays set, and the granter's revoke keeps failing, while any mapping of the entry "
+                            + "exists, and is cleared when the last one is unmapped.",
+                    "XSA-218 (9a0bd460cf); XSA-230 (6e2a4c7356)"),
+            Rule.must("GNT-06",
+                    "While an entry is in use the hypervisor acts on its snapshot of the entry, so a granter that "
+                            + "rewrites frame, domid or flags changes nothing until the entry is unused.",
+                    "XSA-500 / CVE-2026-62428 (61b0a59ce2)"),
+            Rule.must("GNT-07",
+                    "The granter's revoke (a compare-and-swap of the flags to 0) fails while the entry is mapped "
+                            + "and succeeds after the unmap, after which the entry can no longer be mapped.",
+                    "xen/include/public/grant_table.h (invalidating an in-use entry); XSA-396"),
+            Rule.must("GNT-08",
+                    "An unmap with a bogus or stale handle, a second unmap of the same handle, and an unmap after "
+                            + "the granter died yield GNTST_bad_handle and never disturb another mapping's counts.",
+                    "XSA-218 (b7f6cbb9d4); 975a8fb45c"),
+            Rule.must("GNT-09",
+                    "When a domain's maptrack is exhausted a map yields GNTST_no_space, and mapping works again "
+                            + "after an unmap.",
+                    "XSA-218/XSA-228 (02cbeeb620)"),
+            Rule.must("GNT-10",
+                    "A batched copy writes a status for every element: GNTST_bad_copy_arg for an element that "
+                            + "crosses a page, success without any access for a zero-length element.",
+                    "a4a790f432 (zero-size copy); XSA-318 (d6f22d5d9e)"),
+            Rule.must("GNT-11",
+                    "A transitive or sub-page entry in a v1 table is never followed or mapped: map and copy fail "
+                            + "promptly with a negative status.",
+                    "XSA-226 (999d2ccb7f, ad48fb963d); XSA-411 (6e3aab858e)"),
+            Rule.must("GNT-13",
+                    "A setup_table or get_status_frames with a huge nr_frames is refused after checking the "
+                            + "count against the maximum and the output array, without writing any frame number.",
+                    "XSA-382 / CVE-2021-28699 (ec820035b8)"),
+            Rule.must("GNT-14",
+                    "When a domain dies, every mapping it holds is released (its granters can revoke again) and "
+                            + "every mapping of its grants is torn down (the mappers' handles become invalid).",
+                    "XSA-380 / CVE-2021-28698 (b1ee10be56)"),
+            Rule.should("GNT-15",
+                    "An in-process view of a host mapping is read-only for a read-only map and throws on any "
+                            + "access after unmap.",
+                    "pvkit ARCHITECTURE.md (pv-grant); xen/include/public/grant_table.h (GNTMAP_readonly)"),
+            Rule.must("GNT-16",
+                    "query_size reports the current and maximum table frames, setup_table grows the table up to "
+                            + "the maximum and reports distinct frames, and an unprivileged domain cannot set up "
+                            + "another domain's table.",
+                    "xen/include/public/grant_table.h (GNTTABOP_setup_table, GNTTABOP_query_size)"),
+            Rule.must("GNT-17",
+                    "A grant_table_op whose argument array lies outside the caller's memory returns -EFAULT, "
+                            + "and a count of zero returns 0 without any access.",
+                    "xen/common/grant_table.c (do_grant_table_op copy_from_guest)"),
+            Rule.must("GNT-18",
+                    "Over any sequence of grant, map, unmap, copy, revoke and domain death, only the current "
+                            + "grantee maps or copies, revoke succeeds exactly when nothing is mapped, and the busy "
+                            + "bits of every entry match its live mappings.",
+                    "xen/include/public/grant_table.h; xen/common/grant_table.c (model of map/unmap/copy)"),
+            Rule.must("FE-09",
+                    "A frontend's end of foreign access is a compare-and-swap that fails while the grant is "
+                            + "mapped, reports the page as still in use, and leaves the grant valid.",
+                    "XSA-396 / CVE-2022-23036..23042 (Linux 33172ab50a53, 66e3531b33ee)"),
+            Rule.must("FE-10",
+                    "A frontend shares a page only after zeroing it, so a backend never sees stale data.",
+                    "XSA-403 / CVE-2022-33740..33742"));
+
+    /** Creates the rule set (the catalogue does this once). */
+    public GrantRules() {
+    }
+
+    @Override
+    public String area() {
+        return "Grant tables";
+    }
+
+    @Override
+    public List<Rule> rules() {
+        return RULES;
+    }
+}

@@ -1,0 +1,721 @@
+package io.pvkit.conformance.grant;
+
+import io.pvkit.abi.DomId;
+import io.pvkit.abi.XenErrno;
+import io.pvkit.abi.grant.GntCopy;
+import io.pvkit.abi.grant.GntMap;
+import io.pvkit.abi.grant.GnttabMapGrantRefLayout;
+import io.pvkit.abi.grant.GrantEntryV1Layout;
+import io.pvkit.abi.grant.GrantFlags;
+import io.pvkit.abi.grant.GrantStatus;
+import io.pvkit.abi.grant.GrantTableOp;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.conformance.property.Property;
+import io.pvkit.conformance.property.StateMachine;
+import io.pvkit.conformance.spi.DomainConfig;
+import io.pvkit.conformance.spi.DomainUnderTest;
+import io.pvkit.conformance.spi.HypervisorUnderTest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-18, FE-09, FE-10)
+ * against a hypervisor under test, through {@code __HYPERVISOR_grant_table_op} exactly as guests issue it.
+ *
+ * <p>Extend it in your test scope:
+ * {@snippet :
+ * class MyHypervisorGrantConformanceTest extends GrantTableVerification {
+ *     @Override
+ *     protected HypervisorUnderTest createHypervisor() {
+ *         return new MyHypervisorPort();   // implements io.pvkit.conformance.spi.HypervisorUnderTest
+ *     }
+ * }
+ * }
+ * Each test creates a fresh hypervisor with three unprivileged domains A, B and C. Each domain sets up one
+ * grant-table frame with {@code setup_table(DOMID_SELF, 1)}, writes its own grant entries raw through the
+ * {@code grant_entry_v1} layout and revokes them with the protocol of {@code grant_table.h}. Observations
+ * are what a guest can see: statuses, the GTF_reading/GTF_writing bits of its own entries, and memory.
+ *
+ * <p>Hooks: {@link #mappingView} (GNT-15) and {@link #createGrantingGuest} (FE-09, FE-10) return null to
+ * skip those rules; {@link #maptrackProbeLimit()} bounds the search for the maptrack limit (GNT-09).
+ */
+public abstract class GrantTableVerification {
+    private static final int OKAY = GrantStatus.OKAY.code();
+    private static final int BAD_GNTREF = GrantStatus.BAD_GNTREF.code();
+    private static final int BAD_HANDLE = GrantStatus.BAD_HANDLE.code();
+    private static final int BAD_COPY_ARG = GrantStatus.BAD_COPY_ARG.code();
+    private static final int NO_SPACE = GrantStatus.NO_SPACE.code();
+    private static final int HOST = GntMap.HOST_MAP;
+    private static final int RO = GntMap.READONLY;
+    private static final int BUSY = GrantFlags.READING | GrantFlags.WRITING;
+    private static final int FIRST_REF = 8;
+
+    private HypervisorUnderTest hypervisor;
+    private final List<DomainUnderTest> domains = new ArrayList<>();
+    /** Grant-issuing test domains. */
+    private GrantDomain a;
+    private GrantDomain b;
+    private GrantDomain c;
+
+    /** For subclasses. */
+    protected GrantTableVerification() {
+    }
+
+    /**
+     * Creates a fresh hypervisor under test; called before every test method and closed after it.
+     *
+     * @return the hypervisor
+     */
+    protected abstract HypervisorUnderTest createHypervisor();
+
+    /**
+     * The memory of each test domain in frames.
+     *
+     * @return at least 24 (default 32)
+     */
+    protected long domainFrames() {
+        return 32;
+    }
+
+    /**
+     * The in-process view of a live host mapping, for GNT-15.
+     *
+     * @param hypervisor the hypervisor under test
+     * @param mapper the domain that holds the mapping
+     * @param handle the mapping handle
+     * @return the view, or null when the implementation has none (GNT-15 is then skipped)
+     */
+    protected MemorySegment mappingView(HypervisorUnderTest hypervisor, DomainUnderTest mapper, int handle) {
+        return null;
+    }
+
+    /**
+     * The implementation's guest-side granting code over a domain's grant table, for FE-09 and FE-10.
+     *
+     * @param domain the granting domain
+     * @param tableFrames the frames of its grant table (from setup_table)
+     * @return the adapter, or null to skip FE-09 and FE-10
+     */
+    protected GrantingGuest createGrantingGuest(DomainUnderTest domain, long[] tableFrames) {
+        return null;
+    }
+
+    /**
+     * How many mappings GNT-09 makes at most while looking for the maptrack limit; the rule is skipped when
+     * no limit is reached.
+     *
+     * @return the bound (default 4096)
+     */
+    protected int maptrackProbeLimit() {
+        return 4096;
+    }
+
+    /** Creates the hypervisor and the domains A, B, C. */
+    @BeforeEach
+    public void setUpHypervisor() {
+        hypervisor = createHypervisor();
+        assertNotNull(hypervisor, "createHypervisor() returned null");
+        a = create();
+        b = create();
+        c = create();
+    }
+
+    private GrantDomain create() {
+        DomainUnderTest d = hypervisor.createDomain(new DomainConfig(domainFrames(), 1, false));
+        domains.add(d);
+        return new GrantDomain(d);
+    }
+
+    /** Destroys the domains and closes the hypervisor. */
+    @AfterEach
+    public void tearDownHypervisor() {
+        if (hypervisor != null) {
+            for (DomainUnderTest d : domains) {
+                hypervisor.destroyDomain(d);
+            }
+            domains.clear();
+            hypervisor.close();
+        }
+    }
+
+    private int refLimit() {
+        int[] q = a.querySize(DomId.SELF);
+        assertEquals(OKAY, q[0], "query_size(DOMID_SELF)");
+        return q[1] * GrantEntryV1Layout.ENTRIES_PER_FRAME;
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-01
+
+    /**
+     * Rule {@linkplain GrantRules GNT-01}: references at or beyond the table size are
+     * {@code GNTST_bad_gntref} for map, copy and swap_grant_ref.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the range check uses the <em>current</em> table size and unsigned arithmetic on {@code ref};</li>
+     *   <li>the check comes before any read of the entry (XSA-18);</li>
+     *   <li>the status is written for every element even when the ref is absurd.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_01_outOfRangeRefsAreBadGntref() {
+        int limit = refLimit();
+        a.grant(FIRST_REF, b.domid(), a.data(0), false);
+        byte[] tableBefore = frameBytes(a, a.tableFrames[0]);
+        for (long ref : new long[] {limit, limit + 1L, 0x8000_0000L, 0xFFFF_FFFFL}) {
+            assertEquals(BAD_GNTREF, b.map(a.domid(), ref, HOST, 0x1000).status(), "map of ref " + ref);
+            assertEquals(BAD_GNTREF, b.copy(new GrantDomain.Copy(ref, a.domid(), 0, b.data(0), DomId.SELF, 0, 8,
+                    GntCopy.SOURCE_GREF))[0], "copy from ref " + ref);
+            long swap = a.swap(ref, FIRST_REF);
+            if (swap != XenErrno.ENOSYS.negated()) {
+                assertEquals(BAD_GNTREF, swap, "swap_grant_ref(" + ref + ", 8)");
+            }
+        }
+        assertArrayEquals(tableBefore, frameBytes(a, a.tableFrames[0]), "the granter's table is untouched");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-02
+
+    /**
+     * Rule {@linkplain GrantRules GNT-02}: only the grantee can map, naming the right granter.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the entry's domid is compared with the <em>mapping</em> domain, inside the same CAS that sets the
+     *       busy bits;</li>
+     *   <li>the granting domain is looked up by id and an unknown id is {@code GNTST_bad_domain};</li>
+     *   <li>statuses are negative GNTST codes, never 1 (XSA-316).</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_02_onlyTheGranteeCanMap() {
+        a.grant(FIRST_REF, b.domid(), a.data(0), false);
+        assertNegative(c.map(a.domid(), FIRST_REF, HOST, 0x1000).status(), "map by a domain that is not the grantee");
+        assertNegative(b.map(c.domid(), FIRST_REF, HOST, 0x1000).status(), "map naming the wrong granter");
+        assertNegative(b.map(0x7FEF, FIRST_REF, HOST, 0x1000).status(), "map naming an unknown granter");
+        assertEquals(0, a.busy(FIRST_REF), "failed maps leave no busy bits");
+        GrantDomain.Mapped ok = b.map(a.domid(), FIRST_REF, HOST, 0x1000);
+        assertEquals(OKAY, ok.status(), "the grantee can map");
+        assertNegative(c.map(a.domid(), FIRST_REF, HOST | RO, 0x1000).status(), "map by another domain while pinned");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-03
+
+    /**
+     * Rule {@linkplain GrantRules GNT-03}: a read-only grant is never written.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>GTF_readonly is checked on the value the map CAS replaces, for first pins and for upgrades;</li>
+     *   <li>copy acquires its destination as a writable use;</li>
+     *   <li>a failed acquisition does not leave GTF_reading set.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_03_readOnlyGrantIsNeverWritten() {
+        a.fillFrame(a.data(0), (byte) 0x3C);
+        a.grant(FIRST_REF, b.domid(), a.data(0), true);
+        assertNegative(b.map(a.domid(), FIRST_REF, HOST, 0x1000).status(), "writable map of a read-only grant");
+        assertEquals(0, a.busy(FIRST_REF), "no busy bits after the refused map");
+        b.fillFrame(b.data(0), (byte) 0x11);
+        assertNegative(b.copy(new GrantDomain.Copy(b.data(0), DomId.SELF, 0, FIRST_REF, a.domid(), 0, 64,
+                GntCopy.DEST_GREF))[0], "copy into a read-only grant");
+        assertEquals(0x3C, a.byteAt(a.data(0), 0), "the granted frame is unchanged");
+        assertEquals(0, a.busy(FIRST_REF), "no busy bits after the refused copy");
+        GrantDomain.Mapped ro = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
+        assertEquals(OKAY, ro.status(), "read-only map of a read-only grant");
+        assertEquals(GrantFlags.READING, a.busy(FIRST_REF), "a read-only map sets GTF_reading only");
+        assertNegative(b.map(a.domid(), FIRST_REF, HOST, 0x2000).status(), "upgrade to writable while pinned");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-04
+
+    /**
+     * Rule {@linkplain GrantRules GNT-04}: GTF_writing follows the writable mappings exactly.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>read-only and writable pins are counted separately;</li>
+     *   <li>unmapping a read-only mapping never clears GTF_writing;</li>
+     *   <li>the host and the device part of one handle are unmapped independently (XSA-224).</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_04_writingFollowsWritableMappings() {
+        a.grant(FIRST_REF, b.domid(), a.data(0), false);
+        GrantDomain.Mapped rw = b.map(a.domid(), FIRST_REF, HOST, 0x1000);
+        GrantDomain.Mapped ro = b.map(a.domid(), FIRST_REF, HOST | RO, 0x2000);
+        assertEquals(OKAY, rw.status());
+        assertEquals(OKAY, ro.status());
+        assertEquals(OKAY, b.unmap(ro.handle(), 0x2000, 0));
+        assertEquals(BUSY, a.busy(FIRST_REF), "GTF_writing and GTF_reading stay after a read-only unmap");
+        assertEquals(OKAY, b.unmap(rw.handle(), 0x1000, 0));
+        assertEquals(0, a.busy(FIRST_REF), "both clear after the last mapping");
+
+        GrantDomain.Mapped both = b.map(a.domid(), FIRST_REF, HOST | GntMap.DEVICE_MAP, 0x3000);
+        Assumptions.assumeTrue(both.status() == OKAY, "host+device maps not supported (status " + both.status() + ")");
+        assertEquals(OKAY, b.unmap(both.handle(), 0x3000, 0), "unmap of the host part");
+        assertEquals(BUSY, a.busy(FIRST_REF), "the device part still writes");
+        assertEquals(OKAY, b.unmap(both.handle(), 0, both.devBusAddr()), "unmap of the device part");
+        assertEquals(0, a.busy(FIRST_REF), "clear after both parts");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-05
+
+    /**
+     * Rule {@linkplain GrantRules GNT-05}: GTF_reading stays while any mapping exists.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the pin count and the flag update are one atomic step under the entry's lock (XSA-218);</li>
+     *   <li>GTF_reading is cleared only when the total pin count reaches zero.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_05_readingStaysWhileAnyMappingExists() {
+        a.grant(FIRST_REF, b.domid(), a.data(0), true);
+        GrantDomain.Mapped m1 = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
+        GrantDomain.Mapped m2 = b.map(a.domid(), FIRST_REF, HOST | RO, 0x2000);
+        assertEquals(OKAY, m1.status());
+        assertEquals(OKAY, m2.status());
+        assertEquals(OKAY, b.unmap(m1.handle(), 0x1000, 0));
+        assertEquals(GrantFlags.READING, a.busy(FIRST_REF), "GTF_reading while the second mapping exists");
+        assertFalse(a.revoke(FIRST_REF), "revoke must fail while mapped");
+        assertEquals(OKAY, b.unmap(m2.handle(), 0x2000, 0));
+        assertEquals(0, a.busy(FIRST_REF));
+        assertTrue(a.revoke(FIRST_REF), "revoke succeeds after the last unmap");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-06
+
+    /**
+     * Rule {@linkplain GrantRules GNT-06}: the hypervisor acts on its snapshot while the entry is pinned.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the frame is read once, at the first pin, and kept in the active entry;</li>
+     *   <li>a second map or a copy of a pinned entry uses the kept frame, not the shared entry.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_06_pinnedEntryIsActedOnFromSnapshot() {
+        a.fillFrame(a.data(0), (byte) 0x0A);
+        a.fillFrame(a.data(1), (byte) 0x0B);
+        a.grant(FIRST_REF, b.domid(), a.data(0), true);
+        GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
+        assertEquals(OKAY, m.status());
+        // the granter rewrites frame and domid while the entry is pinned (hostile)
+        a.mem.setInt(a.entryGpa(FIRST_REF) + GrantEntryV1Layout.FRAME_OFFSET, (int) a.data(1));
+        a.mem.setShort(a.entryGpa(FIRST_REF) + GrantEntryV1Layout.DOMID_OFFSET, (short) c.domid());
+        short st = b.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0, b.data(0), DomId.SELF, 0, 16,
+                GntCopy.SOURCE_GREF))[0];
+        assertEquals(OKAY, st, "copy by the grantee from the pinned entry");
+        assertEquals(0x0A, b.byteAt(b.data(0), 15), "the copy used the frame pinned at map time");
+        assertNegative(c.map(a.domid(), FIRST_REF, HOST | RO, 0x1000).status(),
+                "the rewritten domid must not let another domain in while the entry is pinned");
+        assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-07
+
+    /**
+     * Rule {@linkplain GrantRules GNT-07}: revoke fails while mapped and works after unmap.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>map sets GTF_reading (and GTF_writing) with a CAS on the 32-bit flags+domid word;</li>
+     *   <li>unmap clears them only after the mapping is gone;</li>
+     *   <li>a map of an entry whose flags are 0 fails.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_07_revokeFailsWhileMapped() {
+        a.grant(FIRST_REF, b.domid(), a.data(0), false);
+        GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF, HOST, 0x1000);
+        assertEquals(OKAY, m.status());
+        assertFalse(a.revoke(FIRST_REF), "revoke while mapped");
+        assertEquals(GrantFlags.PERMIT_ACCESS, a.flags(FIRST_REF) & GrantFlags.TYPE_MASK, "the grant is still valid");
+        assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
+        assertTrue(a.revoke(FIRST_REF), "revoke after unmap");
+        assertNegative(b.map(a.domid(), FIRST_REF, HOST, 0x1000).status(), "map of a revoked entry");
+        assertEquals(0, a.busy(FIRST_REF));
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-08
+
+    /**
+     * Rule {@linkplain GrantRules GNT-08}: bad, stale and double unmaps are {@code GNTST_bad_handle}.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the handle is range-checked and must name a live maptrack entry of the caller;</li>
+     *   <li>a freed handle is marked free before any count is dropped, so a second unmap finds nothing;</li>
+     *   <li>a handle reused for a new mapping is not reachable through the old value, or at least counts
+     *       never go below zero.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_08_badStaleAndDoubleUnmaps() {
+        a.grant(FIRST_REF, b.domid(), a.data(0), true);
+        assertEquals(BAD_HANDLE, b.unmap(0x7654321, 0x1000, 0), "bogus handle");
+        assertEquals(BAD_HANDLE, b.unmap(-1, 0x1000, 0), "handle 0xFFFFFFFF");
+        GrantDomain.Mapped x = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
+        GrantDomain.Mapped y = b.map(a.domid(), FIRST_REF, HOST | RO, 0x2000);
+        assertEquals(BAD_HANDLE, c.unmap(x.handle(), 0x1000, 0), "another domain's handle");
+        assertEquals(OKAY, b.unmap(x.handle(), 0x1000, 0));
+        assertEquals(BAD_HANDLE, b.unmap(x.handle(), 0x1000, 0), "double unmap");
+        assertEquals(GrantFlags.READING, a.busy(FIRST_REF), "the double unmap did not drop y's pin");
+        assertEquals(OKAY, b.unmap(y.handle(), 0x2000, 0));
+        assertEquals(0, a.busy(FIRST_REF));
+
+        a.grant(FIRST_REF + 1, b.domid(), a.data(1), true);
+        GrantDomain.Mapped z = b.map(a.domid(), FIRST_REF + 1, HOST | RO, 0x3000);
+        assertEquals(OKAY, z.status());
+        hypervisor.destroyDomain(a.dom);
+        domains.remove(a.dom);
+        assertEquals(BAD_HANDLE, b.unmap(z.handle(), 0x3000, 0), "unmap after the granter died");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-09
+
+    /**
+     * Rule {@linkplain GrantRules GNT-09}: maptrack exhaustion is {@code GNTST_no_space} and recoverable.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the maptrack has a limit per domain and a full maptrack is reported as no_space;</li>
+     *   <li>unmapping returns the handle to the free list.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_09_maptrackExhaustionIsRecoverable() {
+        int refs = 64;
+        for (int r = 0; r < refs; r++) {
+            a.grant(FIRST_REF + r, b.domid(), a.data(0), true);
+        }
+        List<GrantDomain.Mapped> held = new ArrayList<>();
+        int status = OKAY;
+        for (int i = 0; i < maptrackProbeLimit() && status == OKAY; i++) {
+            GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF + (i % refs), HOST | RO, 0x1000 + 0x1000L * (i % 512));
+            status = m.status();
+            if (status == OKAY) {
+                held.add(m);
+            }
+        }
+        Assumptions.assumeTrue(status != OKAY, "no maptrack limit reached within " + maptrackProbeLimit() + " maps");
+        assertEquals(NO_SPACE, status, "the status of the first map beyond the maptrack limit");
+        GrantDomain.Mapped first = held.getFirst();
+        assertEquals(OKAY, b.unmap(first.handle(), 0x1000, 0));
+        assertEquals(OKAY, b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000).status(), "mapping works again after an unmap");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-10
+
+    /**
+     * Rule {@linkplain GrantRules GNT-10}: every element of a copy batch gets its status.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>offset + length is checked per side against the page size;</li>
+     *   <li>a zero length returns okay before any reference or frame is looked up;</li>
+     *   <li>a failing element does not stop the batch, and every status is written (XSA-318).</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_10_everyCopyElementGetsItsStatus() {
+        a.fillFrame(a.data(0), (byte) 0x5D);
+        a.grant(FIRST_REF, b.domid(), a.data(0), true);
+        b.fillFrame(b.data(0), (byte) 0);
+        b.fillFrame(b.data(1), (byte) 0);
+        short[] st = b.copy(
+                new GrantDomain.Copy(FIRST_REF, a.domid(), 0, b.data(0), DomId.SELF, 0, 64, GntCopy.SOURCE_GREF),
+                new GrantDomain.Copy(FIRST_REF, a.domid(), 4000, b.data(0), DomId.SELF, 0, 200, GntCopy.SOURCE_GREF),
+                new GrantDomain.Copy(0xFFFF_FFFFL, a.domid(), 0, 0xFFFF_FFFFL, DomId.SELF, 0, 0, GntCopy.SOURCE_GREF),
+                new GrantDomain.Copy(0xFFFF_FFF0L, a.domid(), 0, b.data(1), DomId.SELF, 0, 8, GntCopy.SOURCE_GREF),
+                new GrantDomain.Copy(FIRST_REF, a.domid(), 0, b.data(1), DomId.SELF, 4000, 96, GntCopy.SOURCE_GREF));
+        assertEquals(OKAY, st[0], "element 0: a valid copy");
+        assertEquals(BAD_COPY_ARG, st[1], "element 1: crosses the page");
+        assertEquals(OKAY, st[2], "element 2: zero length is a no-op");
+        assertEquals(BAD_GNTREF, st[3], "element 3: bad reference");
+        assertEquals(OKAY, st[4], "element 4: a valid copy after failures");
+        assertEquals(0x5D, b.byteAt(b.data(0), 63));
+        assertEquals(0, b.byteAt(b.data(0), 64), "nothing beyond the length");
+        assertEquals(0x5D, b.byteAt(b.data(1), 4095));
+        assertEquals(0, b.byteAt(b.data(1), 3999));
+        assertEquals(0, a.busy(FIRST_REF), "copies release the grant");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-11
+
+    /**
+     * Rule {@linkplain GrantRules GNT-11}: transitive and sub-page entries of a v1 table are refused promptly.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the type check is {@code (flags & (GTF_type_mask | GTF_sub_page)) == GTF_permit_access} for maps;</li>
+     *   <li>transitive entries are only legal in v2 tables and never followed recursively (XSA-226).</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_11_transitiveAndSubPageEntriesAreRefused() {
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            // a transitive entry that names its own table and ref: a loop if it were followed
+            a.grant(FIRST_REF, b.domid(), FIRST_REF, GrantFlags.TRANSITIVE);
+            assertNegative(b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000).status(), "map of a transitive entry");
+            assertNegative(b.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0, b.data(0), DomId.SELF, 0, 8,
+                    GntCopy.SOURCE_GREF))[0], "copy from a transitive entry");
+            a.grant(FIRST_REF + 1, b.domid(), a.data(0), GrantFlags.PERMIT_ACCESS | GrantFlags.SUB_PAGE);
+            assertNegative(b.map(a.domid(), FIRST_REF + 1, HOST | RO, 0x1000).status(), "map of a sub-page entry");
+            assertEquals(0, a.busy(FIRST_REF));
+            assertEquals(0, a.busy(FIRST_REF + 1));
+        });
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-13
+
+    /**
+     * Rule {@linkplain GrantRules GNT-13}: huge frame counts are refused without writing the output array.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>nr_frames is compared with the table maximum before anything is written;</li>
+     *   <li>the output array's capacity is checked for nr_frames entries (XSA-382);</li>
+     *   <li>get_status_frames on a v1 table fails.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_13_hugeFrameCountsAreRefused() {
+        long list = a.scratch + 2048;
+        for (int i = 0; i < 8; i++) {
+            a.mem.setLong(list + 8L * i, 0x5A5A_5A5A_5A5A_5A5AL);
+        }
+        for (long nr : new long[] {0xFFFF_FFFFL, 0x4000_0000L, 1 << 20}) {
+            assertNegative(a.setupTable(DomId.SELF, nr, list), "setup_table(" + nr + ")");
+            assertNegative(a.getStatusFrames(DomId.SELF, nr, list), "get_status_frames(" + nr + ")");
+            for (int i = 0; i < 8; i++) {
+                assertEquals(0x5A5A_5A5A_5A5A_5A5AL, a.mem.getLong(list + 8L * i), "frame list entry " + i + " written");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-14
+
+    /**
+     * Rule {@linkplain GrantRules GNT-14}: domain death releases and revokes all its mappings.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>destroying a domain walks its maptrack and unpins every entry it mapped (its granters' busy bits
+     *       clear);</li>
+     *   <li>mappings other domains hold of the dead domain's grants are torn down and their handles
+     *       invalidated;</li>
+     *   <li>the walk is bounded per step (XSA-380).</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_14_domainDeathTearsDownMappings() {
+        int n = 40;
+        for (int r = 0; r < n; r++) {
+            a.grant(FIRST_REF + r, b.domid(), a.data(r % 4), r % 2 == 0);
+            assertEquals(OKAY, b.map(a.domid(), FIRST_REF + r, HOST | (r % 2 == 0 ? RO : 0), 0x1000L * (r + 1)).status());
+        }
+        c.grant(FIRST_REF, b.domid(), c.data(0), true);
+        assertEquals(OKAY, b.map(c.domid(), FIRST_REF, HOST | RO, 0x100000).status());
+        b.grant(FIRST_REF, c.domid(), b.data(0), true);
+        GrantDomain.Mapped held = c.map(b.domid(), FIRST_REF, HOST | RO, 0x1000);
+        assertEquals(OKAY, held.status());
+
+        hypervisor.destroyDomain(b.dom);
+        domains.remove(b.dom);
+        for (int r = 0; r < n; r++) {
+            assertEquals(0, a.busy(FIRST_REF + r), "entry " + (FIRST_REF + r) + " still busy after its mapper died");
+            assertTrue(a.revoke(FIRST_REF + r), "the granter can revoke after its mapper died");
+        }
+        assertEquals(0, c.busy(FIRST_REF));
+        assertEquals(BAD_HANDLE, c.unmap(held.handle(), 0x1000, 0), "a mapping of the dead domain's grant is gone");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-15
+
+    /**
+     * Rule {@linkplain GrantRules GNT-15}: the in-process view of a mapping honours read-only and dies at unmap.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>a read-only map hands out {@code segment.asReadOnly()};</li>
+     *   <li>unmap ends the view's scope (closes its arena) before the pin is dropped.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_GNT_15_mappingViewDiesAtUnmap() {
+        a.fillFrame(a.data(0), (byte) 0x77);
+        a.grant(FIRST_REF, b.domid(), a.data(0), true);
+        GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
+        assertEquals(OKAY, m.status());
+        MemorySegment view = mappingView(hypervisor, b.dom, m.handle());
+        Assumptions.assumeTrue(view != null, "the implementation has no in-process mapping view");
+        assertEquals(0x77, view.get(ValueLayout.JAVA_BYTE, 100), "the view shows the granted frame");
+        assertTrue(view.isReadOnly(), "the view of a read-only map is read-only");
+        assertThrows(RuntimeException.class, () -> view.set(ValueLayout.JAVA_BYTE, 0, (byte) 1));
+        assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
+        assertThrows(IllegalStateException.class, () -> view.get(ValueLayout.JAVA_BYTE, 0), "access after unmap");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-16
+
+    /**
+     * Rule {@linkplain GrantRules GNT-16}: setup_table and query_size agree.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>query_size reports nr_frames &gt;= 1 and max_nr_frames &gt;= nr_frames;</li>
+     *   <li>setup_table grows the table and lists distinct frames inside the domain's memory;</li>
+     *   <li>setup_table for another domain needs privilege.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_16_setupAndQuerySizeAgree() {
+        int[] q = a.querySize(DomId.SELF);
+        assertEquals(OKAY, q[0]);
+        assertTrue(q[1] >= 1 && q[2] >= q[1], "nr_frames " + q[1] + ", max " + q[2]);
+        int want = Math.min(q[2], 2);
+        long list = a.scratch + 2048;
+        assertEquals(OKAY, a.setupTable(DomId.SELF, want, list));
+        long[] frames = new long[want];
+        for (int i = 0; i < want; i++) {
+            frames[i] = a.mem.getLong(list + 8L * i);
+            assertTrue(frames[i] >= 0 && frames[i] < a.mem.frames(), "frame " + frames[i]);
+            for (int j = 0; j < i; j++) {
+                assertTrue(frames[i] != frames[j], "duplicate frame " + frames[i]);
+            }
+        }
+        assertEquals(want, a.querySize(DomId.SELF)[1], "query_size after setup_table");
+        assertNegative(a.setupTable(DomId.SELF, q[2] + 1L, list), "setup_table beyond the maximum");
+        assertNegative(a.setupTable(b.domid(), 1, list), "unprivileged setup_table of another domain");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-17
+
+    /**
+     * Rule {@linkplain GrantRules GNT-17}: a bad argument array is -EFAULT; count 0 touches nothing.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>every element's address is translated and bounds-checked before it is read;</li>
+     *   <li>an exception from a bad guest address becomes -EFAULT, never escapes.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_17_badArgumentArrayIsEfault() {
+        long efault = XenErrno.EFAULT.negated();
+        long end = GuestMemory.gpaOf(b.mem.frames());
+        assertEquals(efault, b.op(GrantTableOp.MAP_GRANT_REF, end, 1), "array just past the memory");
+        assertEquals(efault, b.op(GrantTableOp.MAP_GRANT_REF, end - GnttabMapGrantRefLayout.SIZE / 2, 1),
+                "array straddling the end of memory");
+        assertEquals(efault, b.op(GrantTableOp.COPY, -64, 1), "negative address");
+        assertEquals(efault, b.op(GrantTableOp.UNMAP_GRANT_REF, b.scratch, 0xFFFF_FFFFL), "count runs past memory");
+        assertEquals(0, b.op(GrantTableOp.MAP_GRANT_REF, end + 0x10000, 0), "count 0");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-18
+
+    /**
+     * Rule {@linkplain GrantRules GNT-18}: model-based. Random sequences of grant, map, unmap, copy, revoke and
+     * domain death across three domains (each with a fresh hypervisor) agree with a model after every step:
+     * only the current grantee maps or copies, read-only grants are never mapped writable, revoke succeeds
+     * exactly when nothing is mapped, and every entry's GTF_reading/GTF_writing bits match its live mappings.
+     * Uses the kit's property engine: {@code -Dpvkit.tries} sequences, a failing one is shrunk and replays
+     * with {@code -Dpvkit.seed}.
+     *
+     * <p>If this fails, check the shrunk step list in the message against the single-rule tests above;
+     * it usually points at pin accounting (GNT-04/05), teardown (GNT-14) or the domid check (GNT-02).
+     */
+    @Test
+    public void required_GNT_18_randomSequencesAgreeWithTheModel() {
+        StateMachine<GrantModel, GrantModel.Trio> machine = StateMachine.of(GrantModel::initial,
+                        () -> new GrantModel.Trio(createHypervisor(), domainFrames()), GrantModel::actions)
+                .withInvariant(GrantModel::invariant)
+                .withMaxSteps(40);
+        Property.named("GNT-18 grant model").check(machine);
+    }
+
+    // ------------------------------------------------------------------------------------------ FE-09
+
+    /**
+     * Rule {@linkplain GrantRules FE-09}: the frontend's end of access fails while mapped.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>end of access is a CAS on the flags+domid word that checks GTF_reading|GTF_writing, not a check
+     *       followed by a plain store (XSA-396);</li>
+     *   <li>the result is reported to the caller, who must not reuse the page.</li>
+     * </ul>
+     */
+    @Test
+    public void required_FE_09_frontendRevokeFailsWhileMapped() {
+        GrantingGuest guest = createGrantingGuest(a.dom, a.tableFrames.clone());
+        Assumptions.assumeTrue(guest != null, "no guest-side granting code supplied");
+        int ref = guest.sharePage(b.domid(), a.data(0), false);
+        GrantDomain.Mapped m = b.map(a.domid(), ref, HOST, 0x1000);
+        assertEquals(OKAY, m.status(), "the backend maps the shared page");
+        assertFalse(guest.endAccess(ref), "end of access while mapped must report 'still in use'");
+        assertEquals(GrantFlags.PERMIT_ACCESS, a.flags(ref) & GrantFlags.TYPE_MASK, "the grant stays valid");
+        assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
+        assertTrue(guest.endAccess(ref), "end of access after the unmap");
+        assertNegative(b.map(a.domid(), ref, HOST, 0x1000).status(), "the grant is gone");
+    }
+
+    // ------------------------------------------------------------------------------------------ FE-10
+
+    /**
+     * Rule {@linkplain GrantRules FE-10}: shared pages are zeroed.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the page is cleared before the grant entry is published (XSA-403);</li>
+     *   <li>a reused page from a pool is cleared too.</li>
+     * </ul>
+     */
+    @Test
+    public void required_FE_10_sharedPagesAreZeroed() {
+        GrantingGuest guest = createGrantingGuest(a.dom, a.tableFrames.clone());
+        Assumptions.assumeTrue(guest != null, "no guest-side granting code supplied");
+        a.fillFrame(a.data(2), (byte) 0xEE);
+        int ref = guest.sharePage(b.domid(), a.data(2), true);
+        b.fillFrame(b.data(0), (byte) 0x11);
+        assertEquals(OKAY, b.copy(new GrantDomain.Copy(ref, a.domid(), 0, b.data(0), DomId.SELF, 0, 4096,
+                GntCopy.SOURCE_GREF))[0], "the backend copies the shared page");
+        for (int i = 0; i < GuestMemory.PAGE_SIZE; i++) {
+            assertEquals(0, b.byteAt(b.data(0), i), "byte " + i + " of the shared page is stale data");
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------- helpers
+
+    private static void assertNegative(long status, String what) {
+        assertTrue(status < 0, what + ": expected a negative status, got " + status + " ("
+                + GrantStatus.describe(status) + ")");
+    }
+
+    private static byte[] frameBytes(GrantDomain d, long gfn) {
+        byte[] bytes = new byte[GuestMemory.PAGE_SIZE];
+        d.mem.read(GuestMemory.gpaOf(gfn), bytes, 0, bytes.length);
+        return bytes;
+    }
+}

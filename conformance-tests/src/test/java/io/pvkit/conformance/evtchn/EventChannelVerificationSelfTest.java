@@ -1,0 +1,438 @@
+package io.pvkit.conformance.evtchn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pvkit.abi.DomId;
+import io.pvkit.abi.XenErrno;
+import io.pvkit.abi.evtchn.EvtchnOp;
+import io.pvkit.abi.evtchn.EvtchnStatus;
+import io.pvkit.abi.evtchn.SharedInfoLayout;
+import io.pvkit.abi.evtchn.VcpuInfoLayout;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.conformance.RuleCatalogue;
+import io.pvkit.conformance.property.PropertyFailure;
+import io.pvkit.conformance.selftest.SelfTest;
+import io.pvkit.conformance.selftest.SelfTestReport;
+import io.pvkit.conformance.spi.DomainUnderTest;
+import io.pvkit.conformance.spi.HypervisorUnderTest;
+import io.pvkit.events.ChannelStatus;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/** Each EVT rule catches a deliberately broken pv-events (one bug each); the correct one passes all. */
+class EventChannelVerificationSelfTest {
+    static final long EINVAL = XenErrno.EINVAL.negated();
+
+    static long pendingWord(int port) {
+        return SharedInfoLayout.EVTCHN_PENDING_OFFSET + (port >>> 6) * 8L;
+    }
+
+    static long vcpuInfo(int vcpu) {
+        return SharedInfoLayout.vcpuInfoOffset(vcpu);
+    }
+
+    // ------------------------------------------------------------------ one bug each
+
+    static final EventsHypervisor.Bug ENOSPC_AS_ENOMEM = (hv, c, op, arg, ok) -> {
+        long r = ok.getAsLong();
+        return r == XenErrno.ENOSPC.negated() ? XenErrno.ENOMEM.negated() : r;
+    };
+
+    static final EventsHypervisor.Bug SEND_ON_FREE_PORT_SUCCEEDS = (hv, c, op, arg, ok) -> {
+        long r = ok.getAsLong();
+        return op == EvtchnOp.SEND && r == EINVAL ? 0 : r;
+    };
+
+    static final EventsHypervisor.Bug STATUS_BEYOND_LIMIT_FABRICATED = (hv, c, op, arg, ok) -> {
+        if (op == EvtchnOp.STATUS && Integer.compareUnsigned(c.memory().getInt(arg + 4), 4096) >= 0) {
+            c.memory().setInt(arg + 8, EvtchnStatus.CLOSED.code());
+            return 0;
+        }
+        return ok.getAsLong();
+    };
+
+    static final EventsHypervisor.Bug CLOSE_KEEPS_PENDING = (hv, c, op, arg, ok) -> {
+        if (op != EvtchnOp.CLOSE) {
+            return ok.getAsLong();
+        }
+        int port = c.memory().getInt(arg);
+        long word = port > 0 && port < 4096 ? c.memory().getLong(pendingWord(port)) : 0;
+        long r = ok.getAsLong();
+        if (r == 0) {
+            c.memory().getAndBitwiseOrLong(pendingWord(port), word & (1L << (port & 63)));
+        }
+        return r;
+    };
+
+    static final EventsHypervisor.Bug RESET_SKIPS_INTERDOMAIN = (hv, c, op, arg, ok) -> {
+        if (op != EvtchnOp.RESET) {
+            return ok.getAsLong();
+        }
+        for (int p = 1; p < 4096; p++) {
+            if (hv.channels.inspect(c.domid(), p).state() != EvtchnStatus.INTERDOMAIN) {
+                hv.channels.close(c.domid(), p);
+            }
+        }
+        return 0;
+    };
+
+    static final EventsHypervisor.Bug RESET_STOPS_AT_1024 = (hv, c, op, arg, ok) -> {
+        if (op != EvtchnOp.RESET) {
+            return ok.getAsLong();
+        }
+        for (int p = 1; p < 1024; p++) {
+            hv.channels.close(c.domid(), p);
+        }
+        return 0;
+    };
+
+    static final EventsHypervisor.Bug FIFO_ACCEPTED_BLINDLY = (hv, c, op, arg, ok) ->
+            op == EvtchnOp.INIT_CONTROL || op == EvtchnOp.EXPAND_ARRAY ? 0 : ok.getAsLong();
+
+    /** Counting semantics: every send re-raises the selector and upcall_pending. */
+    static final EventsHypervisor.Bug SEND_COUNTS = (hv, c, op, arg, ok) -> {
+        long r = ok.getAsLong();
+        if (op == EvtchnOp.SEND && r == 0) {
+            ChannelStatus s = hv.channels.inspect(c.domid(), c.memory().getInt(arg));
+            if (s.state() == EvtchnStatus.INTERDOMAIN) {
+                ChannelStatus remote = hv.channels.inspect(s.remoteDom(), s.remotePort());
+                GuestMemory m = hv.memoryOf(s.remoteDom());
+                m.getAndBitwiseOrLong(vcpuInfo(remote.vcpu()) + VcpuInfoLayout.PENDING_SEL_OFFSET, 1L << (s.remotePort() >>> 6));
+                m.getAndBitwiseOrByte(vcpuInfo(remote.vcpu()) + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 1);
+            }
+        }
+        return r;
+    };
+
+    /** Unmask only clears the mask bit; a pending event is never re-raised. */
+    static final EventsHypervisor.Bug UNMASK_WITHOUT_RAISE = (hv, c, op, arg, ok) -> {
+        if (op != EvtchnOp.UNMASK) {
+            return ok.getAsLong();
+        }
+        int port = c.memory().getInt(arg);
+        if (port <= 0 || port >= 4096) {
+            return EINVAL;
+        }
+        c.memory().getAndBitwiseAndLong(SharedInfoLayout.EVTCHN_MASK_OFFSET + (port >>> 6) * 8L, ~(1L << (port & 63)));
+        return 0;
+    };
+
+    /** alloc_unbound for another domain is done with dom0's privilege. */
+    static final EventsHypervisor.Bug ALLOC_FOR_OTHERS = (hv, c, op, arg, ok) -> {
+        if (op == EvtchnOp.ALLOC_UNBOUND) {
+            int dom = Short.toUnsignedInt(c.memory().getShort(arg));
+            if (dom != DomId.SELF && dom != c.domid()) {
+                int port = hv.channels.allocUnbound(0, dom, Short.toUnsignedInt(c.memory().getShort(arg + 2)));
+                if (port > 0) {
+                    c.memory().setInt(arg + 4, port);
+                    return 0;
+                }
+                return port;
+            }
+        }
+        return ok.getAsLong();
+    };
+
+    /** bind_interdomain forgets the conservative pending bit on the local port. */
+    static final EventsHypervisor.Bug BIND_NOT_PENDING = (hv, c, op, arg, ok) -> {
+        long r = ok.getAsLong();
+        if (op == EvtchnOp.BIND_INTERDOMAIN && r == 0) {
+            int port = c.memory().getInt(arg + 8);
+            c.memory().getAndBitwiseAndLong(pendingWord(port), ~(1L << (port & 63)));
+            c.memory().getAndBitwiseAndByte(vcpuInfo(0) + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 0);
+        }
+        return r;
+    };
+
+    static final EventsHypervisor.Bug SEND_UNBOUND_EINVAL = (hv, c, op, arg, ok) -> {
+        if (op == EvtchnOp.SEND
+                && hv.channels.inspect(c.domid(), c.memory().getInt(arg)).state() == EvtchnStatus.UNBOUND) {
+            return EINVAL;
+        }
+        return ok.getAsLong();
+    };
+
+    static final EventsHypervisor.Bug CLOSE_CLOSES_PEER = (hv, c, op, arg, ok) -> {
+        if (op != EvtchnOp.CLOSE) {
+            return ok.getAsLong();
+        }
+        ChannelStatus s = hv.channels.inspect(c.domid(), c.memory().getInt(arg));
+        long r = ok.getAsLong();
+        if (r == 0 && s.state() == EvtchnStatus.INTERDOMAIN) {
+            hv.channels.close(s.remoteDom(), s.remotePort());
+        }
+        return r;
+    };
+
+    /** send raises pending and the selector but never evtchn_upcall_pending. */
+    static final EventsHypervisor.Bug NO_UPCALL_PENDING = (hv, c, op, arg, ok) -> {
+        long r = ok.getAsLong();
+        if (op == EvtchnOp.SEND && r == 0) {
+            ChannelStatus s = hv.channels.inspect(c.domid(), c.memory().getInt(arg));
+            if (s.state() == EvtchnStatus.INTERDOMAIN) {
+                int v = hv.channels.inspect(s.remoteDom(), s.remotePort()).vcpu();
+                hv.memoryOf(s.remoteDom()).getAndBitwiseAndByte(vcpuInfo(v) + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 0);
+            }
+        }
+        return r;
+    };
+
+    static final EventsHypervisor.Bug CLOSE_PORT_ZERO = (hv, c, op, arg, ok) ->
+            op == EvtchnOp.CLOSE && c.memory().getInt(arg) == 0 ? 0 : ok.getAsLong();
+
+    // ------------------------------------------------------------------ concrete verifications
+
+    abstract static class Base extends EventChannelVerification {
+        @Override
+        protected long sharedInfoGfn(DomainUnderTest domain) {
+            return 0;
+        }
+    }
+
+    static final class Correct extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor();
+        }
+    }
+
+    static final class Evt01 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(ENOSPC_AS_ENOMEM, true);
+        }
+    }
+
+    static final class Evt02 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(SEND_ON_FREE_PORT_SUCCEEDS, true);
+        }
+    }
+
+    static final class Evt03 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(STATUS_BEYOND_LIMIT_FABRICATED, true);
+        }
+    }
+
+    static final class Evt04 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(CLOSE_KEEPS_PENDING, true);
+        }
+    }
+
+    static final class Evt05 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(RESET_SKIPS_INTERDOMAIN, true);
+        }
+    }
+
+    static final class Evt06 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(RESET_STOPS_AT_1024, true);
+        }
+    }
+
+    static final class Evt07 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(FIFO_ACCEPTED_BLINDLY, true);
+        }
+    }
+
+    static final class Evt08 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(SEND_COUNTS, true);
+        }
+    }
+
+    static final class Evt09 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(UNMASK_WITHOUT_RAISE, true);
+        }
+    }
+
+    static final class Evt10 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(ALLOC_FOR_OTHERS, true);
+        }
+    }
+
+    static final class Evt11 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(BIND_NOT_PENDING, true);
+        }
+    }
+
+    static final class Evt12 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(SEND_UNBOUND_EINVAL, true);
+        }
+    }
+
+    static final class Evt13 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(CLOSE_CLOSES_PEER, true);
+        }
+    }
+
+    static final class Evt14 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(NO_UPCALL_PENDING, true);
+        }
+    }
+
+    static final class Evt15 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(CLOSE_PORT_ZERO, true);
+        }
+    }
+
+    static final class Evt16 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(EventsHypervisor.NONE, false);
+        }
+    }
+
+    // ------------------------------------------------------------------ the self-tests
+
+    @Test
+    void correctImplementationPassesEveryRule() {
+        SelfTestReport report = SelfTest.run(Correct.class);
+        assertEquals(Set.of(), report.failedRules(), () -> "failures: " + report);
+        Set<String> all = new TreeSet<>();
+        RuleCatalogue.all().stream().map(r -> r.id()).filter(id -> id.startsWith("EVT-")).forEach(all::add);
+        assertEquals(all, new TreeSet<>(report.passedRules()), "every EVT rule has a passing test");
+    }
+
+    private static SelfTestReport assertCaught(Class<?> broken, String rule) {
+        SelfTestReport report = SelfTest.run(broken);
+        assertTrue(report.failedRules().contains(rule),
+                () -> rule + " did not catch " + broken.getSimpleName() + "; failed: " + report.failedRules());
+        return report;
+    }
+
+    /** The model-based rule EVT-17 caught the bug too, shrunk to at most {@code maxSteps} steps, and the seed replays it. */
+    private static PropertyFailure assertModelCaught(SelfTestReport report, int maxSteps) {
+        assertTrue(report.failedRules().contains("EVT-17"), () -> "EVT-17 did not catch it; failed: " + report.failedRules());
+        List<Throwable> failures = report.failuresOf("EVT-17");
+        assertEquals(1, failures.size(), failures::toString);
+        PropertyFailure f = assertInstanceOf(PropertyFailure.class, failures.getFirst());
+        assertTrue(f.steps().size() <= maxSteps, () -> "not shrunk to <= " + maxSteps + " steps:\n" + f.getMessage());
+        assertTrue(f.getMessage().contains("-Dpvkit.seed=" + f.seed()), f::getMessage);
+        return f;
+    }
+
+    @Test
+    void evt01CatchesWrongErrnoAtExhaustion() {
+        assertCaught(Evt01.class, "EVT-01");
+    }
+
+    @Test
+    void evt02CatchesSendOnFreePort() {
+        assertCaught(Evt02.class, "EVT-02");
+    }
+
+    @Test
+    void evt03CatchesStatusBeyondLimit() {
+        assertCaught(Evt03.class, "EVT-03");
+    }
+
+    @Test
+    void evt04CatchesCloseThatKeepsPending() {
+        assertCaught(Evt04.class, "EVT-04");
+    }
+
+    @Test
+    void evt05CatchesResetThatSkipsInterdomainPorts() {
+        assertCaught(Evt05.class, "EVT-05");
+    }
+
+    @Test
+    void evt06CatchesResetThatStopsEarly() {
+        assertCaught(Evt06.class, "EVT-06");
+    }
+
+    @Test
+    void evt07CatchesBlindFifoAcceptance() {
+        assertCaught(Evt07.class, "EVT-07");
+    }
+
+    @Test
+    void evt08CatchesCountingSend() {
+        assertCaught(Evt08.class, "EVT-08");
+    }
+
+    @Test
+    void evt09CatchesUnmaskWithoutRaise() {
+        assertCaught(Evt09.class, "EVT-09");
+    }
+
+    @Test
+    void evt10CatchesAllocForOthers() {
+        assertCaught(Evt10.class, "EVT-10");
+    }
+
+    @Test
+    void evt11CatchesBindWithoutPending() {
+        PropertyFailure f = assertModelCaught(assertCaught(Evt11.class, "EVT-11"), 2);
+        assertTrue(f.steps().getLast().startsWith("bind_interdomain("), f::getMessage);
+    }
+
+    @Test
+    void evt12CatchesSendOnUnboundRefused() {
+        assertCaught(Evt12.class, "EVT-12");
+    }
+
+    @Test
+    void evt13CatchesCloseThatClosesPeer() {
+        PropertyFailure f = assertModelCaught(assertCaught(Evt13.class, "EVT-13"), 3);
+        assertTrue(f.steps().getLast().startsWith("close("), f::getMessage);
+        String old = System.getProperty("pvkit.seed");
+        System.setProperty("pvkit.seed", Long.toString(f.seed()));
+        try {
+            PropertyFailure replayed = assertModelCaught(SelfTest.run(Evt13.class), 3);
+            assertEquals(f.originalSteps(), replayed.originalSteps(), "the seed replays the same sequence");
+            assertEquals(f.steps(), replayed.steps(), "and shrinks it the same way");
+        } finally {
+            if (old == null) {
+                System.clearProperty("pvkit.seed");
+            } else {
+                System.setProperty("pvkit.seed", old);
+            }
+        }
+    }
+
+    @Test
+    void evt14CatchesMissingUpcallPending() {
+        assertCaught(Evt14.class, "EVT-14");
+    }
+
+    @Test
+    void evt15CatchesClosablePortZero() {
+        assertCaught(Evt15.class, "EVT-15");
+    }
+
+    @Test
+    void evt16CatchesDestroyWithoutTeardown() {
+        assertCaught(Evt16.class, "EVT-16");
+    }
+}

@@ -1,0 +1,146 @@
+package io.pvkit.conformance.evtchn;
+
+import io.pvkit.abi.HypercallOp;
+import io.pvkit.abi.evtchn.EvtchnOp;
+import io.pvkit.abi.hypercall.HypercallContext;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.conformance.spi.Capability;
+import io.pvkit.conformance.spi.DomainConfig;
+import io.pvkit.conformance.spi.DomainUnderTest;
+import io.pvkit.conformance.spi.HypervisorUnderTest;
+import io.pvkit.events.EventChannelHypercalls;
+import io.pvkit.events.EventChannels;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongSupplier;
+
+/**
+ * The porting SPI over pv-events: {@link EventChannels} + {@link EventChannelHypercalls}, domains with
+ * Arena-backed memory and {@code shared_info} in frame 0, upcalls counted by the vCPU kicker. A hidden
+ * privileged domain 0 exists for broken implementations that misuse privilege. A {@link Bug} can wrap
+ * each event_channel_op to make a deliberately broken implementation.
+ */
+final class EventsHypervisor implements HypervisorUnderTest {
+
+    /** One deliberate bug: intercepts an event_channel_op. */
+    interface Bug {
+        long around(EventsHypervisor hv, HypercallContext c, EvtchnOp op, long arg, LongSupplier correct);
+    }
+
+    static final Bug NONE = (hv, c, op, arg, correct) -> correct.getAsLong();
+
+    final EventChannels channels = new EventChannels();
+    private final EventChannelHypercalls hypercalls = new EventChannelHypercalls(channels);
+    private final Bug bug;
+    private final boolean tearDownOnDestroy;
+    private final List<Domain> domains = new ArrayList<>();
+    private final GuestMemory dom0Memory = GuestMemory.allocate(1);
+    private int nextDomid = 1;
+
+    EventsHypervisor(Bug bug, boolean tearDownOnDestroy) {
+        this.bug = bug;
+        this.tearDownOnDestroy = tearDownOnDestroy;
+        channels.registerDomain(0, dom0Memory, 0, 1, true, v -> { });
+    }
+
+    EventsHypervisor() {
+        this(NONE, true);
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return EnumSet.of(Capability.UPCALL_COUNT);
+    }
+
+    @Override
+    public DomainUnderTest createDomain(DomainConfig config) {
+        if (config.privileged()) {
+            throw new UnsupportedOperationException("no privileged test domains");
+        }
+        Domain d = new Domain(nextDomid++, config);
+        domains.add(d);
+        return d;
+    }
+
+    @Override
+    public void destroyDomain(DomainUnderTest domain) {
+        if (domains.remove(domain)) {
+            Domain d = (Domain) domain;
+            if (tearDownOnDestroy) {
+                channels.destroyDomain(d.domid);
+            }
+            d.memory.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Domain d : List.copyOf(domains)) {
+            destroyDomain(d);
+        }
+        dom0Memory.close();
+    }
+
+    /** The memory of a live test domain, for bugs that poke shared_info. */
+    GuestMemory memoryOf(int domid) {
+        for (Domain d : domains) {
+            if (d.domid == domid) {
+                return d.memory;
+            }
+        }
+        throw new IllegalArgumentException("no domain " + domid);
+    }
+
+    private final class Domain implements DomainUnderTest {
+        final int domid;
+        final DomainConfig config;
+        final GuestMemory memory;
+        final AtomicLongArray upcalls;
+
+        Domain(int domid, DomainConfig config) {
+            this.domid = domid;
+            this.config = config;
+            this.memory = GuestMemory.allocate(config.frames());
+            this.upcalls = new AtomicLongArray(config.vcpus());
+            channels.registerDomain(domid, memory, 0, config.vcpus(), false, upcalls::incrementAndGet);
+        }
+
+        @Override
+        public int domid() {
+            return domid;
+        }
+
+        @Override
+        public boolean privileged() {
+            return false;
+        }
+
+        @Override
+        public int vcpus() {
+            return config.vcpus();
+        }
+
+        @Override
+        public GuestMemory memory() {
+            return memory;
+        }
+
+        @Override
+        public long hypercall(int vcpu, long op, long a1, long a2, long a3, long a4, long a5) {
+            HypercallContext c = HypercallContext.of(domid, vcpu, false, memory);
+            if (op == HypercallOp.EVENT_CHANNEL_OP.number() && EvtchnOp.of(a1).isPresent()) {
+                return bug.around(EventsHypervisor.this, c, EvtchnOp.of(a1).get(), a2,
+                        () -> hypercalls.hypercall(c, op, a1, a2, a3, a4, a5));
+            }
+            return hypercalls.hypercall(c, op, a1, a2, a3, a4, a5);
+        }
+
+        @Override
+        public long upcallCount(int vcpu) {
+            return upcalls.get(vcpu);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.pvkit.conformance.evtchn;
+
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.events.UpcallDemultiplexer;
+import java.util.function.IntConsumer;
+
+/** pv-events' {@link UpcallDemultiplexer} passes the guest-side verification. */
+class PvEventsGuestUpcallConformanceTest extends GuestUpcallVerification {
+
+    /** The adapter from the kit's guest SPI to {@link UpcallDemultiplexer}. */
+    static GuestVcpuUnderTest adapt(UpcallDemultiplexer demux) {
+        return new GuestVcpuUnderTest() {
+            @Override
+            public void register(int port, IntConsumer handler) {
+                demux.register(port, handler::accept);
+            }
+
+            @Override
+            public void mask(int port) {
+                demux.mask(port);
+            }
+
+            @Override
+            public void unmask(int port) {
+                demux.unmask(port);
+            }
+
+            @Override
+            public void handleUpcall() {
+                demux.handleUpcall();
+            }
+        };
+    }
+
+    @Override
+    protected GuestVcpuUnderTest createGuest(GuestMemory memory, long sharedInfoGfn, int vcpu) {
+        return adapt(new UpcallDemultiplexer(memory, sharedInfoGfn, vcpu));
+    }
+}

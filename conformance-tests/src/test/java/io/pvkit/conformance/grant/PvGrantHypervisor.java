@@ -1,0 +1,137 @@
+package io.pvkit.conformance.grant;
+
+import io.pvkit.abi.hypercall.HypercallContext;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.conformance.spi.Capability;
+import io.pvkit.conformance.spi.DomainConfig;
+import io.pvkit.conformance.spi.DomainUnderTest;
+import io.pvkit.conformance.spi.HypervisorUnderTest;
+import io.pvkit.grant.GrantTableHypercall;
+import io.pvkit.grant.GrantTables;
+import io.pvkit.grant.MappingLifetime;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * pv-grant as a hypervisor under test: {@link GrantTables} behind {@link GrantTableHypercall}, domains with
+ * their grant table in the top 4 frames of their memory. Broken variants override {@link #grantTableOp}
+ * or {@link #release}.
+ */
+class PvGrantHypervisor implements HypervisorUnderTest {
+    static final int TABLE_FRAMES = 4;
+
+    final GrantTables tables;
+    final GrantTableHypercall hypercall;
+    private final List<Dom> live = new ArrayList<>();
+    private int nextDomid = 1;
+    /** Set by a broken variant that must not free memory its stale mappings still alias. */
+    boolean keepMemory;
+
+    PvGrantHypervisor(MappingLifetime lifetime, int maptrackLimit) {
+        this.tables = new GrantTables(lifetime, maptrackLimit);
+        this.hypercall = new GrantTableHypercall(tables);
+    }
+
+    PvGrantHypervisor() {
+        this(MappingLifetime.SHARED, 64);
+    }
+
+    /** A domain of this hypervisor. */
+    final class Dom implements DomainUnderTest {
+        final int domid;
+        final boolean privileged;
+        final GuestMemory memory;
+
+        Dom(int domid, boolean privileged, GuestMemory memory) {
+            this.domid = domid;
+            this.privileged = privileged;
+            this.memory = memory;
+        }
+
+        @Override
+        public int domid() {
+            return domid;
+        }
+
+        @Override
+        public boolean privileged() {
+            return privileged;
+        }
+
+        @Override
+        public int vcpus() {
+            return 1;
+        }
+
+        @Override
+        public GuestMemory memory() {
+            return memory;
+        }
+
+        @Override
+        public long hypercall(int vcpu, long op, long arg1, long arg2, long arg3, long arg4, long arg5) {
+            HypercallContext ctx = HypercallContext.of(domid, vcpu, privileged, memory);
+            if (op != io.pvkit.abi.HypercallOp.GRANT_TABLE_OP.number()) {
+                return hypercall.hypercall(ctx, op, arg1, arg2, arg3, arg4, arg5);
+            }
+            return grantTableOp(ctx, arg1, arg2, arg3);
+        }
+    }
+
+    /** The grant_table_op path; broken variants override it. */
+    long grantTableOp(HypercallContext ctx, long cmd, long uops, long count) {
+        return hypercall.grantTableOp(ctx, cmd, uops, count);
+    }
+
+    /** Releases a dying domain's grant state; broken variants override it. */
+    void release(int domid) {
+        while (!tables.releaseDomain(domid, 8)) {
+            tables.reap();
+        }
+    }
+
+    Dom dom(int domid) {
+        for (Dom d : live) {
+            if (d.domid == domid) {
+                return d;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return EnumSet.of(Capability.PRIVILEGED_DOMAINS);
+    }
+
+    @Override
+    public DomainUnderTest createDomain(DomainConfig config) {
+        GuestMemory mem = GuestMemory.allocate(config.frames());
+        int id = nextDomid++;
+        tables.addDomain(id, mem, config.privileged(), config.frames() - TABLE_FRAMES, TABLE_FRAMES);
+        Dom d = new Dom(id, config.privileged(), mem);
+        live.add(d);
+        return d;
+    }
+
+    @Override
+    public void destroyDomain(DomainUnderTest domain) {
+        Dom d = (Dom) domain;
+        if (live.remove(d)) {
+            release(d.domid);
+            if (!keepMemory) {
+                d.memory.close();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Dom d : List.copyOf(live)) {
+            destroyDomain(d);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package io.pvkit.stress.evtchn;
+
+import io.pvkit.abi.DomId;
+import io.pvkit.abi.evtchn.SharedInfoLayout;
+import io.pvkit.abi.evtchn.VcpuInfoLayout;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.events.EventChannels;
+import io.pvkit.events.UpcallDemultiplexer;
+import io.pvkit.events.spi.VcpuKicker;
+import java.lang.foreign.Arena;
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.Expect;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+/**
+ * Races of the 2-level ABI between the hypervisor (pv-events' {@code EventChannels}) and a guest vCPU
+ * (pv-events' {@code UpcallDemultiplexer}) on real shared memory.
+ */
+public final class EventChannelTests {
+    private EventChannelTests() {
+    }
+
+    /** dom0 and dom1 with one connected channel; dom1's port is neither pending nor masked. */
+    static class Channel {
+        final GuestMemory dom0 = page();
+        final GuestMemory dom1 = page();
+        final EventChannels ec = new EventChannels();
+        final UpcallDemultiplexer demux;
+        final int guestPort;
+        final int dom0Port;
+        int handled;
+
+        Channel() {
+            ec.registerDomain(0, dom0, 0, 1, true, VcpuKicker.POLLING, 8);
+            ec.registerDomain(1, dom1, 0, 1, false, VcpuKicker.POLLING, 8);
+            guestPort = ec.allocUnbound(1, DomId.SELF, 0);
+            dom0Port = ec.bindInterdomain(0, 1, guestPort);
+            demux = new UpcallDemultiplexer(dom1, 0, 0);
+            demux.register(guestPort, p -> handled++);
+        }
+
+        static GuestMemory page() {
+            return GuestMemory.wrap(Arena.ofAuto().allocate(GuestMemory.PAGE_SIZE, GuestMemory.PAGE_SIZE));
+        }
+
+        /** 1 when the event is still owed: pending, its selector bit and upcall_pending all set. */
+        int owed() {
+            boolean pending = (dom1.getLongVolatile(SharedInfoLayout.EVTCHN_PENDING_OFFSET) & (1L << guestPort)) != 0;
+            boolean sel = (dom1.getLongVolatile(VcpuInfoLayout.PENDING_SEL_OFFSET) & 1L) != 0;
+            return pending && sel && demux.upcallPending() ? 1 : 0;
+        }
+    }
+
+    /**
+     * The hypervisor sends while the guest runs one upcall. The event is either handled by that upcall
+     * or still fully signalled (pending + selector + upcall_pending) for the next one.
+     */
+    @JCStressTest
+    @Outcome(id = "1, 0", expect = Expect.ACCEPTABLE, desc = "the upcall handled the event")
+    @Outcome(id = "0, 1", expect = Expect.ACCEPTABLE, desc = "the upcall ran first; the event is signalled for the next one")
+    @Outcome(id = "1, 1", expect = Expect.ACCEPTABLE_INTERESTING, desc = "handled, and signalled again (spurious, harmless)")
+    @Outcome(id = "0, 0", expect = Expect.FORBIDDEN, desc = "lost upcall: neither handled nor signalled")
+    @State
+    public static class SendVersusScan extends Channel {
+        /** The hypervisor side: dom0 sends. */
+        @Actor
+        public void send() {
+            ec.send(0, dom0Port);
+        }
+
+        /** The guest vCPU runs one upcall. */
+        @Actor
+        public void scan() {
+            demux.handleUpcall();
+        }
+
+        /**
+         * After both: handled count, and whether the event is still owed.
+         *
+         * @param r handled, owed
+         */
+        @Arbiter
+        public void observe(II_Result r) {
+            r.r1 = handled;
+            r.r2 = owed();
+        }
+    }
+
+    /** A masked port: the guest unmasks locally (Linux's evtchn_2l_unmask) while the hypervisor sends. */
+    static class MaskedChannel extends Channel {
+        MaskedChannel() {
+            demux.mask(guestPort);
+        }
+
+        /** Runs the upcall the guest would run next; records how often the event was handled. */
+        void finish(II_Result r) {
+            demux.handleUpcall();
+            r.r1 = handled;
+            r.r2 = owed();
+        }
+    }
+
+    /** Guest-local unmask versus send: the event is delivered exactly once. */
+    @JCStressTest
+    @Outcome(id = "1, 0", expect = Expect.ACCEPTABLE, desc = "delivered exactly once")
+    @Outcome(id = "0, .*", expect = Expect.FORBIDDEN, desc = "lost: unmask and send both missed the edge")
+    @Outcome(id = "2, .*", expect = Expect.FORBIDDEN, desc = "delivered twice")
+    @State
+    public static class LocalUnmaskVersusSend extends MaskedChannel {
+        /** The hypervisor side: dom0 sends. */
+        @Actor
+        public void send() {
+            ec.send(0, dom0Port);
+        }
+
+        /** The guest unmasks the port locally. */
+        @Actor
+        public void unmask() {
+            demux.unmask(guestPort);
+        }
+
+        /**
+         * Runs the next upcall.
+         *
+         * @param r handled, owed
+         */
+        @Arbiter
+        public void observe(II_Result r) {
+            finish(r);
+        }
+    }
+
+    /** EVTCHNOP_unmask (Xen's evtchn_2l_unmask) versus send: the event is delivered exactly once. */
+    @JCStressTest
+    @Outcome(id = "1, 0", expect = Expect.ACCEPTABLE, desc = "delivered exactly once")
+    @Outcome(id = "0, .*", expect = Expect.FORBIDDEN, desc = "lost: unmask and send both missed the edge")
+    @Outcome(id = "2, .*", expect = Expect.FORBIDDEN, desc = "delivered twice")
+    @State
+    public static class HypercallUnmaskVersusSend extends MaskedChannel {
+        /** The hypervisor side: dom0 sends. */
+        @Actor
+        public void send() {
+            ec.send(0, dom0Port);
+        }
+
+        /** The guest asks the hypervisor to unmask. */
+        @Actor
+        public void unmask() {
+            ec.unmask(1, guestPort);
+        }
+
+        /**
+         * Runs the next upcall.
+         *
+         * @param r handled, owed
+         */
+        @Arbiter
+        public void observe(II_Result r) {
+            finish(r);
+        }
+    }
+}
