@@ -176,6 +176,15 @@ public abstract class FrontRingVerification {
             RingVerificationSupport.assertBreaks("rsp_prod " + Integer.toUnsignedString(bad), f::poll, f.ring::state);
             assertTrue(f.completed.isEmpty(), "responses consumed from an overflowing ring");
         }
+        // hostile memory: rsp_prod overflows on its first read and looks empty afterwards
+        MemorySegment page = pages.newPage(1);
+        HostileMemory hostile = new HostileMemory(page);
+        Fixture h = new Fixture(NEAR_WRAP, hostile, page);
+        h.put(1, 1);
+        h.ring.pushRequests();
+        hostile.script(RSP_PROD, n -> n == 0 ? NEAR_WRAP + h.size + 1 : NEAR_WRAP);
+        RingVerificationSupport.assertBreaks("rsp_prod overflowing on its first read only", h::poll, h.ring::state);
+        assertTrue(h.completed.isEmpty());
     }
 
     /**
