@@ -7,4 +7,5 @@ module io.pvkit.benchmarks {
     requires io.pvkit.events;
     requires io.pvkit.grant;
     requires jmh.core;
+    requires org.jctools.core;
 }

@@ -1,7 +1,7 @@
 /*
  * C ring peer for pvkit's interop tests, built on Xen's own io/ring.h macros.
  *
- *   ring_peer front <file> <ring-pages> <count> <start-index> <seed>
+ *   ring_peer front <file> <ring-pages> <count> <start-index> <seed> [window]
  *   ring_peer back  <file> <ring-pages> <count> <start-index>
  *
  * File layout (the same as io.pvkit.rings.tools.RingPeer): <ring-pages> pages of shared ring, then
@@ -114,7 +114,7 @@ static int run_back(struct test_sring *s, size_t ring_bytes, volatile uint32_t *
     return bad == 0 ? 0 : 1;
 }
 
-static int run_front(struct test_sring *s, size_t ring_bytes, volatile uint32_t *ready, long count, RING_IDX start) {
+static int run_front(struct test_sring *s, size_t ring_bytes, volatile uint32_t *ready, long count, RING_IDX start, unsigned window) {
     struct test_front_ring front;
     SHARED_RING_INIT(s);
     /* move the fresh ring to start (start = 0 is exactly XEN_FRONT_RING_INIT) */
@@ -133,7 +133,7 @@ static int run_front(struct test_sring *s, size_t ring_bytes, volatile uint32_t 
     double t0 = now();
     while (received < count) {
         int put = 0;
-        while (sent < count && !RING_FULL(&front)) {
+        while (sent < count && !RING_FULL(&front) && front.req_prod_pvt - front.rsp_cons < window) {
             unsigned id = free_ids[--nfree];
             struct test_request *req = RING_GET_REQUEST(&front, front.req_prod_pvt);
             struct test_request local;
@@ -169,7 +169,7 @@ static int run_front(struct test_sring *s, size_t ring_bytes, volatile uint32_t 
             received++;
             spins = 0;
         }
-        if (received < count && (front.req_prod_pvt != front.rsp_cons || sent == count)) {
+        if (received < count && front.req_prod_pvt != front.rsp_cons) {
             int more;
             RING_FINAL_CHECK_FOR_RESPONSES(&front, more);
             if (!more) idle(&spins);
@@ -197,7 +197,8 @@ int main(int argc, char **argv) {
     struct test_sring *s = (struct test_sring *) map;
     volatile uint32_t *ready = (volatile uint32_t *) (map + ring_bytes);
     if (strcmp(role, "back") == 0) return run_back(s, ring_bytes, ready, count, start);
-    if (strcmp(role, "front") == 0) return run_front(s, ring_bytes, ready, count, start);
+    unsigned window = argc > 7 ? (unsigned) strtoul(argv[7], NULL, 0) : 0xFFFFFFFFu;
+    if (strcmp(role, "front") == 0) return run_front(s, ring_bytes, ready, count, start, window);
     fprintf(stderr, "unknown role %s\n", role);
     return 64;
 }

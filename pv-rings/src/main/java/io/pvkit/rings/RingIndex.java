@@ -57,15 +57,4 @@ public final class RingIndex {
     public static int slot(int index, int size) {
         return index & (size - 1);
     }
-
-    /**
-     * The smaller of two unsigned counts.
-     *
-     * @param a an unsigned count
-     * @param b an unsigned count
-     * @return the smaller one
-     */
-    public static long min(long a, long b) {
-        return Math.min(a, b);
-    }
 }

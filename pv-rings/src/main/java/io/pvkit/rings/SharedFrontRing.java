@@ -39,7 +39,8 @@ public final class SharedFrontRing implements FrontRing {
     private final int requestSize;
     private final int responseSize;
     private final int slotSize;
-    private final MemorySegment shadow;
+    private final MemorySegment[] shadowSlots;
+    private final MemorySegment[] shadowViews;
     private final boolean[] inFlight;
     private final int[] freeIds;
     private final MemorySegment responseCopy;
@@ -63,7 +64,13 @@ public final class SharedFrontRing implements FrontRing {
         this.requestSize = type.requestSize();
         this.responseSize = type.responseSize();
         this.slotSize = type.slotSize();
-        this.shadow = MemorySegment.ofArray(new long[(int) (((long) size * requestSize + 7) / 8)]);
+        MemorySegment shadow = MemorySegment.ofArray(new long[(int) (((long) size * requestSize + 7) / 8)]);
+        this.shadowSlots = new MemorySegment[size];
+        this.shadowViews = new MemorySegment[size];
+        for (int i = 0; i < size; i++) {
+            shadowSlots[i] = shadow.asSlice((long) i * requestSize, requestSize);
+            shadowViews[i] = shadowSlots[i].asReadOnly();
+        }
         this.inFlight = new boolean[size];
         this.freeIds = new int[size];
         for (int i = 0; i < size; i++) {
@@ -165,7 +172,7 @@ public final class SharedFrontRing implements FrontRing {
             return RING_FULL;
         }
         final int id = freeIds[--freeIdCount];
-        MemorySegment copy = shadow.asSlice((long) id * requestSize, requestSize);
+        final MemorySegment copy = shadowSlots[id];
         MemorySegment.copy(request, 0, copy, 0, requestSize);
         type.requestId().write(copy, id);
         inFlight[id] = true;
@@ -183,7 +190,7 @@ public final class SharedFrontRing implements FrontRing {
         if (id < 0 || id >= size || !inFlight[id]) {
             throw new IllegalArgumentException("request id " + id + " is not outstanding");
         }
-        return shadow.asSlice((long) id * requestSize, requestSize).asReadOnly();
+        return shadowViews[id];
     }
 
     @Override
@@ -229,7 +236,7 @@ public final class SharedFrontRing implements FrontRing {
                     throw broken(RingFault.RESPONSE_ID_NOT_OUTSTANDING, "response id " + id + " at index "
                             + Integer.toUnsignedString(cons) + " names no outstanding request");
                 }
-                if (!validator.accept(shadow.asSlice((long) id * requestSize, requestSize).asReadOnly(), responseView)) {
+                if (validator != ResponseValidator.ACCEPT_ALL && !validator.accept(shadowViews[id], responseView)) {
                     throw broken(RingFault.RESPONSE_REJECTED, "response id " + id + " at index "
                             + Integer.toUnsignedString(cons) + " rejected by the validator");
                 }

@@ -173,6 +173,14 @@ public abstract class BackRingVerification {
             RingVerificationSupport.survives(() -> f.poll(Integer.MAX_VALUE));
             assertTrue(f.seen.isEmpty(), "a broken ring kept processing");
         }
+        // hostile memory: the first read of req_prod overflows, later reads look harmless (16 ahead)
+        MemorySegment page = pages.newPage(1);
+        HostileMemory hostile = new HostileMemory(page);
+        hostile.script(REQ_PROD, n -> n == 0 ? NEAR_WRAP + 0x40000000 : NEAR_WRAP + 16);
+        Fixture h = new Fixture(NEAR_WRAP, hostile, page);
+        RingVerificationSupport.assertBreaks("req_prod overflowing on its first read only",
+                () -> h.poll(Integer.MAX_VALUE), h.ring::state);
+        assertTrue(h.seen.isEmpty(), "the ring validated one read of req_prod and consumed by another");
     }
 
     /**

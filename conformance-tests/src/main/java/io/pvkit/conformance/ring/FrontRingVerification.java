@@ -3,8 +3,10 @@ package io.pvkit.conformance.ring;
 import io.pvkit.abi.ring.SharedRingLayout;
 import io.pvkit.conformance.hostile.HostileMemory;
 import io.pvkit.conformance.hostile.SharedMemoryView;
+import io.pvkit.conformance.property.Action;
 import io.pvkit.conformance.property.Gens;
 import io.pvkit.conformance.property.Property;
+import io.pvkit.conformance.property.StateMachine;
 import io.pvkit.rings.FrontRing;
 import io.pvkit.rings.RingType;
 
@@ -28,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The conformance verification of a ring <b>frontend</b> ({@link FrontRing}): the kit plays a (sometimes
@@ -173,6 +176,15 @@ public abstract class FrontRingVerification {
             RingVerificationSupport.assertBreaks("rsp_prod " + Integer.toUnsignedString(bad), f::poll, f.ring::state);
             assertTrue(f.completed.isEmpty(), "responses consumed from an overflowing ring");
         }
+        // hostile memory: rsp_prod overflows on its first read and looks empty afterwards
+        MemorySegment page = pages.newPage(1);
+        HostileMemory hostile = new HostileMemory(page);
+        Fixture h = new Fixture(NEAR_WRAP, hostile, page);
+        h.put(1, 1);
+        h.ring.pushRequests();
+        hostile.script(RSP_PROD, n -> n == 0 ? NEAR_WRAP + h.size + 1 : NEAR_WRAP);
+        RingVerificationSupport.assertBreaks("rsp_prod overflowing on its first read only", h::poll, h.ring::state);
+        assertTrue(h.completed.isEmpty());
     }
 
     /**
@@ -321,6 +333,112 @@ public abstract class FrontRingVerification {
         f.respond(rsp);
         RingVerificationSupport.assertBreaks("len beyond the buffer", f::poll, f.ring::state);
         assertTrue(f.completed.isEmpty());
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-10">RING-10</a> (frontend side), model-based: random interleavings of
+     * the frontend's put/push, its response poll and its final check, against the kit's backend answering
+     * with io/ring.h push-and-check. Whenever the frontend's final check says "no work" it sleeps; a later
+     * response push must then notify.
+     *
+     * <p>If this fails, check: the final check stores {@code rsp_event = rsp_cons + 1}, full fence, then
+     * re-reads {@code rsp_prod}.
+     */
+    @Test
+    public void required_RING_10_noLostResponseWakeupInAnyInterleaving() {
+        record Model(int published, int answered, int received, boolean asleep) { }
+        final class Sys implements AutoCloseable {
+            final Fixture f = fixture(NEAR_WRAP);
+            final List<MemorySegment> consumed = new ArrayList<>();
+
+            @Override
+            public void close() {
+                pages.close();
+            }
+        }
+        Action<Model, Sys> put = new Action<>() {
+            @Override
+            public boolean precondition(Model m) {
+                return m.published() - m.received() < 8;
+            }
+
+            @Override
+            public void run(Sys s, Model m) {
+                s.f.put(1, 1);
+                s.f.ring.pushRequests();
+                s.consumed.addAll(s.f.consume());
+            }
+
+            @Override
+            public Model nextModel(Model m) {
+                return new Model(m.published() + 1, m.answered(), m.received(), m.asleep());
+            }
+
+            @Override
+            public String toString() {
+                return "frontendPutAndPush";
+            }
+        };
+        Action<Model, Sys> answer = new Action<>() {
+            @Override
+            public boolean precondition(Model m) {
+                return m.answered() < m.published();
+            }
+
+            @Override
+            public void run(Sys s, Model m) {
+                boolean notify = s.f.respond(RingTestProtocol.answer(s.consumed.get(m.answered())));
+                if (m.asleep() && !notify) {
+                    fail("lost wake-up: the frontend sleeps after a negative final check and this push did not notify");
+                }
+            }
+
+            @Override
+            public Model nextModel(Model m) {
+                return new Model(m.published(), m.answered() + 1, m.received(), false);
+            }
+
+            @Override
+            public String toString() {
+                return "backendAnswer";
+            }
+        };
+        Action<Model, Sys> poll = new Action<>() {
+            @Override
+            public void run(Sys s, Model m) {
+                assertEquals(m.answered() - m.received(), s.f.poll(), "responses consumed");
+            }
+
+            @Override
+            public Model nextModel(Model m) {
+                return new Model(m.published(), m.answered(), m.answered(), m.asleep() && m.answered() == m.received());
+            }
+
+            @Override
+            public String toString() {
+                return "frontendPoll";
+            }
+        };
+        Action<Model, Sys> finalCheck = new Action<>() {
+            @Override
+            public void run(Sys s, Model m) {
+                assertEquals(m.answered() > m.received(), s.f.ring.finalCheckForResponses(),
+                        "final check with " + (m.answered() - m.received()) + " responses pending");
+            }
+
+            @Override
+            public Model nextModel(Model m) {
+                return new Model(m.published(), m.answered(), m.received(), m.answered() == m.received());
+            }
+
+            @Override
+            public String toString() {
+                return "frontendFinalCheck";
+            }
+        };
+        StateMachine<Model, Sys> machine = StateMachine.of(() -> new Model(0, 0, 0, false), Sys::new,
+                m -> Gens.choose(put, answer, poll, finalCheck)).withMaxSteps(60);
+        Property.named("RING-10 front ring").check(machine);
     }
 
     // ---------------------------------------------------------------- wrap and protocol rules

@@ -287,6 +287,7 @@ class RingVerificationSelfTest {
         assertCatches("RING-21", InitEventAtProd.class);
         assertCatches("RING-22", FrontNotifyInclusive.class);
         assertCatches("RING-23", FrontEventPlusTwo.class);
+        assertCatches("RING-10", FrontEventPlusTwo.class);
     }
 
     @Test

@@ -31,7 +31,7 @@ import java.util.zip.CRC32C;
  * <pre>
  * java -cp pv-rings.jar:agrona.jar:pv-abi.jar io.pvkit.rings.tools.RingPeer \
  *      --role back --file /dev/shm/ring --ring-pages 1 --request-size 64 --response-size 16 \
- *      --count 100000 [--start 0xFFFFFFF0] [--seed 7] [--timeout-seconds 60]
+ *      --count 100000 [--start 0xFFFFFFF0] [--seed 7] [--timeout-seconds 60] [--window 1]
  * </pre>
  *
  * <p>File: {@code ring-pages} pages of shared ring, then one control page whose first u32 the front
@@ -49,6 +49,8 @@ public final class RingPeer {
     /** The control word the front writes once the ring is initialised ({@code "PVKR"}). */
     public static final int READY_MAGIC = 0x524B5650;
     private static final VarHandle CONTROL_WORD = ValueLayout.JAVA_INT.varHandle();
+    /** When the exchange started (after the handshake), per thread. */
+    private static final ThreadLocal<Long> STARTED = ThreadLocal.withInitial(System::nanoTime);
 
     private RingPeer() {
     }
@@ -65,9 +67,10 @@ public final class RingPeer {
      * @param start the starting index
      * @param seed the payload seed (front)
      * @param timeoutNanos the overall time limit
+     * @param window the most requests the front keeps outstanding (1 = ping-pong)
      */
     public record Options(boolean front, Path file, int ringPages, int requestSize, int responseSize, long count,
-                          int start, long seed, long timeoutNanos) {
+                          int start, long seed, long timeoutNanos, int window) {
         /**
          * The ring type of the peer protocol.
          *
@@ -114,7 +117,7 @@ public final class RingPeer {
         } catch (IllegalArgumentException e) {
             err.println("ring-peer: " + e.getMessage());
             err.println("usage: RingPeer --role front|back --file F --ring-pages N --request-size B --response-size B"
-                    + " --count C [--start I] [--seed S] [--timeout-seconds T]");
+                    + " --count C [--start I] [--seed S] [--timeout-seconds T] [--window W]");
             return 64;
         }
         Result result = run(options);
@@ -151,7 +154,8 @@ public final class RingPeer {
                 Long.parseLong(required(map, "count")),
                 (int) Long.decode(map.getOrDefault("start", "0")).longValue(),
                 Long.decode(map.getOrDefault("seed", "1")),
-                Long.parseLong(map.getOrDefault("timeout-seconds", "60")) * 1_000_000_000L);
+                Long.parseLong(map.getOrDefault("timeout-seconds", "60")) * 1_000_000_000L,
+                Integer.parseInt(map.getOrDefault("window", Integer.toString(Integer.MAX_VALUE))));
     }
 
     private static String required(Map<String, String> map, String name) {
@@ -178,7 +182,8 @@ public final class RingPeer {
     }
 
     private static IdleStrategy idle() {
-        return new BackoffIdleStrategy(100, 10, 1_000, 20_000);
+        // the same policy as the C peer: sched_yield up to 1000 times, then 20 us sleeps
+        return new BackoffIdleStrategy(1, 1_000, 20_000, 20_000);
     }
 
     private static Result serve(Options o, SharedMemory memory, MemorySegment control) {
@@ -192,17 +197,22 @@ public final class RingPeer {
             idle.idle();
         }
         BackRing back = SharedBackRing.attach(memory, o.type(), o.start());
+        STARTED.set(System.nanoTime());
         long[] served = {0};
         long[] bad = {0};
         long notifies = 0;
         MemorySegment response = MemorySegment.ofArray(new long[(o.responseSize() + 7) / 8]);
         int payload = o.requestSize() - 16;
+        byte[] bytes = new byte[payload];
+        CRC32C checksum = new CRC32C();
         try {
             while (served[0] < o.count()) {
                 int n = back.pollRequests(req -> {
                     int len = req.get(ValueLayout.JAVA_INT_UNALIGNED, 8);
                     boolean lenOk = Integer.compareUnsigned(len, payload) <= 0;
-                    int crc = crc(req, lenOk ? len : 0);
+                    int checked = lenOk ? len : 0;
+                    MemorySegment.copy(req, ValueLayout.JAVA_BYTE, 16, bytes, 0, checked);
+                    int crc = crc(checksum, bytes, checked);
                     response.fill((byte) 0);
                     response.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, req.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
                     boolean ok = lenOk && crc == req.get(ValueLayout.JAVA_INT_UNALIGNED, 12);
@@ -237,11 +247,14 @@ public final class RingPeer {
         FrontRing front = SharedFrontRing.initialise(memory, o.type(), o.start(), FrontRing.ResponseValidator.ACCEPT_ALL);
         // ORDERING: release: the initialised header is visible before the magic.
         CONTROL_WORD.setRelease(control, 0L, READY_MAGIC);
+        STARTED.set(System.nanoTime());
         IdleStrategy idle = idle();
         SplittableRandom random = new SplittableRandom(o.seed());
         int payload = o.requestSize() - 16;
         MemorySegment request = MemorySegment.ofArray(new long[(o.requestSize() + 7) / 8]);
         int[] sentCrc = new int[front.size()];
+        byte[] bytes = new byte[payload];
+        CRC32C checksum = new CRC32C();
         long sent = 0;
         long[] received = {0};
         long[] bad = {0};
@@ -249,13 +262,12 @@ public final class RingPeer {
         try {
             while (received[0] < o.count()) {
                 boolean put = false;
-                while (sent < o.count() && !front.isFull()) {
+                while (sent < o.count() && !front.isFull() && front.outstandingRequests() < o.window()) {
                     request.fill((byte) 0);
                     int len = random.nextInt(payload + 1);
-                    for (int i = 0; i < len; i++) {
-                        request.set(ValueLayout.JAVA_BYTE, 16 + i, (byte) random.nextInt());
-                    }
-                    int crc = crc(request, len);
+                    random.nextBytes(bytes);
+                    MemorySegment.copy(bytes, 0, request, ValueLayout.JAVA_BYTE, 16, len);
+                    int crc = crc(checksum, bytes, len);
                     request.set(ValueLayout.JAVA_INT_UNALIGNED, 8, len);
                     request.set(ValueLayout.JAVA_INT_UNALIGNED, 12, crc);
                     int id = front.putRequest(request);
@@ -274,8 +286,7 @@ public final class RingPeer {
                 }, Integer.MAX_VALUE);
                 if (n > 0) {
                     idle.reset();
-                } else if (front.outstandingRequests() > 0 && (front.isFull() || sent == o.count())
-                        && !front.finalCheckForResponses()) {
+                } else if (front.outstandingRequests() > 0 && !front.finalCheckForResponses()) {
                     if (System.nanoTime() - deadline > 0) {
                         return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), 3, "timeout");
                     }
@@ -289,14 +300,16 @@ public final class RingPeer {
     }
 
     private static Result result(String role, long n, long bad, long notifies, int index, int exit, String error) {
+        double seconds = (System.nanoTime() - STARTED.get()) / 1e9;
         String line = role + (role.equals("back") ? " served=" : " received=") + n + " bad=" + bad + " notifies=" + notifies
-                + " index=" + Integer.toUnsignedString(index) + (error == null ? "" : " error=" + error);
+                + " index=" + Integer.toUnsignedString(index) + String.format(Locale.ROOT, " seconds=%.3f", seconds)
+                + (error == null ? "" : " error=" + error);
         return new Result(n, bad, notifies, exit, line);
     }
 
-    private static int crc(MemorySegment entry, int len) {
-        CRC32C crc = new CRC32C();
-        crc.update(entry.asSlice(16, len).toArray(ValueLayout.JAVA_BYTE));
+    private static int crc(CRC32C crc, byte[] bytes, int len) {
+        crc.reset();
+        crc.update(bytes, 0, len);
         return (int) crc.getValue();
     }
 }
