@@ -51,6 +51,7 @@ class ReadmeExamplesTest {
             "import io.pvkit.events.*;",
             "import io.pvkit.events.spi.*;",
             "import io.pvkit.grant.*;",
+            "import io.pvkit.rings.*;",
             "import java.lang.foreign.*;",
             "");
 
