@@ -63,6 +63,29 @@ class SharedRingTest {
         assertEquals(128, odd.slotCount(4096));
     }
 
+    @Test
+    void shouldRejectRingTooLargeForTwoByteIds() {
+        RingType narrow = new RingType("narrow", 2, 2, 2, new RingIdField(0, 2), new RingIdField(0, 2));
+        // 33 pages: 65536 two-byte slots, ids 0..65535 fit in a u16
+        MemorySegment fits = TestRings.page(arena, 33);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(fits), narrow);
+        assertEquals(65536, front.size());
+        // 65 pages: 131072 slots, shadow id 65536 would be truncated to 0
+        MemorySegment tooBig = TestRings.page(arena, 65);
+        tooBig.fill((byte) 0x5A);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SharedFrontRing.initialise(SharedMemory.of(tooBig), narrow));
+        assertTrue(e.getMessage().contains("131072 slots"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SharedFrontRing.attach(SharedMemory.of(tooBig), narrow, 0,
+                FrontRing.ResponseValidator.ACCEPT_ALL));
+        RingType narrowResponse = new RingType("narrow_rsp", 4, 2, 4, new RingIdField(0, 4), new RingIdField(0, 2));
+        // 129 pages of 4-byte slots: 131072 slots, the 2-byte response id cannot name them all
+        MemorySegment tooBigForResponses = TestRings.page(arena, 129);
+        assertThrows(IllegalArgumentException.class,
+                () -> SharedFrontRing.initialise(SharedMemory.of(tooBigForResponses), narrowResponse));
+        assertEquals(0x5A5A5A5A, tooBig.get(ValueLayout.JAVA_INT, 4), "a rejected ring leaves the header untouched");
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, 0xFFFFFFF0, 0x7FFFFFF0})
     void shouldRoundTripAcrossIndexWrap(int start) {
