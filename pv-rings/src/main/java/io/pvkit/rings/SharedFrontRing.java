@@ -164,7 +164,8 @@ public final class SharedFrontRing implements FrontRing {
 
     @Override
     public int freeRequests() {
-        return size - outstandingRequests();
+        // inside a response handler the id being answered is not free yet, though its slot is
+        return Math.min(size - outstandingRequests(), freeIdCount);
     }
 
     @Override
@@ -250,11 +251,15 @@ public final class SharedFrontRing implements FrontRing {
                     throw broken(RingFault.RESPONSE_REJECTED, "response id " + id + " at index "
                             + Integer.toUnsignedString(cons) + " rejected by the validator");
                 }
-                inFlight[id] = false;
-                freeIds[freeIdCount++] = id;
                 responseConsumer = ++cons;
                 consumed++;
-                handler.onResponse(id, responseView);
+                try {
+                    // the handler may look at its own request's shadow: the id is freed only afterwards
+                    handler.onResponse(id, responseView);
+                } finally {
+                    inFlight[id] = false;
+                    freeIds[freeIdCount++] = id;
+                }
             }
         } finally {
             polling = false;

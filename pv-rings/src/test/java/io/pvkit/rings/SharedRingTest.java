@@ -188,6 +188,56 @@ class SharedRingTest {
     }
 
     @Test
+    void shouldShowHandlerItsOwnRequestAndFreeTheIdAfterwards() {
+        MemorySegment page = TestRings.page(arena, 1);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        SplittableRandom random = new SplittableRandom(8);
+        Map<Integer, byte[]> sent = new HashMap<>();
+        while (!front.isFull()) {
+            MemorySegment req = TestRings.randomRequest(random);
+            int id = front.putRequest(req);
+            req.set(U64, 0, id);
+            sent.put(id, req.toArray(ValueLayout.JAVA_BYTE));
+        }
+        front.pushRequests();
+        back.pollRequests(r -> back.putResponse(TestRings.echo(r)), 100);
+        back.pushResponses();
+        List<Integer> putInsideHandler = new ArrayList<>();
+        int n = front.pollResponses((id, rsp) -> {
+            assertArrayEquals(sent.get(id), front.outstandingRequest(id).toArray(ValueLayout.JAVA_BYTE),
+                    "the handler sees its own request's shadow");
+            putInsideHandler.add(front.putRequest(TestRings.randomRequest(random)));
+        }, 100);
+        assertEquals(sent.size(), n);
+        // the first handler ran while every id was still taken; each later one got the id freed before it
+        assertEquals(FrontRing.RING_FULL, putInsideHandler.get(0));
+        assertTrue(putInsideHandler.subList(1, n).stream().allMatch(id -> id >= 0), putInsideHandler.toString());
+        assertEquals(n - 1, putInsideHandler.stream().distinct().filter(id -> id >= 0).count(), "no id handed out twice");
+        int lastAnswered = sent.keySet().stream().filter(id -> !putInsideHandler.contains(id)).findFirst().orElseThrow();
+        assertThrows(IllegalArgumentException.class, () -> front.outstandingRequest(lastAnswered),
+                "the last answered id is freed once its handler returned");
+        assertEquals(1, front.freeRequests());
+    }
+
+    @Test
+    void shouldFreeTheIdWhenTheHandlerThrows() {
+        MemorySegment page = TestRings.page(arena, 1);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        int id = front.putRequest(TestRings.randomRequest(new SplittableRandom(1)));
+        front.pushRequests();
+        back.pollRequests(r -> back.putResponse(TestRings.echo(r)), 100);
+        back.pushResponses();
+        assertThrows(ArithmeticException.class, () -> front.pollResponses((rid, rsp) -> {
+            throw new ArithmeticException("handler bug");
+        }, 100));
+        assertThrows(IllegalArgumentException.class, () -> front.outstandingRequest(id));
+        assertEquals(front.size(), front.freeRequests());
+        assertEquals(RingState.ACTIVE, front.state());
+    }
+
+    @Test
     void shouldZeroSlotTailOfResponses() {
         MemorySegment page = TestRings.page(arena, 1);
         SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
