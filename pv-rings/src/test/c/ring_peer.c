@@ -1,8 +1,12 @@
 /*
  * C ring peer for pvkit's interop tests, built on Xen's own io/ring.h macros.
  *
- *   ring_peer front <file> <ring-pages> <count> <start-index> <seed> [window]
- *   ring_peer back  <file> <ring-pages> <count> <start-index>
+ *   ring_peer front <file> <ring-pages> <count> <start-index> [seed [window [timeout-seconds]]]
+ *   ring_peer back  <file> <ring-pages> <count> <start-index> [seed [window [timeout-seconds]]]
+ *
+ * Start index 0 uses SHARED_RING_INIT + FRONT_RING_INIT / BACK_RING_INIT; any other start moves the fresh
+ * ring there and uses FRONT_RING_ATTACH / BACK_RING_ATTACH. Exit 0 = all good, 1 = checksum mismatches,
+ * 2 = the peer broke the ring, 3 = timeout (default 60 s), 64 = bad arguments.
  *
  * File layout (the same as io.pvkit.rings.tools.RingPeer): <ring-pages> pages of shared ring, then
  * one control page whose first u32 the front sets to 0x524B5650 ("PVKR") after SHARED_RING_INIT.
@@ -43,12 +47,26 @@
 #define PAGE 4096
 #define READY_MAGIC 0x524B5650u
 
+#if REQ_SIZE % 8 == 0
 struct test_request { uint64_t id; uint32_t len; uint32_t crc; uint8_t payload[PAYLOAD]; };
+#define REQ_ID(r) ((r)->id)
+#define SET_REQ_ID(r, v) ((r)->id = (v))
+#else
+/* only u32 fields: 4-byte aligned, so the union with an 8-byte aligned response is rounded up (20 -> 24) */
+struct test_request { uint32_t id_lo; uint32_t id_hi; uint32_t len; uint32_t crc; uint8_t payload[PAYLOAD]; };
+#define REQ_ID(r) ((uint64_t) (r)->id_lo | (uint64_t) (r)->id_hi << 32)
+#define SET_REQ_ID(r, v) ((r)->id_lo = (uint32_t) (v), (r)->id_hi = (uint32_t) ((uint64_t) (v) >> 32))
+#endif
 struct test_response { uint64_t id; uint32_t status; uint32_t crc; uint8_t pad[RSP_SIZE - 16]; };
 _Static_assert(sizeof(struct test_request) == REQ_SIZE, "request size");
 _Static_assert(sizeof(struct test_response) == RSP_SIZE, "response size");
 
 DEFINE_RING_TYPES(test, struct test_request, struct test_response);
+
+#ifdef SLOT_SIZE
+/* the slot size pvkit computed (RingType.slotSize) must be gcc's size of the io/ring.h union */
+_Static_assert(sizeof(union test_sring_entry) == SLOT_SIZE, "pvkit's slot size differs from gcc's union size");
+#endif
 
 static uint32_t crc32c(const uint8_t *p, uint32_t n) {
     uint32_t c = 0xFFFFFFFFu;
@@ -71,11 +89,27 @@ static double now(void) {
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static double deadline;
+
+static int timed_out(const char *role, long done) {
+    if (now() <= deadline) return 0;
+    fprintf(stderr, "%s: timeout after %ld exchanges\n", role, done);
+    printf("%s timeout exchanged=%ld\n", role, done);
+    return 1;
+}
+
 static int run_back(struct test_sring *s, size_t ring_bytes, volatile uint32_t *ready, long count, RING_IDX start) {
     unsigned spins = 0;
-    while (__atomic_load_n(ready, __ATOMIC_ACQUIRE) != READY_MAGIC) idle(&spins);
+    while (__atomic_load_n(ready, __ATOMIC_ACQUIRE) != READY_MAGIC) {
+        if (timed_out("back", 0)) return 3;
+        idle(&spins);
+    }
     struct test_back_ring back;
-    BACK_RING_ATTACH(&back, s, start, ring_bytes);
+    if (start == 0) {
+        BACK_RING_INIT(&back, s, ring_bytes);
+    } else {
+        BACK_RING_ATTACH(&back, s, start, ring_bytes);
+    }
     long served = 0, bad = 0, notifies = 0;
     double t0 = now();
     while (served < count) {
@@ -92,7 +126,7 @@ static int run_back(struct test_sring *s, size_t ring_bytes, volatile uint32_t *
             uint32_t crc = crc32c(req.payload, len);
             struct test_response *rsp = RING_GET_RESPONSE(&back, back.rsp_prod_pvt);
             memset(rsp, 0, sizeof(*rsp));
-            rsp->id = req.id;
+            rsp->id = REQ_ID(&req);
             rsp->status = (req.len <= PAYLOAD && crc == req.crc) ? 0 : 1;
             rsp->crc = crc;
             if (rsp->status) bad++;
@@ -108,7 +142,10 @@ static int run_back(struct test_sring *s, size_t ring_bytes, volatile uint32_t *
         }
         int more;
         RING_FINAL_CHECK_FOR_REQUESTS(&back, more);
-        if (!more && served < count) idle(&spins);
+        if (!more && served < count) {
+            if (timed_out("back", served)) return 3;
+            idle(&spins);
+        }
     }
     printf("back served=%ld bad=%ld notifies=%ld req_cons=%u seconds=%.3f\n", served, bad, notifies, back.req_cons, now() - t0);
     return bad == 0 ? 0 : 1;
@@ -117,10 +154,14 @@ static int run_back(struct test_sring *s, size_t ring_bytes, volatile uint32_t *
 static int run_front(struct test_sring *s, size_t ring_bytes, volatile uint32_t *ready, long count, RING_IDX start, unsigned window) {
     struct test_front_ring front;
     SHARED_RING_INIT(s);
-    /* move the fresh ring to start (start = 0 is exactly XEN_FRONT_RING_INIT) */
-    s->req_prod = s->rsp_prod = start;
-    s->req_event = s->rsp_event = start + 1;
-    FRONT_RING_ATTACH(&front, s, start, ring_bytes);
+    if (start == 0) {
+        FRONT_RING_INIT(&front, s, ring_bytes);   /* with SHARED_RING_INIT: XEN_FRONT_RING_INIT */
+    } else {
+        /* move the fresh ring to start, then attach there */
+        s->req_prod = s->rsp_prod = start;
+        s->req_event = s->rsp_event = start + 1;
+        FRONT_RING_ATTACH(&front, s, start, ring_bytes);
+    }
     __atomic_store_n(ready, READY_MAGIC, __ATOMIC_RELEASE);
     unsigned n = RING_SIZE(&front);
     uint32_t *sent_crc = calloc(n, sizeof(uint32_t));
@@ -138,7 +179,7 @@ static int run_front(struct test_sring *s, size_t ring_bytes, volatile uint32_t 
             struct test_request *req = RING_GET_REQUEST(&front, front.req_prod_pvt);
             struct test_request local;
             memset(&local, 0, sizeof(local));
-            local.id = id;
+            SET_REQ_ID(&local, id);
             local.len = (uint32_t)(next_random() % (PAYLOAD + 1));
             for (uint32_t i = 0; i < local.len; i++) local.payload[i] = (uint8_t)next_random();
             local.crc = crc32c(local.payload, local.len);
@@ -172,7 +213,10 @@ static int run_front(struct test_sring *s, size_t ring_bytes, volatile uint32_t 
         if (received < count && front.req_prod_pvt != front.rsp_cons) {
             int more;
             RING_FINAL_CHECK_FOR_RESPONSES(&front, more);
-            if (!more) idle(&spins);
+            if (!more) {
+                if (timed_out("front", received)) return 3;
+                idle(&spins);
+            }
         }
     }
     printf("front sent=%ld received=%ld bad=%ld notifies=%ld req_prod=%u seconds=%.3f\n", sent, received, bad, notifies, front.req_prod_pvt, now() - t0);
@@ -181,7 +225,7 @@ static int run_front(struct test_sring *s, size_t ring_bytes, volatile uint32_t 
 
 int main(int argc, char **argv) {
     if (argc < 6) {
-        fprintf(stderr, "usage: %s front|back <file> <ring-pages> <count> <start-index> [seed]\n", argv[0]);
+        fprintf(stderr, "usage: %s front|back <file> <ring-pages> <count> <start-index> [seed [window [timeout-seconds]]]\n", argv[0]);
         return 64;
     }
     const char *role = argv[1];
@@ -189,6 +233,9 @@ int main(int argc, char **argv) {
     long count = strtol(argv[4], NULL, 0);
     RING_IDX start = (RING_IDX) strtoul(argv[5], NULL, 0);
     rng = argc > 6 ? strtoull(argv[6], NULL, 0) | 1 : 88172645463325252ull;
+    double timeout = argc > 8 ? strtod(argv[8], NULL) : 60.0;
+    if (pages < 1 || count < 0 || !(timeout > 0)) { fprintf(stderr, "bad arguments\n"); return 64; }
+    deadline = now() + timeout;
     size_t ring_bytes = (size_t) pages * PAGE;
     int fd = open(argv[2], O_RDWR | O_CREAT, 0600);
     if (fd < 0 || ftruncate(fd, ring_bytes + PAGE) != 0) { perror("open"); return 66; }
@@ -196,8 +243,9 @@ int main(int argc, char **argv) {
     if (map == MAP_FAILED) { perror("mmap"); return 66; }
     struct test_sring *s = (struct test_sring *) map;
     volatile uint32_t *ready = (volatile uint32_t *) (map + ring_bytes);
-    if (strcmp(role, "back") == 0) return run_back(s, ring_bytes, ready, count, start);
     unsigned window = argc > 7 ? (unsigned) strtoul(argv[7], NULL, 0) : 0xFFFFFFFFu;
+    if (window < 1) { fprintf(stderr, "window must be at least 1\n"); return 64; }
+    if (strcmp(role, "back") == 0) return run_back(s, ring_bytes, ready, count, start);
     if (strcmp(role, "front") == 0) return run_front(s, ring_bytes, ready, count, start, window);
     fprintf(stderr, "unknown role %s\n", role);
     return 64;

@@ -40,7 +40,11 @@ public interface FrontRing {
         /**
          * Called once per valid response, in ring order.
          *
-         * @param id the id of the request this answers (already freed: it may be reused from here)
+         * <p>The response is already consumed ({@code rsp_cons} has moved past it), but its id stays
+         * outstanding until the handler returns (or throws): {@link #outstandingRequest(int)} gives the
+         * handler its own request's shadow, and a request put from inside the handler gets another id.
+         *
+         * @param id the id of the request this answers (freed, and reusable, once the handler returns)
          * @param response a private copy of the response, valid only during this call
          */
         void onResponse(int id, MemorySegment response);
@@ -127,7 +131,8 @@ public interface FrontRing {
     int putRequest(MemorySegment request);
 
     /**
-     * A private, read-only copy of an outstanding request, as it was put.
+     * A private, read-only copy of an outstanding request, as it was put. Inside a
+     * {@link ResponseHandler} the id being answered is still outstanding.
      *
      * @param id an outstanding id
      * @return the shadow copy

@@ -9,6 +9,8 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>The front ring writes a shadow index ({@code 0 .. RING_SIZE-1}) into this field of each request
  * and matches responses by the same field, as Linux blkfront does.
+ * A front ring whose slot count does not fit the field (more than 65536 slots with 2-byte ids)
+ * is rejected with {@link IllegalArgumentException} when it is created.
  *
  * @param offset the byte offset of the field in the entry
  * @param width the width in bytes: 2, 4 or 8 (little-endian, naturally aligned in C)

@@ -61,6 +61,8 @@ public final class SharedFrontRing implements FrontRing {
         if (size == 0) {
             throw new IllegalArgumentException("no " + type.slotSize() + "-byte slot fits in " + memory.byteSize() + " bytes");
         }
+        checkIdWidth("request", type.requestId(), size);
+        checkIdWidth("response", type.responseId(), size);
         this.requestSize = type.requestSize();
         this.responseSize = type.responseSize();
         this.slotSize = type.slotSize();
@@ -82,6 +84,14 @@ public final class SharedFrontRing implements FrontRing {
         this.requestProducer = startIndex;
         this.requestProducerPublished = startIndex;
         this.responseConsumer = startIndex;
+    }
+
+    /** Shadow ids run from 0 to size-1: an id field too narrow for them would truncate them. */
+    private static void checkIdWidth(String what, RingIdField field, int size) {
+        if (field.width() < 8 && size > 1L << (8 * field.width())) {
+            throw new IllegalArgumentException("a ring of " + size + " slots needs ids up to " + (size - 1)
+                    + ", which do not fit the " + field.width() + "-byte " + what + " id field; use fewer pages");
+        }
     }
 
     /**
@@ -154,7 +164,8 @@ public final class SharedFrontRing implements FrontRing {
 
     @Override
     public int freeRequests() {
-        return size - outstandingRequests();
+        // inside a response handler the id being answered is not free yet, though its slot is
+        return Math.min(size - outstandingRequests(), freeIdCount);
     }
 
     @Override
@@ -240,11 +251,15 @@ public final class SharedFrontRing implements FrontRing {
                     throw broken(RingFault.RESPONSE_REJECTED, "response id " + id + " at index "
                             + Integer.toUnsignedString(cons) + " rejected by the validator");
                 }
-                inFlight[id] = false;
-                freeIds[freeIdCount++] = id;
                 responseConsumer = ++cons;
                 consumed++;
-                handler.onResponse(id, responseView);
+                try {
+                    // the handler may look at its own request's shadow: the id is freed only afterwards
+                    handler.onResponse(id, responseView);
+                } finally {
+                    inFlight[id] = false;
+                    freeIds[freeIdCount++] = id;
+                }
             }
         } finally {
             polling = false;

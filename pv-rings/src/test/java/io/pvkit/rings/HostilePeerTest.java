@@ -18,6 +18,7 @@ import static io.pvkit.rings.TestRings.TYPE;
 import static io.pvkit.rings.TestRings.U32;
 import static io.pvkit.rings.TestRings.U64;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -212,25 +213,40 @@ class HostilePeerTest {
         for (int trial = 0; trial < 200; trial++) {
             SplittableRandom r = new SplittableRandom(trial);
             int start = r.nextInt();
+            page.fill((byte) 0);
             SharedFrontRing.initialise(SharedMemory.of(page), TYPE, start, FrontRing.ResponseValidator.ACCEPT_ALL);
             CountingSharedMemory counting = new CountingSharedMemory(page);
             counting.overrideOffset = REQ_PROD;
             counting.indexOverride = v -> r.nextBoolean() ? start + r.nextInt(40) : r.nextInt();
             SharedBackRing back = SharedBackRing.attach(counting, TYPE, start);
-            List<Integer> consumedIndices = new ArrayList<>();
+            // the test plays the frontend: every slot holds a fresh non-zero serial at offset 16; answering a
+            // slot zeroes it (the response is 16 bytes, the rest of the slot is cleared), and between rounds
+            // answered slots get new serials. An entry handed out twice shows a repeated or a zero serial.
+            long[] nextSerial = {1};
+            List<Long> serialsSeen = new ArrayList<>();
             try {
                 for (int round = 0; round < 20; round++) {
-                    int before = back.requestConsumerIndex();
-                    int n = back.pollRequests(req -> back.putResponse(TestRings.echo(req)), 64);
-                    for (int i = 0; i < n; i++) {
-                        consumedIndices.add(before + i);
+                    for (int slot = 0; slot < back.size(); slot++) {
+                        long at = TYPE.slotOffset(slot, back.size());
+                        if (page.get(U64, at + 16) == 0) {
+                            page.set(U64, at + 16, nextSerial[0]++);
+                            page.set(U32, at + 8, 0);
+                        }
                     }
+                    int before = back.requestConsumerIndex();
+                    int n = back.pollRequests(req -> {
+                        serialsSeen.add(req.get(U64, 16));
+                        back.putResponse(TestRings.echo(req));
+                    }, 64);
+                    assertEquals(before + n, back.requestConsumerIndex(), "req_cons moves by the entries handed out");
                     back.pushResponses();
                 }
             } catch (RingBrokenException expected) {
                 assertEquals(RingState.BROKEN, back.state());
             }
-            assertEquals(consumedIndices.size(), consumedIndices.stream().distinct().count(), "no index consumed twice");
+            assertFalse(serialsSeen.contains(0L), "an already answered slot was handed out again (seed " + trial + ")");
+            assertEquals(serialsSeen.size(), serialsSeen.stream().distinct().count(),
+                    "an entry was handed out twice (seed " + trial + "): " + serialsSeen);
         }
     }
 }

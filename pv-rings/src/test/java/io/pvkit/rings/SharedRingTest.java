@@ -63,6 +63,29 @@ class SharedRingTest {
         assertEquals(128, odd.slotCount(4096));
     }
 
+    @Test
+    void shouldRejectRingTooLargeForTwoByteIds() {
+        RingType narrow = new RingType("narrow", 2, 2, 2, new RingIdField(0, 2), new RingIdField(0, 2));
+        // 33 pages: 65536 two-byte slots, ids 0..65535 fit in a u16
+        MemorySegment fits = TestRings.page(arena, 33);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(fits), narrow);
+        assertEquals(65536, front.size());
+        // 65 pages: 131072 slots, shadow id 65536 would be truncated to 0
+        MemorySegment tooBig = TestRings.page(arena, 65);
+        tooBig.fill((byte) 0x5A);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SharedFrontRing.initialise(SharedMemory.of(tooBig), narrow));
+        assertTrue(e.getMessage().contains("131072 slots"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> SharedFrontRing.attach(SharedMemory.of(tooBig), narrow, 0,
+                FrontRing.ResponseValidator.ACCEPT_ALL));
+        RingType narrowResponse = new RingType("narrow_rsp", 4, 2, 4, new RingIdField(0, 4), new RingIdField(0, 2));
+        // 129 pages of 4-byte slots: 131072 slots, the 2-byte response id cannot name them all
+        MemorySegment tooBigForResponses = TestRings.page(arena, 129);
+        assertThrows(IllegalArgumentException.class,
+                () -> SharedFrontRing.initialise(SharedMemory.of(tooBigForResponses), narrowResponse));
+        assertEquals(0x5A5A5A5A, tooBig.get(ValueLayout.JAVA_INT, 4), "a rejected ring leaves the header untouched");
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, 0xFFFFFFF0, 0x7FFFFFF0})
     void shouldRoundTripAcrossIndexWrap(int start) {
@@ -162,6 +185,56 @@ class SharedRingTest {
         assertFalse(back.finalCheckForRequests());
         assertEquals(2, page.get(ValueLayout.JAVA_INT, 4), "req_event = req_cons + 1");
         assertTrue(back.pushResponses(), "front's rsp_event is 1");
+    }
+
+    @Test
+    void shouldShowHandlerItsOwnRequestAndFreeTheIdAfterwards() {
+        MemorySegment page = TestRings.page(arena, 1);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        SplittableRandom random = new SplittableRandom(8);
+        Map<Integer, byte[]> sent = new HashMap<>();
+        while (!front.isFull()) {
+            MemorySegment req = TestRings.randomRequest(random);
+            int id = front.putRequest(req);
+            req.set(U64, 0, id);
+            sent.put(id, req.toArray(ValueLayout.JAVA_BYTE));
+        }
+        front.pushRequests();
+        back.pollRequests(r -> back.putResponse(TestRings.echo(r)), 100);
+        back.pushResponses();
+        List<Integer> putInsideHandler = new ArrayList<>();
+        int n = front.pollResponses((id, rsp) -> {
+            assertArrayEquals(sent.get(id), front.outstandingRequest(id).toArray(ValueLayout.JAVA_BYTE),
+                    "the handler sees its own request's shadow");
+            putInsideHandler.add(front.putRequest(TestRings.randomRequest(random)));
+        }, 100);
+        assertEquals(sent.size(), n);
+        // the first handler ran while every id was still taken; each later one got the id freed before it
+        assertEquals(FrontRing.RING_FULL, putInsideHandler.get(0));
+        assertTrue(putInsideHandler.subList(1, n).stream().allMatch(id -> id >= 0), putInsideHandler.toString());
+        assertEquals(n - 1, putInsideHandler.stream().distinct().filter(id -> id >= 0).count(), "no id handed out twice");
+        int lastAnswered = sent.keySet().stream().filter(id -> !putInsideHandler.contains(id)).findFirst().orElseThrow();
+        assertThrows(IllegalArgumentException.class, () -> front.outstandingRequest(lastAnswered),
+                "the last answered id is freed once its handler returned");
+        assertEquals(1, front.freeRequests());
+    }
+
+    @Test
+    void shouldFreeTheIdWhenTheHandlerThrows() {
+        MemorySegment page = TestRings.page(arena, 1);
+        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        int id = front.putRequest(TestRings.randomRequest(new SplittableRandom(1)));
+        front.pushRequests();
+        back.pollRequests(r -> back.putResponse(TestRings.echo(r)), 100);
+        back.pushResponses();
+        assertThrows(ArithmeticException.class, () -> front.pollResponses((rid, rsp) -> {
+            throw new ArithmeticException("handler bug");
+        }, 100));
+        assertThrows(IllegalArgumentException.class, () -> front.outstandingRequest(id));
+        assertEquals(front.size(), front.freeRequests());
+        assertEquals(RingState.ACTIVE, front.state());
     }
 
     @Test

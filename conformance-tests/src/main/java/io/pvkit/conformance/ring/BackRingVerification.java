@@ -630,7 +630,10 @@ public abstract class BackRingVerification {
      * <a href="../../../../../RULES.md#ring-23">RING-23</a>: with nothing pending the final check sets
      * {@code req_event = req_cons + 1} and says "no work"; with a request pending it says "work".
      *
-     * <p>If this fails, check: {@code RING_FINAL_CHECK_FOR_REQUESTS}: check, arm with +1, full fence, re-check.
+     * Then {@code req_prod} reads as empty on the first read only: the re-check after arming must report the request.
+     *
+     * <p>If this fails, check: {@code RING_FINAL_CHECK_FOR_REQUESTS}: check, arm with +1, full fence, re-check
+     * (and return the re-check's result, not the first check's).
      */
     @Test
     public void required_RING_23_finalCheckArmsEventAtConsumerPlusOne() {
@@ -642,5 +645,14 @@ public abstract class BackRingVerification {
             assertTrue(f.ring.finalCheckForRequests(), "a request is pending");
             f.pollAndAnswer(Integer.MAX_VALUE);
         }
+        // a request published between the arming store and the re-check: req_prod looks empty on the first
+        // read only, so only the re-check after the fence can find it
+        MemorySegment page = pages.newPage(1);
+        HostileMemory hostile = new HostileMemory(page);
+        Fixture h = new Fixture(NEAR_WRAP, hostile, page);
+        h.publish(1, 1);
+        hostile.script(REQ_PROD, n -> n == 0 ? NEAR_WRAP : NEAR_WRAP + 1);
+        assertTrue(h.ring.finalCheckForRequests(), "the re-check after arming must find the request published meanwhile");
+        assertEquals(1, h.poll(Integer.MAX_VALUE));
     }
 }

@@ -543,7 +543,10 @@ public abstract class FrontRingVerification {
      * {@code rsp_event = rsp_cons + 1} and reports pending responses; a later response push by the kit then
      * notifies.
      *
-     * <p>If this fails, check: {@code RING_FINAL_CHECK_FOR_RESPONSES}: check, arm with +1, full fence, re-check.
+     * Then {@code rsp_prod} reads as empty on the first read only: the re-check after arming must report the response.
+     *
+     * <p>If this fails, check: {@code RING_FINAL_CHECK_FOR_RESPONSES}: check, arm with +1, full fence, re-check
+     * (and return the re-check's result, not the first check's).
      */
     @Test
     public void required_RING_23_finalCheckArmsEventAtConsumerPlusOne() {
@@ -563,5 +566,40 @@ public abstract class FrontRingVerification {
             assertTrue(f.ring.finalCheckForResponses(), "responses are pending");
             assertEquals(n, f.poll());
         }
+        // a response published between the arming store and the re-check: rsp_prod looks empty on the first
+        // read only, so only the re-check after the fence can find it
+        MemorySegment page = pages.newPage(1);
+        HostileMemory hostile = new HostileMemory(page);
+        Fixture h = new Fixture(NEAR_WRAP, hostile, page);
+        h.put(1, 1);
+        h.ring.pushRequests();
+        h.respond(RingTestProtocol.answer(h.consume().get(0)));
+        hostile.script(RSP_PROD, n -> n == 0 ? NEAR_WRAP : NEAR_WRAP + 1);
+        assertTrue(h.ring.finalCheckForResponses(), "the re-check after arming must find the response published meanwhile");
+        assertEquals(1, h.poll());
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-05">RING-05</a> (frontend side): {@code rsp_prod} is read once per
+     * batch of 20 responses.
+     *
+     * <p>If this fails, check: the response loop compares against a local copy of {@code rsp_prod}, not the
+     * shared field.
+     */
+    @Test
+    public void required_RING_05_responseProducerReadOncePerBatch() {
+        MemorySegment page = pages.newPage(1);
+        HostileMemory hostile = new HostileMemory(page);
+        Fixture f = new Fixture(0, hostile, page);
+        f.put(20, 1);
+        f.ring.pushRequests();
+        for (MemorySegment r : f.consume()) {
+            f.respond(RingTestProtocol.answer(r));
+        }
+        hostile.field(RSP_PROD, 4);
+        hostile.resetReads();
+        assertEquals(20, f.poll());
+        assertEquals(20, f.completed.size());
+        assertEquals(1, hostile.reads(RSP_PROD), "rsp_prod reads in one batch");
     }
 }

@@ -31,7 +31,8 @@ public final class RingRules implements RuleSet {
                             + "private copy, so a field the frontend changes after the first read has no effect.",
                     "XSA-155 / CVE-2015-8550 (Xen 3f20b8def0)"),
             Rule.must("RING-05",
-                    "A backend reads req_prod once per batch into a local and validates that copy.",
+                    "Each side reads the peer's producer index (req_prod in a backend, rsp_prod in a frontend) once per "
+                            + "batch into a local and validates that copy.",
                     "XSA-155; libxenvchan 7d66a4ba69 (read prod/cons only once)"),
             Rule.must("RING-06",
                     "A request the backend's handler rejects is still consumed exactly once, can be answered, and "

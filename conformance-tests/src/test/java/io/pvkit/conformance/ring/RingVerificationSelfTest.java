@@ -136,6 +136,13 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class BackNoRecheck extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.NO_RECHECK);
+        }
+    }
+
     // ---------------------------------------------------------------- front rings: one flaw each
 
     abstract static class ToyFront extends FrontRingVerification {
@@ -232,12 +239,38 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class FrontNoRecheck extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.NO_RECHECK);
+        }
+    }
+
+    static final class RereadRspProd extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.REREAD_RSP_PROD);
+        }
+    }
+
+    static final class CheckOpOnly extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.CHECK_OP_ONLY);
+        }
+    }
+
     // ---------------------------------------------------------------- self-tests
 
-    private static void assertCatches(String rule, Class<?> verification) {
+    /** The toy fails exactly these rules (so each rule is shown to catch a flaw of its own). */
+    private static void assertOnlyFails(Class<?> verification, String... rules) {
         SelfTestReport report = SelfTest.run(verification);
-        assertTrue(report.failedRules().contains(rule), verification.getSimpleName() + " must fail " + rule + ": " + report);
-        assertFalse(report.failuresOf(rule).isEmpty());
+        assertEquals(new TreeSet<>(Set.of(rules)), new TreeSet<>(report.failedRules()),
+                verification.getSimpleName() + ": " + report);
+        assertTrue(report.unmappedProblems().isEmpty(), report::toString);
+        for (String rule : rules) {
+            assertFalse(report.failuresOf(rule).isEmpty(), rule);
+        }
     }
 
     @Test
@@ -256,38 +289,41 @@ class RingVerificationSelfTest {
 
     @Test
     void shouldCatchEachBackRingFlaw() {
-        assertCatches("RING-01", NoProdOverflowCheck.class);
-        assertCatches("RING-02", RereadProdEachEntry.class);
-        assertCatches("RING-03", UnsignedLongDifferenceBack.class);
-        assertCatches("RING-04", DoubleFetch.class);
-        assertCatches("RING-05", ReadProdTwice.class);
-        assertCatches("RING-06", RedeliverAfterException.class);
-        assertCatches("RING-07", NoTailZero.class);
-        assertCatches("RING-08", IgnoreLimit.class);
-        assertCatches("RING-09", TrustReqEvent.class);
-        assertCatches("RING-10", BackEventPlusTwo.class);
-        assertCatches("RING-11", SpeculativeCopy.class);
-        assertCatches("RING-20", NoUnionRounding.class);
-        assertCatches("RING-21", AttachInitialises.class);
-        assertCatches("RING-22", BackNotifyInclusive.class);
-        assertCatches("RING-23", BackEventPlusTwo.class);
+        assertOnlyFails(NoProdOverflowCheck.class, "RING-01", "RING-02");   // unchecked, it also hands out > RING_SIZE
+        assertOnlyFails(RereadProdEachEntry.class, "RING-02", "RING-05");   // re-reading is also reading more than once
+        // broken wrap arithmetic breaks everything that starts near 2^32
+        assertOnlyFails(UnsignedLongDifferenceBack.class, "RING-03", "RING-09", "RING-10", "RING-11", "RING-22", "RING-23");
+        assertOnlyFails(DoubleFetch.class, "RING-04");
+        assertOnlyFails(ReadProdTwice.class, "RING-02", "RING-05");   // the second read may see a jumped index
+        assertOnlyFails(RedeliverAfterException.class, "RING-06");
+        assertOnlyFails(NoTailZero.class, "RING-07");
+        assertOnlyFails(IgnoreLimit.class, "RING-08");
+        assertOnlyFails(TrustReqEvent.class, "RING-09", "RING-10", "RING-23");   // its final check trusts req_event too
+        assertOnlyFails(BackEventPlusTwo.class, "RING-10", "RING-23");
+        assertOnlyFails(SpeculativeCopy.class, "RING-03", "RING-11");   // a stale prefetched slot also breaks the wrap test
+        assertOnlyFails(NoUnionRounding.class, "RING-20");
+        assertOnlyFails(AttachInitialises.class, "RING-10", "RING-11", "RING-21", "RING-23");   // it resets a live ring
+        assertOnlyFails(BackNotifyInclusive.class, "RING-22");
+        assertOnlyFails(BackNoRecheck.class, "RING-23");
     }
 
     @Test
     void shouldCatchEachFrontRingFlaw() {
-        assertCatches("FE-01", NoRspOverflowCheck.class);
-        assertCatches("FE-02", NoIdRangeCheck.class);
-        assertCatches("FE-03", NoInFlightCheck.class);
-        assertCatches("FE-04", NoValidator.class);
-        assertCatches("FE-05", DoubleFetchResponse.class);
-        assertCatches("FE-06", ReadBackRequest.class);
-        assertCatches("FE-07", NoValidator.class);
-        assertCatches("RING-03", UnsignedLongDifferenceFront.class);
-        assertCatches("RING-20", Header128.class);
-        assertCatches("RING-21", InitEventAtProd.class);
-        assertCatches("RING-22", FrontNotifyInclusive.class);
-        assertCatches("RING-23", FrontEventPlusTwo.class);
-        assertCatches("RING-10", FrontEventPlusTwo.class);
+        assertOnlyFails(NoRspOverflowCheck.class, "FE-01");
+        assertOnlyFails(NoIdRangeCheck.class, "FE-02");
+        assertOnlyFails(NoInFlightCheck.class, "FE-03");
+        assertOnlyFails(NoValidator.class, "FE-04", "FE-07");
+        assertOnlyFails(CheckOpOnly.class, "FE-07");
+        assertOnlyFails(DoubleFetchResponse.class, "FE-05", "FE-06");   // the re-copy also re-reads op
+        assertOnlyFails(ReadBackRequest.class, "FE-04", "FE-05", "FE-06", "FE-07");   // validates against what it read back
+        assertOnlyFails(RereadRspProd.class, "RING-05");
+        assertOnlyFails(UnsignedLongDifferenceFront.class, "RING-03");
+        // misplaced slots: every rule that writes responses where io/ring.h puts them
+        assertOnlyFails(Header128.class, "FE-02", "FE-03", "FE-04", "FE-05", "FE-06", "FE-07", "RING-20");
+        assertOnlyFails(InitEventAtProd.class, "RING-21");
+        assertOnlyFails(FrontNotifyInclusive.class, "RING-22");
+        assertOnlyFails(FrontEventPlusTwo.class, "RING-10", "RING-23");
+        assertOnlyFails(FrontNoRecheck.class, "RING-23");
     }
 
     @Test

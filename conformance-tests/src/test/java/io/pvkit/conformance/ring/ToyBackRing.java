@@ -22,7 +22,7 @@ final class ToyBackRing implements BackRing {
     enum Flaw {
         NO_PROD_OVERFLOW_CHECK, REREAD_PROD_EACH_ENTRY, UNSIGNED_LONG_DIFFERENCE, DOUBLE_FETCH, READ_PROD_TWICE,
         REDELIVER_AFTER_HANDLER_EXCEPTION, NO_TAIL_ZERO, IGNORE_LIMIT, TRUST_REQ_EVENT, EVENT_PLUS_TWO,
-        SPECULATIVE_COPY, NO_UNION_ROUNDING, ATTACH_INITIALISES, NOTIFY_INCLUSIVE
+        SPECULATIVE_COPY, NO_UNION_ROUNDING, ATTACH_INITIALISES, NOTIFY_INCLUSIVE, NO_RECHECK
     }
 
     private final SharedMemoryView mem;
@@ -140,12 +140,14 @@ final class ToyBackRing implements BackRing {
                 mem.copyTo(offset(reqCons), copy, 0, type.requestSize());
             }
             done++;
-            if (has(Flaw.REDELIVER_AFTER_HANDLER_EXCEPTION)) {
+            reqCons++;
+            try {
                 handler.onRequest(view);
-                reqCons++;
-            } else {
-                reqCons++;
-                handler.onRequest(view);
+            } catch (RuntimeException e) {
+                if (has(Flaw.REDELIVER_AFTER_HANDLER_EXCEPTION)) {
+                    reqCons--;   // "retry later": the rejected request is delivered again
+                }
+                throw e;
             }
         }
         if (has(Flaw.SPECULATIVE_COPY)) {
@@ -177,7 +179,7 @@ final class ToyBackRing implements BackRing {
         }
         mem.setIntVolatile(SharedRingLayout.REQ_EVENT_OFFSET, reqCons + (has(Flaw.EVENT_PLUS_TWO) ? 2 : 1));
         VarHandle.fullFence();
-        return unconsumedRequests() > 0;
+        return !has(Flaw.NO_RECHECK) && unconsumedRequests() > 0;
     }
 
     @Override

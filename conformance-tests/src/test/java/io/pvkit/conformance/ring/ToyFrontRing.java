@@ -19,7 +19,8 @@ import java.util.Set;
 final class ToyFrontRing implements FrontRing {
     enum Flaw {
         NO_RSP_OVERFLOW_CHECK, NO_ID_RANGE_CHECK, NO_IN_FLIGHT_CHECK, NO_VALIDATOR, DOUBLE_FETCH_RESPONSE,
-        READ_BACK_REQUEST, UNSIGNED_LONG_DIFFERENCE, HEADER_128, INIT_EVENT_AT_PROD, NOTIFY_INCLUSIVE, EVENT_PLUS_TWO
+        READ_BACK_REQUEST, UNSIGNED_LONG_DIFFERENCE, HEADER_128, INIT_EVENT_AT_PROD, NOTIFY_INCLUSIVE, EVENT_PLUS_TWO,
+        NO_RECHECK, REREAD_RSP_PROD, CHECK_OP_ONLY
     }
 
     private final SharedMemoryView mem;
@@ -160,6 +161,13 @@ final class ToyFrontRing implements FrontRing {
         check(prod);
         int done = 0;
         while (rspCons != prod && done < limit) {
+            if (has(Flaw.REREAD_RSP_PROD)) {
+                prod = mem.getIntAcquire(SharedRingLayout.RSP_PROD_OFFSET);
+                check(prod);
+                if (rspCons == prod) {
+                    break;
+                }
+            }
             mem.copyTo(offset(rspCons), rsp, 0, type.responseSize());
             long raw = type.responseId().read(rsp);
             if (!has(Flaw.NO_ID_RANGE_CHECK) && Long.compareUnsigned(raw, size) >= 0) {
@@ -174,7 +182,12 @@ final class ToyFrontRing implements FrontRing {
                 request = MemorySegment.ofArray(new long[(type.requestSize() + 7) / 8]);
                 mem.copyTo(offset(rspCons), request, 0, type.requestSize());
             }
-            if (!has(Flaw.NO_VALIDATOR) && !validator.accept(request, rsp.asSlice(0, type.responseSize()))) {
+            if (has(Flaw.CHECK_OP_ONLY)) {
+                // checks the operation itself but not the len/status bounds
+                if (request.get(RingTestProtocol.U32, RingTestProtocol.OP) != rsp.get(RingTestProtocol.U32, RingTestProtocol.OP)) {
+                    throw broken(RingFault.RESPONSE_REJECTED);
+                }
+            } else if (!has(Flaw.NO_VALIDATOR) && !validator.accept(request, rsp.asSlice(0, type.responseSize()))) {
                 throw broken(RingFault.RESPONSE_REJECTED);
             }
             if (has(Flaw.DOUBLE_FETCH_RESPONSE)) {
@@ -205,7 +218,7 @@ final class ToyFrontRing implements FrontRing {
         }
         mem.setIntVolatile(SharedRingLayout.RSP_EVENT_OFFSET, rspCons + (has(Flaw.EVENT_PLUS_TWO) ? 2 : 1));
         VarHandle.fullFence();
-        return hasUnconsumedResponses();
+        return !has(Flaw.NO_RECHECK) && hasUnconsumedResponses();
     }
 
     @Override

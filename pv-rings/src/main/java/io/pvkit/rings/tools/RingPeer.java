@@ -120,7 +120,14 @@ public final class RingPeer {
                     + " --count C [--start I] [--seed S] [--timeout-seconds T] [--window W]");
             return 64;
         }
-        Result result = run(options);
+        Result result;
+        try {
+            result = run(options);
+        } catch (IllegalArgumentException e) {
+            // e.g. no slot of this size fits in the ring pages
+            err.println("ring-peer: " + e.getMessage());
+            return 64;
+        }
         out.println(result.line());
         return result.exitCode();
     }
@@ -130,7 +137,9 @@ public final class RingPeer {
      *
      * @param args {@code --name value} pairs
      * @return the options
-     * @throws IllegalArgumentException when an argument is missing or malformed
+     * @throws IllegalArgumentException when an argument is missing, malformed or out of range (sizes
+     *         below 16, {@code --ring-pages} or {@code --window} below 1, a negative {@code --count}, a
+     *         {@code --timeout-seconds} that is not positive)
      */
     public static Options parse(String[] args) {
         Map<String, String> map = new HashMap<>();
@@ -149,13 +158,26 @@ public final class RingPeer {
         if (req < 16 || rsp < 16) {
             throw new IllegalArgumentException("request and response sizes must be at least 16");
         }
-        return new Options(role.equals("front"), Path.of(required(map, "file")),
-                Integer.parseInt(required(map, "ring-pages")), req, rsp,
-                Long.parseLong(required(map, "count")),
+        int pages = Integer.parseInt(required(map, "ring-pages"));
+        if (pages < 1) {
+            throw new IllegalArgumentException("--ring-pages must be at least 1: " + pages);
+        }
+        long count = Long.parseLong(required(map, "count"));
+        if (count < 0) {
+            throw new IllegalArgumentException("--count must not be negative: " + count);
+        }
+        double timeoutSeconds = Double.parseDouble(map.getOrDefault("timeout-seconds", "60"));
+        if (!(timeoutSeconds > 0 && timeoutSeconds <= 1e6)) {
+            throw new IllegalArgumentException("--timeout-seconds must be in (0, 1e6]: " + timeoutSeconds);
+        }
+        int window = Integer.parseInt(map.getOrDefault("window", Integer.toString(Integer.MAX_VALUE)));
+        if (window < 1) {
+            throw new IllegalArgumentException("--window must be at least 1: " + window);
+        }
+        return new Options(role.equals("front"), Path.of(required(map, "file")), pages, req, rsp, count,
                 (int) Long.decode(map.getOrDefault("start", "0")).longValue(),
                 Long.decode(map.getOrDefault("seed", "1")),
-                Long.parseLong(map.getOrDefault("timeout-seconds", "60")) * 1_000_000_000L,
-                Integer.parseInt(map.getOrDefault("window", Integer.toString(Integer.MAX_VALUE))));
+                (long) (timeoutSeconds * 1e9), window);
     }
 
     private static String required(Map<String, String> map, String name) {
@@ -229,11 +251,13 @@ public final class RingPeer {
                         notifies++;
                     }
                     idle.reset();
-                } else if (!back.finalCheckForRequests()) {
+                } else {
                     if (System.nanoTime() - deadline > 0) {
                         return result("back", served[0], bad[0], notifies, back.requestConsumerIndex(), 3, "timeout");
                     }
-                    idle.idle();
+                    if (!back.finalCheckForRequests()) {
+                        idle.idle();
+                    }
                 }
             }
         } catch (RingBrokenException e) {
@@ -284,13 +308,15 @@ public final class RingPeer {
                     }
                     received[0]++;
                 }, Integer.MAX_VALUE);
-                if (n > 0) {
+                if (n > 0 || put) {
                     idle.reset();
-                } else if (front.outstandingRequests() > 0 && !front.finalCheckForResponses()) {
+                } else {
                     if (System.nanoTime() - deadline > 0) {
                         return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), 3, "timeout");
                     }
-                    idle.idle();
+                    if (front.outstandingRequests() == 0 || !front.finalCheckForResponses()) {
+                        idle.idle();
+                    }
                 }
             }
         } catch (RingBrokenException e) {

@@ -59,8 +59,10 @@ class CRingInteropTest {
     private static Path compile(int requestSize, int responseSize) throws Exception {
         Files.createDirectories(OUT);
         Path exe = OUT.resolve("ring_peer_" + requestSize + "_" + responseSize);
+        // gcc checks pvkit's slot size (the io/ring.h union, rounded to its alignment) at compile time
+        int slotSize = new RingPeer.Options(true, OUT, 1, requestSize, responseSize, 0, 0, 0, 1, 1).type().slotSize();
         Process gcc = new ProcessBuilder("gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-DREQ_SIZE=" + requestSize,
-                "-DRSP_SIZE=" + responseSize, "-o", exe.toString(), SOURCE.toString())
+                "-DRSP_SIZE=" + responseSize, "-DSLOT_SIZE=" + slotSize, "-o", exe.toString(), SOURCE.toString())
                 .redirectErrorStream(true).start();
         String log = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(gcc.waitFor(120, TimeUnit.SECONDS), "gcc timed out");
@@ -70,7 +72,7 @@ class CRingInteropTest {
 
     private static Process startC(Path exe, String role, Path file, int pages, String start) throws IOException {
         return new ProcessBuilder(List.of(exe.toString(), role, file.toString(), Integer.toString(pages),
-                Integer.toString(COUNT), start, "12345")).redirectErrorStream(true).start();
+                Integer.toString(COUNT), start, "12345", "0xFFFFFFFF", "100")).redirectErrorStream(true).start();
     }
 
     private static String finish(Process p) throws Exception {
@@ -86,13 +88,19 @@ class CRingInteropTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"64,16,1,0xFFFFFFF0", "32,96,1,0xFFFFFF00", "112,16,2,0"})
+    @CsvSource({"64,16,1,0xFFFFFFF0", "32,96,1,0xFFFFFF00", "112,16,2,0", "20,16,1,0", "20,16,1,0xFFFFFFF8"})
     void shouldServeCFrontendFromPvkitBackend(int req, int rsp, int pages, String start, @TempDir Path dir) throws Exception {
         Path exe = compile(req, rsp);
         Path file = dir.resolve("ring");
         Process c = startC(exe, "front", file, pages, start);
-        RingPeer.Result back = runJava(false, file, pages, req, rsp, start);
-        String cLine = finish(c);
+        RingPeer.Result back;
+        String cLine;
+        try {
+            back = runJava(false, file, pages, req, rsp, start);
+            cLine = finish(c);
+        } finally {
+            c.destroyForcibly();
+        }
         assertEquals(0, c.exitValue(), "C front: " + cLine);
         assertEquals(0, back.exitCode(), back.line());
         assertEquals(COUNT, back.exchanged());
@@ -100,13 +108,19 @@ class CRingInteropTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"64,16,1,0xFFFFFFF0", "32,96,1,0xFFFFFF00", "112,16,2,0"})
+    @CsvSource({"64,16,1,0xFFFFFFF0", "32,96,1,0xFFFFFF00", "112,16,2,0", "20,16,1,0", "20,16,1,0xFFFFFFF8"})
     void shouldDriveCBackendFromPvkitFrontend(int req, int rsp, int pages, String start, @TempDir Path dir) throws Exception {
         Path exe = compile(req, rsp);
         Path file = dir.resolve("ring");
         Process c = startC(exe, "back", file, pages, start);
-        RingPeer.Result front = runJava(true, file, pages, req, rsp, start);
-        String cLine = finish(c);
+        RingPeer.Result front;
+        String cLine;
+        try {
+            front = runJava(true, file, pages, req, rsp, start);
+            cLine = finish(c);
+        } finally {
+            c.destroyForcibly();
+        }
         assertEquals(0, c.exitValue(), "C back: " + cLine);
         assertEquals(0, front.exitCode(), front.line());
         assertEquals(COUNT, front.exchanged());
@@ -114,6 +128,20 @@ class CRingInteropTest {
         assertTrue(cLine.startsWith("back served=" + COUNT + " bad=0"), cLine);
         long expectedIndex = (Long.decode(start) + COUNT) & 0xFFFFFFFFL;
         assertTrue(cLine.contains("req_cons=" + expectedIndex), "indices wrapped identically: " + cLine);
+    }
+
+    @Test
+    void shouldTimeOutCPeerWithoutAFrontend(@TempDir Path dir) throws Exception {
+        Path exe = compile(64, 16);
+        Process c = new ProcessBuilder(List.of(exe.toString(), "back", dir.resolve("ring").toString(), "1", "10", "0",
+                "1", "1", "0.3")).redirectErrorStream(true).start();
+        try {
+            String line = finish(c);
+            assertEquals(3, c.exitValue(), line);
+            assertTrue(line.contains("timeout"), line);
+        } finally {
+            c.destroyForcibly();
+        }
     }
 
     @Test
