@@ -5,9 +5,10 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
- * The floor: the same page layout as io/ring.h (indices at 0 and 8, 64-byte slots from byte 64),
- * release/acquire publication, copies into private memory, and nothing else (no overflow or id
- * checks, no event indices, no full fences). Not safe against a hostile peer; a baseline only.
+ * A plain SPSC baseline: the same page layout as io/ring.h (indices at 0 and 8, 64-byte slots from
+ * byte 64), release/acquire publication once per batch ({@link #publish()} after a run of
+ * {@link #put}), copies into private memory, and nothing else (no overflow or id checks, no event
+ * indices, no full fences). Not safe against a hostile peer; a baseline only.
  */
 final class PlainSpscRing {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -34,8 +35,12 @@ final class PlainSpscRing {
         }
         MemorySegment.copy(request, 0, page, 64 + (long) (reqProd & mask) * SLOT, SLOT);
         reqProd++;
-        INT.setRelease(page, 0L, reqProd);
         return true;
+    }
+
+    /** Publishes the requests put since the last call (one release store per batch). */
+    void publish() {
+        INT.setRelease(page, 0L, reqProd);
     }
 
     int pollResponses(MemorySegment into) {
