@@ -62,4 +62,16 @@ public record ByteStreamLayout(String name, long dataOffset, int size, long cons
         }
         return new ByteStreamLayout(name, dataOffset, 1 << order, indexOffset, indexOffset + 4);
     }
+
+    /**
+     * Checks that the data area and both indices lie inside shared memory of {@code bytes} bytes.
+     *
+     * @param bytes the size of the shared memory the ring is attached to
+     * @throws IllegalArgumentException when any part of the ring lies outside
+     */
+    public void checkFits(long bytes) {
+        if (dataOffset + size > bytes || prodOffset + 4 > bytes || consOffset + 4 > bytes) {
+            throw new IllegalArgumentException("byte ring " + this + " does not fit in " + bytes + " bytes");
+        }
+    }
 }

@@ -28,10 +28,7 @@ public final class ByteStreamReader {
         this.memory = Objects.requireNonNull(memory, "memory");
         this.layout = Objects.requireNonNull(layout, "layout");
         this.size = layout.size();
-        if (layout.dataOffset() + size > memory.byteSize() || layout.prodOffset() + 4 > memory.byteSize()
-                || layout.consOffset() + 4 > memory.byteSize()) {
-            throw new IllegalArgumentException("byte ring " + layout + " does not fit in " + memory.byteSize() + " bytes");
-        }
+        layout.checkFits(memory.byteSize());
         this.consumer = memory.getIntVolatile(layout.consOffset());
     }
 
