@@ -34,7 +34,7 @@ import java.util.Objects;
  * }
  * }
  */
-public final class GuestMemory implements AutoCloseable {
+public final class GuestMemory implements MemoryAccess, AutoCloseable {
     /** log2 of the frame size. */
     public static final int PAGE_SHIFT = 12;
     /** The frame size in bytes, fixed at 4096 by the Xen ABI for all ring and grant protocols. */
