@@ -1,0 +1,117 @@
+package io.pvkit.cli;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** Parsers of the human units the options take: memory sizes ({@code 4M}) and run times ({@code 5s}). */
+final class Units {
+
+    /** The smallest guest memory the demo accepts: 256 KiB (64 frames). */
+    static final long MIN_MEMORY = 256L << 10;
+    /** The largest guest memory the demo accepts: 4 GiB. */
+    static final long MAX_MEMORY = 4L << 30;
+    /** The longest run the demo accepts: one day. */
+    static final Duration MAX_DURATION = Duration.ofDays(1);
+
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,12})([KMG]?)(I?B)?");
+    private static final Pattern TIME = Pattern.compile("(\\d{1,9})(MS|S|M|H)?");
+
+    private Units() {
+    }
+
+    /**
+     * Parses a memory size: a whole number with an optional binary unit K, M or G ({@code 4M} is 4 MiB),
+     * a multiple of 4 KiB between {@link #MIN_MEMORY} and {@link #MAX_MEMORY}.
+     *
+     * @param text the option's value
+     * @return the size in bytes
+     * @throws TypeConversionException when the text is not such a size
+     */
+    static long parseMemory(String text) {
+        Matcher m = SIZE.matcher(text.strip().toUpperCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new TypeConversionException("'" + text + "' is not a memory size like 4M, 512K or 1G");
+        }
+        int shift = switch (m.group(2)) {
+            case "K" -> 10;
+            case "M" -> 20;
+            case "G" -> 30;
+            default -> 0;
+        };
+        long n = Long.parseLong(m.group(1));
+        if (n > (MAX_MEMORY >>> shift)) {
+            throw new TypeConversionException("'" + text + "' is more than the 4G a guest may have");
+        }
+        long bytes = n << shift;
+        if (bytes < MIN_MEMORY) {
+            throw new TypeConversionException("'" + text + "' is less than the 256K a guest needs");
+        }
+        if ((bytes & 0xFFF) != 0) {
+            throw new TypeConversionException("'" + text + "' is not a whole number of 4K pages");
+        }
+        return bytes;
+    }
+
+    /**
+     * Parses a run time: a whole number with a unit {@code ms}, {@code s}, {@code m} or {@code h} (seconds
+     * when there is none), more than zero and at most {@link #MAX_DURATION}.
+     *
+     * @param text the option's value
+     * @return the duration
+     * @throws TypeConversionException when the text is not such a run time
+     */
+    static Duration parseDuration(String text) {
+        Matcher m = TIME.matcher(text.strip().toUpperCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new TypeConversionException("'" + text + "' is not a run time like 5s, 500ms or 2m");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "S" : m.group(2);
+        Duration d = switch (unit) {
+            case "MS" -> Duration.ofMillis(n);
+            case "M" -> Duration.ofMinutes(n);
+            case "H" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
+        if (d.isZero() || d.compareTo(MAX_DURATION) > 0) {
+            throw new TypeConversionException("'" + text + "' is not between 1ms and 24h");
+        }
+        return d;
+    }
+
+    /** {@link #parseMemory} for picocli. */
+    static final class MemoryConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return parseMemory(value);
+        }
+    }
+
+    /** {@link #parseDuration} for picocli. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            return parseDuration(value);
+        }
+    }
+
+    /**
+     * A byte count for people: {@code 4M}, {@code 512K}, {@code 1536K}.
+     *
+     * @param bytes the count
+     * @return the text
+     */
+    static String formatMemory(long bytes) {
+        if (bytes % (1L << 30) == 0) {
+            return (bytes >> 30) + "G";
+        }
+        if (bytes % (1L << 20) == 0) {
+            return (bytes >> 20) + "M";
+        }
+        return (bytes >> 10) + "K";
+    }
+}
