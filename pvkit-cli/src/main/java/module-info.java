@@ -12,4 +12,6 @@ module io.pvkit.cli {
 
     // picocli reads and writes the command classes' annotated fields reflectively
     opens io.pvkit.cli to info.picocli;
+    // the JUnit Platform instantiates the kit's concrete verifications reflectively
+    opens io.pvkit.cli.kit to org.junit.platform.commons;
 }

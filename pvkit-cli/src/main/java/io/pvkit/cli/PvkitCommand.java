@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = PvkitCommand.Version.class,
         description = "pvkit: Xen-style paravirtualization on the JVM. Run the reference system or the conformance kit.",
-        subcommands = {CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, KitCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Start with: pvkit demo"})
 public final class PvkitCommand implements Runnable {
 

@@ -98,20 +98,4 @@ final class Units {
             return parseDuration(value);
         }
     }
-
-    /**
-     * A byte count for people: {@code 4M}, {@code 512K}, {@code 1536K}.
-     *
-     * @param bytes the count
-     * @return the text
-     */
-    static String formatMemory(long bytes) {
-        if (bytes % (1L << 30) == 0) {
-            return (bytes >> 30) + "G";
-        }
-        if (bytes % (1L << 20) == 0) {
-            return (bytes >> 20) + "M";
-        }
-        return (bytes >> 10) + "K";
-    }
 }

@@ -1,0 +1,193 @@
+package io.pvkit.cli.demo;
+
+import io.pvkit.abi.platform.ShutdownReason;
+import io.pvkit.hypervisor.Domain;
+import io.pvkit.hypervisor.DomainConfig;
+import io.pvkit.hypervisor.DomainInfo;
+import io.pvkit.hypervisor.DomainState;
+import io.pvkit.hypervisor.Hypervisor;
+import io.pvkit.hypervisor.HypervisorConfig;
+import io.pvkit.hypervisor.MemoryBacking;
+import io.pvkit.hypervisor.ResourceCounts;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One run of {@code pvkit demo}: starts the reference hypervisor (which starts dom0 and its console and
+ * echo services), builds the guests with the reference guest as their entry point, samples every guest's
+ * counters for the live view until each has shut down (or the plan's deadline passes), destroys the guests,
+ * checks that every resource came back, and prints the summary.
+ */
+public final class Demo {
+
+    private final DemoPlan plan;
+    private final PrintWriter out;
+    private final ProgressView view;
+
+    /**
+     * A demo run.
+     *
+     * @param plan what to run
+     * @param out where the progress and the summary go
+     * @param view how live progress is shown
+     */
+    public Demo(DemoPlan plan, PrintWriter out, ProgressView view) {
+        this.plan = plan;
+        this.out = out;
+        this.view = view;
+    }
+
+    /** A guest being run: its handle, its workload's counters, its previous sample. */
+    private static final class Running {
+        final Domain domain;
+        final DemoGuest guest;
+        long lastHypercalls;
+        long lastEvents;
+        long lastNanos;
+
+        Running(Domain domain, DemoGuest guest, long now) {
+            this.domain = domain;
+            this.guest = guest;
+            this.lastNanos = now;
+        }
+    }
+
+    /**
+     * Runs the demo and prints its summary.
+     *
+     * @return the outcome
+     * @throws IOException when the log directory cannot be created
+     * @throws InterruptedException when interrupted while waiting for the guests
+     */
+    public DemoResult run() throws IOException, InterruptedException {
+        Path logs = plan.logDir() != null ? Files.createDirectories(plan.logDir())
+                : Files.createTempDirectory("pvkit-demo-");
+        ConsoleTally console = new ConsoleTally();
+        out.println("pvkit demo: hypervisor, dom0 (console and echo services) and " + plan.describe());
+        out.println("console logs: " + logs);
+        out.flush();
+        List<GuestReport> reports = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        try (Hypervisor hv = Hypervisor.start(new HypervisorConfig(logs, console))) {
+            ResourceCounts before = hv.counts();
+            List<Running> guests = new ArrayList<>();
+            for (int i = 1; i <= plan.guests(); i++) {
+                String name = "guest" + i;
+                DemoGuest guest = DemoGuest.reference(plan, name);
+                try {
+                    Domain d = hv.createDomain(new DomainConfig(name, plan.memoryFrames(), 1, false, guest.entry(),
+                            guest.cmdline(), new MemoryBacking.Arena()));
+                    guests.add(new Running(d, guest, System.nanoTime()));
+                } catch (RuntimeException e) {
+                    problems.add("could not build " + name + ": " + e.getMessage());
+                    break;
+                }
+            }
+            long start = System.nanoTime();
+            long deadline = start + plan.deadline().toNanos();
+            while (true) {
+                long interval = view.interval().toMillis();
+                boolean done = allDone(guests);
+                if (done || System.nanoTime() - deadline > 0) {
+                    view.finish(sample(guests), Duration.ofNanos(System.nanoTime() - start));
+                    break;
+                }
+                Thread.sleep(interval);
+                view.show(sample(guests), Duration.ofNanos(System.nanoTime() - start));
+            }
+            for (Running r : guests) {
+                reports.add(report(r, console));
+            }
+            for (Running r : guests) {
+                hv.destroyDomain(r.domain.domid());
+            }
+            ResourceCounts after = awaitCounts(hv, before);
+            if (!after.equals(before)) {
+                problems.add("resources still held after every guest was destroyed: " + before + " before, "
+                        + after + " after");
+            }
+        }
+        DemoResult result = new DemoResult(reports, problems);
+        out.println();
+        for (String line : result.summary()) {
+            out.println(line);
+        }
+        out.flush();
+        return result;
+    }
+
+    private static boolean allDone(List<Running> guests) {
+        for (Running r : guests) {
+            DomainState s = r.domain.info().state();
+            if (s == DomainState.RUNNING || s == DomainState.BLOCKED) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static List<GuestRow> sample(List<Running> guests) {
+        List<GuestRow> rows = new ArrayList<>(guests.size());
+        for (Running r : guests) {
+            DomainInfo info = r.domain.info();
+            long now = System.nanoTime();
+            long events = info.eventsSent() + info.eventsDelivered();
+            double seconds = Math.max(1e-3, (now - r.lastNanos) / 1e9);
+            long hcRate = Math.round((info.hypercalls() - r.lastHypercalls) / seconds);
+            long evRate = Math.round((events - r.lastEvents) / seconds);
+            r.lastHypercalls = info.hypercalls();
+            r.lastEvents = events;
+            r.lastNanos = now;
+            rows.add(new GuestRow(info.name(), stateText(info), hcRate, evRate, r.guest.roundTrips()));
+        }
+        return rows;
+    }
+
+    private static String stateText(DomainInfo info) {
+        String s = info.state().name().toLowerCase(Locale.ROOT);
+        if (info.shutdownReason() != null) {
+            s += "(" + info.shutdownReason().name().toLowerCase(Locale.ROOT) + ")";
+        }
+        if (info.crash() != null) {
+            s += " crashed";
+        }
+        return s;
+    }
+
+    private GuestReport report(Running r, ConsoleTally console) {
+        DomainInfo info = r.domain.info();
+        ShutdownReason reason = info.shutdownReason();
+        String problem = null;
+        if (info.crash() != null) {
+            problem = "crashed: " + info.crash();
+        } else if (info.state() == DomainState.RUNNING || info.state() == DomainState.BLOCKED) {
+            problem = "did not finish within " + DemoPlan.formatDuration(plan.deadline()) + " (still "
+                    + info.state().name().toLowerCase(Locale.ROOT) + ")";
+        } else if (reason != ShutdownReason.POWEROFF) {
+            problem = "shut down with reason " + (reason == null ? "none" : reason.name().toLowerCase(Locale.ROOT))
+                    + ", not poweroff";
+        } else if (r.guest.roundTrips() == 0) {
+            problem = "powered off without a single round trip";
+        }
+        return new GuestReport(info.name(), info.domid(), info.state().name().toLowerCase(Locale.ROOT),
+                reason == null ? null : reason.name().toLowerCase(Locale.ROOT), r.guest.roundTrips(),
+                info.eventsSent() + info.eventsDelivered(), info.hypercalls(), console.lines(info.name()), problem);
+    }
+
+    /** Destroy may finish releasing asynchronously; give it a moment before comparing the counts. */
+    private static ResourceCounts awaitCounts(Hypervisor hv, ResourceCounts expected) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        ResourceCounts now = hv.counts();
+        while (!now.equals(expected) && System.nanoTime() - until < 0) {
+            Thread.sleep(20);
+            now = hv.counts();
+        }
+        return now;
+    }
+}

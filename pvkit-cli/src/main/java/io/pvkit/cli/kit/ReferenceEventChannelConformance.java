@@ -1,0 +1,26 @@
+package io.pvkit.cli.kit;
+
+import io.pvkit.conformance.evtchn.EventChannelVerification;
+import io.pvkit.conformance.spi.DomainUnderTest;
+import io.pvkit.conformance.spi.HypervisorUnderTest;
+
+/**
+ * The reference hypervisor's full dispatch path against the kit's event-channel rules (EVT-xx), with each
+ * domain's {@code shared_info} where the domain builder put it.
+ */
+public class ReferenceEventChannelConformance extends EventChannelVerification {
+
+    /** For the JUnit Platform. */
+    public ReferenceEventChannelConformance() {
+    }
+
+    @Override
+    protected HypervisorUnderTest createHypervisor() {
+        return new ReferenceHypervisorPort();
+    }
+
+    @Override
+    protected long sharedInfoGfn(DomainUnderTest domain) {
+        return ReferenceHypervisorPort.sharedInfoGfn(domain);
+    }
+}

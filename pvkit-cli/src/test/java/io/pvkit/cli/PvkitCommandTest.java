@@ -1,0 +1,94 @@
+package io.pvkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The command line: help and version everywhere, one-line errors with exit code 2. */
+class PvkitCommandTest {
+
+    record Run(int code, String out, String err) {
+        List<String> errLines() {
+            return err.lines().toList();
+        }
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = PvkitCommand.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--help", "demo --help", "kit --help", "help demo", "-h"})
+    void helpExitsZeroAndDescribesTheCommand(String line) {
+        Run r = run(line.split(" "));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("Usage: pvkit"), r.out());
+        assertEquals("", r.err());
+    }
+
+    @Test
+    void demoHelpListsEveryOption() {
+        String help = run("demo", "--help").out();
+        for (String option : List.of("--guests", "--memory", "--duration", "--rounds", "--log-dir", "--no-progress",
+                "--help", "--version")) {
+            assertTrue(help.contains(option), option + " missing from:\n" + help);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--version", "demo --version", "kit --version", "-V"})
+    void versionEverywhere(String line) {
+        Run r = run(line.split(" "));
+        assertEquals(0, r.code());
+        assertTrue(r.out().startsWith("pvkit 0."), r.out());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "",
+        "--bogus",
+        "frobnicate",
+        "demo --guests",
+        "demo --guests x",
+        "demo --guests 0",
+        "demo --guests 65",
+        "demo --guests -3",
+        "demo --memory 3K",
+        "demo --memory 5000",
+        "demo --memory lots",
+        "demo --memory 9G",
+        "demo --duration 0s",
+        "demo --duration 5 parsecs",
+        "demo --duration 5x",
+        "demo --duration 2s --rounds 10",
+        "demo --rounds 0",
+        "demo --rounds many",
+        "demo extra",
+        "kit --out",
+        "kit --bogus",
+    })
+    void badCommandLinesGetOneLineAndExitCodeTwo(String line) {
+        Run r = run(line.isEmpty() ? new String[0] : line.split(" "));
+        assertEquals(PvkitCommand.USAGE, r.code(), "exit code of '" + line + "': " + r.err());
+        assertEquals(1, r.errLines().size(), "one line for '" + line + "', got:\n" + r.err());
+        assertTrue(r.err().startsWith("pvkit"), r.err());
+        assertTrue(r.err().contains("--help"), r.err());
+        assertEquals("", r.out(), "nothing on standard output for '" + line + "'");
+    }
+
+    @Test
+    void theErrorSaysWhatIsWrong() {
+        assertTrue(run("demo", "--guests", "0").err().contains("--guests must be between 1 and 64, not 0"));
+        assertTrue(run("demo", "--memory", "3K").err().contains("'3K' is less than"));
+        assertTrue(run("demo", "--bogus").err().startsWith("pvkit demo: Unknown option: '--bogus'"));
+    }
+}
