@@ -1,10 +1,13 @@
 /**
- * The reference PV guest (reference, not production): boot, xenbus and frontends wired from the
- * pvkit library modules.
+ * The reference PV guest (reference, not production): a guest that boots the way a Linux PVH guest
+ * does against any {@link io.pvkit.abi.spi.HypercallHandler}, connects its console and runs a
+ * workload. Start it with {@link io.pvkit.guest.ReferenceGuest#entryPoint(io.pvkit.guest.GuestOptions)}.
  */
 module io.pvkit.guest {
-    requires io.pvkit.abi;
-    requires io.pvkit.rings;
-    requires io.pvkit.events;
-    requires io.pvkit.grant;
+    requires transitive io.pvkit.abi;
+    requires transitive io.pvkit.rings;
+    requires transitive io.pvkit.events;
+    requires transitive io.pvkit.grant;
+
+    exports io.pvkit.guest;
 }
