@@ -78,6 +78,9 @@ public final class PvkitCommand implements Runnable {
         CommandLine cmd = e.getCommandLine();
         String name = cmd.getCommandSpec().qualifiedName();
         String message = e.getMessage() == null ? "bad command line" : e.getMessage().strip().replace('\n', ' ');
+        if (message.startsWith("Error: ")) {
+            message = message.substring("Error: ".length());
+        }
         cmd.getErr().println(name + ": " + message + " (see '" + name + " --help')");
         return USAGE;
     }

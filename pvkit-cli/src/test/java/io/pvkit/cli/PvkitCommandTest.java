@@ -90,5 +90,7 @@ class PvkitCommandTest {
         assertTrue(run("demo", "--guests", "0").err().contains("--guests must be between 1 and 64, not 0"));
         assertTrue(run("demo", "--memory", "3K").err().contains("'3K' is less than"));
         assertTrue(run("demo", "--bogus").err().startsWith("pvkit demo: Unknown option: '--bogus'"));
+        assertTrue(run("demo", "--duration", "2s", "--rounds", "3").err()
+                .startsWith("pvkit demo: --duration=TIME, --rounds=N are mutually exclusive"));
     }
 }

@@ -165,7 +165,7 @@ final class HostileGuest implements GuestEntryPoint {
                     random.nextBoolean() ? GntMap.HOST_MAP : GntMap.HOST_MAP | GntMap.READONLY);
             m.set(ValueLayout.JAVA_INT, GnttabMapGrantRefLayout.REF_OFFSET, ref);
             m.set(ValueLayout.JAVA_SHORT, GnttabMapGrantRefLayout.DOM_OFFSET, (short) victim);
-            long rc = call(hc, GrantTableOp.MAP_GRANT_REF, hc, m);
+            long rc = grantOp(GrantTableOp.MAP_GRANT_REF, hc, m);
             short status = m.get(ValueLayout.JAVA_SHORT, GnttabMapGrantRefLayout.STATUS_OFFSET);
             countError(rc, status);
             if (rc == 0 && status == 0) {
@@ -185,7 +185,7 @@ final class HostileGuest implements GuestEntryPoint {
             c.set(ValueLayout.JAVA_SHORT, GnttabCopyLayout.DEST_DOMID_OFFSET, (short) DomId.SELF);
             c.set(ValueLayout.JAVA_SHORT, GnttabCopyLayout.LEN_OFFSET, (short) 64);
             c.set(ValueLayout.JAVA_SHORT, GnttabCopyLayout.FLAGS_OFFSET, (short) GntCopy.SOURCE_GREF);
-            long rc = call(hc, GrantTableOp.COPY, hc, c);
+            long rc = grantOp(GrantTableOp.COPY, hc, c);
             short status = c.get(ValueLayout.JAVA_SHORT, GnttabCopyLayout.STATUS_OFFSET);
             countError(rc, status);
             if (rc == 0 && status == 0) {
@@ -200,7 +200,7 @@ final class HostileGuest implements GuestEntryPoint {
         }
     }
 
-    private long call(GrantTableOp op, GuestHypercalls hc, MemorySegment element) {
+    private long grantOp(GrantTableOp op, GuestHypercalls hc, MemorySegment element) {
         calls.incrementAndGet();
         try {
             return hc.grantTableOp(op, element);
