@@ -1,10 +1,13 @@
 /**
- * The reference hypervisor (reference, not production): domains, hypercall dispatch and domain 0
- * services wired from the pvkit library modules.
+ * The reference hypervisor (reference, not production): domains, hypercall dispatch, the domain builder
+ * and domain 0 services wired from the pvkit library modules.
  */
 module io.pvkit.hypervisor {
-    requires io.pvkit.abi;
+    requires transitive io.pvkit.abi;
     requires io.pvkit.rings;
     requires io.pvkit.events;
     requires io.pvkit.grant;
+
+    exports io.pvkit.hypervisor;
+    exports io.pvkit.hypervisor.dom0;
 }

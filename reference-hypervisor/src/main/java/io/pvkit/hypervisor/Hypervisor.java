@@ -1,0 +1,404 @@
+package io.pvkit.hypervisor;
+
+import io.pvkit.abi.evtchn.Virq;
+import io.pvkit.abi.hypercall.HypercallContext;
+import io.pvkit.abi.spi.HypercallHandler;
+import io.pvkit.abi.spi.VcpuStart;
+import io.pvkit.events.EventChannelHypercalls;
+import io.pvkit.events.EventChannels;
+import io.pvkit.grant.GrantTableHypercall;
+import io.pvkit.grant.GrantTables;
+import io.pvkit.hypervisor.dom0.Domain0;
+import io.pvkit.hypervisor.dom0.ToolstackChannel;
+import io.pvkit.hypervisor.dom0.ToolstackMessage;
+import io.pvkit.hypervisor.internal.ConsoleLines;
+import io.pvkit.hypervisor.internal.Dispatcher;
+import io.pvkit.hypervisor.internal.DomainBuilder;
+import io.pvkit.hypervisor.internal.DomainRecord;
+import io.pvkit.hypervisor.internal.DomainTable;
+import io.pvkit.hypervisor.internal.LibraryDomains;
+import io.pvkit.hypervisor.internal.Platform;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The reference hypervisor (reference, not production): domains with memory and vCPU threads, the hypercall
+ * dispatcher, the domain builder, and domain 0 with its console backend and echo service.
+ *
+ * {@snippet :
+ * try (Hypervisor hv = Hypervisor.start(new HypervisorConfig(null, System.out::println))) {
+ *     Domain guest = hv.createDomain(DomainConfig.guest("demo", 64, start -> {
+ *         GuestHypercalls hc = new GuestHypercalls(start.hypervisor(), start.self(), 0, 4096);
+ *         hc.consoleWrite("hello\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+ *         hc.shutdown(ShutdownReason.POWEROFF);
+ *     }));
+ *     guest.awaitShutdown(Duration.ofSeconds(5));     // prints "demo| hello"
+ *     hv.destroyDomain(guest.domid());
+ * }
+ * }
+ *
+ * <p>vCPUs are platform threads (see the module README for why): each started vCPU runs its domain's
+ * {@link io.pvkit.abi.spi.GuestEntryPoint} and enters the hypervisor only through {@link #dispatcher()}.
+ *
+ * <p>Thread safety: every method may be called from any thread; {@link #createDomain} and
+ * {@link #destroyDomain} are serialised.
+ */
+public final class Hypervisor implements AutoCloseable {
+    /** Name of domain 0. */
+    public static final String DOM0_NAME = "Domain-0";
+    /** Domain 0's own frames. */
+    public static final long DOM0_FRAMES = 64;
+    /** The longest the toolstack waits for domain 0 or a vCPU before it logs and goes on. */
+    public static final Duration SERVICE_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final System.Logger LOG = System.getLogger("io.pvkit.hypervisor");
+
+    private final long bootNanos = System.nanoTime();
+    private final LibraryDomains library;
+    private final DomainTable table = new DomainTable();
+    private final Dispatcher dispatcher;
+    private final DomainBuilder builder;
+    private final ConsoleLines console;
+    private final ToolstackChannel toolstack;
+    private final AtomicInteger vcpuThreads = new AtomicInteger();
+    private final ConcurrentHashMap<Integer, Domain> handles = new ConcurrentHashMap<>();
+    private final Object lifecycle = new Object();
+    private volatile boolean closed;
+
+    private Hypervisor(HypervisorConfig config) {
+        this.library = new LibraryDomains(new EventChannels(), new GrantTables());
+        EventChannels events = library.events();
+        GrantTables grants = library.grants();
+        this.console = new ConsoleLines(config.logDirectory(), config.consoleSink());
+        this.builder = new DomainBuilder(library, console, bootNanos);
+        this.dispatcher = new Dispatcher(table, library, new EventChannelHypercalls(events), new GrantTableHypercall(grants),
+                new Toolstack());
+        this.toolstack = new ToolstackChannel(() -> library.raiseVirq(0, Virq.DOM_EXC.code()));
+    }
+
+    /**
+     * Starts a hypervisor: creates domain 0 and waits until its services are up.
+     *
+     * @param config where console output goes
+     * @return the running hypervisor
+     * @throws IllegalStateException when domain 0 does not come up within {@link #SERVICE_TIMEOUT}
+     */
+    public static Hypervisor start(HypervisorConfig config) {
+        Objects.requireNonNull(config, "config");
+        Hypervisor hv = new Hypervisor(config);
+        try {
+            hv.startDom0(config);
+            return hv;
+        } catch (RuntimeException e) {
+            hv.close();
+            throw e;
+        }
+    }
+
+    private void startDom0(HypervisorConfig config) {
+        Domain0 services = new Domain0(toolstack, handle -> library.grantMapping(0, handle), config.logDirectory(),
+                console.serialisedSink());
+        DomainConfig dom0 = new DomainConfig(DOM0_NAME, DOM0_FRAMES, 1, true, services, "", new MemoryBacking.Arena());
+        DomainRecord record = builder.build(0, dom0, true);
+        table.add(record);
+        handles.put(0, new Domain(record, this));
+        startVcpu(record, 0);
+        try {
+            toolstack.ready().get(SERVICE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("domain 0 did not start: "
+                    + (record.crashCause() != null ? record.crashCause() : e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while domain 0 started", e);
+        }
+    }
+
+    /**
+     * Builds a guest: memory, special pages, reserved grants and ports for domain 0, HVM params,
+     * {@code start_info}; introduces it to domain 0 (console backend, echo service) and then starts vCPU 0
+     * at {@code config.entry()} when there is one.
+     *
+     * @param config the domain's configuration
+     * @return the domain
+     * @throws IllegalArgumentException when the name is taken or the command line does not fit
+     * @throws IllegalStateException when the hypervisor is closed
+     */
+    public Domain createDomain(DomainConfig config) {
+        Objects.requireNonNull(config, "config");
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("hypervisor is closed");
+            }
+            if (table.nameTaken(config.name())) {
+                throw new IllegalArgumentException("a domain named '" + config.name() + "' exists");
+            }
+            DomainRecord record = builder.build(table.nextGuestId(), config, false);
+            table.add(record);
+            Domain handle = new Domain(record, this);
+            handles.put(record.domid, handle);
+            CompletableFuture<Boolean> introduced = new CompletableFuture<>();
+            toolstack.post(new ToolstackMessage.Introduce(record.domid, record.name,
+                    io.pvkit.abi.grant.GrantRefs.RESERVED_CONSOLE, record.consolePort, record.echoPort, introduced));
+            if (!await(introduced)) {
+                LOG.log(System.Logger.Level.WARNING, "domain 0 did not connect the services of " + record.name);
+            }
+            if (config.entry() != null) {
+                startVcpu(record, 0);
+            }
+            return handle;
+        }
+    }
+
+    /**
+     * The live domain with this id.
+     *
+     * @param domid a domain id
+     * @return its handle, or empty when no such domain exists (never created, or destroyed)
+     */
+    public Optional<Domain> domain(int domid) {
+        return table.get(domid) == null ? Optional.empty() : Optional.ofNullable(handles.get(domid));
+    }
+
+    /**
+     * A snapshot of every live domain, domain 0 first, then by id.
+     *
+     * @return the snapshots
+     */
+    public List<DomainInfo> domains() {
+        List<DomainInfo> list = new ArrayList<>();
+        for (DomainRecord d : table.all()) {
+            list.add(infoOf(d));
+        }
+        return list;
+    }
+
+    /**
+     * Destroys a guest: its hypercalls answer {@code -ESRCH} and its blocked vCPUs return; the call waits
+     * (bounded by {@link #SERVICE_TIMEOUT} per step) for its hypercalls in flight and its vCPU threads,
+     * lets domain 0 drain its console and let go of it, releases its event channels (its peers' ports become
+     * unbound) and grants (mappings of its pages die), and closes its memory once nothing maps it. A no-op
+     * for an unknown id.
+     *
+     * @param domid the guest's id
+     * @throws IllegalArgumentException for domain 0 (use {@link #close()})
+     */
+    public void destroyDomain(int domid) {
+        if (domid == 0) {
+            throw new IllegalArgumentException("domain 0 is destroyed by close()");
+        }
+        synchronized (lifecycle) {
+            DomainRecord d = table.get(domid);
+            if (d != null) {
+                destroy(d);
+            }
+        }
+    }
+
+    /**
+     * The full hypercall path: what every vCPU calls, and what tests and the conformance kit call with a
+     * {@link Domain#context(int)}.
+     *
+     * @return the dispatcher
+     */
+    public HypercallHandler dispatcher() {
+        return dispatcher;
+    }
+
+    /**
+     * What the hypervisor holds right now.
+     *
+     * @return domains, ports in use, grant mappings and live vCPU threads
+     */
+    public ResourceCounts counts() {
+        int ports = 0;
+        int mappings = 0;
+        List<DomainRecord> all = table.all();
+        for (DomainRecord d : all) {
+            ports += library.boundPorts(d.domid);
+            mappings += library.grantMappings(d.domid);
+        }
+        return new ResourceCounts(all.size(), ports, mappings, vcpuThreads.get());
+    }
+
+    /**
+     * The hypervisor's system time ({@code SCHEDOP_poll}'s clock): nanoseconds since {@link #start}.
+     *
+     * @return the time
+     */
+    public long systemTimeNanos() {
+        return System.nanoTime() - bootNanos;
+    }
+
+    /**
+     * Destroys every guest (highest id first), then domain 0. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            List<DomainRecord> all = table.all();
+            Collections.reverse(all);
+            for (DomainRecord d : all) {
+                destroy(d);
+            }
+        }
+    }
+
+    void consoleInput(int domid, byte[] bytes) {
+        toolstack.post(new ToolstackMessage.ConsoleInput(domid, bytes));
+    }
+
+    static DomainInfo infoOf(DomainRecord d) {
+        DomainState state = switch (d.phase()) {
+            case DomainRecord.RUNNING -> {
+                int live = d.liveThreads().get();
+                yield live > 0 && d.waker.waiting() >= live ? DomainState.BLOCKED : DomainState.RUNNING;
+            }
+            case DomainRecord.SHUTDOWN -> DomainState.SHUTDOWN;
+            case DomainRecord.DYING -> DomainState.DYING;
+            default -> DomainState.DEAD;
+        };
+        return new DomainInfo(d.domid, d.name, state, d.shutdownReason(), d.hypercalls.sum(), d.eventsSent.sum(),
+                d.eventsDelivered.sum(), d.crashCause());
+    }
+
+    // ------------------------------------------------------------------------------------ internals
+
+    private void destroy(DomainRecord d) {
+        if (!d.beginDying()) {
+            return;
+        }
+        long deadline = System.nanoTime() + SERVICE_TIMEOUT.toNanos();
+        while (d.inFlight() > 0 && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(100_000);
+        }
+        for (Thread t : d.threads()) {
+            if (t != null && t != Thread.currentThread()) {
+                try {
+                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (t.isAlive()) {
+                    LOG.log(System.Logger.Level.WARNING, "vCPU thread " + t.getName() + " of " + d.name
+                            + " did not return after destroy; it keeps running with every hypercall refused");
+                }
+            }
+        }
+        DomainRecord dom0 = table.get(0);
+        if (d.domid != 0 && dom0 != null && dom0.phase() == DomainRecord.RUNNING) {
+            CompletableFuture<Boolean> released = new CompletableFuture<>();
+            toolstack.post(new ToolstackMessage.Release(d.domid, released));
+            if (!await(released)) {
+                LOG.log(System.Logger.Level.WARNING, "domain 0 did not release " + d.name + " in time");
+            }
+        }
+        boolean gone = false;
+        long releaseDeadline = System.nanoTime() + SERVICE_TIMEOUT.toNanos();
+        while (!(gone = library.release(d.domid, 64)) && System.nanoTime() < releaseDeadline) {
+            Thread.yield();
+        }
+        table.remove(d.domid);
+        d.dead();
+        if (gone) {
+            closeMemory(d);
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "grants of " + d.name + " still in use; its memory stays allocated");
+        }
+    }
+
+    private static void closeMemory(DomainRecord d) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try {
+                d.memory.close();
+                return;
+            } catch (IllegalStateException busy) {
+                LockSupport.parkNanos(1_000_000); // a straggler thread is inside an access; retry
+            }
+        }
+        LOG.log(System.Logger.Level.WARNING, "memory of " + d.name + " could not be closed");
+    }
+
+    private static boolean await(CompletableFuture<Boolean> f) {
+        try {
+            return Boolean.TRUE.equals(f.get(SERVICE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private boolean startVcpu(DomainRecord d, int vcpu) {
+        if (d.entry == null) {
+            return false;
+        }
+        Thread t = Thread.ofPlatform().name("d" + d.domid + "v" + vcpu + "-" + d.name).daemon(true)
+                .unstarted(() -> runVcpu(d, vcpu));
+        if (!d.attachThread(vcpu, t)) {
+            return false;
+        }
+        vcpuThreads.incrementAndGet();
+        d.liveThreads().incrementAndGet();
+        t.start();
+        return true;
+    }
+
+    private void runVcpu(DomainRecord d, int vcpu) {
+        try {
+            HypercallContext self = HypercallContext.of(d.domid, vcpu, d.privileged, d.memory);
+            d.entry.enter(new VcpuStart(dispatcher, self, d.map.startInfoGpa()));
+        } catch (Throwable e) {
+            if (d.phase() == DomainRecord.RUNNING) {
+                LOG.log(System.Logger.Level.INFO, "vCPU " + vcpu + " of " + d.name + " crashed", e);
+                d.crash(e);
+            }
+        } finally {
+            int left = d.liveThreads().decrementAndGet();
+            vcpuThreads.decrementAndGet();
+            if (left == 0 && d.phase() == DomainRecord.RUNNING) {
+                d.crash(new IllegalStateException("every vCPU of " + d.name + " returned without SCHEDOP_shutdown"));
+            }
+        }
+    }
+
+    /** The toolstack side the dispatcher calls back. */
+    private final class Toolstack implements Platform {
+        @Override
+        public boolean startVcpu(DomainRecord domain, int vcpu) {
+            return Hypervisor.this.startVcpu(domain, vcpu);
+        }
+
+        @Override
+        public void shutDown(DomainRecord domain) {
+            LOG.log(System.Logger.Level.DEBUG, () -> domain.name + " shut down: " + domain.shutdownReason());
+        }
+
+        @Override
+        public long systemTimeNanos() {
+            return Hypervisor.this.systemTimeNanos();
+        }
+
+        @Override
+        public long toNanoTime(long systemTime) {
+            return bootNanos + systemTime;
+        }
+    }
+}

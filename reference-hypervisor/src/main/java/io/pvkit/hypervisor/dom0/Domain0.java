@@ -1,0 +1,219 @@
+package io.pvkit.hypervisor.dom0;
+
+import io.pvkit.abi.HypercallOp;
+import io.pvkit.abi.XenErrno;
+import io.pvkit.abi.evtchn.Virq;
+import io.pvkit.abi.hypercall.GuestHypercalls;
+import io.pvkit.abi.hypercall.HypercallContext;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.platform.PhysMapSpace;
+import io.pvkit.abi.platform.SchedOp;
+import io.pvkit.abi.platform.StartInfoLayout;
+import io.pvkit.abi.spi.GuestEntryPoint;
+import io.pvkit.abi.spi.VcpuStart;
+import io.pvkit.events.UpcallDemultiplexer;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * Domain 0's kernel and services, run on domain 0's vCPU 0: it boots like any guest (reads
+ * {@code start_info}, maps {@code shared_info} with {@code add_to_physmap}, starts an
+ * {@link UpcallDemultiplexer}), binds {@code VIRQ_DOM_EXC} for the toolstack's messages, and then serves
+ * every introduced guest with
+ * <ul>
+ *   <li>the <b>console backend</b>: maps the guest's console page through its reserved grant
+ *       ({@code GNTTAB_RESERVED_CONSOLE}), binds its console port, drains the {@code xencons_interface} output
+ *       ring into lines prefixed with the guest's name (sink and per-domain log), and writes console input;
+ *       a malformed ring ends that guest's console only;</li>
+ *   <li>the <b>echo service</b>: binds the guest's echo port and answers each notification with one
+ *       notification back on the same channel.</li>
+ * </ul>
+ *
+ * <p>Waiting: domain 0 waits with {@code SCHEDOP_block} (the hypervisor wakes it when an event is pending
+ * for its vCPU) and then runs its demultiplexer; a service with more work than one turn's budget keeps
+ * domain 0 from blocking until it is done, round-robin with the others. It returns when the hypervisor
+ * destroys domain 0 (its hypercalls then answer {@code -ESRCH}).
+ *
+ * <p>Everything here is hypercalls, domain 0's own memory, and the two narrow inputs of the package
+ * ({@link ToolstackChannel}, {@link Dom0Kernel}).
+ */
+public final class Domain0 implements GuestEntryPoint {
+    /** Where domain 0 "maps" guest pages: a pseudo virtual address range, one page per guest id. */
+    static final long MAP_AREA = 0x0000_7000_0000_0000L;
+    private static final long ESRCH = XenErrno.ESRCH.negated();
+
+    private final ToolstackChannel toolstack;
+    private final Dom0Kernel kernel;
+    private final ConsoleLog log;
+    private final Map<Integer, ConsoleConnection> consoles = new HashMap<>();
+    private final Map<Integer, Integer> echoPorts = new HashMap<>();
+    private final LinkedHashSet<ConsoleConnection> dirty = new LinkedHashSet<>();
+    private Dom0Calls calls;
+    private UpcallDemultiplexer demux;
+
+    /**
+     * Domain 0's services.
+     *
+     * @param toolstack the toolstack's mailbox
+     * @param kernel the grant-mapping facility
+     * @param logDirectory where per-domain console logs go, or null
+     * @param sink where console lines go ({@code "name| line"}); must be thread-safe
+     */
+    public Domain0(ToolstackChannel toolstack, Dom0Kernel kernel, Path logDirectory, Consumer<String> sink) {
+        this.toolstack = Objects.requireNonNull(toolstack, "toolstack");
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
+        this.log = new ConsoleLog(logDirectory, Objects.requireNonNull(sink, "sink"));
+    }
+
+    @Override
+    public void enter(VcpuStart start) {
+        HypercallContext self = start.self();
+        GuestMemory memory = self.memory();
+        long si = start.startInfoGpa();
+        long nrPages = memory.getLong(si + StartInfoLayout.NR_PAGES_OFFSET);
+        long sharedInfoGfn = GuestMemory.gfnOf(memory.getLong(si + StartInfoLayout.SHARED_INFO_OFFSET));
+        if (nrPages < 2) {
+            throw new IllegalStateException("domain 0 needs at least 2 frames");
+        }
+        // frame 1 is the scratch area of the hypercall wrappers (frame 0 stays unused, like a NULL page)
+        GuestHypercalls hc = new GuestHypercalls(start.hypervisor(), self, GuestMemory.gpaOf(1), GuestMemory.PAGE_SIZE);
+        calls = new Dom0Calls(hc);
+        check(hc.addToPhysmap(PhysMapSpace.SHARED_INFO.code(), 0, sharedInfoGfn), "map shared_info");
+        demux = new UpcallDemultiplexer(memory, sharedInfoGfn, 0);
+        long virq = calls.bindVirq(Virq.DOM_EXC.code());
+        check(virq, "bind VIRQ_DOM_EXC");
+        demux.register((int) virq, port -> { });   // the mailbox is drained every turn anyway
+        demux.unmask((int) virq);
+        toolstack.ready().complete(null);
+        while (true) {
+            ToolstackMessage m;
+            while ((m = toolstack.poll()) != null) {
+                handle(m);
+            }
+            demux.handleUpcall();
+            boolean more = serviceConsoles();
+            if (more || toolstack.hasMessages()) {
+                continue;
+            }
+            long rc = hc.call(HypercallOp.SCHED_OP, SchedOp.BLOCK.code(), 0);
+            if (rc == ESRCH) {
+                return; // domain 0 is being destroyed
+            }
+        }
+    }
+
+    private static void check(long rc, String what) {
+        if (rc < 0) {
+            throw new IllegalStateException("domain 0: " + what + " failed: " + XenErrno.describe(rc));
+        }
+    }
+
+    private void handle(ToolstackMessage m) {
+        switch (m) {
+            case ToolstackMessage.Introduce in -> in.done().complete(introduce(in));
+            case ToolstackMessage.Release r -> {
+                release(r.domid());
+                r.done().complete(true);
+            }
+            case ToolstackMessage.ConsoleInput ci -> {
+                ConsoleConnection c = consoles.get(ci.domid());
+                if (c != null) {
+                    c.input(ci.bytes());
+                    dirty.add(c);
+                }
+            }
+        }
+    }
+
+    private boolean introduce(ToolstackMessage.Introduce in) {
+        boolean ok = true;
+        // the echo service: one notification back for each one received
+        long echo = calls.bindInterdomain(in.domid(), in.echoPort());
+        if (echo > 0) {
+            int port = (int) echo;
+            echoPorts.put(in.domid(), port);
+            demux.register(port, p -> calls.send(p));
+            demux.unmask(port);
+        } else {
+            ok = false;
+            say("echo service: cannot bind port " + in.echoPort() + " of " + in.name() + ": " + XenErrno.describe(echo));
+        }
+        // the console backend
+        long hostAddr = MAP_AREA + GuestMemory.gpaOf(in.domid());
+        int[] mapped = calls.mapGrant(in.domid(), in.consoleRef(), hostAddr);
+        MemorySegment page = mapped[0] == 0 ? kernel.grantMapping(mapped[1]) : null;
+        if (page == null) {
+            say("console: cannot map the console page of " + in.name() + ": status " + mapped[0]);
+            return false;
+        }
+        ConsoleConnection c = new ConsoleConnection(in.domid(), in.name(), mapped[1], hostAddr, page, log);
+        long local = calls.bindInterdomain(in.domid(), in.consolePort());
+        if (local <= 0) {
+            say("console: cannot bind port " + in.consolePort() + " of " + in.name() + ": " + XenErrno.describe(local));
+            calls.unmapGrant(c.handle, hostAddr);
+            return false;
+        }
+        c.localPort = (int) local;
+        consoles.put(in.domid(), c);
+        demux.register(c.localPort, p -> dirty.add(c));
+        demux.unmask(c.localPort);
+        dirty.add(c);
+        return ok;
+    }
+
+    private void release(int domid) {
+        ConsoleConnection c = consoles.remove(domid);
+        if (c != null) {
+            dirty.remove(c);
+            boolean[] r;
+            do {
+                r = c.service(); // what the guest wrote before it died is not lost
+            } while (r[0]);
+            c.flush();
+            demux.unregister(c.localPort);
+            calls.close(c.localPort);
+            calls.unmapGrant(c.handle, c.hostAddr);
+        }
+        Integer echo = echoPorts.remove(domid);
+        if (echo != null) {
+            demux.unregister(echo);
+            calls.close(echo);
+        }
+    }
+
+    /** One turn over the consoles with work; true when some still have more. */
+    private boolean serviceConsoles() {
+        if (dirty.isEmpty()) {
+            return false;
+        }
+        ConsoleConnection[] turn = dirty.toArray(new ConsoleConnection[0]);
+        dirty.clear();
+        for (ConsoleConnection c : turn) {
+            boolean wasBroken = c.broken() != null;
+            boolean[] r = c.service();
+            if (r[1]) {
+                calls.send(c.localPort);
+            }
+            if (r[0]) {
+                dirty.add(c);
+            }
+            if (!wasBroken && c.broken() != null) {
+                demux.mask(c.localPort);
+                say("console of " + c.name + " (domain " + c.domid + ") stopped: " + c.broken());
+            }
+        }
+        return !dirty.isEmpty();
+    }
+
+    /** Domain 0's own messages go to the hypervisor console, like any domain's printk. */
+    private void say(String text) {
+        calls.raw().consoleWrite((text + "\n").getBytes(StandardCharsets.US_ASCII));
+    }
+}
