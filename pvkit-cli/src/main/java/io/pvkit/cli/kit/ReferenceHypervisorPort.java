@@ -1,5 +1,11 @@
 package io.pvkit.cli.kit;
 
+import io.pvkit.abi.DomId;
+import io.pvkit.abi.HypercallOp;
+import io.pvkit.abi.evtchn.EvtchnCloseLayout;
+import io.pvkit.abi.evtchn.EvtchnOp;
+import io.pvkit.abi.evtchn.EvtchnStatus;
+import io.pvkit.abi.evtchn.EvtchnStatusLayout;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.platform.StartInfoLayout;
 import io.pvkit.conformance.spi.Capability;
@@ -10,7 +16,6 @@ import io.pvkit.hypervisor.Domain;
 import io.pvkit.hypervisor.Hypervisor;
 import io.pvkit.hypervisor.HypervisorConfig;
 import io.pvkit.hypervisor.MemoryBacking;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -25,8 +30,8 @@ import java.util.Set;
  */
 public final class ReferenceHypervisorPort implements HypervisorUnderTest {
 
-    /** The start_info magic the domain builder writes ("xen-3.0-x86_64"). */
-    private static final byte[] MAGIC = "xen-3.0-x86_64".getBytes(StandardCharsets.US_ASCII);
+    /** The domain builder allocates a handful of ports from 1 up; the first ones are scanned for them. */
+    private static final int BUILDER_PORT_SCAN = 16;
 
     private final Hypervisor hypervisor;
     private final List<Port> live = new ArrayList<>();
@@ -48,7 +53,7 @@ public final class ReferenceHypervisorPort implements HypervisorUnderTest {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.PRIVILEGED_DOMAINS);
+        return EnumSet.of(Capability.PRIVILEGED_DOMAINS, Capability.CONSOLE_OUTPUT, Capability.MULTICALL);
     }
 
     @Override
@@ -58,6 +63,7 @@ public final class ReferenceHypervisorPort implements HypervisorUnderTest {
                 config.vcpus(), config.privileged(), null, "", new MemoryBacking.Arena()));
         Port p = new Port(d, config);
         live.add(p);
+        closeBuilderPorts(p);
         return p;
     }
 
@@ -77,25 +83,41 @@ public final class ReferenceHypervisorPort implements HypervisorUnderTest {
     }
 
     /**
+     * The kit's verifications start from a domain with no event channels, as a bare Xen domain has; the
+     * domain builder, however, gave this one its console, xenstore and echo ports (bound by dom0 before
+     * {@code createDomain} returned). The domain closes them itself, through the dispatcher like any
+     * other hypercall, before the kit gets it: dom0's ends become unbound, as for any closed channel.
+     */
+    private static void closeBuilderPorts(Port p) {
+        GuestMemory m = p.memory();
+        long arg = GuestMemory.gpaOf(1);
+        for (int port = 1; port < BUILDER_PORT_SCAN; port++) {
+            m.fill(arg, EvtchnStatusLayout.SIZE, (byte) 0);
+            m.setShort(arg + EvtchnStatusLayout.DOM_OFFSET, (short) DomId.SELF);
+            m.setInt(arg + EvtchnStatusLayout.PORT_OFFSET, port);
+            long rc = p.hypercall(0, HypercallOp.EVENT_CHANNEL_OP.number(), EvtchnOp.STATUS.code(), arg, 0, 0, 0);
+            if (rc != 0 || m.getInt(arg + EvtchnStatusLayout.STATUS_OFFSET) == EvtchnStatus.CLOSED.code()) {
+                continue;
+            }
+            m.setInt(arg + EvtchnCloseLayout.PORT_OFFSET, port);
+            rc = p.hypercall(0, HypercallOp.EVENT_CHANNEL_OP.number(), EvtchnOp.CLOSE.code(), arg, 0, 0, 0);
+            if (rc != 0) {
+                throw new IllegalStateException("domain " + p.domid() + " could not close its port " + port + ": " + rc);
+            }
+        }
+        m.fill(arg, GuestMemory.PAGE_SIZE, (byte) 0);
+    }
+
+    /**
      * The frame of a kit domain's {@code shared_info}, as the domain builder announced it in the domain's
-     * {@code start_info} (the page above the domain's own frames that starts with the start_info magic).
+     * {@code start_info} (a guest-physical address, like Xen's {@code start_info.shared_info}).
      *
      * @param domain a domain created by this port
      * @return the guest frame number
-     * @throws IllegalStateException when no start_info page is found
      */
     static long sharedInfoGfn(DomainUnderTest domain) {
-        GuestMemory m = domain.memory();
-        long own = ((Port) domain).config.frames();
-        for (long f = own; f < m.frames(); f++) {
-            long gpa = GuestMemory.gpaOf(f);
-            byte[] magic = new byte[MAGIC.length];
-            m.read(gpa + StartInfoLayout.MAGIC_OFFSET, magic, 0, magic.length);
-            if (java.util.Arrays.equals(magic, MAGIC)) {
-                return GuestMemory.gfnOf(m.getLong(gpa + StartInfoLayout.SHARED_INFO_OFFSET));
-            }
-        }
-        throw new IllegalStateException("no start_info page above frame " + own + " of domain " + domain.domid());
+        Domain d = ((Port) domain).domain;
+        return GuestMemory.gfnOf(d.memory().getLong(d.startInfoAddress() + StartInfoLayout.SHARED_INFO_OFFSET));
     }
 
     /** A kit domain: a reference-hypervisor domain with no entry point. */
@@ -131,6 +153,11 @@ public final class ReferenceHypervisorPort implements HypervisorUnderTest {
         @Override
         public long hypercall(int vcpu, long op, long arg1, long arg2, long arg3, long arg4, long arg5) {
             return hypervisor.dispatcher().hypercall(domain.context(vcpu), op, arg1, arg2, arg3, arg4, arg5);
+        }
+
+        @Override
+        public byte[] consoleOutput() {
+            return domain.consoleIoOutput();
         }
     }
 }
