@@ -92,14 +92,14 @@ public final class Demo {
             long start = System.nanoTime();
             long deadline = start + plan.deadline().toNanos();
             while (true) {
-                long interval = view.interval().toMillis();
-                boolean done = allDone(guests);
-                if (done || System.nanoTime() - deadline > 0) {
-                    view.finish(sample(guests), Duration.ofNanos(System.nanoTime() - start));
+                Thread.sleep(view.interval().toMillis());
+                List<GuestRow> rows = sample(guests);
+                Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+                if (allDone(guests) || System.nanoTime() - deadline > 0) {
+                    view.finish(rows, elapsed);
                     break;
                 }
-                Thread.sleep(interval);
-                view.show(sample(guests), Duration.ofNanos(System.nanoTime() - start));
+                view.show(rows, elapsed);
             }
             for (Running r : guests) {
                 reports.add(report(r, console));
