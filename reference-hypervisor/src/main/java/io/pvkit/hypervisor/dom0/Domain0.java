@@ -2,6 +2,7 @@ package io.pvkit.hypervisor.dom0;
 
 import io.pvkit.abi.HypercallOp;
 import io.pvkit.abi.XenErrno;
+import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.evtchn.Virq;
 import io.pvkit.abi.hypercall.GuestHypercalls;
 import io.pvkit.abi.hypercall.HypercallContext;
@@ -56,6 +57,8 @@ public final class Domain0 implements GuestEntryPoint {
     private final Map<Integer, Integer> echoPorts = new HashMap<>();
     private final LinkedHashSet<ConsoleConnection> dirty = new LinkedHashSet<>();
     private Dom0Calls calls;
+    private GuestMemory memory;
+    private long sharedInfoGpa;
     private UpcallDemultiplexer demux;
 
     /**
@@ -75,7 +78,7 @@ public final class Domain0 implements GuestEntryPoint {
     @Override
     public void enter(VcpuStart start) {
         HypercallContext self = start.self();
-        GuestMemory memory = self.memory();
+        memory = self.memory();
         long si = start.startInfoGpa();
         long nrPages = memory.getLong(si + StartInfoLayout.NR_PAGES_OFFSET);
         long sharedInfoGfn = GuestMemory.gfnOf(memory.getLong(si + StartInfoLayout.SHARED_INFO_OFFSET));
@@ -86,6 +89,7 @@ public final class Domain0 implements GuestEntryPoint {
         GuestHypercalls hc = new GuestHypercalls(start.hypervisor(), self, GuestMemory.gpaOf(1), GuestMemory.PAGE_SIZE);
         calls = new Dom0Calls(hc);
         check(hc.addToPhysmap(PhysMapSpace.SHARED_INFO.code(), 0, sharedInfoGfn), "map shared_info");
+        sharedInfoGpa = GuestMemory.gpaOf(sharedInfoGfn);
         demux = new UpcallDemultiplexer(memory, sharedInfoGfn, 0);
         long virq = calls.bindVirq(Virq.DOM_EXC.code());
         check(virq, "bind VIRQ_DOM_EXC");
@@ -138,6 +142,10 @@ public final class Domain0 implements GuestEntryPoint {
         long echo = calls.bindInterdomain(in.domid(), in.echoPort());
         if (echo > 0) {
             int port = (int) echo;
+            // Xen marks a freshly bound port pending (an event sent while it was unbound is not lost). The
+            // guest has not run yet, so that is no ping: clear it, or the service would answer a ping
+            // nobody sent.
+            clearPending(port);
             echoPorts.put(in.domid(), port);
             demux.register(port, p -> calls.send(p));
             demux.unmask(port);
@@ -166,6 +174,11 @@ public final class Domain0 implements GuestEntryPoint {
         demux.unmask(c.localPort);
         dirty.add(c);
         return ok;
+    }
+
+    private void clearPending(int port) {
+        long word = sharedInfoGpa + SharedInfoLayout.EVTCHN_PENDING_OFFSET + 8L * (port >>> 6);
+        memory.getAndBitwiseAndLong(word, ~(1L << (port & 63)));
     }
 
     private void release(int domid) {
