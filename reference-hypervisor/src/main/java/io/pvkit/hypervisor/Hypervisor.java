@@ -315,6 +315,7 @@ public final class Hypervisor implements AutoCloseable {
             Thread.yield();
         }
         table.remove(d.domid);
+        handles.remove(d.domid);
         d.dead();
         if (gone) {
             closeMemory(d);

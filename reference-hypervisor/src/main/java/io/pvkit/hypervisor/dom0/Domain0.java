@@ -9,12 +9,16 @@ import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.platform.PhysMapSpace;
 import io.pvkit.abi.platform.SchedOp;
+import io.pvkit.abi.platform.SchedPollLayout;
+import io.pvkit.abi.evtchn.VcpuInfoLayout;
 import io.pvkit.abi.platform.StartInfoLayout;
 import io.pvkit.abi.spi.GuestEntryPoint;
 import io.pvkit.abi.spi.VcpuStart;
 import io.pvkit.events.UpcallDemultiplexer;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -37,8 +41,9 @@ import java.util.function.Consumer;
  *       notification back on the same channel.</li>
  * </ul>
  *
- * <p>Waiting: domain 0 waits with {@code SCHEDOP_block} (the hypervisor wakes it when an event is pending
- * for its vCPU) and then runs its demultiplexer; a service with more work than one turn's budget keeps
+ * <p>Waiting: domain 0 waits with {@code SCHEDOP_poll} on its VIRQ port with a short timeout (the
+ * hypervisor wakes it as soon as an event is pending for its vCPU; the timeout only matters if a
+ * privileged domain reset domain 0's ports) and then runs its demultiplexer; a service with more work than one turn's budget keeps
  * domain 0 from blocking until it is done, round-robin with the others. It returns when the hypervisor
  * destroys domain 0 (its hypercalls then answer {@code -ESRCH}).
  *
@@ -49,6 +54,8 @@ public final class Domain0 implements GuestEntryPoint {
     /** Where domain 0 "maps" guest pages: a pseudo virtual address range, one page per guest id. */
     static final long MAP_AREA = 0x0000_7000_0000_0000L;
     private static final long ESRCH = XenErrno.ESRCH.negated();
+    /** The longest domain 0 sleeps before it looks at its mailbox again. */
+    static final long IDLE_POLL_MILLIS = 100;
 
     private final ToolstackChannel toolstack;
     private final Dom0Kernel kernel;
@@ -106,10 +113,44 @@ public final class Domain0 implements GuestEntryPoint {
             if (more || toolstack.hasMessages()) {
                 continue;
             }
-            long rc = hc.call(HypercallOp.SCHED_OP, SchedOp.BLOCK.code(), 0);
+            long rc = waitForEvents(hc, (int) virq);
             if (rc == ESRCH) {
                 return; // domain 0 is being destroyed
             }
+        }
+    }
+
+    /**
+     * {@code SCHEDOP_poll} on the VIRQ port with a {@value #IDLE_POLL_MILLIS} ms timeout: returns when an
+     * upcall is due (any unmasked port) or the timeout passes. The timeout keeps the toolstack's mailbox
+     * served even when a privileged domain took domain 0's VIRQ binding away (EVTCHNOP_reset of domain 0).
+     */
+    private long waitForEvents(GuestHypercalls hc, int virqPort) {
+        long ports = GuestMemory.gpaOf(2);
+        memory.setInt(ports, virqPort);
+        MemorySegment a = MemorySegment.ofArray(new long[3]);
+        a.set(ValueLayout.JAVA_LONG, SchedPollLayout.PORTS_OFFSET, ports);
+        a.set(ValueLayout.JAVA_INT, SchedPollLayout.NR_PORTS_OFFSET, 1);
+        a.set(ValueLayout.JAVA_LONG, SchedPollLayout.TIMEOUT_OFFSET, systemTime() + IDLE_POLL_MILLIS * 1_000_000L);
+        return hc.callWithArg(HypercallOp.SCHED_OP, SchedOp.POLL.code(), SchedPollLayout.LAYOUT, a);
+    }
+
+    /** The pvclock protocol over vCPU 0's {@code vcpu_time_info} (pvkit's "TSC" is {@code System.nanoTime()}). */
+    private long systemTime() {
+        long t = sharedInfoGpa + SharedInfoLayout.vcpuInfoOffset(0) + VcpuInfoLayout.TIME_OFFSET;
+        while (true) {
+            int version = memory.getIntAcquire(t);
+            long tsc = memory.getLong(t + 8);
+            long system = memory.getLong(t + 16);
+            int mul = memory.getInt(t + 24);
+            int shift = memory.getByte(t + 28);
+            VarHandle.acquireFence();
+            if ((version & 1) == 0 && memory.getIntVolatile(t) == version) {
+                long delta = System.nanoTime() - tsc;
+                delta = shift >= 0 ? delta << shift : delta >>> -shift;
+                return system + Math.unsignedMultiplyHigh(delta, Integer.toUnsignedLong(mul) << 32);
+            }
+            Thread.onSpinWait();
         }
     }
 
