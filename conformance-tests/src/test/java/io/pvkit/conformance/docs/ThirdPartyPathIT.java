@@ -118,8 +118,8 @@ class ThirdPartyPathIT {
         assertTrue(Files.isRegularFile(runner), "Acme's build copies the runner jar");
 
         // 4. the runner, with JDK 25, on Acme's classes: a rule-by-rule report
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Result report = run(acme, work.resolve("acme-runner.log"), List.of(java.toString(), "-jar", runner.toString(),
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        Result report = run(acme, work.resolve("acme-runner.log"), List.of(javaBin.toString(), "-jar", runner.toString(),
                 "--classpath", "target/test-classes" + java.io.File.pathSeparator + "target/classes",
                 "--out", "target/conformance-report", "com.acme.AcmeHypercallConformanceTest"));
         System.out.println("third-party IT: runner exit " + report.status() + "\n" + report.output());
