@@ -8,6 +8,7 @@ import io.pvkit.conformance.selftest.SelfTestReport;
 import io.pvkit.conformance.selftest.TestResult;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -17,18 +18,29 @@ import java.util.TreeMap;
  * outcome wins, as in XTF), the text table the runner prints, the Markdown report it writes, and
  * the exit status.
  *
- * <p>The run passes (exit status 0) only when no MUST rule has a FAILURE or ERROR, no class-level
- * problem occurred and at least one test ran. SKIP (a capability the implementation does not
- * declare) never fails the run; SHOULD rules are reported but never fail it.
+ * <p>Verdicts and exit statuses, worst first:
+ * <ul>
+ *   <li>{@link #FAILED} (1, NOT CONFORMANT): a MUST rule has a FAILURE or ERROR, or a class-level
+ *       problem occurred;</li>
+ *   <li>{@link #MUST_NOT_RUN} (3, INCOMPLETE): no MUST rule failed, but a MUST rule did not run: one of
+ *       its {@code required_} checks was aborted ({@link Outcome#NOT_RUN}; a required check is never
+ *       skipped by behaviour, so the implementation has not shown that it conforms);</li>
+ *   <li>{@link #NOTHING_RAN} (2): no test ran at all;</li>
+ *   <li>{@link #PASSED} (0, CONFORMANT): every {@code required_} check of every MUST rule ran and
+ *       passed. SKIP (an {@code optional_} check whose capability the implementation does not
+ *       declare) never fails the run; SHOULD rules are reported but never fail it.</li>
+ * </ul>
  */
 public final class ConformanceReport {
 
-    /** Exit status when every MUST rule passed or was skipped. */
+    /** Exit status when every MUST rule ran and passed (capability-gated optional checks may be skipped). */
     public static final int PASSED = 0;
     /** Exit status when a MUST rule failed or a verification class could not run. */
     public static final int FAILED = 1;
     /** Exit status when nothing ran (or the command line was wrong). */
     public static final int NOTHING_RAN = 2;
+    /** Exit status when no MUST rule failed but at least one MUST rule did not run. */
+    public static final int MUST_NOT_RUN = 3;
 
     /**
      * One rule's verdict.
@@ -40,9 +52,25 @@ public final class ConformanceReport {
      * @param succeeded how many of them succeeded
      * @param detail the first failure, error or skip reason, one line; {@code ""} on success
      * @param text the rule's sentence from the catalogue
+     * @param hint the failing method's "if this fails, check" hint ({@link FailureHints}); {@code ""} on
+     *     success or when the method has none
      */
-    public record Row(String ruleId, Level level, Outcome outcome, int tests, int succeeded, String detail, String text) {
+    public record Row(String ruleId, Level level, Outcome outcome, int tests, int succeeded, String detail, String text,
+                      String hint) {
+
+        /**
+         * The link to the rule's anchor in {@code RULES.md} (the runner writes a copy of {@code RULES.md}
+         * next to the report, so the link resolves).
+         *
+         * @return e.g. {@code RULES.md#ring-05}
+         */
+        public String rulesLink() {
+            return RULES_FILE + "#" + ruleId.toLowerCase(Locale.ROOT);
+        }
     }
+
+    /** The name of the rules document the report links to (written next to the report by the runner). */
+    public static final String RULES_FILE = "RULES.md";
 
     private final SelfTestReport report;
     private final List<Row> rows;
@@ -71,16 +99,20 @@ public final class ConformanceReport {
                 ok += r.outcome() == Outcome.SUCCESS ? 1 : 0;
             }
             String detail = "";
+            String hint = "";
             for (TestResult r : results) {
                 if (r.outcome() == worst && worst != Outcome.SUCCESS) {
-                    detail = r.shortName() + ": " + firstLine(r.reason());
+                    detail = (worst == Outcome.NOT_RUN ? "MUST rule not run: " : "") + r.shortName() + ": "
+                            + firstLine(r.reason());
+                    hint = worst == Outcome.SKIP ? "" : FailureHints.of(r.className(), r.methodName()).orElse("");
                     break;
                 }
             }
-            Level level = rule.map(Rule::level)
-                    .orElseGet(() -> Rule.levelOfTestMethod(results.getFirst().methodName()).orElse(Level.MUST));
+            Level level = rule.map(Rule::level).orElseGet(() -> results.stream()
+                    .anyMatch(r -> r.methodName() != null && Rule.isRequiredTestMethod(r.methodName()))
+                    ? Level.MUST : Level.SHOULD);
             out.add(new Row(e.getKey(), level, worst, results.size(), ok, detail,
-                    rule.map(Rule::text).orElse("(not in the rule catalogue)")));
+                    rule.map(Rule::text).orElse("(not in the rule catalogue)"), hint));
         }
         this.rows = List.copyOf(out);
     }
@@ -95,7 +127,7 @@ public final class ConformanceReport {
     }
 
     /**
-     * The process exit status: {@link #PASSED}, {@link #FAILED} or {@link #NOTHING_RAN}.
+     * The process exit status: {@link #PASSED}, {@link #FAILED}, {@link #NOTHING_RAN} or {@link #MUST_NOT_RUN}.
      *
      * @return the status
      */
@@ -106,12 +138,14 @@ public final class ConformanceReport {
         if (!report.unmappedProblems().isEmpty()) {
             return FAILED;
         }
+        boolean notRun = false;
         for (Row row : rows) {
             if (row.level() == Level.MUST && (row.outcome() == Outcome.FAILURE || row.outcome() == Outcome.ERROR)) {
                 return FAILED;
             }
+            notRun |= row.outcome() == Outcome.NOT_RUN;
         }
-        return PASSED;
+        return notRun ? MUST_NOT_RUN : PASSED;
     }
 
     /**
@@ -125,6 +159,10 @@ public final class ConformanceReport {
         for (Row row : rows) {
             sb.append(String.format("%-10s %-6s %-8s %-6s %s%n", row.ruleId(), row.level(), row.outcome(),
                     row.succeeded() + "/" + row.tests(), row.detail()));
+            if (!row.hint().isEmpty() || (row.outcome() != Outcome.SUCCESS && row.outcome() != Outcome.SKIP)) {
+                sb.append(String.format("%-34s %s%n", "", "if this fails, check: "
+                        + (row.hint().isEmpty() ? "(no hint)" : row.hint()) + " [" + row.rulesLink() + "]"));
+            }
         }
         for (TestResult r : report.unmappedProblems()) {
             sb.append(String.format("%-10s %-6s %-8s %-6s %s%n", "-", "-", r.outcome(), "-",
@@ -145,12 +183,13 @@ public final class ConformanceReport {
         sb.append("# pvkit conformance report\n\n");
         sb.append("Run: ").append(title).append("\n\n");
         sb.append("**").append(summary()).append("**\n\n");
+        sb.append("Rule ids link to their text in [" + RULES_FILE + "](" + RULES_FILE + ").\n\n");
         sb.append("| Rule | Level | Result | Tests passed | Rule text | Detail |\n");
         sb.append("| --- | --- | --- | --- | --- | --- |\n");
         for (Row row : rows) {
-            sb.append("| ").append(row.ruleId()).append(" | ").append(row.level()).append(" | ").append(row.outcome())
+            sb.append("| [").append(row.ruleId()).append("](").append(row.rulesLink()).append(") | ").append(row.level()).append(" | ").append(row.outcome())
                     .append(" | ").append(row.succeeded()).append('/').append(row.tests())
-                    .append(" | ").append(cell(row.text())).append(" | ").append(cell(row.detail())).append(" |\n");
+                    .append(" | ").append(cell(row.text())).append(" | ").append(cell(markdownDetail(row))).append(" |\n");
         }
         if (!report.unmappedProblems().isEmpty()) {
             sb.append("\n## Problems outside any rule\n\n");
@@ -159,7 +198,7 @@ public final class ConformanceReport {
                         .append(cell(firstLine(r.reason()))).append('\n');
             }
         }
-        sb.append("\nResults per method (worst per rule wins: SUCCESS < SKIP < ERROR < FAILURE):\n\n");
+        sb.append("\nResults per method (worst per rule wins: SUCCESS < SKIP < NOT_RUN < ERROR < FAILURE):\n\n");
         for (TestResult r : report.results()) {
             sb.append("- ").append(r.outcome()).append(' ').append(r.shortName());
             if (!r.reason().isEmpty()) {
@@ -178,12 +217,14 @@ public final class ConformanceReport {
     public String summary() {
         int passed = 0;
         int skipped = 0;
+        int notRun = 0;
         int failedMust = 0;
         int failedShould = 0;
         for (Row row : rows) {
             switch (row.outcome()) {
                 case SUCCESS -> passed++;
                 case SKIP -> skipped++;
+                case NOT_RUN -> notRun++;
                 default -> {
                     if (row.level() == Level.MUST) {
                         failedMust++;
@@ -196,11 +237,96 @@ public final class ConformanceReport {
         String verdict = switch (exitStatus()) {
             case PASSED -> "CONFORMANT (exit 0)";
             case FAILED -> "NOT CONFORMANT (exit 1)";
+            case MUST_NOT_RUN -> "INCOMPLETE: " + notRun + " MUST rule(s) did not run (exit 3)";
             default -> "NOTHING RAN (exit 2)";
         };
-        return rows.size() + " rules: " + passed + " passed, " + skipped + " skipped, " + failedMust
+        return rows.size() + " rules: " + passed + " passed, " + skipped + " skipped, " + notRun + " MUST not run, "
+                + failedMust
                 + " MUST failed, " + failedShould + " SHOULD failed, " + report.unmappedProblems().size()
                 + " problems outside rules: " + verdict;
+    }
+
+    /**
+     * The report as JUnit XML with one test case per rule (the runner writes it as
+     * {@code TEST-pvkit-conformance-rules.xml}): a failed rule is a {@code <failure>}, an erroring one an
+     * {@code <error>}, a MUST rule not run an {@code <error type="NOT_RUN">} (a CI server must not count it
+     * as passed), a skipped one {@code <skipped>}; the message is the detail column and the body carries
+     * the "if this fails, check" hint and the link to the rule in {@code RULES.md}.
+     *
+     * @param title what was run, e.g. the class names
+     * @return the XML document
+     */
+    public String toJUnitXml(String title) {
+        int failures = 0;
+        int errors = 0;
+        int skipped = 0;
+        for (Row row : rows) {
+            switch (row.outcome()) {
+                case FAILURE -> failures++;
+                case ERROR, NOT_RUN -> errors++;
+                case SKIP -> skipped++;
+                default -> {
+                }
+            }
+        }
+        StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        sb.append("<testsuite name=\"pvkit conformance rules\" tests=\"").append(rows.size()).append("\" failures=\"")
+                .append(failures).append("\" errors=\"").append(errors).append("\" skipped=\"").append(skipped)
+                .append("\">\n");
+        sb.append("  <properties>\n    <property name=\"run\" value=\"").append(xml(title)).append("\"/>\n")
+                .append("    <property name=\"verdict\" value=\"").append(xml(summary())).append("\"/>\n  </properties>\n");
+        for (Row row : rows) {
+            sb.append("  <testcase classname=\"pvkit.conformance.").append(xml(row.ruleId().substring(0, row.ruleId().indexOf('-'))))
+                    .append("\" name=\"").append(xml(row.ruleId() + " " + row.level() + ": " + row.text())).append('"');
+            String body = "if this fails, check: " + (row.hint().isEmpty() ? "(no hint)" : row.hint())
+                    + "\nrule: " + row.rulesLink();
+            switch (row.outcome()) {
+                case SUCCESS -> sb.append("/>\n");
+                case SKIP -> sb.append(">\n    <skipped message=\"").append(xml(row.detail())).append("\"/>\n  </testcase>\n");
+                default -> {
+                    String element = row.outcome() == Outcome.FAILURE ? "failure" : "error";
+                    sb.append(">\n    <").append(element).append(" type=\"").append(row.outcome()).append("\" message=\"")
+                            .append(xml(row.detail())).append("\">").append(xml(body)).append("</").append(element)
+                            .append(">\n  </testcase>\n");
+                }
+            }
+        }
+        sb.append("</testsuite>\n");
+        return sb.toString();
+    }
+
+    private static String markdownDetail(Row row) {
+        if (row.outcome() == Outcome.SUCCESS) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(row.detail());
+        if (!row.hint().isEmpty()) {
+            sb.append("<br>**If this fails, check:** ").append(row.hint());
+        }
+        sb.append(" ([").append(row.rulesLink()).append("](").append(row.rulesLink()).append("))");
+        return sb.toString();
+    }
+
+    private static String xml(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '<' -> sb.append("&lt;");
+                case '>' -> sb.append("&gt;");
+                case '&' -> sb.append("&amp;");
+                case '"' -> sb.append("&quot;");
+                case '\n' -> sb.append("&#10;");
+                default -> {
+                    if (c < 0x20 && c != '\t') {
+                        sb.append('?');
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        return sb.toString();
     }
 
     private static String firstLine(String s) {

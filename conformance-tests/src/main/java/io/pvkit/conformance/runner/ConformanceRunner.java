@@ -1,5 +1,6 @@
 package io.pvkit.conformance.runner;
 
+import io.pvkit.conformance.RulesDocument;
 import io.pvkit.conformance.selftest.SelfTest;
 import io.pvkit.conformance.selftest.SelfTestReport;
 import java.io.File;
@@ -22,16 +23,24 @@ import org.junit.platform.reporting.legacy.xml.LegacyXmlReportGeneratingListener
 /**
  * The kit's command-line runner: runs concrete verification classes (or every test class in a
  * package) through the JUnit Platform launcher, prints a rule-by-rule table, and writes
- * {@code conformance-report.md} and JUnit XML ({@code TEST-junit-jupiter.xml}) to an output
- * directory.
+ * {@code conformance-report.md} (each failing rule's detail carries its "if this fails, check" hint and a
+ * link to the rule), a copy of {@code RULES.md} (the links' target), JUnit XML per rule
+ * ({@value #RULES_XML}, hints in the failure bodies) and JUnit XML per method
+ * ({@code TEST-junit-jupiter.xml}) to an output directory. A class name that cannot be loaded is
+ * named, with the class path searched, before anything runs.
  *
  * <pre>
  * java -jar conformance-tests-runner.jar [--classpath PATHS] [--out DIR] [--package PKG]... [CLASS]...
  * </pre>
- * Exit status: 0 when every MUST rule passed or was skipped, 1 when a MUST rule failed or a class
- * could not run, 2 when nothing ran or the command line is wrong.
+ * Exit status: 0 (CONFORMANT) when every MUST rule ran and passed; 1 (NOT CONFORMANT) when a MUST
+ * rule failed or a class could not run; 2 when nothing ran or the command line is wrong; 3
+ * (INCOMPLETE) when no MUST rule failed but a MUST rule did not run (a {@code required_} check was
+ * aborted, e.g. because the implementation answered {@code -ENOSYS}).
  */
 public final class ConformanceRunner {
+
+    /** The per-rule JUnit XML file the runner writes (one test case per rule, with hints). */
+    public static final String RULES_XML = "TEST-pvkit-conformance-rules.xml";
 
     private static final String USAGE = """
             usage: java -jar conformance-tests-runner.jar [--classpath PATHS] [--out DIR] [--package PKG]... [CLASS]...
@@ -39,7 +48,8 @@ public final class ConformanceRunner {
               --package PKG     run every test class in package PKG (and its sub-packages)
               --classpath PATHS extra class path (':'-separated jars and directories) holding your classes
               --out DIR         where to write conformance-report.md and JUnit XML (default: conformance-report)
-            exit status: 0 every MUST rule passed or was skipped; 1 a MUST rule failed; 2 nothing ran / usage""";
+            exit status: 0 CONFORMANT (every MUST rule ran and passed); 1 NOT CONFORMANT (a MUST rule failed,
+                         or a class could not run); 2 nothing ran / usage; 3 INCOMPLETE (a MUST rule did not run)""";
 
     private ConformanceRunner() {
     }
@@ -104,6 +114,26 @@ public final class ConformanceRunner {
             if (loader != null) {
                 thread.setContextClassLoader(loader);
             }
+            ClassLoader classes0 = loader != null ? loader : ConformanceRunner.class.getClassLoader();
+            List<String> missing = new ArrayList<>();
+            for (String c : classes) {
+                try {
+                    Class.forName(c, false, classes0);
+                } catch (ClassNotFoundException | LinkageError e) {
+                    missing.add(c + (e instanceof ClassNotFoundException ? "" : " (" + e + ")"));
+                }
+            }
+            if (!missing.isEmpty()) {
+                for (String c : missing) {
+                    out.println("error: class not found: " + c);
+                }
+                out.println("  looked on the class path" + (classpath.isEmpty() ? " of the runner only (no --classpath given)"
+                        : ": " + String.join(File.pathSeparator, classpath.stream().map(URL::getPath).toList())));
+                out.println("  check the fully qualified name (a nested class is Outer$Inner) and that --classpath holds"
+                        + " your compiled test classes (e.g. target/test-classes), your implementation and its dependencies");
+                out.println("NOTHING RAN (exit 2): " + missing.size() + " class(es) not found");
+                return ConformanceReport.NOTHING_RAN;
+            }
             List<DiscoverySelector> selectors = new ArrayList<>();
             for (String c : classes) {
                 selectors.add(DiscoverySelectors.selectClass(c));
@@ -119,9 +149,16 @@ public final class ConformanceRunner {
             String title = String.join(" ", classes) + (packages.isEmpty() ? "" : " packages " + String.join(" ", packages));
             Path markdown = outDir.resolve("conformance-report.md");
             Files.writeString(markdown, report.toMarkdown(title), StandardCharsets.UTF_8);
+            Files.writeString(outDir.resolve(ConformanceReport.RULES_FILE), RulesDocument.render(), StandardCharsets.UTF_8);
+            Files.writeString(outDir.resolve(RULES_XML), report.toJUnitXml(title), StandardCharsets.UTF_8);
             out.println("pvkit conformance: " + title);
+            if (results.results().isEmpty()) {
+                out.println("error: no test ran: " + (packages.isEmpty() ? "" : "no test class found in package(s) "
+                        + String.join(", ", packages) + "; ") + "a class must be concrete (not abstract), public,"
+                        + " and extend a verification (or hold @Test methods)");
+            }
             out.print(report.toText());
-            out.println("report: " + markdown + " and JUnit XML in " + outDir);
+            out.println("report: " + markdown + ", JUnit XML per rule (" + RULES_XML + ") and per method in " + outDir);
             return report.exitStatus();
         } catch (IOException e) {
             out.println("error: cannot write the report: " + e);

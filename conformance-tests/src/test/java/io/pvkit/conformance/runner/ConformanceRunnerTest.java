@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,46 @@ import org.junit.jupiter.api.io.TempDir;
 class ConformanceRunnerTest {
 
     private static final String SELF_TEST = "io.pvkit.conformance.hypercall.HypercallAbiVerificationSelfTest$";
+
+    /**
+     * An implementation whose verification skips a MUST rule by behaviour: HC-05's required check
+     * aborts (the implementation answered -ENOSYS), HC-01 passes, HC-04's capability-gated
+     * {@code optional_} check is skipped (a legitimate SKIP).
+     */
+    public static final class SkipsAMustRule {
+        /** Passes. */
+        @Test
+        public void required_HC_01_passes() {
+            assertEquals(2, 1 + 1);
+        }
+
+        /** Aborted by behaviour: the implementation did not take part. */
+        @Test
+        public void required_HC_05_statusOps() {
+            Assumptions.abort("the implementation answered -ENOSYS(-38)");
+        }
+
+        /** Gated by a capability the implementation does not declare. */
+        @Test
+        public void optional_HC_04_multicall() {
+            Assumptions.abort("capability MULTICALL not declared");
+        }
+    }
+
+    /** Like {@link SkipsAMustRule}, and HC-06 fails: a failure outranks a rule not run. */
+    public static final class SkipsOneMustRuleAndFailsAnother {
+        /** Aborted by behaviour. */
+        @Test
+        public void required_HC_05_statusOps() {
+            Assumptions.abort("the implementation answered -ENOSYS(-38)");
+        }
+
+        /** Fails. */
+        @Test
+        public void required_HC_06_overflow() {
+            assertEquals(-22, 0, "overflowing console write");
+        }
+    }
 
     private record Run(int status, String console) {
     }
@@ -29,7 +70,8 @@ class ConformanceRunnerTest {
 
     private static String xml(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            Path xml = files.filter(p -> p.getFileName().toString().startsWith("TEST-") && p.toString().endsWith(".xml"))
+            Path xml = files.filter(p -> p.getFileName().toString().startsWith("TEST-") && p.toString().endsWith(".xml")
+                            && !p.getFileName().toString().equals(ConformanceRunner.RULES_XML))
                     .findFirst().orElseThrow(() -> new AssertionError("no JUnit XML in " + dir));
             return Files.readString(xml);
         }
@@ -44,7 +86,7 @@ class ConformanceRunnerTest {
                     id + " row in\n" + run.console());
         }
         String md = Files.readString(out.resolve("conformance-report.md"));
-        assertTrue(md.contains("| HC-03 | MUST | SUCCESS | 2/2 |"), md);
+        assertTrue(md.contains("| [HC-03](RULES.md#hc-03) | MUST | SUCCESS | 2/2 |"), md);
         assertTrue(md.contains("CONFORMANT (exit 0)"), md);
         String xml = xml(out);
         assertTrue(xml.contains("required_HC_05_statusOpsReturnOnlyZeroOrNegatedErrno"), xml);
@@ -58,7 +100,7 @@ class ConformanceRunnerTest {
         assertTrue(run.console().lines().anyMatch(l -> l.startsWith("HC-05") && l.contains("FAILURE")), run.console());
         assertTrue(run.console().lines().anyMatch(l -> l.startsWith("HC-01") && l.contains("SUCCESS")), run.console());
         String md = Files.readString(out.resolve("conformance-report.md"));
-        assertTrue(md.contains("| HC-05 | MUST | FAILURE |"), md);
+        assertTrue(md.contains("| [HC-05](RULES.md#hc-05) | MUST | FAILURE |"), md);
         assertTrue(md.contains("NOT CONFORMANT (exit 1)"), md);
         assertTrue(xml(out).contains("<failure"), "JUnit XML records the failure");
     }
@@ -76,6 +118,73 @@ class ConformanceRunnerTest {
         Run run = run("--out", out.toString(), SELF_TEST + "Correct", SELF_TEST + "BrokenLengthCheck");
         assertEquals(1, run.status(), run.console());
         assertTrue(run.console().lines().anyMatch(l -> l.startsWith("HC-06") && l.contains("FAILURE")), run.console());
+    }
+
+    @Test
+    void shouldGiveAMustRuleThatDidNotRunItsOwnVerdictAndExitStatus(@TempDir Path out) throws IOException {
+        Run run = run("--out", out.toString(), ConformanceRunnerTest.class.getName() + "$SkipsAMustRule");
+        assertEquals(ConformanceReport.MUST_NOT_RUN, run.status(), run.console());
+        assertEquals(3, run.status(), run.console());
+        assertTrue(run.console().lines().anyMatch(l -> l.startsWith("HC-05") && l.contains("MUST") && l.contains("NOT_RUN")
+                && l.contains("-ENOSYS")), run.console());
+        assertTrue(run.console().lines().anyMatch(l -> l.startsWith("HC-04") && l.contains("SKIP")), run.console());
+        assertTrue(run.console().lines().anyMatch(l -> l.startsWith("HC-01") && l.contains("SUCCESS")), run.console());
+        assertTrue(run.console().contains("1 MUST not run"), run.console());
+        assertTrue(run.console().contains("INCOMPLETE"), run.console());
+        assertTrue(!run.console().contains(" CONFORMANT"), "never CONFORMANT with a MUST rule not run:\n" + run.console());
+        String md = Files.readString(out.resolve("conformance-report.md"));
+        assertTrue(md.contains("| [HC-05](RULES.md#hc-05) | MUST | NOT_RUN | 0/1 |"), md);
+        assertTrue(md.contains("INCOMPLETE"), md);
+    }
+
+    @Test
+    void shouldLetAFailureOutrankAMustRuleNotRun(@TempDir Path out) {
+        Run run = run("--out", out.toString(), ConformanceRunnerTest.class.getName() + "$SkipsOneMustRuleAndFailsAnother");
+        assertEquals(ConformanceReport.FAILED, run.status(), run.console());
+        assertTrue(run.console().lines().anyMatch(l -> l.startsWith("HC-05") && l.contains("NOT_RUN")), run.console());
+        assertTrue(run.console().contains("NOT CONFORMANT (exit 1)"), run.console());
+    }
+
+    @Test
+    void shouldPutTheHintAndTheRuleLinkIntoTheDetailOfAFailedRule(@TempDir Path out) throws IOException {
+        Run run = run("--out", out.toString(), SELF_TEST + "BrokenStatusSign");
+        String hint = FailureHints.of("required_HC_05_statusOpsReturnOnlyZeroOrNegatedErrno").orElseThrow();
+        assertTrue(run.console().contains("if this fails, check: " + hint + " [RULES.md#hc-05]"), run.console());
+        String md = Files.readString(out.resolve("conformance-report.md"));
+        assertTrue(md.contains("| [HC-05](RULES.md#hc-05) | MUST | FAILURE |"), md);
+        assertTrue(md.contains("<br>**If this fails, check:** " + hint.replace("|", "\\|") + " ([RULES.md#hc-05](RULES.md#hc-05))"), md);
+        assertTrue(Files.readString(out.resolve("RULES.md")).contains("<a id=\"hc-05\"></a>"), "the link target is written");
+        String rules = Files.readString(out.resolve(ConformanceRunner.RULES_XML));
+        assertTrue(rules.contains("<testsuite name=\"pvkit conformance rules\" tests=\"6\" failures=\"1\""), rules);
+        assertTrue(rules.contains("<failure type=\"FAILURE\" message=\"HypercallAbiVerificationSelfTest$BrokenStatusSign"
+                + ".required_HC_05_statusOpsReturnOnlyZeroOrNegatedErrno"), rules);
+        assertTrue(rules.contains("if this fails, check: " + hint.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("\"", "&quot;") + "&#10;rule: RULES.md#hc-05</failure>"), rules);
+    }
+
+    @Test
+    void shouldReportAMustRuleNotRunAsAnErrorInTheRulesXml(@TempDir Path out) throws IOException {
+        run("--out", out.toString(), ConformanceRunnerTest.class.getName() + "$SkipsAMustRule");
+        String rules = Files.readString(out.resolve(ConformanceRunner.RULES_XML));
+        assertTrue(rules.contains("<error type=\"NOT_RUN\" message=\"MUST rule not run: "), rules);
+        assertTrue(rules.contains("<skipped message="), rules);
+    }
+
+    @Test
+    void shouldNameAClassThatWasNotFound(@TempDir Path out) {
+        Run run = run("--out", out.toString(), "--classpath", out.toString(), "com.acme.AcmeHypercallConformanceTset");
+        assertEquals(2, run.status(), run.console());
+        assertTrue(run.console().contains("error: class not found: com.acme.AcmeHypercallConformanceTset"), run.console());
+        assertTrue(run.console().contains(out.toString()), "names the class path searched:\n" + run.console());
+        assertTrue(run.console().contains("NOTHING RAN (exit 2): 1 class(es) not found"), run.console());
+    }
+
+    @Test
+    void shouldSayWhyNothingRanForAnAbstractClass(@TempDir Path out) {
+        Run run = run("--out", out.toString(), "io.pvkit.conformance.hypercall.HypercallAbiVerification");
+        assertEquals(2, run.status(), run.console());
+        assertTrue(run.console().contains("error: no test ran:") && run.console().contains("concrete (not abstract)"),
+                run.console());
     }
 
     @Test
