@@ -1,6 +1,7 @@
 package io.pvkit.grant;
 
 import io.pvkit.abi.DomId;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.grant.GrantEntryV1Layout;
@@ -95,18 +96,16 @@ public final class GrantTables {
      * Registers a domain. Its grant table occupies frames {@code tableBaseGfn .. tableBaseGfn+maxFrames-1}
      * of its own memory; one frame (512 references) is active until {@code setup_table} grows it.
      *
-     * @param domid the domain id (ordinary)
-     * @param memory the domain's memory; it must stay open until {@link #releaseDomain} returned true
-     * @param privileged whether the domain may operate on other domains' tables (dom0)
+     * @param spec the domain (id, memory, privilege); its memory must stay open until
+     *     {@link #releaseDomain} returned true
      * @param tableBaseGfn the first frame of the table area
      * @param maxFrames the maximum table size in frames (at least 1)
-     * @throws IllegalArgumentException when the id is taken or reserved, or the area is outside memory
+     * @throws IllegalArgumentException when the id is taken, or the area is outside memory
      */
-    public void addDomain(int domid, GuestMemory memory, boolean privileged, long tableBaseGfn, int maxFrames) {
-        Objects.requireNonNull(memory, "memory");
-        if (!DomId.isOrdinary(domid)) {
-            throw new IllegalArgumentException("not an ordinary domain id: " + domid);
-        }
+    public void addDomain(DomainSpec spec, long tableBaseGfn, int maxFrames) {
+        Objects.requireNonNull(spec, "spec");
+        int domid = spec.domid();
+        GuestMemory memory = spec.memory();
         if (maxFrames < 1 || tableBaseGfn < 0 || tableBaseGfn > memory.frames() - maxFrames) {
             throw new IllegalArgumentException("grant table frames " + tableBaseGfn + "+" + maxFrames
                     + " outside memory of " + memory.frames() + " frames");
@@ -118,7 +117,8 @@ public final class GrantTables {
             if (domid >= domains.length) {
                 domains = java.util.Arrays.copyOf(domains, Integer.highestOneBit(domid) * 2);
             }
-            domains[domid] = new DomainGrants(domid, memory, privileged, tableBaseGfn, maxFrames, maptrackLimit);
+            domains[domid] = new DomainGrants(domid, memory, spec.privileged(), tableBaseGfn, maxFrames,
+                    maptrackLimit);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.pvkit.conformance.grant;
 
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.spi.Capability;
@@ -111,7 +112,7 @@ class PvGrantHypervisor implements HypervisorUnderTest {
     public DomainUnderTest createDomain(DomainConfig config) {
         GuestMemory mem = GuestMemory.allocate(config.frames());
         int id = nextDomid++;
-        tables.addDomain(id, mem, config.privileged(), config.frames() - TABLE_FRAMES, TABLE_FRAMES);
+        tables.addDomain(new DomainSpec(id, mem, 1, config.privileged()), config.frames() - TABLE_FRAMES, TABLE_FRAMES);
         Dom d = new Dom(id, config.privileged(), mem);
         live.add(d);
         return d;
