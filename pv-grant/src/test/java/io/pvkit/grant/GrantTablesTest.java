@@ -441,9 +441,9 @@ class GrantTablesTest {
     void shouldRollBackMapWhenMakingTheSegmentThrows(MappingLifetime lifetime) {
         try (Fixture f = new Fixture(new GrantTables(lifetime, 2))) {
             int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 5), false);
-            f.hv.aliaser = (frame, arena) -> {
+            f.hv.aliaser((frame, arena) -> {
                 throw new IllegalStateException("injected alias failure");
-            };
+            });
             for (int i = 0; i < 3; i++) {
                 assertEquals(Gntst.GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0x1000).status(), "attempt " + i);
             }
@@ -452,12 +452,12 @@ class GrantTablesTest {
             assertEquals(0, f.hv.mappingCount(2), "the maptrack slot is free");
 
             // with a pinned read-only mapping, a failed writable upgrade clears only GTF_writing
-            f.hv.aliaser = io.pvkit.grant.internal.FrameAlias::alias;
+            f.hv.aliaser(io.pvkit.grant.internal.FrameAlias::alias);
             MapResult ro = f.hv.map(2, 1, ref, HOST | RO, 0x2000);
             assertEquals(Gntst.OKAY, ro.status());
-            f.hv.aliaser = (frame, arena) -> {
+            f.hv.aliaser((frame, arena) -> {
                 throw new IllegalStateException("injected alias failure");
-            };
+            });
             assertEquals(Gntst.GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0x1000).status());
             assertEquals(GrantFlags.READING, f.flags(1, ref) & 0x18, "the read-only mapping still reads");
             assertEquals(new PinCounts(1, 0, 0, 0, 0, 0), f.hv.pins(1, ref));
@@ -465,7 +465,7 @@ class GrantTablesTest {
             assertEquals(RevokeResult.STILL_IN_USE, f.guest[1].endAccess(ref));
             assertEquals(Gntst.OKAY, f.hv.unmap(2, ro.handle()));
 
-            f.hv.aliaser = io.pvkit.grant.internal.FrameAlias::alias;
+            f.hv.aliaser(io.pvkit.grant.internal.FrameAlias::alias);
             MapResult a = f.hv.map(2, 1, ref, HOST, 0x1000);
             MapResult b = f.hv.map(2, 1, ref, HOST, 0x2000);
             assertEquals(Gntst.OKAY, a.status(), "both maptrack slots (limit 2) are usable again");

@@ -20,6 +20,7 @@ public final class Maptrack {
     private int[] free;
     private int freeCount;
     private int used;
+    private int retired;
     private final ArrayList<Mapping> live = new ArrayList<>();
 
     public Maptrack(int limit) {
@@ -56,7 +57,7 @@ public final class Maptrack {
         return m.handle;
     }
 
-    /** @return the live mapping of {@code handle} (untrusted input), or null when bad or stale */
+    /** @return the live mapping of {@code handle} (untrusted input), or null when bad, stale or retired */
     public Mapping lookup(int handle) {
         if (handle < 0) {
             return null;
@@ -66,23 +67,49 @@ public final class Maptrack {
             return null;
         }
         Mapping m = slots[index];
-        return m != null && m.handle == handle ? m : null;
+        return m != null && !m.retired && m.handle == handle ? m : null;
     }
 
-    public void free(Mapping m) {
+    /**
+     * Makes {@code m}'s handle stale (lookups miss it, it leaves the live list) but keeps its slot reserved:
+     * the slot is not reused before {@link #release} (its view may still be alive).
+     */
+    public void retire(Mapping m) {
         int index = m.handle & INDEX_MASK;
-        if (slots[index] != m) {
+        if (slots[index] != m || m.retired) {
             return;
         }
-        slots[index] = null;
-        generation[index]++;
-        free[freeCount++] = index;
+        m.retired = true;
+        retired++;
         Mapping last = live.removeLast();
         if (last != m) {
             live.set(m.mapperIndex, last);
             last.mapperIndex = m.mapperIndex;
         }
         m.mapperIndex = -1;
+    }
+
+    /** Frees a retired mapping's slot for reuse. */
+    public void release(Mapping m) {
+        int index = m.handle & INDEX_MASK;
+        if (slots[index] != m || !m.retired) {
+            return;
+        }
+        retired--;
+        slots[index] = null;
+        generation[index]++;
+        free[freeCount++] = index;
+    }
+
+    /** Retires and releases at once: for a mapping that never had a view (a failed map). */
+    public void free(Mapping m) {
+        retire(m);
+        release(m);
+    }
+
+    /** @return the slots in use: live mappings plus retired ones whose view has not ended yet */
+    public int slotsInUse() {
+        return live.size() + retired;
     }
 
     public int size() {
