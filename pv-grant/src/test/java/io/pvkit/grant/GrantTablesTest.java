@@ -475,4 +475,26 @@ class GrantTablesTest {
             assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref), "the entry can be revoked");
         }
     }
+
+    @ParameterizedTest
+    @CsvSource({"1", "2", "8"})
+    void shouldNeverLetAStaleHandleUnmapANewerMappingAcrossManySlotReuses(int limit) {
+        try (Fixture f = new Fixture(new GrantTables(MappingLifetime.CONFINED, limit))) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 1), false);
+            MapResult first = f.hv.map(2, 1, ref, DEV, 0);
+            assertEquals(Gntst.OKAY, first.status());
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, first.handle()));
+            int stale = first.handle();
+            // far more than 2048 (the old 11-bit generation) reuses of every slot
+            int cycles = 2100 * limit;
+            for (int i = 0; i < cycles; i++) {
+                MapResult m = f.hv.map(2, 1, ref, DEV, 0);
+                assertEquals(Gntst.OKAY, m.status());
+                assertNotEquals(stale, m.handle(), "cycle " + i + " reissued the stale handle");
+                assertEquals(Gntst.BAD_HANDLE, f.hv.unmap(2, stale), "cycle " + i + ": the stale handle hit a newer mapping");
+                assertEquals(1, f.hv.pins(1, ref).deviceWrite(), "cycle " + i + ": the newer mapping is intact");
+                assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle()));
+            }
+        }
+    }
 }
