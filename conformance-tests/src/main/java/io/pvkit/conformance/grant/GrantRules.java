@@ -78,8 +78,9 @@ public final class GrantRules implements RuleSet {
                     "xen/include/public/grant_table.h (GNTTABOP_setup_table, GNTTABOP_query_size)"),
             Rule.must("GNT-17",
                     "A grant_table_op whose argument array lies outside the caller's memory returns -EFAULT, "
-                            + "and a count of zero returns 0 without any access.",
-                    "xen/common/grant_table.c (do_grant_table_op copy_from_guest)"),
+                            + "a count of zero returns 0 without any access, and a count with the top bit set "
+                            + "returns -EINVAL without any access.",
+                    "xen/common/grant_table.c (do_grant_table_op: (int)count < 0, copy_from_guest)"),
             Rule.must("GNT-18",
                     "Over any sequence of grant, map, unmap, copy, revoke and domain death, only the current "
                             + "grantee maps or copies, revoke succeeds exactly when nothing is mapped, and the busy "

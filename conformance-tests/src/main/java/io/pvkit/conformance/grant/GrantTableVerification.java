@@ -721,12 +721,15 @@ public abstract class GrantTableVerification {
     // ------------------------------------------------------------------------------------------ GNT-17
 
     /**
-     * Rule {@linkplain GrantRules GNT-17}: a bad argument array is -EFAULT; count 0 touches nothing.
+     * Rule {@linkplain GrantRules GNT-17}: a bad argument array is -EFAULT; count 0 touches nothing; a count
+     * with the top bit set is -EINVAL before anything is touched.
      *
      * <p>If this fails, check:
      * <ul>
      *   <li>every element's address is translated and bounds-checked before it is read;</li>
-     *   <li>an exception from a bad guest address becomes -EFAULT, never escapes.</li>
+     *   <li>an exception from a bad guest address becomes -EFAULT, never escapes;</li>
+     *   <li>{@code count} is an unsigned int whose top bit makes it invalid ({@code (int) count < 0} in Xen),
+     *       checked before the first element.</li>
      * </ul>
      */
     @Test
@@ -737,7 +740,15 @@ public abstract class GrantTableVerification {
         assertEquals(efault, b.op(GrantTableOp.MAP_GRANT_REF, end - GnttabMapGrantRefLayout.SIZE / 2, 1),
                 "array straddling the end of memory");
         assertEquals(efault, b.op(GrantTableOp.COPY, -64, 1), "negative address");
-        assertEquals(efault, b.op(GrantTableOp.UNMAP_GRANT_REF, b.scratch, 0xFFFF_FFFFL), "count runs past memory");
+        long einval = XenErrno.EINVAL.negated();
+        b.mem.setShort(b.scratch + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0x7777);
+        for (long count : new long[] {0x8000_0000L, 0xFFFF_FFFFL}) {
+            assertEquals(einval, b.op(GrantTableOp.MAP_GRANT_REF, b.scratch, count), "count " + count + " (top bit set)");
+            assertEquals(einval, b.op(GrantTableOp.UNMAP_GRANT_REF, b.scratch, count), "count " + count + " (top bit set)");
+        }
+        assertEquals((short) 0x7777, b.mem.getShort(b.scratch + GnttabMapGrantRefLayout.STATUS_OFFSET),
+                "a count with the top bit set touched the argument array");
+        assertEquals(efault, b.op(GrantTableOp.UNMAP_GRANT_REF, b.scratch, 0x7FFF_FFFFL), "count runs past memory");
         assertEquals(0, b.op(GrantTableOp.MAP_GRANT_REF, end + 0x10000, 0), "count 0");
     }
 

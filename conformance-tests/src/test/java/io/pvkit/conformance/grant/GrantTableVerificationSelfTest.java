@@ -460,6 +460,19 @@ class GrantTableVerificationSelfTest {
         }
     }
 
+    /** GNT-17: the count's top bit is ignored, so 0xFFFFFFFF runs as 0x7FFFFFFF elements (until memory ends). */
+    static final class TopBitCountAccepted extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long grantTableOp(HypercallContext c, long cmd, long uops, long count) {
+                    return real(c, cmd, uops, count & 0x7FFF_FFFFL);
+                }
+            };
+        }
+    }
+
     /** FE-09: the frontend ends access with a plain store, whatever the busy bits say. */
     static final class PlainStoreRevoke extends BrokenVerification {
         @Override
@@ -716,6 +729,7 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-15", ViewOutlivesUnmap.class, Set.of("GNT-19")),
                 Arguments.of("GNT-16", QuerySizeWrongMax.class, Set.of()),
                 Arguments.of("GNT-17", FaultSwallowed.class, Set.of()),
+                Arguments.of("GNT-17", TopBitCountAccepted.class, Set.of()),
                 Arguments.of("GNT-18", CopyReleaseClearsReading.class, Set.of()),
                 Arguments.of("GNT-19", DeferredCloseNeverRetried.class, Set.of()),
                 Arguments.of("GNT-19", UnpinsWhileViewLives.class, Set.of()),

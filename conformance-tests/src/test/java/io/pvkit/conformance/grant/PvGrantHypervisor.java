@@ -82,9 +82,18 @@ class PvGrantHypervisor implements HypervisorUnderTest {
         }
     }
 
-    /** The grant_table_op path; broken variants override it. */
+    /**
+     * The grant_table_op path, continued as Xen's hypercall_create_continuation does until it is done (a guest
+     * never sees a positive result); broken variants override it.
+     */
     long grantTableOp(HypercallContext ctx, long cmd, long uops, long count) {
-        return hypercall.grantTableOp(ctx, cmd, uops, count);
+        long rc;
+        long size = io.pvkit.abi.grant.GrantTableOp.of(cmd).map(op -> op.argLayout().byteSize()).orElse(0L);
+        while ((rc = hypercall.grantTableOp(ctx, cmd, uops, count)) > 0) {
+            uops += rc * size;
+            count -= rc;
+        }
+        return rc;
     }
 
     /** Finishes the releases pv-grant deferred (views held by in-flight I/O); broken variants override it. */
