@@ -4,7 +4,6 @@ import io.pvkit.abi.HypercallOp;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GnttabCopyLayout;
-import io.pvkit.abi.grant.GnttabDumpTableLayout;
 import io.pvkit.abi.grant.GnttabGetStatusFramesLayout;
 import io.pvkit.abi.grant.GnttabGetVersionLayout;
 import io.pvkit.abi.grant.GnttabMapGrantRefLayout;
@@ -53,9 +52,11 @@ import java.util.Objects;
  * return rc;           // 0 or a negated errno: what the guest sees
  * }
  *
- * <p>Supported commands: map_grant_ref, unmap_grant_ref, setup_table, dump_table (a no-op), copy,
+ * <p>Supported commands: map_grant_ref, unmap_grant_ref, setup_table, copy,
  * query_size, set_version (v1 only), get_status_frames (refused: v1 has no status frames), get_version,
- * swap_grant_ref. Not supported: transfer, unmap_and_replace, cache_flush.
+ * swap_grant_ref. Not supported ({@code -ENOSYS}): transfer, unmap_and_replace, cache_flush, and dump_table
+ * (as in Xen 4.x, whose {@code do_grant_table_op} has no case for it, so no caller, privileged or not,
+ * learns anything about any domain through it).
  */
 public final class GrantTableHypercall implements HypercallHandler {
     /** The largest {@code nr_frames} this adapter ever stages (far above any table's maximum). */
@@ -141,9 +142,7 @@ public final class GrantTableHypercall implements HypercallHandler {
                     case MAP_GRANT_REF -> map(caller, arg, gpa);
                     case UNMAP_GRANT_REF -> unmap(caller, arg, gpa);
                     case SETUP_TABLE -> setupTable(caller, arg, gpa);
-                    case DUMP_TABLE -> status(caller, gpa + GnttabDumpTableLayout.STATUS_OFFSET,
-                            tables.hasDomain(target(caller, u16(arg, GnttabDumpTableLayout.DOM_OFFSET)))
-                                    ? Gntst.OKAY : Gntst.BAD_DOMAIN);
+                    case DUMP_TABLE -> XenErrno.ENOSYS.negated(); // Xen 4.x has no dump_table: -ENOSYS
                     case COPY -> copy(caller, arg, gpa);
                     case QUERY_SIZE -> querySize(caller, arg, gpa);
                     case SET_VERSION -> setVersion(caller, arg, gpa);

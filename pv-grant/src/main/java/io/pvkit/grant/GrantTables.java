@@ -191,8 +191,8 @@ public final class GrantTables {
      * @param caller the calling domain (its own table)
      * @param refA a reference (untrusted)
      * @param refB a reference (untrusted)
-     * @return {@code GNTST_bad_gntref} for a reference out of range, {@code GNTST_eagain} while either is
-     *     pinned, else okay
+     * @return {@code GNTST_bad_gntref} for a reference out of range; okay for {@code refA == refB} (a no-op,
+     *     as in Xen, even while pinned); {@code GNTST_eagain} while either is pinned; else okay
      */
     public int swapGrantRef(int caller, long refA, long refB) {
         synchronized (registry) {
@@ -206,17 +206,18 @@ public final class GrantTables {
             }
             int a = (int) refA;
             int b = (int) refB;
+            if (a == b) {
+                return Gntst.OKAY; // swapping a reference with itself is a no-op, pinned or not (Xen)
+            }
             if (pinned(d, a) || pinned(d, b)) {
                 return Gntst.EAGAIN;
             }
-            if (a != b) {
-                long ga = d.entryGpa(a);
-                long gb = d.entryGpa(b);
-                long ea = d.memory.getLongVolatile(ga);
-                long eb = d.memory.getLongVolatile(gb);
-                d.memory.setLongVolatile(ga, eb);
-                d.memory.setLongVolatile(gb, ea);
-            }
+            long ga = d.entryGpa(a);
+            long gb = d.entryGpa(b);
+            long ea = d.memory.getLongVolatile(ga);
+            long eb = d.memory.getLongVolatile(gb);
+            d.memory.setLongVolatile(ga, eb);
+            d.memory.setLongVolatile(gb, ea);
             return Gntst.OKAY;
         }
     }
@@ -346,8 +347,9 @@ public final class GrantTables {
     // ------------------------------------------------------------------------------------------- copy
 
     /**
-     * GNTTABOP_copy of one element. Offsets and length are checked first ({@code GNTST_bad_copy_arg} when
-     * offset + length crosses the frame); a zero length then succeeds without touching anything. A grant
+     * GNTTABOP_copy of one element. A zero length succeeds first, without any other check or access (Xen's
+     * order); then offsets and length are checked ({@code GNTST_bad_copy_arg} when offset + length crosses
+     * the frame). A grant
      * side is acquired like a mapping (read for the source, write for the destination, so a read-only grant
      * as destination fails) and released after the copy; a frame side must name DOMID_SELF.
      *

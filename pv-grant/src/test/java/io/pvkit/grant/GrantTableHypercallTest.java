@@ -237,4 +237,19 @@ class GrantTableHypercallTest {
             }
         }
     }
+
+    @Test
+    void shouldAnswerDumpTableWithEnosysAsXenDoes() {
+        try (Fixture f = new Fixture()) {
+            for (int caller : new int[] {0, 2}) {
+                for (int dom : new int[] {DomId.SELF, 1, 77}) {
+                    f.mem[caller].setShort(ARGS, (short) dom);
+                    f.mem[caller].setShort(ARGS + 2, (short) 0x7777);
+                    assertEquals(XenErrno.ENOSYS.negated(), call(f, caller, GrantTableOp.DUMP_TABLE, ARGS, 1),
+                            "dump_table(" + dom + ") by " + caller);
+                    assertEquals((short) 0x7777, f.mem[caller].getShort(ARGS + 2), "no status written");
+                }
+            }
+        }
+    }
 }

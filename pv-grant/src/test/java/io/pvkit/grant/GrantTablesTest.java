@@ -420,7 +420,7 @@ class GrantTablesTest {
 
     @ParameterizedTest(name = "srcOff={0} dstOff={1} len={2}")
     @CsvSource({"2147483647, 0, 1", "0, 2147483647, 1", "1, 0, 2147483647", "4095, 0, 2147483647",
-            "-1, 0, 1", "0, -2147483648, 1", "0, 0, -1", "0, 0, -2147483648", "4097, 0, 0", "0, 4096, 1",
+            "-1, 0, 1", "0, -2147483648, 1", "0, 0, -1", "0, 0, -2147483648", "4097, 0, 1", "0, 4096, 1",
             "65535, 0, 65535"})
     void shouldRejectHugeOrNegativeCopyArgsAndStayRevocable(int srcOff, int dstOff, int len) {
         try (Fixture f = new Fixture()) {
@@ -495,6 +495,31 @@ class GrantTablesTest {
                 assertEquals(1, f.hv.pins(1, ref).deviceWrite(), "cycle " + i + ": the newer mapping is intact");
                 assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle()));
             }
+        }
+    }
+
+    @Test
+    void shouldCopyZeroLengthAsOkayBeforeAnyOffsetCheckAsXenDoes() {
+        try (Fixture f = new Fixture()) {
+            long local = f.dataFrame(2, 0, (byte) 0);
+            for (int[] off : new int[][] {{4096, 0}, {0, 4097}, {0xFFFF, 0xFFFF}, {-1, 0}}) {
+                assertEquals(Gntst.OKAY, f.hv.copy(2, new GrantCopy(99999, 1, off[0], local, DomId.SELF, off[1], 0,
+                        GntCopy.SOURCE_GREF)), "zero-length copy with offsets " + off[0] + ", " + off[1]);
+            }
+        }
+    }
+
+    @Test
+    void shouldSwapARefWithItselfAsANoOpEvenWhilePinnedAsXenDoes() {
+        try (Fixture f = new Fixture()) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 1), true);
+            MapResult m = f.hv.map(2, 1, ref, DEV | RO, 0);
+            assertEquals(Gntst.OKAY, m.status());
+            long before = f.mem[1].getLong(f.guest[1].entryGpa(ref));
+            assertEquals(Gntst.OKAY, f.hv.swapGrantRef(1, ref, ref), "swap(a, a) is a no-op");
+            assertEquals(before, f.mem[1].getLong(f.guest[1].entryGpa(ref)));
+            assertEquals(Gntst.EAGAIN, f.hv.swapGrantRef(1, ref, ref + 1), "a pinned entry with another");
+            assertEquals(Gntst.BAD_GNTREF, f.hv.swapGrantRef(1, 512, 512), "the range check still comes first");
         }
     }
 }

@@ -56,13 +56,14 @@ public final class CopyOperation {
             if (self == null) {
                 return Gntst.GENERAL_ERROR;
             }
+            // a zero-length element succeeds before any other check, touching nothing (Xen, a4a790f432)
+            if (length == 0) {
+                return Gntst.OKAY;
+            }
             // UNTRUSTED: u16 offsets and length in the ABI (any int here), checked before any grant is
             // touched; each value is range-checked on its own and the sum is never formed (no overflow)
             if (!fitsInPage(srcOffset, length) || !fitsInPage(dstOffset, length)) {
                 return Gntst.BAD_COPY_ARG;
-            }
-            if (length == 0) {
-                return Gntst.OKAY;
             }
             src = new Side();
             int st = acquireLocked(self, srcRefOrGfn, srcDomid, (flags & GntCopy.SOURCE_GREF) != 0, true, src);
