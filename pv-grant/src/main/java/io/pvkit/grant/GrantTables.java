@@ -10,6 +10,7 @@ import io.pvkit.grant.internal.Gntst;
 import io.pvkit.grant.internal.MapOperation;
 import io.pvkit.grant.internal.Mapping;
 import io.pvkit.grant.internal.MappingRelease;
+import io.pvkit.grant.internal.PinUnderflowException;
 import io.pvkit.grant.internal.Registry;
 import io.pvkit.grant.internal.Teardown;
 
@@ -25,7 +26,10 @@ import java.util.function.BiFunction;
  * <p><b>Statuses, not exceptions.</b> Every operation that takes guest-controlled input returns a GNTST
  * code (0 = okay, negative = the {@code GNTST_*} value Xen writes into the op's {@code status}); no
  * exception escapes for any argument a guest can choose. Programming errors of the hypervisor itself
- * (registering a domain twice, a table outside the domain's memory) throw.
+ * (registering a domain twice, a table outside the domain's memory) throw. An unexpected exception inside
+ * an operation (a bug, or a platform failure such as making a view) is reported to the
+ * {@link ErrorHandler} and the operation returns {@code GNTST_general_error}; a pin count that would drop
+ * below zero (a double release) throws {@link IllegalStateException} instead of being clamped.
  *
  * <p><b>Map protocol</b> (Xen {@code map_grant_ref} + {@code _set_status_v1}): validate the flags, the
  * granting domain, a maptrack handle and the reference range; then, when the entry is not yet pinned (or
@@ -63,6 +67,7 @@ public final class GrantTables {
     private final CopyOperation copyOp;
     private final Teardown teardown;
     private final MappingLifetime defaultLifetime;
+    private final ErrorHandler errorHandler;
 
     /** Shared mapping arenas and the default maptrack limit. */
     public GrantTables() {
@@ -76,6 +81,19 @@ public final class GrantTables {
      * @param maptrackLimit the maximum number of mappings each domain may hold (1 .. 2^20)
      */
     public GrantTables(MappingLifetime defaultLifetime, int maptrackLimit) {
+        this(defaultLifetime, maptrackLimit, ErrorHandler.logging());
+    }
+
+    /**
+     * Creates an empty set of grant tables.
+     *
+     * @param defaultLifetime the lifetime of mappings made without an explicit one
+     * @param maptrackLimit the maximum number of mappings each domain may hold (1 .. 2^20)
+     * @param errorHandler receives every unexpected exception an operation turns into
+     *     {@code GNTST_general_error} ({@link ErrorHandler#logging()} by default)
+     */
+    public GrantTables(MappingLifetime defaultLifetime, int maptrackLimit, ErrorHandler errorHandler) {
+        this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
         this.defaultLifetime = Objects.requireNonNull(defaultLifetime, "defaultLifetime");
         this.registry = new Registry(maptrackLimit);
         this.release = new MappingRelease(registry);
@@ -260,6 +278,7 @@ public final class GrantTables {
                 return m == null ? MapResult.failed(o.status())
                         : new MapResult(Gntst.OKAY, m.handle, o.devBusAddr(), m.segment);
             } catch (RuntimeException e) {
+                unexpected(e);
                 return MapResult.failed(Gntst.GENERAL_ERROR);
             }
         }
@@ -324,6 +343,7 @@ public final class GrantTables {
                 }
                 arena = release.detachLocked(m, removed);
             } catch (RuntimeException e) {
+                unexpected(e);
                 return Gntst.GENERAL_ERROR;
             }
         }
@@ -363,7 +383,19 @@ public final class GrantTables {
             return copyOp.copy(caller, op.sourceRefOrGfn(), op.sourceDomid(), op.sourceOffset(), op.destRefOrGfn(),
                     op.destDomid(), op.destOffset(), op.length(), op.flags());
         } catch (RuntimeException e) {
+            unexpected(e);
             return Gntst.GENERAL_ERROR;
+        }
+    }
+
+    /**
+     * Reports an unexpected exception to the error handler; a corrupted pin count (a double release) is
+     * rethrown after that: the book-keeping no longer describes the mappings, and going on would hide it.
+     */
+    private void unexpected(RuntimeException e) {
+        errorHandler.onError(e);
+        if (e instanceof PinUnderflowException) {
+            throw e;
         }
     }
 

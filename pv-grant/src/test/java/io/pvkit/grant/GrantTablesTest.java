@@ -522,4 +522,31 @@ class GrantTablesTest {
             assertEquals(Gntst.BAD_GNTREF, f.hv.swapGrantRef(1, 512, 512), "the range check still comes first");
         }
     }
+
+    @Test
+    void shouldReportUnexpectedExceptionsToTheErrorHandlerAndStillReturnGeneralError() {
+        java.util.List<Throwable> errors = new java.util.ArrayList<>();
+        try (Fixture f = new Fixture(new GrantTables(MappingLifetime.SHARED, 4, errors::add))) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 5), false);
+            IllegalStateException injected = new IllegalStateException("injected alias failure");
+            f.hv.aliaser((frame, arena) -> {
+                throw injected;
+            });
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0x1000).status());
+            assertEquals(java.util.List.of(injected), errors, "the failure reached the handler");
+            assertEquals(0, f.flags(1, ref) & 0x18);
+        }
+    }
+
+    @Test
+    void shouldLogUnexpectedExceptionsByDefault() {
+        try (Fixture f = new Fixture(new GrantTables(MappingLifetime.SHARED, 4))) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 5), false);
+            f.hv.aliaser((frame, arena) -> {
+                throw new IllegalStateException("injected alias failure (logged by the default handler)");
+            });
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0x1000).status(), "still a status");
+        }
+        assertThrows(IllegalStateException.class, () -> ErrorHandler.rethrowing().onError(new IllegalStateException()));
+    }
 }

@@ -98,7 +98,7 @@ public final class EntryProtocol {
     private static int add(int count, int delta, String what) {
         int n = count + delta;
         if (n < 0) {
-            throw new IllegalStateException("pin count " + what + " underflow (" + count + " " + delta
+            throw new PinUnderflowException("pin count " + what + " underflow (" + count + " " + delta
                     + "): a grant use released twice");
         }
         return n;
