@@ -4,7 +4,6 @@ import io.pvkit.abi.HypercallOp;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GnttabCopyLayout;
-import io.pvkit.abi.grant.GnttabDumpTableLayout;
 import io.pvkit.abi.grant.GnttabGetStatusFramesLayout;
 import io.pvkit.abi.grant.GnttabGetVersionLayout;
 import io.pvkit.abi.grant.GnttabMapGrantRefLayout;
@@ -32,31 +31,71 @@ import java.util.Objects;
  *
  * <p>Result: 0 when the batch was processed (each element's own result is in its {@code status}),
  * {@code -EFAULT} at the first element whose address is bad (earlier elements stay done, as in Xen),
- * {@code -ENOSYS} for an unsupported command, {@code -EINVAL} for a malformed version call. Every element
- * is copied into a private buffer before it is decoded (no double fetch) and validated on its own.
+ * {@code -ENOSYS} for an unsupported command, {@code -EINVAL} for a count with the top bit set (Xen's
+ * {@code (int)count < 0}) or a count other than 1 for the single-element commands (setup_table,
+ * query_size, get_status_frames, set_version, get_version). Every element is copied into a private buffer
+ * before it is decoded (no double fetch) and validated on its own.
  *
- * <p>Supported commands: map_grant_ref, unmap_grant_ref, setup_table, dump_table (a no-op), copy,
+ * <p><b>Bounded work and continuation.</b> One call performs at most {@code maxElementsPerCall} elements of
+ * a batch (map, unmap, copy, swap_grant_ref). When more remain it returns a <em>positive</em> number
+ * {@code done}: the elements {@code 0 .. done-1} are complete (their statuses written), and the caller
+ * continues exactly as Xen's {@code hypercall_create_continuation} does, by issuing the same command again
+ * with {@code uops + done * sizeof(element)} and {@code count - done}, before it returns to the guest (Xen
+ * rewrites the guest's hypercall registers and re-executes the call, so a guest never sees a positive
+ * result). A dispatcher loops:
+ * {@snippet :
+ * long rc;
+ * while ((rc = grants.grantTableOp(ctx, cmd, uops, count)) > 0) {
+ *     uops += rc * GrantTableOp.of(cmd).orElseThrow().argLayout().byteSize();
+ *     count -= rc;     // other vCPUs and domains get the lock between the calls
+ * }
+ * return rc;           // 0 or a negated errno: what the guest sees
+ * }
+ *
+ * <p>Supported commands: map_grant_ref, unmap_grant_ref, setup_table, copy,
  * query_size, set_version (v1 only), get_status_frames (refused: v1 has no status frames), get_version,
- * swap_grant_ref. Not supported: transfer, unmap_and_replace, cache_flush.
+ * swap_grant_ref. Not supported ({@code -ENOSYS}): transfer, unmap_and_replace, cache_flush, and dump_table
+ * (as in Xen 4.x, whose {@code do_grant_table_op} has no case for it, so no caller, privileged or not,
+ * learns anything about any domain through it).
  */
 public final class GrantTableHypercall implements HypercallHandler {
     /** The largest {@code nr_frames} this adapter ever stages (far above any table's maximum). */
     private static final int MAX_STAGED_FRAMES = 1 << 16;
 
+    /** The default bound on the elements one call performs before it asks to be continued. */
+    public static final int DEFAULT_MAX_ELEMENTS_PER_CALL = 1024;
+
     private final GrantTables tables;
+    private final int maxElementsPerCall;
+
+    /**
+     * Creates the adapter with {@link #DEFAULT_MAX_ELEMENTS_PER_CALL}.
+     *
+     * @param tables the hypervisor's grant tables
+     */
+    public GrantTableHypercall(GrantTables tables) {
+        this(tables, DEFAULT_MAX_ELEMENTS_PER_CALL);
+    }
 
     /**
      * Creates the adapter.
      *
      * @param tables the hypervisor's grant tables
+     * @param maxElementsPerCall the most elements of a batch one call performs (at least 1); more are
+     *     continued (see the class documentation)
      */
-    public GrantTableHypercall(GrantTables tables) {
+    public GrantTableHypercall(GrantTables tables, int maxElementsPerCall) {
         this.tables = Objects.requireNonNull(tables, "tables");
+        if (maxElementsPerCall < 1) {
+            throw new IllegalArgumentException("maxElementsPerCall must be positive");
+        }
+        this.maxElementsPerCall = maxElementsPerCall;
     }
 
     /**
      * Handles {@code __HYPERVISOR_grant_table_op} (20) with {@code arg1 = cmd}, {@code arg2 = uops},
-     * {@code arg3 = count}; any other hypercall number is {@code -ENOSYS}.
+     * {@code arg3 = count}; any other hypercall number is {@code -ENOSYS}. A positive result asks for a
+     * continuation (see {@link #grantTableOp}).
      */
     @Override
     public long hypercall(HypercallContext caller, long op, long arg1, long arg2, long arg3, long arg4, long arg5) {
@@ -73,7 +112,8 @@ public final class GrantTableHypercall implements HypercallHandler {
      * @param cmd the GNTTABOP number (untrusted)
      * @param uops the guest address of the argument array (untrusted)
      * @param count the number of elements (unsigned 32-bit, untrusted)
-     * @return 0, or a negated errno
+     * @return 0 when all elements are done, a negated errno, or a positive number of elements done when the
+     *     call stopped at {@code maxElementsPerCall} and must be continued with the rest
      */
     public long grantTableOp(HypercallContext caller, long cmd, long uops, long count) {
         Objects.requireNonNull(caller, "caller");
@@ -81,15 +121,20 @@ public final class GrantTableHypercall implements HypercallHandler {
         if (gop == null) {
             return XenErrno.ENOSYS.negated();
         }
-        // UNTRUSTED: count is an unsigned int in the C ABI; each element is resolved on its own
+        // UNTRUSTED: count is an unsigned int in the C ABI; Xen refuses one with the top bit set; each element
+        // is resolved on its own, and at most maxElementsPerCall are done per call (the rest is continued)
         long n = count & 0xFFFF_FFFFL;
-        MemoryLayout layout = gop.argLayout();
-        long size = layout.byteSize();
-        if ((gop == GrantTableOp.SET_VERSION || gop == GrantTableOp.GET_VERSION) && n != 1) {
+        if (n > Integer.MAX_VALUE) {
             return XenErrno.EINVAL.negated();
         }
+        MemoryLayout layout = gop.argLayout();
+        long size = layout.byteSize();
+        if (singleElement(gop) && n != 1) {
+            return XenErrno.EINVAL.negated();
+        }
+        long todo = Math.min(n, maxElementsPerCall);
         try {
-            for (long i = 0; i < n; i++) {
+            for (long i = 0; i < todo; i++) {
                 long addr = uops + i * size;
                 MemorySegment arg = caller.copyIn(addr, layout);
                 long gpa = caller.resolve(addr, size, layout.byteAlignment());
@@ -97,9 +142,7 @@ public final class GrantTableHypercall implements HypercallHandler {
                     case MAP_GRANT_REF -> map(caller, arg, gpa);
                     case UNMAP_GRANT_REF -> unmap(caller, arg, gpa);
                     case SETUP_TABLE -> setupTable(caller, arg, gpa);
-                    case DUMP_TABLE -> status(caller, gpa + GnttabDumpTableLayout.STATUS_OFFSET,
-                            tables.hasDomain(target(caller, u16(arg, GnttabDumpTableLayout.DOM_OFFSET)))
-                                    ? Gntst.OKAY : Gntst.BAD_DOMAIN);
+                    case DUMP_TABLE -> XenErrno.ENOSYS.negated(); // Xen 4.x has no dump_table: -ENOSYS
                     case COPY -> copy(caller, arg, gpa);
                     case QUERY_SIZE -> querySize(caller, arg, gpa);
                     case SET_VERSION -> setVersion(caller, arg, gpa);
@@ -115,10 +158,17 @@ public final class GrantTableHypercall implements HypercallHandler {
                     return rc;
                 }
             }
-            return 0;
+            return todo < n ? todo : 0;
         } catch (GuestMemoryFault fault) {
             return XenErrno.EFAULT.negated();
         }
+    }
+
+    /** Xen handles these with exactly one element ({@code count != 1} is {@code -EINVAL}). */
+    private static boolean singleElement(GrantTableOp gop) {
+        return gop == GrantTableOp.SETUP_TABLE || gop == GrantTableOp.QUERY_SIZE
+                || gop == GrantTableOp.GET_STATUS_FRAMES || gop == GrantTableOp.SET_VERSION
+                || gop == GrantTableOp.GET_VERSION;
     }
 
     private long map(HypercallContext caller, MemorySegment arg, long gpa) {

@@ -1,5 +1,7 @@
 package io.pvkit.grant;
 
+import io.pvkit.abi.grant.GrantStatus;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -30,5 +32,14 @@ public record MapResult(int status, int handle, long devBusAddr, MemorySegment s
      */
     public boolean ok() {
         return status == 0;
+    }
+
+    /**
+     * The status as the pv-abi enum, for logs and callers away from the hot path.
+     *
+     * @return the {@link GrantStatus} whose code is {@link #status()}
+     */
+    public GrantStatus grantStatus() {
+        return GrantStatus.of(status).orElseThrow();
     }
 }

@@ -1,5 +1,6 @@
 package io.pvkit.grant;
 
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.memory.GuestMemory;
 
 /** Three domains (0 privileged, 1, 2) with 32 frames each; grant table at frames 0..3 (1 active). */
@@ -18,7 +19,7 @@ final class Fixture implements AutoCloseable {
         this.hv = hv;
         for (int d = 0; d < 3; d++) {
             mem[d] = GuestMemory.allocate(FRAMES);
-            hv.addDomain(d, mem[d], d == 0, 0, TABLE_FRAMES);
+            hv.addDomain(new DomainSpec(d, mem[d], 1, d == 0), 0, TABLE_FRAMES);
             guest[d] = new GuestGrantTable(mem[d], 0);
         }
     }

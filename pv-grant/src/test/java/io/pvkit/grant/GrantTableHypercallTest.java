@@ -9,6 +9,7 @@ import io.pvkit.abi.grant.GnttabCopyLayout;
 import io.pvkit.abi.grant.GnttabMapGrantRefLayout;
 import io.pvkit.abi.grant.GnttabQuerySizeLayout;
 import io.pvkit.abi.grant.GnttabSetupTableLayout;
+import io.pvkit.abi.grant.GnttabSwapGrantRefLayout;
 import io.pvkit.abi.grant.GnttabUnmapGrantRefLayout;
 import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.hypercall.HypercallContext;
@@ -21,6 +22,7 @@ import java.lang.foreign.ValueLayout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GrantTableHypercallTest {
     private static final long ARGS = GuestMemory.gpaOf(20);
@@ -75,7 +77,8 @@ class GrantTableHypercallTest {
             assertEquals(efault, call(f, 2, GrantTableOp.MAP_GRANT_REF, GuestMemory.gpaOf(Fixture.FRAMES), 1));
             assertEquals(efault, call(f, 2, GrantTableOp.MAP_GRANT_REF, -8, 1));
             assertEquals(efault, call(f, 2, GrantTableOp.COPY, GuestMemory.gpaOf(Fixture.FRAMES) - 8, 1));
-            assertEquals(efault, call(f, 2, GrantTableOp.MAP_GRANT_REF, ARGS, 0xFFFF_FFFFL));
+            long nearEnd = GuestMemory.gpaOf(Fixture.FRAMES) - 10 * GnttabMapGrantRefLayout.SIZE;
+            assertEquals(efault, call(f, 2, GrantTableOp.MAP_GRANT_REF, nearEnd, 0x7FFF_FFFFL), "runs past memory");
             assertEquals(0, call(f, 2, GrantTableOp.MAP_GRANT_REF, -8, 0), "count 0 touches nothing");
             assertEquals(XenErrno.ENOSYS.negated(), call(f, 2, GrantTableOp.TRANSFER, ARGS, 1));
         }
@@ -170,6 +173,83 @@ class GrantTableHypercallTest {
             assertEquals(3, f.mem[1].getInt(ARGS + GnttabQuerySizeLayout.NR_FRAMES_OFFSET));
             assertEquals(4, f.mem[1].getInt(ARGS + GnttabQuerySizeLayout.MAX_NR_FRAMES_OFFSET));
             assertEquals(Gntst.OKAY, f.mem[1].getShort(ARGS + GnttabQuerySizeLayout.STATUS_OFFSET));
+        }
+    }
+
+    @Test
+    void shouldRejectCountsWithTheTopBitSetWithoutTouchingAnything() {
+        try (Fixture f = new Fixture()) {
+            f.mem[2].setShort(ARGS + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0x7777);
+            for (GrantTableOp op : new GrantTableOp[] {GrantTableOp.MAP_GRANT_REF, GrantTableOp.UNMAP_GRANT_REF,
+                    GrantTableOp.COPY, GrantTableOp.SWAP_GRANT_REF}) {
+                for (long count : new long[] {0x8000_0000L, 0xFFFF_FFFFL}) {
+                    long start = System.nanoTime();
+                    assertEquals(XenErrno.EINVAL.negated(), call(f, 2, op, ARGS, count), op + " count " + count);
+                    assertTrue(System.nanoTime() - start < 1_000_000_000L, op + " took a second");
+                }
+            }
+            assertEquals((short) 0x7777, f.mem[2].getShort(ARGS + GnttabMapGrantRefLayout.STATUS_OFFSET));
+        }
+    }
+
+    @Test
+    void shouldRefuseMoreThanOneElementForSingleElementCommands() {
+        try (Fixture f = new Fixture()) {
+            for (GrantTableOp op : new GrantTableOp[] {GrantTableOp.SETUP_TABLE, GrantTableOp.QUERY_SIZE,
+                    GrantTableOp.GET_STATUS_FRAMES, GrantTableOp.SET_VERSION, GrantTableOp.GET_VERSION}) {
+                assertEquals(XenErrno.EINVAL.negated(), call(f, 2, op, ARGS, 2), op.toString());
+                assertEquals(XenErrno.EINVAL.negated(), call(f, 2, op, ARGS, 0x7FFF_FFFFL), op.toString());
+            }
+        }
+    }
+
+    @Test
+    void shouldBoundTheWorkPerCallAndLetTheCallerContinue() {
+        try (Fixture f = new Fixture()) {
+            GrantTableHypercall h = new GrantTableHypercall(f.hv, 64);
+            HypercallContext ctx = HypercallContext.of(2, 0, false, f.mem[2]);
+            long size = GnttabSwapGrantRefLayout.SIZE;
+            int n = 200;
+            for (int i = 0; i < n; i++) {
+                long e = ARGS + i * size;
+                f.mem[2].setInt(e + GnttabSwapGrantRefLayout.REF_A_OFFSET, 8 + i % 2);
+                f.mem[2].setInt(e + GnttabSwapGrantRefLayout.REF_B_OFFSET, i % 3 == 0 ? 99_999 : 8);
+                f.mem[2].setShort(e + GnttabSwapGrantRefLayout.STATUS_OFFSET, (short) 0x7777);
+            }
+            long uops = ARGS;
+            long count = n;
+            java.util.List<Long> results = new java.util.ArrayList<>();
+            long rc;
+            while ((rc = h.grantTableOp(ctx, GrantTableOp.SWAP_GRANT_REF.code(), uops, count)) > 0) {
+                results.add(rc);
+                for (long i = (uops - ARGS) / size + rc; i < n; i++) {
+                    assertEquals((short) 0x7777, f.mem[2].getShort(ARGS + i * size + GnttabSwapGrantRefLayout.STATUS_OFFSET),
+                            "element " + i + " was done beyond the bound");
+                }
+                uops += rc * size;
+                count -= rc;
+            }
+            results.add(rc);
+            assertEquals(java.util.List.of(64L, 64L, 64L, 0L), results, "3 continuations of 64, then the last 8");
+            for (int i = 0; i < n; i++) {
+                assertEquals(i % 3 == 0 ? Gntst.BAD_GNTREF : Gntst.OKAY,
+                        f.mem[2].getShort(ARGS + i * size + GnttabSwapGrantRefLayout.STATUS_OFFSET), "element " + i);
+            }
+        }
+    }
+
+    @Test
+    void shouldAnswerDumpTableWithEnosysAsXenDoes() {
+        try (Fixture f = new Fixture()) {
+            for (int caller : new int[] {0, 2}) {
+                for (int dom : new int[] {DomId.SELF, 1, 77}) {
+                    f.mem[caller].setShort(ARGS, (short) dom);
+                    f.mem[caller].setShort(ARGS + 2, (short) 0x7777);
+                    assertEquals(XenErrno.ENOSYS.negated(), call(f, caller, GrantTableOp.DUMP_TABLE, ARGS, 1),
+                            "dump_table(" + dom + ") by " + caller);
+                    assertEquals((short) 0x7777, f.mem[caller].getShort(ARGS + 2), "no status written");
+                }
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.pvkit.grant;
 
 import io.pvkit.abi.DomId;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.grant.GrantFlags;
@@ -65,7 +66,7 @@ class GrantTableModelTest {
         for (int d = 0; d < 3; d++) {
             mem[d] = GuestMemory.allocate(1 + DATA_FRAMES);
             toClose.add(mem[d]);
-            hv.addDomain(d, mem[d], d == 0, 0, 1);
+            hv.addDomain(new DomainSpec(d, mem[d], 1, d == 0), 0, 1);
             guest[d] = new GuestGrantTable(mem[d], 0);
         }
         List<Grant> grants = new ArrayList<>();
@@ -173,7 +174,7 @@ class GrantTableModelTest {
                     grants.removeIf(g -> g.granter() == d);
                     mem[d] = GuestMemory.allocate(1 + DATA_FRAMES);
                     toClose.add(mem[d]);
-                    hv.addDomain(d, mem[d], d == 0, 0, 1);
+                    hv.addDomain(new DomainSpec(d, mem[d], 1, d == 0), 0, 1);
                     guest[d] = new GuestGrantTable(mem[d], 0);
                 }
                 checkInvariants(hv, guest, mem, grants, live, dead);

@@ -420,7 +420,7 @@ class GrantTablesTest {
 
     @ParameterizedTest(name = "srcOff={0} dstOff={1} len={2}")
     @CsvSource({"2147483647, 0, 1", "0, 2147483647, 1", "1, 0, 2147483647", "4095, 0, 2147483647",
-            "-1, 0, 1", "0, -2147483648, 1", "0, 0, -1", "0, 0, -2147483648", "4097, 0, 0", "0, 4096, 1",
+            "-1, 0, 1", "0, -2147483648, 1", "0, 0, -1", "0, 0, -2147483648", "4097, 0, 1", "0, 4096, 1",
             "65535, 0, 65535"})
     void shouldRejectHugeOrNegativeCopyArgsAndStayRevocable(int srcOff, int dstOff, int len) {
         try (Fixture f = new Fixture()) {
@@ -441,9 +441,9 @@ class GrantTablesTest {
     void shouldRollBackMapWhenMakingTheSegmentThrows(MappingLifetime lifetime) {
         try (Fixture f = new Fixture(new GrantTables(lifetime, 2))) {
             int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 5), false);
-            f.hv.aliaser = (frame, arena) -> {
+            f.hv.aliaser((frame, arena) -> {
                 throw new IllegalStateException("injected alias failure");
-            };
+            });
             for (int i = 0; i < 3; i++) {
                 assertEquals(Gntst.GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0x1000).status(), "attempt " + i);
             }
@@ -452,12 +452,12 @@ class GrantTablesTest {
             assertEquals(0, f.hv.mappingCount(2), "the maptrack slot is free");
 
             // with a pinned read-only mapping, a failed writable upgrade clears only GTF_writing
-            f.hv.aliaser = io.pvkit.grant.internal.FrameAlias::alias;
+            f.hv.aliaser(io.pvkit.grant.internal.FrameAlias::alias);
             MapResult ro = f.hv.map(2, 1, ref, HOST | RO, 0x2000);
             assertEquals(Gntst.OKAY, ro.status());
-            f.hv.aliaser = (frame, arena) -> {
+            f.hv.aliaser((frame, arena) -> {
                 throw new IllegalStateException("injected alias failure");
-            };
+            });
             assertEquals(Gntst.GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0x1000).status());
             assertEquals(GrantFlags.READING, f.flags(1, ref) & 0x18, "the read-only mapping still reads");
             assertEquals(new PinCounts(1, 0, 0, 0, 0, 0), f.hv.pins(1, ref));
@@ -465,7 +465,7 @@ class GrantTablesTest {
             assertEquals(RevokeResult.STILL_IN_USE, f.guest[1].endAccess(ref));
             assertEquals(Gntst.OKAY, f.hv.unmap(2, ro.handle()));
 
-            f.hv.aliaser = io.pvkit.grant.internal.FrameAlias::alias;
+            f.hv.aliaser(io.pvkit.grant.internal.FrameAlias::alias);
             MapResult a = f.hv.map(2, 1, ref, HOST, 0x1000);
             MapResult b = f.hv.map(2, 1, ref, HOST, 0x2000);
             assertEquals(Gntst.OKAY, a.status(), "both maptrack slots (limit 2) are usable again");
@@ -474,5 +474,79 @@ class GrantTablesTest {
             assertEquals(Gntst.OKAY, f.hv.unmap(2, b.handle()));
             assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref), "the entry can be revoked");
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1", "2", "8"})
+    void shouldNeverLetAStaleHandleUnmapANewerMappingAcrossManySlotReuses(int limit) {
+        try (Fixture f = new Fixture(new GrantTables(MappingLifetime.CONFINED, limit))) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 1), false);
+            MapResult first = f.hv.map(2, 1, ref, DEV, 0);
+            assertEquals(Gntst.OKAY, first.status());
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, first.handle()));
+            int stale = first.handle();
+            // far more than 2048 (the old 11-bit generation) reuses of every slot
+            int cycles = 2100 * limit;
+            for (int i = 0; i < cycles; i++) {
+                MapResult m = f.hv.map(2, 1, ref, DEV, 0);
+                assertEquals(Gntst.OKAY, m.status());
+                assertNotEquals(stale, m.handle(), "cycle " + i + " reissued the stale handle");
+                assertEquals(Gntst.BAD_HANDLE, f.hv.unmap(2, stale), "cycle " + i + ": the stale handle hit a newer mapping");
+                assertEquals(1, f.hv.pins(1, ref).deviceWrite(), "cycle " + i + ": the newer mapping is intact");
+                assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle()));
+            }
+        }
+    }
+
+    @Test
+    void shouldCopyZeroLengthAsOkayBeforeAnyOffsetCheckAsXenDoes() {
+        try (Fixture f = new Fixture()) {
+            long local = f.dataFrame(2, 0, (byte) 0);
+            for (int[] off : new int[][] {{4096, 0}, {0, 4097}, {0xFFFF, 0xFFFF}, {-1, 0}}) {
+                assertEquals(Gntst.OKAY, f.hv.copy(2, new GrantCopy(99999, 1, off[0], local, DomId.SELF, off[1], 0,
+                        GntCopy.SOURCE_GREF)), "zero-length copy with offsets " + off[0] + ", " + off[1]);
+            }
+        }
+    }
+
+    @Test
+    void shouldSwapARefWithItselfAsANoOpEvenWhilePinnedAsXenDoes() {
+        try (Fixture f = new Fixture()) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 1), true);
+            MapResult m = f.hv.map(2, 1, ref, DEV | RO, 0);
+            assertEquals(Gntst.OKAY, m.status());
+            long before = f.mem[1].getLong(f.guest[1].entryGpa(ref));
+            assertEquals(Gntst.OKAY, f.hv.swapGrantRef(1, ref, ref), "swap(a, a) is a no-op");
+            assertEquals(before, f.mem[1].getLong(f.guest[1].entryGpa(ref)));
+            assertEquals(Gntst.EAGAIN, f.hv.swapGrantRef(1, ref, ref + 1), "a pinned entry with another");
+            assertEquals(Gntst.BAD_GNTREF, f.hv.swapGrantRef(1, 512, 512), "the range check still comes first");
+        }
+    }
+
+    @Test
+    void shouldReportUnexpectedExceptionsToTheErrorHandlerAndStillReturnGeneralError() {
+        java.util.List<Throwable> errors = new java.util.ArrayList<>();
+        try (Fixture f = new Fixture(new GrantTables(MappingLifetime.SHARED, 4, errors::add))) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 5), false);
+            IllegalStateException injected = new IllegalStateException("injected alias failure");
+            f.hv.aliaser((frame, arena) -> {
+                throw injected;
+            });
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0x1000).status());
+            assertEquals(java.util.List.of(injected), errors, "the failure reached the handler");
+            assertEquals(0, f.flags(1, ref) & 0x18);
+        }
+    }
+
+    @Test
+    void shouldLogUnexpectedExceptionsByDefault() {
+        try (Fixture f = new Fixture(new GrantTables(MappingLifetime.SHARED, 4))) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 5), false);
+            f.hv.aliaser((frame, arena) -> {
+                throw new IllegalStateException("injected alias failure (logged by the default handler)");
+            });
+            assertEquals(Gntst.GENERAL_ERROR, f.hv.map(2, 1, ref, HOST, 0x1000).status(), "still a status");
+        }
+        assertThrows(IllegalStateException.class, () -> ErrorHandler.rethrowing().onError(new IllegalStateException()));
     }
 }

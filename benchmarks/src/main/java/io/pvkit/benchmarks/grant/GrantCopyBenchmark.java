@@ -1,5 +1,6 @@
 package io.pvkit.benchmarks.grant;
 
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.HypercallOp;
 import io.pvkit.abi.grant.GntCopy;
@@ -58,8 +59,8 @@ public class GrantCopyBenchmark {
         granter = GuestMemory.allocate(1 + PAGES);
         mapper = GuestMemory.allocate(1 + PAGES + 2);
         tables = new GrantTables(MappingLifetime.CONFINED, 1024);
-        tables.addDomain(1, granter, false, 0, 1);
-        tables.addDomain(2, mapper, false, 0, 1);
+        tables.addDomain(new DomainSpec(1, granter, 1, false), 0, 1);
+        tables.addDomain(new DomainSpec(2, mapper, 1, false), 0, 1);
         hypercall = new GrantTableHypercall(tables);
         caller = HypercallContext.of(2, 0, false, mapper);
         GuestGrantTable table = new GuestGrantTable(granter, 0);

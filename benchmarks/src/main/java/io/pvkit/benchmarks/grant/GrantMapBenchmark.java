@@ -1,5 +1,6 @@
 package io.pvkit.benchmarks.grant;
 
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.grant.GrantTables;
@@ -51,8 +52,8 @@ public class GrantMapBenchmark {
 
     private GrantTables tables(MappingLifetime lifetime) {
         GrantTables t = new GrantTables(lifetime, 1024);
-        t.addDomain(1, granter, false, 0, 1);
-        t.addDomain(2, mapper, false, 0, 1);
+        t.addDomain(new DomainSpec(1, granter, 1, false), 0, 1);
+        t.addDomain(new DomainSpec(2, mapper, 1, false), 0, 1);
         return t;
     }
 

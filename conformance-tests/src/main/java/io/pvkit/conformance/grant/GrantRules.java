@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * The grant-table rules: every grant case of the adversarial catalogue (section 7.3: GNT-01 .. GNT-11,
  * GNT-13, GNT-14; GNT-12 is about v2 and not covered), the frontend grant rules FE-09 and FE-10, and the
- * semantics of map, copy, setup and the hypercall interface beyond the catalogue (GNT-15 .. GNT-17).
+ * semantics of map, copy, setup and the hypercall interface beyond the catalogue (GNT-15 .. GNT-17), the
+ * model-based GNT-18, and the release of a view under in-flight I/O (GNT-19).
  * Tested by {@link GrantTableVerification}.
  */
 public final class GrantRules implements RuleSet {
@@ -77,13 +78,20 @@ public final class GrantRules implements RuleSet {
                     "xen/include/public/grant_table.h (GNTTABOP_setup_table, GNTTABOP_query_size)"),
             Rule.must("GNT-17",
                     "A grant_table_op whose argument array lies outside the caller's memory returns -EFAULT, "
-                            + "and a count of zero returns 0 without any access.",
-                    "xen/common/grant_table.c (do_grant_table_op copy_from_guest)"),
+                            + "a count of zero returns 0 without any access, and a count with the top bit set "
+                            + "returns -EINVAL without any access.",
+                    "xen/common/grant_table.c (do_grant_table_op: (int)count < 0, copy_from_guest)"),
             Rule.must("GNT-18",
                     "Over any sequence of grant, map, unmap, copy, revoke and domain death, only the current "
                             + "grantee maps or copies, revoke succeeds exactly when nothing is mapped, and the busy "
                             + "bits of every entry match its live mappings.",
                     "xen/include/public/grant_table.h; xen/common/grant_table.c (model of map/unmap/copy)"),
+            Rule.must("GNT-19",
+                    "An unmap, or the mapper's death, while the in-process view of a mapping is in use by I/O "
+                            + "neither drops the pin while the view lives (the granter cannot revoke) nor leaks it: "
+                            + "once the I/O completed and the implementation settled, the entry is idle and the view "
+                            + "throws.",
+                    "XSA-218 (9a0bd460cf: unmap order); pvkit ARCHITECTURE.md (pv-grant: mappings die at unmap)"),
             Rule.must("FE-09",
                     "A frontend's end of foreign access is a compare-and-swap that fails while the grant is "
                             + "mapped, reports the page as still in use, and leaves the grant valid.",

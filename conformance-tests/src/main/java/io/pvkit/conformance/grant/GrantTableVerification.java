@@ -26,17 +26,19 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-18, FE-09, FE-10)
+ * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-19, FE-09, FE-10)
  * against a hypervisor under test, through {@code __HYPERVISOR_grant_table_op} exactly as guests issue it.
  *
  * <p>Extend it in your test scope:
@@ -53,9 +55,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code grant_entry_v1} layout and revokes them with the protocol of {@code grant_table.h}. Observations
  * are what a guest can see: statuses, the GTF_reading/GTF_writing bits of its own entries, and memory.
  *
- * <p>Hooks: {@link #mappingView} (GNT-15) and {@link #createGrantingGuest} (FE-09, FE-10) return null to
- * skip those rules; {@link #maptrackLimit()} declares the maptrack limit GNT-09 checks; {@link #modelSeed()}
- * pins the seed of GNT-18.
+ * <p>Hooks: {@link #mappingView} (GNT-15, GNT-19) and {@link #createGrantingGuest} (FE-09, FE-10) return
+ * null to skip those rules; {@link #settle} finishes releases the implementation deferred (GNT-19);
+ * {@link #maptrackLimit()} declares the maptrack limit GNT-09 checks; {@link #modelSeed()} pins the seed of
+ * GNT-18.
  */
 public abstract class GrantTableVerification {
     private static final int OKAY = GrantStatus.OKAY.code();
@@ -129,6 +132,16 @@ public abstract class GrantTableVerification {
      */
     protected int maptrackLimit() {
         return 0;
+    }
+
+    /**
+     * Gives the implementation the chance to finish releases it had to defer, for GNT-19: called after the
+     * I/O that held a mapping's view completed. An implementation that cannot end a view while I/O uses it
+     * defers the end (keeping the pin) and finishes it here, or on its own. Default: nothing.
+     *
+     * @param hypervisor the hypervisor under test
+     */
+    protected void settle(HypervisorUnderTest hypervisor) {
     }
 
     /**
@@ -708,12 +721,15 @@ public abstract class GrantTableVerification {
     // ------------------------------------------------------------------------------------------ GNT-17
 
     /**
-     * Rule {@linkplain GrantRules GNT-17}: a bad argument array is -EFAULT; count 0 touches nothing.
+     * Rule {@linkplain GrantRules GNT-17}: a bad argument array is -EFAULT; count 0 touches nothing; a count
+     * with the top bit set is -EINVAL before anything is touched.
      *
      * <p>If this fails, check:
      * <ul>
      *   <li>every element's address is translated and bounds-checked before it is read;</li>
-     *   <li>an exception from a bad guest address becomes -EFAULT, never escapes.</li>
+     *   <li>an exception from a bad guest address becomes -EFAULT, never escapes;</li>
+     *   <li>{@code count} is an unsigned int whose top bit makes it invalid ({@code (int) count < 0} in Xen),
+     *       checked before the first element.</li>
      * </ul>
      */
     @Test
@@ -724,7 +740,15 @@ public abstract class GrantTableVerification {
         assertEquals(efault, b.op(GrantTableOp.MAP_GRANT_REF, end - GnttabMapGrantRefLayout.SIZE / 2, 1),
                 "array straddling the end of memory");
         assertEquals(efault, b.op(GrantTableOp.COPY, -64, 1), "negative address");
-        assertEquals(efault, b.op(GrantTableOp.UNMAP_GRANT_REF, b.scratch, 0xFFFF_FFFFL), "count runs past memory");
+        long einval = XenErrno.EINVAL.negated();
+        b.mem.setShort(b.scratch + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0x7777);
+        for (long count : new long[] {0x8000_0000L, 0xFFFF_FFFFL}) {
+            assertEquals(einval, b.op(GrantTableOp.MAP_GRANT_REF, b.scratch, count), "count " + count + " (top bit set)");
+            assertEquals(einval, b.op(GrantTableOp.UNMAP_GRANT_REF, b.scratch, count), "count " + count + " (top bit set)");
+        }
+        assertEquals((short) 0x7777, b.mem.getShort(b.scratch + GnttabMapGrantRefLayout.STATUS_OFFSET),
+                "a count with the top bit set touched the argument array");
+        assertEquals(efault, b.op(GrantTableOp.UNMAP_GRANT_REF, b.scratch, 0x7FFF_FFFFL), "count runs past memory");
         assertEquals(0, b.op(GrantTableOp.MAP_GRANT_REF, end + 0x10000, 0), "count 0");
     }
 
@@ -750,6 +774,88 @@ public abstract class GrantTableVerification {
         Property property = Property.named("GNT-18 grant model");
         Long seed = modelSeed();
         (seed == null ? property : property.seed(seed)).check(machine);
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-19
+
+    /**
+     * Rule {@linkplain GrantRules GNT-19}: a view in use by I/O at unmap or at the mapper's death keeps its pin
+     * while it lives, and neither the pin nor the view outlives the I/O. The I/O is a thread (the one that
+     * mapped) blocked in {@code Pipe.sink().write(view.asByteBuffer())} on a full pipe (NIO holds the view's
+     * memory session acquired); it ends when the write completes, so the moment is deterministic for a view
+     * any thread may close and for one only its mapping thread may. After the I/O, any access to the view
+     * must throw (closed, or owned by a thread that has ended).
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>unmap and teardown end the view <em>before</em> dropping the pin, and a close that fails because the
+     *       view is acquired ({@code IllegalStateException: Session is acquired}) is deferred and retried, not
+     *       propagated and not ignored;</li>
+     *   <li>the handle is not freed (its slot reused) while the deferred view lives;</li>
+     *   <li>{@link #settle} (or the teardown itself) retries the deferred ends, and the domain's teardown
+     *       reports "not done" until they happened.</li>
+     * </ul>
+     *
+     * @throws Exception when the pipe or the wait for the I/O fails
+     */
+    @Test
+    public void required_GNT_19_releaseDuringInFlightIoNeitherUnpinsEarlyNorLeaks() throws Exception {
+        a.fillFrame(a.data(0), (byte) 0x42);
+        a.grant(FIRST_REF, b.domid(), a.data(0), false);
+        GrantDomain.Mapped[] m = new GrantDomain.Mapped[1];
+        MemorySegment view;
+        try (InFlightWrite io = InFlightWrite.start(() -> {
+            m[0] = b.map(a.domid(), FIRST_REF, HOST, 0x1000);
+            return m[0].status() == OKAY ? mappingView(hypervisor, b.dom, m[0].handle()) : null;
+        })) {
+            assertEquals(OKAY, m[0].status(), "map of the grant");
+            view = io.view();
+            Assumptions.assumeTrue(view != null, "the implementation has no in-process mapping view");
+            assertEquals(OKAY, b.unmap(m[0].handle(), 0x1000, 0), "unmap while the view is in use by I/O");
+            assertEquals(BUSY, a.busy(FIRST_REF), "the pin was dropped while the view is still in use by I/O");
+            assertFalse(a.revoke(FIRST_REF), "the granter revoked a page that a live view still writes");
+            io.finish();
+        }
+        settle(hypervisor);
+        assertEquals(0, a.busy(FIRST_REF), "the pin leaked: the entry is still busy after the I/O completed");
+        assertThrows(RuntimeException.class, () -> view.get(ValueLayout.JAVA_BYTE, 0),
+                "the view is still alive after the unmap and the I/O completed");
+        assertTrue(a.revoke(FIRST_REF), "the granter can revoke after the I/O completed");
+
+        // the mapper dies while its view is in flight: a teardown in another thread must hold the pin until then
+        a.grant(FIRST_REF + 1, c.domid(), a.data(1), false);
+        GrantDomain.Mapped[] held = new GrantDomain.Mapped[1];
+        MemorySegment view2;
+        try (InFlightWrite io = InFlightWrite.start(() -> {
+            held[0] = c.map(a.domid(), FIRST_REF + 1, HOST, 0x2000);
+            return held[0].status() == OKAY ? mappingView(hypervisor, c.dom, held[0].handle()) : null;
+        })) {
+            assertEquals(OKAY, held[0].status(), "map of the grant");
+            view2 = io.view();
+            assertNotNull(view2, "the view of a live host mapping");
+            domains.remove(c.dom);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread destroyer = Thread.ofPlatform().daemon().name("pvkit-kit-destroy").start(() -> {
+                try {
+                    hypervisor.destroyDomain(c.dom);
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            for (int i = 0; i < 50 && destroyer.isAlive(); i++) {
+                assertEquals(BUSY, a.busy(FIRST_REF + 1), "the dying mapper's pin was dropped while its view is in use");
+                Thread.sleep(2);
+            }
+            assertEquals(BUSY, a.busy(FIRST_REF + 1), "the dying mapper's pin was dropped while its view is in use");
+            io.finish();
+            destroyer.join(Duration.ofSeconds(20));
+            assertFalse(destroyer.isAlive(), "destroying the mapper never completed after its I/O completed");
+            assertNull(failure.get(), "destroying the mapper threw");
+        }
+        settle(hypervisor);
+        assertEquals(0, a.busy(FIRST_REF + 1), "the dead mapper's pin leaked");
+        assertThrows(RuntimeException.class, () -> view2.get(ValueLayout.JAVA_BYTE, 0),
+                "the dead mapper's view is still alive");
     }
 
     // ------------------------------------------------------------------------------------------ FE-09

@@ -37,6 +37,11 @@ class PvGrantConformanceTest extends GrantTableVerification {
     }
 
     @Override
+    protected void settle(HypervisorUnderTest hypervisor) {
+        ((PvGrantHypervisor) hypervisor).settle();
+    }
+
+    @Override
     protected GrantingGuest createGrantingGuest(DomainUnderTest domain, long[] tableFrames) {
         return guestOf(new GuestGrantTable(domain.memory(), tableFrames));
     }

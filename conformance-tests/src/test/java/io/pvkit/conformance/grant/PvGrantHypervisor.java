@@ -1,5 +1,6 @@
 package io.pvkit.conformance.grant;
 
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.spi.Capability;
@@ -81,9 +82,23 @@ class PvGrantHypervisor implements HypervisorUnderTest {
         }
     }
 
-    /** The grant_table_op path; broken variants override it. */
+    /**
+     * The grant_table_op path, continued as Xen's hypercall_create_continuation does until it is done (a guest
+     * never sees a positive result); broken variants override it.
+     */
     long grantTableOp(HypercallContext ctx, long cmd, long uops, long count) {
-        return hypercall.grantTableOp(ctx, cmd, uops, count);
+        long rc;
+        long size = io.pvkit.abi.grant.GrantTableOp.of(cmd).map(op -> op.argLayout().byteSize()).orElse(0L);
+        while ((rc = hypercall.grantTableOp(ctx, cmd, uops, count)) > 0) {
+            uops += rc * size;
+            count -= rc;
+        }
+        return rc;
+    }
+
+    /** Finishes the releases pv-grant deferred (views held by in-flight I/O); broken variants override it. */
+    void settle() {
+        tables.reap();
     }
 
     /** Releases a dying domain's grant state; broken variants override it. */
@@ -111,7 +126,7 @@ class PvGrantHypervisor implements HypervisorUnderTest {
     public DomainUnderTest createDomain(DomainConfig config) {
         GuestMemory mem = GuestMemory.allocate(config.frames());
         int id = nextDomid++;
-        tables.addDomain(id, mem, config.privileged(), config.frames() - TABLE_FRAMES, TABLE_FRAMES);
+        tables.addDomain(new DomainSpec(id, mem, 1, config.privileged()), config.frames() - TABLE_FRAMES, TABLE_FRAMES);
         Dom d = new Dom(id, config.privileged(), mem);
         live.add(d);
         return d;

@@ -64,21 +64,44 @@ public final class EntryProtocol {
         }
     }
 
+    /**
+     * Adds {@code delta} (+1 or -1) to the host and/or device pin counts that {@code kinds} select.
+     *
+     * @throws IllegalStateException when a count would drop below zero: a double release, a bug of the
+     *     hypervisor's book-keeping that must not be hidden (the pins no longer describe the mappings)
+     */
     public static void pin(ActiveEntry act, int kinds, boolean readOnly, int delta) {
         if ((kinds & GntMap.HOST_MAP) != 0) {
             if (readOnly) {
-                act.hostRead = Math.max(0, act.hostRead + delta);
+                act.hostRead = add(act.hostRead, delta, "hostRead");
             } else {
-                act.hostWrite = Math.max(0, act.hostWrite + delta);
+                act.hostWrite = add(act.hostWrite, delta, "hostWrite");
             }
         }
         if ((kinds & GntMap.DEVICE_MAP) != 0) {
             if (readOnly) {
-                act.devRead = Math.max(0, act.devRead + delta);
+                act.devRead = add(act.devRead, delta, "devRead");
             } else {
-                act.devWrite = Math.max(0, act.devWrite + delta);
+                act.devWrite = add(act.devWrite, delta, "devWrite");
             }
         }
+    }
+
+    /**
+     * @return {@code count - 1}
+     * @throws IllegalStateException when {@code count} is already zero (a double release)
+     */
+    public static int decrement(int count, String what) {
+        return add(count, -1, what);
+    }
+
+    private static int add(int count, int delta, String what) {
+        int n = count + delta;
+        if (n < 0) {
+            throw new PinUnderflowException("pin count " + what + " underflow (" + count + " " + delta
+                    + "): a grant use released twice");
+        }
+        return n;
     }
 
     /** Xen's unmap_common_complete flag clearing: writing when the last writable use went, reading when the last use went. */

@@ -28,6 +28,10 @@ public final class Mapping {
     public MemorySegment segment;
     /** The thread a confined arena belongs to; null for a shared arena. */
     public Thread owner;
+    /** Set when the handle went stale (nothing mapped any more); its slot stays reserved until released. */
+    public boolean retired;
+    /** Set while the host view's end is deferred (its pins are held); the slot is not freed before. */
+    public boolean pendingClose;
 
     public Mapping(DomainGrants mapper, DomainGrants granter, boolean readOnly, long hostAddr, int kinds) {
         this.mapper = mapper;

@@ -84,4 +84,17 @@ class EntryProtocolTest {
         assertEquals(0, g.memory().getIntVolatile(g.word()) & BUSY);
         g.memory().close();
     }
+
+    @org.junit.jupiter.api.Test
+    void shouldFailLoudlyOnAPinUnderflowInsteadOfClamping() {
+        ActiveEntry act = new ActiveEntry();
+        org.junit.jupiter.api.Assertions.assertThrows(PinUnderflowException.class,
+                () -> EntryProtocol.pin(act, io.pvkit.abi.grant.GntMap.HOST_MAP, true, -1));
+        org.junit.jupiter.api.Assertions.assertThrows(PinUnderflowException.class,
+                () -> EntryProtocol.pin(act, io.pvkit.abi.grant.GntMap.DEVICE_MAP, false, -1));
+        org.junit.jupiter.api.Assertions.assertThrows(PinUnderflowException.class, () -> EntryProtocol.decrement(0, "copyRead"));
+        EntryProtocol.pin(act, io.pvkit.abi.grant.GntMap.HOST_MAP, true, +1);
+        EntryProtocol.pin(act, io.pvkit.abi.grant.GntMap.HOST_MAP, true, -1);
+        org.junit.jupiter.api.Assertions.assertEquals(0, act.hostRead);
+    }
 }

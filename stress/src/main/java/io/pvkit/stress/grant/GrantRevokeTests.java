@@ -1,5 +1,6 @@
 package io.pvkit.stress.grant;
 
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.grant.GrantFlags;
 import io.pvkit.abi.memory.GuestMemory;
@@ -36,8 +37,8 @@ public final class GrantRevokeTests {
         final int ref;
 
         Granted() {
-            hv.addDomain(1, granter, false, 0, 1);
-            hv.addDomain(2, mapper, false, 0, 1);
+            hv.addDomain(new DomainSpec(1, granter, 1, false), 0, 1);
+            hv.addDomain(new DomainSpec(2, mapper, 1, false), 0, 1);
             ref = table.grantAccess(2, 1, false);
         }
 

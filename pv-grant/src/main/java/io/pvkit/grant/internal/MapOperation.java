@@ -1,0 +1,148 @@
+package io.pvkit.grant.internal;
+
+import io.pvkit.abi.DomId;
+import io.pvkit.abi.grant.GntMap;
+import io.pvkit.abi.grant.GrantEntryV1Layout;
+import io.pvkit.abi.memory.GuestMemory;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.function.BiFunction;
+
+/**
+ * GNTTABOP_map_grant_ref (Xen {@code map_grant_ref} + {@code _set_status_v1}): validation, the entry CAS,
+ * the frame snapshot at the first pin, the view, and the rollback of a map that throws part-way.
+ */
+public final class MapOperation {
+    /** {@code GNTMAP_host_map | GNTMAP_device_map}. */
+    private static final int KINDS = GntMap.HOST_MAP | GntMap.DEVICE_MAP;
+
+    /** The outcome of one map: a status and, on success, the mapping. */
+    public record Outcome(int status, Mapping mapping, long devBusAddr) {
+        static Outcome failed(int status) {
+            return new Outcome(status, null, 0);
+        }
+    }
+
+    private final Registry registry;
+    /** Makes a mapping's view; a seam for tests that inject a failure (guarded by the registry lock). */
+    public BiFunction<MemorySegment, Arena, MemorySegment> aliaser = FrameAlias::alias;
+
+    /**
+     * @param registry the domains
+     */
+    public MapOperation(Registry registry) {
+        this.registry = registry;
+    }
+
+    /**
+     * Maps {@code ref} of {@code granterId} for {@code mapperId}. Caller holds the lock. Throws only for a bug
+     * (after undoing everything this map did).
+     *
+     * @param confined whether the view gets a confined arena owned by the calling thread
+     */
+    public Outcome mapLocked(int mapperId, int granterId, long ref, int flags, long hostAddr, boolean confined) {
+        DomainGrants mapper = registry.liveLocked(mapperId);
+        if (mapper == null) {
+            return Outcome.failed(Gntst.GENERAL_ERROR);
+        }
+        // UNTRUSTED: flags select the kinds; neither host nor device is "bad gntref" (Xen)
+        if ((flags & KINDS) == 0) {
+            return Outcome.failed(Gntst.BAD_GNTREF);
+        }
+        if ((flags & (GntMap.APPLICATION_MAP | GntMap.CONTAINS_PTE)) != 0) {
+            return Outcome.failed(Gntst.GENERAL_ERROR); // PV page-table forms; unsupported here
+        }
+        DomainGrants granter = granterId == DomId.SELF ? null : registry.liveLocked(granterId);
+        if (granter == null) {
+            return Outcome.failed(Gntst.BAD_DOMAIN);
+        }
+        boolean readOnly = (flags & GntMap.READONLY) != 0;
+        int kinds = flags & KINDS;
+        Mapping m = new Mapping(mapper, granter, readOnly, hostAddr, kinds);
+        if (mapper.maptrack.allocate(m) < 0) {
+            return Outcome.failed(Gntst.NO_SPACE);
+        }
+        // UNTRUSTED: ref is range-checked against the active table size before any access (XSA-18)
+        if (ref < 0 || ref >= granter.refLimit()) {
+            mapper.maptrack.free(m);
+            return Outcome.failed(Gntst.BAD_GNTREF);
+        }
+        int r = (int) ref;
+        ActiveEntry act = granter.active(r);
+        if (act.pins() > 0 && (act.domid != mapperId || act.nearOverflow())) {
+            mapper.maptrack.free(m);
+            return Outcome.failed(Gntst.GENERAL_ERROR);
+        }
+        // from here on, everything done is undone if anything throws: a failed map leaves no busy bit,
+        // pin, handle, foreign-list entry or arena behind
+        boolean statusSet = false;
+        boolean pinned = false;
+        Arena arena = null;
+        try {
+            boolean firstPin = act.pins() == 0;
+            if (firstPin || (!readOnly && act.writers() == 0)) {
+                int st = EntryProtocol.setStatus(granter, r, !firstPin, readOnly, mapperId, true);
+                if (st != Gntst.OKAY) {
+                    mapper.maptrack.free(m);
+                    return Outcome.failed(st);
+                }
+                statusSet = true;
+                if (firstPin) {
+                    // UNTRUSTED: the frame is read once, after the CAS (the granter can no longer revoke),
+                    // validated, and kept: later uses act on this snapshot (GNT-06)
+                    long frame = Integer.toUnsignedLong(granter.memory.getIntVolatile(
+                            granter.entryGpa(r) + GrantEntryV1Layout.FRAME_OFFSET));
+                    if (frame >= granter.memory.frames()) {
+                        EntryProtocol.clearAfterRelease(granter, r, act, !readOnly);
+                        mapper.maptrack.free(m);
+                        return Outcome.failed(Gntst.BAD_PAGE);
+                    }
+                    act.domid = mapperId;
+                    act.frame = frame;
+                }
+            }
+            MemorySegment segment = null;
+            if ((kinds & GntMap.HOST_MAP) != 0) {
+                arena = confined ? Arena.ofConfined() : Arena.ofShared();
+                MemorySegment alias = aliaser.apply(granter.memory.frame(act.frame), arena);
+                segment = readOnly ? alias.asReadOnly() : alias;
+            }
+            EntryProtocol.pin(act, kinds, readOnly, +1);
+            pinned = true;
+            m.ref = r;
+            m.frame = act.frame;
+            granter.addForeign(m);
+            m.arena = arena;
+            m.segment = segment;
+            m.owner = arena != null && confined ? Thread.currentThread() : null;
+            long devBusAddr = (kinds & GntMap.DEVICE_MAP) != 0 ? GuestMemory.gpaOf(act.frame) : 0;
+            return new Outcome(Gntst.OKAY, m, devBusAddr);
+        } catch (RuntimeException e) {
+            rollback(m, act, r, arena, statusSet, pinned);
+            throw e;
+        }
+    }
+
+    /** Undoes a map that threw part-way: arena, foreign entry, pin, busy bits (set by this map), handle. */
+    private static void rollback(Mapping m, ActiveEntry act, int ref, Arena arena, boolean statusSet,
+                                 boolean pinned) {
+        if (arena != null) {
+            try {
+                arena.close();
+            } catch (RuntimeException ignored) {
+                // a fresh arena of this thread; nothing aliases it yet
+            }
+        }
+        m.arena = null;
+        m.segment = null;
+        m.granter.removeForeign(m);
+        if (pinned) {
+            EntryProtocol.pin(act, m.kinds, m.readOnly, -1);
+        }
+        if (statusSet || pinned) {
+            EntryProtocol.clearAfterRelease(m.granter, ref, act, !m.readOnly);
+        }
+        m.mapper.maptrack.free(m);
+    }
+}

@@ -1,0 +1,210 @@
+package io.pvkit.grant.internal;
+
+import io.pvkit.abi.grant.GntMap;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The release path of a mapping, from unmap (or revocation at domain death) to the moment its pins drop:
+ * the one place that decides when a mapping's view is dead.
+ *
+ * <p><b>Order.</b> A release first <em>detaches</em> the kinds it removes (under the lock): the view is no
+ * longer handed out, the handle goes stale once no kind remains ({@link Maptrack#retire}), but the handle's
+ * slot stays reserved and the pins stay. Then, outside the lock, it <em>ends the view</em> by closing the
+ * mapping's arena. Only once the view is dead does it drop the pins (clearing {@code GTF_writing} /
+ * {@code GTF_reading}, so the granter may revoke and reuse the page) and free the handle's slot.
+ *
+ * <p><b>A close that cannot happen yet is deferred</b>, never skipped: a CONFINED arena can only be closed by
+ * its owner thread, and a SHARED arena cannot be closed while a client holds it acquired (NIO does for the
+ * duration of a read or write through {@code segment.asByteBuffer()}; {@code Arena.close()} then throws
+ * {@code IllegalStateException}). Such a mapping waits in the pending list with its pins held: the granter
+ * sees it as still in use, and its domain's teardown reports "not done". A pending CONFINED close is
+ * retried whenever its owner thread calls in (every op does) or finished when the owner has terminated; a
+ * pending SHARED close is retried by {@link #reap()} (called by {@code GrantTables.reap()} and by
+ * {@code releaseDomain}), which costs one JVM handshake per attempt, so it is not done on every op.
+ */
+public final class MappingRelease {
+    private final Registry registry;
+    private final ArrayList<Pending> pending = new ArrayList<>();
+
+    /** A mapping whose view could not be ended yet; its host pins are held. Guarded by the registry lock. */
+    private static final class Pending {
+        final Mapping mapping;
+        final Arena arena;
+        /** True while a thread tries to close a shared arena outside the lock. */
+        boolean claimed;
+
+        Pending(Mapping mapping, Arena arena) {
+            this.mapping = mapping;
+            this.arena = arena;
+        }
+    }
+
+    /**
+     * @param registry the registry whose lock guards the pending list
+     */
+    public MappingRelease(Registry registry) {
+        this.registry = registry;
+    }
+
+    /**
+     * Takes {@code removed} kinds away from {@code m}: the host view is no longer handed out, and the handle
+     * goes stale when nothing remains. Pins and the handle's slot stay until {@link #finish}. Caller holds the
+     * lock.
+     *
+     * @return the arena that bounds the removed host view, to be ended by {@link #finish}; null when none
+     */
+    public Arena detachLocked(Mapping m, int removed) {
+        m.kinds &= ~removed;
+        Arena arena = null;
+        if ((removed & GntMap.HOST_MAP) != 0) {
+            arena = m.arena;
+            m.arena = null;
+            m.segment = null;
+        }
+        if (m.kinds == 0) {
+            m.mapper.maptrack.retire(m);
+            m.granter.removeForeign(m);
+        }
+        m.granter.busy++;
+        return arena;
+    }
+
+    /**
+     * Ends the view bounded by {@code arena} (or defers that), then drops the pins of {@code removed}: the
+     * device part at once, the host part only once the view is dead. Call without holding the lock.
+     */
+    public void finish(Mapping m, int removed, Arena arena) {
+        if (arena == null) {
+            synchronized (registry) {
+                completeLocked(m, removed);
+            }
+            return;
+        }
+        boolean dead = tryEnd(m, arena);
+        synchronized (registry) {
+            if (dead) {
+                completeLocked(m, removed);
+            } else {
+                // the device part (if any) can go now; the host part waits until its view is dead
+                int device = removed & ~GntMap.HOST_MAP;
+                if (device != 0) {
+                    unpinLocked(m, device);
+                }
+                m.pendingClose = true;
+                pending.add(new Pending(m, arena));
+            }
+        }
+    }
+
+    /**
+     * Tries to end a view now.
+     *
+     * @return true when the arena is closed, or can never be used again (a confined arena whose owner ended);
+     *     false when it must wait (another owner thread, or a shared arena acquired by in-flight I/O)
+     */
+    private static boolean tryEnd(Mapping m, Arena arena) {
+        if (m.owner != null && m.owner != Thread.currentThread()) {
+            // a confined segment is usable only by its owner: if that thread has ended, nobody can touch it
+            return !m.owner.isAlive();
+        }
+        try {
+            arena.close();
+            return true;
+        } catch (IllegalStateException acquired) {
+            // "Session is acquired by N clients": in-flight I/O holds the view; it stays alive, so must the pin
+            return !arena.scope().isAlive();
+        }
+    }
+
+    /** Drops the pins of {@code kinds}, ends the release's busy mark, frees the slot when nothing is left. */
+    private static void completeLocked(Mapping m, int kinds) {
+        if (kinds != 0) {
+            unpinLocked(m, kinds);
+        }
+        m.granter.busy--;
+        if (m.kinds == 0 && !m.pendingClose) {
+            m.mapper.maptrack.release(m);
+        }
+    }
+
+    private static void unpinLocked(Mapping m, int kinds) {
+        ActiveEntry act = m.granter.active(m.ref);
+        EntryProtocol.pin(act, kinds, m.readOnly, -1);
+        EntryProtocol.clearAfterRelease(m.granter, m.ref, act, !m.readOnly);
+    }
+
+    private void completePendingLocked(Pending p) {
+        p.mapping.pendingClose = false;
+        completeLocked(p.mapping, GntMap.HOST_MAP);
+    }
+
+    /**
+     * Ends the pending CONFINED views owned by the calling thread, and releases those whose owner has ended.
+     * Cheap when nothing is pending; every op calls it. Caller holds the lock.
+     *
+     * @return the number of mappings released
+     */
+    public int reapOwnLocked() {
+        if (pending.isEmpty()) {
+            return 0;
+        }
+        int n = 0;
+        Thread me = Thread.currentThread();
+        for (int i = pending.size() - 1; i >= 0; i--) {
+            Pending p = pending.get(i);
+            Thread owner = p.mapping.owner;
+            if (owner == null || (owner != me && owner.isAlive())) {
+                continue;
+            }
+            if (owner == me && !tryEnd(p.mapping, p.arena)) {
+                continue;
+            }
+            pending.remove(i);
+            completePendingLocked(p);
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * {@link #reapOwnLocked()}, then retries every pending SHARED close (outside the lock: each attempt is a
+     * JVM handshake) and releases the mappings whose views are dead now.
+     *
+     * @return the number of mappings released
+     */
+    public int reap() {
+        List<Pending> shared = new ArrayList<>();
+        int n;
+        synchronized (registry) {
+            n = reapOwnLocked();
+            for (Pending p : pending) {
+                if (p.mapping.owner == null && !p.claimed) {
+                    p.claimed = true;
+                    shared.add(p);
+                }
+            }
+        }
+        if (shared.isEmpty()) {
+            return n;
+        }
+        boolean[] dead = new boolean[shared.size()];
+        for (int i = 0; i < dead.length; i++) {
+            dead[i] = tryEnd(shared.get(i).mapping, shared.get(i).arena);
+        }
+        synchronized (registry) {
+            for (int i = 0; i < dead.length; i++) {
+                Pending p = shared.get(i);
+                p.claimed = false;
+                if (dead[i]) {
+                    pending.remove(p);
+                    completePendingLocked(p);
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+}

@@ -1,0 +1,80 @@
+package io.pvkit.grant.internal;
+
+import io.pvkit.abi.DomId;
+
+import java.lang.foreign.Arena;
+
+/**
+ * Releasing a dying domain's grant state, bounded per call and resumable (XSA-380): the mappings it
+ * holds are released, the mappings of its grants held by others are revoked, each through
+ * {@link MappingRelease}; the domain is forgotten only when no mapping, no pending view end and no copy
+ * references it any more.
+ */
+public final class Teardown {
+    private final Registry registry;
+    private final MappingRelease release;
+
+    /**
+     * @param registry the domains and the lock
+     * @param release the release path
+     */
+    public Teardown(Registry registry, MappingRelease release) {
+        this.registry = registry;
+        this.release = release;
+    }
+
+    /**
+     * @param domid the dying domain
+     * @param budget the maximum number of mappings to release in this call (at least 1)
+     * @return true when nothing of the domain is left; false to call again
+     */
+    public boolean releaseDomain(int domid, int budget) {
+        if (budget < 1) {
+            throw new IllegalArgumentException("budget must be positive");
+        }
+        if (!DomId.isOrdinary(domid)) {
+            return true;
+        }
+        synchronized (registry) {
+            DomainGrants d = registry.getLocked(domid);
+            if (d == null) {
+                return true;
+            }
+            d.dying = true;
+        }
+        release.reap(); // retries the deferred ends of views, this domain's among them
+        for (int done = 0; done < budget; done++) {
+            Mapping m;
+            int removed;
+            Arena arena;
+            synchronized (registry) {
+                DomainGrants d = registry.getLocked(domid);
+                if (d == null) {
+                    return true;
+                }
+                m = d.maptrack.any();
+                if (m == null) {
+                    m = d.anyForeign();
+                }
+                if (m == null) {
+                    break;
+                }
+                removed = m.kinds;
+                arena = release.detachLocked(m, removed);
+            }
+            release.finish(m, removed, arena);
+        }
+        synchronized (registry) {
+            release.reapOwnLocked();
+            DomainGrants d = registry.getLocked(domid);
+            if (d == null) {
+                return true;
+            }
+            if (d.maptrack.slotsInUse() == 0 && d.foreignCount() == 0 && d.busy == 0) {
+                registry.removeLocked(domid);
+                return true;
+            }
+            return false;
+        }
+    }
+}
