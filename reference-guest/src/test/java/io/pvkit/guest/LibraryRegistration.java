@@ -20,7 +20,7 @@ final class LibraryRegistration {
     }
 
     static void addDomain(GrantTables grants, DomainSpec spec, long tableBaseGfn, int maxFrames) {
-        grants.addDomain(spec.domid(), spec.memory(), spec.privileged(), tableBaseGfn, maxFrames);
+        grants.addDomain(spec, tableBaseGfn, maxFrames);
     }
 
     static void releaseDomain(EventChannels events, int domid) {

@@ -92,6 +92,26 @@ public final class Dispatcher implements HypercallHandler {
         }
     }
 
+    /**
+     * {@code grant_table_op} with Xen's continuation: pv-grant performs a bounded batch per call and
+     * answers a positive count when more remain; the dispatcher continues with the rest (Xen re-executes
+     * the guest's hypercall), checking between steps that the domain still runs, so that a destroy ends
+     * even a 2^31-element batch and other vCPUs get the tables' lock between steps.
+     */
+    private long grantTableOp(DomainRecord d, HypercallContext c, long cmd, long uops, long count) {
+        long rc;
+        long elementSize = io.pvkit.abi.grant.GrantTableOp.of(cmd)
+                .map(g -> g.argLayout().byteSize()).orElse(0L);
+        while ((rc = grants.grantTableOp(c, cmd, uops, count)) > 0) {
+            if (d.phase() != DomainRecord.RUNNING) {
+                return ESRCH;
+            }
+            uops += rc * elementSize;
+            count -= rc;
+        }
+        return rc;
+    }
+
     private long route(DomainRecord d, HypercallContext c, long op, long a1, long a2, long a3, long a4, long a5,
                        boolean allowMulticall) {
         try {
@@ -101,7 +121,7 @@ public final class Dispatcher implements HypercallHandler {
             }
             return switch (known) {
                 case EVENT_CHANNEL_OP -> eventChannelOp(d, c, a1, a2);
-                case GRANT_TABLE_OP -> grants.grantTableOp(c, a1, a2, a3);
+                case GRANT_TABLE_OP -> grantTableOp(d, c, a1, a2, a3);
                 case SCHED_OP -> sched.schedOp(d, c, a1, a2);
                 case MEMORY_OP -> platformOps.memoryOp(d, c, a1, a2);
                 case HVM_OP -> platformOps.hvmOp(d, c, a1, a2);

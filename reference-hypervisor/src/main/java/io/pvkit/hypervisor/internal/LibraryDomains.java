@@ -52,7 +52,7 @@ public final class LibraryDomains {
     public void add(DomainSpec spec, MemoryMap map, VcpuKicker kicker) {
         events.registerDomain(spec.domid(), spec.memory(), map.sharedInfoGfn(), spec.vcpus(), spec.privileged(), kicker);
         try {
-            grants.addDomain(spec.domid(), spec.memory(), spec.privileged(), map.grantBaseGfn(), map.grantFrames());
+            grants.addDomain(spec, map.grantBaseGfn(), map.grantFrames());
         } catch (RuntimeException e) {
             events.destroyDomain(spec.domid());
             throw e;
