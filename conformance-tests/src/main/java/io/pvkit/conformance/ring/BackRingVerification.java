@@ -540,6 +540,77 @@ public abstract class BackRingVerification {
         assertEquals(0, bad, "torn or stale requests");
     }
 
+    /**
+     * <a href="../../../../../RULES.md#ring-12">RING-12</a>: the backend has consumed 4 requests (answering 0, then
+     * 2 of them) when the frontend moves {@code req_prod} back behind {@code req_cons}, but not behind
+     * {@code rsp_prod_pvt}, so {@code RING_REQUEST_PROD_OVERFLOW} alone does not see it.
+     *
+     * <p>If this fails, check: besides the overflow check against {@code rsp_prod_pvt}, the value read is
+     * compared with {@code req_cons}: {@code req_prod - rsp_prod_pvt < req_cons - rsp_prod_pvt} (unsigned)
+     * means it went backwards, and the ring must break before any slot is read.
+     */
+    @Test
+    public void required_RING_12_backendStopsWhenRequestProducerMovesBackwards() {
+        for (int answered : new int[] {0, 2}) {
+            Fixture f = fixture(NEAR_WRAP);
+            f.publish(4, 1);
+            assertEquals(4, f.poll(Integer.MAX_VALUE), "the 4 published requests");
+            for (int i = 0; i < answered; i++) {
+                f.ring.putResponse(RingTestProtocol.answer(f.seen.get(i)));
+            }
+            f.ring.pushResponses();
+            int behind = f.reqProd - 1;
+            RingTestProtocol.setIntRelease(f.page, REQ_PROD, behind);
+            String what = "RING-12: req_prod moved back from " + Integer.toUnsignedString(f.reqProd) + " to "
+                    + Integer.toUnsignedString(behind) + " (req_cons " + Integer.toUnsignedString(f.reqProd)
+                    + ", rsp_prod_pvt " + Integer.toUnsignedString(NEAR_WRAP + answered) + ")";
+            RingVerificationSupport.assertBreaks(what + ": the backend must detect the regression",
+                    () -> f.poll(Integer.MAX_VALUE), f.ring::state);
+            assertEquals(4, f.seen.size(), what + ": the backend handed out " + (f.seen.size() - 4)
+                    + " stale slot(s) the frontend never published again; compare req_prod with req_cons, not only with rsp_prod_pvt");
+        }
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-13">RING-13</a> (backend side): the ring breaks on an overflowing
+     * {@code req_prod}; then the frontend restores a valid {@code req_prod} with one genuine request. Polling,
+     * {@code unconsumedRequests}, the final check and a response push must hand out nothing and leave the shared
+     * page as it is; {@code state()} stays {@code BROKEN}.
+     *
+     * <p>If this fails, check: the fault is remembered and every operation checks it first (throwing
+     * {@code RingBrokenException}); nothing clears it except a new ring.
+     */
+    @Test
+    public void required_RING_13_backendBrokenStateIsFinal() {
+        Fixture f = fixture(NEAR_WRAP);
+        f.publish(2, 1);
+        f.pollAndAnswer(Integer.MAX_VALUE);
+        int good = f.reqProd;
+        RingTestProtocol.setIntRelease(f.page, REQ_PROD, good + f.size + 1);
+        RingVerificationSupport.assertBreaks("RING-13: req_prod RING_SIZE+1 ahead", () -> f.poll(Integer.MAX_VALUE), f.ring::state);
+        RingTestProtocol.setIntRelease(f.page, REQ_PROD, good);
+        f.publish(1, 1);
+        int seenBefore = f.seen.size();
+        byte[] before = f.page.toArray(ValueLayout.JAVA_BYTE);
+        List<String> actions = List.of("pollRequests", "unconsumedRequests", "finalCheckForRequests", "pushResponses");
+        for (String action : actions) {
+            boolean returned = RingVerificationSupport.survives(() -> {
+                switch (action) {
+                    case "pollRequests" -> f.poll(Integer.MAX_VALUE);
+                    case "unconsumedRequests" -> f.ring.unconsumedRequests();
+                    case "finalCheckForRequests" -> f.ring.finalCheckForRequests();
+                    default -> f.ring.pushResponses();
+                }
+            });
+            String what = "RING-13: " + action + "() on a broken ring after the frontend restored a valid req_prod"
+                    + (returned ? " returned normally" : " threw RingBrokenException");
+            assertEquals(seenBefore, f.seen.size(), what + " and handed out a request: BROKEN must be final");
+            assertEquals(RingState.BROKEN, f.ring.state(), what + " and state() is no longer BROKEN: BROKEN must be final");
+            assertArrayEquals(before, f.page.toArray(ValueLayout.JAVA_BYTE),
+                    what + " and wrote to the shared page: a broken ring no longer touches shared memory");
+        }
+    }
+
     // ---------------------------------------------------------------- protocol rules
 
     /**

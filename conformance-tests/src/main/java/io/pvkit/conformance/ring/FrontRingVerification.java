@@ -8,6 +8,7 @@ import io.pvkit.conformance.property.Gens;
 import io.pvkit.conformance.property.Property;
 import io.pvkit.conformance.property.StateMachine;
 import io.pvkit.rings.FrontRing;
+import io.pvkit.rings.RingState;
 import io.pvkit.rings.RingType;
 
 import java.lang.foreign.MemorySegment;
@@ -439,6 +440,74 @@ public abstract class FrontRingVerification {
         StateMachine<Model, Sys> machine = StateMachine.of(() -> new Model(0, 0, 0, false), Sys::new,
                 m -> Gens.choose(put, answer, poll, finalCheck)).withMaxSteps(60);
         Property.named("RING-10 front ring").check(machine);
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-13">RING-13</a> (frontend side): the ring breaks on an overflowing
+     * {@code rsp_prod}; then the backend restores a valid {@code rsp_prod} over a genuine response. Polling,
+     * {@code hasUnconsumedResponses}, the final check, a put and a push must complete nothing and leave the
+     * shared page as it is; {@code state()} stays {@code BROKEN}.
+     *
+     * <p>If this fails, check: the fault is remembered and every operation checks it first (throwing
+     * {@code RingBrokenException}); nothing clears it except a new ring.
+     */
+    @Test
+    public void required_RING_13_frontendBrokenStateIsFinal() {
+        Fixture f = fixture(NEAR_WRAP);
+        f.put(1, 1);
+        f.ring.pushRequests();
+        List<MemorySegment> reqs = f.consume();
+        RingTestProtocol.setIntRelease(f.page, RSP_PROD, f.start + f.size + 1);
+        RingVerificationSupport.assertBreaks("RING-13: rsp_prod RING_SIZE+1 ahead", f::poll, f.ring::state);
+        RingTestProtocol.setIntRelease(f.page, RSP_PROD, f.start);
+        f.respond(RingTestProtocol.answer(reqs.get(0)));
+        int completedBefore = f.completed.size();
+        byte[] before = f.page.toArray(ValueLayout.JAVA_BYTE);
+        for (String action : List.of("pollResponses", "hasUnconsumedResponses", "finalCheckForResponses", "putRequest",
+                "pushRequests")) {
+            boolean returned = RingVerificationSupport.survives(() -> {
+                switch (action) {
+                    case "pollResponses" -> f.poll();
+                    case "hasUnconsumedResponses" -> f.ring.hasUnconsumedResponses();
+                    case "finalCheckForResponses" -> f.ring.finalCheckForResponses();
+                    case "putRequest" -> f.ring.putRequest(RingTestProtocol.request(1, 99));
+                    default -> f.ring.pushRequests();
+                }
+            });
+            String what = "RING-13: " + action + "() on a broken ring after the backend restored a valid rsp_prod"
+                    + (returned ? " returned normally" : " threw RingBrokenException");
+            assertEquals(completedBefore, f.completed.size(), what + " and completed a response: BROKEN must be final");
+            assertEquals(RingState.BROKEN, f.ring.state(), what + " and state() is no longer BROKEN: BROKEN must be final");
+            assertArrayEquals(before, f.page.toArray(ValueLayout.JAVA_BYTE),
+                    what + " and wrote to the shared page: a broken ring no longer touches shared memory");
+        }
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-14">RING-14</a>: the frontend puts and pushes one request, then puts a
+     * second one without pushing it; the backend answers both (it can read the unpushed slot, or guess its id)
+     * and publishes {@code rsp_prod = start + 2}.
+     *
+     * <p>If this fails, check: {@code rsp_prod} is bounded by the {@code req_prod} last <em>published</em> by
+     * a push, not by the private {@code req_prod_pvt}; a shadow entry marked in flight at put time is not
+     * yet answerable.
+     */
+    @Test
+    public void required_RING_14_frontendRejectsResponsesForUnpushedRequests() {
+        Fixture f = fixture(NEAR_WRAP);
+        f.put(1, 1);
+        f.ring.pushRequests();
+        MemorySegment first = f.consume().get(0);
+        int unpushed = f.put(1, 1);
+        MemorySegment forged = RingTestProtocol.answer(f.requests.get(1));
+        forged.set(U64, 0, unpushed);
+        RingTestProtocol.writeResponse(f.page, f.size, f.start, RingTestProtocol.answer(first));
+        RingTestProtocol.writeResponse(f.page, f.size, f.start + 1, forged);
+        RingTestProtocol.setIntRelease(f.page, RSP_PROD, f.start + 2);
+        RingVerificationSupport.assertBreaks("RING-14: rsp_prod = published req_prod + 1 (one response for the request "
+                + "put but not pushed, id " + unpushed + ")", f::poll, f.ring::state);
+        assertFalse(f.completed.contains(unpushed), "RING-14: the frontend completed id " + unpushed
+                + ", a request it had put but not pushed; bound rsp_prod by the published req_prod");
     }
 
     // ---------------------------------------------------------------- wrap and protocol rules

@@ -143,6 +143,20 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class NoRegressionCheck extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.NO_REGRESSION_CHECK);
+        }
+    }
+
+    static final class BackBrokenNotSticky extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.BROKEN_NOT_STICKY);
+        }
+    }
+
     // ---------------------------------------------------------------- front rings: one flaw each
 
     abstract static class ToyFront extends FrontRingVerification {
@@ -260,6 +274,20 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class AcceptUnpushed extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.ACCEPT_UNPUSHED);
+        }
+    }
+
+    static final class FrontBrokenNotSticky extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.BROKEN_NOT_STICKY);
+        }
+    }
+
     // ---------------------------------------------------------------- self-tests
 
     /** The toy fails exactly these rules (so each rule is shown to catch a flaw of its own). */
@@ -289,7 +317,8 @@ class RingVerificationSelfTest {
 
     @Test
     void shouldCatchEachBackRingFlaw() {
-        assertOnlyFails(NoProdOverflowCheck.class, "RING-01", "RING-02");   // unchecked, it also hands out > RING_SIZE
+        // unchecked, it also hands out > RING_SIZE, misses a regression, and cannot even break for RING-13
+        assertOnlyFails(NoProdOverflowCheck.class, "RING-01", "RING-02", "RING-12", "RING-13");
         assertOnlyFails(RereadProdEachEntry.class, "RING-02", "RING-05");   // re-reading is also reading more than once
         // broken wrap arithmetic breaks everything that starts near 2^32
         assertOnlyFails(UnsignedLongDifferenceBack.class, "RING-03", "RING-09", "RING-10", "RING-11", "RING-22", "RING-23");
@@ -305,11 +334,15 @@ class RingVerificationSelfTest {
         assertOnlyFails(AttachInitialises.class, "RING-10", "RING-11", "RING-21", "RING-23");   // it resets a live ring
         assertOnlyFails(BackNotifyInclusive.class, "RING-22");
         assertOnlyFails(BackNoRecheck.class, "RING-23");
+        // gaps an outside implementer found: the kit passed these before RING-12 and RING-13
+        assertOnlyFails(NoRegressionCheck.class, "RING-12");
+        assertOnlyFails(BackBrokenNotSticky.class, "RING-13");
     }
 
     @Test
     void shouldCatchEachFrontRingFlaw() {
-        assertOnlyFails(NoRspOverflowCheck.class, "FE-01");
+        // unchecked, it also accepts responses for unpushed requests
+        assertOnlyFails(NoRspOverflowCheck.class, "FE-01", "RING-14");
         assertOnlyFails(NoIdRangeCheck.class, "FE-02");
         assertOnlyFails(NoInFlightCheck.class, "FE-03");
         assertOnlyFails(NoValidator.class, "FE-04", "FE-07");
@@ -324,6 +357,9 @@ class RingVerificationSelfTest {
         assertOnlyFails(FrontNotifyInclusive.class, "RING-22");
         assertOnlyFails(FrontEventPlusTwo.class, "RING-10", "RING-23");
         assertOnlyFails(FrontNoRecheck.class, "RING-23");
+        // gaps an outside implementer found: the kit passed these before RING-13 and RING-14
+        assertOnlyFails(AcceptUnpushed.class, "RING-14");
+        assertOnlyFails(FrontBrokenNotSticky.class, "RING-13");
     }
 
     @Test

@@ -20,7 +20,11 @@ final class ToyFrontRing implements FrontRing {
     enum Flaw {
         NO_RSP_OVERFLOW_CHECK, NO_ID_RANGE_CHECK, NO_IN_FLIGHT_CHECK, NO_VALIDATOR, DOUBLE_FETCH_RESPONSE,
         READ_BACK_REQUEST, UNSIGNED_LONG_DIFFERENCE, HEADER_128, INIT_EVENT_AT_PROD, NOTIFY_INCLUSIVE, EVENT_PLUS_TWO,
-        NO_RECHECK, REREAD_RSP_PROD, CHECK_OP_ONLY
+        NO_RECHECK, REREAD_RSP_PROD, CHECK_OP_ONLY,
+        /** Bounds rsp_prod by the requests put (req_prod_pvt) instead of those pushed. */
+        ACCEPT_UNPUSHED,
+        /** Forgets BROKEN when the peer's indices look valid again. */
+        BROKEN_NOT_STICKY
     }
 
     private final SharedMemoryView mem;
@@ -114,6 +118,7 @@ final class ToyFrontRing implements FrontRing {
 
     @Override
     public int putRequest(MemorySegment request) {
+        ensureActive();
         if (freeRequests() <= 0 || free.isEmpty()) {
             return RING_FULL;
         }
@@ -135,6 +140,7 @@ final class ToyFrontRing implements FrontRing {
 
     @Override
     public boolean pushRequests() {
+        ensureActive();
         int old = reqProdPublished;
         int now = reqProdPvt;
         mem.setIntRelease(SharedRingLayout.REQ_PROD_OFFSET, now);
@@ -145,12 +151,20 @@ final class ToyFrontRing implements FrontRing {
         return has(Flaw.NOTIFY_INCLUSIVE) ? c <= 0 : c < 0;
     }
 
-    private void check(int prod) {
-        if (fault != null) {
+    private void ensureActive() {
+        if (fault != null && !has(Flaw.BROKEN_NOT_STICKY)) {
             throw new RingBrokenException(fault, "toy broken");
         }
+    }
+
+    private void check(int prod) {
+        ensureActive();
+        if (has(Flaw.BROKEN_NOT_STICKY)) {
+            fault = null;   // "the indices look fine again": the ring recovers by itself
+        }
+        int published = has(Flaw.ACCEPT_UNPUSHED) ? reqProdPvt : reqProdPublished;
         if (!has(Flaw.NO_RSP_OVERFLOW_CHECK)
-                && (RingIndex.exceeds(rspCons, prod, size) || RingIndex.distance(rspCons, prod) > RingIndex.distance(rspCons, reqProdPublished))) {
+                && (RingIndex.exceeds(rspCons, prod, size) || RingIndex.distance(rspCons, prod) > RingIndex.distance(rspCons, published))) {
             throw broken(RingFault.RESPONSE_PROD_OVERFLOW);
         }
     }
