@@ -47,7 +47,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  *     }
  * }
  * }
- * Your frontend stamps each request's id field with a shadow index in {@code [0, size)}, as blkfront does.
+ * <p><b>Requirement on ids.</b> Your frontend stamps each request's id field with a shadow index in
+ * {@code [0, size)} and returns that index from {@code putRequest}, as blkfront does: the kit forges responses
+ * with such ids (out of range, never issued, not yet pushed). A frontend with other ids (sequence numbers,
+ * cookies) needs an adapter that maps them; otherwise every rule that puts requests fails with a message
+ * that names this requirement.
  */
 public abstract class FrontRingVerification {
 
@@ -56,6 +60,11 @@ public abstract class FrontRingVerification {
     private static final long RSP_PROD = SharedRingLayout.RSP_PROD_OFFSET;
     private static final long RSP_EVENT = SharedRingLayout.RSP_EVENT_OFFSET;
     private static final int NEAR_WRAP = 0xFFFFFFF0;
+    /** The kit requirement every id failure names, so that a frontend with other ids knows why it fails. */
+    private static final String SHADOW_IDS = "The frontend verification requires blkfront-style ids: putRequest returns a "
+            + "shadow index in [0, size()) and stamps that same value into the request's id field (RingType.requestId()), "
+            + "and the backend echoes it in the response; the kit forges responses with such ids (FE-02, FE-03, RING-14). "
+            + "If your ring uses other ids, adapt them in your createFrontRing adapter.";
     /** A request word beyond the response's bytes: only a read-back of the request touches it. */
     private static final long PAYLOAD_WORD = 32;
 
@@ -105,6 +114,7 @@ public abstract class FrontRingVerification {
         int rspProd;
         int reqCons;
         final List<MemorySegment> requests = new ArrayList<>();
+        final List<Integer> putIds = new ArrayList<>();
         final List<Integer> completed = new ArrayList<>();
 
         Fixture(int start, SharedMemoryView view, MemorySegment page) {
@@ -121,8 +131,11 @@ public abstract class FrontRingVerification {
             for (int i = 0; i < n; i++) {
                 MemorySegment r = RingTestProtocol.request(op, requests.size());
                 last = ring.putRequest(r);
-                assertTrue(last >= 0 && last < size, "request id " + last + " is not a shadow index in [0, " + size + ")");
+                if (last < 0 || last >= size) {
+                    fail(SHADOW_IDS + " putRequest returned id " + last + ", which is not a shadow index in [0, " + size + ")");
+                }
                 requests.add(r);
+                putIds.add(last);
             }
             return last;
         }
@@ -134,6 +147,14 @@ public abstract class FrontRingVerification {
             while (reqCons != prod) {
                 MemorySegment c = MemorySegment.ofArray(new long[RingTestProtocol.REQUEST_SIZE / 8]);
                 MemorySegment.copy(page, RingTestProtocol.slot(reqCons, size), c, 0, RingTestProtocol.REQUEST_SIZE);
+                int k = (int) io.pvkit.rings.RingIndex.distance(start, reqCons);
+                if (k < putIds.size() && c.get(U64, 0) != putIds.get(k)) {
+                    fail(SHADOW_IDS + " Request " + k + " was returned id " + putIds.get(k) + " by putRequest, but the id "
+                            + "field (" + TYPE.requestId() + ") of the slot io/ring.h assigns to index "
+                            + Integer.toUnsignedString(reqCons) + " (byte " + RingTestProtocol.slot(reqCons, size) + ") holds "
+                            + Long.toUnsignedString(c.get(U64, 0)) + ": either the id is not the shadow index, or the "
+                            + "request was not written at 64 + (index & (size-1)) * slotSize (RING-20).");
+                }
                 got.add(c);
                 reqCons++;
             }
@@ -185,7 +206,8 @@ public abstract class FrontRingVerification {
         h.ring.pushRequests();
         hostile.script(RSP_PROD, n -> n == 0 ? NEAR_WRAP + h.size + 1 : NEAR_WRAP);
         RingVerificationSupport.assertBreaks("rsp_prod overflowing on its first read only", h::poll, h.ring::state);
-        assertTrue(h.completed.isEmpty());
+        assertTrue(h.completed.isEmpty(), "FE-01: the frontend completed " + h.completed + " although rsp_prod overflowed "
+                + "on the first read; validate the value read once, before any slot");
     }
 
     /**
@@ -202,8 +224,9 @@ public abstract class FrontRingVerification {
             MemorySegment rsp = RingTestProtocol.answer(f.consume().get(0));
             rsp.set(U64, 0, id == 32 ? f.size : id);
             f.respond(rsp);
-            RingVerificationSupport.assertBreaks("response id " + Long.toUnsignedString(id), f::poll, f.ring::state);
-            assertTrue(f.completed.isEmpty());
+            RingVerificationSupport.assertBreaks("FE-02: response id " + Long.toUnsignedString(id) + " with ring size "
+                    + f.size, f::poll, f.ring::state);
+            assertTrue(f.completed.isEmpty(), "FE-02: the frontend completed " + f.completed + " for an out-of-range id");
         }
     }
 
@@ -231,7 +254,7 @@ public abstract class FrontRingVerification {
         rsp.set(U64, 0, (used + 1) % g.size);
         g.respond(rsp);
         RingVerificationSupport.assertBreaks("never-issued id", g::poll, g.ring::state);
-        assertTrue(g.completed.isEmpty());
+        assertTrue(g.completed.isEmpty(), "FE-03: the frontend completed " + g.completed + " for a never-issued id");
     }
 
     /**
@@ -248,8 +271,9 @@ public abstract class FrontRingVerification {
         MemorySegment rsp = RingTestProtocol.answer(f.consume().get(0));
         rsp.set(U32, OP, 4);
         f.respond(rsp);
-        RingVerificationSupport.assertBreaks("op mismatch", f::poll, f.ring::state);
-        assertTrue(f.completed.isEmpty());
+        RingVerificationSupport.assertBreaks("FE-04: response op 4 for a request with op 3 (the validator passed to "
+                + "createFrontRing rejects it)", f::poll, f.ring::state);
+        assertTrue(f.completed.isEmpty(), "FE-04: the frontend completed " + f.completed + " with a mismatched op");
     }
 
     /**
@@ -274,7 +298,7 @@ public abstract class FrontRingVerification {
         f.ring.pollResponses((rid, r) -> seen.add(new long[] {rid, r.get(U64, 0), r.get(U32, RSP_LEN), r.get(U32, RSP_LEN)}),
                 Integer.MAX_VALUE);
         assertEquals(1, seen.size(), "the genuine response must be delivered");
-        assertEquals(id, seen.get(0)[0]);
+        assertEquals(id, seen.get(0)[0], "FE-05: the handler was called with another id than the request's");
         assertEquals(id, seen.get(0)[1], "the handler saw an id written after the first read");
         assertTrue(seen.get(0)[2] <= RingTestProtocol.PAYLOAD, "the handler saw a len written after the first read");
         assertEquals(1, hostile.reads(slot), "response id reads");
@@ -307,7 +331,8 @@ public abstract class FrontRingVerification {
         for (MemorySegment r : reqs) {
             f.respond(RingTestProtocol.answer(r));
         }
-        assertEquals(4, f.poll());
+        int polled = f.poll();
+        assertEquals(4, polled, "FE-06: 4 genuine responses were published; the frontend consumed " + polled);
         for (int i = 0; i < 4; i++) {
             assertEquals(0, hostile.reads(RingTestProtocol.slot(i, f.size) + PAYLOAD_WORD),
                     "the frontend read its request's payload back from slot " + i);
@@ -332,8 +357,10 @@ public abstract class FrontRingVerification {
         MemorySegment rsp = RingTestProtocol.answer(f.consume().get(0));
         rsp.set(U32, RSP_LEN, RingTestProtocol.PAYLOAD + 1);
         f.respond(rsp);
-        RingVerificationSupport.assertBreaks("len beyond the buffer", f::poll, f.ring::state);
-        assertTrue(f.completed.isEmpty());
+        RingVerificationSupport.assertBreaks("FE-07: response len " + (RingTestProtocol.PAYLOAD + 1)
+                + " beyond the request's buffer of " + RingTestProtocol.PAYLOAD + " (the validator passed to createFrontRing "
+                + "rejects it)", f::poll, f.ring::state);
+        assertTrue(f.completed.isEmpty(), "FE-07: the frontend completed " + f.completed + " with an oversized len");
     }
 
     /**
@@ -527,15 +554,19 @@ public abstract class FrontRingVerification {
             for (int round = 0; round < 3; round++) {
                 f.put(f.size, 1);
                 assertEquals(0, f.ring.freeRequests(), "a full ring has no free request");
-                assertEquals(FrontRing.RING_FULL, f.ring.putRequest(RingTestProtocol.request(1, 1)));
+                assertEquals(FrontRing.RING_FULL, f.ring.putRequest(RingTestProtocol.request(1, 1)),
+                        "RING-03: putRequest on a full ring must return RING_FULL (start " + Integer.toUnsignedString(start) + ")");
                 f.ring.pushRequests();
                 List<MemorySegment> reqs = f.consume();
                 assertEquals(f.size, reqs.size(), "a full ring must publish " + f.size + " requests");
                 for (MemorySegment r : reqs) {
-                    assertTrue(RingTestProtocol.intact(r));
+                    assertTrue(RingTestProtocol.intact(r), "RING-03: a published request is corrupt (start "
+                            + Integer.toUnsignedString(start) + ")");
                     f.respond(RingTestProtocol.answer(r));
                 }
-                assertEquals(f.size, f.poll());
+                int polled = f.poll();
+                assertEquals(f.size, polled, "RING-03: a full ring of responses (start " + Integer.toUnsignedString(start)
+                        + ") must be consumed completely; got " + polled);
             }
             runs.add(f.completed);
         }
@@ -599,7 +630,8 @@ public abstract class FrontRingVerification {
                         boolean expected = c[2] >= 1 && c[2] <= c[1];
                         assertEquals(expected, f.ring.pushRequests(), "old=" + Integer.toUnsignedString(c[0]) + " n=" + c[1]
                                 + " req_event=old+" + c[2]);
-                        assertEquals(c[0] + c[1], RingTestProtocol.getInt(f.page, REQ_PROD));
+                        assertEquals(c[0] + c[1], RingTestProtocol.getInt(f.page, REQ_PROD), "RING-22: req_prod after pushing "
+                                + c[1] + " requests from " + Integer.toUnsignedString(c[0]));
                         assertFalse(f.ring.pushRequests(), "an empty push must not notify");
                     } finally {
                         pages.close();
@@ -633,7 +665,8 @@ public abstract class FrontRingVerification {
                 f.respond(RingTestProtocol.answer(reqs.get(i)));
             }
             assertTrue(f.ring.finalCheckForResponses(), "responses are pending");
-            assertEquals(n, f.poll());
+            int polled = f.poll();
+            assertEquals(n, polled, "RING-23: " + n + " responses were pending after the final check; consumed " + polled);
         }
         // a response published between the arming store and the re-check: rsp_prod looks empty on the first
         // read only, so only the re-check after the fence can find it
@@ -645,7 +678,7 @@ public abstract class FrontRingVerification {
         h.respond(RingTestProtocol.answer(h.consume().get(0)));
         hostile.script(RSP_PROD, n -> n == 0 ? NEAR_WRAP : NEAR_WRAP + 1);
         assertTrue(h.ring.finalCheckForResponses(), "the re-check after arming must find the response published meanwhile");
-        assertEquals(1, h.poll());
+        assertEquals(1, h.poll(), "RING-23: the response the re-check found must then be consumed");
     }
 
     /**
@@ -667,8 +700,12 @@ public abstract class FrontRingVerification {
         }
         hostile.field(RSP_PROD, 4);
         hostile.resetReads();
-        assertEquals(20, f.poll());
-        assertEquals(20, f.completed.size());
-        assertEquals(1, hostile.reads(RSP_PROD), "rsp_prod reads in one batch");
+        int polled = f.poll();
+        assertEquals(20, polled, "RING-05: 20 responses were published; one pollResponses(handler, MAX_VALUE) consumed "
+                + polled + " (a batch must consume everything published)");
+        int reads = hostile.reads(RSP_PROD);
+        assertEquals(1, reads, "RING-05: the frontend read rsp_prod " + reads + " times while consuming one batch of 20 "
+                + "responses; read it once per batch into a local, validate that copy and loop against it (a peer can "
+                + "change rsp_prod between reads: XSA-155)");
     }
 }

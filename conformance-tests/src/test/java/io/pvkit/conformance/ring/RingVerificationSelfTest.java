@@ -288,6 +288,13 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class CookieIds extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.COOKIE_IDS);
+        }
+    }
+
     // ---------------------------------------------------------------- self-tests
 
     /** The toy fails exactly these rules (so each rule is shown to catch a flaw of its own). */
@@ -352,7 +359,9 @@ class RingVerificationSelfTest {
         assertOnlyFails(RereadRspProd.class, "RING-05");
         assertOnlyFails(UnsignedLongDifferenceFront.class, "RING-03");
         // misplaced slots: every rule that writes responses where io/ring.h puts them
-        assertOnlyFails(Header128.class, "FE-02", "FE-03", "FE-04", "FE-05", "FE-06", "FE-07", "RING-20");
+        // (and every rule where the kit, reading the io/ring.h slot, finds another id than putRequest returned)
+        assertOnlyFails(Header128.class, "FE-02", "FE-03", "FE-04", "FE-05", "FE-06", "FE-07", "RING-03", "RING-05",
+                "RING-10", "RING-20", "RING-23");
         assertOnlyFails(InitEventAtProd.class, "RING-21");
         assertOnlyFails(FrontNotifyInclusive.class, "RING-22");
         assertOnlyFails(FrontEventPlusTwo.class, "RING-10", "RING-23");
@@ -360,6 +369,21 @@ class RingVerificationSelfTest {
         // gaps an outside implementer found: the kit passed these before RING-13 and RING-14
         assertOnlyFails(AcceptUnpushed.class, "RING-14");
         assertOnlyFails(FrontBrokenNotSticky.class, "RING-13");
+    }
+
+    /** A frontend whose ids are not shadow indices is told so by every rule it fails, not by a bare "expected". */
+    @Test
+    void shouldNameTheShadowIdRequirementWhenAFrontendUsesOtherIds() {
+        SelfTestReport report = SelfTest.run(CookieIds.class);
+        // every rule that puts and consumes requests; each failure names the requirement (checked below)
+        assertEquals(new TreeSet<>(Set.of("FE-02", "FE-03", "FE-04", "FE-05", "FE-06", "FE-07", "RING-03", "RING-05",
+                "RING-10", "RING-13", "RING-14", "RING-23")), new TreeSet<>(report.failedRules()), report::toString);
+        for (String rule : report.failedRules()) {
+            for (Throwable failure : report.failuresOf(rule)) {
+                assertTrue(String.valueOf(failure.getMessage()).contains("requires blkfront-style ids"),
+                        rule + " failed without naming the id requirement: " + failure);
+            }
+        }
     }
 
     @Test

@@ -24,7 +24,9 @@ final class ToyFrontRing implements FrontRing {
         /** Bounds rsp_prod by the requests put (req_prod_pvt) instead of those pushed. */
         ACCEPT_UNPUSHED,
         /** Forgets BROKEN when the peer's indices look valid again. */
-        BROKEN_NOT_STICKY
+        BROKEN_NOT_STICKY,
+        /** Returns shadow indices but stamps a cookie (index + size) into the id field: not what the kit requires. */
+        COOKIE_IDS
     }
 
     private final SharedMemoryView mem;
@@ -125,7 +127,7 @@ final class ToyFrontRing implements FrontRing {
         int id = free.pop();
         MemorySegment c = MemorySegment.ofArray(new long[(type.requestSize() + 7) / 8]);
         MemorySegment.copy(request, 0, c, 0, type.requestSize());
-        type.requestId().write(c, id);
+        type.requestId().write(c, has(Flaw.COOKIE_IDS) ? id + size : id);
         shadow[id] = c;
         inFlight[id] = true;
         mem.copyFrom(c, 0, offset(reqProdPvt), type.requestSize());
@@ -183,7 +185,7 @@ final class ToyFrontRing implements FrontRing {
                 }
             }
             mem.copyTo(offset(rspCons), rsp, 0, type.responseSize());
-            long raw = type.responseId().read(rsp);
+            long raw = type.responseId().read(rsp) - (has(Flaw.COOKIE_IDS) ? size : 0);
             if (!has(Flaw.NO_ID_RANGE_CHECK) && Long.compareUnsigned(raw, size) >= 0) {
                 throw broken(RingFault.RESPONSE_ID_OUT_OF_RANGE);
             }
