@@ -1,6 +1,6 @@
 package io.pvkit.rings;
 
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.GuestMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -37,8 +37,8 @@ class ByteStreamRingTest {
     void shouldStraddleWrapAndIndexOverflow() {
         ByteStreamLayout layout = ByteStreamLayout.XENSTORE_REQUEST;
         MemorySegment page = pageWithIndices(layout, 0xFFFFFFF0 - 1000);
-        ByteStreamWriter writer = ByteStreamWriter.attach(SharedMemory.of(page), layout);
-        ByteStreamReader reader = ByteStreamReader.attach(SharedMemory.of(page), layout);
+        ByteStreamWriter writer = ByteStreamWriter.attach(GuestMemory.wrap(page), layout);
+        ByteStreamReader reader = ByteStreamReader.attach(GuestMemory.wrap(page), layout);
         SplittableRandom random = new SplittableRandom(11);
         byte[] all = new byte[20_000];
         random.nextBytes(all);
@@ -59,8 +59,8 @@ class ByteStreamRingTest {
     void shouldTreatFullAsFullNotEmpty() {
         ByteStreamLayout layout = ByteStreamLayout.CONSOLE_OUT;
         MemorySegment page = pageWithIndices(layout, 0xFFFFFF00);
-        ByteStreamWriter writer = ByteStreamWriter.attach(SharedMemory.of(page), layout);
-        ByteStreamReader reader = ByteStreamReader.attach(SharedMemory.of(page), layout);
+        ByteStreamWriter writer = ByteStreamWriter.attach(GuestMemory.wrap(page), layout);
+        ByteStreamReader reader = ByteStreamReader.attach(GuestMemory.wrap(page), layout);
         byte[] data = new byte[3000];
         new SplittableRandom(12).nextBytes(data);
         assertEquals(2048, writer.write(MemorySegment.ofArray(data), 0, 3000));
@@ -78,8 +78,8 @@ class ByteStreamRingTest {
     void shouldBreakOnCorruptIndexDistance() {
         ByteStreamLayout layout = ByteStreamLayout.XENSTORE_RESPONSE;
         MemorySegment page = pageWithIndices(layout, 5);
-        ByteStreamReader reader = ByteStreamReader.attach(SharedMemory.of(page), layout);
-        ByteStreamWriter writer = ByteStreamWriter.attach(SharedMemory.of(page), layout);
+        ByteStreamReader reader = ByteStreamReader.attach(GuestMemory.wrap(page), layout);
+        ByteStreamWriter writer = ByteStreamWriter.attach(GuestMemory.wrap(page), layout);
         page.set(ValueLayout.JAVA_INT, layout.prodOffset(), 5 + 1025);
         byte[] sink = new byte[4096];
         RingBrokenException e = assertThrows(RingBrokenException.class, () -> reader.read(MemorySegment.ofArray(sink), 0, 4096));
@@ -95,8 +95,8 @@ class ByteStreamRingTest {
     void shouldStreamBetweenThreadsWithChecksum() throws Exception {
         ByteStreamLayout layout = ByteStreamLayout.vchan("vchan.left", 0, 1024, 10);
         MemorySegment page = pageWithIndices(layout, 0xFFFF0000);
-        ByteStreamWriter writer = ByteStreamWriter.attach(SharedMemory.of(page), layout);
-        ByteStreamReader reader = ByteStreamReader.attach(SharedMemory.of(page), layout);
+        ByteStreamWriter writer = ByteStreamWriter.attach(GuestMemory.wrap(page), layout);
+        ByteStreamReader reader = ByteStreamReader.attach(GuestMemory.wrap(page), layout);
         byte[] all = new byte[1 << 20];
         new SplittableRandom(13).nextBytes(all);
         final long deadline = System.nanoTime() + 60_000_000_000L;
@@ -141,7 +141,7 @@ class ByteStreamRingTest {
         ByteStreamLayout layout = ByteStreamLayout.XENSTORE_REQUEST;
         MemorySegment page = pageWithIndices(layout, 0);
         page.set(ValueLayout.JAVA_INT, layout.consOffset(), -5000);   // the reader's index is corrupt
-        ByteStreamWriter writer = ByteStreamWriter.attach(SharedMemory.of(page), layout);
+        ByteStreamWriter writer = ByteStreamWriter.attach(GuestMemory.wrap(page), layout);
         AtomicReference<Throwable> producerError = new AtomicReference<>();
         Thread producer = Thread.ofPlatform().start(() -> {
             try {

@@ -1,7 +1,7 @@
 package io.pvkit.rings;
 
-import io.pvkit.rings.spi.SharedMemory;
-import org.agrona.concurrent.BackoffIdleStrategy;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.spi.IdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -36,9 +36,9 @@ class ConcurrentRingTest {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment page = arena.allocate(4096, 4096);
             int start = 0xFFFFFFF0;
-            SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE, start,
+            SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE, start,
                     (req, rsp) -> req.get(U32, 12) == rsp.get(U32, 12));
-            SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE, start);
+            SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE, start);
             AtomicReference<Thread> frontThread = new AtomicReference<>();
             AtomicReference<Thread> backThread = new AtomicReference<>();
             AtomicLong timeouts = new AtomicLong();
@@ -111,9 +111,9 @@ class ConcurrentRingTest {
     void shouldWaitWithIdleStrategyUntilWorkArrives() throws Exception {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment page = arena.allocate(4096, 4096);
-            SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
-            SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
-            BackoffIdleStrategy idle = new BackoffIdleStrategy();
+            SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
+            SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
+            IdleStrategy idle = IdleStrategy.backoff(10, 10, 1_000, 1_000_000);
             assertEquals(false, RingWaits.awaitRequests(back, idle, 1_000_000L));
             Thread t = Thread.ofPlatform().start(() -> {
                 front.putRequest(TestRings.randomRequest(new SplittableRandom(1)));

@@ -1,7 +1,7 @@
 package io.pvkit.rings;
 
 import io.pvkit.abi.ring.SharedRingLayout;
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.GuestMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,8 +39,8 @@ class HostilePeerTest {
     void shouldBreakBackRingOnRequestProducerOverflow(int offsetFromStart) {
         MemorySegment page = TestRings.page(arena, 1);
         int start = 0xFFFFFFF0;
-        SharedFrontRing.initialise(SharedMemory.of(page), TYPE, start, FrontRing.ResponseValidator.ACCEPT_ALL);
-        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE, start);
+        SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE, start, FrontRing.ResponseValidator.ACCEPT_ALL);
+        SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE, start);
         page.set(ValueLayout.JAVA_INT, REQ_PROD, start + offsetFromStart);
         List<MemorySegment> seen = new ArrayList<>();
         RingBrokenException e = assertThrows(RingBrokenException.class, () -> back.pollRequests(seen::add, 1000));
@@ -54,8 +54,8 @@ class HostilePeerTest {
     @Test
     void shouldBreakBackRingWhenRequestProducerMovesBackwards() {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
-        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
         for (int i = 0; i < 10; i++) {
             front.putRequest(TestRings.randomRequest(random));
         }
@@ -71,7 +71,7 @@ class HostilePeerTest {
     @Test
     void shouldReadRequestProducerOnceAndEachSlotOncePerBatch() {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
         CountingSharedMemory counting = new CountingSharedMemory(page);
         SharedBackRing back = SharedBackRing.attach(counting, TYPE);
         for (int i = 0; i < 20; i++) {
@@ -88,7 +88,7 @@ class HostilePeerTest {
     @Test
     void shouldParseOnlyTheFirstCopyWhenFrontendRewritesSlot() {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
         CountingSharedMemory counting = new CountingSharedMemory(page);
         SharedBackRing back = SharedBackRing.attach(counting, TYPE);
         MemorySegment request = TestRings.randomRequest(random);
@@ -106,7 +106,7 @@ class HostilePeerTest {
     @Test
     void shouldBreakFrontRingOnResponseProducerOverflow() {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE, 0xFFFFFFF0,
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE, 0xFFFFFFF0,
                 FrontRing.ResponseValidator.ACCEPT_ALL);
         front.putRequest(TestRings.randomRequest(random));
         front.pushRequests();
@@ -121,7 +121,7 @@ class HostilePeerTest {
     @Test
     void shouldBreakFrontRingWhenMoreResponsesThanRequests() {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
         front.putRequest(TestRings.randomRequest(random));
         front.pushRequests();
         page.set(ValueLayout.JAVA_INT, RSP_PROD, 2);
@@ -132,8 +132,8 @@ class HostilePeerTest {
     @Test
     void shouldBreakFrontRingOnOutOfRangeAndDuplicateIds() {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
-        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
         for (int i = 0; i < 3; i++) {
             front.putRequest(TestRings.randomRequest(random));
         }
@@ -149,7 +149,7 @@ class HostilePeerTest {
         assertEquals(List.of((int) firstId), seen, "the valid response before the bad one is delivered once");
 
         MemorySegment page2 = TestRings.page(arena, 1);
-        SharedFrontRing front2 = SharedFrontRing.initialise(SharedMemory.of(page2), TYPE);
+        SharedFrontRing front2 = SharedFrontRing.initialise(GuestMemory.wrap(page2), TYPE);
         front2.putRequest(TestRings.randomRequest(random));
         front2.pushRequests();
         page2.set(U64, 64, 32);
@@ -161,9 +161,9 @@ class HostilePeerTest {
     @Test
     void shouldBreakFrontRingWhenValidatorRejects() {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE, 0,
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE, 0,
                 (request, response) -> response.get(U32, 12) == request.get(U32, 12));
-        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
         front.putRequest(TestRings.randomRequest(random));
         front.pushRequests();
         back.pollRequests(r -> {
@@ -179,7 +179,7 @@ class HostilePeerTest {
     @Test
     void shouldKeepPrivateShadowWhenBackendRewritesRequestSlot() {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
         MemorySegment req = TestRings.randomRequest(random);
         int id = front.putRequest(req);
         front.pushRequests();
@@ -194,7 +194,7 @@ class HostilePeerTest {
         MemorySegment page = TestRings.page(arena, 1);
         CountingSharedMemory counting = new CountingSharedMemory(page);
         SharedFrontRing front = SharedFrontRing.initialise(counting, TYPE);
-        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
         for (int i = 0; i < 8; i++) {
             front.putRequest(TestRings.randomRequest(random));
         }
@@ -220,7 +220,7 @@ class HostilePeerTest {
             SplittableRandom r = new SplittableRandom(trial);
             int start = r.nextInt();
             page.fill((byte) 0);
-            SharedFrontRing.initialise(SharedMemory.of(page), TYPE, start, FrontRing.ResponseValidator.ACCEPT_ALL);
+            SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE, start, FrontRing.ResponseValidator.ACCEPT_ALL);
             CountingSharedMemory counting = new CountingSharedMemory(page);
             counting.overrideOffset = REQ_PROD;
             counting.indexOverride = v -> r.nextBoolean() ? start + r.nextInt(40) : r.nextInt();

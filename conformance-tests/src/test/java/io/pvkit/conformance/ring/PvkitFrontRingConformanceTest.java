@@ -10,6 +10,6 @@ class PvkitFrontRingConformanceTest extends FrontRingVerification {
     @Override
     protected FrontRing createFrontRing(SharedMemoryView memory, RingType type, int startIndex,
                                         FrontRing.ResponseValidator validator) {
-        return SharedFrontRing.initialise(new ViewSharedMemory(memory), type, startIndex, validator);
+        return SharedFrontRing.initialise(new ViewMemoryAccess(memory), type, startIndex, validator);
     }
 }

@@ -1,6 +1,8 @@
 package io.pvkit.rings.tools;
 
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
+import io.pvkit.abi.spi.IdleStrategy;
 import io.pvkit.abi.ring.SharedRingLayout;
 import io.pvkit.rings.BackRing;
 import io.pvkit.rings.FrontRing;
@@ -10,9 +12,6 @@ import io.pvkit.rings.RingIndex;
 import io.pvkit.rings.RingType;
 import io.pvkit.rings.SharedBackRing;
 import io.pvkit.rings.SharedFrontRing;
-import io.pvkit.rings.spi.SharedMemory;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -36,7 +35,7 @@ import java.util.zip.CRC32C;
  * implementation (C, Rust, another JVM) can test itself against pvkit.
  *
  * <pre>
- * java -cp pv-rings.jar:agrona.jar:pv-abi.jar io.pvkit.rings.tools.RingPeer \
+ * java -cp pv-rings.jar:pv-abi.jar io.pvkit.rings.tools.RingPeer \
  *      --role back --file /dev/shm/ring --ring-pages 1 --request-size 64 --response-size 16 \
  *      --count 100000 [--start 0xFFFFFFF0] [--seed 7] [--timeout-seconds 60] [--window 1]
  * </pre>
@@ -245,7 +244,7 @@ public final class RingPeer {
         STARTED.set(System.nanoTime());
         try (GuestMemory memory = GuestMemory.mapFile(options.file(), options.ringPages() + 1L);
              FileChannel size = FileChannel.open(options.file(), StandardOpenOption.READ)) {
-            SharedMemory ring = SharedMemory.of(memory.slice(0, ringBytes));
+            MemoryAccess ring = GuestMemory.wrap(memory.slice(0, ringBytes));
             MemorySegment control = memory.slice(ringBytes, GuestMemory.PAGE_SIZE);
             FileGuard guard = new FileGuard(size, fileBytes);
             try {
@@ -291,10 +290,10 @@ public final class RingPeer {
 
     private static IdleStrategy idle() {
         // the same policy as the C peer: sched_yield up to 1000 times, then 20 us sleeps
-        return new BackoffIdleStrategy(1, 1_000, 20_000, 20_000);
+        return IdleStrategy.backoff(1, 1_000, 20_000, 20_000);
     }
 
-    private static Result serve(Options o, SharedMemory memory, MemorySegment control, FileGuard guard) {
+    private static Result serve(Options o, MemoryAccess memory, MemorySegment control, FileGuard guard) {
         final long deadline = System.nanoTime() + o.timeoutNanos();
         IdleStrategy idle = idle();
         boolean leftover = false;
@@ -373,7 +372,7 @@ public final class RingPeer {
      *
      * @return null when the ring matches, otherwise what differs
      */
-    private static String checkStart(Options o, SharedMemory memory, MemorySegment control) {
+    private static String checkStart(Options o, MemoryAccess memory, MemorySegment control) {
         // UNTRUSTED: read once each; only compared.
         final int frontStart = (int) CONTROL_WORD.getVolatile(control, START_OFFSET);
         final int rspProd = memory.getIntVolatile(SharedRingLayout.RSP_PROD_OFFSET);
@@ -393,7 +392,7 @@ public final class RingPeer {
         return "0x" + Integer.toHexString(v);
     }
 
-    private static Result drive(Options o, SharedMemory memory, MemorySegment control, FileGuard guard) {
+    private static Result drive(Options o, MemoryAccess memory, MemorySegment control, FileGuard guard) {
         try {
             return driveRunning(o, memory, control, guard);
         } finally {
@@ -402,7 +401,7 @@ public final class RingPeer {
         }
     }
 
-    private static Result driveRunning(Options o, SharedMemory memory, MemorySegment control, FileGuard guard) {
+    private static Result driveRunning(Options o, MemoryAccess memory, MemorySegment control, FileGuard guard) {
         final long deadline = System.nanoTime() + o.timeoutNanos();
         guard.check();
         // a back must not take the previous run's ready flag for this run's
