@@ -8,18 +8,24 @@ import io.pvkit.conformance.property.Gens;
 import io.pvkit.conformance.property.Property;
 import io.pvkit.conformance.property.StateMachine;
 import io.pvkit.rings.FrontRing;
+import io.pvkit.rings.RingIndex;
 import io.pvkit.rings.RingState;
 import io.pvkit.rings.RingType;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static io.pvkit.conformance.ring.RingTestProtocol.CRC;
 import static io.pvkit.conformance.ring.RingTestProtocol.OP;
@@ -147,7 +153,7 @@ public abstract class FrontRingVerification {
             while (reqCons != prod) {
                 MemorySegment c = MemorySegment.ofArray(new long[RingTestProtocol.REQUEST_SIZE / 8]);
                 MemorySegment.copy(page, RingTestProtocol.slot(reqCons, size), c, 0, RingTestProtocol.REQUEST_SIZE);
-                int k = (int) io.pvkit.rings.RingIndex.distance(start, reqCons);
+                int k = (int) RingIndex.distance(start, reqCons);
                 if (k < putIds.size() && c.get(U64, 0) != putIds.get(k)) {
                     fail(SHADOW_IDS + " Request " + k + " was returned id " + putIds.get(k) + " by putRequest, but the id "
                             + "field (" + TYPE.requestId() + ") of the slot io/ring.h assigns to index "
@@ -535,6 +541,127 @@ public abstract class FrontRingVerification {
                 + "put but not pushed, id " + unpushed + ")", f::poll, f.ring::state);
         assertFalse(f.completed.contains(unpushed), "RING-14: the frontend completed id " + unpushed
                 + ", a request it had put but not pushed; bound rsp_prod by the published req_prod");
+    }
+
+    /**
+     * The rounds {@link #required_RING_15_concurrentPushNeverLosesAWakeup()} runs: the system property
+     * {@value #ORDERING_ROUNDS_PROPERTY}, by default {@value #ORDERING_ROUNDS_DEFAULT} (a short mode for the
+     * build). A push without its full fence is a rare hardware reordering: run the long mode, e.g.
+     * {@code -Dpvkit.conformance.orderingRounds=2000000}, to catch it on two cores.
+     */
+    public static final String ORDERING_ROUNDS_PROPERTY = "pvkit.conformance.orderingRounds";
+    /** The default (short) number of RING-15 rounds. */
+    public static final int ORDERING_ROUNDS_DEFAULT = 20_000;
+
+    /**
+     * How many rounds RING-15 runs: {@value #ORDERING_ROUNDS_PROPERTY} or {@value #ORDERING_ROUNDS_DEFAULT}.
+     * Override to run a fixed number (the kit's self-tests shorten it for rings that are not about ordering).
+     *
+     * @return the number of rounds, at least 1
+     */
+    protected int orderingRounds() {
+        return Math.max(1, Integer.getInteger(ORDERING_ROUNDS_PROPERTY, ORDERING_ROUNDS_DEFAULT));
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-15">RING-15</a>: for many rounds, your frontend's
+     * {@code pushRequests()} runs on one thread while the kit, as backend on another thread, does
+     * {@code RING_FINAL_CHECK_FOR_REQUESTS} (store {@code req_event = req_cons + 1}, full fence, read
+     * {@code req_prod}) with a varying head start. Before each round {@code req_event} is stale, so only the
+     * backend's arming store can make the push notify. A round where the push does not notify and the final
+     * check does not see the request is a lost wake-up: the backend would sleep forever.
+     *
+     * <p>This is a memory-ordering check (the reordering it catches is rare): the default
+     * {@value #ORDERING_ROUNDS_DEFAULT} rounds suit a build; set {@value #ORDERING_ROUNDS_PROPERTY} to e.g.
+     * 2000000 for a long run.
+     *
+     * <p>If this fails, check: {@code pushRequests} stores {@code req_prod}, then issues a full fence
+     * ({@code VarHandle.fullFence()}, {@code xen_mb}), then reads {@code req_event}; a release store followed
+     * by a plain, acquire or opaque load of {@code req_event} may be reordered (StoreLoad) on x86 and ARM.
+     *
+     * @throws InterruptedException when interrupted while joining the pushing thread
+     */
+    @Test
+    @Timeout(value = 600, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    public void required_RING_15_concurrentPushNeverLosesAWakeup() throws InterruptedException {
+        final int rounds = orderingRounds();
+        Fixture f = fixture(NEAR_WRAP);
+        final long deadline = System.nanoTime() + 540_000_000_000L;
+        // wakes: notifications the frontend's pushes asked for; pushed: requests whose push has returned
+        AtomicLong wakes = new AtomicLong();
+        AtomicInteger pushed = new AtomicInteger();
+        AtomicReference<Throwable> frontError = new AtomicReference<>();
+        MemorySegment request = RingTestProtocol.request(1, 1);
+        // the frontend under test: ping-pong, one request per push, spinning for its response
+        Thread frontend = Thread.ofPlatform().daemon().name("RING-15 frontend").start(() -> {
+            try {
+                for (int k = 1; k <= rounds; k++) {
+                    f.ring.putRequest(request);
+                    if (f.ring.pushRequests()) {
+                        wakes.incrementAndGet();
+                    }
+                    pushed.set(k);
+                    while (f.ring.pollResponses((id, rsp) -> { }, Integer.MAX_VALUE) == 0) {
+                        if (System.nanoTime() - deadline > 0) {
+                            return;
+                        }
+                        Thread.onSpinWait();
+                    }
+                }
+            } catch (Throwable t) {
+                frontError.set(t);
+            }
+        });
+        // the kit's backend: answer everything, then RING_FINAL_CHECK_FOR_REQUESTS; after a negative check it
+        // "sleeps" until a notification. When the push of the pending request has returned without one, the
+        // backend would sleep forever: a lost wake-up (counted, then the backend carries on)
+        MemorySegment slot = MemorySegment.ofArray(new long[RingTestProtocol.REQUEST_SIZE / 8]);
+        int cons = f.start;
+        int lost = 0;
+        int firstLost = -1;
+        try {
+            while (RingIndex.distance(f.start, cons) < rounds && frontError.get() == null) {
+                if (System.nanoTime() - deadline > 0) {
+                    fail("RING-15: " + RingIndex.distance(f.start, cons) + " of " + rounds + " rounds before the deadline");
+                }
+                int prod = RingTestProtocol.getIntAcquire(f.page, REQ_PROD);
+                if (prod != cons) {
+                    while (cons != prod) {
+                        MemorySegment.copy(f.page, RingTestProtocol.slot(cons, f.size), slot, 0, RingTestProtocol.REQUEST_SIZE);
+                        RingTestProtocol.writeResponse(f.page, f.size, cons, RingTestProtocol.answer(slot));
+                        cons++;
+                    }
+                    RingTestProtocol.setIntRelease(f.page, RSP_PROD, cons);
+                    continue;
+                }
+                long wakesBefore = wakes.get();
+                RingTestProtocol.setIntVolatile(f.page, REQ_EVENT, cons + 1);
+                VarHandle.fullFence();
+                if (RingTestProtocol.getInt(f.page, REQ_PROD) != cons) {
+                    continue;
+                }
+                // asleep: the next request is number cons - start + 1
+                int next = (int) RingIndex.distance(f.start, cons) + 1;
+                while (wakes.get() == wakesBefore && pushed.get() < next && frontError.get() == null) {
+                    if (System.nanoTime() - deadline > 0) {
+                        fail("RING-15: the frontend did not push request " + next + " before the deadline");
+                    }
+                    Thread.onSpinWait();
+                }
+                if (wakes.get() == wakesBefore && pushed.get() >= next) {
+                    lost++;
+                    if (firstLost < 0) {
+                        firstLost = next;
+                    }
+                }
+            }
+        } finally {
+            frontend.join(10_000);
+        }
+        assertEquals(null, frontError.get(), () -> "RING-15: the frontend failed on its thread: " + frontError.get());
+        assertEquals(0, lost, "RING-15: " + lost + " lost wake-up(s) in " + rounds + " rounds (first at request " + firstLost
+                + "): the push neither notified nor published req_prod before the backend's final check read it. "
+                + "pushRequests must store req_prod, issue a full fence (xen_mb), then read req_event");
     }
 
     // ---------------------------------------------------------------- wrap and protocol rules

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * The shared-ring rules: the ring cases of the adversarial catalogue (RING-01..11, section 7.1; FE-01..07,
- * section 7.2), the gaps outside implementers found (RING-12..14) and the {@code io/ring.h} protocol rules
+ * section 7.2), the gaps outside implementers found (RING-12..14),
+ * the concurrent ordering rule (RING-15) and the {@code io/ring.h} protocol rules
  * (RING-20..23), tested by {@link BackRingVerification}
  * and {@link FrontRingVerification}.
  */
@@ -71,6 +72,11 @@ public final class RingRules implements RuleSet {
                     "A frontend bounds rsp_prod by the requests it has pushed (the published req_prod), so it never "
                             + "accepts a response for a request it has put but not yet pushed.",
                     "RING_RESPONSE_PROD_OVERFLOW (Xen d1f6296053); XSA-376 (blkfront hardening); " + RING_H),
+            Rule.must("RING-15",
+                    "A producer's push, run concurrently with the peer's final check for many rounds, never lets both "
+                            + "miss the entry: a full fence separates publishing the producer index from reading the event "
+                            + "index, so a concurrent final check and push never both conclude \"no work\" and \"no notify\".",
+                    "RING_PUSH_REQUESTS_AND_CHECK_NOTIFY xen_mb(); Linux virtio_ring virtqueue_kick_prepare mb(); " + RING_H),
             Rule.must("RING-20",
                     "Slots start at byte 64, have the size of the C union of request and response (rounded to its "
                             + "alignment) and number __RING_SIZE: the slots that fit, rounded down to a power of two.",

@@ -26,7 +26,9 @@ final class ToyFrontRing implements FrontRing {
         /** Forgets BROKEN when the peer's indices look valid again. */
         BROKEN_NOT_STICKY,
         /** Returns shadow indices but stamps a cookie (index + size) into the id field: not what the kit requires. */
-        COOKIE_IDS
+        COOKIE_IDS,
+        /** No full fence between the release store of req_prod and the read of req_event (lost wake-up). */
+        PUSH_NO_FENCE
     }
 
     private final SharedMemoryView mem;
@@ -147,8 +149,12 @@ final class ToyFrontRing implements FrontRing {
         int now = reqProdPvt;
         mem.setIntRelease(SharedRingLayout.REQ_PROD_OFFSET, now);
         reqProdPublished = now;
-        VarHandle.fullFence();
-        int event = mem.getIntVolatile(SharedRingLayout.REQ_EVENT_OFFSET);
+        if (!has(Flaw.PUSH_NO_FENCE)) {
+            VarHandle.fullFence();
+        }
+        // with the flaw, the load below may pass the release store above (StoreLoad)
+        int event = has(Flaw.PUSH_NO_FENCE) ? mem.getInt(SharedRingLayout.REQ_EVENT_OFFSET)
+                : mem.getIntVolatile(SharedRingLayout.REQ_EVENT_OFFSET);
         int c = Integer.compareUnsigned(now - event, now - old);
         return has(Flaw.NOTIFY_INCLUSIVE) ? c <= 0 : c < 0;
     }
