@@ -2,13 +2,11 @@
  * pv-rings: lock-free shared-memory request/response rings with the semantics and layout of
  * Xen's {@code io/ring.h}, and the byte-stream rings of xenstore, the console and vchan.
  *
- * <p>Agrona is required transitively because {@code RingWaits} takes an Agrona {@code IdleStrategy};
- * Agrona is an automatic module, hence the suppression.
+ * <p>Rings run over pv-abi's one shared-memory seam ({@code io.pvkit.abi.memory.MemoryAccess}) and wait
+ * with pv-abi's {@code IdleStrategy}; pv-rings has no other dependency.
  */
-@SuppressWarnings("requires-transitive-automatic")
 module io.pvkit.rings {
     requires transitive io.pvkit.abi;
-    requires transitive org.agrona;
 
     exports io.pvkit.rings;
     exports io.pvkit.rings.spi;

@@ -46,6 +46,9 @@
 #define PAYLOAD (REQ_SIZE - 16)
 #define PAGE 4096
 #define READY_MAGIC 0x524B5650u
+/* control page: u32 ready @0, u32 state @4 (0 initialising, 1 running, 2 done), u32 start @8 (RingPeer) */
+#define STATE_RUNNING 1u
+#define STATE_DONE 2u
 
 #if REQ_SIZE % 8 == 0
 struct test_request { uint64_t id; uint32_t len; uint32_t crc; uint8_t payload[PAYLOAD]; };
@@ -100,9 +103,17 @@ static int timed_out(const char *role, long done) {
 
 static int run_back(struct test_sring *s, size_t ring_bytes, volatile uint32_t *ready, long count, RING_IDX start) {
     unsigned spins = 0;
-    while (__atomic_load_n(ready, __ATOMIC_ACQUIRE) != READY_MAGIC) {
+    /* attach only to a running front: a finished run's file (state done) is not taken as new */
+    while (__atomic_load_n(ready, __ATOMIC_ACQUIRE) != READY_MAGIC || __atomic_load_n(&ready[1], __ATOMIC_ACQUIRE) != STATE_RUNNING) {
         if (timed_out("back", 0)) return 3;
         idle(&spins);
+    }
+    RING_IDX front_start = __atomic_load_n(&ready[2], __ATOMIC_ACQUIRE);
+    RING_IDX rsp0 = s->rsp_prod, req0 = s->req_prod;
+    if (front_start != start || rsp0 != start || req0 - start > __RING_SIZE(s, ring_bytes)) {
+        fprintf(stderr, "back: start %u does not match the ring (front start %u, rsp_prod %u, req_prod %u)\n", start, front_start, rsp0, req0);
+        printf("back error=start mismatch\n");
+        return 4;
     }
     struct test_back_ring back;
     if (start == 0) {
@@ -151,8 +162,12 @@ static int run_back(struct test_sring *s, size_t ring_bytes, volatile uint32_t *
     return bad == 0 ? 0 : 1;
 }
 
+static int front_loop(struct test_sring *s, struct test_front_ring *fr, long count, unsigned window);
+
 static int run_front(struct test_sring *s, size_t ring_bytes, volatile uint32_t *ready, long count, RING_IDX start, unsigned window) {
     struct test_front_ring front;
+    __atomic_store_n(&ready[0], 0u, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&ready[1], 0u, __ATOMIC_SEQ_CST);
     SHARED_RING_INIT(s);
     if (start == 0) {
         FRONT_RING_INIT(&front, s, ring_bytes);   /* with SHARED_RING_INIT: XEN_FRONT_RING_INIT */
@@ -162,7 +177,16 @@ static int run_front(struct test_sring *s, size_t ring_bytes, volatile uint32_t 
         s->req_event = s->rsp_event = start + 1;
         FRONT_RING_ATTACH(&front, s, start, ring_bytes);
     }
+    __atomic_store_n(&ready[2], start, __ATOMIC_RELAXED);
+    __atomic_store_n(&ready[1], STATE_RUNNING, __ATOMIC_RELAXED);
     __atomic_store_n(ready, READY_MAGIC, __ATOMIC_RELEASE);
+    int code = front_loop(s, &front, count, window);
+    __atomic_store_n(&ready[1], STATE_DONE, __ATOMIC_RELEASE);
+    return code;
+}
+
+static int front_loop(struct test_sring *s, struct test_front_ring *fr, long count, unsigned window) {
+    struct test_front_ring front = *fr;
     unsigned n = RING_SIZE(&front);
     uint32_t *sent_crc = calloc(n, sizeof(uint32_t));
     uint8_t *in_flight = calloc(n, 1);

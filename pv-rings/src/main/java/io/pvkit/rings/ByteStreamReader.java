@@ -1,6 +1,7 @@
 package io.pvkit.rings;
 
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.MemoryAccess;
+import io.pvkit.rings.internal.RingMemory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
@@ -18,14 +19,14 @@ import java.util.Objects;
  * <p>Not thread-safe: one reader. The caller notifies the peer after a read that freed space.
  */
 public final class ByteStreamReader {
-    private final SharedMemory memory;
+    private final RingMemory memory;
     private final ByteStreamLayout layout;
     private final int size;
     private int consumer;
     private RingFault fault;
 
-    private ByteStreamReader(SharedMemory memory, ByteStreamLayout layout) {
-        this.memory = Objects.requireNonNull(memory, "memory");
+    private ByteStreamReader(MemoryAccess memory, ByteStreamLayout layout) {
+        this.memory = RingMemory.of(memory);
         this.layout = Objects.requireNonNull(layout, "layout");
         this.size = layout.size();
         layout.checkFits(memory.byteSize());
@@ -39,7 +40,7 @@ public final class ByteStreamReader {
      * @param layout where the ring lives
      * @return the reader
      */
-    public static ByteStreamReader attach(SharedMemory memory, ByteStreamLayout layout) {
+    public static ByteStreamReader attach(MemoryAccess memory, ByteStreamLayout layout) {
         return new ByteStreamReader(memory, layout);
     }
 

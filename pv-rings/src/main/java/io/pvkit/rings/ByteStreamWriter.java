@@ -1,6 +1,7 @@
 package io.pvkit.rings;
 
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.MemoryAccess;
+import io.pvkit.rings.internal.RingMemory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
@@ -20,14 +21,14 @@ import java.util.Objects;
  * <p>Not thread-safe: one writer. The caller notifies the peer after a write that moved data.
  */
 public final class ByteStreamWriter {
-    private final SharedMemory memory;
+    private final RingMemory memory;
     private final ByteStreamLayout layout;
     private final int size;
     private int producer;
     private RingFault fault;
 
-    private ByteStreamWriter(SharedMemory memory, ByteStreamLayout layout) {
-        this.memory = Objects.requireNonNull(memory, "memory");
+    private ByteStreamWriter(MemoryAccess memory, ByteStreamLayout layout) {
+        this.memory = RingMemory.of(memory);
         this.layout = Objects.requireNonNull(layout, "layout");
         this.size = layout.size();
         layout.checkFits(memory.byteSize());
@@ -41,7 +42,7 @@ public final class ByteStreamWriter {
      * @param layout where the ring lives
      * @return the writer
      */
-    public static ByteStreamWriter attach(SharedMemory memory, ByteStreamLayout layout) {
+    public static ByteStreamWriter attach(MemoryAccess memory, ByteStreamLayout layout) {
         return new ByteStreamWriter(memory, layout);
     }
 

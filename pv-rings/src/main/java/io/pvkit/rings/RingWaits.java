@@ -1,6 +1,6 @@
 package io.pvkit.rings;
 
-import org.agrona.concurrent.IdleStrategy;
+import io.pvkit.abi.spi.IdleStrategy;
 
 /**
  * Blocking helpers for callers without a notification wake-up (a peer in another process that polls,

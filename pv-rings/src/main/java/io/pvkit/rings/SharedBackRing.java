@@ -1,14 +1,15 @@
 package io.pvkit.rings;
 
 import io.pvkit.abi.ring.SharedRingLayout;
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.MemoryAccess;
+import io.pvkit.rings.internal.RingMemory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
 
 /**
- * The backend side of a Xen shared ring over {@link SharedMemory}: {@code BACK_RING_INIT} /
+ * The backend side of a Xen shared ring over {@link MemoryAccess}: {@code BACK_RING_INIT} /
  * {@code BACK_RING_ATTACH} semantics, the consumer loop of Linux blkback with
  * {@code RING_COPY_REQUEST}, and {@code RING_PUSH_RESPONSES_AND_CHECK_NOTIFY} /
  * {@code RING_FINAL_CHECK_FOR_REQUESTS} exactly as {@code io/ring.h} defines them.
@@ -37,7 +38,7 @@ public final class SharedBackRing implements BackRing {
     private static final long RSP_PROD = SharedRingLayout.RSP_PROD_OFFSET;
     private static final long RSP_EVENT = SharedRingLayout.RSP_EVENT_OFFSET;
 
-    private final SharedMemory memory;
+    private final RingMemory memory;
     private final RingType type;
     private final int size;
     private final int requestSize;
@@ -52,8 +53,8 @@ public final class SharedBackRing implements BackRing {
     private RingFault fault;
     private boolean polling;
 
-    private SharedBackRing(SharedMemory memory, RingType type, int startIndex) {
-        this.memory = Objects.requireNonNull(memory, "memory");
+    private SharedBackRing(MemoryAccess memory, RingType type, int startIndex) {
+        this.memory = RingMemory.of(memory);
         this.type = Objects.requireNonNull(type, "type");
         this.size = type.slotCount(memory.byteSize());
         if (size == 0) {
@@ -77,7 +78,7 @@ public final class SharedBackRing implements BackRing {
      * @param type the ring type
      * @return the back ring
      */
-    public static SharedBackRing attach(SharedMemory memory, RingType type) {
+    public static SharedBackRing attach(MemoryAccess memory, RingType type) {
         return new SharedBackRing(memory, type, 0);
     }
 
@@ -90,7 +91,7 @@ public final class SharedBackRing implements BackRing {
      * @param index the starting index
      * @return the back ring
      */
-    public static SharedBackRing attach(SharedMemory memory, RingType type, int index) {
+    public static SharedBackRing attach(MemoryAccess memory, RingType type, int index) {
         return new SharedBackRing(memory, type, index);
     }
 

@@ -1,14 +1,15 @@
 package io.pvkit.rings;
 
 import io.pvkit.abi.ring.SharedRingLayout;
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.MemoryAccess;
+import io.pvkit.rings.internal.RingMemory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
 
 /**
- * The frontend side of a Xen shared ring over {@link SharedMemory}: {@code XEN_FRONT_RING_INIT}
+ * The frontend side of a Xen shared ring over {@link MemoryAccess}: {@code XEN_FRONT_RING_INIT}
  * (which initialises the shared header, {@code SHARED_RING_INIT}) or {@code FRONT_RING_ATTACH},
  * {@code RING_PUSH_REQUESTS_AND_CHECK_NOTIFY}, {@code RING_FINAL_CHECK_FOR_RESPONSES} and the
  * response loop of Linux blkfront with {@code RING_COPY_RESPONSE}.
@@ -32,7 +33,7 @@ public final class SharedFrontRing implements FrontRing {
     private static final long RSP_PROD = SharedRingLayout.RSP_PROD_OFFSET;
     private static final long RSP_EVENT = SharedRingLayout.RSP_EVENT_OFFSET;
 
-    private final SharedMemory memory;
+    private final RingMemory memory;
     private final RingType type;
     private final ResponseValidator validator;
     private final int size;
@@ -53,8 +54,8 @@ public final class SharedFrontRing implements FrontRing {
     private RingFault fault;
     private boolean polling;
 
-    private SharedFrontRing(SharedMemory memory, RingType type, int startIndex, ResponseValidator validator) {
-        this.memory = Objects.requireNonNull(memory, "memory");
+    private SharedFrontRing(MemoryAccess memory, RingType type, int startIndex, ResponseValidator validator) {
+        this.memory = RingMemory.of(memory);
         this.type = Objects.requireNonNull(type, "type");
         this.validator = Objects.requireNonNull(validator, "validator");
         this.size = type.slotCount(memory.byteSize());
@@ -102,7 +103,7 @@ public final class SharedFrontRing implements FrontRing {
      * @param type the ring type
      * @return the front ring
      */
-    public static SharedFrontRing initialise(SharedMemory memory, RingType type) {
+    public static SharedFrontRing initialise(MemoryAccess memory, RingType type) {
         return initialise(memory, type, 0, ResponseValidator.ACCEPT_ALL);
     }
 
@@ -117,15 +118,19 @@ public final class SharedFrontRing implements FrontRing {
      * @param validator the protocol checks on each response
      * @return the front ring
      */
-    public static SharedFrontRing initialise(SharedMemory memory, RingType type, int index, ResponseValidator validator) {
+    public static SharedFrontRing initialise(MemoryAccess memory, RingType type, int index, ResponseValidator validator) {
         SharedFrontRing ring = new SharedFrontRing(memory, type, index, validator);
+        ring.initialiseHeader(index);
+        return ring;
+    }
+
+    private void initialiseHeader(int index) {
         memory.zero(SharedRingLayout.PVT_OFFSET, SharedRingLayout.HEADER_SIZE - SharedRingLayout.PVT_OFFSET);
         memory.setIntVolatile(REQ_EVENT, index + 1);
         memory.setIntVolatile(RSP_EVENT, index + 1);
         memory.setIntVolatile(RSP_PROD, index);
         // ORDERING: req_prod last (volatile): a backend that sees it sees an initialised header.
         memory.setIntVolatile(REQ_PROD, index);
-        return ring;
     }
 
     /**
@@ -138,7 +143,7 @@ public final class SharedFrontRing implements FrontRing {
      * @param validator the protocol checks on each response
      * @return the front ring
      */
-    public static SharedFrontRing attach(SharedMemory memory, RingType type, int index, ResponseValidator validator) {
+    public static SharedFrontRing attach(MemoryAccess memory, RingType type, int index, ResponseValidator validator) {
         return new SharedFrontRing(memory, type, index, validator);
     }
 

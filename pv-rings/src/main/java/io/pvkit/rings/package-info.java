@@ -33,6 +33,7 @@
  *
  * <h2>Non-goals</h2>
  * Allocating or granting the shared pages, and event channels: callers bring the memory
- * ({@link io.pvkit.rings.spi.SharedMemory}) and the notification ({@link io.pvkit.rings.spi.Notifier}).
+ * (pv-abi's {@link io.pvkit.abi.memory.MemoryAccess}, e.g. a {@link io.pvkit.abi.memory.GuestMemory}
+ * or {@code GuestMemory.wrap(segment)} of a mapping) and the notification ({@link io.pvkit.rings.spi.Notifier}).
  */
 package io.pvkit.rings;

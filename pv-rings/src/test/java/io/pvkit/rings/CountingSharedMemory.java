@@ -1,6 +1,6 @@
 package io.pvkit.rings;
 
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.GuestMemory;
 
 import java.lang.foreign.MemorySegment;
 import java.util.function.IntUnaryOperator;
@@ -9,8 +9,7 @@ import java.util.function.IntUnaryOperator;
  * Real shared memory with a recorder in front: counts reads of each byte and each index word, and can
  * rewrite the shared page right after a slot has been copied (a peer racing the copy).
  */
-final class CountingSharedMemory implements SharedMemory {
-    private final SharedMemory real;
+final class CountingSharedMemory extends ForwardingMemoryAccess {
     private final MemorySegment segment;
     final int[] byteReads;
     final int[] wordReads;
@@ -19,7 +18,7 @@ final class CountingSharedMemory implements SharedMemory {
     long overrideOffset = -1;
 
     CountingSharedMemory(MemorySegment segment) {
-        this.real = SharedMemory.of(segment);
+        super(GuestMemory.wrap(segment));
         this.segment = segment;
         this.byteReads = new int[(int) segment.byteSize()];
         this.wordReads = new int[(int) segment.byteSize() / 4];
@@ -38,11 +37,6 @@ final class CountingSharedMemory implements SharedMemory {
     }
 
     @Override
-    public long byteSize() {
-        return real.byteSize();
-    }
-
-    @Override
     public int getIntAcquire(long offset) {
         return word(offset, real.getIntAcquire(offset));
     }
@@ -53,31 +47,16 @@ final class CountingSharedMemory implements SharedMemory {
     }
 
     @Override
-    public void setIntRelease(long offset, int value) {
-        real.setIntRelease(offset, value);
+    public int getInt(long offset) {
+        return word(offset, real.getInt(offset));
     }
 
     @Override
-    public void setIntVolatile(long offset, int value) {
-        real.setIntVolatile(offset, value);
-    }
-
-    @Override
-    public void copyOut(long offset, MemorySegment destination, long destinationOffset, long length) {
+    public void read(long offset, byte[] destination, int destinationOffset, int length) {
         for (long i = offset; i < offset + length; i++) {
             byteReads[(int) i]++;
         }
-        real.copyOut(offset, destination, destinationOffset, length);
+        real.read(offset, destination, destinationOffset, length);
         afterCopyOut.run();
-    }
-
-    @Override
-    public void copyIn(MemorySegment source, long sourceOffset, long offset, long length) {
-        real.copyIn(source, sourceOffset, offset, length);
-    }
-
-    @Override
-    public void zero(long offset, long length) {
-        real.zero(offset, length);
     }
 }

@@ -1,10 +1,13 @@
 package io.pvkit.rings;
 
 import org.junit.jupiter.api.Test;
+import org.opentest4j.AssertionFailedError;
 
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Seeded properties of the unsigned index helpers (each failure message carries its seed). */
 class RingIndexProperties {
@@ -17,16 +20,47 @@ class RingIndexProperties {
         return r.nextBoolean() ? anchors[r.nextInt(anchors.length)] + r.nextInt(-40, 40) : r.nextInt();
     }
 
-    @Test
-    void wrapAroundPreservesDistance() {
+    /** The distance a ring needs: {@code (to - from) mod 2^32}, computed without int arithmetic. */
+    private static long modelDistance(int from, int to) {
+        return Math.floorMod(Integer.toUnsignedLong(to) - Integer.toUnsignedLong(from), 1L << 32);
+    }
+
+    /**
+     * The distance properties, against any candidate implementation: equal to the model, in
+     * {@code [0, 2^32)}, invariant under a common shift, and {@code d(a,b) + d(b,a)} is exactly 0 or 2^32
+     * (a signed distance gives {@code d + (-d) = 0} and a negative value, which fails both).
+     */
+    static void checkDistance(IntBinaryOperatorToLong distance) {
         SplittableRandom r = new SplittableRandom(SEED);
         for (int i = 0; i < TRIES; i++) {
             int a = near(r);
             int b = near(r);
             int k = near(r);
-            assertEquals(RingIndex.distance(a, b), RingIndex.distance(a + k, b + k), "seed " + SEED + " try " + i);
-            assertEquals((RingIndex.distance(a, b) + RingIndex.distance(b, a)) % (1L << 32), 0, "seed " + SEED);
+            String at = "seed " + SEED + " try " + i + " a=" + Integer.toUnsignedString(a) + " b=" + Integer.toUnsignedString(b);
+            long d = distance.apply(a, b);
+            assertEquals(modelDistance(a, b), d, at + ": distance differs from (b - a) mod 2^32");
+            assertTrue(d >= 0 && d < (1L << 32), at + ": distance " + d + " outside [0, 2^32)");
+            assertEquals(d, distance.apply(a + k, b + k), at + " k=" + k + ": shifting both indices changed the distance");
+            assertEquals(a == b ? 0 : 1L << 32, d + distance.apply(b, a), at + ": d(a,b) + d(b,a) must be exactly 2^32 (or 0 when a == b)");
         }
+    }
+
+    /** A distance candidate. */
+    @FunctionalInterface
+    interface IntBinaryOperatorToLong {
+        long apply(int from, int to);
+    }
+
+    @Test
+    void wrapAroundPreservesDistance() {
+        checkDistance(RingIndex::distance);
+    }
+
+    /** The property is able to fail: a signed distance (the classic bug) violates it. */
+    @Test
+    void distancePropertyRejectsASignedDistance() {
+        assertThrows(AssertionFailedError.class, () -> checkDistance((from, to) -> (long) (to - from)));
+        assertThrows(AssertionFailedError.class, () -> checkDistance((from, to) -> Math.abs((long) to - (long) from)));
     }
 
     @Test

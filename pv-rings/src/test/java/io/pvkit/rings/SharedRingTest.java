@@ -1,7 +1,7 @@
 package io.pvkit.rings;
 
 import io.pvkit.abi.ring.SharedRingLayout;
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.GuestMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,7 +37,7 @@ class SharedRingTest {
     void shouldInitialiseHeaderLikeSharedRingInit() {
         MemorySegment page = TestRings.page(arena, 1);
         page.fill((byte) 0x5A);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
         assertEquals(0, page.get(ValueLayout.JAVA_INT, 0));
         assertEquals(1, page.get(ValueLayout.JAVA_INT, 4));
         assertEquals(0, page.get(ValueLayout.JAVA_INT, 8));
@@ -68,21 +68,21 @@ class SharedRingTest {
         RingType narrow = new RingType("narrow", 2, 2, 2, new RingIdField(0, 2), new RingIdField(0, 2));
         // 33 pages: 65536 two-byte slots, ids 0..65535 fit in a u16
         MemorySegment fits = TestRings.page(arena, 33);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(fits), narrow);
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(fits), narrow);
         assertEquals(65536, front.size());
         // 65 pages: 131072 slots, shadow id 65536 would be truncated to 0
         MemorySegment tooBig = TestRings.page(arena, 65);
         tooBig.fill((byte) 0x5A);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SharedFrontRing.initialise(SharedMemory.of(tooBig), narrow));
+                () -> SharedFrontRing.initialise(GuestMemory.wrap(tooBig), narrow));
         assertTrue(e.getMessage().contains("131072 slots"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> SharedFrontRing.attach(SharedMemory.of(tooBig), narrow, 0,
+        assertThrows(IllegalArgumentException.class, () -> SharedFrontRing.attach(GuestMemory.wrap(tooBig), narrow, 0,
                 FrontRing.ResponseValidator.ACCEPT_ALL));
         RingType narrowResponse = new RingType("narrow_rsp", 4, 2, 4, new RingIdField(0, 4), new RingIdField(0, 2));
         // 129 pages of 4-byte slots: 131072 slots, the 2-byte response id cannot name them all
         MemorySegment tooBigForResponses = TestRings.page(arena, 129);
         assertThrows(IllegalArgumentException.class,
-                () -> SharedFrontRing.initialise(SharedMemory.of(tooBigForResponses), narrowResponse));
+                () -> SharedFrontRing.initialise(GuestMemory.wrap(tooBigForResponses), narrowResponse));
         assertEquals(0x5A5A5A5A, tooBig.get(ValueLayout.JAVA_INT, 4), "a rejected ring leaves the header untouched");
     }
 
@@ -90,9 +90,9 @@ class SharedRingTest {
     @ValueSource(ints = {0, 0xFFFFFFF0, 0x7FFFFFF0})
     void shouldRoundTripAcrossIndexWrap(int start) {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE, start,
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE, start,
                 FrontRing.ResponseValidator.ACCEPT_ALL);
-        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE, start);
+        SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE, start);
         SplittableRandom random = new SplittableRandom(42);
         Map<Integer, Integer> expectedCrc = new HashMap<>();
         int answered = 0;
@@ -130,9 +130,9 @@ class SharedRingTest {
     void shouldRejectPutWhenRingFullAndNeverConfuseFullWithEmpty() {
         MemorySegment page = TestRings.page(arena, 1);
         int start = 0xFFFFFFF0;
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE, start,
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE, start,
                 FrontRing.ResponseValidator.ACCEPT_ALL);
-        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE, start);
+        SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE, start);
         SplittableRandom random = new SplittableRandom(1);
         for (int i = 0; i < 32; i++) {
             assertTrue(front.putRequest(TestRings.randomRequest(random)) >= 0);
@@ -157,7 +157,7 @@ class SharedRingTest {
             assertEquals(expected, RingIndex.eventInWindow(event, 0xFFFFFFFE, 2), "event " + Integer.toHexString(event));
         }
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE, 0xFFFFFFFE,
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE, 0xFFFFFFFE,
                 FrontRing.ResponseValidator.ACCEPT_ALL);
         SplittableRandom random = new SplittableRandom(3);
         for (int i = 0; i < 4; i++) {
@@ -174,8 +174,8 @@ class SharedRingTest {
     @Test
     void shouldArmEventAndReportWorkInFinalCheck() {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
-        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
         assertFalse(back.finalCheckForRequests());
         assertEquals(1, page.get(ValueLayout.JAVA_INT, 4));
         front.putRequest(TestRings.randomRequest(new SplittableRandom(4)));
@@ -190,8 +190,8 @@ class SharedRingTest {
     @Test
     void shouldShowHandlerItsOwnRequestAndFreeTheIdAfterwards() {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
-        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
         SplittableRandom random = new SplittableRandom(8);
         Map<Integer, byte[]> sent = new HashMap<>();
         while (!front.isFull()) {
@@ -223,8 +223,8 @@ class SharedRingTest {
     @Test
     void shouldFreeTheIdWhenTheHandlerThrows() {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
-        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
         int id = front.putRequest(TestRings.randomRequest(new SplittableRandom(1)));
         front.pushRequests();
         back.pollRequests(r -> back.putResponse(TestRings.echo(r)), 100);
@@ -240,8 +240,8 @@ class SharedRingTest {
     @Test
     void shouldZeroSlotTailOfResponses() {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
-        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
         front.putRequest(TestRings.randomRequest(new SplittableRandom(5)));
         front.pushRequests();
         back.pollRequests(r -> back.putResponse(TestRings.echo(r)), 1);
@@ -252,8 +252,8 @@ class SharedRingTest {
     @Test
     void shouldRefuseResponseWithoutConsumedRequest() {
         MemorySegment page = TestRings.page(arena, 1);
-        SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
-        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+        SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
+        SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
         assertThrows(IllegalStateException.class, () -> back.putResponse(MemorySegment.ofArray(new byte[16])));
         assertEquals(RingState.ACTIVE, back.state());
     }
@@ -261,8 +261,8 @@ class SharedRingTest {
     @Test
     void shouldUseMultiPageRings() {
         MemorySegment pages = TestRings.page(arena, 4);
-        SharedFrontRing front = SharedFrontRing.initialise(SharedMemory.of(pages), TYPE);
-        SharedBackRing back = SharedBackRing.attach(SharedMemory.of(pages), TYPE);
+        SharedFrontRing front = SharedFrontRing.initialise(GuestMemory.wrap(pages), TYPE);
+        SharedBackRing back = SharedBackRing.attach(GuestMemory.wrap(pages), TYPE);
         assertEquals(128, front.size());
         assertEquals(128, back.size());
         SplittableRandom random = new SplittableRandom(6);

@@ -1,6 +1,6 @@
 package io.pvkit.rings;
 
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.GuestMemory;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -28,8 +28,8 @@ final class TestRings {
         return arena.allocate(4096L * pages, 4096);
     }
 
-    static SharedMemory shared(MemorySegment segment) {
-        return SharedMemory.of(segment);
+    static GuestMemory shared(MemorySegment segment) {
+        return GuestMemory.wrap(segment);
     }
 
     static MemorySegment randomRequest(SplittableRandom random) {

@@ -5,7 +5,7 @@ import io.pvkit.rings.ByteStreamReader;
 import io.pvkit.rings.ByteStreamWriter;
 import io.pvkit.rings.RingBrokenException;
 import io.pvkit.rings.spi.Notifier;
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.GuestMemory;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -77,7 +77,7 @@ public final class ConsoleFrontend {
         }
         this.stallTimeoutNanos = stallTimeoutNanos;
         this.stats = stats;
-        SharedMemory shared = SharedMemory.of(page);
+        GuestMemory shared = GuestMemory.wrap(page);
         // the writer takes out_prod and the reader in_cons as this side's indices: the guest owns them
         this.out = ByteStreamWriter.attach(shared, ByteStreamLayout.CONSOLE_OUT);
         this.in = ByteStreamReader.attach(shared, ByteStreamLayout.CONSOLE_IN);

@@ -3,7 +3,7 @@ package io.pvkit.guest;
 import io.pvkit.abi.console.XenconsInterfaceLayout;
 import io.pvkit.rings.ByteStreamLayout;
 import io.pvkit.rings.ByteStreamReader;
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.GuestMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -97,7 +97,7 @@ class ConsoleFrontendTest {
         ConsoleFrontend console = console(10 * SECOND);
         ByteArrayOutputStream drained = new ByteArrayOutputStream();
         AtomicBoolean stop = new AtomicBoolean();
-        ByteStreamReader backend = ByteStreamReader.attach(SharedMemory.of(page), ByteStreamLayout.CONSOLE_OUT);
+        ByteStreamReader backend = ByteStreamReader.attach(GuestMemory.wrap(page), ByteStreamLayout.CONSOLE_OUT);
         byte[] first = bytes(OUT, 0);
         assertEquals(OUT, console.write(first));   // exactly full, no wait
         assertEquals(0, waits.get());

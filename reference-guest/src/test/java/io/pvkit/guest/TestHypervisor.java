@@ -33,7 +33,6 @@ import io.pvkit.grant.GuestGrantTable;
 import io.pvkit.rings.ByteStreamLayout;
 import io.pvkit.rings.ByteStreamReader;
 import io.pvkit.rings.RingBrokenException;
-import io.pvkit.rings.spi.SharedMemory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -136,7 +135,7 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
         si.storeMfn = STORE;
         si.storeEvtchn = storePort;
         si.writeTo(guestMemory, GuestMemory.gpaOf(START_INFO));
-        consoleReader = ByteStreamReader.attach(SharedMemory.of(guestMemory.frame(CONSOLE)), ByteStreamLayout.CONSOLE_OUT);
+        consoleReader = ByteStreamReader.attach(GuestMemory.wrap(guestMemory.frame(CONSOLE)), ByteStreamLayout.CONSOLE_OUT);
         return this;
     }
 

@@ -13,7 +13,6 @@ import io.pvkit.events.UpcallDemultiplexer;
 import io.pvkit.rings.ByteStreamLayout;
 import io.pvkit.rings.ByteStreamReader;
 import io.pvkit.rings.ByteStreamWriter;
-import io.pvkit.rings.spi.SharedMemory;
 
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
@@ -74,7 +73,7 @@ final class MiniGuest {
         demux.unmask(consolePort);
         demux.register(echoPort, p -> echoes.incrementAndGet());
         demux.unmask(echoPort);
-        SharedMemory page = SharedMemory.of(memory.frame(consoleGfn));
+        GuestMemory page = GuestMemory.wrap(memory.frame(consoleGfn));
         this.consoleOut = ByteStreamWriter.attach(page, ByteStreamLayout.CONSOLE_OUT);
         this.consoleIn = ByteStreamReader.attach(page, ByteStreamLayout.CONSOLE_IN);
     }

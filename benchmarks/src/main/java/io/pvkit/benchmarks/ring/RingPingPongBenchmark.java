@@ -2,7 +2,7 @@ package io.pvkit.benchmarks.ring;
 
 import io.pvkit.rings.SharedBackRing;
 import io.pvkit.rings.SharedFrontRing;
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.GuestMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +46,8 @@ public class RingPingPongBenchmark {
         public void setUp() {
             arena = Arena.ofShared();
             MemorySegment page = arena.allocate(4096, 4096);
-            front = SharedFrontRing.initialise(SharedMemory.of(page), RingThroughputBenchmark.TYPE);
-            back = SharedBackRing.attach(SharedMemory.of(page), RingThroughputBenchmark.TYPE);
+            front = SharedFrontRing.initialise(GuestMemory.wrap(page), RingThroughputBenchmark.TYPE);
+            back = SharedBackRing.attach(GuestMemory.wrap(page), RingThroughputBenchmark.TYPE);
         }
 
         /** Frees the page. */

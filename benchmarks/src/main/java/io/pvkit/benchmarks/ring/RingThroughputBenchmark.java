@@ -4,7 +4,7 @@ import io.pvkit.rings.RingIdField;
 import io.pvkit.rings.RingType;
 import io.pvkit.rings.SharedBackRing;
 import io.pvkit.rings.SharedFrontRing;
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.GuestMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -64,8 +64,8 @@ public class RingThroughputBenchmark {
         public void setUp() {
             arena = Arena.ofShared();
             MemorySegment page = arena.allocate(4096, 4096);
-            front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
-            back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+            front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
+            back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
         }
 
         /** Frees the page. */

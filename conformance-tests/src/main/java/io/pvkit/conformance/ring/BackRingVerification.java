@@ -280,7 +280,7 @@ public abstract class BackRingVerification {
             int op1 = r.get(U32, OP);
             seen.add(new int[] {len1, op1, r.get(U32, REQ_LEN), r.get(U32, OP), RingTestProtocol.intact(r) ? 1 : 0});
         }, 1);
-        assertEquals(1, seen.size());
+        assertEquals(1, seen.size(), "RING-04: one request was published; the handler ran " + seen.size() + " time(s)");
         int[] s = seen.get(0);
         assertTrue(s[0] <= RingTestProtocol.PAYLOAD, "the handler saw len " + s[0] + " written after the first read");
         assertEquals(7, s[1], "the handler saw op written after the first read");
@@ -300,8 +300,13 @@ public abstract class BackRingVerification {
         Fixture f = hostileFixture(0, h -> view.set(h.field(REQ_PROD, 4)));
         f.publish(20, 1);
         view.get().resetReads();
-        assertEquals(20, f.poll(Integer.MAX_VALUE));
-        assertEquals(1, view.get().reads(REQ_PROD), "req_prod reads in one batch");
+        int consumed = f.poll(Integer.MAX_VALUE);
+        assertEquals(20, consumed, "RING-05: 20 requests were published; one pollRequests(handler, MAX_VALUE) consumed "
+                + consumed + " (a batch must consume everything published, up to the ring size)");
+        int reads = view.get().reads(REQ_PROD);
+        assertEquals(1, reads, "RING-05: the backend read req_prod " + reads + " times while consuming one batch of 20 "
+                + "requests; read it once per batch into a local, validate that copy and loop against it (a peer can "
+                + "change req_prod between reads: XSA-155)");
     }
 
     /**
@@ -333,8 +338,11 @@ public abstract class BackRingVerification {
         f.ring.putResponse(error);
         f.ring.pushResponses();
         f.pollAndAnswer(Integer.MAX_VALUE);
-        assertEquals(List.of(0L, 1L, 2L), f.seen.stream().map(r -> r.get(U64, 0)).toList());
-        assertEquals(f.reqProd, RingTestProtocol.getInt(f.page, RSP_PROD));
+        assertEquals(List.of(0L, 1L, 2L), f.seen.stream().map(r -> r.get(U64, 0)).toList(),
+                "RING-06: ids of the requests handed out, in order; the rejected request (id 0) must be handed out once "
+                        + "and the following ones once each");
+        assertEquals(f.reqProd, RingTestProtocol.getInt(f.page, RSP_PROD),
+                "RING-06: rsp_prod after answering every request, the rejected one included");
     }
 
     /**
@@ -365,9 +373,15 @@ public abstract class BackRingVerification {
     public void required_RING_08_pollHonoursItsLimitUnderFlood() {
         Fixture f = fixture(0);
         f.publish(f.size, 1);
-        assertEquals(5, f.poll(5));
-        assertEquals(5, f.seen.size());
-        assertEquals(f.size - 5, f.ring.unconsumedRequests());
+        int consumed = f.poll(5);
+        assertEquals(5, consumed, "RING-08: pollRequests(handler, 5) on a full ring of " + f.size + " requests returned "
+                + consumed + "; one call must consume exactly min(limit, available) = 5, never more (a flooding "
+                + "frontend must not monopolise the backend: XSA-392)");
+        assertEquals(5, f.seen.size(), "RING-08: pollRequests(handler, 5) called the handler " + f.seen.size()
+                + " times; the limit bounds the handler calls of one round (XSA-392)");
+        int left = f.ring.unconsumedRequests();
+        assertEquals(f.size - 5, left, "RING-08: after consuming 5 of " + f.size + " requests, unconsumedRequests() says "
+                + left + "; the requests beyond the limit must stay on the ring for the next round");
     }
 
     /**
@@ -386,7 +400,9 @@ public abstract class BackRingVerification {
             f.publish(n, 1);
             RingTestProtocol.setIntRelease(f.page, REQ_EVENT, random.nextInt());
             assertTrue(f.ring.finalCheckForRequests(), "pending requests hidden by req_event");
-            assertEquals(n, f.pollAndAnswer(Integer.MAX_VALUE));
+            int got = f.pollAndAnswer(Integer.MAX_VALUE);
+            assertEquals(n, got, "RING-09: " + n + " requests published with an absurd req_event; the backend consumed "
+                    + got + " (req_event must never decide whether work exists)");
         }
     }
 
@@ -536,9 +552,80 @@ public abstract class BackRingVerification {
             }
         }
         frontend.join(10_000);
-        assertNull(error.get());
+        assertNull(error.get(), "RING-11: the kit's frontend thread failed: " + error.get());
         assertEquals(total, got, "requests received");
         assertEquals(0, bad, "torn or stale requests");
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-12">RING-12</a>: the backend has consumed 4 requests (answering 0, then
+     * 2 of them) when the frontend moves {@code req_prod} back behind {@code req_cons}, but not behind
+     * {@code rsp_prod_pvt}, so {@code RING_REQUEST_PROD_OVERFLOW} alone does not see it.
+     *
+     * <p>If this fails, check: besides the overflow check against {@code rsp_prod_pvt}, the value read is
+     * compared with {@code req_cons}: {@code req_prod - rsp_prod_pvt < req_cons - rsp_prod_pvt} (unsigned)
+     * means it went backwards, and the ring must break before any slot is read.
+     */
+    @Test
+    public void required_RING_12_backendStopsWhenRequestProducerMovesBackwards() {
+        for (int answered : new int[] {0, 2}) {
+            Fixture f = fixture(NEAR_WRAP);
+            f.publish(4, 1);
+            assertEquals(4, f.poll(Integer.MAX_VALUE), "the 4 published requests");
+            for (int i = 0; i < answered; i++) {
+                f.ring.putResponse(RingTestProtocol.answer(f.seen.get(i)));
+            }
+            f.ring.pushResponses();
+            int behind = f.reqProd - 1;
+            RingTestProtocol.setIntRelease(f.page, REQ_PROD, behind);
+            String what = "RING-12: req_prod moved back from " + Integer.toUnsignedString(f.reqProd) + " to "
+                    + Integer.toUnsignedString(behind) + " (req_cons " + Integer.toUnsignedString(f.reqProd)
+                    + ", rsp_prod_pvt " + Integer.toUnsignedString(NEAR_WRAP + answered) + ")";
+            RingVerificationSupport.assertBreaks(what + ": the backend must detect the regression",
+                    () -> f.poll(Integer.MAX_VALUE), f.ring::state);
+            assertEquals(4, f.seen.size(), what + ": the backend handed out " + (f.seen.size() - 4)
+                    + " stale slot(s) the frontend never published again; compare req_prod with req_cons, not only with rsp_prod_pvt");
+        }
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-13">RING-13</a> (backend side): the ring breaks on an overflowing
+     * {@code req_prod}; then the frontend restores a valid {@code req_prod} with one genuine request. Polling,
+     * {@code unconsumedRequests}, the final check and a response push must hand out nothing and leave the shared
+     * page as it is; {@code state()} stays {@code BROKEN}.
+     *
+     * <p>If this fails, check: the fault is remembered and every operation checks it first (throwing
+     * {@code RingBrokenException}); nothing clears it except a new ring.
+     */
+    @Test
+    public void required_RING_13_backendBrokenStateIsFinal() {
+        Fixture f = fixture(NEAR_WRAP);
+        f.publish(2, 1);
+        f.pollAndAnswer(Integer.MAX_VALUE);
+        int good = f.reqProd;
+        RingTestProtocol.setIntRelease(f.page, REQ_PROD, good + f.size + 1);
+        RingVerificationSupport.assertBreaks("RING-13: req_prod RING_SIZE+1 ahead", () -> f.poll(Integer.MAX_VALUE), f.ring::state);
+        RingTestProtocol.setIntRelease(f.page, REQ_PROD, good);
+        f.publish(1, 1);
+        int seenBefore = f.seen.size();
+        byte[] before = f.page.toArray(ValueLayout.JAVA_BYTE);
+        List<String> actions = List.of("pollRequests", "unconsumedRequests", "finalCheckForRequests", "pushResponses");
+        for (String action : actions) {
+            boolean returned = RingVerificationSupport.survives(() -> {
+                switch (action) {
+                    case "pollRequests" -> f.poll(Integer.MAX_VALUE);
+                    case "unconsumedRequests" -> f.ring.unconsumedRequests();
+                    case "finalCheckForRequests" -> f.ring.finalCheckForRequests();
+                    default -> f.ring.pushResponses();
+                }
+            });
+            String what = "RING-13: " + action + "() on a broken ring after the frontend restored a valid req_prod"
+                    + (returned ? " returned normally" : " threw RingBrokenException");
+            assertEquals(seenBefore, f.seen.size(), what + " and handed out a request: BROKEN must be final");
+            assertEquals(RingState.BROKEN, f.ring.state(), what + " and state() is no longer BROKEN: BROKEN must be final");
+            assertArrayEquals(before, f.page.toArray(ValueLayout.JAVA_BYTE),
+                    what + " and wrote to the shared page: a broken ring no longer touches shared memory");
+        }
     }
 
     // ---------------------------------------------------------------- protocol rules
@@ -570,7 +657,8 @@ public abstract class BackRingVerification {
             RingTestProtocol.setIntRelease(page, REQ_PROD, ring.size());
             List<Long> got = new ArrayList<>();
             ring.pollRequests(r -> got.add(r.get(U64, 0)), Integer.MAX_VALUE);
-            assertEquals(ring.size(), got.size());
+            assertEquals(ring.size(), got.size(), "RING-20: a full ring of " + c.type() + " over " + c.pages()
+                    + " page(s) published " + ring.size() + " requests; the backend handed out " + got.size());
             for (int i = 0; i < got.size(); i++) {
                 assertEquals(0xABC0000L + i, got.get(i), "request " + i + " of " + c.type() + " read from the wrong offset");
             }
@@ -620,7 +708,8 @@ public abstract class BackRingVerification {
                         boolean expected = c[2] >= 1 && c[2] <= c[1];
                         assertEquals(expected, f.ring.pushResponses(), "old=" + Integer.toUnsignedString(old) + " new="
                                 + Integer.toUnsignedString(now) + " rsp_event=" + Integer.toUnsignedString(event));
-                        assertEquals(now, RingTestProtocol.getInt(f.page, RSP_PROD));
+                        assertEquals(now, RingTestProtocol.getInt(f.page, RSP_PROD), "RING-22: rsp_prod after pushing "
+                                + c[1] + " responses from " + Integer.toUnsignedString(old));
                     } finally {
                         pages.close();
                     }
@@ -654,6 +743,6 @@ public abstract class BackRingVerification {
         h.publish(1, 1);
         hostile.script(REQ_PROD, n -> n == 0 ? NEAR_WRAP : NEAR_WRAP + 1);
         assertTrue(h.ring.finalCheckForRequests(), "the re-check after arming must find the request published meanwhile");
-        assertEquals(1, h.poll(Integer.MAX_VALUE));
+        assertEquals(1, h.poll(Integer.MAX_VALUE), "RING-23: the request the re-check found must then be consumed");
     }
 }

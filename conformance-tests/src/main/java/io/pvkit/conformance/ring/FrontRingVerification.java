@@ -9,17 +9,24 @@ import io.pvkit.conformance.property.Gens;
 import io.pvkit.conformance.property.Property;
 import io.pvkit.conformance.property.StateMachine;
 import io.pvkit.rings.FrontRing;
+import io.pvkit.rings.RingIndex;
+import io.pvkit.rings.RingState;
 import io.pvkit.rings.RingType;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static io.pvkit.conformance.ring.RingTestProtocol.CRC;
 import static io.pvkit.conformance.ring.RingTestProtocol.OP;
@@ -47,7 +54,11 @@ import static org.junit.jupiter.api.Assertions.fail;
  *     }
  * }
  * }
- * Your frontend stamps each request's id field with a shadow index in {@code [0, size)}, as blkfront does.
+ * <p><b>Requirement on ids.</b> Your frontend stamps each request's id field with a shadow index in
+ * {@code [0, size)} and returns that index from {@code putRequest}, as blkfront does: the kit forges responses
+ * with such ids (out of range, never issued, not yet pushed). A frontend with other ids (sequence numbers,
+ * cookies) needs an adapter that maps them; otherwise every rule that puts requests fails with a message
+ * that names this requirement.
  */
 public abstract class FrontRingVerification {
 
@@ -56,6 +67,11 @@ public abstract class FrontRingVerification {
     private static final long RSP_PROD = SharedRingLayout.RSP_PROD_OFFSET;
     private static final long RSP_EVENT = SharedRingLayout.RSP_EVENT_OFFSET;
     private static final int NEAR_WRAP = 0xFFFFFFF0;
+    /** The kit requirement every id failure names, so that a frontend with other ids knows why it fails. */
+    private static final String SHADOW_IDS = "The frontend verification requires blkfront-style ids: putRequest returns a "
+            + "shadow index in [0, size()) and stamps that same value into the request's id field (RingType.requestId()), "
+            + "and the backend echoes it in the response; the kit forges responses with such ids (FE-02, FE-03, RING-14). "
+            + "If your ring uses other ids, adapt them in your createFrontRing adapter.";
     /** A request word beyond the response's bytes: only a read-back of the request touches it. */
     private static final long PAYLOAD_WORD = 32;
 
@@ -105,6 +121,7 @@ public abstract class FrontRingVerification {
         int rspProd;
         int reqCons;
         final List<MemorySegment> requests = new ArrayList<>();
+        final List<Integer> putIds = new ArrayList<>();
         final List<Integer> completed = new ArrayList<>();
 
         Fixture(int start, MemoryAccess view, MemorySegment page) {
@@ -121,8 +138,11 @@ public abstract class FrontRingVerification {
             for (int i = 0; i < n; i++) {
                 MemorySegment r = RingTestProtocol.request(op, requests.size());
                 last = ring.putRequest(r);
-                assertTrue(last >= 0 && last < size, "request id " + last + " is not a shadow index in [0, " + size + ")");
+                if (last < 0 || last >= size) {
+                    fail(SHADOW_IDS + " putRequest returned id " + last + ", which is not a shadow index in [0, " + size + ")");
+                }
                 requests.add(r);
+                putIds.add(last);
             }
             return last;
         }
@@ -134,6 +154,14 @@ public abstract class FrontRingVerification {
             while (reqCons != prod) {
                 MemorySegment c = MemorySegment.ofArray(new long[RingTestProtocol.REQUEST_SIZE / 8]);
                 MemorySegment.copy(page, RingTestProtocol.slot(reqCons, size), c, 0, RingTestProtocol.REQUEST_SIZE);
+                int k = (int) RingIndex.distance(start, reqCons);
+                if (k < putIds.size() && c.get(U64, 0) != putIds.get(k)) {
+                    fail(SHADOW_IDS + " Request " + k + " was returned id " + putIds.get(k) + " by putRequest, but the id "
+                            + "field (" + TYPE.requestId() + ") of the slot io/ring.h assigns to index "
+                            + Integer.toUnsignedString(reqCons) + " (byte " + RingTestProtocol.slot(reqCons, size) + ") holds "
+                            + Long.toUnsignedString(c.get(U64, 0)) + ": either the id is not the shadow index, or the "
+                            + "request was not written at 64 + (index & (size-1)) * slotSize (RING-20).");
+                }
                 got.add(c);
                 reqCons++;
             }
@@ -185,7 +213,8 @@ public abstract class FrontRingVerification {
         h.ring.pushRequests();
         hostile.script(RSP_PROD, n -> n == 0 ? NEAR_WRAP + h.size + 1 : NEAR_WRAP);
         RingVerificationSupport.assertBreaks("rsp_prod overflowing on its first read only", h::poll, h.ring::state);
-        assertTrue(h.completed.isEmpty());
+        assertTrue(h.completed.isEmpty(), "FE-01: the frontend completed " + h.completed + " although rsp_prod overflowed "
+                + "on the first read; validate the value read once, before any slot");
     }
 
     /**
@@ -202,8 +231,9 @@ public abstract class FrontRingVerification {
             MemorySegment rsp = RingTestProtocol.answer(f.consume().get(0));
             rsp.set(U64, 0, id == 32 ? f.size : id);
             f.respond(rsp);
-            RingVerificationSupport.assertBreaks("response id " + Long.toUnsignedString(id), f::poll, f.ring::state);
-            assertTrue(f.completed.isEmpty());
+            RingVerificationSupport.assertBreaks("FE-02: response id " + Long.toUnsignedString(id) + " with ring size "
+                    + f.size, f::poll, f.ring::state);
+            assertTrue(f.completed.isEmpty(), "FE-02: the frontend completed " + f.completed + " for an out-of-range id");
         }
     }
 
@@ -231,7 +261,7 @@ public abstract class FrontRingVerification {
         rsp.set(U64, 0, (used + 1) % g.size);
         g.respond(rsp);
         RingVerificationSupport.assertBreaks("never-issued id", g::poll, g.ring::state);
-        assertTrue(g.completed.isEmpty());
+        assertTrue(g.completed.isEmpty(), "FE-03: the frontend completed " + g.completed + " for a never-issued id");
     }
 
     /**
@@ -248,8 +278,9 @@ public abstract class FrontRingVerification {
         MemorySegment rsp = RingTestProtocol.answer(f.consume().get(0));
         rsp.set(U32, OP, 4);
         f.respond(rsp);
-        RingVerificationSupport.assertBreaks("op mismatch", f::poll, f.ring::state);
-        assertTrue(f.completed.isEmpty());
+        RingVerificationSupport.assertBreaks("FE-04: response op 4 for a request with op 3 (the validator passed to "
+                + "createFrontRing rejects it)", f::poll, f.ring::state);
+        assertTrue(f.completed.isEmpty(), "FE-04: the frontend completed " + f.completed + " with a mismatched op");
     }
 
     /**
@@ -274,7 +305,7 @@ public abstract class FrontRingVerification {
         f.ring.pollResponses((rid, r) -> seen.add(new long[] {rid, r.get(U64, 0), r.get(U32, RSP_LEN), r.get(U32, RSP_LEN)}),
                 Integer.MAX_VALUE);
         assertEquals(1, seen.size(), "the genuine response must be delivered");
-        assertEquals(id, seen.get(0)[0]);
+        assertEquals(id, seen.get(0)[0], "FE-05: the handler was called with another id than the request's");
         assertEquals(id, seen.get(0)[1], "the handler saw an id written after the first read");
         assertTrue(seen.get(0)[2] <= RingTestProtocol.PAYLOAD, "the handler saw a len written after the first read");
         assertEquals(1, hostile.reads(slot), "response id reads");
@@ -307,7 +338,8 @@ public abstract class FrontRingVerification {
         for (MemorySegment r : reqs) {
             f.respond(RingTestProtocol.answer(r));
         }
-        assertEquals(4, f.poll());
+        int polled = f.poll();
+        assertEquals(4, polled, "FE-06: 4 genuine responses were published; the frontend consumed " + polled);
         for (int i = 0; i < 4; i++) {
             assertEquals(0, hostile.reads(RingTestProtocol.slot(i, f.size) + PAYLOAD_WORD),
                     "the frontend read its request's payload back from slot " + i);
@@ -332,8 +364,10 @@ public abstract class FrontRingVerification {
         MemorySegment rsp = RingTestProtocol.answer(f.consume().get(0));
         rsp.set(U32, RSP_LEN, RingTestProtocol.PAYLOAD + 1);
         f.respond(rsp);
-        RingVerificationSupport.assertBreaks("len beyond the buffer", f::poll, f.ring::state);
-        assertTrue(f.completed.isEmpty());
+        RingVerificationSupport.assertBreaks("FE-07: response len " + (RingTestProtocol.PAYLOAD + 1)
+                + " beyond the request's buffer of " + RingTestProtocol.PAYLOAD + " (the validator passed to createFrontRing "
+                + "rejects it)", f::poll, f.ring::state);
+        assertTrue(f.completed.isEmpty(), "FE-07: the frontend completed " + f.completed + " with an oversized len");
     }
 
     /**
@@ -442,6 +476,195 @@ public abstract class FrontRingVerification {
         Property.named("RING-10 front ring").check(machine);
     }
 
+    /**
+     * <a href="../../../../../RULES.md#ring-13">RING-13</a> (frontend side): the ring breaks on an overflowing
+     * {@code rsp_prod}; then the backend restores a valid {@code rsp_prod} over a genuine response. Polling,
+     * {@code hasUnconsumedResponses}, the final check, a put and a push must complete nothing and leave the
+     * shared page as it is; {@code state()} stays {@code BROKEN}.
+     *
+     * <p>If this fails, check: the fault is remembered and every operation checks it first (throwing
+     * {@code RingBrokenException}); nothing clears it except a new ring.
+     */
+    @Test
+    public void required_RING_13_frontendBrokenStateIsFinal() {
+        Fixture f = fixture(NEAR_WRAP);
+        f.put(1, 1);
+        f.ring.pushRequests();
+        List<MemorySegment> reqs = f.consume();
+        RingTestProtocol.setIntRelease(f.page, RSP_PROD, f.start + f.size + 1);
+        RingVerificationSupport.assertBreaks("RING-13: rsp_prod RING_SIZE+1 ahead", f::poll, f.ring::state);
+        RingTestProtocol.setIntRelease(f.page, RSP_PROD, f.start);
+        f.respond(RingTestProtocol.answer(reqs.get(0)));
+        int completedBefore = f.completed.size();
+        byte[] before = f.page.toArray(ValueLayout.JAVA_BYTE);
+        for (String action : List.of("pollResponses", "hasUnconsumedResponses", "finalCheckForResponses", "putRequest",
+                "pushRequests")) {
+            boolean returned = RingVerificationSupport.survives(() -> {
+                switch (action) {
+                    case "pollResponses" -> f.poll();
+                    case "hasUnconsumedResponses" -> f.ring.hasUnconsumedResponses();
+                    case "finalCheckForResponses" -> f.ring.finalCheckForResponses();
+                    case "putRequest" -> f.ring.putRequest(RingTestProtocol.request(1, 99));
+                    default -> f.ring.pushRequests();
+                }
+            });
+            String what = "RING-13: " + action + "() on a broken ring after the backend restored a valid rsp_prod"
+                    + (returned ? " returned normally" : " threw RingBrokenException");
+            assertEquals(completedBefore, f.completed.size(), what + " and completed a response: BROKEN must be final");
+            assertEquals(RingState.BROKEN, f.ring.state(), what + " and state() is no longer BROKEN: BROKEN must be final");
+            assertArrayEquals(before, f.page.toArray(ValueLayout.JAVA_BYTE),
+                    what + " and wrote to the shared page: a broken ring no longer touches shared memory");
+        }
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-14">RING-14</a>: the frontend puts and pushes one request, then puts a
+     * second one without pushing it; the backend answers both (it can read the unpushed slot, or guess its id)
+     * and publishes {@code rsp_prod = start + 2}.
+     *
+     * <p>If this fails, check: {@code rsp_prod} is bounded by the {@code req_prod} last <em>published</em> by
+     * a push, not by the private {@code req_prod_pvt}; a shadow entry marked in flight at put time is not
+     * yet answerable.
+     */
+    @Test
+    public void required_RING_14_frontendRejectsResponsesForUnpushedRequests() {
+        Fixture f = fixture(NEAR_WRAP);
+        f.put(1, 1);
+        f.ring.pushRequests();
+        MemorySegment first = f.consume().get(0);
+        int unpushed = f.put(1, 1);
+        MemorySegment forged = RingTestProtocol.answer(f.requests.get(1));
+        forged.set(U64, 0, unpushed);
+        RingTestProtocol.writeResponse(f.page, f.size, f.start, RingTestProtocol.answer(first));
+        RingTestProtocol.writeResponse(f.page, f.size, f.start + 1, forged);
+        RingTestProtocol.setIntRelease(f.page, RSP_PROD, f.start + 2);
+        RingVerificationSupport.assertBreaks("RING-14: rsp_prod = published req_prod + 1 (one response for the request "
+                + "put but not pushed, id " + unpushed + ")", f::poll, f.ring::state);
+        assertFalse(f.completed.contains(unpushed), "RING-14: the frontend completed id " + unpushed
+                + ", a request it had put but not pushed; bound rsp_prod by the published req_prod");
+    }
+
+    /**
+     * The rounds {@link #required_RING_15_concurrentPushNeverLosesAWakeup()} runs: the system property
+     * {@value #ORDERING_ROUNDS_PROPERTY}, by default {@value #ORDERING_ROUNDS_DEFAULT} (a short mode for the
+     * build). A push without its full fence is a rare hardware reordering: run the long mode, e.g.
+     * {@code -Dpvkit.conformance.orderingRounds=2000000}, to catch it on two cores.
+     */
+    public static final String ORDERING_ROUNDS_PROPERTY = "pvkit.conformance.orderingRounds";
+    /** The default (short) number of RING-15 rounds. */
+    public static final int ORDERING_ROUNDS_DEFAULT = 20_000;
+
+    /**
+     * How many rounds RING-15 runs: {@value #ORDERING_ROUNDS_PROPERTY} or {@value #ORDERING_ROUNDS_DEFAULT}.
+     * Override to run a fixed number (the kit's self-tests shorten it for rings that are not about ordering).
+     *
+     * @return the number of rounds, at least 1
+     */
+    protected int orderingRounds() {
+        return Math.max(1, Integer.getInteger(ORDERING_ROUNDS_PROPERTY, ORDERING_ROUNDS_DEFAULT));
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-15">RING-15</a>: for many rounds, your frontend's
+     * {@code pushRequests()} runs on one thread while the kit, as backend on another thread, does
+     * {@code RING_FINAL_CHECK_FOR_REQUESTS} (store {@code req_event = req_cons + 1}, full fence, read
+     * {@code req_prod}) with a varying head start. Before each round {@code req_event} is stale, so only the
+     * backend's arming store can make the push notify. A round where the push does not notify and the final
+     * check does not see the request is a lost wake-up: the backend would sleep forever.
+     *
+     * <p>This is a memory-ordering check (the reordering it catches is rare): the default
+     * {@value #ORDERING_ROUNDS_DEFAULT} rounds suit a build; set {@value #ORDERING_ROUNDS_PROPERTY} to e.g.
+     * 2000000 for a long run.
+     *
+     * <p>If this fails, check: {@code pushRequests} stores {@code req_prod}, then issues a full fence
+     * ({@code VarHandle.fullFence()}, {@code xen_mb}), then reads {@code req_event}; a release store followed
+     * by a plain, acquire or opaque load of {@code req_event} may be reordered (StoreLoad) on x86 and ARM.
+     *
+     * @throws InterruptedException when interrupted while joining the pushing thread
+     */
+    @Test
+    @Timeout(value = 600, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    public void required_RING_15_concurrentPushNeverLosesAWakeup() throws InterruptedException {
+        final int rounds = orderingRounds();
+        Fixture f = fixture(NEAR_WRAP);
+        final long deadline = System.nanoTime() + 540_000_000_000L;
+        // wakes: notifications the frontend's pushes asked for; pushed: requests whose push has returned
+        AtomicLong wakes = new AtomicLong();
+        AtomicInteger pushed = new AtomicInteger();
+        AtomicReference<Throwable> frontError = new AtomicReference<>();
+        MemorySegment request = RingTestProtocol.request(1, 1);
+        // the frontend under test: ping-pong, one request per push, spinning for its response
+        Thread frontend = Thread.ofPlatform().daemon().name("RING-15 frontend").start(() -> {
+            try {
+                for (int k = 1; k <= rounds; k++) {
+                    f.ring.putRequest(request);
+                    if (f.ring.pushRequests()) {
+                        wakes.incrementAndGet();
+                    }
+                    pushed.set(k);
+                    while (f.ring.pollResponses((id, rsp) -> { }, Integer.MAX_VALUE) == 0) {
+                        if (System.nanoTime() - deadline > 0) {
+                            return;
+                        }
+                        Thread.onSpinWait();
+                    }
+                }
+            } catch (Throwable t) {
+                frontError.set(t);
+            }
+        });
+        // the kit's backend: answer everything, then RING_FINAL_CHECK_FOR_REQUESTS; after a negative check it
+        // "sleeps" until a notification. When the push of the pending request has returned without one, the
+        // backend would sleep forever: a lost wake-up (counted, then the backend carries on)
+        MemorySegment slot = MemorySegment.ofArray(new long[RingTestProtocol.REQUEST_SIZE / 8]);
+        int cons = f.start;
+        int lost = 0;
+        int firstLost = -1;
+        try {
+            while (RingIndex.distance(f.start, cons) < rounds && frontError.get() == null) {
+                if (System.nanoTime() - deadline > 0) {
+                    fail("RING-15: " + RingIndex.distance(f.start, cons) + " of " + rounds + " rounds before the deadline");
+                }
+                int prod = RingTestProtocol.getIntAcquire(f.page, REQ_PROD);
+                if (prod != cons) {
+                    while (cons != prod) {
+                        MemorySegment.copy(f.page, RingTestProtocol.slot(cons, f.size), slot, 0, RingTestProtocol.REQUEST_SIZE);
+                        RingTestProtocol.writeResponse(f.page, f.size, cons, RingTestProtocol.answer(slot));
+                        cons++;
+                    }
+                    RingTestProtocol.setIntRelease(f.page, RSP_PROD, cons);
+                    continue;
+                }
+                long wakesBefore = wakes.get();
+                RingTestProtocol.setIntVolatile(f.page, REQ_EVENT, cons + 1);
+                VarHandle.fullFence();
+                if (RingTestProtocol.getInt(f.page, REQ_PROD) != cons) {
+                    continue;
+                }
+                // asleep: the next request is number cons - start + 1
+                int next = (int) RingIndex.distance(f.start, cons) + 1;
+                while (wakes.get() == wakesBefore && pushed.get() < next && frontError.get() == null) {
+                    if (System.nanoTime() - deadline > 0) {
+                        fail("RING-15: the frontend did not push request " + next + " before the deadline");
+                    }
+                    Thread.onSpinWait();
+                }
+                if (wakes.get() == wakesBefore && pushed.get() >= next) {
+                    lost++;
+                    if (firstLost < 0) {
+                        firstLost = next;
+                    }
+                }
+            }
+        } finally {
+            frontend.join(10_000);
+        }
+        assertEquals(null, frontError.get(), () -> "RING-15: the frontend failed on its thread: " + frontError.get());
+        assertEquals(0, lost, "RING-15: " + lost + " lost wake-up(s) in " + rounds + " rounds (first at request " + firstLost
+                + "): the push neither notified nor published req_prod before the backend's final check read it. "
+                + "pushRequests must store req_prod, issue a full fence (xen_mb), then read req_event");
+    }
+
     // ---------------------------------------------------------------- wrap and protocol rules
 
     /**
@@ -459,15 +682,19 @@ public abstract class FrontRingVerification {
             for (int round = 0; round < 3; round++) {
                 f.put(f.size, 1);
                 assertEquals(0, f.ring.freeRequests(), "a full ring has no free request");
-                assertEquals(FrontRing.RING_FULL, f.ring.putRequest(RingTestProtocol.request(1, 1)));
+                assertEquals(FrontRing.RING_FULL, f.ring.putRequest(RingTestProtocol.request(1, 1)),
+                        "RING-03: putRequest on a full ring must return RING_FULL (start " + Integer.toUnsignedString(start) + ")");
                 f.ring.pushRequests();
                 List<MemorySegment> reqs = f.consume();
                 assertEquals(f.size, reqs.size(), "a full ring must publish " + f.size + " requests");
                 for (MemorySegment r : reqs) {
-                    assertTrue(RingTestProtocol.intact(r));
+                    assertTrue(RingTestProtocol.intact(r), "RING-03: a published request is corrupt (start "
+                            + Integer.toUnsignedString(start) + ")");
                     f.respond(RingTestProtocol.answer(r));
                 }
-                assertEquals(f.size, f.poll());
+                int polled = f.poll();
+                assertEquals(f.size, polled, "RING-03: a full ring of responses (start " + Integer.toUnsignedString(start)
+                        + ") must be consumed completely; got " + polled);
             }
             runs.add(f.completed);
         }
@@ -531,7 +758,8 @@ public abstract class FrontRingVerification {
                         boolean expected = c[2] >= 1 && c[2] <= c[1];
                         assertEquals(expected, f.ring.pushRequests(), "old=" + Integer.toUnsignedString(c[0]) + " n=" + c[1]
                                 + " req_event=old+" + c[2]);
-                        assertEquals(c[0] + c[1], RingTestProtocol.getInt(f.page, REQ_PROD));
+                        assertEquals(c[0] + c[1], RingTestProtocol.getInt(f.page, REQ_PROD), "RING-22: req_prod after pushing "
+                                + c[1] + " requests from " + Integer.toUnsignedString(c[0]));
                         assertFalse(f.ring.pushRequests(), "an empty push must not notify");
                     } finally {
                         pages.close();
@@ -565,7 +793,8 @@ public abstract class FrontRingVerification {
                 f.respond(RingTestProtocol.answer(reqs.get(i)));
             }
             assertTrue(f.ring.finalCheckForResponses(), "responses are pending");
-            assertEquals(n, f.poll());
+            int polled = f.poll();
+            assertEquals(n, polled, "RING-23: " + n + " responses were pending after the final check; consumed " + polled);
         }
         // a response published between the arming store and the re-check: rsp_prod looks empty on the first
         // read only, so only the re-check after the fence can find it
@@ -577,7 +806,7 @@ public abstract class FrontRingVerification {
         h.respond(RingTestProtocol.answer(h.consume().get(0)));
         hostile.script(RSP_PROD, n -> n == 0 ? NEAR_WRAP : NEAR_WRAP + 1);
         assertTrue(h.ring.finalCheckForResponses(), "the re-check after arming must find the response published meanwhile");
-        assertEquals(1, h.poll());
+        assertEquals(1, h.poll(), "RING-23: the response the re-check found must then be consumed");
     }
 
     /**
@@ -599,8 +828,12 @@ public abstract class FrontRingVerification {
         }
         hostile.field(RSP_PROD, 4);
         hostile.resetReads();
-        assertEquals(20, f.poll());
-        assertEquals(20, f.completed.size());
-        assertEquals(1, hostile.reads(RSP_PROD), "rsp_prod reads in one batch");
+        int polled = f.poll();
+        assertEquals(20, polled, "RING-05: 20 responses were published; one pollResponses(handler, MAX_VALUE) consumed "
+                + polled + " (a batch must consume everything published)");
+        int reads = hostile.reads(RSP_PROD);
+        assertEquals(1, reads, "RING-05: the frontend read rsp_prod " + reads + " times while consuming one batch of 20 "
+                + "responses; read it once per batch into a local, validate that copy and loop against it (a peer can "
+                + "change rsp_prod between reads: XSA-155)");
     }
 }

@@ -7,7 +7,9 @@ import java.util.List;
 
 /**
  * The shared-ring rules: the ring cases of the adversarial catalogue (RING-01..11, section 7.1; FE-01..07,
- * section 7.2) and the {@code io/ring.h} protocol rules (RING-20..24), tested by {@link BackRingVerification}
+ * section 7.2), the gaps outside implementers found (RING-12..14),
+ * the concurrent ordering rule (RING-15) and the {@code io/ring.h} protocol rules
+ * (RING-20..23), tested by {@link BackRingVerification}
  * and {@link FrontRingVerification}.
  */
 public final class RingRules implements RuleSet {
@@ -57,6 +59,24 @@ public final class RingRules implements RuleSet {
             Rule.must("RING-11",
                     "A consumer that observes producer index n sees slot n-1 fully written.",
                     "RING_PUSH_REQUESTS xen_wmb(); vm-virtio PR #1 review; " + RING_H),
+            Rule.must("RING-12",
+                    "A backend that sees req_prod move backwards, behind requests it has already consumed, hands out "
+                            + "nothing more and marks the ring broken.",
+                    "XEN_RING_NR_UNCONSUMED_REQUESTS (Xen 21170a738c); without the check a blkback-style loop "
+                            + "consumes stale slots up to RING_REQUEST_CONS_OVERFLOW; " + RING_H),
+            Rule.must("RING-13",
+                    "Once a side has marked its ring broken it stays broken: later operations hand out nothing, write "
+                            + "nothing to the shared page and report BROKEN, even when the peer restores valid indices.",
+                    "Linux blkfront/netfront hardening (XSA-376: the device stays in error until reconnected)"),
+            Rule.must("RING-14",
+                    "A frontend bounds rsp_prod by the requests it has pushed (the published req_prod), so it never "
+                            + "accepts a response for a request it has put but not yet pushed.",
+                    "RING_RESPONSE_PROD_OVERFLOW (Xen d1f6296053); XSA-376 (blkfront hardening); " + RING_H),
+            Rule.must("RING-15",
+                    "A producer's push, run concurrently with the peer's final check for many rounds, never lets both "
+                            + "miss the entry: a full fence separates publishing the producer index from reading the event "
+                            + "index, so a concurrent final check and push never both conclude \"no work\" and \"no notify\".",
+                    "RING_PUSH_REQUESTS_AND_CHECK_NOTIFY xen_mb(); Linux virtio_ring virtqueue_kick_prepare mb(); " + RING_H),
             Rule.must("RING-20",
                     "Slots start at byte 64, have the size of the C union of request and response (rounded to its "
                             + "alignment) and number __RING_SIZE: the slots that fit, rounded down to a power of two.",

@@ -128,6 +128,14 @@ public final class RingTestProtocol {
         return (int) INT.getVolatile(page, offset);
     }
 
+    static int getIntAcquire(MemorySegment page, long offset) {
+        return (int) INT.getAcquire(page, offset);
+    }
+
+    static void setIntVolatile(MemorySegment page, long offset, int value) {
+        INT.setVolatile(page, offset, value);
+    }
+
     static void setIntRelease(MemorySegment page, long offset, int value) {
         INT.setRelease(page, offset, value);
     }

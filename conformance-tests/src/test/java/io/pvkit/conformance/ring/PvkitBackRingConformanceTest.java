@@ -9,6 +9,6 @@ import io.pvkit.rings.SharedBackRing;
 class PvkitBackRingConformanceTest extends BackRingVerification {
     @Override
     protected BackRing createBackRing(MemoryAccess memory, RingType type, int startIndex) {
-        return SharedBackRing.attach(new ViewSharedMemory(memory), type, startIndex);
+        return SharedBackRing.attach(memory, type, startIndex);
     }
 }

@@ -10,6 +10,6 @@ class PvkitFrontRingConformanceTest extends FrontRingVerification {
     @Override
     protected FrontRing createFrontRing(MemoryAccess memory, RingType type, int startIndex,
                                         FrontRing.ResponseValidator validator) {
-        return SharedFrontRing.initialise(new ViewSharedMemory(memory), type, startIndex, validator);
+        return SharedFrontRing.initialise(memory, type, startIndex, validator);
     }
 }

@@ -23,7 +23,11 @@ final class ToyBackRing implements BackRing {
     enum Flaw {
         NO_PROD_OVERFLOW_CHECK, REREAD_PROD_EACH_ENTRY, UNSIGNED_LONG_DIFFERENCE, DOUBLE_FETCH, READ_PROD_TWICE,
         REDELIVER_AFTER_HANDLER_EXCEPTION, NO_TAIL_ZERO, IGNORE_LIMIT, TRUST_REQ_EVENT, EVENT_PLUS_TWO,
-        SPECULATIVE_COPY, NO_UNION_ROUNDING, ATTACH_INITIALISES, NOTIFY_INCLUSIVE, NO_RECHECK
+        SPECULATIVE_COPY, NO_UNION_ROUNDING, ATTACH_INITIALISES, NOTIFY_INCLUSIVE, NO_RECHECK,
+        /** Checks overflow but not a req_prod that moved behind req_cons. */
+        NO_REGRESSION_CHECK,
+        /** Forgets BROKEN when the peer's indices look valid again. */
+        BROKEN_NOT_STICKY
     }
 
     private final MemoryAccess mem;
@@ -79,14 +83,22 @@ final class ToyBackRing implements BackRing {
         return new RingBrokenException(f, "toy");
     }
 
-    private void check(int prod) {
-        if (fault != null) {
+    private void ensureActive() {
+        if (fault != null && !has(Flaw.BROKEN_NOT_STICKY)) {
             throw new RingBrokenException(fault, "toy broken");
+        }
+    }
+
+    private void check(int prod) {
+        ensureActive();
+        if (has(Flaw.BROKEN_NOT_STICKY)) {
+            fault = null;   // "the indices look fine again": the ring recovers by itself
         }
         if (!has(Flaw.NO_PROD_OVERFLOW_CHECK) && RingIndex.exceeds(rspProdPvt, prod, size)) {
             throw broken(RingFault.REQUEST_PROD_OVERFLOW);
         }
-        if (!has(Flaw.NO_PROD_OVERFLOW_CHECK) && RingIndex.distance(rspProdPvt, reqCons) > RingIndex.distance(rspProdPvt, prod)) {
+        if (!has(Flaw.NO_PROD_OVERFLOW_CHECK) && !has(Flaw.NO_REGRESSION_CHECK)
+                && RingIndex.distance(rspProdPvt, reqCons) > RingIndex.distance(rspProdPvt, prod)) {
             throw broken(RingFault.REQUEST_PROD_REGRESSED);
         }
     }
@@ -190,6 +202,7 @@ final class ToyBackRing implements BackRing {
 
     @Override
     public void putResponse(MemorySegment response) {
+        ensureActive();
         if (pendingResponses() == 0) {
             throw new IllegalStateException("nothing to answer");
         }
@@ -204,6 +217,7 @@ final class ToyBackRing implements BackRing {
 
     @Override
     public boolean pushResponses() {
+        ensureActive();
         int old = rspProdPublished;
         int now = rspProdPvt;
         mem.setIntRelease(SharedRingLayout.RSP_PROD_OFFSET, now);

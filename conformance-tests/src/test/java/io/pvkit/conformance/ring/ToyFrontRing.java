@@ -21,7 +21,15 @@ final class ToyFrontRing implements FrontRing {
     enum Flaw {
         NO_RSP_OVERFLOW_CHECK, NO_ID_RANGE_CHECK, NO_IN_FLIGHT_CHECK, NO_VALIDATOR, DOUBLE_FETCH_RESPONSE,
         READ_BACK_REQUEST, UNSIGNED_LONG_DIFFERENCE, HEADER_128, INIT_EVENT_AT_PROD, NOTIFY_INCLUSIVE, EVENT_PLUS_TWO,
-        NO_RECHECK, REREAD_RSP_PROD, CHECK_OP_ONLY
+        NO_RECHECK, REREAD_RSP_PROD, CHECK_OP_ONLY,
+        /** Bounds rsp_prod by the requests put (req_prod_pvt) instead of those pushed. */
+        ACCEPT_UNPUSHED,
+        /** Forgets BROKEN when the peer's indices look valid again. */
+        BROKEN_NOT_STICKY,
+        /** Returns shadow indices but stamps a cookie (index + size) into the id field: not what the kit requires. */
+        COOKIE_IDS,
+        /** No full fence between the release store of req_prod and the read of req_event (lost wake-up). */
+        PUSH_NO_FENCE
     }
 
     private final MemoryAccess mem;
@@ -115,13 +123,14 @@ final class ToyFrontRing implements FrontRing {
 
     @Override
     public int putRequest(MemorySegment request) {
+        ensureActive();
         if (freeRequests() <= 0 || free.isEmpty()) {
             return RING_FULL;
         }
         int id = free.pop();
         MemorySegment c = MemorySegment.ofArray(new long[(type.requestSize() + 7) / 8]);
         MemorySegment.copy(request, 0, c, 0, type.requestSize());
-        type.requestId().write(c, id);
+        type.requestId().write(c, has(Flaw.COOKIE_IDS) ? id + size : id);
         shadow[id] = c;
         inFlight[id] = true;
         MemoryCopies.copyIn(c, 0, mem, offset(reqProdPvt), type.requestSize());
@@ -136,22 +145,35 @@ final class ToyFrontRing implements FrontRing {
 
     @Override
     public boolean pushRequests() {
+        ensureActive();
         int old = reqProdPublished;
         int now = reqProdPvt;
         mem.setIntRelease(SharedRingLayout.REQ_PROD_OFFSET, now);
         reqProdPublished = now;
-        VarHandle.fullFence();
-        int event = mem.getIntVolatile(SharedRingLayout.REQ_EVENT_OFFSET);
+        if (!has(Flaw.PUSH_NO_FENCE)) {
+            VarHandle.fullFence();
+        }
+        // with the flaw, the load below may pass the release store above (StoreLoad)
+        int event = has(Flaw.PUSH_NO_FENCE) ? mem.getInt(SharedRingLayout.REQ_EVENT_OFFSET)
+                : mem.getIntVolatile(SharedRingLayout.REQ_EVENT_OFFSET);
         int c = Integer.compareUnsigned(now - event, now - old);
         return has(Flaw.NOTIFY_INCLUSIVE) ? c <= 0 : c < 0;
     }
 
-    private void check(int prod) {
-        if (fault != null) {
+    private void ensureActive() {
+        if (fault != null && !has(Flaw.BROKEN_NOT_STICKY)) {
             throw new RingBrokenException(fault, "toy broken");
         }
+    }
+
+    private void check(int prod) {
+        ensureActive();
+        if (has(Flaw.BROKEN_NOT_STICKY)) {
+            fault = null;   // "the indices look fine again": the ring recovers by itself
+        }
+        int published = has(Flaw.ACCEPT_UNPUSHED) ? reqProdPvt : reqProdPublished;
         if (!has(Flaw.NO_RSP_OVERFLOW_CHECK)
-                && (RingIndex.exceeds(rspCons, prod, size) || RingIndex.distance(rspCons, prod) > RingIndex.distance(rspCons, reqProdPublished))) {
+                && (RingIndex.exceeds(rspCons, prod, size) || RingIndex.distance(rspCons, prod) > RingIndex.distance(rspCons, published))) {
             throw broken(RingFault.RESPONSE_PROD_OVERFLOW);
         }
     }
@@ -170,7 +192,7 @@ final class ToyFrontRing implements FrontRing {
                 }
             }
             MemoryCopies.copyOut(mem, offset(rspCons), rsp, 0, type.responseSize());
-            long raw = type.responseId().read(rsp);
+            long raw = type.responseId().read(rsp) - (has(Flaw.COOKIE_IDS) ? size : 0);
             if (!has(Flaw.NO_ID_RANGE_CHECK) && Long.compareUnsigned(raw, size) >= 0) {
                 throw broken(RingFault.RESPONSE_ID_OUT_OF_RANGE);
             }

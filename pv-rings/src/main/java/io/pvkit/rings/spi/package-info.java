@@ -1,6 +1,6 @@
 /**
- * What a ring's user plugs in: the shared memory the ring reads and writes
- * ({@link io.pvkit.rings.spi.SharedMemory}, which a test double can intercept) and how the peer is
- * notified ({@link io.pvkit.rings.spi.Notifier}).
+ * What a ring's user plugs in: how the peer is notified ({@link io.pvkit.rings.spi.Notifier}). The shared
+ * memory a ring reads and writes is pv-abi's {@code io.pvkit.abi.memory.MemoryAccess} (a test double of
+ * that seam can intercept every access).
  */
 package io.pvkit.rings.spi;

@@ -1,22 +1,28 @@
 package io.pvkit.rings.tools;
 
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
+import io.pvkit.abi.spi.IdleStrategy;
+import io.pvkit.abi.ring.SharedRingLayout;
 import io.pvkit.rings.BackRing;
 import io.pvkit.rings.FrontRing;
 import io.pvkit.rings.RingBrokenException;
 import io.pvkit.rings.RingIdField;
+import io.pvkit.rings.RingIndex;
 import io.pvkit.rings.RingType;
 import io.pvkit.rings.SharedBackRing;
 import io.pvkit.rings.SharedFrontRing;
-import io.pvkit.rings.spi.SharedMemory;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.IdleStrategy;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.Serial;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -29,13 +35,35 @@ import java.util.zip.CRC32C;
  * implementation (C, Rust, another JVM) can test itself against pvkit.
  *
  * <pre>
- * java -cp pv-rings.jar:agrona.jar:pv-abi.jar io.pvkit.rings.tools.RingPeer \
+ * java -cp pv-rings.jar:pv-abi.jar io.pvkit.rings.tools.RingPeer \
  *      --role back --file /dev/shm/ring --ring-pages 1 --request-size 64 --response-size 16 \
  *      --count 100000 [--start 0xFFFFFFF0] [--seed 7] [--timeout-seconds 60] [--window 1]
  * </pre>
  *
- * <p>File: {@code ring-pages} pages of shared ring, then one control page whose first u32 the front
- * sets to {@value #READY_MAGIC} (release) after initialising the ring at {@code start}. Protocol:
+ * <p>File: {@code ring-pages} pages of shared ring, then one control page:
+ * <pre>
+ *   u32 ready  @0   {@value #READY_MAGIC} ("PVKR") once the ring is initialised    [front, release]
+ *   u32 state  @4   0 initialising, 1 running, 2 done (the front exited)           [front]
+ *   u32 start  @8   the index the front initialised the ring at                    [front]
+ * </pre>
+ * The front clears {@code ready} and {@code state}, initialises the ring at {@code start}, writes
+ * {@code start}, {@code state = 1}, then {@code ready} (release), and writes {@code state = 2} when it exits.
+ * The back attaches only to a running front: a file left over from a finished run ({@code state = 2}) is
+ * not attached as if new, the back waits for a new front instead. A front that crashed leaves
+ * {@code state = 1}; its leftover file is caught by the index checks below or by the timeout.
+ *
+ * <p>Validation on attach (back): {@code --start} must equal the control page's {@code start} and the
+ * ring's {@code rsp_prod}, and {@code req_prod} must lie within one ring of it; otherwise the peer exits 4
+ * instead of serving the wrong slots.
+ *
+ * <p>A file the peer shrinks under the mapping ({@code ftruncate}) would fault the next access (SIGBUS,
+ * an {@link InternalError} in the JVM). The peer checks the file's size before each batch and treats a
+ * short file, or a fault that slips between check and access, as a broken peer (exit 2). A JVM cannot
+ * seal a file against shrinking ({@code memfd} {@code F_SEAL_SHRINK} needs native access); a host that
+ * runs untrusted peers should share memory the peer cannot truncate (e.g. a sealed memfd passed over a
+ * socket, or a file the peer has no write access to the size of).
+ *
+ * <p>Protocol:
  * request {@code {u64 id; u32 len; u32 crc; u8 payload[request-size - 16]}}, response
  * {@code {u64 id; u32 status; u32 crc; u8 pad[response-size - 16]}}; {@code crc} is CRC-32C of
  * {@code payload[0..len)}; the back answers status 0 when the crc matches (1 otherwise) and echoes the
@@ -43,11 +71,27 @@ import java.util.zip.CRC32C;
  * notifications the push decided on.
  *
  * <p>Prints one line ({@code role served|received=N bad=B notifies=M ...}) and exits 0 when all went
- * well, 1 on checksum mismatches, 2 when the peer broke the ring, 3 on timeout, 64 on bad arguments.
+ * well, 1 on checksum mismatches, 2 when the peer broke the ring (including a truncated shared file),
+ * 3 on timeout, 4 when the ring in the file does not match the arguments ({@code --start}), 64 on bad
+ * arguments.
  */
 public final class RingPeer {
     /** The control word the front writes once the ring is initialised ({@code "PVKR"}). */
     public static final int READY_MAGIC = 0x524B5650;
+    /** Control page offset of the front's state word. */
+    public static final long STATE_OFFSET = 4;
+    /** Control page offset of the start index the front initialised the ring at. */
+    public static final long START_OFFSET = 8;
+    /** {@code state}: the front is initialising (or no front has run). */
+    public static final int STATE_INITIALISING = 0;
+    /** {@code state}: the front initialised the ring and is running. */
+    public static final int STATE_RUNNING = 1;
+    /** {@code state}: the front has exited; the file is left over. */
+    public static final int STATE_DONE = 2;
+    /** Exit code: the ring in the file does not match the arguments. */
+    public static final int EXIT_MISMATCH = 4;
+    /** Exit code: the peer broke the ring (or truncated the shared file). */
+    public static final int EXIT_BROKEN = 2;
     private static final VarHandle CONTROL_WORD = ValueLayout.JAVA_INT.varHandle();
     /** When the exchange started (after the handshake), per thread. */
     private static final ThreadLocal<Long> STARTED = ThreadLocal.withInitial(System::nanoTime);
@@ -196,27 +240,82 @@ public final class RingPeer {
      */
     public static Result run(Options options) {
         long ringBytes = (long) options.ringPages() * GuestMemory.PAGE_SIZE;
-        try (GuestMemory memory = GuestMemory.mapFile(options.file(), options.ringPages() + 1L)) {
-            SharedMemory ring = SharedMemory.of(memory.slice(0, ringBytes));
+        long fileBytes = ringBytes + GuestMemory.PAGE_SIZE;
+        STARTED.set(System.nanoTime());
+        try (GuestMemory memory = GuestMemory.mapFile(options.file(), options.ringPages() + 1L);
+             FileChannel size = FileChannel.open(options.file(), StandardOpenOption.READ)) {
+            MemoryAccess ring = GuestMemory.wrap(memory.slice(0, ringBytes));
             MemorySegment control = memory.slice(ringBytes, GuestMemory.PAGE_SIZE);
-            return options.front() ? drive(options, ring, control) : serve(options, ring, control);
+            FileGuard guard = new FileGuard(size, fileBytes);
+            try {
+                return options.front() ? drive(options, ring, control, guard) : serve(options, ring, control, guard);
+            } catch (FileTruncatedException e) {
+                return result(options.front() ? "front" : "back", 0, 0, 0, options.start(), EXIT_BROKEN, e.getMessage());
+            } catch (InternalError e) {
+                // a truncation between the size check and an access: the JVM turns the SIGBUS of the
+                // mapped access into an InternalError; the peer broke the ring, this process is fine
+                return result(options.front() ? "front" : "back", 0, 0, 0, options.start(), EXIT_BROKEN,
+                        "shared file faulted (truncated by the peer?): " + e.getMessage());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open " + options.file(), e);
+        }
+    }
+
+    /** Thrown when the shared file is shorter than the mapping: the peer shrank it. */
+    private static final class FileTruncatedException extends RuntimeException {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        FileTruncatedException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Checks before each batch that the peer has not shrunk the file under the mapping. */
+    private record FileGuard(FileChannel channel, long bytes) {
+        void check() {
+            long now;
+            try {
+                now = channel.size();
+            } catch (IOException e) {
+                throw new FileTruncatedException("cannot stat the shared file: " + e.getMessage());
+            }
+            if (now < bytes) {
+                throw new FileTruncatedException("shared file truncated to " + now + " bytes, the ring needs " + bytes
+                        + ": the peer broke the ring");
+            }
         }
     }
 
     private static IdleStrategy idle() {
         // the same policy as the C peer: sched_yield up to 1000 times, then 20 us sleeps
-        return new BackoffIdleStrategy(1, 1_000, 20_000, 20_000);
+        return IdleStrategy.backoff(1, 1_000, 20_000, 20_000);
     }
 
-    private static Result serve(Options o, SharedMemory memory, MemorySegment control) {
+    private static Result serve(Options o, MemoryAccess memory, MemorySegment control, FileGuard guard) {
         final long deadline = System.nanoTime() + o.timeoutNanos();
         IdleStrategy idle = idle();
-        // ORDERING: acquire; pairs with the front's release store of the magic after SHARED_RING_INIT.
-        while ((int) CONTROL_WORD.getAcquire(control, 0L) != READY_MAGIC) {
+        boolean leftover = false;
+        while (true) {
+            guard.check();
+            // ORDERING: acquire; pairs with the front's release store of the magic after SHARED_RING_INIT.
+            final int ready = (int) CONTROL_WORD.getAcquire(control, 0L);
+            final int state = (int) CONTROL_WORD.getVolatile(control, STATE_OFFSET);
+            if (ready == READY_MAGIC && state == STATE_RUNNING) {
+                break;
+            }
+            // a finished run's file: never attached as if new; wait for a new front to reinitialise it
+            leftover |= state == STATE_DONE;
             if (System.nanoTime() - deadline > 0) {
-                return new Result(0, 0, 0, 3, "back timeout waiting for the front to initialise the ring");
+                return new Result(0, 0, 0, 3, "back timeout waiting for the front to initialise the ring"
+                        + (leftover ? " (the file holds a finished run: start a new front)" : ""));
             }
             idle.idle();
+        }
+        String mismatch = checkStart(o, memory, control);
+        if (mismatch != null) {
+            return new Result(0, 0, 0, EXIT_MISMATCH, "back error=" + mismatch);
         }
         BackRing back = SharedBackRing.attach(memory, o.type(), o.start());
         STARTED.set(System.nanoTime());
@@ -229,6 +328,7 @@ public final class RingPeer {
         CRC32C checksum = new CRC32C();
         try {
             while (served[0] < o.count()) {
+                guard.check();
                 int n = back.pollRequests(req -> {
                     int len = req.get(ValueLayout.JAVA_INT_UNALIGNED, 8);
                     boolean lenOk = Integer.compareUnsigned(len, payload) <= 0;
@@ -266,10 +366,51 @@ public final class RingPeer {
         return result("back", served[0], bad[0], notifies, back.requestConsumerIndex(), bad[0] == 0 ? 0 : 1, null);
     }
 
-    private static Result drive(Options o, SharedMemory memory, MemorySegment control) {
+    /**
+     * The back's attach check: {@code --start} against what the front wrote, so that a mismatch is an
+     * error instead of silently serving the wrong slots.
+     *
+     * @return null when the ring matches, otherwise what differs
+     */
+    private static String checkStart(Options o, MemoryAccess memory, MemorySegment control) {
+        // UNTRUSTED: read once each; only compared.
+        final int frontStart = (int) CONTROL_WORD.getVolatile(control, START_OFFSET);
+        final int rspProd = memory.getIntVolatile(SharedRingLayout.RSP_PROD_OFFSET);
+        final int reqProd = memory.getIntVolatile(SharedRingLayout.REQ_PROD_OFFSET);
+        final int size = o.type().slotCount(memory.byteSize());
+        if (frontStart != o.start()) {
+            return "--start " + hex(o.start()) + " but the front initialised the ring at " + hex(frontStart);
+        }
+        if (rspProd != o.start() || RingIndex.exceeds(o.start(), reqProd, size)) {
+            return "--start " + hex(o.start()) + " does not match the ring's indices (rsp_prod " + hex(rspProd)
+                    + ", req_prod " + hex(reqProd) + ", size " + size + "): a leftover or foreign ring";
+        }
+        return null;
+    }
+
+    private static String hex(int v) {
+        return "0x" + Integer.toHexString(v);
+    }
+
+    private static Result drive(Options o, MemoryAccess memory, MemorySegment control, FileGuard guard) {
+        try {
+            return driveRunning(o, memory, control, guard);
+        } finally {
+            // ORDERING: release; a back that sees DONE knows this front will publish nothing more.
+            CONTROL_WORD.setRelease(control, STATE_OFFSET, STATE_DONE);
+        }
+    }
+
+    private static Result driveRunning(Options o, MemoryAccess memory, MemorySegment control, FileGuard guard) {
         final long deadline = System.nanoTime() + o.timeoutNanos();
+        guard.check();
+        // a back must not take the previous run's ready flag for this run's
+        CONTROL_WORD.setVolatile(control, 0L, 0);
+        CONTROL_WORD.setVolatile(control, STATE_OFFSET, STATE_INITIALISING);
         FrontRing front = SharedFrontRing.initialise(memory, o.type(), o.start(), FrontRing.ResponseValidator.ACCEPT_ALL);
-        // ORDERING: release: the initialised header is visible before the magic.
+        CONTROL_WORD.setVolatile(control, START_OFFSET, o.start());
+        CONTROL_WORD.setVolatile(control, STATE_OFFSET, STATE_RUNNING);
+        // ORDERING: release: the initialised header, start and state are visible before the magic.
         CONTROL_WORD.setRelease(control, 0L, READY_MAGIC);
         STARTED.set(System.nanoTime());
         IdleStrategy idle = idle();
@@ -285,6 +426,7 @@ public final class RingPeer {
         long notifies = 0;
         try {
             while (received[0] < o.count()) {
+                guard.check();
                 boolean put = false;
                 while (sent < o.count() && !front.isFull() && front.outstandingRequests() < o.window()) {
                     request.fill((byte) 0);

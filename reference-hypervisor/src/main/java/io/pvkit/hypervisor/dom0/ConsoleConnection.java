@@ -4,7 +4,7 @@ import io.pvkit.rings.ByteStreamLayout;
 import io.pvkit.rings.ByteStreamReader;
 import io.pvkit.rings.ByteStreamWriter;
 import io.pvkit.rings.RingBrokenException;
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.GuestMemory;
 
 import java.io.ByteArrayOutputStream;
 import java.lang.foreign.MemorySegment;
@@ -46,7 +46,7 @@ final class ConsoleConnection {
         this.handle = handle;
         this.hostAddr = hostAddr;
         this.log = log;
-        SharedMemory shared = SharedMemory.of(page);
+        GuestMemory shared = GuestMemory.wrap(page);
         this.out = ByteStreamReader.attach(shared, ByteStreamLayout.CONSOLE_OUT);
         this.in = ByteStreamWriter.attach(shared, ByteStreamLayout.CONSOLE_IN);
     }

@@ -4,7 +4,7 @@ import io.pvkit.rings.RingIdField;
 import io.pvkit.rings.RingType;
 import io.pvkit.rings.SharedBackRing;
 import io.pvkit.rings.SharedFrontRing;
-import io.pvkit.rings.spi.SharedMemory;
+import io.pvkit.abi.memory.GuestMemory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -56,8 +56,8 @@ public final class SharedRingTests {
         /** Sets up a ring where one request was exchanged, leaving req_event stale at 1. */
         public PushVersusFinalCheck() {
             MemorySegment page = page();
-            front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
-            back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+            front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
+            back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
             front.putRequest(request());
             front.pushRequests();
             back.pollRequests(r -> back.putResponse(MemorySegment.ofArray(new long[2])), 1);
@@ -101,8 +101,8 @@ public final class SharedRingTests {
         /** Sets up a ring with one exchanged request and a second one consumed and answered privately. */
         public ResponsePushVersusFinalCheck() {
             MemorySegment page = page();
-            front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
-            back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+            front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
+            back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
             front.putRequest(request());
             front.pushRequests();
             back.pollRequests(r -> back.putResponse(MemorySegment.ofArray(new long[2])), 1);
@@ -151,8 +151,8 @@ public final class SharedRingTests {
         /** A fresh ring. */
         public SlotBeforeIndex() {
             MemorySegment page = page();
-            front = SharedFrontRing.initialise(SharedMemory.of(page), TYPE);
-            back = SharedBackRing.attach(SharedMemory.of(page), TYPE);
+            front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
+            back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
         }
 
         /** The frontend writes the request and publishes it. */
