@@ -138,7 +138,7 @@ public final class EventChannelHypercalls implements HypercallHandler {
                 ChannelStatus s = channels.status(me, u16(a, EvtchnStatusLayout.DOM_OFFSET),
                         a.get(JAVA_INT, EvtchnStatusLayout.PORT_OFFSET));
                 if (!s.ok()) {
-                    return s.result();
+                    return s.status();
                 }
                 a.set(JAVA_INT, EvtchnStatusLayout.STATUS_OFFSET, s.state().code());
                 a.set(JAVA_INT, EvtchnStatusLayout.VCPU_OFFSET, s.vcpu());

@@ -2,8 +2,8 @@ package io.pvkit.events;
 
 import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.spi.IdleStrategy;
 import io.pvkit.events.internal.SharedInfoBits;
-import org.agrona.concurrent.IdleStrategy;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -42,7 +42,7 @@ import java.util.concurrent.locks.LockSupport;
  * demux.register(port, p -> System.out.println("event on " + p));
  * demux.unmask(port);
  * while (running) {
- *     demux.awaitUpcall(new BackoffIdleStrategy());   // or awaitUpcallParked with a ThreadVcpuKicker
+ *     demux.awaitUpcall(idle);   // e.g. IdleStrategy.backoff(100, 10, 1_000, 1_000_000);   // or awaitUpcallParked with a ThreadVcpuKicker
  *     demux.handleUpcall();
  * }
  * }

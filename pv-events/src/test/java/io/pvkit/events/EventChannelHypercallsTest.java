@@ -6,6 +6,7 @@ import io.pvkit.abi.evtchn.EvtchnOp;
 import io.pvkit.abi.evtchn.EvtchnStatus;
 import io.pvkit.abi.evtchn.Virq;
 import io.pvkit.abi.hypercall.HypercallContext;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.memory.GuestMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,8 +28,8 @@ class EventChannelHypercallsTest {
     void setUp() {
         m0 = GuestMemory.allocate(4);
         m1 = GuestMemory.allocate(4);
-        ec.registerDomain(0, m0, 1, 1, true, v -> { });
-        ec.registerDomain(1, m1, 1, 2, false, v -> { });
+        ec.addDomain(new DomainSpec(0, m0, 1, true), 1, v -> { });
+        ec.addDomain(new DomainSpec(1, m1, 2, false), 1, v -> { });
         dom0 = HypercallContext.of(0, 0, true, m0);
         dom1 = HypercallContext.of(1, 0, false, m1);
     }

@@ -1,8 +1,9 @@
 package io.pvkit.events;
 
 import io.pvkit.abi.DomId;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.memory.GuestMemory;
-import org.agrona.concurrent.BackoffIdleStrategy;
+import io.pvkit.abi.spi.IdleStrategy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,8 +36,8 @@ class UpcallDemultiplexerTest {
         dom0Mem = GuestMemory.allocate(2);
         guestMem = GuestMemory.allocate(2);
         evtchn = new EventChannels();
-        evtchn.registerDomain(0, dom0Mem, 1, 1, true, kicker);
-        evtchn.registerDomain(1, guestMem, 1, 1, false, v -> {
+        evtchn.addDomain(new DomainSpec(0, dom0Mem, 1, true), 1, kicker);
+        evtchn.addDomain(new DomainSpec(1, guestMem, 1, false), 1, v -> {
             kicks.incrementAndGet();
             kicker.kick(v);
         });
@@ -202,7 +203,7 @@ class UpcallDemultiplexerTest {
         CountDownLatch handled = new CountDownLatch(1);
         demux.register(c[0], p -> handled.countDown());
         Thread vcpu = Thread.ofPlatform().start(() -> {
-            demux.awaitUpcall(new BackoffIdleStrategy());
+            demux.awaitUpcall(IdleStrategy.backoff(100, 10, 1_000, 1_000_000));
             demux.handleUpcall();
         });
         evtchn.send(0, c[1]);

@@ -3,6 +3,7 @@ package io.pvkit.conformance.evtchn;
 import io.pvkit.abi.HypercallOp;
 import io.pvkit.abi.evtchn.EvtchnOp;
 import io.pvkit.abi.hypercall.HypercallContext;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.spi.Capability;
 import io.pvkit.conformance.spi.DomainConfig;
@@ -43,7 +44,7 @@ final class EventsHypervisor implements HypervisorUnderTest {
     EventsHypervisor(Bug bug, boolean tearDownOnDestroy) {
         this.bug = bug;
         this.tearDownOnDestroy = tearDownOnDestroy;
-        channels.registerDomain(0, dom0Memory, 0, 1, true, v -> { });
+        channels.addDomain(new DomainSpec(0, dom0Memory, 1, true), 0, v -> { });
     }
 
     EventsHypervisor() {
@@ -70,7 +71,9 @@ final class EventsHypervisor implements HypervisorUnderTest {
         if (domains.remove(domain)) {
             Domain d = (Domain) domain;
             if (tearDownOnDestroy) {
-                channels.destroyDomain(d.domid);
+                while (!channels.releaseDomain(d.domid, 4 * EventChannels.TEARDOWN_CHUNK)) {
+                    Thread.yield(); // a platform would schedule a continuation here
+                }
             }
             d.memory.close();
         }
@@ -105,7 +108,7 @@ final class EventsHypervisor implements HypervisorUnderTest {
             this.config = config;
             this.memory = GuestMemory.allocate(config.frames());
             this.upcalls = new AtomicLongArray(config.vcpus());
-            channels.registerDomain(domid, memory, 0, config.vcpus(), false, upcalls::incrementAndGet);
+            channels.addDomain(new DomainSpec(domid, memory, config.vcpus(), false), 0, upcalls::incrementAndGet);
         }
 
         @Override
