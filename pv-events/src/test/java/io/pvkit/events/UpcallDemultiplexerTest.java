@@ -2,7 +2,10 @@ package io.pvkit.events;
 
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.DomainSpec;
+import io.pvkit.abi.hypercall.GuestHypercalls;
+import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.events.spi.UnmaskHypercall;
 import io.pvkit.abi.spi.IdleStrategy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,6 +22,7 @@ import static io.pvkit.events.EventChannelsTest.selector;
 import static io.pvkit.events.EventChannelsTest.upcallPending;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class UpcallDemultiplexerTest {
@@ -148,6 +152,48 @@ class UpcallDemultiplexerTest {
         assertFalse(demux.unmask(c[0]));
         assertEquals(0, demux.handleUpcall());
         assertEquals(1, served.size());
+    }
+
+    /**
+     * Linux unmasks a port of another vCPU with EVTCHNOP_unmask (evtchn_2l_unmask's slow path): the
+     * event must reach the vCPU the port notifies, not the vCPU that happened to call unmask.
+     */
+    @Test
+    void shouldDeliverOnTheOwningVcpuWhenAnotherVcpuUnmasks() {
+        EventChannels ec = new EventChannels();
+        try (GuestMemory d0 = GuestMemory.allocate(2); GuestMemory g = GuestMemory.allocate(2)) {
+            ec.addDomain(new DomainSpec(0, d0, 1, true), 1, v -> { });
+            ec.addDomain(new DomainSpec(1, g, 2, false), 1, v -> { }, 64);
+            int gp = ec.allocUnbound(1, DomId.SELF, 0);
+            int dp = ec.bindInterdomain(0, 1, gp);
+            assertEquals(0, ec.bindVcpu(1, gp, 1), "the port notifies vCPU 1");
+            // vCPU 0's hypercalls go to the hypervisor's event_channel_op; scratch in frame 0
+            GuestHypercalls hc = new GuestHypercalls(new EventChannelHypercalls(ec),
+                    HypercallContext.of(1, 0, false, g), 0, 4096);
+            UpcallDemultiplexer vcpu0 = new UpcallDemultiplexer(g, 1, 0, UpcallDemultiplexer.DEFAULT_MAX_ROUNDS,
+                    UnmaskHypercall.via(hc));
+            UpcallDemultiplexer vcpu1 = new UpcallDemultiplexer(g, 1, 1);
+            UpcallDemultiplexer noHypercall = new UpcallDemultiplexer(g, 1, 0);
+            assertThrows(IllegalStateException.class, () -> noHypercall.unmask(gp),
+                    "without a hypercall path a foreign unmask fails loudly instead of leaving the port stuck");
+            assertThrows(IllegalStateException.class, () -> vcpu0.unmask(100),
+                    "a failed EVTCHNOP_unmask (-EINVAL: beyond the domain's 64 ports) is reported");
+            List<Integer> onVcpu1 = new ArrayList<>();
+            vcpu1.register(gp, onVcpu1::add);
+            vcpu1.handleUpcall(); // the bind's own pending event
+            vcpu1.mask(gp);
+            ec.send(0, dp);
+            assertTrue(pending(g, gp));
+            assertEquals(0, vcpu1.handleUpcall(), "masked");
+
+            vcpu0.unmask(gp); // e.g. an irq affinity change running on vCPU 0
+
+            assertEquals(0, vcpu0.handleUpcall(), "vCPU 0 has no handler for the port");
+            assertTrue(vcpu1.upcallPending(), "the owning vCPU must be told");
+            assertEquals(1, vcpu1.handleUpcall());
+            assertEquals(List.of(gp), onVcpu1);
+            assertFalse(pending(g, gp));
+        }
     }
 
     @Test
