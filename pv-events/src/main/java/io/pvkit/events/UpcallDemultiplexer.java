@@ -5,6 +5,7 @@ import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.spi.IdleStrategy;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.events.internal.SharedInfoBits;
+import io.pvkit.events.spi.ErrorHandler;
 import io.pvkit.events.spi.UnmaskHypercall;
 
 import java.util.Objects;
@@ -59,6 +60,7 @@ public final class UpcallDemultiplexer {
     private final int vcpu;
     private final int maxRounds;
     private final UnmaskHypercall foreignUnmask;
+    private final ErrorHandler errorHandler;
     private final AtomicReferenceArray<EventHandler> handlers = new AtomicReferenceArray<>(SharedInfoLayout.NR_2L_CHANNELS);
     private final AtomicLongArray bound = new AtomicLongArray(WORDS);
 
@@ -102,7 +104,24 @@ public final class UpcallDemultiplexer {
      */
     public UpcallDemultiplexer(GuestMemory memory, long sharedInfoGfn, int vcpu, int maxRounds,
                                UnmaskHypercall foreignUnmask) {
+        this(memory, sharedInfoGfn, vcpu, maxRounds, foreignUnmask, ErrorHandler.LOG);
+    }
+
+    /**
+     * A demultiplexer for {@code vcpu} with every option.
+     *
+     * @param memory the guest's memory
+     * @param sharedInfoGfn the frame holding the guest's {@code shared_info}
+     * @param vcpu the vCPU this demultiplexer serves, 0..31
+     * @param maxRounds the bound on scan rounds per {@link #handleUpcall()}, at least 1
+     * @param foreignUnmask how {@link #unmask(int)} unmasks a port not registered here
+     * @param errorHandler receives every exception a handler throws (the scan continues with the next
+     *     port); {@link ErrorHandler#LOG} by default
+     */
+    public UpcallDemultiplexer(GuestMemory memory, long sharedInfoGfn, int vcpu, int maxRounds,
+                               UnmaskHypercall foreignUnmask, ErrorHandler errorHandler) {
         Objects.requireNonNull(memory, "memory");
+        this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
         this.foreignUnmask = Objects.requireNonNull(foreignUnmask, "foreignUnmask");
         if (vcpu < 0 || vcpu >= SharedInfoLayout.LEGACY_MAX_VCPUS) {
             throw new IllegalArgumentException("vcpu must be 0.." + (SharedInfoLayout.LEGACY_MAX_VCPUS - 1));
@@ -308,8 +327,17 @@ public final class UpcallDemultiplexer {
             h.onEvent(port);
         } catch (RuntimeException e) {
             handlerFailures++;
+            report(e);
         }
         return true;
+    }
+
+    private void report(RuntimeException e) {
+        try {
+            errorHandler.onError(e);
+        } catch (RuntimeException dropped) {
+            // the error handler must not throw; the scan must go on (its selector snapshot is ours alone)
+        }
     }
 
     /**

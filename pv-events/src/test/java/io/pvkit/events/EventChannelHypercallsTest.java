@@ -113,6 +113,36 @@ class EventChannelHypercallsTest {
     }
 
     @Test
+    void shouldReportUnexpectedExceptionsToTheErrorHandlerAndStillAnswerEinval() {
+        EventChannels channels = new EventChannels();
+        java.util.List<Throwable> seen = new java.util.ArrayList<>();
+        EventChannelHypercalls withHandler = new EventChannelHypercalls(channels, seen::add);
+        RuntimeException kickerBug = new IllegalStateException("platform kicker bug");
+        channels.addDomain(new DomainSpec(0, m0, 1, true), 1, v -> { });
+        channels.addDomain(new DomainSpec(1, m1, 1, false), 1, v -> {
+            throw kickerBug;
+        });
+        int offered = channels.allocUnbound(0, DomId.SELF, 1);
+        m1.setShort(ARG, (short) 0);
+        m1.setInt(ARG + 4, offered);
+        // bind_interdomain sets the guest's new port pending, which kicks its vCPU: the kicker throws
+        long rc = withHandler.hypercall(dom1, HypercallOp.EVENT_CHANNEL_OP.number(),
+                EvtchnOp.BIND_INTERDOMAIN.code(), ARG, 0, 0, 0);
+        assertEquals(-22, rc, "the guest-visible answer stays -EINVAL");
+        assertEquals(java.util.List.of(kickerBug), seen, "the error handler sees the exception");
+
+        // an error handler that throws does not change the guest's answer either
+        EventChannelHypercalls throwing = new EventChannelHypercalls(channels, t -> {
+            throw new IllegalStateException("handler bug");
+        });
+        int ipi = channels.bindIpi(1, 0);
+        m1.fill(4096, 4096, (byte) 0); // upcall_pending clear again, so the next event kicks
+        m1.setInt(ARG, ipi);
+        assertEquals(-22, throwing.hypercall(dom1, HypercallOp.EVENT_CHANNEL_OP.number(),
+                EvtchnOp.SEND.code(), ARG, 0, 0, 0));
+    }
+
+    @Test
     void shouldReturnEfaultForBadPointers() {
         for (long bad : new long[] {-1L, 4 * 4096L, 4 * 4096L - 1, Long.MAX_VALUE, ARG + 1}) {
             for (EvtchnOp op : new EvtchnOp[] {EvtchnOp.ALLOC_UNBOUND, EvtchnOp.SEND, EvtchnOp.STATUS,

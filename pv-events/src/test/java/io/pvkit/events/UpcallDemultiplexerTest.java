@@ -221,6 +221,37 @@ class UpcallDemultiplexerTest {
     }
 
     @Test
+    void shouldHandHandlerExceptionsToTheErrorHandler() {
+        List<Throwable> seen = new ArrayList<>();
+        demux = new UpcallDemultiplexer(guestMem, 1, 0, 4, io.pvkit.events.spi.UnmaskHypercall.NONE, seen::add);
+        int[] bad = channel();
+        int[] good = channel();
+        RuntimeException boom = new IllegalStateException("boom");
+        demux.register(bad[0], p -> {
+            throw boom;
+        });
+        evtchn.send(0, bad[1]);
+        evtchn.send(0, good[1]);
+        assertEquals(2, demux.handleUpcall());
+        assertEquals(List.of(boom), seen);
+        assertEquals(List.of(good[0]), served);
+
+        // an error handler that throws does not stop the scan either
+        served.clear();
+        demux = new UpcallDemultiplexer(guestMem, 1, 0, 4, io.pvkit.events.spi.UnmaskHypercall.NONE, t -> {
+            throw new IllegalStateException("error handler bug");
+        });
+        demux.register(bad[0], p -> {
+            throw boom;
+        });
+        demux.register(good[0], served::add);
+        evtchn.send(0, bad[1]);
+        evtchn.send(0, good[1]);
+        assertEquals(2, demux.handleUpcall());
+        assertEquals(List.of(good[0]), served);
+    }
+
+    @Test
     void shouldWakeParkedVcpuThread() throws Exception {
         int[] c = channel();
         CountDownLatch handled = new CountDownLatch(1);
