@@ -161,6 +161,42 @@ class EventChannelHypercallsTest {
         assertEquals(-38, hc.hypercall(dom1, 20, 0, ARG, 0, 0, 0));
     }
 
+    /**
+     * Guest-supplied numbers never drive a loop: every sub-op with every field at an extreme value
+     * (all bits set, top bit only, just below the top bit) is refused without allocating, closing or
+     * tearing anything down (no preemption point is reached, no port changes state).
+     */
+    @Test
+    void shouldRefuseExtremeArgumentsWithoutWork() {
+        int connected = allocUnbound(dom1, DomId.SELF, 0);
+        java.util.concurrent.atomic.AtomicInteger preemptionPoints = new java.util.concurrent.atomic.AtomicInteger();
+        ec.onPreemptionPoint(preemptionPoints::incrementAndGet);
+        java.util.List<String> before = portStates();
+        for (byte fill : new byte[] {(byte) 0xFF, (byte) 0x80, (byte) 0x7F}) {
+            for (EvtchnOp op : EvtchnOp.values()) {
+                for (HypercallContext c : new HypercallContext[] {dom0, dom1}) {
+                    c.memory().fill(ARG, 64, fill);
+                    long rc = call(c, op);
+                    assertTrue(rc < 0, op + " with every byte 0x" + Integer.toHexString(fill & 0xFF) + " from dom"
+                            + c.domid() + " must be refused, was " + rc);
+                }
+            }
+        }
+        assertEquals(before, portStates(), "no port changed state");
+        assertEquals(0, preemptionPoints.get(), "no teardown ran");
+        assertEquals(EvtchnStatus.UNBOUND, ec.inspect(1, connected).state());
+    }
+
+    private java.util.List<String> portStates() {
+        java.util.List<String> states = new java.util.ArrayList<>();
+        for (int d = 0; d < 2; d++) {
+            for (int p = 0; p < ec.portLimit(d); p++) {
+                states.add(d + ":" + p + "=" + ec.inspect(d, p));
+            }
+        }
+        return states;
+    }
+
     @Test
     void shouldRefuseFifoAndPirq() {
         assertEquals(-95, call(dom1, EvtchnOp.INIT_CONTROL));

@@ -227,6 +227,11 @@ class EventChannelsTest {
             assertEquals(EvtchnStatus.UNBOUND, evtchn.inspect(0, p).state());
         }
         assertTrue(evtchn.releaseDomain(1, 1), "already gone");
+
+        // a huge budget still stops every TEARDOWN_CHUNK ports: 4096 ports of domain 2 = 64 chunks, 63 points
+        preemptions.clear();
+        assertTrue(evtchn.releaseDomain(2, Integer.MAX_VALUE));
+        assertEquals(EventChannels.MAX_PORTS_2L / EventChannels.TEARDOWN_CHUNK - 1, preemptions.size());
         assertThrows(IllegalArgumentException.class, () -> evtchn.releaseDomain(2, 0));
     }
 
