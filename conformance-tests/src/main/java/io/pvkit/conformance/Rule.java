@@ -9,10 +9,18 @@ import java.util.regex.Pattern;
  * One numbered conformance rule: an id such as {@code RING-01} or {@code HC-05}, a level, one
  * sentence of text and the Xen header, advisory or commit it comes from.
  *
- * <p>Verification methods name the rule they test: {@code required_RING_01_backendStops...} for a
- * {@link Level#MUST} rule, {@code optional_EVT_08_...} for a {@link Level#SHOULD} rule (the id with
- * {@code '-'} written as {@code '_'}); {@link #idOfTestMethod(String)} maps a method name back to
- * the id.
+ * <p>Verification methods name the rule they test (the id with {@code '-'} written as {@code '_'});
+ * {@link #idOfTestMethod(String)} maps a method name back to the id. The prefix says whether the
+ * check may be skipped, as in the Reactive Streams TCK:
+ * <ul>
+ *   <li>{@code required_RING_01_backendStops...}: a check of a {@link Level#MUST} rule that every
+ *       implementation answers. It is never skipped by behaviour: if it is aborted anyway (an
+ *       assumption, an implementation answering {@code -ENOSYS}), the runner reports the rule as
+ *       <em>not run</em>, which is neither a pass nor a fail.</li>
+ *   <li>{@code optional_EVT_08_...}: a check of a {@link Level#SHOULD} rule, or a capability-gated
+ *       check of a MUST rule (it runs only when the implementation declares the capability, and is a
+ *       legitimate SKIP otherwise).</li>
+ * </ul>
  *
  * @param id the rule id: upper-case area prefix, {@code '-'}, at least two digits
  * @param level how strongly the rule binds
@@ -72,7 +80,9 @@ public record Rule(String id, Level level, String text, String source) {
     }
 
     /**
-     * The prefix a verification method for this rule starts with, e.g. {@code required_HC_01_}.
+     * The prefix an unconditional verification method for this rule starts with, e.g.
+     * {@code required_HC_01_} for a MUST rule, {@code optional_EVT_08_} for a SHOULD rule (a MUST rule's
+     * capability-gated checks use {@code optional_} too).
      *
      * @return the method-name prefix for this rule's level
      */
@@ -98,6 +108,16 @@ public record Rule(String id, Level level, String text, String source) {
     public static Optional<String> idOfTestMethod(String methodName) {
         Matcher m = TEST_METHOD.matcher(methodName);
         return m.matches() ? Optional.of(m.group(2) + "-" + m.group(3)) : Optional.empty();
+    }
+
+    /**
+     * Whether a verification method is a {@code required_} check (never skipped by behaviour).
+     *
+     * @param methodName a verification method name
+     * @return true for {@code required_...} names
+     */
+    public static boolean isRequiredTestMethod(String methodName) {
+        return methodName.startsWith("required_");
     }
 
     /**

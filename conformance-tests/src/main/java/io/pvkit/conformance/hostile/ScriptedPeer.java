@@ -1,7 +1,8 @@
 package io.pvkit.conformance.hostile;
 
+import io.pvkit.abi.memory.MemoryAccess;
+
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -17,7 +18,7 @@ import java.util.function.Consumer;
  * {@link #step(String, Consumer)}; writes name layout fields, so offsets are never hand-computed:
  * {@snippet :
  * final class OverflowingFrontend extends ScriptedPeer {
- *     OverflowingFrontend(SharedMemoryView page, int ringSize) {
+ *     OverflowingFrontend(MemoryAccess page, int ringSize) {
  *         super("overflowing frontend", page);
  *         step("req_prod = size + 1", p -> setField(SharedRingLayout.LAYOUT, 0, "req_prod", ringSize + 1));
  *         step("req_prod = 0xFFFFFFFF", p -> setField(SharedRingLayout.LAYOUT, 0, "req_prod", 0xFFFF_FFFFL));
@@ -35,7 +36,7 @@ public abstract class ScriptedPeer {
      * @param description what the step does, for the transcript
      * @param action the raw writes
      */
-    public record Step(String description, Consumer<SharedMemoryView> action) {
+    public record Step(String description, Consumer<MemoryAccess> action) {
         /**
          * Validates the components.
          *
@@ -49,7 +50,7 @@ public abstract class ScriptedPeer {
     }
 
     private final String name;
-    private final SharedMemoryView memory;
+    private final MemoryAccess memory;
     private final List<Step> steps = new ArrayList<>();
     private final List<String> executed = new ArrayList<>();
     private int next;
@@ -58,9 +59,9 @@ public abstract class ScriptedPeer {
      * Creates a peer with an empty script.
      *
      * @param name the peer's name, for the transcript
-     * @param memory the shared memory it writes (an honest view or a {@link HostileMemory})
+     * @param memory the shared memory it writes (honest, e.g. a {@code GuestMemory}, or a {@link HostileMemory})
      */
-    protected ScriptedPeer(String name, SharedMemoryView memory) {
+    protected ScriptedPeer(String name, MemoryAccess memory) {
         this.name = Objects.requireNonNull(name, "name");
         this.memory = Objects.requireNonNull(memory, "memory");
     }
@@ -72,7 +73,7 @@ public abstract class ScriptedPeer {
      * @param action the raw writes; it receives the shared memory
      * @return this peer
      */
-    protected final ScriptedPeer step(String description, Consumer<SharedMemoryView> action) {
+    protected final ScriptedPeer step(String description, Consumer<MemoryAccess> action) {
         steps.add(new Step(description, action));
         return this;
     }
@@ -82,7 +83,7 @@ public abstract class ScriptedPeer {
      *
      * @return the view
      */
-    protected final SharedMemoryView memory() {
+    protected final MemoryAccess memory() {
         return memory;
     }
 
@@ -137,7 +138,7 @@ public abstract class ScriptedPeer {
      * @param bytes what to write
      */
     protected final void setBytes(long offset, byte[] bytes) {
-        memory.copyFrom(MemorySegment.ofArray(bytes), 0, offset, bytes.length);
+        memory.write(offset, bytes, 0, bytes.length);
     }
 
     /**

@@ -1,8 +1,9 @@
 package io.pvkit.conformance.ring;
 
 import io.pvkit.abi.ring.SharedRingLayout;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.hostile.HostileMemory;
-import io.pvkit.conformance.hostile.SharedMemoryView;
 import io.pvkit.conformance.property.Action;
 import io.pvkit.conformance.property.Gens;
 import io.pvkit.conformance.property.Property;
@@ -44,7 +45,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@snippet :
  * class AcmeBackRingConformanceTest extends BackRingVerification {
  *     @Override
- *     protected BackRing createBackRing(SharedMemoryView memory, RingType type, int startIndex) {
+ *     protected BackRing createBackRing(MemoryAccess memory, RingType type, int startIndex) {
  *         return AcmeRing.backAttach(new AcmeMemoryAdapter(memory), type, startIndex); // BACK_RING_ATTACH
  *     }
  * }
@@ -74,7 +75,7 @@ public abstract class BackRingVerification {
      * @param startIndex the index the frontend initialised the ring at
      * @return the back ring under test
      */
-    protected abstract BackRing createBackRing(SharedMemoryView memory, RingType type, int startIndex);
+    protected abstract BackRing createBackRing(MemoryAccess memory, RingType type, int startIndex);
 
     /** Closes the pages of the test. */
     @AfterEach
@@ -93,7 +94,7 @@ public abstract class BackRingVerification {
         long nextId;
         final List<MemorySegment> seen = new ArrayList<>();
 
-        Fixture(int start, SharedMemoryView view, MemorySegment page) {
+        Fixture(int start, MemoryAccess view, MemorySegment page) {
             this.page = page;
             RingTestProtocol.sharedRingInit(page, start);
             this.ring = createBackRing(view, TYPE, start);
@@ -128,7 +129,7 @@ public abstract class BackRingVerification {
 
     private Fixture fixture(int start) {
         MemorySegment page = pages.newPage(1);
-        return new Fixture(start, SharedMemoryView.of(page), page);
+        return new Fixture(start, GuestMemory.wrap(page), page);
     }
 
     private Fixture hostileFixture(int start, java.util.function.Consumer<HostileMemory> setup) {
@@ -559,7 +560,7 @@ public abstract class BackRingVerification {
                 new Case(new RingType("odd", 12, 8, 8, new io.pvkit.rings.RingIdField(0, 8), TYPE.responseId()), 1, 128))) {
             MemorySegment page = pages.newPage(c.pages());
             RingTestProtocol.sharedRingInit(page, 0);
-            BackRing ring = createBackRing(SharedMemoryView.of(page), c.type(), 0);
+            BackRing ring = createBackRing(GuestMemory.wrap(page), c.type(), 0);
             assertEquals(c.slots(), ring.size(), c.type() + " over " + c.pages() + " page(s)");
             int slot = c.type().slotSize();
             for (int i = 0; i < ring.size(); i++) {
@@ -591,7 +592,7 @@ public abstract class BackRingVerification {
         }
         page.set(ValueLayout.JAVA_INT, 16, 0x5A5A5A5A);
         byte[] before = page.toArray(ValueLayout.JAVA_BYTE);
-        createBackRing(SharedMemoryView.of(page), TYPE, 0x1234);
+        createBackRing(GuestMemory.wrap(page), TYPE, 0x1234);
         assertArrayEquals(before, page.toArray(ValueLayout.JAVA_BYTE), "attach changed the shared page");
     }
 

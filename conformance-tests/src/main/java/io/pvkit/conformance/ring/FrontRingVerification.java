@@ -1,8 +1,9 @@
 package io.pvkit.conformance.ring;
 
 import io.pvkit.abi.ring.SharedRingLayout;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.hostile.HostileMemory;
-import io.pvkit.conformance.hostile.SharedMemoryView;
 import io.pvkit.conformance.property.Action;
 import io.pvkit.conformance.property.Gens;
 import io.pvkit.conformance.property.Property;
@@ -40,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@snippet :
  * class AcmeFrontRingConformanceTest extends FrontRingVerification {
  *     @Override
- *     protected FrontRing createFrontRing(SharedMemoryView memory, RingType type, int startIndex,
+ *     protected FrontRing createFrontRing(MemoryAccess memory, RingType type, int startIndex,
  *                                         FrontRing.ResponseValidator validator) {
  *         return AcmeRing.frontInit(new AcmeMemoryAdapter(memory), type, startIndex, validator);
  *     }
@@ -75,7 +76,7 @@ public abstract class FrontRingVerification {
      * @param validator the protocol checks your frontend applies to each response (against its shadow request)
      * @return the front ring under test
      */
-    protected abstract FrontRing createFrontRing(SharedMemoryView memory, RingType type, int startIndex,
+    protected abstract FrontRing createFrontRing(MemoryAccess memory, RingType type, int startIndex,
                                                  FrontRing.ResponseValidator validator);
 
     /**
@@ -106,7 +107,7 @@ public abstract class FrontRingVerification {
         final List<MemorySegment> requests = new ArrayList<>();
         final List<Integer> completed = new ArrayList<>();
 
-        Fixture(int start, SharedMemoryView view, MemorySegment page) {
+        Fixture(int start, MemoryAccess view, MemorySegment page) {
             this.page = page;
             this.start = start;
             this.ring = createFrontRing(view, TYPE, start, RingTestProtocol.VALIDATOR);
@@ -153,7 +154,7 @@ public abstract class FrontRingVerification {
 
     private Fixture fixture(int start) {
         MemorySegment page = pages.newPage(1);
-        return new Fixture(start, SharedMemoryView.of(page), page);
+        return new Fixture(start, GuestMemory.wrap(page), page);
     }
 
     // ---------------------------------------------------------------- FE-01 .. FE-07
@@ -501,7 +502,7 @@ public abstract class FrontRingVerification {
         for (int start : new int[] {0, NEAR_WRAP}) {
             MemorySegment page = pages.newPage(1);
             page.fill((byte) 0x77);
-            createFrontRing(SharedMemoryView.of(page), TYPE, start, RingTestProtocol.VALIDATOR);
+            createFrontRing(GuestMemory.wrap(page), TYPE, start, RingTestProtocol.VALIDATOR);
             assertEquals(start, RingTestProtocol.getInt(page, REQ_PROD), "req_prod");
             assertEquals(start, RingTestProtocol.getInt(page, RSP_PROD), "rsp_prod");
             assertEquals(start + 1, RingTestProtocol.getInt(page, REQ_EVENT), "req_event");

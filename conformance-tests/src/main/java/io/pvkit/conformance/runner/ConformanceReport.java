@@ -17,18 +17,29 @@ import java.util.TreeMap;
  * outcome wins, as in XTF), the text table the runner prints, the Markdown report it writes, and
  * the exit status.
  *
- * <p>The run passes (exit status 0) only when no MUST rule has a FAILURE or ERROR, no class-level
- * problem occurred and at least one test ran. SKIP (a capability the implementation does not
- * declare) never fails the run; SHOULD rules are reported but never fail it.
+ * <p>Verdicts and exit statuses, worst first:
+ * <ul>
+ *   <li>{@link #FAILED} (1, NOT CONFORMANT): a MUST rule has a FAILURE or ERROR, or a class-level
+ *       problem occurred;</li>
+ *   <li>{@link #MUST_NOT_RUN} (3, INCOMPLETE): no MUST rule failed, but a MUST rule did not run: one of
+ *       its {@code required_} checks was aborted ({@link Outcome#NOT_RUN}; a required check is never
+ *       skipped by behaviour, so the implementation has not shown that it conforms);</li>
+ *   <li>{@link #NOTHING_RAN} (2): no test ran at all;</li>
+ *   <li>{@link #PASSED} (0, CONFORMANT): every {@code required_} check of every MUST rule ran and
+ *       passed. SKIP (an {@code optional_} check whose capability the implementation does not
+ *       declare) never fails the run; SHOULD rules are reported but never fail it.</li>
+ * </ul>
  */
 public final class ConformanceReport {
 
-    /** Exit status when every MUST rule passed or was skipped. */
+    /** Exit status when every MUST rule ran and passed (capability-gated optional checks may be skipped). */
     public static final int PASSED = 0;
     /** Exit status when a MUST rule failed or a verification class could not run. */
     public static final int FAILED = 1;
     /** Exit status when nothing ran (or the command line was wrong). */
     public static final int NOTHING_RAN = 2;
+    /** Exit status when no MUST rule failed but at least one MUST rule did not run. */
+    public static final int MUST_NOT_RUN = 3;
 
     /**
      * One rule's verdict.
@@ -73,12 +84,14 @@ public final class ConformanceReport {
             String detail = "";
             for (TestResult r : results) {
                 if (r.outcome() == worst && worst != Outcome.SUCCESS) {
-                    detail = r.shortName() + ": " + firstLine(r.reason());
+                    detail = (worst == Outcome.NOT_RUN ? "MUST rule not run: " : "") + r.shortName() + ": "
+                            + firstLine(r.reason());
                     break;
                 }
             }
-            Level level = rule.map(Rule::level)
-                    .orElseGet(() -> Rule.levelOfTestMethod(results.getFirst().methodName()).orElse(Level.MUST));
+            Level level = rule.map(Rule::level).orElseGet(() -> results.stream()
+                    .anyMatch(r -> r.methodName() != null && Rule.isRequiredTestMethod(r.methodName()))
+                    ? Level.MUST : Level.SHOULD);
             out.add(new Row(e.getKey(), level, worst, results.size(), ok, detail,
                     rule.map(Rule::text).orElse("(not in the rule catalogue)")));
         }
@@ -95,7 +108,7 @@ public final class ConformanceReport {
     }
 
     /**
-     * The process exit status: {@link #PASSED}, {@link #FAILED} or {@link #NOTHING_RAN}.
+     * The process exit status: {@link #PASSED}, {@link #FAILED}, {@link #NOTHING_RAN} or {@link #MUST_NOT_RUN}.
      *
      * @return the status
      */
@@ -106,12 +119,14 @@ public final class ConformanceReport {
         if (!report.unmappedProblems().isEmpty()) {
             return FAILED;
         }
+        boolean notRun = false;
         for (Row row : rows) {
             if (row.level() == Level.MUST && (row.outcome() == Outcome.FAILURE || row.outcome() == Outcome.ERROR)) {
                 return FAILED;
             }
+            notRun |= row.outcome() == Outcome.NOT_RUN;
         }
-        return PASSED;
+        return notRun ? MUST_NOT_RUN : PASSED;
     }
 
     /**
@@ -159,7 +174,7 @@ public final class ConformanceReport {
                         .append(cell(firstLine(r.reason()))).append('\n');
             }
         }
-        sb.append("\nResults per method (worst per rule wins: SUCCESS < SKIP < ERROR < FAILURE):\n\n");
+        sb.append("\nResults per method (worst per rule wins: SUCCESS < SKIP < NOT_RUN < ERROR < FAILURE):\n\n");
         for (TestResult r : report.results()) {
             sb.append("- ").append(r.outcome()).append(' ').append(r.shortName());
             if (!r.reason().isEmpty()) {
@@ -178,12 +193,14 @@ public final class ConformanceReport {
     public String summary() {
         int passed = 0;
         int skipped = 0;
+        int notRun = 0;
         int failedMust = 0;
         int failedShould = 0;
         for (Row row : rows) {
             switch (row.outcome()) {
                 case SUCCESS -> passed++;
                 case SKIP -> skipped++;
+                case NOT_RUN -> notRun++;
                 default -> {
                     if (row.level() == Level.MUST) {
                         failedMust++;
@@ -196,9 +213,11 @@ public final class ConformanceReport {
         String verdict = switch (exitStatus()) {
             case PASSED -> "CONFORMANT (exit 0)";
             case FAILED -> "NOT CONFORMANT (exit 1)";
+            case MUST_NOT_RUN -> "INCOMPLETE: " + notRun + " MUST rule(s) did not run (exit 3)";
             default -> "NOTHING RAN (exit 2)";
         };
-        return rows.size() + " rules: " + passed + " passed, " + skipped + " skipped, " + failedMust
+        return rows.size() + " rules: " + passed + " passed, " + skipped + " skipped, " + notRun + " MUST not run, "
+                + failedMust
                 + " MUST failed, " + failedShould + " SHOULD failed, " + report.unmappedProblems().size()
                 + " problems outside rules: " + verdict;
     }

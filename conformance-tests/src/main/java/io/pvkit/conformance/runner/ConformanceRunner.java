@@ -28,8 +28,10 @@ import org.junit.platform.reporting.legacy.xml.LegacyXmlReportGeneratingListener
  * <pre>
  * java -jar conformance-tests-runner.jar [--classpath PATHS] [--out DIR] [--package PKG]... [CLASS]...
  * </pre>
- * Exit status: 0 when every MUST rule passed or was skipped, 1 when a MUST rule failed or a class
- * could not run, 2 when nothing ran or the command line is wrong.
+ * Exit status: 0 (CONFORMANT) when every MUST rule ran and passed; 1 (NOT CONFORMANT) when a MUST
+ * rule failed or a class could not run; 2 when nothing ran or the command line is wrong; 3
+ * (INCOMPLETE) when no MUST rule failed but a MUST rule did not run (a {@code required_} check was
+ * aborted, e.g. because the implementation answered {@code -ENOSYS}).
  */
 public final class ConformanceRunner {
 
@@ -39,7 +41,8 @@ public final class ConformanceRunner {
               --package PKG     run every test class in package PKG (and its sub-packages)
               --classpath PATHS extra class path (':'-separated jars and directories) holding your classes
               --out DIR         where to write conformance-report.md and JUnit XML (default: conformance-report)
-            exit status: 0 every MUST rule passed or was skipped; 1 a MUST rule failed; 2 nothing ran / usage""";
+            exit status: 0 CONFORMANT (every MUST rule ran and passed); 1 NOT CONFORMANT (a MUST rule failed,
+                         or a class could not run); 2 nothing ran / usage; 3 INCOMPLETE (a MUST rule did not run)""";
 
     private ConformanceRunner() {
     }

@@ -114,8 +114,11 @@ public final class SelfTest {
                     return;
                 }
                 String ruleId = Rule.idOfTestMethod(m.getMethodName()).orElse(null);
+                // a required_ check is never skipped by behaviour: an abort means the MUST rule did not run
+                Outcome mapped = outcome == Outcome.SKIP && Rule.isRequiredTestMethod(m.getMethodName())
+                        ? Outcome.NOT_RUN : outcome;
                 results.add(new TestResult(ruleId, m.getClassName(), m.getMethodName(), id.getDisplayName(),
-                        outcome, t, reason));
+                        mapped, t, reason));
             } else if (source instanceof ClassSource c) {
                 results.add(new TestResult(null, c.getClassName(), null, id.getDisplayName(), outcome, t, reason));
             }

@@ -13,7 +13,8 @@ import java.util.TreeMap;
  *
  * <p>A rule is <em>failed</em> when its worst outcome is {@link Outcome#FAILURE} or
  * {@link Outcome#ERROR}, <em>skipped</em> when it is {@link Outcome#SKIP}, and <em>passed</em>
- * when every method of the rule succeeded.
+ * when every method of the rule succeeded, <em>not run</em> when a {@code required_} method was
+ * aborted ({@link Outcome#NOT_RUN}) and nothing worse happened.
  */
 public final class SelfTestReport {
 
@@ -79,6 +80,15 @@ public final class SelfTestReport {
      */
     public Set<String> skippedRules() {
         return rulesWhere(Outcome.SKIP);
+    }
+
+    /**
+     * The rules whose worst outcome is {@link Outcome#NOT_RUN}: a {@code required_} check was aborted.
+     *
+     * @return rule ids, sorted
+     */
+    public Set<String> notRunRules() {
+        return rulesWhere(Outcome.NOT_RUN);
     }
 
     /**

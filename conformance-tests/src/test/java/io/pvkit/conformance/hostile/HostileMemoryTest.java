@@ -1,9 +1,14 @@
 package io.pvkit.conformance.hostile;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.GuestMemoryFault;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.abi.ring.SharedRingLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -26,7 +31,7 @@ class HostileMemoryTest {
     }
 
     /** A backend that validates nr_segments in shared memory and then reads it again to use it (XSA-155 shape). */
-    private static int doubleFetchingBackend(SharedMemoryView ring) {
+    private static int doubleFetchingBackend(MemoryAccess ring) {
         if (ring.getByte(NR_SEGMENTS) > MAX_SEGMENTS) {
             return -1;
         }
@@ -34,9 +39,9 @@ class HostileMemoryTest {
     }
 
     /** A backend that copies the request once and validates the copy (RING_COPY_REQUEST). */
-    private static int readOnceBackend(SharedMemoryView ring) {
+    private static int readOnceBackend(MemoryAccess ring) {
         MemorySegment copy = MemorySegment.ofArray(new byte[112]);
-        ring.copyTo(SLOT, copy, 0, copy.byteSize());
+        MemoryCopies.copyOut(ring, SLOT, copy, 0, copy.byteSize());
         byte n = copy.get(ValueLayout.JAVA_BYTE, 1);
         return n > MAX_SEGMENTS ? -1 : n;
     }
@@ -100,7 +105,103 @@ class HostileMemoryTest {
         assertThrows(IllegalArgumentException.class, () -> hostile.reads(0));
         assertThrows(IllegalArgumentException.class, () -> hostile.field(4094, 4));
         assertThrows(IllegalArgumentException.class, () -> hostile.changeAfterFirstRead(0, 3, 1));
-        assertThrows(IndexOutOfBoundsException.class, () -> SharedMemoryView.of(page).getInt(4093));
+        assertThrows(IllegalArgumentException.class, () -> hostile.fault(4090, 8, HostileMemory.Access.ANY));
+        assertThrows(IllegalArgumentException.class, () -> hostile.afterRead(0, 4, 0, m -> { }));
+    }
+
+    @Test
+    void shouldBeTheSharedMemorySeamOverAnyMemoryAccess() {
+        GuestMemory real = GuestMemory.wrap(page);
+        MemoryAccess hostile = new HostileMemory(real);
+        hostile.setLongRelease(64, 0x0102_0304_0506_0708L);
+        assertEquals(0x0102_0304_0506_0708L, real.getLongAcquire(64), "stores reach the real memory");
+        assertEquals(0x0506_0708, hostile.getAndBitwiseOrInt(64, 0x10), "read-modify-writes act on the real value");
+        assertEquals(0x0506_0718, real.getInt(64));
+        assertTrue(hostile.compareAndSetInt(64, 0x0506_0718, 7));
+        assertEquals(0x01, hostile.getAndBitwiseAndByte(68 + 3, 0), "byte RMW through its word");
+        assertEquals(0x0002_0304, real.getInt(68));
+        byte[] out = new byte[4];
+        hostile.fill(200, 4, (byte) 9);
+        hostile.read(200, out, 0, 4);
+        assertArrayEquals(new byte[] {9, 9, 9, 9}, out);
+        assertTrue(hostile.contains(4092, 4));
+        assertFalse(hostile.contains(4093, 4));
+        assertEquals(4096, hostile.byteSize());
+    }
+
+    @Test
+    void shouldCountReadModifyWritesAsReadsAndWritesAndStoresAsWritesOnly() {
+        HostileMemory hostile = new HostileMemory(page).field(16, 4);
+        hostile.setIntRelease(16, 1);
+        hostile.compareAndExchangeInt(16, 1, 2);
+        hostile.getAndAddInt(16, 1);
+        hostile.write(12, new byte[8], 0, 8);
+        assertEquals(2, hostile.reads(16));
+        assertEquals(4, hostile.writes(16));
+    }
+
+    @Test
+    void shouldChangeAFieldExactlyBetweenTheFirstAndTheSecondRead() {
+        // the grant shape: the hypervisor reads the flags word, validates it, and must use that copy
+        GuestMemory real = GuestMemory.wrap(page);
+        real.setShort(8, (short) 0x1);
+        HostileMemory hostile = new HostileMemory(real).changeAfterFirstRead(8, 2, 0x4);
+        assertEquals(0x1, hostile.getShort(8), "the first read sees the honest value");
+        assertEquals(0x4, real.getShort(8), "the peer wrote right after the first read");
+        assertEquals(0x4, hostile.getShort(8), "the second read sees the change");
+        assertEquals(2, hostile.reads(8));
+    }
+
+    @Test
+    void shouldRunAPeerActionAfterTheNthReadOnly() {
+        GuestMemory real = GuestMemory.wrap(page);
+        int[] runs = new int[1];
+        HostileMemory hostile = new HostileMemory(real).afterRead(32, 8, 2, m -> {
+            runs[0]++;
+            m.setLong(32, -1L);
+        });
+        assertEquals(0L, hostile.getLongVolatile(32));
+        assertEquals(0, runs[0], "not after the first read");
+        assertEquals(0L, hostile.getLongAcquire(32), "the second read returns what it read; the peer acts after it");
+        assertEquals(1, runs[0]);
+        assertEquals(-1L, hostile.getLong(32));
+        assertEquals(1, runs[0], "only once");
+    }
+
+    @Test
+    void shouldScript64BitLoadsWithoutChangingMemory() {
+        HostileMemory hostile = new HostileMemory(page).scriptLong(64, n -> n == 0 ? 1L << 63 : 0L);
+        assertEquals(1L << 63, hostile.getLongAcquire(64));
+        assertEquals(0L, hostile.getLongVolatile(64));
+        assertEquals(0L, page.get(ValueLayout.JAVA_LONG, 64), "memory itself unchanged");
+        assertEquals(2, hostile.reads(64));
+    }
+
+    @Test
+    void shouldFaultMatchingAccessesAndTouchNothing() {
+        HostileMemory hostile = new HostileMemory(page).field(256, 4).fault(256, 4, HostileMemory.Access.WRITE);
+        GuestMemoryFault f = assertThrows(GuestMemoryFault.class, () -> hostile.setInt(256, 5));
+        assertEquals(256, f.address());
+        assertThrows(GuestMemoryFault.class, () -> hostile.getAndBitwiseOrInt(256, 1), "a read-modify-write writes");
+        assertThrows(GuestMemoryFault.class, () -> hostile.write(250, new byte[8], 0, 8), "an overlapping copy in");
+        assertEquals(0, page.get(ValueLayout.JAVA_INT, 256), "nothing was written");
+        assertEquals(0, hostile.getInt(256), "reads still work");
+        assertEquals(0, hostile.writes(256));
+        assertEquals(3, hostile.faulted());
+        hostile.faultAfter(512, 8, HostileMemory.Access.READ, 2);
+        hostile.getLong(512);
+        hostile.getInt(516);
+        assertThrows(GuestMemoryFault.class, () -> hostile.getByte(513), "the third read faults");
+        hostile.setLong(512, 1L);
+        assertThrows(GuestMemoryFault.class, () -> hostile.compareAndSetLong(512, 1L, 2L), "a read-modify-write reads");
+        assertEquals(1L, page.get(ValueLayout.JAVA_LONG, 512));
+    }
+
+    @Test
+    void shouldExposeTheSegmentOnlyOfAGuestMemory() {
+        assertEquals(page, new HostileMemory(page).segment());
+        HostileMemory twice = new HostileMemory(new HostileMemory(page));
+        assertThrows(IllegalStateException.class, twice::segment);
     }
 
     @Test

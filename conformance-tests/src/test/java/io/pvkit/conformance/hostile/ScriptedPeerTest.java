@@ -1,5 +1,8 @@
 package io.pvkit.conformance.hostile;
 
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,7 +19,7 @@ class ScriptedPeerTest {
 
     /** A frontend that publishes a producer index beyond the ring, then moves it backwards. */
     static final class OverflowingFrontend extends ScriptedPeer {
-        OverflowingFrontend(SharedMemoryView page, int ringSize) {
+        OverflowingFrontend(MemoryAccess page, int ringSize) {
             super("overflowing frontend", page);
             step("req_prod = size + 1", p -> publishIndex(SharedRingLayout.LAYOUT, 0, "req_prod", ringSize + 1));
             step("req_prod = 0xFFFFFFFF", p -> setField(SharedRingLayout.LAYOUT, 0, "req_prod", 0xFFFF_FFFFL));
@@ -35,7 +38,7 @@ class ScriptedPeerTest {
     void shouldRunScriptedRawWritesStepByStepThroughTheLayout() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment page = arena.allocate(4096, 4096);
-            OverflowingFrontend peer = new OverflowingFrontend(SharedMemoryView.of(page), 32);
+            OverflowingFrontend peer = new OverflowingFrontend(GuestMemory.wrap(page), 32);
             assertEquals(3, peer.remaining());
             assertTrue(peer.runNext());
             assertEquals(33, page.get(ValueLayout.JAVA_INT, SharedRingLayout.REQ_PROD_OFFSET));

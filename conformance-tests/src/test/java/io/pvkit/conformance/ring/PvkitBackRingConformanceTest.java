@@ -1,6 +1,6 @@
 package io.pvkit.conformance.ring;
 
-import io.pvkit.conformance.hostile.SharedMemoryView;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.rings.BackRing;
 import io.pvkit.rings.RingType;
 import io.pvkit.rings.SharedBackRing;
@@ -8,7 +8,7 @@ import io.pvkit.rings.SharedBackRing;
 /** pvkit's own back ring passes the back ring verification. */
 class PvkitBackRingConformanceTest extends BackRingVerification {
     @Override
-    protected BackRing createBackRing(SharedMemoryView memory, RingType type, int startIndex) {
+    protected BackRing createBackRing(MemoryAccess memory, RingType type, int startIndex) {
         return SharedBackRing.attach(new ViewSharedMemory(memory), type, startIndex);
     }
 }

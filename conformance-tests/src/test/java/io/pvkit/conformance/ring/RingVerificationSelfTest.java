@@ -1,6 +1,6 @@
 package io.pvkit.conformance.ring;
 
-import io.pvkit.conformance.hostile.SharedMemoryView;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.selftest.SelfTest;
 import io.pvkit.conformance.selftest.SelfTestReport;
 import io.pvkit.rings.BackRing;
@@ -26,7 +26,7 @@ class RingVerificationSelfTest {
         abstract Set<ToyBackRing.Flaw> flaws();
 
         @Override
-        protected BackRing createBackRing(SharedMemoryView memory, RingType type, int startIndex) {
+        protected BackRing createBackRing(MemoryAccess memory, RingType type, int startIndex) {
             return new ToyBackRing(memory, type, startIndex, flaws());
         }
     }
@@ -149,7 +149,7 @@ class RingVerificationSelfTest {
         abstract Set<ToyFrontRing.Flaw> flaws();
 
         @Override
-        protected FrontRing createFrontRing(SharedMemoryView memory, RingType type, int startIndex,
+        protected FrontRing createFrontRing(MemoryAccess memory, RingType type, int startIndex,
                                             FrontRing.ResponseValidator validator) {
             return new ToyFrontRing(memory, type, startIndex, validator, flaws());
         }

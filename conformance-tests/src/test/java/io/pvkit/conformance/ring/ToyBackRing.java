@@ -1,7 +1,8 @@
 package io.pvkit.conformance.ring;
 
 import io.pvkit.abi.ring.SharedRingLayout;
-import io.pvkit.conformance.hostile.SharedMemoryView;
+import io.pvkit.abi.memory.MemoryAccess;
+import io.pvkit.conformance.hostile.MemoryCopies;
 import io.pvkit.rings.BackRing;
 import io.pvkit.rings.RingBrokenException;
 import io.pvkit.rings.RingFault;
@@ -25,7 +26,7 @@ final class ToyBackRing implements BackRing {
         SPECULATIVE_COPY, NO_UNION_ROUNDING, ATTACH_INITIALISES, NOTIFY_INCLUSIVE, NO_RECHECK
     }
 
-    private final SharedMemoryView mem;
+    private final MemoryAccess mem;
     private final RingType type;
     private final Set<Flaw> flaws;
     private final int size;
@@ -39,7 +40,7 @@ final class ToyBackRing implements BackRing {
     private int rspProdPublished;
     private RingFault fault;
 
-    ToyBackRing(SharedMemoryView mem, RingType type, int start, Set<Flaw> flaws) {
+    ToyBackRing(MemoryAccess mem, RingType type, int start, Set<Flaw> flaws) {
         this.mem = mem;
         this.type = type;
         this.flaws = flaws.isEmpty() ? EnumSet.noneOf(Flaw.class) : EnumSet.copyOf(flaws);
@@ -133,11 +134,11 @@ final class ToyBackRing implements BackRing {
             if (has(Flaw.SPECULATIVE_COPY) && hasPrefetch && prefetchedIndex == reqCons) {
                 MemorySegment.copy(prefetched, 0, copy, 0, type.requestSize());
             } else {
-                mem.copyTo(offset(reqCons), copy, 0, type.requestSize());
+                MemoryCopies.copyOut(mem, offset(reqCons), copy, 0, type.requestSize());
             }
             MemorySegment view = copy.asSlice(0, type.requestSize());
             if (has(Flaw.DOUBLE_FETCH)) {
-                mem.copyTo(offset(reqCons), copy, 0, type.requestSize());
+                MemoryCopies.copyOut(mem, offset(reqCons), copy, 0, type.requestSize());
             }
             done++;
             reqCons++;
@@ -151,7 +152,7 @@ final class ToyBackRing implements BackRing {
             }
         }
         if (has(Flaw.SPECULATIVE_COPY)) {
-            mem.copyTo(offset(reqCons), prefetched, 0, type.requestSize());
+            MemoryCopies.copyOut(mem, offset(reqCons), prefetched, 0, type.requestSize());
             prefetchedIndex = reqCons;
             hasPrefetch = true;
         }
@@ -193,9 +194,9 @@ final class ToyBackRing implements BackRing {
             throw new IllegalStateException("nothing to answer");
         }
         long off = offset(rspProdPvt);
-        mem.copyFrom(response, 0, off, type.responseSize());
+        MemoryCopies.copyIn(response, 0, mem, off, type.responseSize());
         if (!has(Flaw.NO_TAIL_ZERO) && slot > type.responseSize()) {
-            mem.copyFrom(MemorySegment.ofArray(new byte[slot - type.responseSize()]), 0, off + type.responseSize(),
+            MemoryCopies.copyIn(MemorySegment.ofArray(new byte[slot - type.responseSize()]), 0, mem, off + type.responseSize(),
                     slot - type.responseSize());
         }
         rspProdPvt++;

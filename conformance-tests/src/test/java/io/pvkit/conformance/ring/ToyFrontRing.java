@@ -1,7 +1,8 @@
 package io.pvkit.conformance.ring;
 
 import io.pvkit.abi.ring.SharedRingLayout;
-import io.pvkit.conformance.hostile.SharedMemoryView;
+import io.pvkit.abi.memory.MemoryAccess;
+import io.pvkit.conformance.hostile.MemoryCopies;
 import io.pvkit.rings.FrontRing;
 import io.pvkit.rings.RingBrokenException;
 import io.pvkit.rings.RingFault;
@@ -23,7 +24,7 @@ final class ToyFrontRing implements FrontRing {
         NO_RECHECK, REREAD_RSP_PROD, CHECK_OP_ONLY
     }
 
-    private final SharedMemoryView mem;
+    private final MemoryAccess mem;
     private final RingType type;
     private final Set<Flaw> flaws;
     private final ResponseValidator validator;
@@ -38,7 +39,7 @@ final class ToyFrontRing implements FrontRing {
     private int rspCons;
     private RingFault fault;
 
-    ToyFrontRing(SharedMemoryView mem, RingType type, int start, ResponseValidator validator, Set<Flaw> flaws) {
+    ToyFrontRing(MemoryAccess mem, RingType type, int start, ResponseValidator validator, Set<Flaw> flaws) {
         this.mem = mem;
         this.type = type;
         this.validator = validator;
@@ -123,7 +124,7 @@ final class ToyFrontRing implements FrontRing {
         type.requestId().write(c, id);
         shadow[id] = c;
         inFlight[id] = true;
-        mem.copyFrom(c, 0, offset(reqProdPvt), type.requestSize());
+        MemoryCopies.copyIn(c, 0, mem, offset(reqProdPvt), type.requestSize());
         reqProdPvt++;
         return id;
     }
@@ -168,7 +169,7 @@ final class ToyFrontRing implements FrontRing {
                     break;
                 }
             }
-            mem.copyTo(offset(rspCons), rsp, 0, type.responseSize());
+            MemoryCopies.copyOut(mem, offset(rspCons), rsp, 0, type.responseSize());
             long raw = type.responseId().read(rsp);
             if (!has(Flaw.NO_ID_RANGE_CHECK) && Long.compareUnsigned(raw, size) >= 0) {
                 throw broken(RingFault.RESPONSE_ID_OUT_OF_RANGE);
@@ -180,7 +181,7 @@ final class ToyFrontRing implements FrontRing {
             MemorySegment request = shadow[id];
             if (has(Flaw.READ_BACK_REQUEST)) {
                 request = MemorySegment.ofArray(new long[(type.requestSize() + 7) / 8]);
-                mem.copyTo(offset(rspCons), request, 0, type.requestSize());
+                MemoryCopies.copyOut(mem, offset(rspCons), request, 0, type.requestSize());
             }
             if (has(Flaw.CHECK_OP_ONLY)) {
                 // checks the operation itself but not the len/status bounds
@@ -191,7 +192,7 @@ final class ToyFrontRing implements FrontRing {
                 throw broken(RingFault.RESPONSE_REJECTED);
             }
             if (has(Flaw.DOUBLE_FETCH_RESPONSE)) {
-                mem.copyTo(offset(rspCons), rsp, 0, type.responseSize());
+                MemoryCopies.copyOut(mem, offset(rspCons), rsp, 0, type.responseSize());
             }
             if (inFlight[id]) {
                 inFlight[id] = false;

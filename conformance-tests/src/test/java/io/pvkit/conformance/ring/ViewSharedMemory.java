@@ -1,13 +1,13 @@
 package io.pvkit.conformance.ring;
 
-import io.pvkit.conformance.hostile.SharedMemoryView;
+import io.pvkit.abi.memory.MemoryAccess;
+import io.pvkit.conformance.hostile.MemoryCopies;
 import io.pvkit.rings.spi.SharedMemory;
 
 import java.lang.foreign.MemorySegment;
 
 /** pv-rings' {@link SharedMemory} seam over the kit's (possibly hostile) view: one line per method. */
-record ViewSharedMemory(SharedMemoryView view) implements SharedMemory {
-    private static final MemorySegment ZEROS = MemorySegment.ofArray(new byte[4096]);
+record ViewSharedMemory(MemoryAccess view) implements SharedMemory {
 
     @Override
     public long byteSize() {
@@ -36,18 +36,16 @@ record ViewSharedMemory(SharedMemoryView view) implements SharedMemory {
 
     @Override
     public void copyOut(long offset, MemorySegment destination, long destinationOffset, long length) {
-        view.copyTo(offset, destination, destinationOffset, length);
+        MemoryCopies.copyOut(view, offset, destination, destinationOffset, length);
     }
 
     @Override
     public void copyIn(MemorySegment source, long sourceOffset, long offset, long length) {
-        view.copyFrom(source, sourceOffset, offset, length);
+        MemoryCopies.copyIn(source, sourceOffset, view, offset, length);
     }
 
     @Override
     public void zero(long offset, long length) {
-        for (long done = 0; done < length; done += ZEROS.byteSize()) {
-            view.copyFrom(ZEROS, 0, offset + done, Math.min(ZEROS.byteSize(), length - done));
-        }
+        view.fill(offset, length, (byte) 0);
     }
 }

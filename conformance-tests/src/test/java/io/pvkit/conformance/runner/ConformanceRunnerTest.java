@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,46 @@ import org.junit.jupiter.api.io.TempDir;
 class ConformanceRunnerTest {
 
     private static final String SELF_TEST = "io.pvkit.conformance.hypercall.HypercallAbiVerificationSelfTest$";
+
+    /**
+     * An implementation whose verification skips a MUST rule by behaviour: HC-05's required check
+     * aborts (the implementation answered -ENOSYS), HC-01 passes, HC-04's capability-gated
+     * {@code optional_} check is skipped (a legitimate SKIP).
+     */
+    public static final class SkipsAMustRule {
+        /** Passes. */
+        @Test
+        public void required_HC_01_passes() {
+            assertEquals(2, 1 + 1);
+        }
+
+        /** Aborted by behaviour: the implementation did not take part. */
+        @Test
+        public void required_HC_05_statusOps() {
+            Assumptions.abort("the implementation answered -ENOSYS(-38)");
+        }
+
+        /** Gated by a capability the implementation does not declare. */
+        @Test
+        public void optional_HC_04_multicall() {
+            Assumptions.abort("capability MULTICALL not declared");
+        }
+    }
+
+    /** Like {@link SkipsAMustRule}, and HC-06 fails: a failure outranks a rule not run. */
+    public static final class SkipsOneMustRuleAndFailsAnother {
+        /** Aborted by behaviour. */
+        @Test
+        public void required_HC_05_statusOps() {
+            Assumptions.abort("the implementation answered -ENOSYS(-38)");
+        }
+
+        /** Fails. */
+        @Test
+        public void required_HC_06_overflow() {
+            assertEquals(-22, 0, "overflowing console write");
+        }
+    }
 
     private record Run(int status, String console) {
     }
@@ -76,6 +117,31 @@ class ConformanceRunnerTest {
         Run run = run("--out", out.toString(), SELF_TEST + "Correct", SELF_TEST + "BrokenLengthCheck");
         assertEquals(1, run.status(), run.console());
         assertTrue(run.console().lines().anyMatch(l -> l.startsWith("HC-06") && l.contains("FAILURE")), run.console());
+    }
+
+    @Test
+    void shouldGiveAMustRuleThatDidNotRunItsOwnVerdictAndExitStatus(@TempDir Path out) throws IOException {
+        Run run = run("--out", out.toString(), ConformanceRunnerTest.class.getName() + "$SkipsAMustRule");
+        assertEquals(ConformanceReport.MUST_NOT_RUN, run.status(), run.console());
+        assertEquals(3, run.status(), run.console());
+        assertTrue(run.console().lines().anyMatch(l -> l.startsWith("HC-05") && l.contains("MUST") && l.contains("NOT_RUN")
+                && l.contains("-ENOSYS")), run.console());
+        assertTrue(run.console().lines().anyMatch(l -> l.startsWith("HC-04") && l.contains("SKIP")), run.console());
+        assertTrue(run.console().lines().anyMatch(l -> l.startsWith("HC-01") && l.contains("SUCCESS")), run.console());
+        assertTrue(run.console().contains("1 MUST not run"), run.console());
+        assertTrue(run.console().contains("INCOMPLETE"), run.console());
+        assertTrue(!run.console().contains(" CONFORMANT"), "never CONFORMANT with a MUST rule not run:\n" + run.console());
+        String md = Files.readString(out.resolve("conformance-report.md"));
+        assertTrue(md.contains("| HC-05 | MUST | NOT_RUN | 0/1 |"), md);
+        assertTrue(md.contains("INCOMPLETE"), md);
+    }
+
+    @Test
+    void shouldLetAFailureOutrankAMustRuleNotRun(@TempDir Path out) {
+        Run run = run("--out", out.toString(), ConformanceRunnerTest.class.getName() + "$SkipsOneMustRuleAndFailsAnother");
+        assertEquals(ConformanceReport.FAILED, run.status(), run.console());
+        assertTrue(run.console().lines().anyMatch(l -> l.startsWith("HC-05") && l.contains("NOT_RUN")), run.console());
+        assertTrue(run.console().contains("NOT CONFORMANT (exit 1)"), run.console());
     }
 
     @Test

@@ -32,10 +32,16 @@ class SelfTestTest {
             throw new IllegalStateException("planted error");
         }
 
-        /** Skipped by a capability hook. */
+        /** Skipped by a capability hook: a legitimate SKIP of an optional_ check. */
         @Test
-        public void required_HC_04_skipped() {
+        public void optional_HC_04_skipped() {
             Assumptions.abort("capability MULTICALL not supported");
+        }
+
+        /** A required_ check aborted by behaviour: the MUST rule did not run. */
+        @Test
+        public void required_HC_06_aborted() {
+            Assumptions.abort("the implementation answered -ENOSYS");
         }
 
         /** Passes; HC-05 has a second, failing method: worst wins. */
@@ -67,8 +73,9 @@ class SelfTestTest {
         assertEquals(Set.of("HC-01"), report.passedRules());
         assertEquals(Set.of("HC-02", "HC-03", "HC-05"), report.failedRules());
         assertEquals(Set.of("HC-04"), report.skippedRules());
+        assertEquals(Set.of("HC-06"), report.notRunRules());
         assertEquals(Map.of("HC-01", Outcome.SUCCESS, "HC-02", Outcome.FAILURE, "HC-03", Outcome.ERROR,
-                "HC-04", Outcome.SKIP, "HC-05", Outcome.FAILURE), report.ruleOutcomes());
+                "HC-04", Outcome.SKIP, "HC-05", Outcome.FAILURE, "HC-06", Outcome.NOT_RUN), report.ruleOutcomes());
         assertTrue(report.failuresOf("HC-02").getFirst().getMessage().contains("planted failure"));
         assertTrue(report.failuresOf("HC-01").isEmpty());
         List<TestResult> unmapped = report.unmappedProblems();
@@ -84,5 +91,7 @@ class SelfTestTest {
         assertEquals(Outcome.FAILURE, Outcome.SUCCESS.worst(Outcome.FAILURE));
         assertEquals(Outcome.ERROR, Outcome.ERROR.worst(Outcome.SKIP));
         assertEquals(Outcome.SKIP, Outcome.SKIP.worst(Outcome.SUCCESS));
+        assertEquals(Outcome.NOT_RUN, Outcome.SKIP.worst(Outcome.NOT_RUN));
+        assertEquals(Outcome.ERROR, Outcome.NOT_RUN.worst(Outcome.ERROR));
     }
 }
