@@ -2,6 +2,7 @@ package io.pvkit.events;
 
 import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.abi.spi.IdleStrategy;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.events.internal.SharedInfoBits;
@@ -72,37 +73,37 @@ public final class UpcallDemultiplexer {
     /**
      * A demultiplexer for {@code vcpu} with {@link #DEFAULT_MAX_ROUNDS}.
      *
-     * @param memory the guest's memory
+     * @param memory the guest's memory ({@link GuestMemory}, or any {@link MemoryAccess} over it)
      * @param sharedInfoGfn the frame holding the guest's {@code shared_info}
      * @param vcpu the vCPU this demultiplexer serves, 0..31
      */
-    public UpcallDemultiplexer(GuestMemory memory, long sharedInfoGfn, int vcpu) {
+    public UpcallDemultiplexer(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
         this(memory, sharedInfoGfn, vcpu, DEFAULT_MAX_ROUNDS);
     }
 
     /**
      * A demultiplexer for {@code vcpu}.
      *
-     * @param memory the guest's memory
+     * @param memory the guest's memory ({@link GuestMemory}, or any {@link MemoryAccess} over it)
      * @param sharedInfoGfn the frame holding the guest's {@code shared_info}
      * @param vcpu the vCPU this demultiplexer serves, 0..31
      * @param maxRounds the bound on scan rounds per {@link #handleUpcall()}, at least 1
      */
-    public UpcallDemultiplexer(GuestMemory memory, long sharedInfoGfn, int vcpu, int maxRounds) {
+    public UpcallDemultiplexer(MemoryAccess memory, long sharedInfoGfn, int vcpu, int maxRounds) {
         this(memory, sharedInfoGfn, vcpu, maxRounds, UnmaskHypercall.NONE);
     }
 
     /**
      * A demultiplexer for {@code vcpu} that unmasks ports of other vCPUs through {@code foreignUnmask}.
      *
-     * @param memory the guest's memory
+     * @param memory the guest's memory ({@link GuestMemory}, or any {@link MemoryAccess} over it)
      * @param sharedInfoGfn the frame holding the guest's {@code shared_info}
      * @param vcpu the vCPU this demultiplexer serves, 0..31
      * @param maxRounds the bound on scan rounds per {@link #handleUpcall()}, at least 1
      * @param foreignUnmask how {@link #unmask(int)} unmasks a port not registered here
      *     ({@code EVTCHNOP_unmask}, e.g. {@link UnmaskHypercall#via})
      */
-    public UpcallDemultiplexer(GuestMemory memory, long sharedInfoGfn, int vcpu, int maxRounds,
+    public UpcallDemultiplexer(MemoryAccess memory, long sharedInfoGfn, int vcpu, int maxRounds,
                                UnmaskHypercall foreignUnmask) {
         this(memory, sharedInfoGfn, vcpu, maxRounds, foreignUnmask, ErrorHandler.LOG);
     }
@@ -110,7 +111,7 @@ public final class UpcallDemultiplexer {
     /**
      * A demultiplexer for {@code vcpu} with every option.
      *
-     * @param memory the guest's memory
+     * @param memory the guest's memory ({@link GuestMemory}, or any {@link MemoryAccess} over it)
      * @param sharedInfoGfn the frame holding the guest's {@code shared_info}
      * @param vcpu the vCPU this demultiplexer serves, 0..31
      * @param maxRounds the bound on scan rounds per {@link #handleUpcall()}, at least 1
@@ -118,7 +119,7 @@ public final class UpcallDemultiplexer {
      * @param errorHandler receives every exception a handler throws (the scan continues with the next
      *     port); {@link ErrorHandler#LOG} by default
      */
-    public UpcallDemultiplexer(GuestMemory memory, long sharedInfoGfn, int vcpu, int maxRounds,
+    public UpcallDemultiplexer(MemoryAccess memory, long sharedInfoGfn, int vcpu, int maxRounds,
                                UnmaskHypercall foreignUnmask, ErrorHandler errorHandler) {
         Objects.requireNonNull(memory, "memory");
         this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");

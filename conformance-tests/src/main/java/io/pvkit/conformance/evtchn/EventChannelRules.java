@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * The event-channel rules: {@code EVT-01} .. {@code EVT-11} from the adversarial catalogue (section 7.4)
  * and {@code EVT-12} .. {@code EVT-17} for the 2-level ABI semantics (EVT-17 model-based), tested by
- * {@link EventChannelVerification}; {@code EVTG-01} .. {@code EVTG-03} and {@code FE-08} (the frontend's side of an event storm) for a
+ * {@link EventChannelVerification}; {@code EVTG-01} .. {@code EVTG-04} and {@code FE-08} (the frontend's side of an event storm) for a
  * guest's upcall demultiplexer,
  * tested by {@link GuestUpcallVerification}.
  */
@@ -99,6 +99,12 @@ public final class EventChannelRules implements RuleSet {
                             + "goes to the new handler only, exactly once.",
                     "XSA-331 (Linux 073d0552ead5 \"avoid removing an event channel while handling it\"); "
                             + "Xen 78e24c269b; guest side of EVT-04"),
+            Rule.must("EVTG-04",
+                    "A guest consumes only events that are published and still pending when it acks them: a "
+                            + "selector bit without a pending bit, a masked pending port, and an event the hypervisor "
+                            + "withdrew between the guest's pending/mask snapshot and its ack run no handler.",
+                    "Linux drivers/xen/events/events_2l.c evtchn_2l_handle_events (active_evtchns snapshot, "
+                            + "clear_evtchn before the handler), 073d0552ead5; xen/common/event_channel.c evtchn_free"),
             Rule.must("FE-08",
                     "A frontend facing an event storm from its backend does bounded work: any number of sends on a "
                             + "pending port cost one handler call, an upcall with nothing newly pending costs none, and "
