@@ -240,7 +240,7 @@ class EventChannelVerificationSelfTest {
 
         @Override
         protected boolean installPreemptionProbe(HypervisorUnderTest hypervisor, Runnable probe) {
-            ((EventsHypervisor) hypervisor).channels.onPreemptionPoint(probe);
+            ((EventsHypervisor) hypervisor).onPreemptionPoint(probe);
             return true;
         }
 
@@ -269,6 +269,13 @@ class EventChannelVerificationSelfTest {
         @Override
         protected HypervisorUnderTest createHypervisor() {
             return new EventsHypervisor(ENOSPC_FREES_A_PORT, true);
+        }
+    }
+
+    static final class Evt18Zombie extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(EventsHypervisor.NONE, false, true);
         }
     }
 
@@ -510,7 +517,7 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt12CatchesSendOnUnboundRefused() {
-        assertCaught(Evt12.class, "EVT-12", "EVT-04", "EVT-11", "EVT-16", "EVT-17");
+        assertCaught(Evt12.class, "EVT-12", "EVT-04", "EVT-11", "EVT-16", "EVT-17", "EVT-18");
     }
 
     @Test
@@ -544,6 +551,13 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt16CatchesDestroyWithoutTeardown() {
-        assertCaught(Evt16.class, "EVT-16", "EVT-06");
+        assertCaught(Evt16.class, "EVT-16", "EVT-06", "EVT-18");
+    }
+
+    @Test
+    void evt18CatchesADestroyedDomainThatStaysBindable() {
+        SelfTestReport report = assertCaught(Evt18Zombie.class, "EVT-18");
+        assertTrue(report.failuresOf("EVT-18").getFirst().getMessage().contains("dead domain must stay dead"),
+                report::toString);
     }
 }
