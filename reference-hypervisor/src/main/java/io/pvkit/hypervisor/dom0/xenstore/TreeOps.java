@@ -57,7 +57,8 @@ final class TreeOps {
 
     void mkdir(String path) {
         if (view.get(path) == null) {
-            create(path);
+            Node created = create(path);
+            view.changed(new Change(path, created.perms(), false));
         } else {
             existing(path, 0); // an existing node is fine, as in C xenstored; an unreadable parent is not told
         }
@@ -135,7 +136,11 @@ final class TreeOps {
         return n;
     }
 
-    /** Creates {@code path} and its missing ancestors; returns the new (empty) node, already stored. */
+    /**
+     * Creates {@code path} and its missing ancestors; returns the new (empty) node, already stored. Like C
+     * xenstored, only the requested path is reported to watches (a watch on a created ancestor fires
+     * because the path is below it), so the caller records the change.
+     */
     private Node create(String path) {
         List<String> missing = new ArrayList<>();
         String p = path;
@@ -162,7 +167,6 @@ final class TreeOps {
             Perms perms = caller.privileged() ? parent.perms() : parent.perms().withOwner(caller.domid());
             created = new Node(new byte[0], perms, List.of(), 0);
             view.put(childPath, created);
-            view.changed(new Change(childPath, perms, false));
             parentPath = childPath;
             parent = created;
         }
