@@ -423,7 +423,8 @@ public abstract class XenstoreVerification {
         while (2048 - longPath.length() > 101) {
             longPath.append('/').append("x".repeat(99));
         }
-        longPath.append('/').append("y".repeat(2048 - longPath.length() - 1));
+        int rest = 2048 - longPath.length() - 1;
+        longPath.append('/').append("y".repeat(rest));
         assertEquals(2048, longPath.length());
         write(dom0, longPath.toString(), "long");
         assertEquals("long", read(dom0, longPath.toString()), "a 2048-byte path is accepted");
