@@ -71,8 +71,8 @@ final class ToyXenstored implements XenstoreUnderTest {
         UNKNOWN_TYPE_OK,
         /** XS-19: GET_DOMAIN_PATH answers with a trailing slash. */
         DOMAIN_PATH_TRAILING_SLASH,
-        /** XS-20: DIRECTORY lists at most three children. */
-        DIRECTORY_AT_MOST_THREE,
+        /** XS-20: parents a domain creates implicitly keep the ancestor's owner (only the named node is the domain's). */
+        IMPLICIT_PARENTS_KEEP_OWNER,
         /** XS-21: a domain may introduce and release domains. */
         DOMAIN_MAY_INTRODUCE
     }
@@ -374,18 +374,13 @@ final class ToyXenstored implements XenstoreUnderTest {
                 String path = path(c, one(p), false);
                 node(c, s, path, 'r');
                 StringBuilder sb = new StringBuilder();
-                int count = 0;
                 String prefix = path.equals("/") ? "/" : path + "/";
                 for (String k : s.tailMap(prefix, false).keySet()) {
                     if (!k.startsWith(prefix)) {
                         break;
                     }
                     if (k.indexOf('/', prefix.length()) < 0) {
-                        if (bug(Bug.DIRECTORY_AT_MOST_THREE) && count == 3) {
-                            break;
-                        }
                         sb.append(k.substring(prefix.length())).append('\0');
-                        count++;
                     }
                 }
                 if (bug(Bug.DIRECTORY_NO_LAST_NUL) && sb.length() > 0) {
@@ -634,7 +629,7 @@ final class ToyXenstored implements XenstoreUnderTest {
         List<String> perms = s.get(p).perms();
         for (String q : create) {
             List<String> inherited = new ArrayList<>(perms);
-            if (c.domid != 0) {
+            if (c.domid != 0 && (!bug(Bug.IMPLICIT_PARENTS_KEEP_OWNER) || q.equals(path))) {
                 inherited.set(0, inherited.getFirst().charAt(0) + Integer.toString(c.domid));
             }
             s.put(q, new Node(new byte[0], inherited));
