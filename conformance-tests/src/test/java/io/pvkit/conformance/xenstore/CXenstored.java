@@ -74,7 +74,8 @@ final class CXenstored implements XenstoreUnderTest {
         Process p = pb.start();
         CXenstored d = new CXenstored(dir, p);
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!Files.exists(d.socketPath())) {
+        // the socket file appears at bind(), before listen(): wait until a connection is accepted
+        while (!accepts(d.socketPath())) {
             if (!p.isAlive() || System.nanoTime() > deadline) {
                 String log = Files.readString(dir.resolve("xenstored.log"));
                 d.close();
@@ -84,6 +85,18 @@ final class CXenstored implements XenstoreUnderTest {
             Thread.sleep(10);
         }
         return d;
+    }
+
+    private static boolean accepts(Path socket) {
+        if (!Files.exists(socket)) {
+            return false;
+        }
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(socket));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override

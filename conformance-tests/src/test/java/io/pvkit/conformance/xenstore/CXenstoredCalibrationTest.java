@@ -25,7 +25,9 @@ class CXenstoredCalibrationTest {
         assertEquals(Set.of("required_XS_18_emptyPayloadGetsAnErrorWithAWatchSet"), report.results().stream()
                 .filter(r -> r.outcome() == io.pvkit.conformance.selftest.Outcome.FAILURE
                         || r.outcome() == io.pvkit.conformance.selftest.Outcome.ERROR)
-                .map(r -> r.methodName()).collect(java.util.stream.Collectors.toSet()), report::toString);
+                .map(r -> r.methodName()).collect(java.util.stream.Collectors.toSet()),
+                () -> report + "\n" + report.results().stream().filter(r -> r.throwable() != null)
+                        .map(r -> r.methodName() + ": " + r.throwable()).collect(java.util.stream.Collectors.joining("\n")));
         assertTrue(report.unmappedProblems().isEmpty(), report::toString);
     }
 }
