@@ -21,4 +21,5 @@ module io.pvkit.conformance {
     exports io.pvkit.conformance.runner;
     exports io.pvkit.conformance.selftest;
     exports io.pvkit.conformance.spi;
+    exports io.pvkit.conformance.xenstore;
 }

@@ -26,6 +26,7 @@ public final class RuleCatalogue {
         sets.add(new io.pvkit.conformance.ring.RingRules());
         sets.add(new io.pvkit.conformance.evtchn.EventChannelRules());
         sets.add(new io.pvkit.conformance.grant.GrantRules());
+        sets.add(new io.pvkit.conformance.xenstore.XenstoreRules());
         SETS = List.copyOf(sets);
         Map<String, Rule> byId = new HashMap<>();
         for (RuleSet set : SETS) {

@@ -23,4 +23,14 @@ public interface RuleSet {
      * @return an unmodifiable list of rules
      */
     List<Rule> rules();
+
+    /**
+     * Markdown rendered in {@code RULES.md} after the area's table: calibration results, known differences with a
+     * reference implementation and their reasons (empty by default).
+     *
+     * @return the notes, or an empty string
+     */
+    default String notes() {
+        return "";
+    }
 }

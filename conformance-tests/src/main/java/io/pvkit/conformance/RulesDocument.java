@@ -40,6 +40,9 @@ public final class RulesDocument {
                         .append(" | ").append(escape(rule.text()))
                         .append(" | ").append(escape(rule.source())).append(" |\n");
             }
+            if (!set.notes().isBlank()) {
+                out.append('\n').append(set.notes().strip()).append('\n');
+            }
         }
         return out.toString();
     }

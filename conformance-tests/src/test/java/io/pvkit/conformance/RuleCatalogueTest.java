@@ -35,7 +35,8 @@ class RuleCatalogueTest {
             io.pvkit.conformance.ring.BackRingVerification.class,
             io.pvkit.conformance.evtchn.EventChannelVerification.class,
             io.pvkit.conformance.evtchn.GuestUpcallVerification.class,
-            io.pvkit.conformance.grant.GrantTableVerification.class);
+            io.pvkit.conformance.grant.GrantTableVerification.class,
+            io.pvkit.conformance.xenstore.XenstoreVerification.class);
 
     @Test
     void shouldHaveARuleForEveryAdversarialCatalogueCase() {

@@ -117,6 +117,10 @@ class ReadmeExamplesTest {
             "class AcmeVcpu {",
             "  long hypercall(long op, long a1, long a2, long a3, long a4, long a5) { return -38; }",
             "}",
+            "class MyXenstored {",
+            "  static MyXenstored start(java.nio.file.Path socket) { return new MyXenstored(); }",
+            "  void stop() { }",
+            "}",
             "");
 
     @Test
