@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  *
  * <p>Following the frontend ({@link #followOtherEnd()}): once this end is past Initialising, a frontend
  * that goes Closing takes this end to Closing, and a frontend that goes Closed (or whose state node
- * disappears) takes it to Closed (Linux's blkback {@code frontend_changed}). {@link #disconnect} closes
+ * disappears after it was seen) takes it to Closed (Linux's blkback {@code frontend_changed}). {@link #disconnect} closes
  * from this side: Closing, wait for the frontend's Closed, Closed.
  */
 public final class BackendDevice extends XenbusDevice {
@@ -119,7 +119,7 @@ public final class BackendDevice extends XenbusDevice {
         }
         if (frontend == XenbusState.CLOSING) {
             switchState(XenbusState.CLOSING);
-        } else if (frontend == XenbusState.CLOSED || frontend == XenbusState.UNKNOWN) {
+        } else if (frontend == XenbusState.CLOSED || frontend == XenbusState.UNKNOWN && otherEndSeen()) {
             switchState(XenbusState.CLOSING);
             switchState(XenbusState.CLOSED);
         }

@@ -158,7 +158,8 @@ public final class FrontendDevice extends XenbusDevice {
         } catch (XenbusHandshakeException e) {
             return;   // a malformed state is not a close; the handshake's own wait reports it
         }
-        if (backend == XenbusState.CLOSING || backend == XenbusState.CLOSED || backend == XenbusState.UNKNOWN) {
+        if (backend == XenbusState.CLOSING || backend == XenbusState.CLOSED
+                || backend == XenbusState.UNKNOWN && otherEndSeen()) {
             if (own != XenbusState.CLOSING) {
                 closedByBackend = true;
             }

@@ -35,6 +35,7 @@ public abstract sealed class XenbusDevice implements AutoCloseable permits Front
     private volatile XenbusState ownState = XenbusState.UNKNOWN;
     private volatile Consumer<XenbusState> stateListener = s -> { };
     private volatile XenbusWatch watch;
+    private volatile boolean otherEndSeen;
 
     XenbusDevice(XenbusClient client, String path, String otherKey, String otherIdKey) {
         this.client = Objects.requireNonNull(client, "client");
@@ -151,7 +152,21 @@ public abstract sealed class XenbusDevice implements AutoCloseable permits Front
      * @throws XenbusHandshakeException when the node is not a xenbus state
      */
     public final XenbusState otherEndState() {
-        return readState(otherEndKey(XenbusKeys.STATE));
+        XenbusState s = readState(otherEndKey(XenbusKeys.STATE));
+        if (s != XenbusState.UNKNOWN) {
+            otherEndSeen = true;
+        }
+        return s;
+    }
+
+    /**
+     * Whether the other end's {@code state} node ever held a state: a missing node means "gone" only after
+     * that (a toolstack may write the two directories one after the other).
+     *
+     * @return true once a state other than {@link XenbusState#UNKNOWN} was read
+     */
+    public final boolean otherEndSeen() {
+        return otherEndSeen;
     }
 
     /**

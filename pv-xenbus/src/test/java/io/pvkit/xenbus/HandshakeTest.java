@@ -169,4 +169,19 @@ class HandshakeTest {
         peer.put(BACK + "/event-channel", "-1");
         assertThrows(XenbusHandshakeException.class, () -> fe.readOtherEndInt(XenbusKeys.EVENT_CHANNEL, 1, 4095));
     }
+
+    @Test
+    void shouldNotCloseABackendWhoseFrontendStateIsNotWrittenYetButCloseItWhenItDisappearsLater() throws Exception {
+        peer.remove(FRONT + "/state");   // a toolstack that writes the frontend's state after the backend's
+        BackendDevice be = BackendDevice.open(dom0, BACK);
+        be.switchState(XenbusState.INIT_WAIT);
+        be.followOtherEnd();
+        assertEquals(XenbusState.INIT_WAIT, be.ownState(), "a state never seen is not a frontend that went away");
+        peer.put(FRONT + "/state", "1");
+        assertEquals(XenbusState.INITIALISING, be.otherEndState());
+        peer.remove(FRONT + "/state");
+        be.followOtherEnd();
+        assertEquals(XenbusState.CLOSED, be.ownState(), "a frontend state seen and then removed closes the backend");
+        assertEquals("6", peer.get(BACK + "/state"));
+    }
 }
