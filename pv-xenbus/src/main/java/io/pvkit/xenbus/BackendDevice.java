@@ -107,6 +107,15 @@ public final class BackendDevice extends XenbusDevice {
 
     @Override
     public void followOtherEnd() {
+        transition().lock();
+        try {
+            follow();
+        } finally {
+            transition().unlock();
+        }
+    }
+
+    private void follow() {
         XenbusState own = ownState();
         if (own == XenbusState.UNKNOWN || own == XenbusState.INITIALISING || own == XenbusState.CLOSED) {
             return;

@@ -105,12 +105,17 @@ public final class FrontendDevice extends XenbusDevice {
             throw new XenbusHandshakeException("backend " + backendPath() + " is " + backend + " before the handshake",
                     backend);
         }
-        client().transaction(tx -> {
-            publish.accept(tx);
-            tx.write(key(XenbusKeys.STATE), Integer.toString(XenbusState.INITIALISED.code()));
-            return null;
-        });
-        stateWritten(XenbusState.INITIALISED);
+        transition().lock();
+        try {
+            client().transaction(tx -> {
+                publish.accept(tx);
+                tx.write(key(XenbusKeys.STATE), Integer.toString(XenbusState.INITIALISED.code()));
+                return null;
+            });
+            stateWritten(XenbusState.INITIALISED);
+        } finally {
+            transition().unlock();
+        }
         backend = awaitOtherEnd(BACKEND_ANSWERED, timeout);
         if (backend != XenbusState.CONNECTED) {
             followOtherEnd();
@@ -148,6 +153,15 @@ public final class FrontendDevice extends XenbusDevice {
 
     @Override
     public void followOtherEnd() {
+        transition().lock();
+        try {
+            follow();
+        } finally {
+            transition().unlock();
+        }
+    }
+
+    private void follow() {
         XenbusState own = ownState();
         if (own != XenbusState.INITIALISED && own != XenbusState.CONNECTED && own != XenbusState.CLOSING) {
             return;   // the handshake has not started, or this end is already Closed

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
@@ -36,6 +37,9 @@ public abstract sealed class XenbusDevice implements AutoCloseable permits Front
     private volatile Consumer<XenbusState> stateListener = s -> { };
     private volatile XenbusWatch watch;
     private volatile boolean otherEndSeen;
+    // held across "decide, write state, record it": the owner's handshake thread and the watch listener
+    // (close-following) may switch at the same time, and a decision must see the state the other one wrote
+    private final ReentrantLock transition = new ReentrantLock();
 
     XenbusDevice(XenbusClient client, String path, String otherKey, String otherIdKey) {
         this.client = Objects.requireNonNull(client, "client");
@@ -193,11 +197,21 @@ public abstract sealed class XenbusDevice implements AutoCloseable permits Front
      */
     public final void switchState(XenbusState next) {
         Objects.requireNonNull(next, "next");
-        if (ownState == next) {
-            return;
+        transition.lock();
+        try {
+            if (ownState == next || ownState == XenbusState.CLOSED && next == XenbusState.CLOSING) {
+                return;   // already there; and a closed end never goes back to Closing
+            }
+            client.write(key(XenbusKeys.STATE), Integer.toString(next.code()));
+            stateWritten(next);
+        } finally {
+            transition.unlock();
         }
-        client.write(key(XenbusKeys.STATE), Integer.toString(next.code()));
-        stateWritten(next);
+    }
+
+    /** The lock that serialises state decisions and switches of this device (reentrant). */
+    final ReentrantLock transition() {
+        return transition;
     }
 
     /** Records a state written by a subclass (in a transaction). */

@@ -184,4 +184,32 @@ class HandshakeTest {
         assertEquals(XenbusState.CLOSED, be.ownState(), "a frontend state seen and then removed closes the backend");
         assertEquals("6", peer.get(BACK + "/state"));
     }
+
+    @Test
+    void shouldEndClosedOnBothSidesWhenTheFrontendsListenerAndItsDisconnectRace() throws Exception {
+        // both ends on event threads: the frontend's close-following listener runs while disconnect() switches
+        try (XenbusClient feClient = XenbusClient.overSocket(dir.resolve("socket"))) {
+            for (int round = 0; round < 30; round++) {
+                peer.put(FRONT + "/state", "1");
+                peer.put(BACK + "/state", "1");
+                FrontendDevice fe = FrontendDevice.open(feClient, FRONT);
+                BackendDevice be = BackendDevice.open(dom0, BACK);
+                AtomicReference<Throwable> failure = new AtomicReference<>();
+                Thread backend = backendConnects(be, new AtomicInteger(), failure);
+                fe.connect(Duration.ofSeconds(10), tx -> tx.write(fe.key(XenbusKeys.EVENT_CHANNEL), "7"));
+                backend.join(10_000);
+                assertNull(failure.get());
+                assertTrue(fe.disconnect(Duration.ofSeconds(10)));
+                assertEquals(XenbusState.CLOSED, fe.state(), "round " + round);
+                assertFalse(fe.closedByBackend(), "round " + round);
+                long until = System.nanoTime() + 5_000_000_000L;
+                while (be.state() != XenbusState.CLOSED && System.nanoTime() < until) {
+                    Thread.sleep(1);
+                }
+                assertEquals(XenbusState.CLOSED, be.state(), "round " + round);
+                fe.close();
+                be.close();
+            }
+        }
+    }
 }
