@@ -244,6 +244,42 @@ public final class Hypervisor implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ observation for kits and tests
+
+    /**
+     * Runs {@code probe} at every preemption point of event-channel teardown (pv-events releases at most
+     * 64 ports per lock hold, as Xen's {@code hypercall_preempt_check} does): what a conformance kit uses
+     * to prove that destroying a domain with thousands of ports never holds the lock throughout.
+     *
+     * @param probe the action (must not destroy domains itself)
+     */
+    public void onPreemptionPoint(Runnable probe) {
+        library.events().onPreemptionPoint(probe);
+    }
+
+    /**
+     * The memory view of a grant mapping that {@code mapper} made with {@code GNTTABOP_map_grant_ref}:
+     * what the page-table entry at {@code host_addr} would reach in Xen. The view dies at unmap (touching
+     * it then throws), so a backend or a kit can check that no mapping outlives its handle.
+     *
+     * @param mapper the mapping domain
+     * @param handle the handle the map returned (untrusted: any value)
+     * @return the view, or empty when the handle is not a live mapping of {@code mapper}
+     */
+    public Optional<java.lang.foreign.MemorySegment> grantMapping(int mapper, int handle) {
+        return Optional.ofNullable(library.grants().segmentOf(mapper, handle));
+    }
+
+    /**
+     * Retries the grant releases that were deferred because I/O still held a mapping's view (pv-grant
+     * never unpins a page while its view lives); destroy does this too while it waits.
+     *
+     * @return the number of deferred releases completed by this call
+     */
+    public int reapDeferredMappings() {
+        return library.grants().reap();
+    }
+
     /**
      * The full hypercall path: what every vCPU calls, and what tests and the conformance kit call with a
      * {@link Domain#context(int)}.

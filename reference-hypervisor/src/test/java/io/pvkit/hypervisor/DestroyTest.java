@@ -172,6 +172,9 @@ class DestroyTest {
         hv.destroyDomain(d.domid());
         t.join(10_000);
         assertTrue(!t.isAlive(), "destroy ended the block");
-        assertEquals(0, result[0]);
+        // 0 when the block was entered before the destroy; -ESRCH when a loaded machine scheduled the
+        // caller only after the domain began dying (Xen would never return to such a vCPU at all)
+        assertTrue(result[0] == 0 || result[0] == io.pvkit.abi.XenErrno.ESRCH.negated(),
+                "block ended by destroy returned " + result[0]);
     }
 }
