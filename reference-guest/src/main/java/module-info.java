@@ -1,6 +1,7 @@
 /**
  * The reference PV guest (reference, not production): a guest that boots the way a Linux PVH guest
- * does against any {@link io.pvkit.abi.spi.HypercallHandler}, connects its console and runs a
+ * does against any {@link io.pvkit.abi.spi.HypercallHandler}, connects its console and xenstore, walks the
+ * xenbus handshake of its echo device and runs a
  * workload. Start it with {@link io.pvkit.guest.ReferenceGuest#entryPoint(io.pvkit.guest.GuestOptions)}.
  */
 module io.pvkit.guest {
@@ -8,6 +9,7 @@ module io.pvkit.guest {
     requires transitive io.pvkit.rings;
     requires transitive io.pvkit.events;
     requires transitive io.pvkit.grant;
+    requires transitive io.pvkit.xenbus;
 
     exports io.pvkit.guest;
 }

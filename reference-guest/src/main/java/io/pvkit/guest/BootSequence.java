@@ -74,9 +74,36 @@ final class BootSequence {
         for (String line : notes) {
             env.log(ConsoleVerbosity.VERBOSE, "boot: " + line);
         }
+        connectXenbus(si, events, env);
         env.log(ConsoleVerbosity.NORMAL, "boot: " + si.commandLine().name() + " up (domain " + start.self().domid()
                 + ", " + si.nrPages() + " pages, workload " + options.workload().name() + ")");
         return env;
+    }
+
+    /**
+     * Connects xenstore and walks the echo device's handshake; without xenstore or without the device the
+     * echo port stays the command line's.
+     */
+    private void connectXenbus(StartInfo si, EventLoop events, GuestEnvironment env) throws BootException {
+        GuestXenbus xenbus = GuestXenbus.connect(si, memory, start.self().domid(), events, options);
+        if (xenbus == null) {
+            stats.xenstore(XenstoreStatus.UNAVAILABLE);
+            env.log(ConsoleVerbosity.VERBOSE, "boot: xenstore: store port " + si.storeEvtchn() + " not bound within "
+                    + options.xenstoreTimeout() + "; echo port from the command line");
+            return;
+        }
+        stats.xenstore(XenstoreStatus.CONNECTED);
+        env.log(ConsoleVerbosity.VERBOSE, "boot: xenstore: connected on port " + si.storeEvtchn() + ", home "
+                + xenbus.home());
+        int port = xenbus.connectEcho(calls, stats, options.connectTimeout());
+        env.xenbus(xenbus, port);
+        if (port > 0) {
+            stats.echoViaXenbus(true);
+            env.log(ConsoleVerbosity.VERBOSE, "boot: xenbus: " + xenbus.echoPath() + " connected, event-channel "
+                    + port);
+        } else {
+            env.log(ConsoleVerbosity.VERBOSE, "boot: xenbus: no " + xenbus.echoPath() + "; echo port from the command line");
+        }
     }
 
     private void checkHvmParams(StartInfo si) throws BootException {

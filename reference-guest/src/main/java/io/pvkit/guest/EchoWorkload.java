@@ -5,7 +5,8 @@ import io.pvkit.abi.evtchn.EvtchnStatus;
 import java.util.Locale;
 
 /**
- * The echo ping-pong with domain 0: the guest notifies its {@code pvkit.echo} port, sleeps
+ * The echo ping-pong with domain 0: the guest notifies its echo port ({@link GuestEnvironment#echoPort()}:
+ * the echo device's {@code event-channel} after the xenbus handshake, else the {@code pvkit.echo} word), sleeps
  * ({@code SCHEDOP_block}) until the demultiplexer delivers domain 0's answer on the same port, counts
  * the round trip, and repeats until the rounds or the duration of the options are used up. It writes a
  * progress line at most once per progress interval and ends with the summary line
@@ -19,7 +20,8 @@ import java.util.Locale;
  * so domain 0 may answer once without a ping: an answer already pending when the workload starts is
  * discarded; one that arrives after the first ping was sent cannot be told apart and completes that
  * round early (every later round trip is then measured against the previous ping's answer, and domain
- * 0 sees one notification more than the guest's pings).
+ * 0 sees one notification more than the guest's pings). When the backend closes the echo device (its
+ * xenbus state goes Closing), the workload stops after the current round and the frontend follows to Closed.
  */
 public final class EchoWorkload implements Workload {
     /** The workload's name. */
@@ -36,7 +38,7 @@ public final class EchoWorkload implements Workload {
 
     @Override
     public void run(GuestEnvironment env) throws Exception {
-        int port = env.commandLine().echoPort();
+        int port = env.echoPort();
         awaitConnected(env, port);
         // handlers run on this thread, inside awaitEvents()/pollEvents(): plain state is enough
         long[] pongs = new long[1];
@@ -57,6 +59,10 @@ public final class EchoWorkload implements Workload {
         long totalNanos = 0;
         try {
             while (!env.limitReached(rounds)) {
+                if (env.echoClosedByBackend()) {
+                    env.log(ConsoleVerbosity.NORMAL, "echo: the backend closed the device after " + rounds + " round trips");
+                    break;
+                }
                 long before = pongs[0];
                 long start = System.nanoTime();
                 inFlight[0] = true;

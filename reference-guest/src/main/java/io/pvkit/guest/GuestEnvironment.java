@@ -3,8 +3,11 @@ package io.pvkit.guest;
 import io.pvkit.abi.hypercall.GuestHypercalls;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.grant.GuestGrantTable;
+import io.pvkit.xenbus.FrontendDevice;
+import io.pvkit.xenbus.XenbusClient;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A booted reference guest as its {@link Workload} sees it: the validated start info, the console,
@@ -23,6 +26,8 @@ public final class GuestEnvironment {
     private final GuestStats stats;
     private final int domid;
     private long workloadStart;
+    private GuestXenbus xenbus;
+    private int echoPort;
 
     GuestEnvironment(StartInfo startInfo, GuestMemory memory, int domid, PlatformCalls calls, EventLoop events,
                      GuestGrantTable grantTable, ConsoleFrontend console, GuestOptions options, GuestStats stats) {
@@ -35,6 +40,7 @@ public final class GuestEnvironment {
         this.console = Objects.requireNonNull(console);
         this.options = Objects.requireNonNull(options);
         this.stats = Objects.requireNonNull(stats);
+        this.echoPort = startInfo.commandLine().echoPort();
     }
 
     /**
@@ -152,6 +158,51 @@ public final class GuestEnvironment {
             return true;
         }
         return options.duration().map(d -> System.nanoTime() - workloadStart - d.toNanos() >= 0).orElse(false);
+    }
+
+    /**
+     * The guest's xenstore client (over its ring page; listeners run on this vCPU thread, inside
+     * {@link XenbusClient#awaitEvents(java.time.Duration)}).
+     *
+     * @return the client, or empty when no xenstored answered at boot
+     */
+    public Optional<XenbusClient> xenstore() {
+        return Optional.ofNullable(xenbus).map(GuestXenbus::client);
+    }
+
+    /**
+     * The echo device's frontend, connected by the xenbus handshake at boot.
+     *
+     * @return the device, or empty when there is no xenstore or no {@code device/pvkit-echo/0}
+     */
+    public Optional<FrontendDevice> echoDevice() {
+        return Optional.ofNullable(xenbus).map(GuestXenbus::echo);
+    }
+
+    /**
+     * The guest's end of the echo channel to domain 0: the port the xenbus handshake published as the echo
+     * device's {@code event-channel}, or else the {@code pvkit.echo} command-line word.
+     *
+     * @return a port 1..4095
+     */
+    public int echoPort() {
+        return echoPort;
+    }
+
+    void xenbus(GuestXenbus xb, int port) {
+        this.xenbus = xb;
+        if (port > 0) {
+            this.echoPort = port;
+        }
+    }
+
+    GuestXenbus xenbus() {
+        return xenbus;
+    }
+
+    /** Whether the backend closed the echo device (reads xenstore's events without waiting). */
+    boolean echoClosedByBackend() {
+        return xenbus != null && xenbus.backendClosedEcho();
     }
 
     void workloadStarting() {

@@ -26,6 +26,8 @@ public final class GuestOptions {
     public static final Duration DEFAULT_CONSOLE_STALL_TIMEOUT = Duration.ofSeconds(5);
     /** Default time the echo workload waits for domain 0 to connect its echo port. */
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** The default {@link #xenstoreTimeout()}. */
+    public static final Duration DEFAULT_XENSTORE_TIMEOUT = Duration.ofSeconds(1);
 
     private final Workload workload;
     private final long rounds;
@@ -34,6 +36,7 @@ public final class GuestOptions {
     private final Duration progressInterval;
     private final Duration consoleStallTimeout;
     private final Duration connectTimeout;
+    private final Duration xenstoreTimeout;
 
     private GuestOptions(Builder b) {
         this.workload = b.workload;
@@ -43,6 +46,7 @@ public final class GuestOptions {
         this.progressInterval = b.progressInterval;
         this.consoleStallTimeout = b.consoleStallTimeout;
         this.connectTimeout = b.connectTimeout;
+        this.xenstoreTimeout = b.xenstoreTimeout;
     }
 
     /**
@@ -128,6 +132,18 @@ public final class GuestOptions {
         return connectTimeout;
     }
 
+    /**
+     * How long the guest waits at boot for xenstored to bind its store event channel (domain 0 does so
+     * when the toolstack introduces the domain). When the port is still unbound after this, the guest boots
+     * without xenstore and takes its echo port from the {@code pvkit.echo} command-line word. The xenbus
+     * handshake itself waits up to {@link #connectTimeout()} per step.
+     *
+     * @return a positive duration
+     */
+    public Duration xenstoreTimeout() {
+        return xenstoreTimeout;
+    }
+
     @Override
     public String toString() {
         return "GuestOptions[workload=" + workload.name() + ", rounds="
@@ -146,6 +162,7 @@ public final class GuestOptions {
         private Duration progressInterval = DEFAULT_PROGRESS_INTERVAL;
         private Duration consoleStallTimeout = DEFAULT_CONSOLE_STALL_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration xenstoreTimeout = DEFAULT_XENSTORE_TIMEOUT;
 
         private Builder() {
         }
@@ -230,6 +247,17 @@ public final class GuestOptions {
          */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = positive(timeout, "connect timeout");
+            return this;
+        }
+
+        /**
+         * Sets how long the guest waits at boot for xenstored to bind its store event channel.
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         */
+        public Builder xenstoreTimeout(Duration timeout) {
+            this.xenstoreTimeout = positive(timeout, "xenstore timeout");
             return this;
         }
 

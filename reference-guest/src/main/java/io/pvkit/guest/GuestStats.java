@@ -1,5 +1,7 @@
 package io.pvkit.guest;
 
+import io.pvkit.abi.xenstore.XenbusState;
+
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -21,6 +23,9 @@ public final class GuestStats {
     private final AtomicLong consoleBytes = new AtomicLong();
     private final AtomicLong consoleBytesDropped = new AtomicLong();
     private volatile Throwable failure;
+    private volatile XenstoreStatus xenstore = XenstoreStatus.NONE;
+    private volatile XenbusState echoDeviceState = XenbusState.UNKNOWN;
+    private volatile boolean echoViaXenbus;
 
     /** Fresh counters in state {@link GuestState#BOOTING}. */
     public GuestStats() {
@@ -101,10 +106,41 @@ public final class GuestStats {
         return failure;
     }
 
+    /**
+     * Where the guest stands with xenstore.
+     *
+     * @return {@link XenstoreStatus#NONE} while booting, then connected or unavailable
+     */
+    public XenstoreStatus xenstore() {
+        return xenstore;
+    }
+
+    /**
+     * The state the guest last wrote for its echo device's frontend ({@code device/pvkit-echo/0/state}):
+     * Initialised, Connected, Closing, Closed as the xenbus handshake proceeds.
+     *
+     * @return the state; {@link XenbusState#UNKNOWN} while there is no echo device (booting, no xenstore,
+     *     or no device directory)
+     */
+    public XenbusState echoDeviceState() {
+        return echoDeviceState;
+    }
+
+    /**
+     * Whether the echo port came from the xenbus handshake (true) or the {@code pvkit.echo} command-line
+     * word (false).
+     *
+     * @return the source of the echo port
+     */
+    public boolean echoViaXenbus() {
+        return echoViaXenbus;
+    }
+
     @Override
     public String toString() {
         return "GuestStats[" + state() + ", pings=" + pingsSent() + ", pongs=" + pongsReceived()
-                + ", console=" + consoleBytes() + " bytes]";
+                + ", console=" + consoleBytes() + " bytes, xenstore=" + xenstore + ", echo device=" + echoDeviceState
+                + "]";
     }
 
     // ---- written by the guest's vCPU thread only ----
@@ -117,6 +153,18 @@ public final class GuestStats {
         // ORDERING: the cause is published before the state, so a reader that sees FAILED sees the cause
         failure = cause;
         state.set(GuestState.FAILED);
+    }
+
+    void xenstore(XenstoreStatus status) {
+        xenstore = status;
+    }
+
+    void echoDeviceState(XenbusState s) {
+        echoDeviceState = s;
+    }
+
+    void echoViaXenbus(boolean viaXenbus) {
+        echoViaXenbus = viaXenbus;
     }
 
     void pingSent() {

@@ -103,6 +103,7 @@ public final class ReferenceGuest implements GuestEntryPoint {
             stats.state(GuestState.RUNNING);
             env.workloadStarting();
             options.workload().run(env);
+            closeXenbus(env);
             env.log(ConsoleVerbosity.NORMAL, "shutdown: poweroff");
             env.console().flush(FINAL_FLUSH.toNanos());
             stats.state(GuestState.DONE);
@@ -120,6 +121,17 @@ public final class ReferenceGuest implements GuestEntryPoint {
             stats.failed(e);
             throw e;
         }
+    }
+
+    /** The echo device goes Closing -> Closed (the backend follows) before the domain powers off. */
+    private void closeXenbus(GuestEnvironment env) {
+        GuestXenbus xenbus = env.xenbus();
+        if (xenbus == null || xenbus.echo() == null) {
+            return;
+        }
+        boolean both = xenbus.disconnectEcho(options.connectTimeout());
+        env.log(ConsoleVerbosity.VERBOSE, "shutdown: xenbus: " + xenbus.echoPath() + " closed"
+                + (both ? ", backend closed" : ", backend did not close within " + options.connectTimeout()));
     }
 
     private void crash(BootSequence boot, GuestHypercalls hc, Exception cause) {

@@ -6,6 +6,7 @@ import io.pvkit.abi.platform.HvmParam;
 import io.pvkit.abi.platform.PhysMapSpace;
 import io.pvkit.abi.platform.ShutdownReason;
 import io.pvkit.abi.platform.StartInfoLayout;
+import io.pvkit.abi.xenstore.XenbusState;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -159,5 +160,92 @@ class ReferenceGuestBootTest {
                     new io.pvkit.abi.spi.VcpuStart(hv, io.pvkit.abi.hypercall.HypercallContext.of(
                             TestHypervisor.GUEST, 0, false, hv.guestMemory), GuestMemory.gpaOf(TestHypervisor.START_INFO))));
         }
+    }
+
+    // ------------------------------------------------------------------ xenstore and the echo device (issue 11)
+
+    @Test
+    void shouldWalkTheEchoDeviceHandshakeAndCloseItAtShutdown() throws Exception {
+        Run run = boot(GuestOptions.builder().rounds(20).verbosity(ConsoleVerbosity.VERBOSE).build(), hv -> { });
+        GuestStats stats = run.guest().stats();
+        assertEquals(GuestState.DONE, stats.state(), () -> "failure: " + stats.failure() + " console " + run.console()
+                + " hv " + run.hvConsole());
+        assertEquals(XenstoreStatus.CONNECTED, stats.xenstore());
+        assertTrue(stats.echoViaXenbus());
+        assertEquals(XenbusState.CLOSED, stats.echoDeviceState());
+        assertEquals(20, stats.roundTrips());
+        assertTrue(run.hv().echoes.get() >= 20, "dom0 echoed on the handshake's port: " + run.hv().echoes.get());
+        assertTrue(run.console().stream().anyMatch(l -> l.startsWith("boot: xenstore: connected on port")),
+                run.console().toString());
+        assertTrue(run.console().stream().anyMatch(l -> l.matches(
+                "boot: xenbus: /local/domain/1/device/pvkit-echo/0 connected, event-channel \\d+")), run.console().toString());
+        assertTrue(run.console().contains("shutdown: xenbus: /local/domain/1/device/pvkit-echo/0 closed, backend closed"),
+                run.console().toString());
+    }
+
+    @Test
+    void shouldLeaveBothEndsOfTheEchoDeviceClosedInXenstore() throws Exception {
+        ReferenceGuest guest = ReferenceGuest.entryPoint(GuestOptions.builder().rounds(5).build());
+        try (TestHypervisor hv = new TestHypervisor()) {
+            hv.build("");
+            hv.start(guest).join(30_000);
+            assertEquals(GuestState.DONE, guest.stats().state(), () -> String.valueOf(guest.stats().failure()));
+            String port = hv.xenstoreNode(TestHypervisor.FRONT + "/event-channel");
+            assertTrue(port != null && port.matches("\\d+"), "event-channel " + port);
+            assertEquals("6", hv.xenstoreNode(TestHypervisor.FRONT + "/state"));
+            long until = System.nanoTime() + 5_000_000_000L;   // the backend follows on its own thread
+            while (!"6".equals(hv.xenstoreNode(TestHypervisor.BACK + "/state")) && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertEquals("6", hv.xenstoreNode(TestHypervisor.BACK + "/state"));
+        }
+    }
+
+    @Test
+    void shouldFallBackToTheCommandLineEchoPortWithoutXenstore() throws Exception {
+        Run run = boot(GuestOptions.builder().rounds(20).xenstoreTimeout(Duration.ofMillis(100)).build(),
+                hv -> hv.knobs.xenstore = false);
+        GuestStats stats = run.guest().stats();
+        assertEquals(GuestState.DONE, stats.state(), () -> String.valueOf(stats.failure()));
+        assertEquals(XenstoreStatus.UNAVAILABLE, stats.xenstore());
+        assertFalse(stats.echoViaXenbus());
+        assertEquals(XenbusState.UNKNOWN, stats.echoDeviceState());
+        assertEquals(20, stats.roundTrips());
+    }
+
+    @Test
+    void shouldFallBackToTheCommandLineEchoPortWhenTheDeviceDirectoryIsAbsent() throws Exception {
+        Run run = boot(GuestOptions.builder().rounds(20).build(), hv -> hv.knobs.echoDevice = false);
+        GuestStats stats = run.guest().stats();
+        assertEquals(GuestState.DONE, stats.state(), () -> String.valueOf(stats.failure()));
+        assertEquals(XenstoreStatus.CONNECTED, stats.xenstore());
+        assertFalse(stats.echoViaXenbus());
+        assertEquals(20, stats.roundTrips());
+    }
+
+    @Test
+    void shouldCrashWhenTheBackendNeverConnects() throws Exception {
+        Run run = boot(GuestOptions.builder().connectTimeout(Duration.ofMillis(300)).build(),
+                hv -> hv.knobs.backendConnects = false);
+        GuestStats stats = run.guest().stats();
+        assertEquals(GuestState.FAILED, stats.state());
+        assertEquals(ShutdownReason.CRASH, run.hv().shutdownReason());
+        assertTrue(stats.failure() instanceof io.pvkit.xenbus.XenbusHandshakeException, String.valueOf(stats.failure()));
+        assertEquals(XenbusState.INITIALISED, stats.echoDeviceState());
+        assertTrue(run.console().stream().anyMatch(l -> l.startsWith("crash: XenbusHandshakeException")),
+                run.console().toString());
+        assertEquals(0, stats.pingsSent());
+    }
+
+    @Test
+    void shouldStopTheEchoAndFollowToClosedWhenTheBackendClosesTheDevice() throws Exception {
+        Run run = boot(GuestOptions.builder().rounds(1_000_000).build(), hv -> hv.knobs.backendClosesAfterEchoes = 10);
+        GuestStats stats = run.guest().stats();
+        assertEquals(GuestState.DONE, stats.state(), () -> String.valueOf(stats.failure()));
+        assertTrue(stats.roundTrips() >= 9 && stats.roundTrips() < 1_000_000, "round trips " + stats.roundTrips());
+        assertEquals(XenbusState.CLOSED, stats.echoDeviceState());
+        assertTrue(run.console().stream().anyMatch(l -> l.startsWith("echo: the backend closed the device after")),
+                run.console().toString());
+        assertEquals("6", run.hv().xenstoreNode(TestHypervisor.BACK + "/state"));
     }
 }

@@ -33,10 +33,16 @@ import io.pvkit.grant.GuestGrantTable;
 import io.pvkit.rings.ByteStreamLayout;
 import io.pvkit.rings.ByteStreamReader;
 import io.pvkit.rings.RingBrokenException;
+import io.pvkit.xenbus.BackendDevice;
+import io.pvkit.xenbus.EventDispatch;
+import io.pvkit.xenbus.XenbusClient;
+import io.pvkit.xenbus.XenbusKeys;
+import io.pvkit.xenbus.testpeer.XenstoreTestPeer;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,7 +63,10 @@ import java.util.concurrent.locks.LockSupport;
  * HVM params, {@code add_to_physmap} accepting only the contract's frames, {@code SCHEDOP_block} until
  * the guest's {@code evtchn_upcall_pending}, shutdown with a reason and {@code -ESRCH} afterwards,
  * {@code CONSOLEIO_write}, and domain 0's echo (one notification back per notification) and console
- * (drain, split lines, notify) services.
+ * (drain, split lines, notify) services. Its xenstore is pv-xenbus's test-scope {@link XenstoreTestPeer}
+ * (also a test double) served on the guest's xenstore page and store port; the toolstack writes the echo
+ * device's directories and domain 0's echo backend walks the handshake with pv-xenbus's
+ * {@link BackendDevice} over an in-memory connection.
  */
 final class TestHypervisor implements HypercallHandler, AutoCloseable {
     static final int DOM0 = 0;
@@ -79,6 +88,10 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
         int corruptOutConsAfterBytes = -1;   // the console backend writes a hostile out_cons once it saw this many bytes
         long sharedInfoFailure;              // a negated errno for add_to_physmap(shared_info), 0 = succeed
         int echoesBeforeDestroy = -1;        // destroy the guest after this many echoes
+        boolean xenstore = true;             // serve xenstore on the store page/port (false: the port stays unbound)
+        boolean echoDevice = true;           // the toolstack writes device/pvkit-echo/0 (needs xenstore and dom0BindsEcho)
+        boolean backendConnects = true;      // dom0's echo backend completes the handshake (false: stays in InitWait)
+        int backendClosesAfterEchoes = -1;   // dom0's echo backend closes the device after this many echoes
     }
 
     final Knobs knobs = new Knobs();
@@ -106,6 +119,15 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
     private Thread dom0;
     private ByteStreamReader consoleReader;
     private volatile long consoleSeen;
+    static final String FRONT = XenbusKeys.frontendPath(GUEST, "pvkit-echo", 0);
+    static final String BACK = XenbusKeys.backendPath(DOM0, "pvkit-echo", GUEST, 0);
+    private XenstoreTestPeer xenstore;
+    private XenstoreTestPeer.RingServer storeServer;
+    private int dom0StorePort = -1;
+    private XenbusClient dom0Xenstore;
+    private volatile BackendDevice echoBackend;
+    private volatile int deviceEchoPort = -1;   // dom0's end of the port the handshake published
+    private volatile boolean echoDeviceUsed;
 
     /** Builds domain 0 and the guest the way the contract's domain builder does. */
     TestHypervisor build(String userCmdline) {
@@ -136,6 +158,24 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
         si.storeEvtchn = storePort;
         si.writeTo(guestMemory, GuestMemory.gpaOf(START_INFO));
         consoleReader = ByteStreamReader.attach(GuestMemory.wrap(guestMemory.frame(CONSOLE)), ByteStreamLayout.CONSOLE_OUT);
+        if (knobs.xenstore) {
+            xenstore = new XenstoreTestPeer();
+            dom0StorePort = events.bindInterdomain(DOM0, GUEST, storePort);
+            int port = dom0StorePort;
+            storeServer = xenstore.serveRing(GuestMemory.wrap(guestMemory.frame(STORE)), GUEST,
+                    () -> events.send(DOM0, port));
+            xenstore.put(XenbusKeys.home(GUEST) + "/name", "guest1");
+            xenstore.put(XenbusKeys.home(GUEST) + "/domid", Integer.toString(GUEST));
+            if (knobs.echoDevice && knobs.dom0BindsEcho) {
+                echoDeviceUsed = true;
+                xenstore.put(FRONT + "/backend", BACK);
+                xenstore.put(FRONT + "/backend-id", Integer.toString(DOM0));
+                xenstore.put(FRONT + "/state", "1");
+                xenstore.put(BACK + "/frontend", FRONT);
+                xenstore.put(BACK + "/frontend-id", Integer.toString(GUEST));
+                xenstore.put(BACK + "/state", "1");
+            }
+        }
         return this;
     }
 
@@ -143,6 +183,23 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
     Thread start(GuestEntryPoint entry) {
         dom0 = Thread.ofPlatform().name("dom0").daemon().start(this::dom0Services);
         dom0Kicker.attach(0, dom0);
+        if (echoDeviceUsed) {
+            dom0Xenstore = XenbusClient.over(xenstore.inProcess(DOM0), XenbusClient.Options.defaults(EventDispatch.THREAD));
+            echoBackend = BackendDevice.open(dom0Xenstore, BACK);
+            Thread.ofPlatform().name("dom0-echo-backend").daemon().start(() -> {
+                try {
+                    if (knobs.backendConnects) {
+                        echoBackend.connect(Duration.ofSeconds(20), d -> deviceEchoPort = events.bindInterdomain(DOM0, GUEST,
+                                d.readOtherEndInt(XenbusKeys.EVENT_CHANNEL, 1, SharedInfoLayout.NR_2L_CHANNELS - 1)));
+                    } else {
+                        echoBackend.switchState(io.pvkit.abi.xenstore.XenbusState.INIT_WAIT);
+                    }
+                } catch (RuntimeException e) {
+                    hypervisorConsole.append("echo backend: ").append(e);
+                }
+                LockSupport.unpark(dom0);
+            });
+        }
         Thread vcpu = Thread.ofPlatform().name("guest1-vcpu0").daemon().unstarted(() -> {
             try {
                 entry.enter(new VcpuStart(this, HypercallContext.of(GUEST, 0, false, guestMemory),
@@ -167,6 +224,11 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
 
     Long hvmParam(int index) {
         return hvmParams.get(index);
+    }
+
+    /** A node of the test xenstore (null when missing or when xenstore is off). */
+    String xenstoreNode(String path) {
+        return xenstore == null ? null : xenstore.get(path);
     }
 
     /** Halts the guest like a destroy: block returns, every later hypercall answers -ESRCH. */
@@ -263,8 +325,10 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
         if (cmd == SchedOp.BLOCK.code()) {
             long upcall = GuestMemory.gpaOf(SHARED_INFO) + SharedInfoLayout.VCPU_INFO_OFFSET
                     + VcpuInfoLayout.UPCALL_PENDING_OFFSET;
-            // the kicker unparks this thread when pv-events raises evtchn_upcall_pending
-            while (guestMemory.getByte(upcall) == 0 && !halted) {
+            // the kicker unparks this thread when pv-events raises evtchn_upcall_pending; like the reference
+            // hypervisor, a blocked vCPU also wakes after a second (so timeouts of a guest's waits hold)
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (guestMemory.getByte(upcall) == 0 && !halted && System.nanoTime() - until < 0) {
                 LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(10));
             }
             return halted ? XenErrno.ESRCH.negated() : 0;
@@ -287,23 +351,52 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
 
     private void dom0Services() {
         UpcallDemultiplexer demux = new UpcallDemultiplexer(dom0Memory, DOM0_SHARED_INFO, 0);
-        if (dom0EchoPort > 0) {
-            demux.register(dom0EchoPort, port -> {
-                long n = echoes.incrementAndGet();
-                if (n == knobs.echoesBeforeDestroy) {
-                    destroyGuest();
-                    return;
-                }
-                events.send(DOM0, port);
-            });
+        if (dom0EchoPort > 0 && !echoDeviceUsed) {
+            demux.register(dom0EchoPort, this::echo);
             demux.unmask(dom0EchoPort);
         }
         demux.register(dom0ConsolePort, port -> drainConsole());
         demux.unmask(dom0ConsolePort);
+        if (storeServer != null) {
+            demux.register(dom0StorePort, port -> serveXenstore());
+            demux.unmask(dom0StorePort);
+        }
+        int deviceRegistered = -1;
         while (!stopping) {
             demux.awaitUpcallParked(TimeUnit.MILLISECONDS.toNanos(5));
+            int devicePort = deviceEchoPort;
+            if (devicePort > 0 && devicePort != deviceRegistered) {
+                deviceRegistered = devicePort;
+                demux.register(devicePort, this::echo);
+                demux.unmask(devicePort);
+            }
             demux.handleUpcall();
             drainConsole();   // also without a notification, after the guest shut down
+            serveXenstore();
+        }
+    }
+
+    private void echo(int port) {
+        long n = echoes.incrementAndGet();
+        if (n == knobs.echoesBeforeDestroy) {
+            destroyGuest();
+            return;
+        }
+        if (n == knobs.backendClosesAfterEchoes) {
+            BackendDevice be = echoBackend;
+            Thread.ofPlatform().daemon().start(() -> be.disconnect(Duration.ofSeconds(10)));
+        }
+        events.send(DOM0, port);
+    }
+
+    private void serveXenstore() {
+        if (storeServer != null && !halted) {
+            try {
+                storeServer.poll();
+            } catch (RingBrokenException e) {
+                hypervisorConsole.append("xenstore ring broken: ").append(e.getMessage());
+                storeServer = null;
+            }
         }
     }
 
@@ -352,6 +445,12 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (dom0Xenstore != null) {
+            dom0Xenstore.close();
+        }
+        if (xenstore != null) {
+            xenstore.close();
         }
         LibraryRegistration.releaseDomain(events, GUEST);
         LibraryRegistration.releaseDomain(grants, GUEST);

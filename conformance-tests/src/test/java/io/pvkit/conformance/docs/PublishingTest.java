@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 class PublishingTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final Set<String> PUBLISHED = Set.of("pv-abi", "pv-rings", "pv-events", "pv-grant", "conformance-tests");
+    private static final Set<String> PUBLISHED = Set.of("pv-abi", "pv-rings", "pv-events", "pv-grant", "pv-xenbus",
+            "conformance-tests");
     private static final Pattern MODULE = Pattern.compile("<module>([^<]+)</module>");
 
     private static String pom(String module) throws IOException {
