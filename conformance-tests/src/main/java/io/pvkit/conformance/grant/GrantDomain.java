@@ -156,6 +156,18 @@ final class GrantDomain {
         return readMap(a);
     }
 
+    /**
+     * A map whose hypercall may itself fail (a domain being destroyed may be refused the hypercall).
+     *
+     * @return the element's result; its status is the negative hypercall result when the call itself failed
+     */
+    Mapped mapRaw(int granter, long ref, int flags, long hostAddr) {
+        long a = scratch;
+        writeMap(a, granter, ref, flags, hostAddr);
+        long rc = op(GrantTableOp.MAP_GRANT_REF, a, 1);
+        return rc != 0 ? new Mapped((int) Math.max(rc, Integer.MIN_VALUE), -1, 0) : readMap(a);
+    }
+
     void writeMap(long a, int granter, long ref, int flags, long hostAddr) {
         mem.setLong(a + GnttabMapGrantRefLayout.HOST_ADDR_OFFSET, hostAddr);
         mem.setInt(a + GnttabMapGrantRefLayout.FLAGS_OFFSET, flags);

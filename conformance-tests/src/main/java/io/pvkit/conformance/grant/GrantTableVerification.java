@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-21, FE-09, FE-10)
+ * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-22, FE-09, FE-10)
  * against a hypervisor under test, through {@code __HYPERVISOR_grant_table_op} exactly as guests issue it.
  *
  * <p>Extend it in your test scope:
@@ -1041,6 +1041,99 @@ public abstract class GrantTableVerification {
         assertEquals(0, a.busy(FIRST_REF + 1), "the dead mapper's pin leaked");
         assertThrows(RuntimeException.class, () -> view2.get(ValueLayout.JAVA_BYTE, 0),
                 "the dead mapper's view is still alive");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-22
+
+    /**
+     * Rule {@linkplain GrantRules GNT-22}: a dying domain stays dead for grants while its teardown waits. C holds
+     * a mapping whose view is in use by I/O (as in GNT-19), and has granted a page to B; C is destroyed in
+     * another thread, whose teardown cannot finish before the I/O completes. In that window C can map nothing
+     * new, and B can neither map nor copy C's grant: the teardown's "dying" state is final from its start, so
+     * nothing new appears behind the teardown's walk.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the domain is marked dying (refused as mapper and as granter) at the start of its teardown, before
+     *       the first mapping is released or the first deferred view is waited for;</li>
+     *   <li>nothing clears that mark until the domain is gone.</li>
+     * </ul>
+     *
+     * @throws Exception when the pipe or the wait for the I/O fails
+     */
+    @Test
+    public void required_GNT_22_dyingDomainStaysDeadWhileItsTeardownWaits() throws Exception {
+        a.grant(FIRST_REF, c.domid(), a.data(0), false);
+        a.grant(FIRST_REF + 1, c.domid(), a.data(1), true);
+        c.grant(FIRST_REF, b.domid(), c.data(0), true);
+        GrantDomain.Mapped[] held = new GrantDomain.Mapped[1];
+        try (InFlightWrite io = InFlightWrite.start(() -> {
+            held[0] = c.map(a.domid(), FIRST_REF, HOST, 0x2000);
+            return held[0].status() == OKAY ? mappingView(hypervisor, c.dom, held[0].handle()) : null;
+        })) {
+            assertEquals(OKAY, held[0].status(), "map of the grant");
+            Assumptions.assumeTrue(io.view() != null, "the implementation has no in-process mapping view");
+            domains.remove(c.dom);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread destroyer = Thread.ofPlatform().daemon().name("pvkit-kit-destroy").start(() -> {
+                try {
+                    hypervisor.destroyDomain(c.dom);
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            // the teardown begins when the destroyer thread runs; from the first refused map on, C is dying, and
+            // that state must be final: every later map by C, and of C's grant, is refused until C is gone
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            boolean dying = false;
+            for (int checked = 0, attempt = 0; checked < 5; attempt++) {
+                long hostAddr = 0x3000 + 0x1000L * (attempt % 16);
+                GrantDomain.Mapped early = mapRefusedOr(c, a.domid(), FIRST_REF + 1, hostAddr);
+                if (early.status() >= 0) {
+                    assertFalse(dying, "a map by the dying domain C succeeded after an earlier one was refused: "
+                            + "its dying state is not final (status " + early.status() + ")");
+                    assertTrue(System.nanoTime() < deadline, "the domain C still maps 5 s after its teardown "
+                            + "began (the teardown waits for C's view in use by I/O; C must be dead meanwhile)");
+                    refusedOr(() -> c.unmap(early.handle(), hostAddr, 0)); // not dying yet: give it back
+                    Thread.sleep(2);
+                    continue;
+                }
+                dying = true;
+                assertNegative(mapRefusedOr(b, c.domid(), FIRST_REF, 0x1000).status(),
+                        "map by B of the dying domain C's grant while C's teardown waits");
+                short copied = b.copy(new GrantDomain.Copy(FIRST_REF, c.domid(), 0, b.data(0), DomId.SELF, 0, 8,
+                        GntCopy.SOURCE_GREF))[0];
+                assertNegative(copied, "copy by B from the dying domain C's grant while C's teardown waits");
+                checked++;
+                Thread.sleep(2);
+            }
+            io.finish();
+            destroyer.join(Duration.ofSeconds(20));
+            assertFalse(destroyer.isAlive(), "destroying the domain never completed after its I/O completed");
+            assertNull(failure.get(), "destroying the domain threw");
+        }
+        settle(hypervisor);
+        assertEquals(0, a.busy(FIRST_REF), "the dead domain's pin leaked");
+        assertEquals(0, a.busy(FIRST_REF + 1), "a mapping made by the dying domain leaked its pin");
+        assertTrue(a.revoke(FIRST_REF + 1), "the granter can revoke what the dead domain was granted");
+    }
+
+    /** A read-only host map by {@code d}; status -1 when the hypercall threw (a dying domain's vCPU may not run). */
+    private static GrantDomain.Mapped mapRefusedOr(GrantDomain d, int granter, int ref, long hostAddr) {
+        try {
+            return d.mapRaw(granter, ref, HOST | RO, hostAddr);
+        } catch (RuntimeException e) {
+            return new GrantDomain.Mapped(-1, -1, 0);
+        }
+    }
+
+    /** Runs {@code op}, ignoring what a dying domain's call answers or throws. */
+    private static void refusedOr(Runnable op) {
+        try {
+            op.run();
+        } catch (RuntimeException | AssertionError ignored) {
+            // the domain is dying: its unmap may be refused, or its handle already revoked
+        }
     }
 
     // ------------------------------------------------------------------------------------------ FE-09
