@@ -60,7 +60,7 @@ class SystemReadmeExampleTest {
 
     @Test
     void aBrokenBlockIsReported() {
-        Exception e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
+        AssertionError e = org.junit.jupiter.api.Assertions.assertThrows(AssertionError.class,
                 () -> compileAndRun("int x = undefinedThing;", 99));
         assertTrue(e.getMessage().contains("does not compile"), e.getMessage());
     }
