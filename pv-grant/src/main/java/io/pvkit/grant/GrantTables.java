@@ -3,6 +3,7 @@ package io.pvkit.grant;
 import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.grant.internal.ActiveEntry;
 import io.pvkit.grant.internal.CopyOperation;
 import io.pvkit.grant.internal.DomainGrants;
@@ -111,7 +112,8 @@ public final class GrantTables {
 
     /**
      * Registers a domain. Its grant table occupies frames {@code tableBaseGfn .. tableBaseGfn+maxFrames-1}
-     * of its own memory; one frame (512 references) is active until {@code setup_table} grows it.
+     * of its own memory; one frame (512 references) is active until {@code setup_table} grows it. The grant
+     * entries are read and written through {@code spec.memory()} itself.
      *
      * @param spec the domain (id, memory, privilege); its memory must stay open until
      *     {@link #releaseDomain} returned true
@@ -121,14 +123,42 @@ public final class GrantTables {
      */
     public void addDomain(DomainSpec spec, long tableBaseGfn, int maxFrames) {
         Objects.requireNonNull(spec, "spec");
+        addDomain(spec, spec.memory(), tableBaseGfn, maxFrames);
+    }
+
+    /**
+     * Registers a domain whose grant entries are reached through {@code entries}: every access to the
+     * shared protocol fields of its table (the flags+domid word and the frame of each entry, which the
+     * domain may rewrite at any time) goes through that seam, while the frames it grants (views of
+     * mappings, bytes of copies) come from {@code spec.memory()}. Pass {@code spec.memory()} itself in
+     * production (what {@link #addDomain(DomainSpec, long, int)} does); a test passes a view that stands
+     * between the hypervisor and the entries, such as the conformance kit's {@code HostileMemory}, to count
+     * the reads of an entry and change it between two reads on purpose.
+     *
+     * @param spec the domain (id, memory, privilege); its memory must stay open until
+     *     {@link #releaseDomain} returned true
+     * @param entries the accesses to the domain's grant entries; it must address the same bytes as
+     *     {@code spec.memory()} (same size, same contents)
+     * @param tableBaseGfn the first frame of the table area
+     * @param maxFrames the maximum table size in frames (at least 1)
+     * @throws IllegalArgumentException when the id is taken, the area is outside memory, or {@code entries}
+     *     has another size than the domain's memory
+     */
+    public void addDomain(DomainSpec spec, MemoryAccess entries, long tableBaseGfn, int maxFrames) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(entries, "entries");
         int domid = spec.domid();
         GuestMemory memory = spec.memory();
         if (maxFrames < 1 || tableBaseGfn < 0 || tableBaseGfn > memory.frames() - maxFrames) {
             throw new IllegalArgumentException("grant table frames " + tableBaseGfn + "+" + maxFrames
                     + " outside memory of " + memory.frames() + " frames");
         }
+        if (entries.byteSize() != memory.byteSize()) {
+            throw new IllegalArgumentException("the entries' view has " + entries.byteSize()
+                    + " bytes, the domain's memory " + memory.byteSize());
+        }
         synchronized (registry) {
-            registry.addLocked(new DomainGrants(domid, memory, spec.privileged(), tableBaseGfn, maxFrames,
+            registry.addLocked(new DomainGrants(domid, memory, entries, spec.privileged(), tableBaseGfn, maxFrames,
                     registry.maptrackLimit));
         }
     }
@@ -232,10 +262,11 @@ public final class GrantTables {
             }
             long ga = d.entryGpa(a);
             long gb = d.entryGpa(b);
-            long ea = d.memory.getLongVolatile(ga);
-            long eb = d.memory.getLongVolatile(gb);
-            d.memory.setLongVolatile(ga, eb);
-            d.memory.setLongVolatile(gb, ea);
+            // UNTRUSTED: each entry is read once, as a whole, and written back swapped (the granter's own table)
+            long ea = d.shared.getLongVolatile(ga);
+            long eb = d.shared.getLongVolatile(gb);
+            d.shared.setLongVolatile(ga, eb);
+            d.shared.setLongVolatile(gb, ea);
             return Gntst.OKAY;
         }
     }

@@ -5,6 +5,7 @@ import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.grant.GrantFlags;
 import io.pvkit.abi.grant.GrantRefs;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 
 import java.util.Arrays;
 import java.util.Objects;
@@ -48,7 +49,8 @@ public final class GuestGrantTable {
 
     private static final int IN_USE = GrantFlags.READING | GrantFlags.WRITING;
 
-    private final GuestMemory memory;
+    private final MemoryAccess memory;
+    private final long frames;
     private final long[] frameGpa;
     private final int capacity;
     private final int[] freeStack;
@@ -59,19 +61,21 @@ public final class GuestGrantTable {
      * Creates the guest view of a grant table held in {@code tableGfns} of {@code memory}. All entries
      * except the reserved ones must be unused (as after {@code setup_table}).
      *
-     * @param memory the granting domain's memory
+     * @param memory the granting domain's memory (a {@link GuestMemory}, or any {@link MemoryAccess} over it:
+     *     every access to the entries and the zeroing of shared pages go through it)
      * @param tableGfns the frames of the table, in order (frame {@code i} holds refs
      *     {@code 512*i .. 512*i+511})
      * @throws IllegalArgumentException when a frame is outside the memory or the list is empty
      */
-    public GuestGrantTable(GuestMemory memory, long... tableGfns) {
+    public GuestGrantTable(MemoryAccess memory, long... tableGfns) {
         this.memory = Objects.requireNonNull(memory, "memory");
+        this.frames = memory.byteSize() / GuestMemory.PAGE_SIZE;
         if (tableGfns.length == 0) {
             throw new IllegalArgumentException("a grant table needs at least one frame");
         }
         this.frameGpa = new long[tableGfns.length];
         for (int i = 0; i < tableGfns.length; i++) {
-            if (tableGfns[i] < 0 || tableGfns[i] >= memory.frames()) {
+            if (tableGfns[i] < 0 || tableGfns[i] >= frames) {
                 throw new IllegalArgumentException("grant table frame " + tableGfns[i] + " outside guest memory");
             }
             frameGpa[i] = GuestMemory.gpaOf(tableGfns[i]);
@@ -239,7 +243,7 @@ public final class GuestGrantTable {
         if (!DomId.isOrdinary(domid)) {
             throw new IllegalArgumentException("cannot grant to reserved domain id " + domid);
         }
-        if (gfn < 0 || gfn >= memory.frames() || gfn > 0xFFFF_FFFFL) {
+        if (gfn < 0 || gfn >= frames || gfn > 0xFFFF_FFFFL) {
             throw new IllegalArgumentException("frame " + gfn + " is not a frame of this guest");
         }
     }

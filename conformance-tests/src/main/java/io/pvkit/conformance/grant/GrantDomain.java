@@ -14,6 +14,7 @@ import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.grant.GrantFlags;
 import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.conformance.hostile.HostileMemory;
 import io.pvkit.conformance.spi.DomainUnderTest;
 
 import java.util.ArrayList;
@@ -39,14 +40,20 @@ final class GrantDomain {
 
     final DomainUnderTest dom;
     final GuestMemory mem;
+    /**
+     * The hostile view the implementation reaches this domain's grant entries through, when it declares
+     * {@code SHARED_MEMORY_VIEW} and made it; null otherwise. The kit's own writes go to {@link #mem}.
+     */
+    final HostileMemory hostile;
     final long[] tableFrames;
     final long scratch;
     final List<Long> dataFrames = new ArrayList<>();
 
     /** Sets up one table frame with setup_table(DOMID_SELF, 1) and picks scratch and data frames. */
-    GrantDomain(DomainUnderTest dom) {
+    GrantDomain(DomainUnderTest dom, HostileMemory hostile) {
         this.dom = dom;
-        this.mem = dom.memory();
+        this.mem = dom.spec().memory();
+        this.hostile = hostile;
         long frames = mem.frames();
         long probe = frames - 1;
         long args = GuestMemory.gpaOf(probe);
@@ -147,6 +154,18 @@ final class GrantDomain {
         long rc = op(GrantTableOp.MAP_GRANT_REF, a, 1);
         assertEquals(0, rc, "grant_table_op(map) returns 0 for a processed batch");
         return readMap(a);
+    }
+
+    /**
+     * A map whose hypercall may itself fail (a domain being destroyed may be refused the hypercall).
+     *
+     * @return the element's result; its status is the negative hypercall result when the call itself failed
+     */
+    Mapped mapRaw(int granter, long ref, int flags, long hostAddr) {
+        long a = scratch;
+        writeMap(a, granter, ref, flags, hostAddr);
+        long rc = op(GrantTableOp.MAP_GRANT_REF, a, 1);
+        return rc != 0 ? new Mapped((int) Math.max(rc, Integer.MIN_VALUE), -1, 0) : readMap(a);
     }
 
     void writeMap(long a, int granter, long ref, int flags, long hostAddr) {

@@ -55,13 +55,13 @@ record GrantModel(List<Grant> grants, List<Mapping> maps, List<Integer> gens, in
             this.hv = hv;
             this.frames = frames;
             for (int i = 0; i < 3; i++) {
-                d[i] = new GrantDomain(hv.createDomain(new DomainConfig(frames, 1, false)));
+                d[i] = new GrantDomain(hv.createDomain(new DomainConfig(frames, 1, false)), null);
             }
         }
 
         void replace(int i) {
             hv.destroyDomain(d[i].dom);
-            d[i] = new GrantDomain(hv.createDomain(new DomainConfig(frames, 1, false)));
+            d[i] = new GrantDomain(hv.createDomain(new DomainConfig(frames, 1, false)), null);
         }
 
         @Override

@@ -9,7 +9,9 @@ import java.util.List;
  * The grant-table rules: every grant case of the adversarial catalogue (section 7.3: GNT-01 .. GNT-11,
  * GNT-13, GNT-14; GNT-12 is about v2 and not covered), the frontend grant rules FE-09 and FE-10, and the
  * semantics of map, copy, setup and the hypercall interface beyond the catalogue (GNT-15 .. GNT-17), the
- * model-based GNT-18, and the release of a view under in-flight I/O (GNT-19).
+ * model-based GNT-18, the release of a view under in-flight I/O (GNT-19), the hostile-entry rules GNT-20
+ * (no double fetch, bounded compare-and-swap) and GNT-21 (no frame consumed before its entry is published),
+ * and GNT-22 (a dying domain stays dead).
  * Tested by {@link GrantTableVerification}.
  */
 public final class GrantRules implements RuleSet {
@@ -92,6 +94,26 @@ public final class GrantRules implements RuleSet {
                             + "once the I/O completed and the implementation settled, the entry is idle and the view "
                             + "throws.",
                     "XSA-218 (9a0bd460cf: unmap order); pvkit ARCHITECTURE.md (pv-grant: mappings die at unmap)"),
+            Rule.must("GNT-20",
+                    "A map or copy of an entry not yet in use reads its flags+domid word once and checks type, "
+                            + "domid and GTF_readonly on the value its compare-and-swap replaces, reads its frame "
+                            + "once and uses the value it validated, and gives up with a negative status after a "
+                            + "bounded number of failed compare-and-swaps, so a granter that rewrites the entry "
+                            + "between two reads gets nothing it did not grant and cannot keep the hypervisor looping.",
+                    "xen/common/grant_table.c (_set_status_v1: one read, cmpxchg on the value checked, "
+                            + "\"Shared grant entry is unstable\" after 4 retries); XSA-155 (double fetch class)"),
+            Rule.must("GNT-21",
+                    "The frame of an entry is read only after the compare-and-swap that pinned the entry succeeded: "
+                            + "a frame read before the entry was seen valid (the granter publishes frame first, flags "
+                            + "last) is never used.",
+                    "xen/include/public/grant_table.h (publish order: frame, wmb(), flags); "
+                            + "xen/common/grant_table.c (frame read after _set_status)"),
+            Rule.must("GNT-22",
+                    "From the start of a domain's teardown until it is gone, even while the teardown waits for a "
+                            + "view in use, the domain can map nothing and no other domain can map or copy its "
+                            + "grants: the dying state is final, so nothing appears behind the teardown's walk.",
+                    "xen/common/grant_table.c (gnttab_release_mappings runs on a dying domain: d->is_dying); "
+                            + "XSA-380"),
             Rule.must("FE-09",
                     "A frontend's end of foreign access is a compare-and-swap that fails while the grant is "
                             + "mapped, reports the page as still in use, and leaves the grant valid.",

@@ -10,9 +10,10 @@ import io.pvkit.abi.grant.GrantFlags;
 import io.pvkit.abi.grant.GrantStatus;
 import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.memory.GuestMemory;
-import io.pvkit.conformance.hostile.FieldFlipper;
+import io.pvkit.conformance.hostile.HostileMemory;
 import io.pvkit.conformance.property.Property;
 import io.pvkit.conformance.property.StateMachine;
+import io.pvkit.conformance.spi.Capability;
 import io.pvkit.conformance.spi.DomainConfig;
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
@@ -38,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-19, FE-09, FE-10)
+ * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-22, FE-09, FE-10)
  * against a hypervisor under test, through {@code __HYPERVISOR_grant_table_op} exactly as guests issue it.
  *
  * <p>Extend it in your test scope:
@@ -59,6 +60,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * null to skip those rules; {@link #settle} finishes releases the implementation deferred (GNT-19);
  * {@link #maptrackLimit()} declares the maptrack limit GNT-09 checks; {@link #modelSeed()} pins the seed of
  * GNT-18.
+ *
+ * <p>Hostile entries (GNT-20, GNT-21): every domain is requested with a shared-memory view
+ * ({@link DomainConfig#sharedView}) that is the kit's {@link HostileMemory} over the domain's memory. An
+ * implementation that declares {@link Capability#SHARED_MEMORY_VIEW} reaches the grant entries through it, so
+ * the kit counts the implementation's reads of an entry and changes the entry right after the first one, on
+ * purpose and the same way every run; without the capability those {@code optional_} checks are skipped.
  */
 public abstract class GrantTableVerification {
     private static final int OKAY = GrantStatus.OKAY.code();
@@ -166,9 +173,11 @@ public abstract class GrantTableVerification {
     }
 
     private GrantDomain create() {
-        DomainUnderTest d = hypervisor.createDomain(new DomainConfig(domainFrames(), 1, false));
+        HostileMemory[] view = new HostileMemory[1];
+        DomainUnderTest d = hypervisor.createDomain(new DomainConfig(domainFrames(), 1, false)
+                .withSharedMemoryView(memory -> view[0] = new HostileMemory(memory)));
         domains.add(d);
-        return new GrantDomain(d);
+        return new GrantDomain(d, view[0]);
     }
 
     /** Destroys the domains and closes the hypervisor. */
@@ -335,13 +344,18 @@ public abstract class GrantTableVerification {
 
     /**
      * Rule {@linkplain GrantRules GNT-06}: the hypervisor acts on its snapshot while the entry is pinned.
+     * While B holds a read-only mapping, the granter rewrites the shared entry with plain stores, one way after
+     * the other: another frame (in range and out of range), revoked with domid C, re-granted to C, the busy
+     * bit it does not own cleared (a peer-written value that regresses), a transitive type. After each
+     * rewrite B's copies and read-only maps of the entry act on the frame pinned at map time, and C, named in
+     * the rewritten entry, stays out. Deterministic: every rewrite happens before the operations it affects.
      *
      * <p>If this fails, check:
      * <ul>
      *   <li>the frame is read once, at the first pin, and kept in the active entry;</li>
      *   <li>a second map or a copy of a pinned entry uses the kept frame, not the shared entry;</li>
-     *   <li>a read-only use of a pinned entry does not re-validate the shared flags or domid (the granter
-     *       rewrites them concurrently here, with a {@link FieldFlipper}).</li>
+     *   <li>a read-only use of a pinned entry does not re-validate the shared flags or domid, and "pinned" is
+     *       the hypervisor's own pin count, never the GTF_reading bit the granter can clear.</li>
      * </ul>
      */
     @Test
@@ -351,49 +365,220 @@ public abstract class GrantTableVerification {
         a.grant(FIRST_REF, b.domid(), a.data(0), true);
         GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
         assertEquals(OKAY, m.status());
-        // the granter rewrites frame and domid while the entry is pinned (hostile)
-        a.mem.setInt(a.entryGpa(FIRST_REF) + GrantEntryV1Layout.FRAME_OFFSET, (int) a.data(1));
-        a.mem.setShort(a.entryGpa(FIRST_REF) + GrantEntryV1Layout.DOMID_OFFSET, (short) c.domid());
-        short st = b.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0, b.data(0), DomId.SELF, 0, 16,
-                GntCopy.SOURCE_GREF))[0];
-        assertEquals(OKAY, st, "copy by the grantee from the pinned entry");
-        assertEquals(0x0A, b.byteAt(b.data(0), 15), "the copy used the frame pinned at map time");
-        assertNegative(c.map(a.domid(), FIRST_REF, HOST | RO, 0x1000).status(),
-                "the rewritten domid must not let another domain in while the entry is pinned");
-
-        // a hostile granter keeps rewriting frame, domid and flags DURING maps and copies
         long entry = a.entryGpa(FIRST_REF);
         int pinnedWord = (b.domid() << 16) | GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY | GrantFlags.READING;
-        int hostileWord = (c.domid() << 16); // revoked by a plain store and re-granted to C, alternately
-        MemorySegment table = a.mem.segment();
-        try (FieldFlipper flags = FieldFlipper.start(table, entry + GrantEntryV1Layout.FLAGS_OFFSET, pinnedWord,
-                hostileWord);
-             FieldFlipper frame = FieldFlipper.start(table, entry + GrantEntryV1Layout.FRAME_OFFSET, (int) a.data(0),
-                     (int) a.data(1))) {
-            long deadline = System.nanoTime() + 5_000_000_000L;
-            while ((flags.flips() < 4 || frame.flips() < 4) && System.nanoTime() < deadline) {
-                Thread.yield(); // let the hostile granter start (2 shared cores)
+        int[][] rewrites = { // {flags+domid word, frame}
+            {(b.domid() << 16) | GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY | GrantFlags.READING, (int) a.data(1)},
+            {pinnedWord, -1},                                                           // a frame outside memory
+            {c.domid() << 16, (int) a.data(1)},                                         // revoked, domid C
+            {(c.domid() << 16) | GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY, (int) a.data(1)}, // re-granted to C
+            {(b.domid() << 16) | GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY, (int) a.data(0)}, // GTF_reading cleared
+            {(b.domid() << 16) | GrantFlags.TRANSITIVE, (int) a.data(1)},                 // another type
+        };
+        for (int[] w : rewrites) {
+            String what = String.format("with the pinned entry rewritten to flags+domid 0x%08x, frame 0x%x", w[0], w[1]);
+            a.mem.setIntVolatile(entry + GrantEntryV1Layout.FRAME_OFFSET, w[1]);
+            a.mem.setIntVolatile(entry + GrantEntryV1Layout.FLAGS_OFFSET, w[0]);
+            b.fillFrame(b.data(1), (byte) 0);
+            short cst = b.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0, b.data(1), DomId.SELF, 0, 64,
+                    GntCopy.SOURCE_GREF))[0];
+            assertEquals(OKAY, cst, "copy by the grantee " + what);
+            for (int k = 0; k < 64; k += 8) {
+                assertEquals(0x0A, b.byteAt(b.data(1), k), "the copy " + what + " used a frame the granter wrote later");
             }
-            for (int i = 0; i < 100; i++) {
-                b.fillFrame(b.data(1), (byte) 0);
-                short cst = b.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0, b.data(1), DomId.SELF, 0, 64,
-                        GntCopy.SOURCE_GREF))[0];
-                assertEquals(OKAY, cst, "copy " + i + " of the pinned entry while the granter rewrites it");
-                for (int k = 0; k < 64; k += 8) {
-                    assertEquals(0x0A, b.byteAt(b.data(1), k), "copy " + i + " used a frame the granter wrote later");
-                }
-                GrantDomain.Mapped more = b.map(a.domid(), FIRST_REF, HOST | RO, 0x2000);
-                assertEquals(OKAY, more.status(), "read-only map " + i + " of the pinned entry while it is rewritten");
-                assertEquals(OKAY, b.unmap(more.handle(), 0x2000, 0));
-                assertNegative(c.map(a.domid(), FIRST_REF, HOST | RO, 0x3000).status(),
-                        "map " + i + " by C, named in the rewritten entry, while B's pin holds");
-            }
-            assertTrue(flags.flips() > 0 && frame.flips() > 0, "the hostile granter ran");
+            GrantDomain.Mapped more = b.map(a.domid(), FIRST_REF, HOST | RO, 0x2000);
+            assertEquals(OKAY, more.status(), "read-only map by the grantee " + what);
+            assertEquals(OKAY, b.unmap(more.handle(), 0x2000, 0));
+            assertNegative(c.map(a.domid(), FIRST_REF, HOST | RO, 0x3000).status(),
+                    "map by C, named in the rewritten entry, while B's pin holds (" + what + ")");
         }
         a.mem.setIntVolatile(entry + GrantEntryV1Layout.FRAME_OFFSET, (int) a.data(0));
         a.mem.setIntVolatile(entry + GrantEntryV1Layout.FLAGS_OFFSET, pinnedWord);
         assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
         assertEquals(0, a.busy(FIRST_REF), "GTF_reading cleared at the last unmap");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-20
+
+    /** Xen gives up after 5 attempts; the kit accepts at most this many accesses to one entry's word per use. */
+    private static final int MAX_WORD_ACCESSES = 32;
+
+    /**
+     * The hostile view of the granter A (skips unless the implementation declares
+     * {@link Capability#SHARED_MEMORY_VIEW}), with the word and the frame of {@code ref} registered.
+     */
+    private HostileMemory hostileEntry(int ref) {
+        Assumptions.assumeTrue(hypervisor.capabilities().contains(Capability.SHARED_MEMORY_VIEW),
+                "capability SHARED_MEMORY_VIEW not declared: the kit cannot stand between the implementation and "
+                        + "the grant entries");
+        assertNotNull(a.hostile, "the implementation declares SHARED_MEMORY_VIEW but did not call "
+                + "DomainConfig.sharedView(memory) when it created the domain");
+        long entry = a.entryGpa(ref);
+        return a.hostile.field(entry + GrantEntryV1Layout.FLAGS_OFFSET, 4).field(entry + GrantEntryV1Layout.FRAME_OFFSET, 4);
+    }
+
+    /**
+     * Rule {@linkplain GrantRules GNT-20}: an entry that is not in use is read once per map or copy, and checked
+     * on the value the compare-and-swap replaces. Through a {@code HostileMemory} view of the granter's table,
+     * the granter changes the entry right after the implementation's first read of a field, on purpose: it
+     * re-grants the entry to C, makes it read-only, or points it at another frame. The map must be refused,
+     * or act on the frame it read once; and the flags+domid word is accessed at most twice per uncontended map
+     * (a load and a compare-and-swap), the frame once per first pin.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>type, domid and GTF_readonly are checked on the value the CAS replaces (its witness on failure),
+     *       never on an earlier load followed by a CAS on a fresh one (a time-of-check to time-of-use gap);</li>
+     *   <li>the frame is read exactly once, after the CAS, and that value is both validated and used;</li>
+     *   <li>every access to the entries goes through {@code DomainConfig.sharedView(memory)}.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_GNT_20_entryIsReadOnceAndCheckedOnTheValueTheSwapReplaces() {
+        HostileMemory h = hostileEntry(FIRST_REF);
+        a.fillFrame(a.data(0), (byte) 0x0A);
+        a.fillFrame(a.data(1), (byte) 0x0B);
+
+        // re-granted to C right after the first read of the word: B's map must not pin C's grant
+        int ref = FIRST_REF;
+        long word = a.entryGpa(ref) + GrantEntryV1Layout.FLAGS_OFFSET;
+        int toC = (c.domid() << 16) | GrantFlags.PERMIT_ACCESS;
+        a.grant(ref, b.domid(), a.data(0), false);
+        h.changeAfterFirstRead(word, 4, toC);
+        assertNegative(b.map(a.domid(), ref, HOST, 0x1000).status(),
+                "map by B of an entry the granter re-granted to C right after the first read of its word");
+        assertEquals(toC, a.mem.getIntVolatile(word), "the re-granted entry was changed (busy bits set on C's grant)");
+
+        // made read-only right after the first read: a writable map must not set GTF_writing
+        ref = FIRST_REF + 1;
+        word = a.entryGpa(ref) + GrantEntryV1Layout.FLAGS_OFFSET;
+        hostileEntry(ref);
+        a.grant(ref, b.domid(), a.data(0), false);
+        h.afterRead(word, 4, 1, mem -> mem.getAndBitwiseOrInt(a.entryGpa(FIRST_REF + 1), GrantFlags.READONLY));
+        assertNegative(b.map(a.domid(), ref, HOST, 0x1000).status(),
+                "writable map of an entry the granter made read-only right after the first read of its word");
+        assertEquals(0, a.busy(ref), "busy bits left on the entry made read-only");
+
+        // another frame right after the first read of the frame: the map acts on the frame it read
+        ref = FIRST_REF + 2;
+        word = a.entryGpa(ref) + GrantEntryV1Layout.FLAGS_OFFSET;
+        long frame = a.entryGpa(ref) + GrantEntryV1Layout.FRAME_OFFSET;
+        hostileEntry(ref);
+        a.grant(ref, b.domid(), a.data(0), true);
+        h.changeAfterFirstRead(frame, 4, a.data(1));
+        GrantDomain.Mapped m = b.map(a.domid(), ref, HOST | RO, 0x1000);
+        assertEquals(OKAY, m.status(), "read-only map of a valid grant");
+        int wordAccesses = h.reads(word);
+        assertTrue(wordAccesses <= 2, "the flags+domid word was accessed " + wordAccesses
+                + " times by one uncontended map (a load and a compare-and-swap at most): a double fetch");
+        b.fillFrame(b.data(0), (byte) 0);
+        assertEquals(OKAY, b.copy(new GrantDomain.Copy(ref, a.domid(), 0, b.data(0), DomId.SELF, 0, 32,
+                GntCopy.SOURCE_GREF))[0], "copy from the mapped entry");
+        assertEquals(0x0A, b.byteAt(b.data(0), 31), "the mapping uses a frame read again after the one it validated");
+        assertEquals(1, h.reads(frame), "the frame was read " + h.reads(frame) + " times for one first pin");
+        assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
+
+        // the same for a copy that pins the entry first
+        ref = FIRST_REF + 3;
+        frame = a.entryGpa(ref) + GrantEntryV1Layout.FRAME_OFFSET;
+        hostileEntry(ref);
+        a.grant(ref, b.domid(), a.data(0), true);
+        h.changeAfterFirstRead(frame, 4, a.data(1));
+        b.fillFrame(b.data(0), (byte) 0);
+        assertEquals(OKAY, b.copy(new GrantDomain.Copy(ref, a.domid(), 0, b.data(0), DomId.SELF, 0, 32,
+                GntCopy.SOURCE_GREF))[0], "copy from a valid grant");
+        assertEquals(0x0A, b.byteAt(b.data(0), 31), "the copy used a frame read again after the one it validated");
+        assertEquals(1, h.reads(frame), "the frame was read " + h.reads(frame) + " times for one copy");
+        assertEquals(0, a.busy(ref));
+    }
+
+    /**
+     * Rule {@linkplain GrantRules GNT-20}: a granter that changes the entry after every access the implementation
+     * makes to it (a harmless flag, GTF_PCD, toggled each time) is given up on after a bounded number of failed
+     * compare-and-swaps, with a negative status and no busy bit, for a map and for a copy: the granter cannot
+     * keep a hypervisor thread looping.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the set-status loop counts its attempts and fails after a few (Xen: 5, "unstable entry");</li>
+     *   <li>a failed attempt leaves the word as the granter wrote it (no busy bit set by a half-done loop).</li>
+     * </ul>
+     */
+    @Test
+    public void optional_GNT_20_unstableEntryIsGivenUpAfterBoundedAttempts() {
+        HostileMemory h = hostileEntry(FIRST_REF);
+        for (int i = 0; i < 2; i++) {
+            int ref = FIRST_REF + i;
+            long word = a.entryGpa(ref) + GrantEntryV1Layout.FLAGS_OFFSET;
+            hostileEntry(ref);
+            a.grant(ref, b.domid(), a.data(0), true);
+            for (int n = 1; n <= 10 * MAX_WORD_ACCESSES; n++) {
+                h.afterRead(word, 4, n, mem -> mem.setIntVolatile(word, mem.getIntVolatile(word) ^ GrantFlags.PCD));
+            }
+            String what = i == 0 ? "map" : "copy";
+            int st = i == 0 ? b.map(a.domid(), ref, HOST | RO, 0x1000).status()
+                    : b.copy(new GrantDomain.Copy(ref, a.domid(), 0, b.data(0), DomId.SELF, 0, 8, GntCopy.SOURCE_GREF))[0];
+            int accesses = h.reads(word);
+            assertTrue(accesses <= MAX_WORD_ACCESSES, "a " + what + " of an entry that changes after every access made "
+                    + accesses + " accesses to its word (at most " + MAX_WORD_ACCESSES + " allowed; Xen gives up after 5 "
+                    + "compare-and-swaps)");
+            assertNegative(st, what + " of an entry that changes after every access (never stable)");
+            assertEquals(0, a.busy(ref), "busy bits left by the " + what + " that gave up");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-21
+
+    /**
+     * Rule {@linkplain GrantRules GNT-21}: the frame is read only after the entry was seen valid. The granter
+     * publishes an entry frame first and flags last; here the entry is not granted yet (flags 0, a stale frame
+     * from an earlier grant), and the granter publishes it (new frame, then flags) right after the
+     * implementation's first read of the frame. An implementation that reads the frame before the flags would
+     * pin the now valid entry with the stale frame it read before the entry was published; the map or copy must
+     * fail (the entry was not granted when read) or use the published frame.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the frame is read after the compare-and-swap that set GTF_reading succeeded (an acquire), never
+     *       before or together with the flags;</li>
+     *   <li>nothing is cached from an entry that was not valid when it was read.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_GNT_21_frameIsReadOnlyAfterTheEntryIsSeenValid() {
+        HostileMemory h = hostileEntry(FIRST_REF);
+        a.fillFrame(a.data(0), (byte) 0x0A);
+        a.fillFrame(a.data(1), (byte) 0x0B);
+        for (int i = 0; i < 2; i++) {
+            int ref = FIRST_REF + i;
+            long entry = a.entryGpa(ref);
+            hostileEntry(ref);
+            a.mem.setInt(entry + GrantEntryV1Layout.FRAME_OFFSET, (int) a.data(1)); // stale: not granted
+            a.mem.setIntVolatile(entry + GrantEntryV1Layout.FLAGS_OFFSET, b.domid() << 16);
+            h.afterRead(entry + GrantEntryV1Layout.FRAME_OFFSET, 4, 1, mem -> {
+                mem.setInt(entry + GrantEntryV1Layout.FRAME_OFFSET, (int) a.data(0));
+                mem.setIntRelease(entry + GrantEntryV1Layout.FLAGS_OFFSET,
+                        (b.domid() << 16) | GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY);
+            });
+            b.fillFrame(b.data(0), (byte) 0);
+            if (i == 0) {
+                GrantDomain.Mapped m = b.map(a.domid(), ref, HOST | RO, 0x1000);
+                if (m.status() == OKAY) {
+                    assertEquals(OKAY, b.copy(new GrantDomain.Copy(ref, a.domid(), 0, b.data(0), DomId.SELF, 0, 32,
+                            GntCopy.SOURCE_GREF))[0], "copy from the mapped entry");
+                    assertEquals(0x0A, b.byteAt(b.data(0), 31),
+                            "the mapping uses a frame read before the entry was published");
+                    assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
+                }
+            } else {
+                short st = b.copy(new GrantDomain.Copy(ref, a.domid(), 0, b.data(0), DomId.SELF, 0, 32,
+                        GntCopy.SOURCE_GREF))[0];
+                if (st == OKAY) {
+                    assertEquals(0x0A, b.byteAt(b.data(0), 31), "the copy used a frame read before the entry was published");
+                }
+            }
+            assertEquals(0, a.busy(ref), "busy bits left on the entry");
+        }
     }
 
     // ------------------------------------------------------------------------------------------ GNT-07
@@ -856,6 +1041,99 @@ public abstract class GrantTableVerification {
         assertEquals(0, a.busy(FIRST_REF + 1), "the dead mapper's pin leaked");
         assertThrows(RuntimeException.class, () -> view2.get(ValueLayout.JAVA_BYTE, 0),
                 "the dead mapper's view is still alive");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-22
+
+    /**
+     * Rule {@linkplain GrantRules GNT-22}: a dying domain stays dead for grants while its teardown waits. C holds
+     * a mapping whose view is in use by I/O (as in GNT-19), and has granted a page to B; C is destroyed in
+     * another thread, whose teardown cannot finish before the I/O completes. In that window C can map nothing
+     * new, and B can neither map nor copy C's grant: the teardown's "dying" state is final from its start, so
+     * nothing new appears behind the teardown's walk.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the domain is marked dying (refused as mapper and as granter) at the start of its teardown, before
+     *       the first mapping is released or the first deferred view is waited for;</li>
+     *   <li>nothing clears that mark until the domain is gone.</li>
+     * </ul>
+     *
+     * @throws Exception when the pipe or the wait for the I/O fails
+     */
+    @Test
+    public void required_GNT_22_dyingDomainStaysDeadWhileItsTeardownWaits() throws Exception {
+        a.grant(FIRST_REF, c.domid(), a.data(0), false);
+        a.grant(FIRST_REF + 1, c.domid(), a.data(1), true);
+        c.grant(FIRST_REF, b.domid(), c.data(0), true);
+        GrantDomain.Mapped[] held = new GrantDomain.Mapped[1];
+        try (InFlightWrite io = InFlightWrite.start(() -> {
+            held[0] = c.map(a.domid(), FIRST_REF, HOST, 0x2000);
+            return held[0].status() == OKAY ? mappingView(hypervisor, c.dom, held[0].handle()) : null;
+        })) {
+            assertEquals(OKAY, held[0].status(), "map of the grant");
+            Assumptions.assumeTrue(io.view() != null, "the implementation has no in-process mapping view");
+            domains.remove(c.dom);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread destroyer = Thread.ofPlatform().daemon().name("pvkit-kit-destroy").start(() -> {
+                try {
+                    hypervisor.destroyDomain(c.dom);
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            // the teardown begins when the destroyer thread runs; from the first refused map on, C is dying, and
+            // that state must be final: every later map by C, and of C's grant, is refused until C is gone
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            boolean dying = false;
+            for (int checked = 0, attempt = 0; checked < 5; attempt++) {
+                long hostAddr = 0x3000 + 0x1000L * (attempt % 16);
+                GrantDomain.Mapped early = mapRefusedOr(c, a.domid(), FIRST_REF + 1, hostAddr);
+                if (early.status() >= 0) {
+                    assertFalse(dying, "a map by the dying domain C succeeded after an earlier one was refused: "
+                            + "its dying state is not final (status " + early.status() + ")");
+                    assertTrue(System.nanoTime() < deadline, "the domain C still maps 5 s after its teardown "
+                            + "began (the teardown waits for C's view in use by I/O; C must be dead meanwhile)");
+                    refusedOr(() -> c.unmap(early.handle(), hostAddr, 0)); // not dying yet: give it back
+                    Thread.sleep(2);
+                    continue;
+                }
+                dying = true;
+                assertNegative(mapRefusedOr(b, c.domid(), FIRST_REF, 0x1000).status(),
+                        "map by B of the dying domain C's grant while C's teardown waits");
+                short copied = b.copy(new GrantDomain.Copy(FIRST_REF, c.domid(), 0, b.data(0), DomId.SELF, 0, 8,
+                        GntCopy.SOURCE_GREF))[0];
+                assertNegative(copied, "copy by B from the dying domain C's grant while C's teardown waits");
+                checked++;
+                Thread.sleep(2);
+            }
+            io.finish();
+            destroyer.join(Duration.ofSeconds(20));
+            assertFalse(destroyer.isAlive(), "destroying the domain never completed after its I/O completed");
+            assertNull(failure.get(), "destroying the domain threw");
+        }
+        settle(hypervisor);
+        assertEquals(0, a.busy(FIRST_REF), "the dead domain's pin leaked");
+        assertEquals(0, a.busy(FIRST_REF + 1), "a mapping made by the dying domain leaked its pin");
+        assertTrue(a.revoke(FIRST_REF + 1), "the granter can revoke what the dead domain was granted");
+    }
+
+    /** A read-only host map by {@code d}; status -1 when the hypercall threw (a dying domain's vCPU may not run). */
+    private static GrantDomain.Mapped mapRefusedOr(GrantDomain d, int granter, int ref, long hostAddr) {
+        try {
+            return d.mapRaw(granter, ref, HOST | RO, hostAddr);
+        } catch (RuntimeException e) {
+            return new GrantDomain.Mapped(-1, -1, 0);
+        }
+    }
+
+    /** Runs {@code op}, ignoring what a dying domain's call answers or throws. */
+    private static void refusedOr(Runnable op) {
+        try {
+            op.run();
+        } catch (RuntimeException | AssertionError ignored) {
+            // the domain is dying: its unmap may be refused, or its handle already revoked
+        }
     }
 
     // ------------------------------------------------------------------------------------------ FE-09

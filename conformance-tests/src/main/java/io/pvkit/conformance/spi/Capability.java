@@ -13,5 +13,11 @@ public enum Capability {
     /** {@link DomainUnderTest#upcallCount(int)} counts event upcalls per vCPU. */
     UPCALL_COUNT,
     /** {@code __HYPERVISOR_multicall} (13) is implemented. */
-    MULTICALL
+    MULTICALL,
+    /**
+     * The implementation reaches each domain's shared protocol structures (grant entries) only through
+     * {@link DomainConfig#sharedView(io.pvkit.abi.memory.GuestMemory)} of the request the domain was created
+     * with, so the kit's hostile rules (GNT-20, GNT-21) can count and change what it reads, deterministically.
+     */
+    SHARED_MEMORY_VIEW
 }

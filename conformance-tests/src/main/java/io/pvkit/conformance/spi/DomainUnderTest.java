@@ -1,5 +1,6 @@
 package io.pvkit.conformance.spi;
 
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.memory.GuestMemory;
 
 /**
@@ -39,6 +40,18 @@ public interface DomainUnderTest {
      * @return the memory
      */
     GuestMemory memory();
+
+    /**
+     * This domain as pv-abi's one domain description: what the kit hands on wherever it describes a domain.
+     * The default builds it from {@link #domid()}, {@link #memory()}, {@link #vcpus()} and
+     * {@link #privileged()}; an implementation that registers its domains with pvkit's libraries through a
+     * {@link DomainSpec} may return that very object.
+     *
+     * @return the description (the memory is the domain's own, not a copy)
+     */
+    default DomainSpec spec() {
+        return new DomainSpec(domid(), memory(), vcpus(), privileged());
+    }
 
     /**
      * Issues one hypercall as vCPU {@code vcpu} of this domain (x86_64 convention: op in rax,

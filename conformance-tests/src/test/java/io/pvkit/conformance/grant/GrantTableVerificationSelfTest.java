@@ -15,6 +15,7 @@ import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.memory.GuestMemoryFault;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.Rule;
 import io.pvkit.conformance.RuleCatalogue;
 import io.pvkit.conformance.selftest.Outcome;
@@ -51,8 +52,8 @@ class GrantTableVerificationSelfTest {
 
     /** A pv-grant hypervisor whose grant_table_op has one bug, applied per single-element call. */
     abstract static class Buggy extends PvGrantHypervisor {
-        /** Map handles to (granter, ref, readOnly) for bugs that need to find an entry. */
-        final Map<Long, long[]> maps = new HashMap<>();
+        /** Map handles to (granter, ref, readOnly) for bugs that need to find an entry (any thread may map). */
+        final Map<Long, long[]> maps = new java.util.concurrent.ConcurrentHashMap<>();
 
         @Override
         long grantTableOp(HypercallContext ctx, long cmd, long uops, long count) {
@@ -682,6 +683,142 @@ class GrantTableVerificationSelfTest {
         }
     }
 
+    /**
+     * GNT-22: the teardown first unmaps the domain's mappings and waits until their views have ended, and only
+     * then makes the domain dead: while it waits, the dying domain maps and is mapped like a live one.
+     */
+    static final class TeardownLeavesDomainAlive extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                void release(int domid) {
+                    java.util.List<long[]> held = new java.util.ArrayList<>();
+                    for (Map.Entry<Long, long[]> e : maps.entrySet()) {
+                        if (e.getKey() >>> 32 == domid) {
+                            tables.unmap(domid, (int) e.getKey().longValue());
+                            held.add(e.getValue());
+                        }
+                    }
+                    long deadline = System.nanoTime() + 20_000_000_000L;
+                    for (long[] m : held) {
+                        while (tables.pins((int) m[0], (int) m[1]).total() > 0 && System.nanoTime() < deadline) {
+                            tables.reap();
+                            Thread.onSpinWait();
+                        }
+                    }
+                    super.release(domid);
+                }
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------ hostile entries (GNT-20, GNT-21)
+    // pv-grant is correct; each bug sits in the MemoryAccess pv-grant reaches the granter's entries through,
+    // between pv-grant and the kit's HostileMemory, and acts exactly like an implementation with that bug.
+    // Entries are 8 bytes in page-aligned table frames: the flags+domid word at 0 mod 8, the frame at 4 mod 8.
+
+    /** GNT-20: every frame is fetched twice; the second value is the one validated and used (a double fetch). */
+    static final class FrameDoubleFetch extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new PvGrantHypervisor() {
+                @Override
+                MemoryAccess entries(MemoryAccess kitView) {
+                    return new ForwardingMemoryAccess(kitView) {
+                        @Override
+                        public int getIntVolatile(long gpa) {
+                            int first = real.getIntVolatile(gpa);
+                            return gpa % 8 == 4 ? real.getIntVolatile(gpa) : first;
+                        }
+                    };
+                }
+            };
+        }
+    }
+
+    /**
+     * GNT-20: the entry is checked on a first load, but the compare-and-swap that sets the busy bits is made on a
+     * fresh load, so whatever the granter wrote in between (another grantee, GTF_readonly) gets pinned.
+     */
+    static final class CheckedThenRefetched extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new PvGrantHypervisor() {
+                @Override
+                MemoryAccess entries(MemoryAccess kitView) {
+                    return new ForwardingMemoryAccess(kitView) {
+                        @Override
+                        public int compareAndExchangeInt(long gpa, int expect, int update) {
+                            int fresh = real.getIntVolatile(gpa);
+                            int witness = real.compareAndExchangeInt(gpa, fresh, fresh | (update & ~expect));
+                            return witness == fresh ? expect : witness;
+                        }
+                    };
+                }
+            };
+        }
+    }
+
+    /** GNT-20: the set-status loop retries for as long as the entry keeps naming the same grantee and type. */
+    static final class UnboundedCasLoop extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new PvGrantHypervisor() {
+                @Override
+                MemoryAccess entries(MemoryAccess kitView) {
+                    return new ForwardingMemoryAccess(kitView) {
+                        @Override
+                        public int compareAndExchangeInt(long gpa, int expect, int update) {
+                            int bits = update & ~expect;
+                            int seen = expect;
+                            for (int attempt = 0; attempt < 1_000_000; attempt++) {
+                                int witness = real.compareAndExchangeInt(gpa, seen, seen | bits);
+                                if (witness == seen) {
+                                    return expect;
+                                }
+                                int same = GrantFlags.TYPE_MASK | GrantFlags.READONLY | 0xFFFF_0000;
+                                if ((witness & same) != (expect & same)) {
+                                    return witness;
+                                }
+                                seen = witness;
+                            }
+                            return seen;
+                        }
+                    };
+                }
+            };
+        }
+    }
+
+    /**
+     * GNT-21: the frame is fetched together with the flags+domid word, before the compare-and-swap, and that
+     * early value is used: a frame the granter had not published yet when it was read.
+     */
+    static final class FrameReadBeforeFlags extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new PvGrantHypervisor() {
+                @Override
+                MemoryAccess entries(MemoryAccess kitView) {
+                    return new ForwardingMemoryAccess(kitView) {
+                        final Map<Long, Integer> early = new HashMap<>();
+
+                        @Override
+                        public int getIntVolatile(long gpa) {
+                            if (gpa % 8 == 0) {
+                                early.put(gpa + 4, real.getIntVolatile(gpa + 4));
+                                return real.getIntVolatile(gpa);
+                            }
+                            Integer frame = early.remove(gpa);
+                            return frame != null ? frame : real.getIntVolatile(gpa);
+                        }
+                    };
+                }
+            };
+        }
+    }
+
     /** FE-10: the frontend shares a page without zeroing it. */
     static final class NoZeroing extends BrokenVerification {
         @Override
@@ -709,13 +846,13 @@ class GrantTableVerificationSelfTest {
     static Stream<Arguments> brokenImplementations() {
         return Stream.of(
                 Arguments.of("GNT-01", NoRangeCheck.class, Set.of()),
-                Arguments.of("GNT-02", PositiveStatus.class, Set.of()),
-                Arguments.of("GNT-03", WritableMapOfReadOnlyGrant.class, Set.of("GNT-18")),
+                Arguments.of("GNT-02", PositiveStatus.class, Set.of("GNT-22")),
+                Arguments.of("GNT-03", WritableMapOfReadOnlyGrant.class, Set.of("GNT-18", "GNT-20")),
                 Arguments.of("GNT-04", ReadOnlyUnmapClearsWriting.class, Set.of()),
                 Arguments.of("GNT-05", UnmapClearsReading.class, Set.of("GNT-18")),
-                Arguments.of("GNT-06", CopyRereadsEntry.class, Set.of()),
+                Arguments.of("GNT-06", CopyRereadsEntry.class, Set.of("GNT-20")),
                 Arguments.of("GNT-06", CopyRevalidatesLiveFlags.class, Set.of()),
-                Arguments.of("GNT-07", MapOfRevokedEntry.class, Set.of()),
+                Arguments.of("GNT-07", MapOfRevokedEntry.class, Set.of("GNT-21")),
                 Arguments.of("GNT-08", BadHandleIsOkay.class, Set.of()),
                 Arguments.of("GNT-09", NoSpaceIsGeneralError.class, Set.of()),
                 Arguments.of("GNT-09", NoMaptrackLimitDeclared.class, Set.of()),
@@ -725,29 +862,42 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-11", FollowsTransitive.class, Set.of()),
                 Arguments.of("GNT-13", SetupWritesBeforeCheck.class, Set.of()),
                 Arguments.of("GNT-13", SetupWritesWhatFits.class, Set.of()),
-                Arguments.of("GNT-14", DeathKeepsMappings.class, Set.of("GNT-19")),
+                Arguments.of("GNT-14", DeathKeepsMappings.class, Set.of("GNT-19", "GNT-22")),
                 Arguments.of("GNT-15", ViewOutlivesUnmap.class, Set.of("GNT-19")),
                 Arguments.of("GNT-16", QuerySizeWrongMax.class, Set.of()),
                 Arguments.of("GNT-17", FaultSwallowed.class, Set.of()),
                 Arguments.of("GNT-17", TopBitCountAccepted.class, Set.of()),
                 Arguments.of("GNT-18", CopyReleaseClearsReading.class, Set.of()),
-                Arguments.of("GNT-19", DeferredCloseNeverRetried.class, Set.of()),
+                Arguments.of("GNT-19", DeferredCloseNeverRetried.class, Set.of("GNT-22")),
                 Arguments.of("GNT-19", UnpinsWhileViewLives.class, Set.of()),
+                Arguments.of("GNT-20", FrameDoubleFetch.class, Set.of()),
+                Arguments.of("GNT-20", CheckedThenRefetched.class, Set.of()),
+                Arguments.of("GNT-20", UnboundedCasLoop.class, Set.of()),
+                Arguments.of("GNT-21", FrameReadBeforeFlags.class, Set.of()),
+                Arguments.of("GNT-22", TeardownLeavesDomainAlive.class, Set.of()),
                 Arguments.of("FE-09", PlainStoreRevoke.class, Set.of()),
                 Arguments.of("FE-10", NoZeroing.class, Set.of()));
     }
 
+    /**
+     * Each broken implementation fails exactly its rules, in every run: nothing depends on the scheduler (the
+     * hostile rules change entries through HostileMemory, not racing threads). {@code -Dpvkit.selftest.repeat=N}
+     * runs each one N times in a row (1 in the build).
+     */
     @ParameterizedTest(name = "{0} catches {1} (also failing: {2})")
     @MethodSource("brokenImplementations")
     void shouldFailTheRuleTheBugBreaks(String rule, Class<?> broken, Set<String> alsoFailing) {
-        SelfTestReport report = SelfTest.run(broken);
-        assertEquals(Outcome.FAILURE, report.ruleOutcomes().get(rule),
-                rule + " must FAIL (an assertion, not an error in setup) for " + broken.getSimpleName() + ": " + report);
-        Set<String> expected = Stream.concat(Stream.of(rule), alsoFailing.stream()).collect(Collectors.toSet());
-        assertEquals(expected, Set.copyOf(report.failedRules()),
-                "exactly these rules fail for " + broken.getSimpleName() + ": " + report);
-        assertTrue(report.unmappedProblems().isEmpty(), report::toString);
-        assertFalse(report.failuresOf(rule).isEmpty(), report::toString);
+        int repeat = Integer.getInteger("pvkit.selftest.repeat", 1);
+        for (int run = 1; run <= repeat; run++) {
+            String which = broken.getSimpleName() + " (run " + run + " of " + repeat + ")";
+            SelfTestReport report = SelfTest.run(broken);
+            assertEquals(Outcome.FAILURE, report.ruleOutcomes().get(rule),
+                    rule + " must FAIL (an assertion, not an error in setup) for " + which + ": " + report);
+            Set<String> expected = Stream.concat(Stream.of(rule), alsoFailing.stream()).collect(Collectors.toSet());
+            assertEquals(expected, Set.copyOf(report.failedRules()), "exactly these rules fail for " + which + ": " + report);
+            assertTrue(report.unmappedProblems().isEmpty(), report::toString);
+            assertFalse(report.failuresOf(rule).isEmpty(), report::toString);
+        }
     }
 
     @ParameterizedTest(name = "pv-grant passes with {0}")
@@ -767,7 +917,7 @@ class GrantTableVerificationSelfTest {
         for (var rule : new GrantRules().rules()) {
             assertEquals(rule, RuleCatalogue.find(rule.id()).orElseThrow());
         }
-        assertEquals(20, new GrantRules().rules().size());
+        assertEquals(23, new GrantRules().rules().size());
         Set<String> caught = brokenImplementations().map(a -> (String) a.get()[0]).collect(Collectors.toSet());
         Set<String> ids = new GrantRules().rules().stream().map(Rule::id).collect(Collectors.toSet());
         assertEquals(ids, caught, "a broken implementation per rule");

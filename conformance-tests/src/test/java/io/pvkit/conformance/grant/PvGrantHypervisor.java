@@ -3,6 +3,7 @@ package io.pvkit.conformance.grant;
 import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.spi.Capability;
 import io.pvkit.conformance.spi.DomainConfig;
 import io.pvkit.conformance.spi.DomainUnderTest;
@@ -119,14 +120,23 @@ class PvGrantHypervisor implements HypervisorUnderTest {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.PRIVILEGED_DOMAINS);
+        return EnumSet.of(Capability.PRIVILEGED_DOMAINS, Capability.SHARED_MEMORY_VIEW);
+    }
+
+    /**
+     * The accesses pv-grant makes to a domain's grant entries: the kit's view; broken variants wrap it with
+     * a bug (a double fetch, an unbounded loop, a frame read too early).
+     */
+    MemoryAccess entries(MemoryAccess kitView) {
+        return kitView;
     }
 
     @Override
     public DomainUnderTest createDomain(DomainConfig config) {
         GuestMemory mem = GuestMemory.allocate(config.frames());
         int id = nextDomid++;
-        tables.addDomain(new DomainSpec(id, mem, 1, config.privileged()), config.frames() - TABLE_FRAMES, TABLE_FRAMES);
+        tables.addDomain(new DomainSpec(id, mem, 1, config.privileged()), entries(config.sharedView(mem)),
+                config.frames() - TABLE_FRAMES, TABLE_FRAMES);
         Dom d = new Dom(id, config.privileged(), mem);
         live.add(d);
         return d;

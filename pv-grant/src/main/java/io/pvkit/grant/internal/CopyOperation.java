@@ -136,7 +136,7 @@ public final class CopyOperation {
             }
             if (firstPin) {
                 // UNTRUSTED: frame read once after the CAS and validated (as in map)
-                long frame = Integer.toUnsignedLong(granter.memory.getIntVolatile(
+                long frame = Integer.toUnsignedLong(granter.shared.getIntVolatile(
                         granter.entryGpa(ref) + GrantEntryV1Layout.FRAME_OFFSET));
                 if (frame >= granter.memory.frames()) {
                     EntryProtocol.clearAfterRelease(granter, ref, act, !readOnly);

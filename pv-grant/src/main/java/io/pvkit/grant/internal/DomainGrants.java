@@ -2,6 +2,7 @@ package io.pvkit.grant.internal;
 
 import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 
 import java.util.ArrayList;
 
@@ -9,10 +10,17 @@ import java.util.ArrayList;
  * The hypervisor's grant state of one domain: where its table lives, its active entries, the mappings
  * it holds (maptrack) and the mappings of its grants held by others. Guarded by the
  * {@code GrantTables} lock.
+ *
+ * <p>Two views of the same memory: {@link #shared} for every access to the shared grant entries (the
+ * protocol's fields the granter writes at any time: flags+domid and frame), {@link #memory} for the
+ * frames themselves (segments of views, bytes copied, bounds of frame numbers).
  */
 public final class DomainGrants {
     public final int domid;
+    /** The domain's memory: frame views and copies. */
     public final GuestMemory memory;
+    /** The accesses to grant entries ({@link #memory} itself unless a test stands between). */
+    public final MemoryAccess shared;
     public final boolean privileged;
     public final long tableBaseGfn;
     public final int maxFrames;
@@ -24,10 +32,11 @@ public final class DomainGrants {
     private final ArrayList<Mapping> foreign = new ArrayList<>();
     private ActiveEntry[] active = new ActiveEntry[GrantEntryV1Layout.ENTRIES_PER_FRAME];
 
-    public DomainGrants(int domid, GuestMemory memory, boolean privileged, long tableBaseGfn, int maxFrames,
-                        int maptrackLimit) {
+    public DomainGrants(int domid, GuestMemory memory, MemoryAccess shared, boolean privileged, long tableBaseGfn,
+                        int maxFrames, int maptrackLimit) {
         this.domid = domid;
         this.memory = memory;
+        this.shared = shared;
         this.privileged = privileged;
         this.tableBaseGfn = tableBaseGfn;
         this.maxFrames = maxFrames;

@@ -38,7 +38,7 @@ public final class EntryProtocol {
         int mask = GrantFlags.TYPE_MASK | (mapFlag ? GrantFlags.SUB_PAGE : 0);
         // UNTRUSTED: the granter writes this word at any time; each check is on the value the CAS replaces
         // ORDERING: the CAS is on the same word as the granter's revoke CAS, so exactly one of them wins
-        int seen = granter.memory.getIntVolatile(word);
+        int seen = granter.shared.getIntVolatile(word);
         for (int retries = 0; ; retries++) {
             int flags = seen & 0xFFFF;
             int domid = seen >>> 16;
@@ -53,7 +53,7 @@ public final class EntryProtocol {
                 }
             }
             beforeCas.run();
-            int witness = granter.memory.compareAndExchangeInt(word, seen, update);
+            int witness = granter.shared.compareAndExchangeInt(word, seen, update);
             if (witness == seen) {
                 return Gntst.OKAY;
             }
@@ -110,10 +110,10 @@ public final class EntryProtocol {
         // ORDERING: atomic AND (full fence) after the segment died and the counts dropped: once the granter
         // sees the bit clear, no mapping of that kind is usable any more (XSA-218)
         if (wasWritable && act.writers() == 0) {
-            granter.memory.getAndBitwiseAndInt(word, ~GrantFlags.WRITING);
+            granter.shared.getAndBitwiseAndInt(word, ~GrantFlags.WRITING);
         }
         if (act.pins() == 0) {
-            granter.memory.getAndBitwiseAndInt(word, ~GrantFlags.READING);
+            granter.shared.getAndBitwiseAndInt(word, ~GrantFlags.READING);
         }
     }
 }

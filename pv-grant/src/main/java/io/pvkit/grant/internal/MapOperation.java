@@ -91,7 +91,7 @@ public final class MapOperation {
                 if (firstPin) {
                     // UNTRUSTED: the frame is read once, after the CAS (the granter can no longer revoke),
                     // validated, and kept: later uses act on this snapshot (GNT-06)
-                    long frame = Integer.toUnsignedLong(granter.memory.getIntVolatile(
+                    long frame = Integer.toUnsignedLong(granter.shared.getIntVolatile(
                             granter.entryGpa(r) + GrantEntryV1Layout.FRAME_OFFSET));
                     if (frame >= granter.memory.frames()) {
                         EntryProtocol.clearAfterRelease(granter, r, act, !readOnly);

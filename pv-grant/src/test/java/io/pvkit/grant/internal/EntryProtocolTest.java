@@ -24,7 +24,7 @@ class EntryProtocolTest {
     private record Granter(GuestMemory memory, DomainGrants domain, int ref, long word) {
         static Granter create() {
             GuestMemory memory = GuestMemory.allocate(8);
-            DomainGrants domain = new DomainGrants(1, memory, false, 0, 1, 16);
+            DomainGrants domain = new DomainGrants(1, memory, memory, false, 0, 1, 16);
             int ref = new GuestGrantTable(memory, 0).grantAccess(GRANTEE, 4, false);
             return new Granter(memory, domain, ref, domain.entryGpa(ref));
         }
