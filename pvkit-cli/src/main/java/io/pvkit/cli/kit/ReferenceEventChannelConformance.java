@@ -19,6 +19,13 @@ public class ReferenceEventChannelConformance extends EventChannelVerification {
         return new ReferenceHypervisorPort();
     }
 
+    /** Teardown's preemption points, through {@link io.pvkit.hypervisor.Hypervisor#onPreemptionPoint}. */
+    @Override
+    protected boolean installPreemptionProbe(HypervisorUnderTest hypervisor, Runnable probe) {
+        ((ReferenceHypervisorPort) hypervisor).hypervisor().onPreemptionPoint(probe);
+        return true;
+    }
+
     @Override
     protected long sharedInfoGfn(DomainUnderTest domain) {
         return ReferenceHypervisorPort.sharedInfoGfn(domain);

@@ -29,6 +29,19 @@ public class ReferenceGrantConformance extends GrantTableVerification {
         return GrantTables.DEFAULT_MAPTRACK_LIMIT;
     }
 
+    /** The view behind a mapping handle, as domain 0's kernel reaches it. */
+    @Override
+    protected java.lang.foreign.MemorySegment mappingView(HypervisorUnderTest hypervisor, DomainUnderTest mapper,
+                                                          int handle) {
+        return ((ReferenceHypervisorPort) hypervisor).hypervisor().grantMapping(mapper.domid(), handle).orElse(null);
+    }
+
+    /** Retries releases deferred while I/O held a view. */
+    @Override
+    protected void settle(HypervisorUnderTest hypervisor) {
+        ((ReferenceHypervisorPort) hypervisor).hypervisor().reapDeferredMappings();
+    }
+
     @Override
     protected GrantingGuest createGrantingGuest(DomainUnderTest domain, long[] tableFrames) {
         GuestGrantTable table = new GuestGrantTable(domain.memory(), tableFrames);
