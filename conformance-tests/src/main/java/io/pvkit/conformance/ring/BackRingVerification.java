@@ -652,7 +652,7 @@ public abstract class BackRingVerification {
      *
      * <p>This is a memory-ordering check (the reordering it catches is rare): the default
      * {@value FrontRingVerification#ORDERING_ROUNDS_DEFAULT} rounds suit a build; set
-     * {@value FrontRingVerification#ORDERING_ROUNDS_PROPERTY} to e.g. 2000000 for a long run.
+     * {@value FrontRingVerification#ORDERING_ROUNDS_PROPERTY} to e.g. 1000000 for a long run.
      *
      * <p>If this fails, check: {@code pushResponses} stores {@code rsp_prod}, then issues a full fence
      * ({@code VarHandle.fullFence()}, {@code xen_mb}), then reads {@code rsp_event}; a release store followed

@@ -402,7 +402,7 @@ class RingVerificationSelfTest {
      * RING-15 catches a push without its full fence only when the hardware reorders, which a short run may
      * miss: by default the toy may fail RING-15 and nothing else (measured on 2 shared vCPUs: caught in 10 of
      * 10 runs of 20 000 rounds, with 6 to 2458 lost wake-ups per run); with the long mode
-     * ({@code -Dpvkit.conformance.orderingRounds=2000000}) it must fail RING-15.
+     * ({@code -Dpvkit.conformance.orderingRounds=1000000}) it must fail RING-15.
      */
     @Test
     void shouldCatchAPushWithoutItsFenceInTheLongMode() {
@@ -418,7 +418,7 @@ class RingVerificationSelfTest {
      * {@code shouldCatchAPushWithoutItsFenceInTheLongMode}): by default the toy may fail RING-15 and nothing else
      * (measured on 2 shared vCPUs: caught in 10 of
      * 10 runs of 20 000 rounds, with 8 to 385 lost wake-ups per run); with the long mode
-     * ({@code -Dpvkit.conformance.orderingRounds=2000000}) it must fail RING-15.
+     * ({@code -Dpvkit.conformance.orderingRounds=1000000}) it must fail RING-15.
      */
     @Test
     void shouldCatchAResponsePushWithoutItsFenceInTheLongMode() {
