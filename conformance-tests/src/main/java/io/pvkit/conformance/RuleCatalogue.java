@@ -24,6 +24,7 @@ public final class RuleCatalogue {
         // Registration list: one line per area; area helpers add their line here.
         sets.add(new io.pvkit.conformance.hypercall.HypercallRules());
         sets.add(new io.pvkit.conformance.ring.RingRules());
+        sets.add(new io.pvkit.conformance.bytestream.ByteStreamRules());
         sets.add(new io.pvkit.conformance.evtchn.EventChannelRules());
         sets.add(new io.pvkit.conformance.grant.GrantRules());
         sets.add(new io.pvkit.conformance.xenstore.XenstoreRules());

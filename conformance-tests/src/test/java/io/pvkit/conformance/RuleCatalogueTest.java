@@ -33,6 +33,8 @@ class RuleCatalogueTest {
             io.pvkit.conformance.hypercall.HypercallAbiVerification.class,
             io.pvkit.conformance.ring.FrontRingVerification.class,
             io.pvkit.conformance.ring.BackRingVerification.class,
+            io.pvkit.conformance.bytestream.ByteStreamReaderVerification.class,
+            io.pvkit.conformance.bytestream.ByteStreamWriterVerification.class,
             io.pvkit.conformance.evtchn.EventChannelVerification.class,
             io.pvkit.conformance.evtchn.GuestUpcallVerification.class,
             io.pvkit.conformance.grant.GrantTableVerification.class,

@@ -1,47 +1,33 @@
 package io.pvkit.rings;
 
 import io.pvkit.abi.memory.MemoryAccess;
-import io.pvkit.rings.internal.RingMemory;
+import io.pvkit.rings.spi.Notifier;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
-import java.util.Objects;
 
 /**
- * The reading end of one byte-stream ring direction (xenstore {@code xb_read}, console input, vchan
- * read). Reads are partial and copy out with at most one wrap.
+ * The reading end of one byte-stream ring direction (xenstore {@code xb_read}, the console backend's
+ * read of {@code out}, vchan read): the contract the conformance kit's {@code ByteStreamReaderVerification}
+ * checks (rules BS-01..07). {@link SharedByteStreamReader} is pvkit's implementation.
  *
- * <p>The consumer index is this side's, kept privately (read once at attach). The producer index is the
- * peer's: read once per call with acquire ({@code xen_rmb}: index before data), and
- * {@code prod - cons > size} breaks the ring. After copying out, a full fence ({@code xen_mb}) orders
- * the reads before the release store of the consumer index that hands the space back.
+ * <p>The consumer index ({@code cons}) is this side's; the producer index ({@code prod}) is the peer's
+ * and untrusted. Both are free-running u32 values; byte {@code i} lives at {@code data[i & (size-1)]}.
+ * A reader consumes at most {@code prod - cons} bytes, reads {@code prod} once per call, and breaks for
+ * good ({@link RingState#BROKEN}, {@link RingBrokenException}) when {@code prod - cons > size}.
  *
- * <p>Not thread-safe: one reader. The caller notifies the peer after a read that freed space.
+ * <p>Not thread-safe: one reader.
  */
-public final class ByteStreamReader {
-    private final RingMemory memory;
-    private final ByteStreamLayout layout;
-    private final int size;
-    private int consumer;
-    private RingFault fault;
-
-    private ByteStreamReader(MemoryAccess memory, ByteStreamLayout layout) {
-        this.memory = RingMemory.of(memory);
-        this.layout = Objects.requireNonNull(layout, "layout");
-        this.size = layout.size();
-        layout.checkFits(memory.byteSize());
-        this.consumer = memory.getIntVolatile(layout.consOffset());
-    }
+public interface ByteStreamReader {
 
     /**
-     * Attaches to a ring direction, taking the current consumer index as this side's.
+     * Attaches pvkit's reader to a ring direction, taking the current consumer index as this side's.
      *
      * @param memory the shared page(s)
      * @param layout where the ring lives
      * @return the reader
      */
-    public static ByteStreamReader attach(MemoryAccess memory, ByteStreamLayout layout) {
-        return new ByteStreamReader(memory, layout);
+    static ByteStreamReader attach(MemoryAccess memory, ByteStreamLayout layout) {
+        return SharedByteStreamReader.attach(memory, layout);
     }
 
     /**
@@ -49,81 +35,64 @@ public final class ByteStreamReader {
      *
      * @return the layout
      */
-    public ByteStreamLayout layout() {
-        return layout;
-    }
+    ByteStreamLayout layout();
 
     /**
      * Bytes ready now.
      *
      * @return {@code prod - cons}
-     * @throws RingBrokenException when the peer's index is corrupt
+     * @throws RingBrokenException when the peer's index is corrupt (or was)
      */
-    public int available() {
-        return available(readProducer());
-    }
+    int available();
 
     /**
-     * Reads up to {@code length} bytes and releases their space.
+     * Reads up to {@code length} bytes and hands their space back (publishes the new consumer index).
      *
      * @param destination where to copy
      * @param offset the first byte in {@code destination}
      * @param length the number of bytes wanted
      * @return the number read (0 when empty)
-     * @throws RingBrokenException when the peer's index is corrupt
+     * @throws RingBrokenException when the peer's index is corrupt (or was)
      */
-    public int read(MemorySegment destination, long offset, int length) {
-        final int n = Math.min(length, available(readProducer()));
-        if (n <= 0) {
-            return 0;
+    int read(MemorySegment destination, long offset, int length);
+
+    /**
+     * Reads as {@link #read(MemorySegment, long, int)}, then notifies the peer when bytes were read
+     * (after the consumer index is published, as Linux {@code xb_read} does).
+     *
+     * @param destination where to copy
+     * @param offset the first byte in {@code destination}
+     * @param length the number of bytes wanted
+     * @param notifier how to tell the writer that space was freed
+     * @return the number read
+     * @throws RingBrokenException when the peer's index is corrupt (or was)
+     */
+    default int read(MemorySegment destination, long offset, int length, Notifier notifier) {
+        int n = read(destination, offset, length);
+        if (n > 0) {
+            notifier.notifyPeer();
         }
-        final int start = RingIndex.slot(consumer, size);
-        final int first = Math.min(n, size - start);
-        memory.copyOut(layout.dataOffset() + start, destination, offset, first);
-        if (n > first) {
-            memory.copyOut(layout.dataOffset(), destination, offset + first, n - first);
-        }
-        consumer += n;
-        // ORDERING: full fence (xen_mb): finish reading the data before the space is handed back.
-        VarHandle.fullFence();
-        memory.setIntRelease(layout.consOffset(), consumer);
         return n;
     }
 
     /**
-     * The private consumer index.
+     * The consumer index this side has published.
      *
      * @return the index
      */
-    public int consumerIndex() {
-        return consumer;
-    }
+    int consumerIndex();
 
     /**
      * Whether the ring is usable.
      *
      * @return the state
      */
-    public RingState state() {
-        return fault == null ? RingState.ACTIVE : RingState.BROKEN;
-    }
+    RingState state();
 
-    private int readProducer() {
-        if (fault != null) {
-            throw new RingBrokenException(fault, layout.name() + " is broken");
-        }
-        // UNTRUSTED: read once per call, validated by available(int).
-        // ORDERING: acquire (xen_rmb); pairs with the writer's release store of prod.
-        return memory.getIntAcquire(layout.prodOffset());
-    }
-
-    private int available(int producer) {
-        long ready = RingIndex.distance(consumer, producer);
-        if (ready > size) {
-            fault = RingFault.STREAM_INDEX_CORRUPT;
-            throw new RingBrokenException(fault, layout.name() + ": prod=" + Integer.toUnsignedString(producer)
-                    + " cons=" + Integer.toUnsignedString(consumer) + " distance > " + size);
-        }
-        return (int) ready;
-    }
+    /**
+     * Why the ring broke.
+     *
+     * @return the fault, or null while {@link RingState#ACTIVE}
+     */
+    RingFault fault();
 }

@@ -1,49 +1,34 @@
 package io.pvkit.rings;
 
 import io.pvkit.abi.memory.MemoryAccess;
-import io.pvkit.rings.internal.RingMemory;
+import io.pvkit.rings.spi.Notifier;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
-import java.util.Objects;
 
 /**
- * The writing end of one byte-stream ring direction (xenstore {@code xb_write}, console output,
- * vchan write). Writes are partial: as many bytes as there is space for, split in at most two copies
- * when they straddle the end of the array.
+ * The writing end of one byte-stream ring direction (xenstore {@code xb_write}, console output, vchan
+ * write): the contract the conformance kit's {@code ByteStreamWriterVerification} checks (rules
+ * BS-01..07). {@link SharedByteStreamWriter} is pvkit's implementation.
  *
- * <p>The producer index is this side's: it is kept privately (read once at attach) and published with
- * a release store after the data ({@code xen_wmb}). The consumer index is the peer's: read once per
- * call with acquire, and {@code prod - cons > size} breaks the ring ({@link RingFault#STREAM_INDEX_CORRUPT}).
- * A full fence ({@code xen_mb}) orders that read before the data is overwritten. {@code prod - cons == size}
- * is full, never empty.
+ * <p>The producer index ({@code prod}) is this side's; the consumer index ({@code cons}) is the peer's
+ * and untrusted. Both are free-running u32 values; {@code prod - cons == size} is full, never empty. A
+ * writer writes at most {@code size - (prod - cons)} bytes (never over unconsumed ones), reads
+ * {@code cons} once per call, publishes {@code prod} only after the bytes, and breaks for good
+ * ({@link RingState#BROKEN}, {@link RingBrokenException}) when {@code prod - cons > size}.
  *
- * <p>Not thread-safe: one writer. The caller notifies the peer after a write that moved data.
+ * <p>Not thread-safe: one writer.
  */
-public final class ByteStreamWriter {
-    private final RingMemory memory;
-    private final ByteStreamLayout layout;
-    private final int size;
-    private int producer;
-    private RingFault fault;
-
-    private ByteStreamWriter(MemoryAccess memory, ByteStreamLayout layout) {
-        this.memory = RingMemory.of(memory);
-        this.layout = Objects.requireNonNull(layout, "layout");
-        this.size = layout.size();
-        layout.checkFits(memory.byteSize());
-        this.producer = memory.getIntVolatile(layout.prodOffset());
-    }
+public interface ByteStreamWriter {
 
     /**
-     * Attaches to a ring direction, taking the current producer index as this side's.
+     * Attaches pvkit's writer to a ring direction, taking the current producer index as this side's.
      *
      * @param memory the shared page(s)
      * @param layout where the ring lives
      * @return the writer
      */
-    public static ByteStreamWriter attach(MemoryAccess memory, ByteStreamLayout layout) {
-        return new ByteStreamWriter(memory, layout);
+    static ByteStreamWriter attach(MemoryAccess memory, ByteStreamLayout layout) {
+        return SharedByteStreamWriter.attach(memory, layout);
     }
 
     /**
@@ -51,83 +36,64 @@ public final class ByteStreamWriter {
      *
      * @return the layout
      */
-    public ByteStreamLayout layout() {
-        return layout;
-    }
+    ByteStreamLayout layout();
 
     /**
      * Free space now.
      *
      * @return {@code size - (prod - cons)}
-     * @throws RingBrokenException when the peer's index is corrupt
+     * @throws RingBrokenException when the peer's index is corrupt (or was)
      */
-    public int space() {
-        return size - used(readConsumer());
-    }
+    int space();
 
     /**
-     * Writes up to {@code length} bytes and publishes them.
+     * Writes up to {@code length} bytes and publishes them (the new producer index).
      *
      * @param source the bytes
      * @param offset the first byte in {@code source}
      * @param length the number of bytes wanted
      * @return the number written (0 when full)
-     * @throws RingBrokenException when the peer's index is corrupt
+     * @throws RingBrokenException when the peer's index is corrupt (or was)
      */
-    public int write(MemorySegment source, long offset, int length) {
-        final int consumer = readConsumer();
-        // ORDERING: full fence (xen_mb): the consumer index is read before we overwrite the space it freed.
-        VarHandle.fullFence();
-        final int n = Math.min(length, size - used(consumer));
-        if (n <= 0) {
-            return 0;
+    int write(MemorySegment source, long offset, int length);
+
+    /**
+     * Writes as {@link #write(MemorySegment, long, int)}, then notifies the peer when bytes were written
+     * (after the producer index is published, as Linux {@code xb_write} does).
+     *
+     * @param source the bytes
+     * @param offset the first byte in {@code source}
+     * @param length the number of bytes wanted
+     * @param notifier how to tell the reader that bytes are ready
+     * @return the number written
+     * @throws RingBrokenException when the peer's index is corrupt (or was)
+     */
+    default int write(MemorySegment source, long offset, int length, Notifier notifier) {
+        int n = write(source, offset, length);
+        if (n > 0) {
+            notifier.notifyPeer();
         }
-        final int start = RingIndex.slot(producer, size);
-        final int first = Math.min(n, size - start);
-        memory.copyIn(source, offset, layout.dataOffset() + start, first);
-        if (n > first) {
-            memory.copyIn(source, offset + first, layout.dataOffset(), n - first);
-        }
-        producer += n;
-        // ORDERING: release (xen_wmb): data before the producer index.
-        memory.setIntRelease(layout.prodOffset(), producer);
         return n;
     }
 
     /**
-     * The private producer index.
+     * The producer index this side has published.
      *
      * @return the index
      */
-    public int producerIndex() {
-        return producer;
-    }
+    int producerIndex();
 
     /**
      * Whether the ring is usable.
      *
      * @return the state
      */
-    public RingState state() {
-        return fault == null ? RingState.ACTIVE : RingState.BROKEN;
-    }
+    RingState state();
 
-    private int readConsumer() {
-        if (fault != null) {
-            throw new RingBrokenException(fault, layout.name() + " is broken");
-        }
-        // UNTRUSTED: read once per call, validated by used().
-        // ORDERING: acquire; pairs with the reader's release of cons after its copy-out.
-        return memory.getIntAcquire(layout.consOffset());
-    }
-
-    private int used(int consumer) {
-        long used = RingIndex.distance(consumer, producer);
-        if (used > size) {
-            fault = RingFault.STREAM_INDEX_CORRUPT;
-            throw new RingBrokenException(fault, layout.name() + ": prod=" + Integer.toUnsignedString(producer)
-                    + " cons=" + Integer.toUnsignedString(consumer) + " distance > " + size);
-        }
-        return (int) used;
-    }
+    /**
+     * Why the ring broke.
+     *
+     * @return the fault, or null while {@link RingState#ACTIVE}
+     */
+    RingFault fault();
 }

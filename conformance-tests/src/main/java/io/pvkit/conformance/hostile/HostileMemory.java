@@ -22,7 +22,8 @@ import java.util.function.LongUnaryOperator;
  *
  * <ul>
  *   <li><b>Counts reads (and writes) per field.</b> {@link #field(long, int)} registers a field; every
- *       access that overlaps it counts: loads, {@link #read(long, byte[], int, int) copies out},
+ *       access that overlaps it counts: loads, copies out ({@link #read(long, byte[], int, int)} and
+ *       {@link #copyOut(long, MemorySegment, long, long)}, one read each),
  *       compare-and-set and the other read-modify-writes count one read ({@link #reads(long)});
  *       stores, copies in, fills and read-modify-writes count one write ({@link #writes(long)}).
  *       A double fetch shows up as {@code reads == 2}.</li>
@@ -390,6 +391,20 @@ public final class HostileMemory implements MemoryAccess {
     public void write(long gpa, byte[] src, int offset, int length) {
         before(gpa, length, false, true);
         real.write(gpa, src, offset, length);
+        afterAccess(gpa, length, false, true);
+    }
+
+    @Override
+    public void copyOut(long gpa, MemorySegment dst, long dstOffset, long length) {
+        before(gpa, length, true, false);
+        real.copyOut(gpa, dst, dstOffset, length);
+        afterAccess(gpa, length, true, false);
+    }
+
+    @Override
+    public void copyIn(MemorySegment src, long srcOffset, long gpa, long length) {
+        before(gpa, length, false, true);
+        real.copyIn(src, srcOffset, gpa, length);
         afterAccess(gpa, length, false, true);
     }
 

@@ -24,6 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static io.pvkit.conformance.ring.RingTestProtocol.OP;
 import static io.pvkit.conformance.ring.RingTestProtocol.REQ_LEN;
@@ -629,6 +630,48 @@ public abstract class BackRingVerification {
     }
 
     // ---------------------------------------------------------------- protocol rules
+
+    /**
+     * How many rounds {@link #required_RING_15_concurrentResponsePushNeverLosesAWakeup()} runs: the system property
+     * {@value FrontRingVerification#ORDERING_ROUNDS_PROPERTY} (shared with the frontend's RING-15), by default
+     * {@value FrontRingVerification#ORDERING_ROUNDS_DEFAULT}. Override to run a fixed number.
+     *
+     * @return the number of rounds, at least 1
+     */
+    protected int orderingRounds() {
+        return Math.max(1, Integer.getInteger(FrontRingVerification.ORDERING_ROUNDS_PROPERTY,
+                FrontRingVerification.ORDERING_ROUNDS_DEFAULT));
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-15">RING-15</a> (backend side): for many rounds, your backend answers
+     * one request per round and calls {@code pushResponses()} on one thread while the kit, as frontend on another
+     * thread, consumes responses and does {@code RING_FINAL_CHECK_FOR_RESPONSES} (store
+     * {@code rsp_event = rsp_cons + 1}, full fence, read {@code rsp_prod}). A round where the push does not notify
+     * and the final check does not see the response is a lost wake-up: the frontend would sleep forever.
+     *
+     * <p>This is a memory-ordering check (the reordering it catches is rare): the default
+     * {@value FrontRingVerification#ORDERING_ROUNDS_DEFAULT} rounds suit a build; set
+     * {@value FrontRingVerification#ORDERING_ROUNDS_PROPERTY} to e.g. 1000000 for a long run.
+     *
+     * <p>If this fails, check: {@code pushResponses} stores {@code rsp_prod}, then issues a full fence
+     * ({@code VarHandle.fullFence()}, {@code xen_mb}), then reads {@code rsp_event}; a release store followed
+     * by a plain, acquire or opaque load of {@code rsp_event} may be reordered (StoreLoad) on x86 and ARM.
+     *
+     * @throws InterruptedException when interrupted while joining the backend's thread
+     */
+    @Test
+    @Timeout(value = 600, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    public void required_RING_15_concurrentResponsePushNeverLosesAWakeup() throws InterruptedException {
+        final int rounds = orderingRounds();
+        Fixture f = fixture(NEAR_WRAP);
+        BackendWakeupRace.Result r = BackendWakeupRace.run(f.ring, f.page, NEAR_WRAP, rounds,
+                System.nanoTime() + 540_000_000_000L);
+        assertNull(r.backendError(), () -> "RING-15: the backend failed on its thread: " + r.backendError());
+        assertEquals(0, r.lost(), "RING-15: " + r.lost() + " lost wake-up(s) in " + rounds + " rounds (first at response "
+                + r.firstLost() + "): the push neither notified nor published rsp_prod before the frontend's final check "
+                + "read it. pushResponses must store rsp_prod, issue a full fence (xen_mb), then read rsp_event");
+    }
 
     /**
      * <a href="../../../../../RULES.md#ring-20">RING-20</a>: slot counts of {@code __RING_SIZE} and requests found at

@@ -548,7 +548,7 @@ public abstract class FrontRingVerification {
      * The rounds {@link #required_RING_15_concurrentPushNeverLosesAWakeup()} runs: the system property
      * {@value #ORDERING_ROUNDS_PROPERTY}, by default {@value #ORDERING_ROUNDS_DEFAULT} (a short mode for the
      * build). A push without its full fence is a rare hardware reordering: run the long mode, e.g.
-     * {@code -Dpvkit.conformance.orderingRounds=2000000}, to catch it on two cores.
+     * {@code -Dpvkit.conformance.orderingRounds=1000000}, to catch it on two cores.
      */
     public static final String ORDERING_ROUNDS_PROPERTY = "pvkit.conformance.orderingRounds";
     /** The default (short) number of RING-15 rounds. */
@@ -574,7 +574,7 @@ public abstract class FrontRingVerification {
      *
      * <p>This is a memory-ordering check (the reordering it catches is rare): the default
      * {@value #ORDERING_ROUNDS_DEFAULT} rounds suit a build; set {@value #ORDERING_ROUNDS_PROPERTY} to e.g.
-     * 2000000 for a long run.
+     * 1000000 for a long run.
      *
      * <p>If this fails, check: {@code pushRequests} stores {@code req_prod}, then issues a full fence
      * ({@code VarHandle.fullFence()}, {@code xen_mb}), then reads {@code req_event}; a release store followed

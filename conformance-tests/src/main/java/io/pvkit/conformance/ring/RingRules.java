@@ -76,7 +76,8 @@ public final class RingRules implements RuleSet {
                     "A producer's push, run concurrently with the peer's final check for many rounds, never lets both "
                             + "miss the entry: a full fence separates publishing the producer index from reading the event "
                             + "index, so a concurrent final check and push never both conclude \"no work\" and \"no notify\".",
-                    "RING_PUSH_REQUESTS_AND_CHECK_NOTIFY xen_mb(); Linux virtio_ring virtqueue_kick_prepare mb(); " + RING_H),
+                    "RING_PUSH_REQUESTS_AND_CHECK_NOTIFY and RING_PUSH_RESPONSES_AND_CHECK_NOTIFY xen_mb() (tested on both "
+                            + "sides); Linux virtio_ring virtqueue_kick_prepare mb(); " + RING_H),
             Rule.must("RING-20",
                     "Slots start at byte 64, have the size of the C union of request and response (rounded to its "
                             + "alignment) and number __RING_SIZE: the slots that fit, rounded down to a power of two.",

@@ -222,4 +222,30 @@ class HostileMemoryTest {
         assertTrue(sawFirst && sawSecond, "a reader of the real segment saw both values");
         assertThrows(IllegalArgumentException.class, () -> FieldFlipper.start(shared, 2, 0, 1));
     }
+
+    /** copyOut/copyIn of MemoryAccess are one counted access each, faulted like any other, and act for real. */
+    @Test
+    void shouldCountAndFaultSegmentCopiesAsOneAccess() {
+        HostileMemory hostile = new HostileMemory(page).field(SLOT, 8).field(SLOT + 8, 8);
+        hostile.afterRead(SLOT, 8, 1, m -> m.setLong(SLOT + 8, 0x1111_1111_1111_1111L));
+        MemorySegment priv = arena.allocate(32);
+        priv.fill((byte) 9);
+        hostile.copyIn(priv, 0, SLOT, 16);
+        assertEquals(1, hostile.writes(SLOT));
+        assertEquals(1, hostile.writes(SLOT + 8));
+        assertEquals(0x0909_0909_0909_0909L, page.get(ValueLayout.JAVA_LONG, SLOT + 8));
+        MemorySegment out = arena.allocate(32);
+        hostile.copyOut(SLOT, out, 0, 16);
+        assertEquals(1, hostile.reads(SLOT), "one copy is one read of every field it overlaps");
+        assertEquals(1, hostile.reads(SLOT + 8));
+        assertEquals(0x0909_0909_0909_0909L, out.get(ValueLayout.JAVA_LONG, 8), "the copy saw memory before the peer wrote");
+        assertEquals(0x1111_1111_1111_1111L, page.get(ValueLayout.JAVA_LONG, SLOT + 8), "the peer action ran after the read");
+        hostile.fault(SLOT, 4, HostileMemory.Access.ANY);
+        MemorySegment untouched = arena.allocate(32);
+        assertThrows(GuestMemoryFault.class, () -> hostile.copyOut(SLOT, untouched, 0, 16));
+        assertThrows(GuestMemoryFault.class, () -> hostile.copyIn(untouched, 0, SLOT, 16));
+        assertEquals(2, hostile.faulted());
+        assertEquals(0L, untouched.get(ValueLayout.JAVA_LONG, 0));
+        assertEquals(0x0909_0909_0909_0909L, page.get(ValueLayout.JAVA_LONG, SLOT));
+    }
 }

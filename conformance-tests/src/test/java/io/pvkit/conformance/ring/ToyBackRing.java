@@ -27,7 +27,9 @@ final class ToyBackRing implements BackRing {
         /** Checks overflow but not a req_prod that moved behind req_cons. */
         NO_REGRESSION_CHECK,
         /** Forgets BROKEN when the peer's indices look valid again. */
-        BROKEN_NOT_STICKY
+        BROKEN_NOT_STICKY,
+        /** No full fence between the release store of rsp_prod and the read of rsp_event (lost wake-up). */
+        PUSH_NO_FENCE
     }
 
     private final MemoryAccess mem;
@@ -222,8 +224,12 @@ final class ToyBackRing implements BackRing {
         int now = rspProdPvt;
         mem.setIntRelease(SharedRingLayout.RSP_PROD_OFFSET, now);
         rspProdPublished = now;
-        VarHandle.fullFence();
-        int event = mem.getIntVolatile(SharedRingLayout.RSP_EVENT_OFFSET);
+        if (!has(Flaw.PUSH_NO_FENCE)) {
+            VarHandle.fullFence();
+        }
+        // with the flaw, the load below may pass the release store above (StoreLoad)
+        int event = has(Flaw.PUSH_NO_FENCE) ? mem.getInt(SharedRingLayout.RSP_EVENT_OFFSET)
+                : mem.getIntVolatile(SharedRingLayout.RSP_EVENT_OFFSET);
         int c = Integer.compareUnsigned(now - event, now - old);
         return has(Flaw.NOTIFY_INCLUSIVE) ? c <= 0 : c < 0;
     }

@@ -341,6 +341,36 @@ public final class GuestMemory implements MemoryAccess, AutoCloseable {
     }
 
     /**
+     * Copies bytes out of guest memory into a segment (one bulk segment copy, no temporary array).
+     *
+     * @param gpa the guest address of the first byte
+     * @param dst the destination
+     * @param dstOffset the first byte written in {@code dst}
+     * @param length the number of bytes
+     */
+    @Override
+    public void copyOut(long gpa, MemorySegment dst, long dstOffset, long length) {
+        Objects.checkFromIndexSize(dstOffset, length, dst.byteSize());
+        check(gpa, length);
+        MemorySegment.copy(segment, gpa, dst, dstOffset, length);
+    }
+
+    /**
+     * Copies bytes from a segment into guest memory (one bulk segment copy, no temporary array).
+     *
+     * @param src the source
+     * @param srcOffset the first byte read in {@code src}
+     * @param gpa the guest address of the first byte written
+     * @param length the number of bytes
+     */
+    @Override
+    public void copyIn(MemorySegment src, long srcOffset, long gpa, long length) {
+        Objects.checkFromIndexSize(srcOffset, length, src.byteSize());
+        check(gpa, length);
+        MemorySegment.copy(src, srcOffset, segment, gpa, length);
+    }
+
+    /**
      * Fills a range with a byte value.
      *
      * @param gpa the guest address of the first byte

@@ -1,5 +1,9 @@
 package io.pvkit.abi.memory;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+
 /**
  * The one shared-memory seam of pvkit: every access a protocol makes to memory a peer also writes
  * (plain, acquire/release/volatile 32- and 64-bit, compare-and-set, bitwise read-modify-write, copy in
@@ -114,6 +118,44 @@ public interface MemoryAccess {
      * @param length the number of bytes
      */
     void write(long gpa, byte[] src, int offset, int length);
+
+    /**
+     * Copies bytes out of guest memory into a segment, as <em>one</em> access of the whole range (a view
+     * that counts reads counts one). The default goes through {@link #read(long, byte[], int, int)} with a
+     * temporary array; {@link GuestMemory} copies segment to segment.
+     *
+     * @param gpa the guest address of the first byte
+     * @param dst the destination (private memory)
+     * @param dstOffset the first byte written in {@code dst}
+     * @param length the number of bytes (at most {@link Integer#MAX_VALUE} for the default)
+     * @throws IndexOutOfBoundsException when {@code [dstOffset, dstOffset + length)} is not inside {@code dst}
+     *         (checked before guest memory is touched)
+     */
+    default void copyOut(long gpa, MemorySegment dst, long dstOffset, long length) {
+        Objects.checkFromIndexSize(dstOffset, length, dst.byteSize());
+        byte[] bytes = new byte[Math.toIntExact(length)];
+        read(gpa, bytes, 0, bytes.length);
+        MemorySegment.copy(bytes, 0, dst, ValueLayout.JAVA_BYTE, dstOffset, bytes.length);
+    }
+
+    /**
+     * Copies bytes from a segment into guest memory, as <em>one</em> access of the whole range. The default
+     * goes through {@link #write(long, byte[], int, int)} with a temporary array; {@link GuestMemory} copies
+     * segment to segment.
+     *
+     * @param src the source (private memory)
+     * @param srcOffset the first byte read in {@code src}
+     * @param gpa the guest address of the first byte written
+     * @param length the number of bytes (at most {@link Integer#MAX_VALUE} for the default)
+     * @throws IndexOutOfBoundsException when {@code [srcOffset, srcOffset + length)} is not inside {@code src}
+     *         (checked before guest memory is touched)
+     */
+    default void copyIn(MemorySegment src, long srcOffset, long gpa, long length) {
+        Objects.checkFromIndexSize(srcOffset, length, src.byteSize());
+        byte[] bytes = new byte[Math.toIntExact(length)];
+        MemorySegment.copy(src, ValueLayout.JAVA_BYTE, srcOffset, bytes, 0, bytes.length);
+        write(gpa, bytes, 0, bytes.length);
+    }
 
     /**
      * Fills a range with a byte value.

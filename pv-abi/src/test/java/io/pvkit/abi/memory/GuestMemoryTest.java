@@ -144,6 +144,72 @@ class GuestMemoryTest {
     }
 
     @Test
+    void shouldCopyBetweenGuestMemoryAndSegmentsAndFaultWithoutTouchingAnything() {
+        try (GuestMemory mem = GuestMemory.allocate(1); Arena arena = Arena.ofConfined()) {
+            MemorySegment priv = arena.allocate(64);
+            for (int i = 0; i < 64; i++) {
+                priv.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) (i + 1));
+            }
+            mem.copyIn(priv, 8, 4090 - 50, 50);
+            MemorySegment back = arena.allocate(64);
+            mem.copyOut(4090 - 50, back, 4, 50);
+            assertArrayEquals(priv.asSlice(8, 50).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+                    back.asSlice(4, 50).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+            assertEquals(0, back.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 3));
+            assertEquals(0, back.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 54));
+            // out of guest memory: a fault, and neither side is touched
+            byte[] before = back.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            assertThrows(GuestMemoryFault.class, () -> mem.copyOut(4090, back, 0, 16));
+            assertThrows(GuestMemoryFault.class, () -> mem.copyOut(-1, back, 0, 16));
+            assertThrows(GuestMemoryFault.class, () -> mem.copyIn(priv, 0, 4095, 2));
+            assertEquals(0, mem.getByte(4095));
+            // outside the private segment: checked before guest memory is read or written
+            assertThrows(IndexOutOfBoundsException.class, () -> mem.copyOut(0, back, 60, 8));
+            assertThrows(IndexOutOfBoundsException.class, () -> mem.copyIn(priv, -1, 0, 8));
+            assertThrows(IndexOutOfBoundsException.class, () -> mem.copyIn(priv, 60, 0, 8));
+            assertEquals(0, mem.getLong(0));
+            assertArrayEquals(before, back.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    /** The default copyOut/copyIn of MemoryAccess go through read/write once, with the same checks. */
+    @Test
+    void shouldCopyThroughReadAndWriteInTheDefaultMethods() {
+        try (GuestMemory mem = GuestMemory.allocate(1); Arena arena = Arena.ofConfined()) {
+            List<String> calls = new java.util.ArrayList<>();
+            MemoryAccess plain = (MemoryAccess) java.lang.reflect.Proxy.newProxyInstance(MemoryAccess.class.getClassLoader(),
+                    new Class<?>[] {MemoryAccess.class}, (proxy, method, args) -> {
+                        calls.add(method.getName());
+                        if (method.isDefault()) {
+                            return java.lang.reflect.InvocationHandler.invokeDefault(proxy, method, args);
+                        }
+                        try {
+                            return method.invoke(mem, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            MemorySegment priv = arena.allocate(32);
+            priv.fill((byte) 7);
+            plain.copyIn(priv, 2, 100, 20);
+            assertEquals(List.of("copyIn", "write"), calls);
+            assertEquals(0x07070707, mem.getInt(100));
+            assertEquals(0, mem.getByte(120));
+            calls.clear();
+            MemorySegment out = arena.allocate(32);
+            plain.copyOut(100, out, 1, 21);
+            assertEquals(List.of("copyOut", "read"), calls);
+            assertEquals(0, out.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+            assertEquals(7, out.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 20));
+            assertEquals(0, out.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 21));
+            calls.clear();
+            assertThrows(IndexOutOfBoundsException.class, () -> plain.copyOut(0, out, 30, 8));
+            assertThrows(GuestMemoryFault.class, () -> plain.copyOut(4095, out, 0, 8));
+            assertEquals(List.of("copyOut", "copyOut", "read"), calls, "the segment bounds are checked before read");
+        }
+    }
+
+    @Test
     void shouldFaultOnOverflowingAddressPlusLength() {
         try (GuestMemory mem = GuestMemory.allocate(1)) {
             assertFalse(mem.contains(Long.MAX_VALUE, 2));

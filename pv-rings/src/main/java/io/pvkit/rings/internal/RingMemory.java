@@ -157,20 +157,12 @@ public abstract sealed class RingMemory permits RingMemory.OfSegment, RingMemory
         }
     }
 
-    /** Over any {@link MemoryAccess}: every access is one call of the seam (bulk copies through a buffer). */
+    /** Over any {@link MemoryAccess}: every access is one call of the seam, bulk copies included. */
     static final class OfAccess extends RingMemory {
         private final MemoryAccess memory;
-        private byte[] buffer = new byte[0];
 
         OfAccess(MemoryAccess memory) {
             this.memory = memory;
-        }
-
-        private byte[] buffer(int length) {
-            if (buffer.length < length) {
-                buffer = new byte[length];
-            }
-            return buffer;
         }
 
         @Override
@@ -200,17 +192,13 @@ public abstract sealed class RingMemory permits RingMemory.OfSegment, RingMemory
 
         @Override
         public void copyOut(long offset, MemorySegment destination, long destinationOffset, int length) {
-            byte[] b = buffer(length);
-            // one read of the shared bytes into the buffer; the copy into the destination is private
-            memory.read(offset, b, 0, length);
-            MemorySegment.copy(b, 0, destination, ValueLayout.JAVA_BYTE, destinationOffset, length);
+            // one read of the shared bytes, straight into the private destination
+            memory.copyOut(offset, destination, destinationOffset, length);
         }
 
         @Override
         public void copyIn(MemorySegment source, long sourceOffset, long offset, int length) {
-            byte[] b = buffer(length);
-            MemorySegment.copy(source, ValueLayout.JAVA_BYTE, sourceOffset, b, 0, length);
-            memory.write(offset, b, 0, length);
+            memory.copyIn(source, sourceOffset, offset, length);
         }
 
         @Override
