@@ -8,4 +8,5 @@ module io.pvkit.benchmarks {
     requires io.pvkit.grant;
     requires jmh.core;
     requires org.jctools.core;
+    requires org.agrona; // baseline only
 }

@@ -10,4 +10,5 @@ module io.pvkit.hypervisor {
 
     exports io.pvkit.hypervisor;
     exports io.pvkit.hypervisor.dom0;
+    exports io.pvkit.hypervisor.dom0.xenstore;
 }

@@ -16,6 +16,7 @@ import io.pvkit.abi.evtchn.EvtchnUnmaskLayout;
 import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.hypercall.HypercallResults;
 import io.pvkit.abi.spi.HypercallHandler;
+import io.pvkit.events.spi.ErrorHandler;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
@@ -34,7 +35,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * copy is validated by the operation, and on success the whole structure is copied back (for the ops
  * with OUT fields). A bad pointer gives {@code -EFAULT}, an unknown {@code cmd} gives {@code -ENOSYS},
  * the FIFO sub-ops give {@code -EOPNOTSUPP} (Xen built without FIFO; guests fall back to 2-level) and
- * {@code bind_pirq} gives {@code -EINVAL} (no physical IRQs). No exception escapes to the guest.
+ * {@code bind_pirq} gives {@code -EINVAL} (no physical IRQs). No exception escapes to the guest: an
+ * unexpected one (a bug) answers {@code -EINVAL} and goes to the {@link ErrorHandler}.
  *
  * <p>As a {@link HypercallHandler} it answers only {@link HypercallOp#EVENT_CHANNEL_OP} and returns
  * {@code -ENOSYS} for every other hypercall, so a hypervisor can delegate op 32 to it directly.
@@ -45,14 +47,27 @@ public final class EventChannelHypercalls implements HypercallHandler {
     private static final long EOPNOTSUPP = XenErrno.EOPNOTSUPP.negated();
 
     private final EventChannels channels;
+    private final ErrorHandler errorHandler;
+
+    /**
+     * An adapter over {@code channels} that logs unexpected exceptions ({@link ErrorHandler#LOG}).
+     *
+     * @param channels the hypervisor's event channels
+     */
+    public EventChannelHypercalls(EventChannels channels) {
+        this(channels, ErrorHandler.LOG);
+    }
 
     /**
      * An adapter over {@code channels}.
      *
      * @param channels the hypervisor's event channels
+     * @param errorHandler receives every unexpected exception (a bug in pv-events or in the platform's
+     *     {@link io.pvkit.events.spi.VcpuKicker}); the guest still sees only {@code -EINVAL}
      */
-    public EventChannelHypercalls(EventChannels channels) {
+    public EventChannelHypercalls(EventChannels channels, ErrorHandler errorHandler) {
         this.channels = Objects.requireNonNull(channels, "channels");
+        this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
     }
 
     /**
@@ -88,7 +103,12 @@ public final class EventChannelHypercalls implements HypercallHandler {
         try {
             return HypercallResults.guard(() -> dispatch(caller, op.get(), arg));
         } catch (RuntimeException e) {
-            // a bug in pv-events must not take the calling guest's vCPU thread down with it
+            // a bug in pv-events must not take the calling guest's vCPU thread down with it, nor vanish
+            try {
+                errorHandler.onError(e);
+            } catch (RuntimeException dropped) {
+                // the error handler must not throw; the guest still gets its answer
+            }
             return EINVAL;
         }
     }
@@ -138,7 +158,7 @@ public final class EventChannelHypercalls implements HypercallHandler {
                 ChannelStatus s = channels.status(me, u16(a, EvtchnStatusLayout.DOM_OFFSET),
                         a.get(JAVA_INT, EvtchnStatusLayout.PORT_OFFSET));
                 if (!s.ok()) {
-                    return s.result();
+                    return s.status();
                 }
                 a.set(JAVA_INT, EvtchnStatusLayout.STATUS_OFFSET, s.state().code());
                 a.set(JAVA_INT, EvtchnStatusLayout.VCPU_OFFSET, s.vcpu());

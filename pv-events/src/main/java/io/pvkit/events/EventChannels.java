@@ -7,11 +7,10 @@ import io.pvkit.events.internal.VirqRules;
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
-import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.events.internal.DomainPorts;
 import io.pvkit.events.internal.SharedInfoBits;
 import io.pvkit.events.spi.VcpuKicker;
-import org.agrona.collections.Int2ObjectHashMap;
 
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -44,7 +43,7 @@ import static io.pvkit.events.internal.DomainPorts.VIRQ;
  *   <li>Closing one end of an interdomain channel turns the other end back into unbound (ready for the
  *       same domain to bind again). Closing clears the closed port's pending bit.</li>
  *   <li>Only the remote domain named in {@code allocUnbound} may bind the port.</li>
- *   <li>{@link #destroyDomain(int)} closes every port of a dead domain, so its peers go unbound.</li>
+ *   <li>{@link #releaseDomain(int, int)} closes every port of a dead domain, so its peers go unbound.</li>
  * </ul>
  *
  * <p>Port validity: a port is valid when it is below the domain's port limit (4096 for the 2-level
@@ -60,8 +59,8 @@ import static io.pvkit.events.internal.DomainPorts.VIRQ;
  *
  * {@snippet :
  * EventChannels evtchn = new EventChannels();
- * evtchn.registerDomain(0, dom0Memory, 0, 1, true, VcpuKicker.POLLING);
- * evtchn.registerDomain(1, guestMemory, 0, 1, false, kicker);
+ * evtchn.addDomain(new DomainSpec(0, dom0Memory, 1, true), 0, VcpuKicker.POLLING);
+ * evtchn.addDomain(new DomainSpec(1, guestMemory, 1, false), 0, kicker);
  * int unbound = evtchn.allocUnbound(1, DomId.SELF, 0);     // guest offers a port to dom0
  * int local = evtchn.bindInterdomain(0, 1, unbound);       // dom0 binds it
  * evtchn.send(0, local);                                   // pending in the guest's shared_info
@@ -82,7 +81,7 @@ public final class EventChannels {
     private static final int EAGAIN = (int) XenErrno.EAGAIN.negated();
 
     /**
-     * The most ports {@link #reset} and {@link #destroyDomain} close under one hold of the lock (Xen
+     * The most ports {@link #reset} and {@link #releaseDomain} close under one hold of the lock (Xen
      * checks for preemption every 64 ports); between chunks the lock is released, so other domains'
      * operations are never blocked for a whole teardown (XSA-344).
      */
@@ -90,18 +89,19 @@ public final class EventChannels {
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile Runnable preemptionHook = () -> { };
-    private final Int2ObjectHashMap<DomainPorts> domains = new Int2ObjectHashMap<>();
+    /** Port tables by domain id (grown on demand, never beyond {@link DomId#FIRST_RESERVED}); guarded by {@link #lock}. */
+    private DomainPorts[] domains = new DomainPorts[16];
 
     /** An event-channel subsystem with no domains. */
     public EventChannels() {
     }
 
     /**
-     * Sets what runs at each preemption point of {@link #reset} and {@link #destroyDomain}: after each
+     * Sets what runs at each preemption point of {@link #reset} and {@link #releaseDomain}: after each
      * chunk of at most {@link #TEARDOWN_CHUNK} ports, with no lock held (Xen's
      * {@code hypercall_preempt_check}). A platform may yield there; tests observe the teardown's progress.
      *
-     * @param hook the action (must not call {@code reset}/{@code destroyDomain} of the same domain)
+     * @param hook the action (must not call {@code reset}/{@code releaseDomain} of the same domain)
      */
     public void onPreemptionPoint(Runnable hook) {
         this.preemptionHook = java.util.Objects.requireNonNull(hook, "hook");
@@ -112,94 +112,137 @@ public final class EventChannels {
     // ------------------------------------------------------------------------------------------
 
     /**
-     * Registers a domain with the full 2-level port space (4096 ports).
+     * Adds a domain with the full 2-level port space (4096 ports).
      *
-     * @param domid the domain id, an ordinary id below {@link DomId#FIRST_RESERVED}
-     * @param memory the domain's memory
-     * @param sharedInfoGfn the frame of {@code memory} that holds the domain's {@code shared_info}
-     * @param vcpus the number of vCPUs, 1..32 (each {@code vcpu_info} lives in {@code shared_info})
-     * @param privileged whether the domain is privileged (may act on other domains' ports)
+     * @param spec the domain: id, memory, vCPU count (1..32: each {@code vcpu_info} lives in
+     *     {@code shared_info}) and privilege (a privileged domain may act on other domains' ports)
+     * @param sharedInfoGfn the frame of the domain's memory that holds its {@code shared_info}
      * @param kicker how to wake the domain's vCPUs
-     * @throws IllegalArgumentException on a bad id, frame or vCPU count
-     * @throws IllegalStateException when the id is already registered
+     * @throws IllegalArgumentException when the frame is not inside the domain's memory
+     * @throws IllegalStateException when the id is already registered (including a domain whose
+     *     {@link #releaseDomain release} has not completed)
      */
-    public void registerDomain(int domid, GuestMemory memory, long sharedInfoGfn, int vcpus, boolean privileged,
-                               VcpuKicker kicker) {
-        registerDomain(domid, memory, sharedInfoGfn, vcpus, privileged, kicker, MAX_PORTS_2L);
+    public void addDomain(DomainSpec spec, long sharedInfoGfn, VcpuKicker kicker) {
+        addDomain(spec, sharedInfoGfn, kicker, MAX_PORTS_2L);
     }
 
     /**
-     * Registers a domain with a port limit below the 2-level maximum.
+     * Adds a domain with a port limit below the 2-level maximum (like xl's {@code max_event_channels}).
      *
-     * @param domid the domain id, an ordinary id below {@link DomId#FIRST_RESERVED}
-     * @param memory the domain's memory
-     * @param sharedInfoGfn the frame of {@code memory} that holds the domain's {@code shared_info}
-     * @param vcpus the number of vCPUs, 1..32
-     * @param privileged whether the domain is privileged
+     * @param spec the domain: id, memory, vCPU count (1..32) and privilege
+     * @param sharedInfoGfn the frame of the domain's memory that holds its {@code shared_info}
      * @param kicker how to wake the domain's vCPUs
      * @param portLimit the number of ports (ports {@code 0..portLimit-1}), 2..4096
-     * @throws IllegalArgumentException on a bad id, frame, vCPU count or limit
+     * @throws IllegalArgumentException on a bad frame or limit
      * @throws IllegalStateException when the id is already registered
      */
-    public void registerDomain(int domid, GuestMemory memory, long sharedInfoGfn, int vcpus, boolean privileged,
-                               VcpuKicker kicker, int portLimit) {
-        if (!DomId.isOrdinary(domid)) {
-            throw new IllegalArgumentException("not an ordinary domain id: " + domid);
-        }
+    public void addDomain(DomainSpec spec, long sharedInfoGfn, VcpuKicker kicker, int portLimit) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(kicker, "kicker");
         if (portLimit < 2 || portLimit > MAX_PORTS_2L) {
             throw new IllegalArgumentException("port limit must be 2.." + MAX_PORTS_2L + ", got " + portLimit);
         }
-        Objects.requireNonNull(kicker, "kicker");
         SharedInfoBits bits;
         try {
-            bits = new SharedInfoBits(Objects.requireNonNull(memory, "memory"), sharedInfoGfn, vcpus);
+            bits = new SharedInfoBits(spec.memory(), sharedInfoGfn, spec.vcpus());
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("bad shared_info frame " + sharedInfoGfn + " or vcpus " + vcpus, e);
+            throw new IllegalArgumentException("bad shared_info frame " + sharedInfoGfn + " for " + spec, e);
         }
         lock.writeLock().lock();
         try {
-            if (domains.containsKey(domid)) {
-                throw new IllegalStateException("domain " + domid + " is already registered");
+            if (domain(spec.domid()) != null) {
+                throw new IllegalStateException("domain " + spec.domid() + " is already registered");
             }
-            domains.put(domid, new DomainPorts(domid, privileged, vcpus, portLimit, bits, kicker));
+            int id = spec.domid();
+            if (id >= domains.length) {
+                domains = java.util.Arrays.copyOf(domains, Math.min(DomId.FIRST_RESERVED, Math.max(id + 1, domains.length * 2)));
+            }
+            domains[id] = new DomainPorts(id, spec.privileged(), spec.vcpus(), portLimit, bits, kicker);
         } finally {
             lock.writeLock().unlock();
         }
     }
 
     /**
-     * Tears a dead domain's event channels down (Xen's {@code evtchn_destroy}): every port is closed, so
-     * each interdomain peer goes back to unbound; the domain is unknown ({@code -ESRCH}) to every
-     * operation from the start. Ports are closed in chunks of {@link #TEARDOWN_CHUNK} with the lock
-     * released in between (XSA-344), so other domains keep working during a large teardown.
+     * Whether a domain is registered: from {@link #addDomain} until its {@link #releaseDomain} returned
+     * true (a domain being released is still registered, although every operation already answers
+     * {@code -ESRCH}).
      *
      * @param domid the domain id
-     * @return true when the domain was registered
+     * @return true when registered
      */
-    public boolean destroyDomain(int domid) {
+    public boolean hasDomain(int domid) {
+        lock.readLock().lock();
+        try {
+            return domain(domid) != null;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Releases a dead domain's event channels (Xen's {@code evtchn_destroy}), preemptibly: each call
+     * examines at most {@code budget} ports (so closes at most {@code budget}), and the caller calls
+     * again until it returns true, as Xen continues a preempted {@code domain_kill}. Every closed
+     * interdomain port's peer becomes unbound (offered to this domain again, as Xen does); from the
+     * first call on, the domain is unknown ({@code -ESRCH}) to every operation. Within one call the
+     * lock is released every {@link #TEARDOWN_CHUNK} ports and the {@link #onPreemptionPoint} hook runs
+     * there and before a call returns false (XSA-344), so even a huge budget never blocks other domains for a whole teardown.
+     *
+     * {@snippet :
+     * while (!evtchn.releaseDomain(domid, 256)) {
+     *     Thread.yield();   // or schedule a continuation
+     * }
+     * }
+     *
+     * @param domid the domain id
+     * @param budget the most ports to examine in this call, at least 1
+     * @return true when the domain is gone (also when it was not registered); false when ports remain
+     * @throws IllegalArgumentException when {@code budget < 1}
+     */
+    public boolean releaseDomain(int domid, int budget) {
+        if (budget < 1) {
+            throw new IllegalArgumentException("budget must be positive, got " + budget);
+        }
         DomainPorts dying;
         lock.writeLock().lock();
         try {
-            DomainPorts d = domains.get(domid);
-            if (d == null) {
-                return false;
-            }
-            if (!d.alive) {
-                return false;
+            dying = domain(domid);
+            if (dying == null) {
+                return true;
             }
             // from here on every operation of or towards the domain answers -ESRCH
-            d.alive = false;
-            dying = d;
+            dying.alive = false;
         } finally {
             lock.writeLock().unlock();
         }
-        closeAllInChunks(dying, true);
-        lock.writeLock().lock();
-        try {
-            domains.remove(domid);
-            return true;
-        } finally {
-            lock.writeLock().unlock();
+        int left = budget;
+        while (true) {
+            lock.writeLock().lock();
+            try {
+                if (domain(domid) != dying) {
+                    return true; // released by a concurrent call
+                }
+                int from = dying.releaseNext;
+                int end = (int) Math.min(dying.limit, (long) from + Math.min(left, TEARDOWN_CHUNK));
+                for (int p = from; p < end; p++) {
+                    if (dying.state[p] != FREE && dying.state[p] != RESERVED) {
+                        closeLocked(dying, p);
+                    }
+                }
+                left -= end - from;
+                dying.releaseNext = end;
+                if (end >= dying.limit) {
+                    domains[domid] = null;
+                    return true;
+                }
+            } finally {
+                lock.writeLock().unlock();
+            }
+            preemptionHook.run();
+            if (left <= 0) {
+                return false;
+            }
         }
     }
 
@@ -239,17 +282,17 @@ public final class EventChannels {
      *
      * @param domid the domain
      * @param port the port
-     * @return the status; {@code -ESRCH} or {@code -EINVAL} in {@link ChannelStatus#result()} when the
+     * @return the status; {@code -ESRCH} or {@code -EINVAL} in {@link ChannelStatus#status()} when the
      *     domain or port does not exist
      */
     public ChannelStatus inspect(int domid, int port) {
         lock.readLock().lock();
         try {
-            DomainPorts d = domains.get(domid);
+            DomainPorts d = domain(domid);
             if (d == null) {
-                return ChannelStatus.error(ESRCH);
+                return ChannelStatus.failed(ESRCH);
             }
-            return d.valid(port) ? statusOf(d, port) : ChannelStatus.error(EINVAL);
+            return d.valid(port) ? statusOf(d, port) : ChannelStatus.failed(EINVAL);
         } finally {
             lock.readLock().unlock();
         }
@@ -264,7 +307,7 @@ public final class EventChannels {
     public int portLimit(int domid) {
         lock.readLock().lock();
         try {
-            DomainPorts d = domains.get(domid);
+            DomainPorts d = domain(domid);
             return d == null ? 0 : d.limit;
         } finally {
             lock.readLock().unlock();
@@ -463,7 +506,7 @@ public final class EventChannels {
                 }
             }
             case INTERDOMAIN -> {
-                DomainPorts peer = domains.get(d.remoteDom[port]);
+                DomainPorts peer = domain(d.remoteDom[port]);
                 int rport = d.remotePort[port];
                 if (peer != null && peer.state[rport] == INTERDOMAIN && peer.remoteDom[rport] == d.domid
                         && peer.remotePort[rport] == port) {
@@ -501,7 +544,7 @@ public final class EventChannels {
                 return EINVAL;
             }
             switch (d.state[port]) {
-                case INTERDOMAIN -> domains.get(d.remoteDom[port]).setPending(d.remotePort[port]);
+                case INTERDOMAIN -> domain(d.remoteDom[port]).setPending(d.remotePort[port]);
                 case IPI -> d.setPending(port);
                 case UNBOUND -> {
                     // dropped, as Xen does
@@ -522,7 +565,7 @@ public final class EventChannels {
      * @param caller the calling domain
      * @param dom the domain whose port is queried ({@link DomId#SELF} for the caller)
      * @param port the port (u32)
-     * @return the status, or in {@link ChannelStatus#result()} {@code -ESRCH} (no such domain),
+     * @return the status, or in {@link ChannelStatus#status()} {@code -ESRCH} (no such domain),
      *     {@code -EINVAL} (invalid port), {@code -EPERM} (unprivileged caller, foreign domain)
      */
     public ChannelStatus status(int caller, int dom, int port) {
@@ -530,17 +573,17 @@ public final class EventChannels {
         try {
             DomainPorts c = live(caller);
             if (c == null) {
-                return ChannelStatus.error(ESRCH);
+                return ChannelStatus.failed(ESRCH);
             }
             DomainPorts d = lookup(c, dom & 0xFFFF);
             if (d == null) {
-                return ChannelStatus.error(ESRCH);
+                return ChannelStatus.failed(ESRCH);
             }
             if (!d.valid(port)) {
-                return ChannelStatus.error(EINVAL);
+                return ChannelStatus.failed(EINVAL);
             }
             if (d != c && !c.privileged) {
-                return ChannelStatus.error(EPERM);
+                return ChannelStatus.failed(EPERM);
             }
             return statusOf(d, port);
         } finally {
@@ -666,7 +709,7 @@ public final class EventChannels {
         }
         boolean completed = false;
         try {
-            completed = closeAllInChunks(target, false);
+            completed = closeAllInChunks(target);
         } finally {
             lock.writeLock().lock();
             try {
@@ -687,13 +730,18 @@ public final class EventChannels {
         }
     }
 
+    /** A registered domain (alive or being released), or null. */
+    private DomainPorts domain(int domid) {
+        return domid >= 0 && domid < domains.length ? domains[domid] : null;
+    }
+
     private DomainPorts lookup(DomainPorts caller, int dom) {
         return dom == DomId.SELF ? caller : live(dom);
     }
 
     /** A registered domain that is not being destroyed, or null (callers then answer {@code -ESRCH}). */
     private DomainPorts live(int domid) {
-        DomainPorts d = domains.get(domid);
+        DomainPorts d = domain(domid);
         return d != null && d.alive ? d : null;
     }
 
@@ -703,12 +751,12 @@ public final class EventChannels {
      *
      * @return false when the domain was destroyed meanwhile (by another thread)
      */
-    private boolean closeAllInChunks(DomainPorts d, boolean dying) {
+    private boolean closeAllInChunks(DomainPorts d) {
         int p = 1;
         while (p < d.limit) {
             lock.writeLock().lock();
             try {
-                if (!dying && !d.alive) {
+                if (!d.alive) {
                     return false;
                 }
                 int end = Math.min(d.limit, p + TEARDOWN_CHUNK);

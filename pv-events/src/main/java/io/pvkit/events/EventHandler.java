@@ -5,7 +5,8 @@ package io.pvkit.events;
  *
  * <p>Called on the vCPU thread that runs {@link UpcallDemultiplexer#handleUpcall()}, after the port's
  * pending bit was cleared, so an event raised while the handler runs is delivered again. A handler
- * that throws does not stop the demultiplexer: the exception is counted and other ports are served.
+ * that throws does not stop the demultiplexer: the exception goes to the demultiplexer's
+ * {@link io.pvkit.events.spi.ErrorHandler}, is counted, and other ports are served.
  */
 @FunctionalInterface
 public interface EventHandler {

@@ -2,8 +2,12 @@ package io.pvkit.events;
 
 import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
+import io.pvkit.abi.spi.IdleStrategy;
+import io.pvkit.abi.XenErrno;
 import io.pvkit.events.internal.SharedInfoBits;
-import org.agrona.concurrent.IdleStrategy;
+import io.pvkit.events.spi.ErrorHandler;
+import io.pvkit.events.spi.UnmaskHypercall;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -42,7 +46,7 @@ import java.util.concurrent.locks.LockSupport;
  * demux.register(port, p -> System.out.println("event on " + p));
  * demux.unmask(port);
  * while (running) {
- *     demux.awaitUpcall(new BackoffIdleStrategy());   // or awaitUpcallParked with a ThreadVcpuKicker
+ *     demux.awaitUpcall(idle);   // e.g. IdleStrategy.backoff(100, 10, 1_000, 1_000_000);   // or awaitUpcallParked with a ThreadVcpuKicker
  *     demux.handleUpcall();
  * }
  * }
@@ -56,6 +60,8 @@ public final class UpcallDemultiplexer {
     private final SharedInfoBits bits;
     private final int vcpu;
     private final int maxRounds;
+    private final UnmaskHypercall foreignUnmask;
+    private final ErrorHandler errorHandler;
     private final AtomicReferenceArray<EventHandler> handlers = new AtomicReferenceArray<>(SharedInfoLayout.NR_2L_CHANNELS);
     private final AtomicLongArray bound = new AtomicLongArray(WORDS);
 
@@ -67,24 +73,57 @@ public final class UpcallDemultiplexer {
     /**
      * A demultiplexer for {@code vcpu} with {@link #DEFAULT_MAX_ROUNDS}.
      *
-     * @param memory the guest's memory
+     * @param memory the guest's memory ({@link GuestMemory}, or any {@link MemoryAccess} over it)
      * @param sharedInfoGfn the frame holding the guest's {@code shared_info}
      * @param vcpu the vCPU this demultiplexer serves, 0..31
      */
-    public UpcallDemultiplexer(GuestMemory memory, long sharedInfoGfn, int vcpu) {
+    public UpcallDemultiplexer(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
         this(memory, sharedInfoGfn, vcpu, DEFAULT_MAX_ROUNDS);
     }
 
     /**
      * A demultiplexer for {@code vcpu}.
      *
-     * @param memory the guest's memory
+     * @param memory the guest's memory ({@link GuestMemory}, or any {@link MemoryAccess} over it)
      * @param sharedInfoGfn the frame holding the guest's {@code shared_info}
      * @param vcpu the vCPU this demultiplexer serves, 0..31
      * @param maxRounds the bound on scan rounds per {@link #handleUpcall()}, at least 1
      */
-    public UpcallDemultiplexer(GuestMemory memory, long sharedInfoGfn, int vcpu, int maxRounds) {
+    public UpcallDemultiplexer(MemoryAccess memory, long sharedInfoGfn, int vcpu, int maxRounds) {
+        this(memory, sharedInfoGfn, vcpu, maxRounds, UnmaskHypercall.NONE);
+    }
+
+    /**
+     * A demultiplexer for {@code vcpu} that unmasks ports of other vCPUs through {@code foreignUnmask}.
+     *
+     * @param memory the guest's memory ({@link GuestMemory}, or any {@link MemoryAccess} over it)
+     * @param sharedInfoGfn the frame holding the guest's {@code shared_info}
+     * @param vcpu the vCPU this demultiplexer serves, 0..31
+     * @param maxRounds the bound on scan rounds per {@link #handleUpcall()}, at least 1
+     * @param foreignUnmask how {@link #unmask(int)} unmasks a port not registered here
+     *     ({@code EVTCHNOP_unmask}, e.g. {@link UnmaskHypercall#via})
+     */
+    public UpcallDemultiplexer(MemoryAccess memory, long sharedInfoGfn, int vcpu, int maxRounds,
+                               UnmaskHypercall foreignUnmask) {
+        this(memory, sharedInfoGfn, vcpu, maxRounds, foreignUnmask, ErrorHandler.LOG);
+    }
+
+    /**
+     * A demultiplexer for {@code vcpu} with every option.
+     *
+     * @param memory the guest's memory ({@link GuestMemory}, or any {@link MemoryAccess} over it)
+     * @param sharedInfoGfn the frame holding the guest's {@code shared_info}
+     * @param vcpu the vCPU this demultiplexer serves, 0..31
+     * @param maxRounds the bound on scan rounds per {@link #handleUpcall()}, at least 1
+     * @param foreignUnmask how {@link #unmask(int)} unmasks a port not registered here
+     * @param errorHandler receives every exception a handler throws (the scan continues with the next
+     *     port); {@link ErrorHandler#LOG} by default
+     */
+    public UpcallDemultiplexer(MemoryAccess memory, long sharedInfoGfn, int vcpu, int maxRounds,
+                               UnmaskHypercall foreignUnmask, ErrorHandler errorHandler) {
         Objects.requireNonNull(memory, "memory");
+        this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
+        this.foreignUnmask = Objects.requireNonNull(foreignUnmask, "foreignUnmask");
         if (vcpu < 0 || vcpu >= SharedInfoLayout.LEGACY_MAX_VCPUS) {
             throw new IllegalArgumentException("vcpu must be 0.." + (SharedInfoLayout.LEGACY_MAX_VCPUS - 1));
         }
@@ -139,15 +178,26 @@ public final class UpcallDemultiplexer {
     }
 
     /**
-     * Unmasks a port bound to this vCPU the way Linux's {@code evtchn_2l_unmask} does for a local PV
-     * port: clear the mask, and when the port is pending set the selector bit and
-     * {@code evtchn_upcall_pending}, so the next {@link #handleUpcall()} delivers it exactly once.
+     * Unmasks a port the way Linux's {@code evtchn_2l_unmask} does. For a port registered here (bound to
+     * this vCPU): clear the mask, and when the port is pending set the selector bit and
+     * {@code evtchn_upcall_pending}, so the next {@link #handleUpcall()} delivers it exactly once. For any
+     * other port (bound to another vCPU): {@code EVTCHNOP_unmask} through the {@link UnmaskHypercall}
+     * given at construction, so the hypervisor raises the event on the port's notify vCPU and kicks it.
      *
      * @param port the port
-     * @return true when the port was pending (an upcall is now due on this vCPU)
+     * @return true when the port was registered here and pending (an upcall is now due on this vCPU)
+     * @throws IllegalStateException for a port not registered here when the demultiplexer has no
+     *     hypercall path ({@link UnmaskHypercall#NONE}), or when the hypercall failed
      */
     public boolean unmask(int port) {
         checkPort(port);
+        if ((bound.get(port >>> 6) & (1L << (port & 63))) == 0) {
+            long rc = foreignUnmask.unmask(port);
+            if (rc < 0) {
+                throw new IllegalStateException("EVTCHNOP_unmask of port " + port + " failed: " + XenErrno.describe(rc));
+            }
+            return false;
+        }
         // ORDERING: clear the mask before testing pending (atomic RMW = full fence), so an event that
         // Xen sets pending concurrently is either seen here or raised by Xen itself (it sees the mask clear).
         bits.testAndClearMask(port);
@@ -278,8 +328,17 @@ public final class UpcallDemultiplexer {
             h.onEvent(port);
         } catch (RuntimeException e) {
             handlerFailures++;
+            report(e);
         }
         return true;
+    }
+
+    private void report(RuntimeException e) {
+        try {
+            errorHandler.onError(e);
+        } catch (RuntimeException dropped) {
+            // the error handler must not throw; the scan must go on (its selector snapshot is ours alone)
+        }
     }
 
     /**

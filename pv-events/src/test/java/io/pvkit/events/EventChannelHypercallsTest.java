@@ -6,6 +6,7 @@ import io.pvkit.abi.evtchn.EvtchnOp;
 import io.pvkit.abi.evtchn.EvtchnStatus;
 import io.pvkit.abi.evtchn.Virq;
 import io.pvkit.abi.hypercall.HypercallContext;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.memory.GuestMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,8 +28,8 @@ class EventChannelHypercallsTest {
     void setUp() {
         m0 = GuestMemory.allocate(4);
         m1 = GuestMemory.allocate(4);
-        ec.registerDomain(0, m0, 1, 1, true, v -> { });
-        ec.registerDomain(1, m1, 1, 2, false, v -> { });
+        ec.addDomain(new DomainSpec(0, m0, 1, true), 1, v -> { });
+        ec.addDomain(new DomainSpec(1, m1, 2, false), 1, v -> { });
         dom0 = HypercallContext.of(0, 0, true, m0);
         dom1 = HypercallContext.of(1, 0, false, m1);
     }
@@ -112,6 +113,36 @@ class EventChannelHypercallsTest {
     }
 
     @Test
+    void shouldReportUnexpectedExceptionsToTheErrorHandlerAndStillAnswerEinval() {
+        EventChannels channels = new EventChannels();
+        java.util.List<Throwable> seen = new java.util.ArrayList<>();
+        EventChannelHypercalls withHandler = new EventChannelHypercalls(channels, seen::add);
+        RuntimeException kickerBug = new IllegalStateException("platform kicker bug");
+        channels.addDomain(new DomainSpec(0, m0, 1, true), 1, v -> { });
+        channels.addDomain(new DomainSpec(1, m1, 1, false), 1, v -> {
+            throw kickerBug;
+        });
+        int offered = channels.allocUnbound(0, DomId.SELF, 1);
+        m1.setShort(ARG, (short) 0);
+        m1.setInt(ARG + 4, offered);
+        // bind_interdomain sets the guest's new port pending, which kicks its vCPU: the kicker throws
+        long rc = withHandler.hypercall(dom1, HypercallOp.EVENT_CHANNEL_OP.number(),
+                EvtchnOp.BIND_INTERDOMAIN.code(), ARG, 0, 0, 0);
+        assertEquals(-22, rc, "the guest-visible answer stays -EINVAL");
+        assertEquals(java.util.List.of(kickerBug), seen, "the error handler sees the exception");
+
+        // an error handler that throws does not change the guest's answer either
+        EventChannelHypercalls throwing = new EventChannelHypercalls(channels, t -> {
+            throw new IllegalStateException("handler bug");
+        });
+        int ipi = channels.bindIpi(1, 0);
+        m1.fill(4096, 4096, (byte) 0); // upcall_pending clear again, so the next event kicks
+        m1.setInt(ARG, ipi);
+        assertEquals(-22, throwing.hypercall(dom1, HypercallOp.EVENT_CHANNEL_OP.number(),
+                EvtchnOp.SEND.code(), ARG, 0, 0, 0));
+    }
+
+    @Test
     void shouldReturnEfaultForBadPointers() {
         for (long bad : new long[] {-1L, 4 * 4096L, 4 * 4096L - 1, Long.MAX_VALUE, ARG + 1}) {
             for (EvtchnOp op : new EvtchnOp[] {EvtchnOp.ALLOC_UNBOUND, EvtchnOp.SEND, EvtchnOp.STATUS,
@@ -128,6 +159,42 @@ class EventChannelHypercallsTest {
             assertEquals(-38, hc.eventChannelOp(dom1, cmd, ARG));
         }
         assertEquals(-38, hc.hypercall(dom1, 20, 0, ARG, 0, 0, 0));
+    }
+
+    /**
+     * Guest-supplied numbers never drive a loop: every sub-op with every field at an extreme value
+     * (all bits set, top bit only, just below the top bit) is refused without allocating, closing or
+     * tearing anything down (no preemption point is reached, no port changes state).
+     */
+    @Test
+    void shouldRefuseExtremeArgumentsWithoutWork() {
+        int connected = allocUnbound(dom1, DomId.SELF, 0);
+        java.util.concurrent.atomic.AtomicInteger preemptionPoints = new java.util.concurrent.atomic.AtomicInteger();
+        ec.onPreemptionPoint(preemptionPoints::incrementAndGet);
+        java.util.List<String> before = portStates();
+        for (byte fill : new byte[] {(byte) 0xFF, (byte) 0x80, (byte) 0x7F}) {
+            for (EvtchnOp op : EvtchnOp.values()) {
+                for (HypercallContext c : new HypercallContext[] {dom0, dom1}) {
+                    c.memory().fill(ARG, 64, fill);
+                    long rc = call(c, op);
+                    assertTrue(rc < 0, op + " with every byte 0x" + Integer.toHexString(fill & 0xFF) + " from dom"
+                            + c.domid() + " must be refused, was " + rc);
+                }
+            }
+        }
+        assertEquals(before, portStates(), "no port changed state");
+        assertEquals(0, preemptionPoints.get(), "no teardown ran");
+        assertEquals(EvtchnStatus.UNBOUND, ec.inspect(1, connected).state());
+    }
+
+    private java.util.List<String> portStates() {
+        java.util.List<String> states = new java.util.ArrayList<>();
+        for (int d = 0; d < 2; d++) {
+            for (int p = 0; p < ec.portLimit(d); p++) {
+                states.add(d + ":" + p + "=" + ec.inspect(d, p));
+            }
+        }
+        return states;
     }
 
     @Test

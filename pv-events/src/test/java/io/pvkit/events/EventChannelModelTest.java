@@ -7,6 +7,7 @@ import io.pvkit.events.internal.VirqRules;
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.memory.GuestMemory;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +18,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -69,7 +71,7 @@ class EventChannelModelTest {
             for (int p = 0; p < LIMIT; p++) {
                 model[d][p] = new MPort();
             }
-            ec.registerDomain(d, mem[d], 0, VCPUS, d == 0, v -> { }, LIMIT);
+            ec.addDomain(new DomainSpec(d, mem[d], VCPUS, d == 0), 0, v -> { }, LIMIT);
             for (int v = 0; v < VCPUS; v++) {
                 demux[d][v] = new UpcallDemultiplexer(mem[d], 0, v, 8);
             }
@@ -368,8 +370,17 @@ class EventChannelModelTest {
                                 freePort(caller, p);
                             }
                         }
-                        assertTrue(ec.destroyDomain(caller));
-                        log.add("destroy+boot(" + caller + ")");
+                        int budget = 1 + rnd.nextInt(LIMIT + 2);
+                        int calls = 1;
+                        while (!ec.releaseDomain(caller, budget)) {
+                            assertTrue(ec.hasDomain(caller), "a domain being released is still registered");
+                            assertEquals((int) XenErrno.ESRCH.negated(), ec.send(caller, 1), "a domain being released answers -ESRCH");
+                            calls++;
+                        }
+                        assertFalse(ec.hasDomain(caller));
+                        // budget counts ports examined: exactly ceil(LIMIT / budget) calls
+                        assertEquals((LIMIT + budget - 1) / budget, calls, "release calls with budget " + budget);
+                        log.add("release(" + caller + ", " + budget + ")+boot(" + caller + ")");
                         boot(caller);
                     } else {
                         int virq = rnd.nextBoolean() ? Virq.TIMER.code() : Virq.CONSOLE.code();

@@ -8,6 +8,7 @@ import io.pvkit.abi.DomId;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.evtchn.VcpuInfoLayout;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.memory.GuestMemory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,6 +19,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EventChannelsTest {
@@ -52,7 +54,7 @@ class EventChannelsTest {
     void register(int domid, boolean privileged, int vcpus) {
         GuestMemory m = GuestMemory.allocate(2);
         memories.add(m);
-        evtchn.registerDomain(domid, m, 1, vcpus, privileged, v -> kicks.add(domid + ":" + v));
+        evtchn.addDomain(new DomainSpec(domid, m, vcpus, privileged), 1, v -> kicks.add(domid + ":" + v));
     }
 
     static boolean pending(GuestMemory m, int port) {
@@ -177,20 +179,68 @@ class EventChannelsTest {
     void shouldTearDownDeadDomainsPorts() {
         int port = connect(1, 0);
         int other = connect(2, 1);
-        assertTrue(evtchn.destroyDomain(1));
+        assertTrue(evtchn.releaseDomain(1, Integer.MAX_VALUE));
+        assertFalse(evtchn.hasDomain(1));
         assertEquals(EvtchnStatus.UNBOUND, evtchn.inspect(0, 1).state());
         assertEquals(EvtchnStatus.UNBOUND, evtchn.inspect(2, other).state());
         assertEquals(ESRCH, evtchn.bindInterdomain(0, 1, port));
         assertEquals(0, evtchn.send(0, 1));
-        assertFalse(evtchn.destroyDomain(1));
+        assertTrue(evtchn.releaseDomain(1, 1), "an unknown domain is already gone");
+    }
+
+    @Test
+    void shouldReleaseDomainInBudgetedCallsUnbindingPeersAsItGoes() {
+        // domain 1 holds 10 interdomain ports towards dom0: ports 1..10
+        int[] dom0Ports = new int[10];
+        for (int i = 0; i < 10; i++) {
+            int p = connect(1, 0);
+            assertEquals(i + 1, p);
+            dom0Ports[i] = evtchn.inspect(1, p).remotePort();
+        }
+        List<Integer> preemptions = new ArrayList<>();
+        evtchn.onPreemptionPoint(() -> preemptions.add(1));
+
+        // budget 4 examines ports 0..3 (port 0 is reserved): ports 1..3 closed, the rest still bound
+        assertFalse(evtchn.releaseDomain(1, 4));
+        assertTrue(evtchn.hasDomain(1));
+        assertThrows(IllegalStateException.class, () -> register(1, false, 1), "id still registered");
+        assertEquals(ESRCH, evtchn.send(1, 5), "a domain being released is gone for every operation");
+        assertEquals(ESRCH, evtchn.allocUnbound(0, 1, 0));
+        for (int i = 0; i < 10; i++) {
+            EvtchnStatus want = i < 3 ? EvtchnStatus.UNBOUND : EvtchnStatus.INTERDOMAIN;
+            assertEquals(want, evtchn.inspect(0, dom0Ports[i]).state(), "dom0 port of domain 1's port " + (i + 1));
+        }
+        assertEquals(EvtchnStatus.UNBOUND, evtchn.inspect(0, dom0Ports[0]).state());
+        assertEquals(1, evtchn.inspect(0, dom0Ports[0]).remoteDom(), "offered to the released domain again, as Xen does");
+
+        // the remaining 4092 ports take ceil(4092 / 1000) = 5 more calls; each call of 1000 ports has
+        // ceil(1000 / 64) - 1 = 15 preemption points inside it and one where it stops
+        int calls = 0;
+        preemptions.clear();
+        while (!evtchn.releaseDomain(1, 1000)) {
+            calls++;
+        }
+        assertEquals(4, calls);
+        assertEquals(4 * 16 + 1, preemptions.size(), "the last call (92 ports) has one point between its two chunks");
+        assertFalse(evtchn.hasDomain(1));
+        for (int p : dom0Ports) {
+            assertEquals(EvtchnStatus.UNBOUND, evtchn.inspect(0, p).state());
+        }
+        assertTrue(evtchn.releaseDomain(1, 1), "already gone");
+
+        // a huge budget still stops every TEARDOWN_CHUNK ports: 4096 ports of domain 2 = 64 chunks, 63 points
+        preemptions.clear();
+        assertTrue(evtchn.releaseDomain(2, Integer.MAX_VALUE));
+        assertEquals(EventChannels.MAX_PORTS_2L / EventChannels.TEARDOWN_CHUNK - 1, preemptions.size());
+        assertThrows(IllegalArgumentException.class, () -> evtchn.releaseDomain(2, 0));
     }
 
     @Test
     void shouldReturnEnospcAtExhaustionWithoutSideEffects() {
         EventChannels small = new EventChannels();
         try (GuestMemory m = GuestMemory.allocate(1); GuestMemory n = GuestMemory.allocate(1)) {
-            small.registerDomain(3, m, 0, 1, false, v -> { }, 8);
-            small.registerDomain(4, n, 0, 1, false, v -> { }, 8);
+            small.addDomain(new DomainSpec(3, m, 1, false), 0, v -> { }, 8);
+            small.addDomain(new DomainSpec(4, n, 1, false), 0, v -> { }, 8);
             for (int i = 1; i < 8; i++) {
                 assertEquals(i, small.allocUnbound(3, DomId.SELF, 4));
             }
@@ -249,7 +299,7 @@ class EventChannelsTest {
             assertEquals(EINVAL, evtchn.send(1, port));
             assertEquals(EINVAL, evtchn.close(1, port));
             assertEquals(EINVAL, evtchn.unmask(1, port));
-            assertEquals(EINVAL, evtchn.status(1, DomId.SELF, port).result());
+            assertEquals(EINVAL, evtchn.status(1, DomId.SELF, port).status());
             assertEquals(EINVAL, evtchn.bindVcpu(1, port, 0));
         }
     }
@@ -257,10 +307,10 @@ class EventChannelsTest {
     @Test
     void shouldCheckStatusPermissionAfterPortValidity() {
         int port = evtchn.allocUnbound(2, DomId.SELF, 1);
-        assertEquals(EINVAL, evtchn.status(1, 2, 5000).result());
-        assertEquals(EPERM, evtchn.status(1, 2, port).result());
+        assertEquals(EINVAL, evtchn.status(1, 2, 5000).status());
+        assertEquals(EPERM, evtchn.status(1, 2, port).status());
         assertEquals(EvtchnStatus.UNBOUND, evtchn.status(0, 2, port).state());
-        assertEquals(ESRCH, evtchn.status(1, 99, 1).result());
+        assertEquals(ESRCH, evtchn.status(1, 99, 1).status());
     }
 
     @Test

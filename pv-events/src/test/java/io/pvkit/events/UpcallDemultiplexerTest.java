@@ -1,8 +1,12 @@
 package io.pvkit.events;
 
 import io.pvkit.abi.DomId;
+import io.pvkit.abi.DomainSpec;
+import io.pvkit.abi.hypercall.GuestHypercalls;
+import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
-import org.agrona.concurrent.BackoffIdleStrategy;
+import io.pvkit.events.spi.UnmaskHypercall;
+import io.pvkit.abi.spi.IdleStrategy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -18,6 +22,7 @@ import static io.pvkit.events.EventChannelsTest.selector;
 import static io.pvkit.events.EventChannelsTest.upcallPending;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class UpcallDemultiplexerTest {
@@ -35,8 +40,8 @@ class UpcallDemultiplexerTest {
         dom0Mem = GuestMemory.allocate(2);
         guestMem = GuestMemory.allocate(2);
         evtchn = new EventChannels();
-        evtchn.registerDomain(0, dom0Mem, 1, 1, true, kicker);
-        evtchn.registerDomain(1, guestMem, 1, 1, false, v -> {
+        evtchn.addDomain(new DomainSpec(0, dom0Mem, 1, true), 1, kicker);
+        evtchn.addDomain(new DomainSpec(1, guestMem, 1, false), 1, v -> {
             kicks.incrementAndGet();
             kicker.kick(v);
         });
@@ -149,6 +154,48 @@ class UpcallDemultiplexerTest {
         assertEquals(1, served.size());
     }
 
+    /**
+     * Linux unmasks a port of another vCPU with EVTCHNOP_unmask (evtchn_2l_unmask's slow path): the
+     * event must reach the vCPU the port notifies, not the vCPU that happened to call unmask.
+     */
+    @Test
+    void shouldDeliverOnTheOwningVcpuWhenAnotherVcpuUnmasks() {
+        EventChannels ec = new EventChannels();
+        try (GuestMemory d0 = GuestMemory.allocate(2); GuestMemory g = GuestMemory.allocate(2)) {
+            ec.addDomain(new DomainSpec(0, d0, 1, true), 1, v -> { });
+            ec.addDomain(new DomainSpec(1, g, 2, false), 1, v -> { }, 64);
+            int gp = ec.allocUnbound(1, DomId.SELF, 0);
+            int dp = ec.bindInterdomain(0, 1, gp);
+            assertEquals(0, ec.bindVcpu(1, gp, 1), "the port notifies vCPU 1");
+            // vCPU 0's hypercalls go to the hypervisor's event_channel_op; scratch in frame 0
+            GuestHypercalls hc = new GuestHypercalls(new EventChannelHypercalls(ec),
+                    HypercallContext.of(1, 0, false, g), 0, 4096);
+            UpcallDemultiplexer vcpu0 = new UpcallDemultiplexer(g, 1, 0, UpcallDemultiplexer.DEFAULT_MAX_ROUNDS,
+                    UnmaskHypercall.via(hc));
+            UpcallDemultiplexer vcpu1 = new UpcallDemultiplexer(g, 1, 1);
+            UpcallDemultiplexer noHypercall = new UpcallDemultiplexer(g, 1, 0);
+            assertThrows(IllegalStateException.class, () -> noHypercall.unmask(gp),
+                    "without a hypercall path a foreign unmask fails loudly instead of leaving the port stuck");
+            assertThrows(IllegalStateException.class, () -> vcpu0.unmask(100),
+                    "a failed EVTCHNOP_unmask (-EINVAL: beyond the domain's 64 ports) is reported");
+            List<Integer> onVcpu1 = new ArrayList<>();
+            vcpu1.register(gp, onVcpu1::add);
+            vcpu1.handleUpcall(); // the bind's own pending event
+            vcpu1.mask(gp);
+            ec.send(0, dp);
+            assertTrue(pending(g, gp));
+            assertEquals(0, vcpu1.handleUpcall(), "masked");
+
+            vcpu0.unmask(gp); // e.g. an irq affinity change running on vCPU 0
+
+            assertEquals(0, vcpu0.handleUpcall(), "vCPU 0 has no handler for the port");
+            assertTrue(vcpu1.upcallPending(), "the owning vCPU must be told");
+            assertEquals(1, vcpu1.handleUpcall());
+            assertEquals(List.of(gp), onVcpu1);
+            assertFalse(pending(g, gp));
+        }
+    }
+
     @Test
     void shouldNotDispatchUnregisteredOrMaskedPorts() {
         int[] c = channel();
@@ -171,6 +218,37 @@ class UpcallDemultiplexerTest {
         assertEquals(2, demux.handleUpcall());
         assertEquals(List.of(good[0]), served);
         assertEquals(1, demux.handlerFailures());
+    }
+
+    @Test
+    void shouldHandHandlerExceptionsToTheErrorHandler() {
+        List<Throwable> seen = new ArrayList<>();
+        demux = new UpcallDemultiplexer(guestMem, 1, 0, 4, io.pvkit.events.spi.UnmaskHypercall.NONE, seen::add);
+        int[] bad = channel();
+        int[] good = channel();
+        RuntimeException boom = new IllegalStateException("boom");
+        demux.register(bad[0], p -> {
+            throw boom;
+        });
+        evtchn.send(0, bad[1]);
+        evtchn.send(0, good[1]);
+        assertEquals(2, demux.handleUpcall());
+        assertEquals(List.of(boom), seen);
+        assertEquals(List.of(good[0]), served);
+
+        // an error handler that throws does not stop the scan either
+        served.clear();
+        demux = new UpcallDemultiplexer(guestMem, 1, 0, 4, io.pvkit.events.spi.UnmaskHypercall.NONE, t -> {
+            throw new IllegalStateException("error handler bug");
+        });
+        demux.register(bad[0], p -> {
+            throw boom;
+        });
+        demux.register(good[0], served::add);
+        evtchn.send(0, bad[1]);
+        evtchn.send(0, good[1]);
+        assertEquals(2, demux.handleUpcall());
+        assertEquals(List.of(good[0]), served);
     }
 
     @Test
@@ -202,7 +280,7 @@ class UpcallDemultiplexerTest {
         CountDownLatch handled = new CountDownLatch(1);
         demux.register(c[0], p -> handled.countDown());
         Thread vcpu = Thread.ofPlatform().start(() -> {
-            demux.awaitUpcall(new BackoffIdleStrategy());
+            demux.awaitUpcall(IdleStrategy.backoff(100, 10, 1_000, 1_000_000));
             demux.handleUpcall();
         });
         evtchn.send(0, c[1]);

@@ -65,6 +65,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "no live progress, only the summary")
     private boolean noProgress;
 
+    @Option(names = "--xenstore-socket", paramLabel = "PATH",
+            description = "where dom0's xenstored serves tools while the demo runs "
+                    + "(inspect with XENSTORED_PATH=PATH xenstore-ls; default: a private temporary socket)")
+    private Path xenstoreSocket;
+
     /** For picocli. */
     DemoCommand() {
     }
@@ -84,7 +89,7 @@ final class DemoCommand implements Callable<Integer> {
         DemoPlan plan = new DemoPlan(guests, memoryBytes, duration, rounds, logDir);
         var out = spec.commandLine().getOut();
         ProgressView view = noProgress ? ProgressView.none() : ProgressView.forTerminal(out);
-        DemoResult result = new Demo(plan, out, view).run();
+        DemoResult result = new Demo(plan, out, view, xenstoreSocket).run();
         return result.ok() ? PvkitCommand.OK : PvkitCommand.FAILED;
     }
 }

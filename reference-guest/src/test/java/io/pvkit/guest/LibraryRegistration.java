@@ -16,7 +16,7 @@ final class LibraryRegistration {
     }
 
     static void addDomain(EventChannels events, DomainSpec spec, long sharedInfoGfn, VcpuKicker kicker) {
-        events.registerDomain(spec.domid(), spec.memory(), sharedInfoGfn, spec.vcpus(), spec.privileged(), kicker);
+        events.addDomain(spec, sharedInfoGfn, kicker);
     }
 
     static void addDomain(GrantTables grants, DomainSpec spec, long tableBaseGfn, int maxFrames) {
@@ -24,7 +24,9 @@ final class LibraryRegistration {
     }
 
     static void releaseDomain(EventChannels events, int domid) {
-        events.destroyDomain(domid);
+        while (!events.releaseDomain(domid, 64)) {
+            Thread.onSpinWait();
+        }
     }
 
     static void releaseDomain(GrantTables grants, int domid) {

@@ -18,6 +18,12 @@ import io.pvkit.hypervisor.internal.DomainRecord;
 import io.pvkit.hypervisor.internal.DomainTable;
 import io.pvkit.hypervisor.internal.LibraryDomains;
 import io.pvkit.hypervisor.internal.Platform;
+import io.pvkit.hypervisor.internal.XenstoreToolstack;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,8 +82,22 @@ public final class Hypervisor implements AutoCloseable {
     private final ConcurrentHashMap<Integer, Domain> handles = new ConcurrentHashMap<>();
     private final Object lifecycle = new Object();
     private volatile boolean closed;
+    private final Path xenstoreSocket;
+    private final Path xenstoreTempDir;
+    private XenstoreToolstack xenstore;
 
     private Hypervisor(HypervisorConfig config) {
+        if (config.xenstoreSocket() != null) {
+            this.xenstoreSocket = config.xenstoreSocket().toAbsolutePath();
+            this.xenstoreTempDir = null;
+        } else {
+            try {
+                this.xenstoreTempDir = Files.createTempDirectory("pvkit-xenstored-");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create a directory for xenstored's socket", e);
+            }
+            this.xenstoreSocket = xenstoreTempDir.resolve("socket");
+        }
         this.library = new LibraryDomains(new EventChannels(), new GrantTables());
         EventChannels events = library.events();
         GrantTables grants = library.grants();
@@ -109,7 +129,7 @@ public final class Hypervisor implements AutoCloseable {
 
     private void startDom0(HypervisorConfig config) {
         Domain0 services = new Domain0(toolstack, handle -> library.grantMapping(0, handle), config.logDirectory(),
-                console.serialisedSink());
+                console.serialisedSink(), xenstoreSocket);
         DomainConfig dom0 = new DomainConfig(DOM0_NAME, DOM0_FRAMES, 1, true, services, "", new MemoryBacking.Arena());
         DomainRecord record = builder.build(0, dom0, true);
         table.add(record);
@@ -124,6 +144,17 @@ public final class Hypervisor implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while domain 0 started", e);
         }
+        xenstore = new XenstoreToolstack(xenstoreSocket);
+    }
+
+    /**
+     * The Unix domain socket on which domain 0's xenstored serves tools (connections act as domain 0):
+     * {@code XENSTORED_PATH=<this> xenstore-ls} shows the live tree.
+     *
+     * @return the socket's path ({@link HypervisorConfig#xenstoreSocket()}, or a private temporary one)
+     */
+    public Path xenstoreSocket() {
+        return xenstoreSocket;
     }
 
     /**
@@ -149,9 +180,15 @@ public final class Hypervisor implements AutoCloseable {
             table.add(record);
             Domain handle = new Domain(record, this);
             handles.put(record.domid, handle);
+            try {
+                xenstore.writeGuest(record.domid, record.name); // libxl writes the tree, then introduces
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "xenstore entries of " + record.name + " not written", e);
+            }
             CompletableFuture<Boolean> introduced = new CompletableFuture<>();
             toolstack.post(new ToolstackMessage.Introduce(record.domid, record.name,
-                    io.pvkit.abi.grant.GrantRefs.RESERVED_CONSOLE, record.consolePort, record.echoPort, introduced));
+                    io.pvkit.abi.grant.GrantRefs.RESERVED_CONSOLE, record.consolePort, record.echoPort, introduced,
+                    record.storePort));
             if (!await(introduced)) {
                 LOG.log(System.Logger.Level.WARNING, "domain 0 did not connect the services of " + record.name);
             }
@@ -254,8 +291,19 @@ public final class Hypervisor implements AutoCloseable {
             closed = true;
             List<DomainRecord> all = table.all();
             Collections.reverse(all);
+            if (xenstore != null) {
+                xenstore.close();
+            }
             for (DomainRecord d : all) {
                 destroy(d);
+            }
+            if (xenstoreTempDir != null) {
+                try {
+                    Files.deleteIfExists(xenstoreSocket);
+                    Files.deleteIfExists(xenstoreTempDir);
+                } catch (IOException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "temporary xenstore directory left: " + xenstoreTempDir);
+                }
             }
         }
     }

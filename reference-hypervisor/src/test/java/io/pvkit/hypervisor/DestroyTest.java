@@ -130,7 +130,8 @@ class DestroyTest {
         int cHandleOfB = c.map(b, bRef2);
         ResourceCounts during = hv.counts();
         assertEquals(before.domains() + 3, during.domains());
-        assertEquals(before.grantMappings() + 3 + 4, during.grantMappings(), "dom0's console mappings + 4");
+        assertEquals(before.grantMappings() + 2 * 3 + 4, during.grantMappings(),
+                "dom0's console and xenstore mappings + 4");
         assertEquals(EvtchnStatus.INTERDOMAIN, a.status(abPort));
         assertTrue(hv.dispatcher() != null && bHandleOfA >= 0);
 
@@ -171,6 +172,9 @@ class DestroyTest {
         hv.destroyDomain(d.domid());
         t.join(10_000);
         assertTrue(!t.isAlive(), "destroy ended the block");
-        assertEquals(0, result[0]);
+        // 0 when the block was entered before the destroy; -ESRCH when a loaded machine scheduled the
+        // caller only after the domain began dying (Xen would never return to such a vCPU at all)
+        assertTrue(result[0] == 0 || result[0] == io.pvkit.abi.XenErrno.ESRCH.negated(),
+                "block ended by destroy returned " + result[0]);
     }
 }

@@ -183,7 +183,8 @@ class HypervisorTest {
         }
         ResourceCounts during = hv.counts();
         assertEquals(before.domains() + guests, during.domains());
-        assertEquals(before.grantMappings() + guests, during.grantMappings(), "dom0 maps each console page");
+        assertEquals(before.grantMappings() + 2 * guests, during.grantMappings(),
+                "dom0 maps each console page and each xenstore page");
         for (Domain d : all) {
             assertTrue(d.awaitShutdown(WAIT), d.name());
             assertEquals(ShutdownReason.POWEROFF, d.info().shutdownReason(), () -> d.name() + " " + d.info().crash());

@@ -1,11 +1,12 @@
 package io.pvkit.benchmarks.evtchn;
 
 import io.pvkit.abi.DomId;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.spi.IdleStrategy;
 import io.pvkit.events.EventChannels;
 import io.pvkit.events.ThreadVcpuKicker;
 import io.pvkit.events.UpcallDemultiplexer;
-import org.agrona.concurrent.BusySpinIdleStrategy;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -59,8 +60,8 @@ public class EventChannelLatencyBenchmark {
         guest = GuestMemory.allocate(4);
         ec = new EventChannels();
         kicker = new ThreadVcpuKicker(1);
-        ec.registerDomain(0, dom0, 0, 1, true, kicker);
-        ec.registerDomain(1, guest, 0, 1, false, kicker);
+        ec.addDomain(new DomainSpec(0, dom0, 1, true), 0, kicker);
+        ec.addDomain(new DomainSpec(1, guest, 1, false), 0, kicker);
         int guestPort = ec.allocUnbound(1, DomId.SELF, 0);
         dom0Port = ec.bindInterdomain(0, 1, guestPort);
         UpcallDemultiplexer demux = new UpcallDemultiplexer(guest, 0, 0);
@@ -68,7 +69,7 @@ public class EventChannelLatencyBenchmark {
         running = true;
         boolean park = "park".equals(vcpuWait);
         vcpu = Thread.ofPlatform().name("vcpu0").daemon().start(() -> {
-            BusySpinIdleStrategy spin = new BusySpinIdleStrategy();
+            IdleStrategy spin = IdleStrategy.busySpin();
             long pings = 0;
             while (running) {
                 if (demux.upcallPending()) {

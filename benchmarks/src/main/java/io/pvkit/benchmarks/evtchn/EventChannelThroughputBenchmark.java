@@ -1,6 +1,7 @@
 package io.pvkit.benchmarks.evtchn;
 
 import io.pvkit.abi.DomId;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.events.EventChannels;
 import io.pvkit.events.UpcallDemultiplexer;
@@ -44,8 +45,8 @@ public class EventChannelThroughputBenchmark {
         dom0 = GuestMemory.allocate(1);
         guest = GuestMemory.allocate(1);
         ec = new EventChannels();
-        ec.registerDomain(0, dom0, 0, 1, true, VcpuKicker.POLLING);
-        ec.registerDomain(1, guest, 0, 1, false, VcpuKicker.POLLING);
+        ec.addDomain(new DomainSpec(0, dom0, 1, true), 0, VcpuKicker.POLLING);
+        ec.addDomain(new DomainSpec(1, guest, 1, false), 0, VcpuKicker.POLLING);
         int guestPort = ec.allocUnbound(1, DomId.SELF, 0);
         dom0Port = ec.bindInterdomain(0, 1, guestPort);
         int other = ec.allocUnbound(1, DomId.SELF, 0);

@@ -5,9 +5,10 @@ import io.pvkit.conformance.RuleSet;
 import java.util.List;
 
 /**
- * The event-channel rules: {@code EVT-01} .. {@code EVT-11} from the adversarial catalogue (section 7.4)
- * and {@code EVT-12} .. {@code EVT-17} for the 2-level ABI semantics (EVT-17 model-based), tested by
- * {@link EventChannelVerification}; {@code EVTG-01} .. {@code EVTG-03} and {@code FE-08} (the frontend's side of an event storm) for a
+ * The event-channel rules: {@code EVT-01} .. {@code EVT-11} from the adversarial catalogue (section 7.4),
+ * {@code EVT-12} .. {@code EVT-17} for the 2-level ABI semantics (EVT-17 model-based) and {@code EVT-18}
+ * (a destroyed domain stays dead), tested by
+ * {@link EventChannelVerification}; {@code EVTG-01} .. {@code EVTG-04} and {@code FE-08} (the frontend's side of an event storm) for a
  * guest's upcall demultiplexer,
  * tested by {@link GuestUpcallVerification}.
  */
@@ -84,6 +85,11 @@ public final class EventChannelRules implements RuleSet {
                             + "bindings symmetric, pending and mask bits as Xen sets them, every pending unmasked port "
                             + "raised, and upcalls delivering exactly the pending unmasked ports.",
                     "xen/common/event_channel.c, xen/common/event_2l.c (Xen 4.17); model-based"),
+            Rule.must("EVT-18",
+                    "A destroyed domain stays dead: binding a port it had offered and the status of its ports fail "
+                            + "with -ESRCH, and every port of another domain that named it stays unbound (sends dropped).",
+                    "xen/common/domain.c domain_kill/domain_destroy, xen/common/event_channel.c evtchn_destroy, "
+                            + "evtchn_bind_interdomain and evtchn_status (rcu_lock_domain_by_id: -ESRCH)"),
             Rule.must("EVTG-01",
                     "A guest's upcall under a storm on one port (its pending bit set again as soon as it is acked) "
                             + "returns after a bounded number of handler calls and still serves every other pending "
@@ -99,6 +105,12 @@ public final class EventChannelRules implements RuleSet {
                             + "goes to the new handler only, exactly once.",
                     "XSA-331 (Linux 073d0552ead5 \"avoid removing an event channel while handling it\"); "
                             + "Xen 78e24c269b; guest side of EVT-04"),
+            Rule.must("EVTG-04",
+                    "A guest consumes only events that are published and still pending when it acks them: a "
+                            + "selector bit without a pending bit, a masked pending port, and an event the hypervisor "
+                            + "withdrew between the guest's pending/mask snapshot and its ack run no handler.",
+                    "Linux drivers/xen/events/events_2l.c evtchn_2l_handle_events (active_evtchns snapshot, "
+                            + "clear_evtchn before the handler), 073d0552ead5; xen/common/event_channel.c evtchn_free"),
             Rule.must("FE-08",
                     "A frontend facing an event storm from its backend does bounded work: any number of sends on a "
                             + "pending port cost one handler call, an upcall with nothing newly pending costs none, and "

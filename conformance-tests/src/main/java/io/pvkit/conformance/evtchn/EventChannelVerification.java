@@ -34,7 +34,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Verifies the event-channel rules {@code EVT-01} .. {@code EVT-17} ({@link EventChannelRules}) against a
+ * Verifies the event-channel rules {@code EVT-01} .. {@code EVT-18} ({@link EventChannelRules}) against a
  * hypervisor under test, through {@code __HYPERVISOR_event_channel_op} (32) and the 2-level bits of each
  * domain's {@code shared_info}.
  *
@@ -64,6 +64,7 @@ public abstract class EventChannelVerification {
     private static final int ENOSPC = (int) XenErrno.ENOSPC.negated();
     private static final int EPERM = (int) XenErrno.EPERM.negated();
     private static final int EAGAIN = (int) XenErrno.EAGAIN.negated();
+    private static final int ESRCH = (int) XenErrno.ESRCH.negated();
 
     private HypervisorUnderTest hypervisor;
     /** The first unprivileged test domain (2 vCPUs). */
@@ -200,11 +201,12 @@ public abstract class EventChannelVerification {
      */
     @Test
     public void required_EVT_01_exhaustionReturnsEnospcWithoutSideEffects() {
-        int allocated = 0;
+        Set<Integer> allocated = new TreeSet<>();
         for (int i = 1; i < portLimit(); i++) {
             int p = allocUnbound(a, DomId.SELF, b.domid());
-            assertTrue(p > 0, "allocation " + i + " of " + (portLimit() - 1) + " failed: " + XenErrno.describe(p));
-            allocated++;
+            assertTrue(p > 0 && p < portLimit(), "allocation " + i + " of " + (portLimit() - 1) + " failed: "
+                    + XenErrno.describe(p));
+            assertTrue(allocated.add(p), "port " + p + " allocated twice");
         }
         assertEquals(ENOSPC, allocUnbound(a, DomId.SELF, b.domid()), "alloc_unbound at exhaustion");
         assertEquals(ENOSPC, bindVirq(a, Virq.TIMER.code(), 0), "bind_virq at exhaustion");
@@ -213,10 +215,15 @@ public abstract class EventChannelVerification {
         assertTrue(offered > 0, "the other domain is unaffected");
         assertEquals(ENOSPC, bindInterdomain(a, b.domid(), offered), "bind_interdomain at exhaustion");
         assertEquals(EvtchnStatus.UNBOUND.code(), status(b, DomId.SELF, offered)[1], "remote port untouched");
+        for (int port = 1; port < portLimit(); port++) {
+            int[] s = status(a, DomId.SELF, port);
+            assertEquals(EvtchnStatus.UNBOUND.code(), s[1], "port " + port + " after the failed allocations");
+            assertEquals(b.domid(), s[3], "port " + port + " is still offered to b");
+        }
         assertEquals(0, close(a, 7), "free one port");
         int virqPort = bindVirq(a, Virq.TIMER.code(), 0);
         assertEquals(7, virqPort, "the freed port is reused; the failed bind_virq left no stale binding");
-        assertEquals(portLimit() - 1, allocated);
+        assertEquals(ENOSPC, bindIpi(a, 0), "full again after the reuse");
     }
 
     // ------------------------------------------------------------------------------------ EVT-02
@@ -864,6 +871,47 @@ public abstract class EventChannelVerification {
         assertEquals(0, send(a, ch[0]), "sending to a dead peer is dropped");
     }
 
+
+    // ------------------------------------------------------------------------------------ EVT-18
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-18} ({@code RULES.md#evt-18}): a destroyed domain stays dead.
+     * Domain {@code c} offers a port to {@code a} that is never bound, is connected to {@code a}, and is
+     * offered a port by {@code a}; then {@code c} is destroyed. Binding the port {@code c} had offered, and
+     * the status of any port of {@code c}, must fail with {@code -ESRCH} (there is no such domain any more);
+     * {@code a}'s former peer port stays unbound, sends on it are dropped, and {@code a}'s offer to {@code c}
+     * stays an unbound port nobody can bind.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>destruction removes the domain from every lookup (Xen: the domain can no longer be found by id),
+     *       not only the ports that had a peer: an unbound port it offered must not stay bindable;</li>
+     *   <li>no operation revives a dying or dead domain's port table.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_18_destroyedDomainStaysDead() {
+        DomainUnderTest c = create(1);
+        int offeredByC = allocUnbound(c, DomId.SELF, a.domid());
+        assertTrue(offeredByC > 0, "alloc_unbound: " + XenErrno.describe(offeredByC));
+        int[] ch = connect(a, c);
+        int offeredToC = allocUnbound(a, DomId.SELF, c.domid());
+        assertTrue(offeredToC > 0, "alloc_unbound: " + XenErrno.describe(offeredToC));
+        domains.remove(c);
+        hypervisor.destroyDomain(c);
+        assertEquals(ESRCH, bindInterdomain(a, c.domid(), offeredByC),
+                "binding a port the destroyed domain had offered (a dead domain must stay dead)");
+        for (int port : new int[] {offeredByC, ch[1], 1}) {
+            assertEquals(ESRCH, status(a, c.domid(), port)[0], "status of the destroyed domain's port " + port);
+        }
+        int[] s = status(a, DomId.SELF, ch[0]);
+        assertEquals(EvtchnStatus.UNBOUND.code(), s[1], "a's former peer port");
+        assertEquals(c.domid(), s[3], "a's former peer port stays offered to the dead domain");
+        assertEquals(0, send(a, ch[0]), "sending to a dead peer is dropped");
+        s = status(a, DomId.SELF, offeredToC);
+        assertEquals(EvtchnStatus.UNBOUND.code(), s[1], "a's offer to the dead domain");
+        assertEquals(c.domid(), s[3], "a's offer to the dead domain");
+    }
 
     // ------------------------------------------------------------------------------------ EVT-17
 

@@ -39,6 +39,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class ReadmeExamplesTest {
 
+    /** First line of a README block that uses the reference modules (run by pvkit-cli, not here). */
+    static final String SYSTEM_MARKER = "// system example";
+
     private static final Pattern JAVA_BLOCK = Pattern.compile("```java\\n(.*?)```", Pattern.DOTALL);
 
     private static final String IMPORTS = String.join("\n",
@@ -59,7 +62,9 @@ class ReadmeExamplesTest {
         List<String> blocks = new ArrayList<>();
         Matcher m = JAVA_BLOCK.matcher(markdown);
         while (m.find()) {
-            blocks.add(m.group(1));
+            if (!m.group(1).startsWith(SYSTEM_MARKER)) { // needs the reference modules: pvkit-cli runs it
+                blocks.add(m.group(1));
+            }
         }
         return blocks;
     }

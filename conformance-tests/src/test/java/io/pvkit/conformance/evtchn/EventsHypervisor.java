@@ -3,6 +3,7 @@ package io.pvkit.conformance.evtchn;
 import io.pvkit.abi.HypercallOp;
 import io.pvkit.abi.evtchn.EvtchnOp;
 import io.pvkit.abi.hypercall.HypercallContext;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.spi.Capability;
 import io.pvkit.conformance.spi.DomainConfig;
@@ -36,14 +37,32 @@ final class EventsHypervisor implements HypervisorUnderTest {
     private final EventChannelHypercalls hypercalls = new EventChannelHypercalls(channels);
     private final Bug bug;
     private final boolean tearDownOnDestroy;
+    private final boolean zombie;
+    private final List<GuestMemory> zombieMemories = new ArrayList<>();
+    private volatile Runnable probe = () -> { };
     private final List<Domain> domains = new ArrayList<>();
     private final GuestMemory dom0Memory = GuestMemory.allocate(1);
     private int nextDomid = 1;
 
     EventsHypervisor(Bug bug, boolean tearDownOnDestroy) {
+        this(bug, tearDownOnDestroy, false);
+    }
+
+    /**
+     * With {@code zombie}, destruction closes only the ports that have a peer (peers go unbound, with a
+     * preemption point every 64 ports) and leaves the domain registered: a dead domain that is not final.
+     */
+    EventsHypervisor(Bug bug, boolean tearDownOnDestroy, boolean zombie) {
         this.bug = bug;
         this.tearDownOnDestroy = tearDownOnDestroy;
-        channels.registerDomain(0, dom0Memory, 0, 1, true, v -> { });
+        this.zombie = zombie;
+        channels.addDomain(new DomainSpec(0, dom0Memory, 1, true), 0, v -> { });
+    }
+
+    /** Installs the preemption probe (forwarded to pv-events, also run by the zombie teardown). */
+    void onPreemptionPoint(Runnable hook) {
+        this.probe = hook;
+        channels.onPreemptionPoint(hook);
     }
 
     EventsHypervisor() {
@@ -69,8 +88,22 @@ final class EventsHypervisor implements HypervisorUnderTest {
     public void destroyDomain(DomainUnderTest domain) {
         if (domains.remove(domain)) {
             Domain d = (Domain) domain;
+            if (zombie) {
+                for (int p = 1; p < channels.portLimit(d.domid); p++) {
+                    if (channels.inspect(d.domid, p).state() == io.pvkit.abi.evtchn.EvtchnStatus.INTERDOMAIN) {
+                        channels.close(d.domid, p);
+                    }
+                    if (p % EventChannels.TEARDOWN_CHUNK == 0) {
+                        probe.run();
+                    }
+                }
+                zombieMemories.add(d.memory); // still registered: its shared_info must stay valid
+                return;
+            }
             if (tearDownOnDestroy) {
-                channels.destroyDomain(d.domid);
+                while (!channels.releaseDomain(d.domid, 4 * EventChannels.TEARDOWN_CHUNK)) {
+                    Thread.yield(); // a platform would schedule a continuation here
+                }
             }
             d.memory.close();
         }
@@ -82,6 +115,7 @@ final class EventsHypervisor implements HypervisorUnderTest {
             destroyDomain(d);
         }
         dom0Memory.close();
+        zombieMemories.forEach(GuestMemory::close);
     }
 
     /** The memory of a live test domain, for bugs that poke shared_info. */
@@ -105,7 +139,7 @@ final class EventsHypervisor implements HypervisorUnderTest {
             this.config = config;
             this.memory = GuestMemory.allocate(config.frames());
             this.upcalls = new AtomicLongArray(config.vcpus());
-            channels.registerDomain(domid, memory, 0, config.vcpus(), false, upcalls::incrementAndGet);
+            channels.addDomain(new DomainSpec(domid, memory, config.vcpus(), false), 0, upcalls::incrementAndGet);
         }
 
         @Override

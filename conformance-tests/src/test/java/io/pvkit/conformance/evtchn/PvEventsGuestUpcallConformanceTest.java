@@ -1,6 +1,6 @@
 package io.pvkit.conformance.evtchn;
 
-import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.events.UpcallDemultiplexer;
 import java.util.function.IntConsumer;
 
@@ -38,7 +38,7 @@ class PvEventsGuestUpcallConformanceTest extends GuestUpcallVerification {
     }
 
     @Override
-    protected GuestVcpuUnderTest createGuest(GuestMemory memory, long sharedInfoGfn, int vcpu) {
+    protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
         return adapt(new UpcallDemultiplexer(memory, sharedInfoGfn, vcpu));
     }
 }

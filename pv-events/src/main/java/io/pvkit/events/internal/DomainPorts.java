@@ -35,6 +35,8 @@ public final class DomainPorts {
     /** virqToPort[vcpu][virq]: 0 when unbound. */
     public final int[][] virqToPort;
     public boolean alive = true;
+    /** The next port a {@code releaseDomain} call examines (the release's continuation point). */
+    public int releaseNext;
     /** An EVTCHNOP_reset of this domain is in progress (Xen's non-zero {@code next_evtchn}). */
     public boolean resetting;
 

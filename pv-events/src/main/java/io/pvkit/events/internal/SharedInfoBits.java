@@ -3,10 +3,12 @@ package io.pvkit.events.internal;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.evtchn.VcpuInfoLayout;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 
 /**
  * The 2-level event-channel bits of one domain's {@code shared_info} page, accessed only through
- * {@link GuestMemory} atomics (so that a test can swap the memory for a hostile view).
+ * {@link MemoryAccess} (pv-abi's one shared-memory seam, which {@link GuestMemory} implements), so that a
+ * test can put a hostile view (the conformance kit's {@code HostileMemory}) between pv-events and the page.
  *
  * <p>Every read-modify-write is a {@code VarHandle} volatile RMW on an aligned word, i.e. a LOCKed
  * instruction on x86 and a full fence, as Xen's {@code guest_test_and_set_bit} is. The 8-bit
@@ -16,7 +18,7 @@ import io.pvkit.abi.memory.GuestMemory;
  * only as a bit (never as an index or a size), so any content is safe for the hypervisor.
  */
 public final class SharedInfoBits {
-    private final GuestMemory memory;
+    private final MemoryAccess memory;
     private final long base;
     private final int vcpus;
 
@@ -26,18 +28,22 @@ public final class SharedInfoBits {
      * @param memory the domain's memory
      * @param sharedInfoGfn the frame that holds {@code shared_info}
      * @param vcpus the number of vCPUs (at most 32: their {@code vcpu_info} lives in {@code shared_info})
+     * @throws IllegalArgumentException on a bad vCPU count or a frame outside {@code memory}
      */
-    public SharedInfoBits(GuestMemory memory, long sharedInfoGfn, int vcpus) {
+    public SharedInfoBits(MemoryAccess memory, long sharedInfoGfn, int vcpus) {
         if (vcpus < 1 || vcpus > SharedInfoLayout.LEGACY_MAX_VCPUS) {
             throw new IllegalArgumentException("vcpus must be 1.." + SharedInfoLayout.LEGACY_MAX_VCPUS + ", got " + vcpus);
         }
-        memory.frame(sharedInfoGfn); // throws GuestMemoryFault when the frame is not in the memory
+        if (sharedInfoGfn < 0 || sharedInfoGfn > (Long.MAX_VALUE >>> GuestMemory.PAGE_SHIFT)
+                || !memory.contains(GuestMemory.gpaOf(sharedInfoGfn), GuestMemory.PAGE_SIZE)) {
+            throw new IllegalArgumentException("shared_info frame " + sharedInfoGfn + " is not inside the memory");
+        }
         this.memory = memory;
         this.base = GuestMemory.gpaOf(sharedInfoGfn);
         this.vcpus = vcpus;
     }
 
-    public GuestMemory memory() {
+    public MemoryAccess memory() {
         return memory;
     }
 

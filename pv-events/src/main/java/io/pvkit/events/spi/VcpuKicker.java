@@ -8,8 +8,8 @@ package io.pvkit.events.spi;
  * <ul>
  *   <li>a vCPU that is a thread of this process is unparked
  *       ({@link io.pvkit.events.ThreadVcpuKicker});</li>
- *   <li>a vCPU in another process polls its {@code vcpu_info} with an Agrona {@code IdleStrategy}
- *       ({@link io.pvkit.events.UpcallDemultiplexer#awaitUpcall(org.agrona.concurrent.IdleStrategy)}),
+ *   <li>a vCPU in another process polls its {@code vcpu_info} with an {@link io.pvkit.abi.spi.IdleStrategy}
+ *       ({@link io.pvkit.events.UpcallDemultiplexer#awaitUpcall(io.pvkit.abi.spi.IdleStrategy)}),
  *       so the kick itself is {@link #POLLING} (nothing to do: the flag in shared memory is the signal).</li>
  * </ul>
  *

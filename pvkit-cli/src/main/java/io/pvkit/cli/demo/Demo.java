@@ -29,6 +29,7 @@ public final class Demo {
     private final DemoPlan plan;
     private final PrintWriter out;
     private final ProgressView view;
+    private final Path xenstoreSocket;
 
     /**
      * A demo run.
@@ -38,9 +39,22 @@ public final class Demo {
      * @param view how live progress is shown
      */
     public Demo(DemoPlan plan, PrintWriter out, ProgressView view) {
+        this(plan, out, view, null);
+    }
+
+    /**
+     * A demo run whose xenstored serves tools on a given socket while it runs.
+     *
+     * @param plan what to run
+     * @param out where the progress and the summary go
+     * @param view how live progress is shown
+     * @param xenstoreSocket the xenstore tools socket, or null for a private temporary one
+     */
+    public Demo(DemoPlan plan, PrintWriter out, ProgressView view, Path xenstoreSocket) {
         this.plan = plan;
         this.out = out;
         this.view = view;
+        this.xenstoreSocket = xenstoreSocket;
     }
 
     /** A guest being run: its handle, its workload's counters, its previous sample. */
@@ -74,7 +88,11 @@ public final class Demo {
         out.flush();
         List<GuestReport> reports = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        try (Hypervisor hv = Hypervisor.start(new HypervisorConfig(logs, console))) {
+        try (Hypervisor hv = Hypervisor.start(new HypervisorConfig(logs, console, xenstoreSocket))) {
+            if (xenstoreSocket != null) {
+                out.println("xenstore: XENSTORED_PATH=" + hv.xenstoreSocket() + " xenstore-ls");
+                out.flush();
+            }
             ResourceCounts before = hv.counts();
             List<Running> guests = new ArrayList<>();
             for (int i = 1; i <= plan.guests(); i++) {

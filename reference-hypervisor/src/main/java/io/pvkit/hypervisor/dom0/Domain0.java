@@ -15,12 +15,25 @@ import io.pvkit.abi.platform.StartInfoLayout;
 import io.pvkit.abi.spi.GuestEntryPoint;
 import io.pvkit.abi.spi.VcpuStart;
 import io.pvkit.events.UpcallDemultiplexer;
+import io.pvkit.abi.grant.GrantRefs;
+import io.pvkit.abi.xenstore.XsError;
+import io.pvkit.hypervisor.dom0.xenstore.DomainLinks;
+import io.pvkit.hypervisor.dom0.xenstore.LocalConnection;
+import io.pvkit.hypervisor.dom0.xenstore.RingConnection;
+import io.pvkit.hypervisor.dom0.xenstore.XenstoreLimits;
+import io.pvkit.hypervisor.dom0.xenstore.XenstoreSocketServer;
+import io.pvkit.hypervisor.dom0.xenstore.Xenstored;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -38,7 +51,10 @@ import java.util.function.Consumer;
  *       ring into lines prefixed with the guest's name (sink and per-domain log), and writes console input;
  *       a malformed ring ends that guest's console only;</li>
  *   <li>the <b>echo service</b>: binds the guest's echo port and answers each notification with one
- *       notification back on the same channel.</li>
+ *       notification back on the same channel;</li>
+ *   <li><b>xenstored</b> ({@link Xenstored}): maps each guest's xenstore page through
+ *       {@code GNTTAB_RESERVED_XENSTORE}, binds its store port and serves its ring; serves tools on a Unix
+ *       domain socket; and the backend of the {@code pvkit-echo} xenbus device ({@code EchoBackend}).</li>
  * </ul>
  *
  * <p>Waiting: domain 0 waits with {@code SCHEDOP_poll} on its VIRQ port with a short timeout (the
@@ -53,6 +69,10 @@ import java.util.function.Consumer;
 public final class Domain0 implements GuestEntryPoint {
     /** Where domain 0 "maps" guest pages: a pseudo virtual address range, one page per guest id. */
     static final long MAP_AREA = 0x0000_7000_0000_0000L;
+    /** Where domain 0 "maps" guests' xenstore pages. */
+    static final long XENSTORE_MAP_AREA = 0x0000_7800_0000_0000L;
+    /** The longest a tools connection waits for domain 0 to connect or release a ring. */
+    static final long LINK_TIMEOUT_MILLIS = 5_000;
     private static final long ESRCH = XenErrno.ESRCH.negated();
     /** The longest domain 0 sleeps before it looks at its mailbox again. */
     static final long IDLE_POLL_MILLIS = 100;
@@ -67,6 +87,30 @@ public final class Domain0 implements GuestEntryPoint {
     private GuestMemory memory;
     private long sharedInfoGpa;
     private UpcallDemultiplexer demux;
+    private final Path xenstoreSocket;
+    private final Xenstored xenstored = new Xenstored(XenstoreLimits.defaults());
+    private final Map<Integer, StoreRing> stores = new HashMap<>();
+    private final ConcurrentLinkedQueue<Runnable> linkRequests = new ConcurrentLinkedQueue<>();
+    private volatile Thread vcpu;
+    private LocalConnection localStore;
+    private EchoBackend echoBackend;
+
+    /** A guest's connected xenstore ring: the connection, its grant handle and mapping address, the bound port. */
+    private record StoreRing(RingConnection ring, int handle, long hostAddr, int localPort) {
+    }
+
+    /**
+     * Domain 0's services without a tools socket path: xenstored listens on a socket in a new temporary
+     * directory.
+     *
+     * @param toolstack the toolstack's mailbox
+     * @param kernel the grant-mapping facility
+     * @param logDirectory where per-domain console logs go, or null
+     * @param sink where console lines go ({@code "name| line"}); must be thread-safe
+     */
+    public Domain0(ToolstackChannel toolstack, Dom0Kernel kernel, Path logDirectory, Consumer<String> sink) {
+        this(toolstack, kernel, logDirectory, sink, null);
+    }
 
     /**
      * Domain 0's services.
@@ -75,11 +119,23 @@ public final class Domain0 implements GuestEntryPoint {
      * @param kernel the grant-mapping facility
      * @param logDirectory where per-domain console logs go, or null
      * @param sink where console lines go ({@code "name| line"}); must be thread-safe
+     * @param xenstoreSocket where xenstored's tools socket listens, or null for a temporary directory
      */
-    public Domain0(ToolstackChannel toolstack, Dom0Kernel kernel, Path logDirectory, Consumer<String> sink) {
+    public Domain0(ToolstackChannel toolstack, Dom0Kernel kernel, Path logDirectory, Consumer<String> sink,
+                   Path xenstoreSocket) {
         this.toolstack = Objects.requireNonNull(toolstack, "toolstack");
         this.kernel = Objects.requireNonNull(kernel, "kernel");
         this.log = new ConsoleLog(logDirectory, Objects.requireNonNull(sink, "sink"));
+        this.xenstoreSocket = xenstoreSocket;
+    }
+
+    /**
+     * The xenstore daemon these services run (for tests and tools that inspect it in process).
+     *
+     * @return the daemon
+     */
+    public Xenstored xenstored() {
+        return xenstored;
     }
 
     @Override
@@ -102,21 +158,141 @@ public final class Domain0 implements GuestEntryPoint {
         check(virq, "bind VIRQ_DOM_EXC");
         demux.register((int) virq, port -> { });   // the mailbox is drained every turn anyway
         demux.unmask((int) virq);
-        toolstack.ready().complete(null);
-        while (true) {
-            ToolstackMessage m;
-            while ((m = toolstack.poll()) != null) {
-                handle(m);
+        vcpu = Thread.currentThread();
+        XenstoreSocketServer socket = startXenstored();
+        try {
+            toolstack.ready().complete(null);
+            while (true) {
+                ToolstackMessage m;
+                while ((m = toolstack.poll()) != null) {
+                    handle(m);
+                }
+                Runnable link;
+                while ((link = linkRequests.poll()) != null) {
+                    link.run();
+                }
+                demux.handleUpcall();
+                boolean more = serviceConsoles();
+                more |= serviceStores();
+                if (more || toolstack.hasMessages() || !linkRequests.isEmpty()) {
+                    continue;
+                }
+                long rc = waitForEvents(hc, (int) virq);
+                if (rc == ESRCH) {
+                    return; // domain 0 is being destroyed
+                }
             }
-            demux.handleUpcall();
-            boolean more = serviceConsoles();
-            if (more || toolstack.hasMessages()) {
-                continue;
+        } finally {
+            socket.close();
+        }
+    }
+
+    private XenstoreSocketServer startXenstored() {
+        xenstored.links(new Links());
+        localStore = xenstored.connectLocal(toolstack::ring);
+        echoBackend = new EchoBackend(localStore, calls, demux, this::clearPending, this::say);
+        echoBackend.start();
+        try {
+            Path path = xenstoreSocket;
+            if (path == null) {
+                path = java.nio.file.Files.createTempDirectory("pvkit-xenstored-").resolve("socket");
             }
-            long rc = waitForEvents(hc, (int) virq);
-            if (rc == ESRCH) {
-                return; // domain 0 is being destroyed
+            return xenstored.listen(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("domain 0: xenstored cannot listen", e);
+        }
+    }
+
+    /** One turn over the xenstore rings and domain 0's own watch events; true when a ring has more. */
+    private boolean serviceStores() {
+        boolean more = false;
+        for (StoreRing s : stores.values()) {
+            more |= s.ring().service();
+        }
+        LocalConnection.WatchEvent e;
+        int budget = 256;
+        while (budget-- > 0 && (e = localStore.pollEvent()) != null) {
+            echoBackend.onEvent(e);
+        }
+        return more || budget < 0;
+    }
+
+    /** XS_INTRODUCE / XS_RELEASE from a tools connection: done on domain 0's vCPU, the caller waits. */
+    private final class Links implements DomainLinks {
+        @Override
+        public XsError introduce(int domid, long storeGfn, int port) {
+            return onVcpu(() -> connectStore(domid, port) ? null : XsError.EINVAL);
+        }
+
+        @Override
+        public XsError release(int domid) {
+            return onVcpu(() -> {
+                releaseStore(domid, false);
+                return null;
+            });
+        }
+
+        private XsError onVcpu(java.util.function.Supplier<XsError> work) {
+            if (Thread.currentThread() == vcpu) {
+                return work.get();
             }
+            CompletableFuture<XsError> done = new CompletableFuture<>();
+            linkRequests.add(() -> {
+                try {
+                    done.complete(work.get());
+                } catch (RuntimeException e) {
+                    done.complete(XsError.EIO);
+                }
+            });
+            toolstack.ring();
+            try {
+                return done.get(LINK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return XsError.EIO;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                return XsError.EIO;
+            }
+        }
+    }
+
+    /** Maps the guest's xenstore page (reserved grant), binds its store port, attaches the ring. */
+    private boolean connectStore(int domid, int port) {
+        if (stores.containsKey(domid)) {
+            return true;
+        }
+        long hostAddr = XENSTORE_MAP_AREA + GuestMemory.gpaOf(domid);
+        int[] mapped = calls.mapGrant(domid, GrantRefs.RESERVED_XENSTORE, hostAddr);
+        MemorySegment page = mapped[0] == 0 ? kernel.grantMapping(mapped[1]) : null;
+        if (page == null) {
+            say("xenstored: cannot map the xenstore page of domain " + domid + ": status " + mapped[0]);
+            return false;
+        }
+        long local = calls.bindInterdomain(domid, port);
+        if (local <= 0) {
+            say("xenstored: cannot bind port " + port + " of domain " + domid + ": " + XenErrno.describe(local));
+            calls.unmapGrant(mapped[1], hostAddr);
+            return false;
+        }
+        int localPort = (int) local;
+        RingConnection ring = xenstored.attachRing(domid, page, () -> calls.send(localPort));
+        ring.onOutput(toolstack::ring);
+        stores.put(domid, new StoreRing(ring, mapped[1], hostAddr, localPort));
+        demux.register(localPort, p -> { });   // every ring is serviced each turn
+        demux.unmask(localPort);
+        return true;
+    }
+
+    private void releaseStore(int domid, boolean destroyed) {
+        StoreRing s = stores.remove(domid);
+        if (destroyed) {
+            echoBackend.release(domid);
+        }
+        xenstored.releaseDomain(domid, destroyed);
+        if (s != null) {
+            demux.unregister(s.localPort());
+            calls.close(s.localPort());
+            calls.unmapGrant(s.handle(), s.hostAddr());
         }
     }
 
@@ -178,7 +354,7 @@ public final class Domain0 implements GuestEntryPoint {
     }
 
     private boolean introduce(ToolstackMessage.Introduce in) {
-        boolean ok = true;
+        boolean ok = in.storePort() < 0 || connectStore(in.domid(), in.storePort());
         // the echo service: one notification back for each one received
         long echo = calls.bindInterdomain(in.domid(), in.echoPort());
         if (echo > 0) {
@@ -223,6 +399,7 @@ public final class Domain0 implements GuestEntryPoint {
     }
 
     private void release(int domid) {
+        releaseStore(domid, true);
         ConsoleConnection c = consoles.remove(domid);
         if (c != null) {
             dirty.remove(c);

@@ -33,6 +33,14 @@ public final class ToolstackChannel {
     }
 
     /**
+     * Rings the doorbell without a message: domain 0 runs a turn of its services (used by xenstored when a
+     * tools connection queued output for a guest's ring).
+     */
+    public void ring() {
+        doorbell.run();
+    }
+
+    /**
      * Takes the next message (domain 0's side).
      *
      * @return the message, or null when none is queued

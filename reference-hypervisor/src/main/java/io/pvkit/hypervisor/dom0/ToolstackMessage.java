@@ -17,9 +17,11 @@ public sealed interface ToolstackMessage {
      * @param consolePort its unbound console port whose remote is domain 0
      * @param echoPort its unbound echo port whose remote is domain 0
      * @param done completed (true when every service connected) once domain 0 processed the message
+     * @param storePort its unbound xenstore port whose remote is domain 0 (xenstored maps the page through
+     *     {@code GNTTAB_RESERVED_XENSTORE}), or -1 for no xenstore connection
      */
     record Introduce(int domid, String name, int consoleRef, int consolePort, int echoPort,
-                     CompletableFuture<Boolean> done) implements ToolstackMessage {
+                     CompletableFuture<Boolean> done, int storePort) implements ToolstackMessage {
         /**
          * Validates the message.
          *
@@ -29,10 +31,26 @@ public sealed interface ToolstackMessage {
          * @param consolePort the console port
          * @param echoPort the echo port
          * @param done the completion
+         * @param storePort the xenstore port, or -1
          */
         public Introduce {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(done, "done");
+        }
+
+        /**
+         * A guest without a xenstore connection (the form before xenstored existed).
+         *
+         * @param domid the guest
+         * @param name its name
+         * @param consoleRef the console grant reference
+         * @param consolePort the console port
+         * @param echoPort the echo port
+         * @param done the completion
+         */
+        public Introduce(int domid, String name, int consoleRef, int consolePort, int echoPort,
+                         CompletableFuture<Boolean> done) {
+            this(domid, name, consoleRef, consolePort, echoPort, done, -1);
         }
     }
 

@@ -50,11 +50,13 @@ public final class LibraryDomains {
      * @param kicker how to wake its vCPUs
      */
     public void add(DomainSpec spec, MemoryMap map, VcpuKicker kicker) {
-        events.registerDomain(spec.domid(), spec.memory(), map.sharedInfoGfn(), spec.vcpus(), spec.privileged(), kicker);
+        events.addDomain(spec, map.sharedInfoGfn(), kicker);
         try {
             grants.addDomain(spec, map.grantBaseGfn(), map.grantFrames());
         } catch (RuntimeException e) {
-            events.destroyDomain(spec.domid());
+            while (!events.releaseDomain(spec.domid(), Integer.MAX_VALUE)) {
+                Thread.onSpinWait(); // a fresh domain has no peers: one call releases it
+            }
             throw e;
         }
     }
@@ -69,8 +71,10 @@ public final class LibraryDomains {
      * @return true when nothing of the domain is left in either library (its memory may be closed)
      */
     public boolean release(int domid, int budget) {
-        events.destroyDomain(domid); // chunked inside (64 ports per lock hold); a no-op once gone
-        return grants.releaseDomain(domid, budget);
+        // both libraries release a bounded amount per call (pv-events: ports, pv-grant: mappings)
+        boolean eventsGone = events.releaseDomain(domid, budget);
+        boolean grantsGone = grants.releaseDomain(domid, budget);
+        return eventsGone && grantsGone;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.pvkit.stress.evtchn;
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.evtchn.VcpuInfoLayout;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.events.EventChannels;
 import io.pvkit.events.UpcallDemultiplexer;
@@ -35,8 +36,8 @@ public final class EventChannelTests {
         int handled;
 
         Channel() {
-            ec.registerDomain(0, dom0, 0, 1, true, VcpuKicker.POLLING, 8);
-            ec.registerDomain(1, dom1, 0, 1, false, VcpuKicker.POLLING, 8);
+            ec.addDomain(new DomainSpec(0, dom0, 1, true), 0, VcpuKicker.POLLING, 8);
+            ec.addDomain(new DomainSpec(1, dom1, 1, false), 0, VcpuKicker.POLLING, 8);
             guestPort = ec.allocUnbound(1, DomId.SELF, 0);
             dom0Port = ec.bindInterdomain(0, 1, guestPort);
             demux = new UpcallDemultiplexer(dom1, 0, 0);
