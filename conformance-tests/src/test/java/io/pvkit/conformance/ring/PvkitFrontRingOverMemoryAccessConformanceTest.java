@@ -1,0 +1,19 @@
+package io.pvkit.conformance.ring;
+
+import io.pvkit.abi.memory.MemoryAccess;
+import io.pvkit.rings.FrontRing;
+import io.pvkit.rings.RingType;
+import io.pvkit.rings.SharedFrontRing;
+
+/**
+ * pvkit's own front ring passes the front ring verification over a {@link MemoryAccess} that is not a
+ * {@code GuestMemory} ({@link ForwardingMemory}), so pv-rings' interface path runs every rule.
+ */
+class PvkitFrontRingOverMemoryAccessConformanceTest extends FrontRingVerification {
+    @Override
+    protected FrontRing createFrontRing(MemoryAccess memory, RingType type, int startIndex,
+                                        FrontRing.ResponseValidator validator) {
+        return SharedFrontRing.initialise(PvkitBackRingOverMemoryAccessConformanceTest.overAccess(memory), type,
+                startIndex, validator);
+    }
+}
