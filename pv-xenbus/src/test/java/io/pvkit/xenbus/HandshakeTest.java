@@ -151,7 +151,10 @@ class HandshakeTest {
         XenbusHandshakeException e = assertThrows(XenbusHandshakeException.class,
                 () -> fe.connect(Duration.ofSeconds(10), tx -> { }));
         closer.join(10_000);
-        assertEquals(XenbusState.CLOSING, e.otherEnd());
+        // the backend was seen Closing, or already Closed when it followed the frontend faster than the
+        // frontend read its state (the backend device follows its other end on its own)
+        assertTrue(e.otherEnd() == XenbusState.CLOSING || e.otherEnd() == XenbusState.CLOSED,
+                "the handshake failed on the backend's close, other end " + e.otherEnd());
         assertEquals(XenbusState.CLOSED, fe.ownState(), "the frontend followed the backend to Closed");
     }
 

@@ -100,8 +100,9 @@ final class XenstoreModelCheck {
      * Runs the property (the build's {@code -Dpvkit.tries}, seed printed on failure).
      *
      * @param name the property's name
+     * @param seed when present, replays exactly the one try with this seed (as printed by a failure)
      */
-    void run(String name) {
+    void run(String name, java.util.OptionalLong seed) {
         StateMachine<XenstoreModel, Store> machine = StateMachine.<XenstoreModel, Store>of(
                 () -> {
                     tryNumber++;
@@ -109,7 +110,11 @@ final class XenstoreModelCheck {
                 },
                 this::newStore,
                 this::actions).withMaxSteps(40);
-        Property.named(name).check(machine);
+        Property property = Property.named(name);
+        if (seed.isPresent()) {
+            property = property.seed(seed.getAsLong());
+        }
+        property.check(machine);
     }
 
     private Gen<Action<XenstoreModel, Store>> actions(XenstoreModel model) {

@@ -934,6 +934,18 @@ public abstract class XenstoreVerification {
     // ---------------------------------------------------------------- XS-20
 
     /**
+     * The seed of XS-20's model-based check: empty (the default) runs the build's number of random tries;
+     * a seed printed by a failure replays exactly that try (what a self-test pins so that a planted bug is
+     * caught on every run, not when the random sequence happens to reach it).
+     *
+     * @param property {@code xs20-two-connections} or {@code xs20-two-domains}
+     * @return the try seed to replay, or empty for random tries
+     */
+    protected java.util.OptionalLong modelSeed(String property) {
+        return java.util.OptionalLong.empty();
+    }
+
+    /**
      * Rule {@linkplain XenstoreRules XS-20} ({@code RULES.md#xs-20}): random READ/WRITE/MKDIR/RM/DIRECTORY/
      * GET_PERMS/SET_PERMS sequences from two socket connections agree with {@link XenstoreModel} (seeded, shrunk,
      * replay with {@code -Dpvkit.seed}).
@@ -951,7 +963,7 @@ public abstract class XenstoreVerification {
         XsClient one = socketClient("dom0 socket A");
         XsClient two = socketClient("dom0 socket B");
         new XenstoreModelCheck(dom0, List.of(new XenstoreModelCheck.Actor(one, 0), new XenstoreModelCheck.Actor(two, 0)),
-                List.of(3, 4)).run("xs20-two-connections");
+                List.of(3, 4)).run("xs20-two-connections", modelSeed("xs20-two-connections"));
     }
 
     /**
@@ -972,7 +984,7 @@ public abstract class XenstoreVerification {
         XsClient a = newDomain();
         XsClient b = newDomain();
         new XenstoreModelCheck(dom0, List.of(new XenstoreModelCheck.Actor(a, domid(a)),
-                new XenstoreModelCheck.Actor(b, domid(b))), List.of()).run("xs20-two-domains");
+                new XenstoreModelCheck.Actor(b, domid(b))), List.of()).run("xs20-two-domains", modelSeed("xs20-two-domains"));
     }
 
     // ---------------------------------------------------------------- XS-21

@@ -133,6 +133,8 @@ final class RequestHandler {
                 c.transactions.clear();
                 ack(c, m);
             }
+            // not implemented; a guest asking for a privileged operation is refused first, as C xenstored does
+            case SET_TARGET -> throw new XenstoreException(c.caller.privileged() ? XsError.ENOSYS : XsError.EACCES);
             default -> throw new XenstoreException(XsError.ENOSYS);
         }
     }

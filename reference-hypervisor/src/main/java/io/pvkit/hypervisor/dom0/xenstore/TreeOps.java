@@ -60,7 +60,9 @@ final class TreeOps {
             Node created = create(path);
             view.changed(new Change(path, created.perms(), false));
         } else {
-            existing(path, 0); // an existing node is fine, as in C xenstored; an unreadable parent is not told
+            // an existing node is fine only for a caller that may write it (C xenstored's do_mkdir asks for
+            // XS_PERM_WRITE; the kit's XS-09, calibrated against it, checks another domain's private node)
+            existing(path, Perms.WRITE);
         }
     }
 
@@ -107,6 +109,10 @@ final class TreeOps {
 
     void setPerms(String path, Perms perms) {
         Node n = existing(path, Perms.WRITE);
+        if (!caller.privileged() && n.perms().owner() != caller.domid()) {
+            // C xenstored's do_set_perms asks for XS_PERM_WRITE | XS_PERM_OWNER: write access is not enough
+            throw new XenstoreException(XsError.EACCES);
+        }
         if (!caller.privileged() && perms.owner() != n.perms().owner()) {
             throw new XenstoreException(XsError.EPERM); // only a privileged domain may give a node away
         }
@@ -150,7 +156,10 @@ final class TreeOps {
             p = XsPath.parent(p);
             ancestor = view.get(p);
         }
-        if ((ancestor.perms().access(caller) & Perms.WRITE) == 0) {
+        // Xen 4.17's do_write/do_mkdir: a missing node may be created by a caller that can READ its nearest
+        // existing ancestor (errno_from_parents); the new nodes inherit the parent's permissions with the
+        // caller as owner, and the per-domain node quota bounds what a guest can create this way
+        if ((ancestor.perms().access(caller) & Perms.READ) == 0) {
             throw new XenstoreException(XsError.EACCES);
         }
         if (!caller.privileged() && view.ownedBy(caller.domid()) + missing.size() > limits.maxNodesPerDomain()) {
