@@ -1,5 +1,6 @@
 package io.pvkit.rings;
 
+import io.pvkit.abi.memory.ForwardingMemoryAccess;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.memory.MemoryAccess;
 import org.junit.jupiter.api.Assumptions;

@@ -1,5 +1,6 @@
 package io.pvkit.rings;
 
+import io.pvkit.abi.memory.ForwardingMemoryAccess;
 import io.pvkit.abi.memory.GuestMemory;
 
 import java.lang.foreign.MemorySegment;
@@ -38,17 +39,17 @@ final class CountingSharedMemory extends ForwardingMemoryAccess {
 
     @Override
     public int getIntAcquire(long offset) {
-        return word(offset, real.getIntAcquire(offset));
+        return word(offset, delegate().getIntAcquire(offset));
     }
 
     @Override
     public int getIntVolatile(long offset) {
-        return word(offset, real.getIntVolatile(offset));
+        return word(offset, delegate().getIntVolatile(offset));
     }
 
     @Override
     public int getInt(long offset) {
-        return word(offset, real.getInt(offset));
+        return word(offset, delegate().getInt(offset));
     }
 
     @Override
@@ -56,7 +57,7 @@ final class CountingSharedMemory extends ForwardingMemoryAccess {
         for (long i = offset; i < offset + length; i++) {
             byteReads[(int) i]++;
         }
-        real.read(offset, destination, destinationOffset, length);
+        delegate().read(offset, destination, destinationOffset, length);
         afterCopyOut.run();
     }
 }

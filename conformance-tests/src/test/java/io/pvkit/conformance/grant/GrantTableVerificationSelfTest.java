@@ -1,5 +1,6 @@
 package io.pvkit.conformance.grant;
 
+import io.pvkit.abi.memory.ForwardingMemoryAccess;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GntMap;
@@ -728,8 +729,8 @@ class GrantTableVerificationSelfTest {
                     return new ForwardingMemoryAccess(kitView) {
                         @Override
                         public int getIntVolatile(long gpa) {
-                            int first = real.getIntVolatile(gpa);
-                            return gpa % 8 == 4 ? real.getIntVolatile(gpa) : first;
+                            int first = delegate().getIntVolatile(gpa);
+                            return gpa % 8 == 4 ? delegate().getIntVolatile(gpa) : first;
                         }
                     };
                 }
@@ -750,8 +751,8 @@ class GrantTableVerificationSelfTest {
                     return new ForwardingMemoryAccess(kitView) {
                         @Override
                         public int compareAndExchangeInt(long gpa, int expect, int update) {
-                            int fresh = real.getIntVolatile(gpa);
-                            int witness = real.compareAndExchangeInt(gpa, fresh, fresh | (update & ~expect));
+                            int fresh = delegate().getIntVolatile(gpa);
+                            int witness = delegate().compareAndExchangeInt(gpa, fresh, fresh | (update & ~expect));
                             return witness == fresh ? expect : witness;
                         }
                     };
@@ -773,7 +774,7 @@ class GrantTableVerificationSelfTest {
                             int bits = update & ~expect;
                             int seen = expect;
                             for (int attempt = 0; attempt < 1_000_000; attempt++) {
-                                int witness = real.compareAndExchangeInt(gpa, seen, seen | bits);
+                                int witness = delegate().compareAndExchangeInt(gpa, seen, seen | bits);
                                 if (witness == seen) {
                                     return expect;
                                 }
@@ -807,11 +808,11 @@ class GrantTableVerificationSelfTest {
                         @Override
                         public int getIntVolatile(long gpa) {
                             if (gpa % 8 == 0) {
-                                early.put(gpa + 4, real.getIntVolatile(gpa + 4));
-                                return real.getIntVolatile(gpa);
+                                early.put(gpa + 4, delegate().getIntVolatile(gpa + 4));
+                                return delegate().getIntVolatile(gpa);
                             }
                             Integer frame = early.remove(gpa);
-                            return frame != null ? frame : real.getIntVolatile(gpa);
+                            return frame != null ? frame : delegate().getIntVolatile(gpa);
                         }
                     };
                 }

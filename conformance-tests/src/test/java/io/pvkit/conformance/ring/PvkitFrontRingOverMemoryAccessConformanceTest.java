@@ -7,7 +7,7 @@ import io.pvkit.rings.SharedFrontRing;
 
 /**
  * pvkit's own front ring passes the front ring verification over a {@link MemoryAccess} that is not a
- * {@code GuestMemory} ({@link ForwardingMemory}), so pv-rings' interface path runs every rule.
+ * {@code GuestMemory} (a {@link io.pvkit.abi.memory.ForwardingMemoryAccess} that forwards everything), so pv-rings' interface path runs every rule.
  */
 class PvkitFrontRingOverMemoryAccessConformanceTest extends FrontRingVerification {
     @Override

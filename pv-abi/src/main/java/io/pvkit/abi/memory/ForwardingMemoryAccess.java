@@ -1,20 +1,46 @@
-package io.pvkit.conformance.ring;
-
-import io.pvkit.abi.memory.MemoryAccess;
+package io.pvkit.abi.memory;
 
 import java.util.Objects;
 
 /**
- * A {@link MemoryAccess} that is not a {@code GuestMemory}: every call goes straight to the real memory,
- * with no counting, no locks and no scripts. It stands for a VMM's own implementation of the seam, and it
- * makes pv-rings take its {@code MemoryAccess} path (one interface call per access) for every rule, where a
- * {@code GuestMemory} would take the direct segment path.
+ * A {@link MemoryAccess} that forwards every access to another one: the base of a decorator that watches or
+ * changes some accesses (counting reads, injecting a fault, changing a field between two reads) and leaves
+ * the rest alone, in the manner of Guava's {@code Forwarding*} classes. A VMM can also use it to put its own
+ * bookkeeping between a protocol and its memory.
+ *
+ * <p>{@link #copyOut} and {@link #copyIn} are deliberately not forwarded: they keep the interface's
+ * default, which goes through {@link #read} and {@link #write}, so that a subclass that watches those sees
+ * segment copies too.
+ *
+ * {@snippet :
+ * MemoryAccess counting = new ForwardingMemoryAccess(GuestMemory.allocate(4)) {
+ *     @Override
+ *     public int getIntAcquire(long gpa) {
+ *         reads.incrementAndGet();            // an AtomicInteger of the test
+ *         return delegate().getIntAcquire(gpa);
+ *     }
+ * };
+ * }
  */
-final class ForwardingMemory implements MemoryAccess {
+public abstract class ForwardingMemoryAccess implements MemoryAccess {
     private final MemoryAccess real;
 
-    ForwardingMemory(MemoryAccess real) {
+    /**
+     * Forwards to {@code real}.
+     *
+     * @param real the memory every access goes to
+     */
+    protected ForwardingMemoryAccess(MemoryAccess real) {
         this.real = Objects.requireNonNull(real, "real");
+    }
+
+    /**
+     * The memory every access goes to.
+     *
+     * @return the delegate
+     */
+    protected final MemoryAccess delegate() {
+        return real;
     }
 
     @Override
