@@ -433,6 +433,27 @@ public final class GrantTables {
     // -------------------------------------------------------------------------------------- teardown
 
     /**
+     * Marks a domain dying without releasing anything yet (Xen's {@code d->is_dying} at the start of
+     * {@code domain_kill}): from now on it is refused as granter and mapper, so no new mapping of its grants
+     * appears while its teardown waits for other work (vCPUs to stop, backends to let go, views in use by
+     * I/O). {@link #releaseDomain} does the releasing and also marks the domain; a hypervisor whose teardown
+     * starts with other steps calls this first. The mark is final.
+     *
+     * @param domid the domain
+     * @return true when the domain is known here (dying now), false when it is unknown
+     */
+    public boolean markDying(int domid) {
+        synchronized (registry) {
+            io.pvkit.grant.internal.DomainGrants d = registry.getLocked(domid);
+            if (d == null) {
+                return false;
+            }
+            d.dying = true;
+            return true;
+        }
+    }
+
+    /**
      * Tears a dying domain's grant state down, at most {@code budget} mappings per call (preemptible, as
      * Xen's relinquish). From the first call on, the domain is refused as granter and mapper. Every mapping
      * it holds is released; every mapping of its grants held by other domains is revoked (their segments

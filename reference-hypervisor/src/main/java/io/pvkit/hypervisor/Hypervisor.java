@@ -368,6 +368,8 @@ public final class Hypervisor implements AutoCloseable {
         if (!d.beginDying()) {
             return;
         }
+        // Xen's d->is_dying: others can no longer map or copy its grants while the teardown waits (kit GNT-22)
+        library.markDying(d.domid);
         long deadline = System.nanoTime() + SERVICE_TIMEOUT.toNanos();
         while (d.inFlight() > 0 && System.nanoTime() < deadline) {
             LockSupport.parkNanos(100_000);

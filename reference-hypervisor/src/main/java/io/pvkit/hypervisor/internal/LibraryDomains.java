@@ -62,6 +62,16 @@ public final class LibraryDomains {
     }
 
     /**
+     * The first step of teardown: the domain's grants can no longer be mapped or copied, and it maps
+     * nothing, while the rest of the teardown (vCPUs, domain 0's backends, views in use) takes its time.
+     *
+     * @param domid the dying domain
+     */
+    public void markDying(int domid) {
+        grants.markDying(domid);
+    }
+
+    /**
      * Releases a domain, a bounded amount of work per call: first its event channels (its peers'
      * interdomain ports become unbound), then its grant state (mappings it holds are released, mappings of
      * its grants held by others are revoked: their segments die and their handles go stale).
