@@ -3,6 +3,7 @@ package io.pvkit.hypervisor;
 import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.spi.GuestEntryPoint;
 
+import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -18,12 +19,16 @@ import java.util.regex.Pattern;
  * @param entry where vCPU 0 starts, or null for a domain driven only through {@link Domain#context(int)}
  * @param cmdline extra {@code key=value} words appended to {@code start_info.cmd_line}; null means none
  * @param backing what the memory is made of; null means {@link MemoryBacking.Arena}
+ * @param disks the guest's virtual disks ({@code xvda}, {@code xvdb}, ...; at most {@value #MAX_DISKS}); null
+ *     means none
  */
 public record DomainConfig(String name, long memoryFrames, int vcpus, boolean privileged,
-                           GuestEntryPoint entry, String cmdline, MemoryBacking backing) {
+                           GuestEntryPoint entry, String cmdline, MemoryBacking backing, List<DiskConfig> disks) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     /** The largest {@code memoryFrames} accepted (4 GiB of guest memory). */
     public static final long MAX_MEMORY_FRAMES = 1L << 20;
+    /** The most disks a guest may have ({@code xvda}..{@code xvdp}). */
+    public static final int MAX_DISKS = 16;
 
     /**
      * Validates the configuration and fills in defaults.
@@ -35,7 +40,8 @@ public record DomainConfig(String name, long memoryFrames, int vcpus, boolean pr
      * @param entry the entry point, or null
      * @param cmdline extra command-line words, or null
      * @param backing the memory backing, or null
-     * @throws IllegalArgumentException on a bad name, memory size or vCPU count
+     * @param disks the disks, or null for none
+     * @throws IllegalArgumentException on a bad name, memory size, vCPU count or too many disks
      */
     public DomainConfig {
         Objects.requireNonNull(name, "name");
@@ -50,6 +56,36 @@ public record DomainConfig(String name, long memoryFrames, int vcpus, boolean pr
         }
         cmdline = cmdline == null ? "" : cmdline;
         backing = backing == null ? new MemoryBacking.Arena() : backing;
+        disks = disks == null ? List.of() : List.copyOf(disks);
+        if (disks.size() > MAX_DISKS) {
+            throw new IllegalArgumentException("at most " + MAX_DISKS + " disks, got " + disks.size());
+        }
+    }
+
+    /**
+     * A configuration without disks (the form from before disks existed).
+     *
+     * @param name the name
+     * @param memoryFrames the guest's frames
+     * @param vcpus the vCPU count
+     * @param privileged the privilege
+     * @param entry the entry point, or null
+     * @param cmdline extra command-line words, or null
+     * @param backing the memory backing, or null
+     */
+    public DomainConfig(String name, long memoryFrames, int vcpus, boolean privileged, GuestEntryPoint entry,
+                        String cmdline, MemoryBacking backing) {
+        this(name, memoryFrames, vcpus, privileged, entry, cmdline, backing, List.of());
+    }
+
+    /**
+     * This configuration with other disks.
+     *
+     * @param newDisks the disks ({@code xvda} first)
+     * @return a copy with {@code disks = newDisks}
+     */
+    public DomainConfig withDisks(List<DiskConfig> newDisks) {
+        return new DomainConfig(name, memoryFrames, vcpus, privileged, entry, cmdline, backing, newDisks);
     }
 
     /**
@@ -61,6 +97,6 @@ public record DomainConfig(String name, long memoryFrames, int vcpus, boolean pr
      * @return the configuration
      */
     public static DomainConfig guest(String name, long memoryFrames, GuestEntryPoint entry) {
-        return new DomainConfig(name, memoryFrames, 1, false, entry, "", new MemoryBacking.Arena());
+        return new DomainConfig(name, memoryFrames, 1, false, entry, "", new MemoryBacking.Arena(), List.of());
     }
 }

@@ -64,8 +64,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class Hypervisor implements AutoCloseable {
     /** Name of domain 0. */
     public static final String DOM0_NAME = "Domain-0";
-    /** Domain 0's own frames. */
-    public static final long DOM0_FRAMES = 64;
+    /** Domain 0's own frames (16 MiB: most are the block backend's per-queue buffers, 34 frames a queue). */
+    public static final long DOM0_FRAMES = 4096;
     /** The longest the toolstack waits for domain 0 or a vCPU before it logs and goes on. */
     public static final Duration SERVICE_TIMEOUT = Duration.ofSeconds(5);
 
@@ -85,6 +85,7 @@ public final class Hypervisor implements AutoCloseable {
     private final Path xenstoreSocket;
     private final Path xenstoreTempDir;
     private XenstoreToolstack xenstore;
+    private volatile Domain0 dom0Services;
 
     private Hypervisor(HypervisorConfig config) {
         if (config.xenstoreSocket() != null) {
@@ -130,6 +131,7 @@ public final class Hypervisor implements AutoCloseable {
     private void startDom0(HypervisorConfig config) {
         Domain0 services = new Domain0(toolstack, handle -> library.grantMapping(0, handle), config.logDirectory(),
                 console.serialisedSink(), xenstoreSocket);
+        dom0Services = services;
         DomainConfig dom0 = new DomainConfig(DOM0_NAME, DOM0_FRAMES, 1, true, services, "", new MemoryBacking.Arena());
         DomainRecord record = builder.build(0, dom0, true);
         table.add(record);
@@ -181,7 +183,7 @@ public final class Hypervisor implements AutoCloseable {
             Domain handle = new Domain(record, this);
             handles.put(record.domid, handle);
             try {
-                xenstore.writeGuest(record.domid, record.name); // libxl writes the tree, then introduces
+                xenstore.writeGuest(record.domid, record.name, config.disks()); // libxl writes the tree, then introduces
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "xenstore entries of " + record.name + " not written", e);
             }
@@ -293,7 +295,7 @@ public final class Hypervisor implements AutoCloseable {
     /**
      * What the hypervisor holds right now.
      *
-     * @return domains, ports in use, grant mappings and live vCPU threads
+     * @return domains, ports in use, grant mappings, live vCPU threads and the block backend's resources
      */
     public ResourceCounts counts() {
         int ports = 0;
@@ -303,7 +305,11 @@ public final class Hypervisor implements AutoCloseable {
             ports += library.boundPorts(d.domid);
             mappings += library.grantMappings(d.domid);
         }
-        return new ResourceCounts(all.size(), ports, mappings, vcpuThreads.get());
+        Domain0 services = dom0Services;
+        io.pvkit.hypervisor.dom0.BlockCounts blk = services == null
+                ? io.pvkit.hypervisor.dom0.BlockCounts.NONE : services.blockCounts();
+        return new ResourceCounts(all.size(), ports, mappings, vcpuThreads.get(), blk.devices(), blk.grantMappings(),
+                blk.workerThreads(), blk.openFiles());
     }
 
     /**
@@ -393,6 +399,13 @@ public final class Hypervisor implements AutoCloseable {
             toolstack.post(new ToolstackMessage.Release(d.domid, released));
             if (!await(released)) {
                 LOG.log(System.Logger.Level.WARNING, "domain 0 did not release " + d.name + " in time");
+            }
+            if (!closed && xenstore != null) {
+                try {
+                    xenstore.removeGuestDevices(d.domid); // the backend stopped above; now its nodes go
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "vbd nodes of " + d.name + " not removed", e);
+                }
             }
         }
         boolean gone = false;

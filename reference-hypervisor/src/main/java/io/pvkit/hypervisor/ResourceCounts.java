@@ -8,6 +8,23 @@ package io.pvkit.hypervisor;
  * @param boundPorts event-channel ports in use (any state but free; port 0 excluded)
  * @param grantMappings grant mappings (maptrack entries) held by domains
  * @param vcpuThreads vCPU threads that have started and not yet ended
+ * @param blockDevices vbd devices domain 0's block backend has probed and not yet released
+ * @param blockGrantMappings grant mappings held by the block backend (included in {@code grantMappings})
+ * @param blockWorkers live worker threads of the block backend (one per connected queue)
+ * @param blockOpenFiles image files the block backend has open
  */
-public record ResourceCounts(int domains, int boundPorts, int grantMappings, int vcpuThreads) {
+public record ResourceCounts(int domains, int boundPorts, int grantMappings, int vcpuThreads, int blockDevices,
+                             int blockGrantMappings, int blockWorkers, int blockOpenFiles) {
+    /**
+     * Counts without block backend resources (the form from before the block backend existed; its four
+     * counts are 0).
+     *
+     * @param domains the domains that exist
+     * @param boundPorts event-channel ports in use
+     * @param grantMappings grant mappings held
+     * @param vcpuThreads live vCPU threads
+     */
+    public ResourceCounts(int domains, int boundPorts, int grantMappings, int vcpuThreads) {
+        this(domains, boundPorts, grantMappings, vcpuThreads, 0, 0, 0, 0);
+    }
 }

@@ -17,6 +17,7 @@ import io.pvkit.abi.spi.VcpuStart;
 import io.pvkit.events.UpcallDemultiplexer;
 import io.pvkit.abi.grant.GrantRefs;
 import io.pvkit.abi.xenstore.XsError;
+import io.pvkit.hypervisor.dom0.block.BlockBackend;
 import io.pvkit.hypervisor.dom0.xenstore.DomainLinks;
 import io.pvkit.hypervisor.dom0.xenstore.LocalConnection;
 import io.pvkit.hypervisor.dom0.xenstore.RingConnection;
@@ -94,6 +95,10 @@ public final class Domain0 implements GuestEntryPoint {
     private volatile Thread vcpu;
     private LocalConnection localStore;
     private EchoBackend echoBackend;
+    private volatile BlockBackend blockBackend;
+    private io.pvkit.abi.spi.HypercallHandler hypervisor;
+    private HypercallContext self;
+    private long nrPages;
 
     /** A guest's connected xenstore ring: the connection, its grant handle and mapping address, the bound port. */
     private record StoreRing(RingConnection ring, int handle, long hostAddr, int localPort) {
@@ -140,10 +145,11 @@ public final class Domain0 implements GuestEntryPoint {
 
     @Override
     public void enter(VcpuStart start) {
-        HypercallContext self = start.self();
+        self = start.self();
+        hypervisor = start.hypervisor();
         memory = self.memory();
         long si = start.startInfoGpa();
-        long nrPages = memory.getLong(si + StartInfoLayout.NR_PAGES_OFFSET);
+        nrPages = memory.getLong(si + StartInfoLayout.NR_PAGES_OFFSET);
         long sharedInfoGfn = GuestMemory.gfnOf(memory.getLong(si + StartInfoLayout.SHARED_INFO_OFFSET));
         if (nrPages < 2) {
             throw new IllegalStateException("domain 0 needs at least 2 frames");
@@ -183,8 +189,23 @@ public final class Domain0 implements GuestEntryPoint {
                 }
             }
         } finally {
+            BlockBackend blk = blockBackend;
+            if (blk != null) {
+                blk.stopAll();
+            }
             socket.close();
         }
+    }
+
+    /**
+     * What the block backend holds now (devices, grant mappings, worker threads, open files); safe from any
+     * thread.
+     *
+     * @return the counts, {@link BlockCounts#NONE} before domain 0 runs
+     */
+    public BlockCounts blockCounts() {
+        BlockBackend blk = blockBackend;
+        return blk == null ? BlockCounts.NONE : blk.counts();
     }
 
     private XenstoreSocketServer startXenstored() {
@@ -192,6 +213,9 @@ public final class Domain0 implements GuestEntryPoint {
         localStore = xenstored.connectLocal(toolstack::ring);
         echoBackend = new EchoBackend(localStore, calls, demux, this::clearPending, this::say);
         echoBackend.start();
+        BlockBackend blk = new BlockBackend(localStore, calls.raw(), demux, kernel, hypervisor, self, nrPages, this::say);
+        blk.start();
+        blockBackend = blk;
         try {
             Path path = xenstoreSocket;
             if (path == null) {
@@ -212,7 +236,9 @@ public final class Domain0 implements GuestEntryPoint {
         LocalConnection.WatchEvent e;
         int budget = 256;
         while (budget-- > 0 && (e = localStore.pollEvent()) != null) {
-            echoBackend.onEvent(e);
+            if (!blockBackend.onEvent(e)) {
+                echoBackend.onEvent(e);
+            }
         }
         return more || budget < 0;
     }
@@ -287,6 +313,7 @@ public final class Domain0 implements GuestEntryPoint {
         StoreRing s = stores.remove(domid);
         if (destroyed) {
             echoBackend.release(domid);
+            blockBackend.release(domid);
         }
         xenstored.releaseDomain(domid, destroyed);
         if (s != null) {

@@ -1,6 +1,7 @@
 package io.pvkit.hypervisor.internal;
 
 import io.pvkit.abi.xenstore.XsdSockmsgLayout;
+import io.pvkit.hypervisor.DiskConfig;
 import io.pvkit.abi.xenstore.XsdSockmsgType;
 
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The toolstack's xenstore client (libxl's role): talks {@code xs_wire} to domain 0's xenstored over its
@@ -22,6 +24,8 @@ import java.nio.file.Path;
  * Synchronous; one request at a time; used under the hypervisor's lifecycle lock.
  */
 public final class XenstoreToolstack implements AutoCloseable {
+    /** Where the vbd backends live: {@code /local/domain/0/backend/vbd}. */
+    public static final String VBD_BACKEND = "/local/domain/0/backend/vbd";
     private final SocketChannel channel;
     private int reqId = 1;
 
@@ -47,6 +51,22 @@ public final class XenstoreToolstack implements AutoCloseable {
      * @param name its name
      */
     public void writeGuest(int domid, String name) {
+        writeGuest(domid, name, List.of());
+    }
+
+    /**
+     * Writes a guest's directories and the vbd device of each disk (libxl's {@code libxl__device_disk_add}):
+     * frontend {@code /local/domain/<id>/device/vbd/<devid>} ({@code backend}, {@code backend-id} 0,
+     * {@code state} 1, {@code virtual-device}, {@code device-type} disk; owned by the guest, readable by domain
+     * 0) and backend {@code /local/domain/0/backend/vbd/<id>/<devid>} ({@code frontend}, {@code frontend-id},
+     * {@code params}, {@code mode}, {@code online} 1, {@code state} 1, {@code type} file, {@code dev}; owned
+     * by domain 0, readable by the guest), all in the same transaction as the guest's home.
+     *
+     * @param domid the guest
+     * @param name its name
+     * @param disks its disks, {@code xvda} first
+     */
+    public void writeGuest(int domid, String name, List<DiskConfig> disks) {
         String home = "/local/domain/" + domid;
         String fe = home + "/device/pvkit-echo/0";
         String be = "/local/domain/0/backend/pvkit-echo/" + domid + "/0";
@@ -77,12 +97,62 @@ public final class XenstoreToolstack implements AutoCloseable {
             for (String k : new String[] {"frontend", "frontend-id", "state"}) {
                 call(XsdSockmsgType.SET_PERMS, tx, be + "/" + k + "\0n0\0r" + domid + "\0");
             }
+            for (int i = 0; i < disks.size(); i++) {
+                writeVbd(tx, domid, i, disks.get(i));
+            }
             if (!end(tx)) {
                 continue;
             }
             return;
         }
         throw new IllegalStateException("xenstore transaction for domain " + domid + " kept conflicting");
+    }
+
+    private void writeVbd(int tx, int domid, int index, DiskConfig disk) {
+        int devid = DiskConfig.deviceId(index);
+        String feDir = "/local/domain/" + domid + "/device/vbd";
+        String beDir = VBD_BACKEND + "/" + domid;
+        String fe = feDir + "/" + devid;
+        String be = beDir + "/" + devid;
+        String fePerms = "\0n" + domid + "\0r0\0";
+        String bePerms = "\0n0\0r" + domid + "\0";
+        call(XsdSockmsgType.MKDIR, tx, be + "\0");
+        call(XsdSockmsgType.SET_PERMS, tx, beDir + bePerms);
+        call(XsdSockmsgType.SET_PERMS, tx, be + bePerms);
+        String[][] backend = {
+            {"frontend", fe}, {"frontend-id", Integer.toString(domid)}, {"params", disk.image().toString()},
+            {"mode", disk.readOnly() ? "r" : "w"}, {"online", "1"}, {"state", "1"}, {"type", "file"},
+            {"dev", DiskConfig.deviceName(index)}};
+        for (String[] kv : backend) {
+            call(XsdSockmsgType.WRITE, tx, be + "/" + kv[0] + "\0" + kv[1]);
+            call(XsdSockmsgType.SET_PERMS, tx, be + "/" + kv[0] + bePerms);
+        }
+        call(XsdSockmsgType.MKDIR, tx, fe + "\0");
+        call(XsdSockmsgType.SET_PERMS, tx, feDir + fePerms);
+        call(XsdSockmsgType.SET_PERMS, tx, fe + fePerms);
+        String[][] frontend = {
+            {"backend", be}, {"backend-id", "0"}, {"state", "1"}, {"virtual-device", Integer.toString(devid)},
+            {"device-type", "disk"}};
+        for (String[] kv : frontend) {
+            call(XsdSockmsgType.WRITE, tx, fe + "/" + kv[0] + "\0" + kv[1]);
+            call(XsdSockmsgType.SET_PERMS, tx, fe + "/" + kv[0] + fePerms);
+        }
+    }
+
+    /**
+     * Removes a destroyed guest's backend device directories (libxl removes them at device destroy; the
+     * frontend directories go with the guest's home when xenstored releases it).
+     *
+     * @param domid the guest
+     */
+    public void removeGuestDevices(int domid) {
+        try {
+            call(XsdSockmsgType.RM, 0, VBD_BACKEND + "/" + domid + "\0");
+        } catch (IllegalStateException e) {
+            if (!e.getMessage().startsWith("ENOENT")) {
+                throw e;
+            }
+        }
     }
 
     private boolean end(int tx) {
