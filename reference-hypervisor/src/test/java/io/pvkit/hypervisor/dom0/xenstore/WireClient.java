@@ -24,25 +24,30 @@ import java.util.Deque;
  * A test client that writes raw {@code xsd_sockmsg} frames (independent of the daemon's classes) over a
  * socket or a real xenstore ring page, and reads frames back; watch events are set aside in {@link #events}.
  */
-abstract class WireClient implements AutoCloseable {
+public abstract class WireClient implements AutoCloseable {
     /** A frame read back. */
-    record Frame(int type, int reqId, int txId, byte[] payload) {
-        String text() {
+    public record Frame(int type, int reqId, int txId, byte[] payload) {
+        /** @return the payload as text */
+        public String text() {
             return new String(payload, StandardCharsets.ISO_8859_1);
         }
 
-        boolean isError() {
+        /** @return whether this is an XS_ERROR reply */
+        public boolean isError() {
             return type == XsdSockmsgType.ERROR.code();
         }
 
         /** The error name, or "" when this is no error. */
-        String error() {
+        public String error() {
             return isError() ? text().replace("\0", "") : "";
         }
     }
 
     final Deque<Frame> events = new ArrayDeque<>();
     private int nextReq = 100;
+
+    WireClient() {
+    }
 
     abstract void send(byte[] raw);
 
@@ -62,7 +67,8 @@ abstract class WireClient implements AutoCloseable {
         return s.getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    Frame call(XsdSockmsgType type, int tx, String payload) {
+    /** One request and its reply. */
+    public Frame call(XsdSockmsgType type, int tx, String payload) {
         return call(type.code(), tx, bytes(payload));
     }
 
@@ -112,7 +118,8 @@ abstract class WireClient implements AutoCloseable {
         return f;
     }
 
-    String ok(XsdSockmsgType type, int tx, String payload) {
+    /** One request that must succeed; its reply's text. */
+    public String ok(XsdSockmsgType type, int tx, String payload) {
         Frame f = call(type, tx, payload);
         if (f.isError()) {
             throw new AssertionError(type + " " + payload.replace('\0', ' ') + " failed: " + f.error());
@@ -125,11 +132,12 @@ abstract class WireClient implements AutoCloseable {
     }
 
     /** Over the tools socket. */
-    static final class Socket extends WireClient {
+    public static final class Socket extends WireClient {
         private final SocketChannel ch;
         private final ByteArrayOutputStream buffered = new ByteArrayOutputStream();
 
-        Socket(Path path) {
+        /** @param path xenstored's tools socket (the connection acts as domain 0) */
+        public Socket(Path path) {
             try {
                 ch = SocketChannel.open(StandardProtocolFamily.UNIX);
                 ch.connect(UnixDomainSocketAddress.of(path));
@@ -212,7 +220,7 @@ abstract class WireClient implements AutoCloseable {
     }
 
     /** Over a real {@code xenstore_domain_interface} page, acting as the guest. */
-    static final class Ring extends WireClient {
+    public static final class Ring extends WireClient {
         final MemoryAccess page;
         private final ByteStreamWriter requests;
         private final ByteStreamReader responses;
@@ -222,7 +230,7 @@ abstract class WireClient implements AutoCloseable {
          * @param page the page (guest view)
          * @param kick what makes the server look (service() in unit tests, an event channel send in the system)
          */
-        Ring(MemoryAccess page, Runnable kick) {
+        public Ring(MemoryAccess page, Runnable kick) {
             this.page = page;
             this.requests = ByteStreamWriter.attach(page, ByteStreamLayout.XENSTORE_REQUEST);
             this.responses = ByteStreamReader.attach(page, ByteStreamLayout.XENSTORE_RESPONSE);
