@@ -44,6 +44,19 @@ final class DiskImage implements AutoCloseable {
      * @throws IOException when it is not a regular file or cannot be opened
      */
     static DiskImage open(Path path, boolean readOnly) throws IOException {
+        return open(path, readOnly, true);
+    }
+
+    /**
+     * Opens an image, choosing whether discards may punch holes.
+     *
+     * @param path a regular file (absolute)
+     * @param readOnly whether to open it read-only
+     * @param allowPunch false to always zero discarded ranges
+     * @return the image
+     * @throws IOException when it is not a regular file or cannot be opened
+     */
+    static DiskImage open(Path path, boolean readOnly, boolean allowPunch) throws IOException {
         if (!Files.isRegularFile(path)) {
             throw new IOException("not a regular file: " + path);
         }
@@ -51,7 +64,7 @@ final class DiskImage implements AutoCloseable {
                 : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             long size = ch.size();
-            return new DiskImage(path, ch, readOnly, size / SECTOR, readOnly ? null : HolePunch.forFile(path));
+            return new DiskImage(path, ch, readOnly, size / SECTOR, readOnly || !allowPunch ? null : HolePunch.forFile(path));
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
