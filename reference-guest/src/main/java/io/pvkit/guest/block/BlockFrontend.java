@@ -428,7 +428,7 @@ public final class BlockFrontend implements BlockDevice {
             if (completedRequests != before || state != BlockDeviceState.CONNECTED) {
                 continue;
             }
-            if (events.awaitEvents() == 0) {
+            if (events.awaitEvents() == 0 || System.nanoTime() - deadline >= 0) {
                 checkBackend(deadline);
             }
         }
@@ -731,11 +731,13 @@ public final class BlockFrontend implements BlockDevice {
     }
 
     private void release() {
+        // a backend may unmap just after it wrote Closed: give it a short while (Linux defers the free likewise)
+        long deadline = System.nanoTime() + Math.min(options.timeout().toNanos(), RELEASE_GRACE_NANOS);
         for (BlockQueue q : queues) {
             events.unbind(q.port);
             boolean all = true;
             for (int ref : q.ringRefs) {
-                if (grants.endAccess(ref) != io.pvkit.grant.RevokeResult.REVOKED) {
+                if (!revokeWithGrace(ref, deadline)) {
                     all = false;
                     stats.grantLeaked();
                 }
@@ -746,10 +748,26 @@ public final class BlockFrontend implements BlockDevice {
         }
         queues.clear();
         if (pages != null) {
+            while (pages.persistent() && pages.inUseByBackend() && System.nanoTime() - deadline < 0) {
+                events.pause();
+            }
             for (int i = pages.release(); i > 0; i--) {
                 stats.grantLeaked();
             }
         }
+    }
+
+    /** How long {@link #close()} waits for the backend to drop its last mappings. */
+    private static final long RELEASE_GRACE_NANOS = 2_000_000_000L;
+
+    private boolean revokeWithGrace(int ref, long deadline) {
+        while (grants.endAccess(ref) != io.pvkit.grant.RevokeResult.REVOKED) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            events.pause();
+        }
+        return true;
     }
 
     /** The {@code handle} of the requests: the device id (Linux: the vbd's {@code virtual-device}). */

@@ -131,6 +131,16 @@ final class BlockPages {
         return persistent || grants.endAccess(ref) == RevokeResult.REVOKED;
     }
 
+    /** Whether the backend still maps a page of the pool (persistent grants only). */
+    boolean inUseByBackend() {
+        for (Page p : free) {
+            if (persistent && grants.isInUse(p.persistentRef())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     int freeRefs() {
         return grants.freeRefs();
     }
