@@ -171,6 +171,15 @@ public final class GuestEnvironment {
     }
 
     /**
+     * The guest's home in xenstore ({@code XS_GET_DOMAIN_PATH}, else {@code /local/domain/<id>}).
+     *
+     * @return the home path, or empty when no xenstored answered at boot
+     */
+    public Optional<String> xenstoreHome() {
+        return Optional.ofNullable(xenbus).map(GuestXenbus::home);
+    }
+
+    /**
      * The echo device's frontend, connected by the xenbus handshake at boot.
      *
      * @return the device, or empty when there is no xenstore or no {@code device/pvkit-echo/0}

@@ -1,6 +1,7 @@
 package io.pvkit.guest;
 
 import io.pvkit.abi.xenstore.XenbusState;
+import io.pvkit.guest.block.BlockStats;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,6 +27,7 @@ public final class GuestStats {
     private volatile XenstoreStatus xenstore = XenstoreStatus.NONE;
     private volatile XenbusState echoDeviceState = XenbusState.UNKNOWN;
     private volatile boolean echoViaXenbus;
+    private final BlockStats block = new BlockStats();
 
     /** Fresh counters in state {@link GuestState#BOOTING}. */
     public GuestStats() {
@@ -136,11 +138,21 @@ public final class GuestStats {
         return echoViaXenbus;
     }
 
+    /**
+     * The block section: the block workload's requests, bytes, errors, verify mismatches, latency percentiles,
+     * notifications per request and device state (all zero/null while the guest has no block device).
+     *
+     * @return the block counters (the same object for the guest's lifetime)
+     */
+    public BlockStats block() {
+        return block;
+    }
+
     @Override
     public String toString() {
         return "GuestStats[" + state() + ", pings=" + pingsSent() + ", pongs=" + pongsReceived()
                 + ", console=" + consoleBytes() + " bytes, xenstore=" + xenstore + ", echo device=" + echoDeviceState
-                + "]";
+                + (block.deviceState() == null ? "" : ", " + block) + "]";
     }
 
     // ---- written by the guest's vCPU thread only ----

@@ -5,6 +5,7 @@ import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.platform.ShutdownReason;
 import io.pvkit.abi.spi.GuestEntryPoint;
 import io.pvkit.abi.spi.VcpuStart;
+import io.pvkit.guest.block.BlockWorkload;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -15,7 +16,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The reference PV guest: a {@link GuestEntryPoint} that any hypervisor implementing pv-abi's
  * {@link io.pvkit.abi.spi.HypercallHandler} can start. On vCPU 0 it boots the way a Linux PVH guest
  * does ({@link StartInfo}, HVM params, {@code shared_info}, grant table, upcall, console), runs the
- * {@link Workload} of its {@link GuestOptions}, and shuts down with a reason:
+ * {@link Workload} of its {@link GuestOptions} (then, when the guest has a PV disk ({@code device/vbd}) and
+ * {@code pvkit.blk} is not {@code off}, the {@link BlockWorkload}'s write+verify passes), and shuts down with a
+ * reason:
  * <ul>
  *   <li>{@code SHUTDOWN_poweroff} when the workload finished ({@link GuestState#DONE});</li>
  *   <li>{@code SHUTDOWN_crash} when boot or the workload failed ({@link GuestState#FAILED}), after
@@ -103,6 +106,9 @@ public final class ReferenceGuest implements GuestEntryPoint {
             stats.state(GuestState.RUNNING);
             env.workloadStarting();
             options.workload().run(env);
+            if (!(options.workload() instanceof BlockWorkload) && BlockWorkload.wanted(env)) {
+                new BlockWorkload().run(env);   // a disk: its write+verify passes after the echo rounds
+            }
             closeXenbus(env);
             env.log(ConsoleVerbosity.NORMAL, "shutdown: poweroff");
             env.console().flush(FINAL_FLUSH.toNanos());

@@ -71,7 +71,7 @@ import java.util.concurrent.locks.LockSupport;
 final class TestHypervisor implements HypercallHandler, AutoCloseable {
     static final int DOM0 = 0;
     static final int GUEST = 1;
-    static final long NR_PAGES = 16;
+    static final long NR_PAGES = 512;   // 2 MiB: room for a block frontend's rings and pages
     static final long START_INFO = NR_PAGES;
     static final long SHARED_INFO = NR_PAGES + 1;
     static final long CONSOLE = NR_PAGES + 2;
@@ -80,6 +80,7 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
     static final int GRANT_MAX = 4;
     static final long GUEST_FRAMES = GRANT_BASE + GRANT_MAX;
     private static final long DOM0_SHARED_INFO = 1;
+    private static final long DOM0_GRANT_TABLE = 2;
 
     /** What the test changes before the guest starts. */
     static final class Knobs {
@@ -92,6 +93,7 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
         boolean echoDevice = true;           // the toolstack writes device/pvkit-echo/0 (needs xenstore and dom0BindsEcho)
         boolean backendConnects = true;      // dom0's echo backend completes the handshake (false: stays in InitWait)
         int backendClosesAfterEchoes = -1;   // dom0's echo backend closes the device after this many echoes
+        boolean vbd;                         // the toolstack writes device/vbd/51712 and dom0 serves it (TestBlockBackend)
     }
 
     final Knobs knobs = new Knobs();
@@ -128,6 +130,7 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
     private volatile BackendDevice echoBackend;
     private volatile int deviceEchoPort = -1;   // dom0's end of the port the handshake published
     private volatile boolean echoDeviceUsed;
+    private TestBlockBackend blockBackend;
 
     /** Builds domain 0 and the guest the way the contract's domain builder does. */
     TestHypervisor build(String userCmdline) {
@@ -135,6 +138,10 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
         DomainSpec guest = new DomainSpec(GUEST, guestMemory, 1, false);
         LibraryRegistration.addDomain(events, guest, SHARED_INFO, guestKicker);
         LibraryRegistration.addDomain(grants, guest, GRANT_BASE, GRANT_MAX);
+        if (knobs.vbd) {
+            // domain 0 maps the guest's grants (its block backend): pv-grant needs it as a mapping domain
+            LibraryRegistration.addDomain(grants, new DomainSpec(DOM0, dom0Memory, 1, true), DOM0_GRANT_TABLE, 1);
+        }
         guestConsolePort = events.allocUnbound(DOM0, GUEST, DOM0);
         int storePort = events.allocUnbound(DOM0, GUEST, DOM0);
         guestEchoPort = events.allocUnbound(DOM0, GUEST, DOM0);
@@ -159,7 +166,9 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
         si.writeTo(guestMemory, GuestMemory.gpaOf(START_INFO));
         consoleReader = ByteStreamReader.attach(GuestMemory.wrap(guestMemory.frame(CONSOLE)), ByteStreamLayout.CONSOLE_OUT);
         if (knobs.xenstore) {
-            xenstore = new XenstoreTestPeer();
+            if (xenstore == null) {
+                xenstore = new XenstoreTestPeer();
+            }
             dom0StorePort = events.bindInterdomain(DOM0, GUEST, storePort);
             int port = dom0StorePort;
             storeServer = xenstore.serveRing(GuestMemory.wrap(guestMemory.frame(STORE)), GUEST,
@@ -174,6 +183,9 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
                 xenstore.put(BACK + "/frontend", FRONT);
                 xenstore.put(BACK + "/frontend-id", Integer.toString(GUEST));
                 xenstore.put(BACK + "/state", "1");
+            }
+            if (knobs.vbd) {
+                blockBackend().writeToolstackNodes();
             }
         }
         return this;
@@ -200,6 +212,9 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
                 LockSupport.unpark(dom0);
             });
         }
+        if (blockBackend != null && knobs.vbd) {
+            blockBackend.start();
+        }
         Thread vcpu = Thread.ofPlatform().name("guest1-vcpu0").daemon().unstarted(() -> {
             try {
                 entry.enter(new VcpuStart(this, HypercallContext.of(GUEST, 0, false, guestMemory),
@@ -211,6 +226,20 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
         guestKicker.attach(0, vcpu);
         vcpu.start();
         return vcpu;
+    }
+
+    /**
+     * Domain 0's block backend (created on first use; configure its offer before {@link #build}, with
+     * {@code knobs.vbd} set).
+     */
+    TestBlockBackend blockBackend() {
+        if (blockBackend == null) {
+            if (xenstore == null) {
+                xenstore = new XenstoreTestPeer();
+            }
+            blockBackend = new TestBlockBackend(events, grants, guestMemory, xenstore);
+        }
+        return blockBackend;
     }
 
     /** Console bytes domain 0 has drained from the guest's ring. */
@@ -438,6 +467,9 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
     public void close() {
         stopping = true;
         halted = true;
+        if (blockBackend != null) {
+            blockBackend.stop();
+        }
         if (dom0 != null) {
             LockSupport.unpark(dom0);
             try {
@@ -454,6 +486,9 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
         }
         LibraryRegistration.releaseDomain(events, GUEST);
         LibraryRegistration.releaseDomain(grants, GUEST);
+        if (grants.hasDomain(DOM0)) {
+            LibraryRegistration.releaseDomain(grants, DOM0);
+        }
         LibraryRegistration.releaseDomain(events, DOM0);
         guestMemory.close();
         dom0Memory.close();

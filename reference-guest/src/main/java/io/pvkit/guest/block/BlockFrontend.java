@@ -1,0 +1,788 @@
+package io.pvkit.guest.block;
+
+import io.pvkit.abi.XenErrno;
+import io.pvkit.abi.blkif.BlkifOp;
+import io.pvkit.abi.blkif.BlkifResponseLayout;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.xenstore.XenbusState;
+import io.pvkit.grant.GuestGrantTable;
+import io.pvkit.guest.EventLoop;
+import io.pvkit.guest.GuestEnvironment;
+import io.pvkit.rings.FrontRing;
+import io.pvkit.rings.RingBrokenException;
+import io.pvkit.rings.RingFault;
+import io.pvkit.xenbus.FrontendDevice;
+import io.pvkit.xenbus.XenbusClient;
+import io.pvkit.xenbus.XenbusException;
+import io.pvkit.xenbus.XenbusKeys;
+import io.pvkit.xenbus.XenbusTransaction;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The reference guest's PV block frontend (Linux's {@code drivers/block/xen-blkfront.c} is the behavioural
+ * model): one {@code device/vbd/<id>} of the guest, connected to its backend over one or more blkif rings.
+ *
+ * <p>Connect ({@link #connect}): wait for the backend's InitWait; read its features once
+ * ({@code max-ring-page-order}, {@code multi-queue-max-queues}, {@code feature-max-indirect-segments},
+ * {@code feature-persistent}, {@code feature-flush-cache}, {@code feature-discard}) and negotiate with the
+ * {@link BlockFrontendOptions}; per queue, take {@code 2^order} contiguous free frames, zero and grant them
+ * to the backend, initialise the ring and allocate an unbound event channel for the backend's domain; write
+ * {@code ring-ref} (or {@code ring-page-order} and {@code ring-ref0..}), {@code event-channel} (per queue
+ * under {@code queue-<i>/} with {@code multi-queue-num-queues} when there are several), {@code protocol}
+ * {@code x86_64-abi}, {@code feature-persistent} and state Initialised in one transaction (retried on
+ * {@code EAGAIN}); wait for the backend's Connected and read {@code sectors}, {@code sector-size} and
+ * {@code info} once.
+ *
+ * <p>I/O: see {@link BlockDevice}. Requests are spread round-robin over the queues; a transfer longer than one
+ * request carries (11 direct segments, or the negotiated indirect segments) is split. Requests that do not fit
+ * (ring full, queue depth reached, no free page or grant reference) wait in the guest and are issued as
+ * responses free space.
+ *
+ * <p>Trust: everything the backend writes is hostile. Its keys are read once and validated. Its responses are
+ * matched by id through pv-rings ({@link FrontRing}: a response id out of range or not outstanding, or a
+ * response producer beyond the requests, breaks the ring) and checked here (the operation must echo the
+ * request's, the status must be a {@code BLKIF_RSP_*} value). Any of these puts the device into
+ * {@link BlockDeviceState#FAILED}: no data of an outstanding read is copied to its caller, the request
+ * grants are revoked (a page the backend still holds is kept out of use), and every request fails with
+ * {@link BlockDeviceFailedException}. The backend can only ever write the pages granted to it read-write.
+ *
+ * <p>Not thread-safe: the guest's vCPU thread only.
+ */
+public final class BlockFrontend implements BlockDevice {
+    private static final EnumSet<XenbusState> BACKEND_STARTED = EnumSet.of(XenbusState.INIT_WAIT,
+            XenbusState.INITIALISED, XenbusState.CONNECTED, XenbusState.CLOSING, XenbusState.CLOSED);
+    /** The vbd directory under the guest's home. */
+    public static final String VBD = "vbd";
+
+    private final String path;
+    private final int handle;
+    private final GuestMemory memory;
+    private final EventLoop events;
+    private final XenbusClient client;
+    private final FrontendDevice device;
+    private final GuestFrames frames;
+    private final BlockStats stats;
+    private final BlockFrontendOptions options;
+    private final List<BlockQueue> queues = new ArrayList<>();
+    private final ArrayDeque<BlockRequest> pending = new ArrayDeque<>();
+    private final ArrayDeque<BlockRequest.Operation> done = new ArrayDeque<>();
+    private final GuestGrantTable grants;
+    private BlockPages pages;
+    private BlockFeatures features;
+    private BlockDeviceState state = BlockDeviceState.CONNECTED;
+    private BlockDeviceFailedException failure;
+    private int queueDepth;
+    private int maxSegments;
+    private int inFlight;
+    private int nextQueue;
+    private long completedRequests;
+    private boolean pumping;
+    private boolean completing;
+    private boolean closed;
+
+    private BlockFrontend(GuestEnvironment env, String path, FrontendDevice device, BlockFrontendOptions options,
+                          GuestFrames frames, BlockStats stats) {
+        this.path = path;
+        this.handle = handleOf(path);
+        this.memory = env.memory();
+        this.events = env.events();
+        this.client = device.client();
+        this.device = device;
+        this.grants = env.grantTable();
+        this.frames = frames;
+        this.stats = stats;
+        this.options = options;
+    }
+
+    /**
+     * The guest's block devices: the directories under {@code <home>/device/vbd}, in numeric order.
+     *
+     * @param client the guest's xenstore client
+     * @param home the guest's home ({@code /local/domain/<id>})
+     * @return the frontend directories (absolute), empty when there is none
+     */
+    public static List<String> find(XenbusClient client, String home) {
+        String dir = home + "/device/" + VBD;
+        List<String> ids;
+        try {
+            ids = client.directory(dir);
+        } catch (XenbusException e) {
+            return List.of();
+        }
+        // UNTRUSTED: the names come from xenstore; only decimal device ids are devices
+        return ids.stream().filter(id -> !id.isEmpty() && id.length() < 10 && id.chars().allMatch(c -> c >= '0' && c <= '9'))
+                .sorted((a, b) -> Long.compare(Long.parseLong(a), Long.parseLong(b)))
+                .map(id -> dir + "/" + id).toList();
+    }
+
+    /**
+     * Connects the frontend at {@code frontendPath} (see the class description).
+     *
+     * @param env the booted guest (its xenstore, event loop, grant table and memory)
+     * @param frontendPath the device's frontend directory, e.g. {@code /local/domain/1/device/vbd/51712}
+     * @param options what to ask for
+     * @param frames the guest frames the device may use for its rings and pages
+     * @param stats where the device counts its requests and notifications
+     * @return the connected device
+     * @throws BlockDeviceFailedException when there is no xenstore, the backend's keys are malformed, the
+     *     guest has no frames or grant references left, or the handshake fails (the cause says why)
+     */
+    public static BlockFrontend connect(GuestEnvironment env, String frontendPath, BlockFrontendOptions options,
+                                        GuestFrames frames, BlockStats stats) {
+        Objects.requireNonNull(options, "options");
+        XenbusClient client = env.xenstore().orElseThrow(
+                () -> new BlockDeviceFailedException("block: no xenstore, so no " + frontendPath, null, null));
+        FrontendDevice device;
+        try {
+            device = FrontendDevice.open(client, frontendPath);
+        } catch (XenbusException e) {
+            throw new BlockDeviceFailedException("block: cannot open " + frontendPath + ": " + e.getMessage(), null, e);
+        }
+        device.onStateChange(stats::frontendState);
+        BlockFrontend f = new BlockFrontend(env, frontendPath, device, options, frames, stats);
+        try {
+            f.handshake(env);
+        } catch (RuntimeException e) {
+            f.abandon();
+            if (e instanceof BlockDeviceFailedException b) {
+                throw b;
+            }
+            throw new BlockDeviceFailedException("block: " + frontendPath + ": handshake failed: " + e.getMessage(), null, e);
+        }
+        stats.features(f.features);
+        stats.deviceState(BlockDeviceState.CONNECTED);
+        return f;
+    }
+
+    private void handshake(GuestEnvironment env) {
+        Duration timeout = options.timeout();
+        XenbusState backend = device.awaitOtherEnd(BACKEND_STARTED, timeout);
+        if (backend == XenbusState.CLOSING || backend == XenbusState.CLOSED) {
+            throw new BlockDeviceFailedException("block: backend " + device.backendPath() + " is " + backend
+                    + " before the handshake", null, null);
+        }
+        BackendOffer offer = BackendOffer.read(client, device.backendPath());
+        BackendOffer.Negotiated n = offer.negotiate(options);
+        int backendId = device.backendId();
+        int ringPages = 1 << n.ringPageOrder();
+        for (int i = 0; i < n.queues(); i++) {
+            long gfn = frames.allocate(ringPages);
+            if (gfn < 0) {
+                throw new BlockDeviceFailedException("block: no " + ringPages + " contiguous free frames for ring " + i
+                        + " (" + frames + ")", null, null);
+            }
+            int[] refs = new int[ringPages];
+            for (int p = 0; p < ringPages; p++) {
+                refs[p] = grants.grantZeroedAccess(backendId, gfn + p, false);
+                if (refs[p] == GuestGrantTable.NO_FREE_REF) {
+                    for (int q = 0; q < p; q++) {
+                        grants.endAccess(refs[q]);
+                    }
+                    frames.free(gfn, ringPages);
+                    throw new BlockDeviceFailedException("block: no free grant reference for ring " + i, null, null);
+                }
+            }
+            long port = env.hypercalls().allocUnbound(backendId);
+            if (port < 0) {
+                for (int ref : refs) {
+                    grants.endAccess(ref);
+                }
+                frames.free(gfn, ringPages);
+                throw new BlockDeviceFailedException("block: EVTCHNOP_alloc_unbound(remote " + backendId + ") failed: "
+                        + XenErrno.describe(port), null, null);
+            }
+            BlockQueue q = new BlockQueue(i, memory, gfn, ringPages, refs, (int) port);
+            queues.add(q);
+            events.bind(q.port, p -> onEvent(q));
+        }
+        // allocated once, outside the transaction, which may run more than once
+        device.connect(timeout, tx -> publish(tx, n));
+        // UNTRUSTED: the geometry is read once, after Connected, and validated
+        long sectors = BackendOffer.number(client, device.backendPath(), "sectors", -1);
+        long sectorSize = BackendOffer.number(client, device.backendPath(), "sector-size", 512);
+        long info = BackendOffer.number(client, device.backendPath(), "info", 0);
+        if (sectors < 0 || sectors > Long.MAX_VALUE / BlkifRequests.SECTOR) {
+            throw new BlockDeviceFailedException("block: backend's sectors is " + (sectors < 0 ? "missing" : sectors),
+                    null, null);
+        }
+        if (sectorSize < 512 || sectorSize > GuestMemory.PAGE_SIZE || Long.bitCount(sectorSize) != 1) {
+            throw new BlockDeviceFailedException("block: backend's sector-size " + sectorSize
+                    + " is not a power of two in 512..4096", null, null);
+        }
+        boolean persistent = n.persistent();
+        pages = new BlockPages(memory, grants, frames, backendId, persistent);
+        int ringSlots = queues.stream().mapToInt(q -> q.ring.size()).sum();
+        queueDepth = Math.min(options.queueDepth(), ringSlots);
+        maxSegments = n.maxIndirectSegments() > 0 ? n.maxIndirectSegments()
+                : io.pvkit.abi.blkif.BlkifRequestLayout.MAX_SEGMENTS_PER_REQUEST;
+        int perRequest = maxSegments + (n.maxIndirectSegments() > 0 ? BlkifRequests.indirectPages(maxSegments) : 0);
+        long want = Math.min((long) queueDepth * perRequest, 1 << 16);
+        int got = pages.grow((int) want);
+        if (got < 2) {
+            throw new BlockDeviceFailedException("block: no free frames or grant references for data pages ("
+                    + frames + ", " + grants.freeRefs() + " free grant references)", null, null);
+        }
+        if (got < perRequest) {
+            // fewer segments per request, so that one request always fits the pool
+            maxSegments = n.maxIndirectSegments() > 0 ? got - 1 : Math.min(maxSegments, got);
+            if (n.maxIndirectSegments() > 0 && maxSegments <= io.pvkit.abi.blkif.BlkifRequestLayout.MAX_SEGMENTS_PER_REQUEST) {
+                maxSegments = Math.min(got, io.pvkit.abi.blkif.BlkifRequestLayout.MAX_SEGMENTS_PER_REQUEST);
+            }
+        }
+        features = new BlockFeatures(n.ringPageOrder(), n.queues(), n.maxIndirectSegments(), persistent, offer.flush(),
+                offer.discard(), offer.discardGranularity(), sectors, (int) sectorSize,
+                (info & BlockFeatures.VDISK_READONLY) != 0);
+    }
+
+    /** Writes this end's keys (inside the handshake's transaction, with state Initialised). */
+    private void publish(XenbusTransaction tx, BackendOffer.Negotiated n) {
+        if (n.ringPageOrder() > 0) {
+            tx.write(device.key("ring-page-order"), Integer.toString(n.ringPageOrder()));
+        }
+        if (queues.size() == 1) {
+            writeQueue(tx, device.key(""), queues.getFirst(), n.ringPageOrder());
+        } else {
+            tx.write(device.key("multi-queue-num-queues"), Integer.toString(queues.size()));
+            for (BlockQueue q : queues) {
+                writeQueue(tx, device.key("queue-" + q.index + "/"), q, n.ringPageOrder());
+            }
+        }
+        tx.write(device.key(XenbusKeys.PROTOCOL), XenbusKeys.PROTOCOL_X86_64);
+        tx.write(device.key("feature-persistent"), options.persistent() ? "1" : "0");
+    }
+
+    private static void writeQueue(XenbusTransaction tx, String prefix, BlockQueue q, int order) {
+        if (order == 0) {
+            tx.write(prefix + XenbusKeys.RING_REF, Integer.toString(q.ringRefs[0]));
+        } else {
+            for (int p = 0; p < q.ringRefs.length; p++) {
+                tx.write(prefix + XenbusKeys.RING_REF + p, Integer.toString(q.ringRefs[p]));
+            }
+        }
+        tx.write(prefix + XenbusKeys.EVENT_CHANNEL, Integer.toString(q.port));
+    }
+
+    // ------------------------------------------------------------------------------------------ API
+
+    @Override
+    public BlockFeatures features() {
+        return features;
+    }
+
+    @Override
+    public int queueDepth() {
+        return queueDepth;
+    }
+
+    @Override
+    public int maxSectorsPerRequest() {
+        return maxSegments * BlkifRequests.SECTORS_PER_PAGE;
+    }
+
+    @Override
+    public BlockDeviceState state() {
+        return state;
+    }
+
+    @Override
+    public int outstanding() {
+        return inFlight + pending.size();
+    }
+
+    /**
+     * The frontend directory.
+     *
+     * @return e.g. {@code /local/domain/1/device/vbd/51712}
+     */
+    public String path() {
+        return path;
+    }
+
+    /**
+     * Why the device failed.
+     *
+     * @return the failure, or null while the device has not failed
+     */
+    public BlockDeviceFailedException failure() {
+        return failure;
+    }
+
+    @Override
+    public CompletableFuture<Void> readAsync(long sector, MemorySegment buffer) {
+        return transfer(BlkifOp.READ, sector, buffer);
+    }
+
+    @Override
+    public CompletableFuture<Void> writeAsync(long sector, MemorySegment buffer) {
+        if (features.readOnly()) {
+            throw new UnsupportedOperationException("block: " + path + " is read-only");
+        }
+        return transfer(BlkifOp.WRITE, sector, buffer);
+    }
+
+    @Override
+    public CompletableFuture<Void> flushAsync() {
+        if (!features.flush()) {
+            throw new UnsupportedOperationException("block: the backend of " + path + " offers no feature-flush-cache");
+        }
+        return submit(List.of(new BlockRequest(BlkifOp.FLUSH_DISKCACHE, 0, 0, null, new BlockRequest.Operation(1))));
+    }
+
+    @Override
+    public CompletableFuture<Void> discardAsync(long sector, long count) {
+        if (!features.discard()) {
+            throw new UnsupportedOperationException("block: the backend of " + path + " offers no feature-discard");
+        }
+        if (features.readOnly()) {
+            throw new UnsupportedOperationException("block: " + path + " is read-only");
+        }
+        checkRange(sector, count);
+        return submit(List.of(new BlockRequest(BlkifOp.DISCARD, sector, count, null, new BlockRequest.Operation(1))));
+    }
+
+    private CompletableFuture<Void> transfer(BlkifOp op, long sector, MemorySegment buffer) {
+        Objects.requireNonNull(buffer, "buffer");
+        long bytes = buffer.byteSize();
+        if (bytes == 0 || bytes % BlkifRequests.SECTOR != 0) {
+            throw new IllegalArgumentException("block: a buffer of " + bytes + " bytes is not a positive number of sectors");
+        }
+        long count = bytes / BlkifRequests.SECTOR;
+        checkRange(sector, count);
+        int per = maxSectorsPerRequest();
+        int n = (int) ((count + per - 1) / per);
+        BlockRequest.Operation operation = new BlockRequest.Operation(n);
+        List<BlockRequest> parts = new ArrayList<>(n);
+        for (long off = 0; off < count; off += per) {
+            long len = Math.min(per, count - off);
+            parts.add(new BlockRequest(op, sector + off, len,
+                    buffer.asSlice(off * BlkifRequests.SECTOR, len * BlkifRequests.SECTOR), operation));
+        }
+        return submit(parts);
+    }
+
+    private void checkRange(long sector, long count) {
+        if (sector < 0 || count < 1 || sector > features.sectors() - count) {
+            throw new IllegalArgumentException("block: sectors [" + sector + ", " + sector + "+" + count
+                    + ") are outside the disk's " + features.sectors() + " sectors");
+        }
+        int perLogical = features.sectorSize() / BlkifRequests.SECTOR;
+        if (sector % perLogical != 0 || count % perLogical != 0) {
+            throw new IllegalArgumentException("block: sectors [" + sector + ", +" + count + ") are not aligned to the "
+                    + features.sectorSize() + "-byte logical sector");
+        }
+    }
+
+    private CompletableFuture<Void> submit(List<BlockRequest> parts) {
+        CompletableFuture<Void> future = parts.getFirst().operation.future;
+        if (state != BlockDeviceState.CONNECTED) {
+            future.completeExceptionally(unusable());
+            return future;
+        }
+        pending.addAll(parts);
+        pump();
+        runCompletions();
+        return future;
+    }
+
+    @Override
+    public void await(CompletableFuture<?> future) {
+        while (!future.isDone()) {
+            awaitCompletions();
+        }
+        try {
+            future.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public int awaitCompletions() {
+        long before = completedRequests;
+        long deadline = System.nanoTime() + options.timeout().toNanos();
+        while (completedRequests == before) {
+            if (state != BlockDeviceState.CONNECTED) {
+                throw unusable();
+            }
+            if (outstanding() == 0) {
+                return 0;
+            }
+            for (BlockQueue q : queues) {
+                drain(q);   // responses whose notification was held off or already handled
+            }
+            pump();
+            runCompletions();
+            if (completedRequests != before || state != BlockDeviceState.CONNECTED) {
+                continue;
+            }
+            if (events.awaitEvents() == 0 || System.nanoTime() - deadline >= 0) {
+                checkBackend(deadline);
+            }
+        }
+        return (int) (completedRequests - before);
+    }
+
+    /** After a wake-up without events: the backend closed the device, or did not answer in time. */
+    private void checkBackend(long deadline) {
+        client.awaitEvents(Duration.ZERO);
+        if (device.closedByBackend() || device.ownState() == XenbusState.CLOSED) {
+            fail("block: the backend closed " + path + " with " + inFlight + " requests in flight", null, null);
+        } else if (System.nanoTime() - deadline >= 0) {
+            fail("block: the backend of " + path + " answered none of " + inFlight + " requests within "
+                    + options.timeout(), null, null);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ issue
+
+    /** Issues waiting requests while the queue depth, the rings, the pages and the grant references allow. */
+    private void pump() {
+        if (pumping || state != BlockDeviceState.CONNECTED) {
+            return;
+        }
+        pumping = true;
+        try {
+            while (!pending.isEmpty() && inFlight < queueDepth) {
+                BlockRequest r = pending.peekFirst();
+                BlockQueue q = pickQueue();
+                if (q == null) {
+                    break;
+                }
+                int data = r.dataPagesNeeded();
+                int indirect = data > io.pvkit.abi.blkif.BlkifRequestLayout.MAX_SEGMENTS_PER_REQUEST
+                        ? BlkifRequests.indirectPages(data) : 0;
+                if (pages.available() < data + indirect) {
+                    break;
+                }
+                if (!pages.persistent() && pages.freeRefs() < data + indirect) {
+                    if (inFlight == 0) {
+                        pending.removeFirst();
+                        finish(r, new BlockDeviceFailedException("block: no free grant references for a request of "
+                                + (data + indirect) + " pages", null, null));
+                        continue;
+                    }
+                    break;
+                }
+                pending.removeFirst();
+                issue(q, r, data, indirect);
+            }
+            for (BlockQueue q : queues) {
+                if (q.dirty) {
+                    q.dirty = false;
+                    if (q.ring.pushRequests()) {
+                        events.send(q.port);
+                        stats.notificationSent();
+                    }
+                }
+            }
+        } finally {
+            pumping = false;
+        }
+    }
+
+    private BlockQueue pickQueue() {
+        for (int i = 0; i < queues.size(); i++) {
+            BlockQueue q = queues.get((nextQueue + i) % queues.size());
+            if (q.ring.freeRequests() > 0) {
+                nextQueue = (q.index + 1) % queues.size();
+                return q;
+            }
+        }
+        return null;
+    }
+
+    private void issue(BlockQueue q, BlockRequest r, int data, int indirect) {
+        BlockPages.Page[] used = new BlockPages.Page[data + indirect];
+        int[] refs = new int[data + indirect];
+        for (int i = 0; i < used.length; i++) {
+            used[i] = pages.take();
+        }
+        if (r.op == BlkifOp.WRITE) {
+            for (int i = 0; i < data; i++) {
+                long off = (long) i * GuestMemory.PAGE_SIZE;
+                pages.fill(used[i], r.buffer, off, (int) Math.min(GuestMemory.PAGE_SIZE, r.buffer.byteSize() - off));
+            }
+        }
+        for (int i = 0; i < used.length; i++) {
+            // data the backend only reads (a write's pages, the segment lists) is granted read-only
+            refs[i] = pages.grant(used[i], r.op == BlkifOp.WRITE || i >= data);
+        }
+        r.pages = used;
+        r.refs = refs;
+        r.dataPages = data;
+        MemorySegment image = BlkifRequests.newImage();
+        switch (r.op) {
+            case READ, WRITE -> {
+                int[] dataRefs = java.util.Arrays.copyOf(refs, data);
+                if (indirect == 0) {
+                    BlkifRequests.direct(image, r.op, handle, r.sector, (int) r.sectors, dataRefs);
+                } else {
+                    long[] gpas = new long[indirect];
+                    int[] indirectRefs = new int[indirect];
+                    for (int p = 0; p < indirect; p++) {
+                        gpas[p] = used[data + p].gpa();
+                        indirectRefs[p] = refs[data + p];
+                    }
+                    BlkifRequests.indirect(image, r.op, handle, r.sector, (int) r.sectors, dataRefs, memory, gpas,
+                            indirectRefs);
+                }
+            }
+            case FLUSH_DISKCACHE -> BlkifRequests.flush(image, handle);
+            case DISCARD -> BlkifRequests.discard(image, handle, r.sector, r.sectors);
+            default -> throw new IllegalStateException("not issued by this frontend: " + r.op);
+        }
+        int id = q.ring.putRequest(image);
+        if (id == FrontRing.RING_FULL) {
+            throw new IllegalStateException("ring " + q.index + " full after pickQueue");
+        }
+        r.queue = q.index;
+        r.id = id;
+        r.startNanos = System.nanoTime();
+        q.shadow[id] = r;
+        q.dirty = true;
+        inFlight++;
+        stats.submitted();
+    }
+
+    // ------------------------------------------------------------------------------------------ complete
+
+    /** The queue's event channel fired: consume its responses, issue what waits, complete operations. */
+    private void onEvent(BlockQueue q) {
+        stats.notificationReceived();
+        if (state != BlockDeviceState.CONNECTED) {
+            return;
+        }
+        drain(q);
+        pump();
+        runCompletions();
+    }
+
+    private void drain(BlockQueue q) {
+        if (state != BlockDeviceState.CONNECTED) {
+            return;
+        }
+        try {
+            do {
+                q.ring.pollResponses((id, response) -> complete(q, id, response), Integer.MAX_VALUE);
+            } while (q.ring.finalCheckForResponses());
+        } catch (RingBrokenException e) {
+            String why = e.fault() == RingFault.RESPONSE_REJECTED && q.rejection != null ? q.rejection
+                    : "queue " + q.index + ": " + e.getMessage();
+            fail("block: the backend of " + path + " broke the protocol: " + why, e.fault(), e);
+        }
+    }
+
+    private void complete(BlockQueue q, int id, MemorySegment response) {
+        BlockRequest r = q.shadow[id];
+        q.shadow[id] = null;
+        inFlight--;
+        // UNTRUSTED: a private copy, validated by BlockQueue.accept (operation echoed, status known)
+        short status = response.get(ValueLayout.JAVA_SHORT, BlkifResponseLayout.STATUS_OFFSET);
+        boolean ok = status == BlkifResponseLayout.RSP_OKAY;
+        boolean[] reusable = revoke(r);
+        if (ok && r.op == BlkifOp.READ) {
+            for (int i = 0; i < r.dataPages; i++) {
+                long off = (long) i * GuestMemory.PAGE_SIZE;
+                pages.drain(r.pages[i], r.buffer, off, (int) Math.min(GuestMemory.PAGE_SIZE, r.buffer.byteSize() - off));
+            }
+        }
+        for (int i = 0; i < r.pages.length; i++) {
+            if (reusable[i]) {
+                pages.put(r.pages[i]);
+            }
+        }
+        long bytes = r.buffer == null ? 0 : r.buffer.byteSize();
+        stats.completed(r.op, bytes, System.nanoTime() - r.startNanos, ok);
+        completedRequests++;
+        finish(r, ok ? null : new BlockIoException(r.op, r.sector, status));
+    }
+
+    /** Ends the request's per-request grants; a page whose grant the backend still holds is never reused. */
+    private boolean[] revoke(BlockRequest r) {
+        boolean[] reusable = new boolean[r.pages.length];
+        for (int i = 0; i < r.pages.length; i++) {
+            reusable[i] = pages.revoke(r.refs[i]);
+            if (!reusable[i]) {
+                stats.grantLeaked();
+            }
+        }
+        return reusable;
+    }
+
+    private void finish(BlockRequest r, RuntimeException error) {
+        if (error != null && r.startNanos == 0) {
+            stats.failedRequest();
+        }
+        if (r.operation.requestDone(error)) {
+            done.add(r.operation);
+        }
+    }
+
+    /** Completes finished operations outside the ring's poll (their callbacks may submit more). */
+    private void runCompletions() {
+        if (completing) {
+            return;
+        }
+        completing = true;
+        try {
+            BlockRequest.Operation op;
+            while ((op = done.pollFirst()) != null) {
+                op.complete();
+            }
+        } finally {
+            completing = false;
+        }
+    }
+
+    private void fail(String message, RingFault fault, Throwable cause) {
+        if (state != BlockDeviceState.CONNECTED) {
+            return;
+        }
+        failure = new BlockDeviceFailedException(message, fault, cause);
+        state = BlockDeviceState.FAILED;
+        stats.deviceState(state);
+        abortOutstanding(failure);
+    }
+
+    /** Fails every outstanding request without copying any data; revokes what can be revoked. */
+    private void abortOutstanding(BlockDeviceFailedException cause) {
+        for (BlockQueue q : queues) {
+            for (int id = 0; id < q.shadow.length; id++) {
+                BlockRequest r = q.shadow[id];
+                if (r != null) {
+                    q.shadow[id] = null;
+                    inFlight--;
+                    revoke(r);   // pages stay out of the pool: the device is done
+                    stats.failedRequest();
+                    if (r.operation.requestDone(cause)) {
+                        done.add(r.operation);
+                    }
+                }
+            }
+        }
+        BlockRequest r;
+        while ((r = pending.pollFirst()) != null) {
+            stats.failedRequest();
+            if (r.operation.requestDone(cause)) {
+                done.add(r.operation);
+            }
+        }
+        runCompletions();
+    }
+
+    private BlockDeviceFailedException unusable() {
+        return failure != null ? failure
+                : new BlockDeviceFailedException("block: " + path + " is " + state, null, null);
+    }
+
+    // ------------------------------------------------------------------------------------------ close
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (state == BlockDeviceState.CONNECTED) {
+            try {
+                awaitIdle();
+            } catch (BlockDeviceException e) {
+                // the device failed while draining: it is closed below either way
+            }
+        }
+        if (state == BlockDeviceState.CONNECTED) {
+            state = BlockDeviceState.CLOSED;
+            stats.deviceState(state);
+            abortOutstanding(unusable());
+        }
+        try {
+            device.disconnect(options.timeout());
+        } catch (XenbusException e) {
+            // xenstore is gone: nothing more to say to the backend
+        }
+        device.close();
+        release();
+    }
+
+    /** A handshake that failed: close the device, give back what was taken. */
+    private void abandon() {
+        closed = true;
+        state = BlockDeviceState.CLOSED;
+        try {
+            device.disconnect(Duration.ofMillis(Math.min(options.timeout().toMillis(), 1000)));
+        } catch (RuntimeException e) {
+            // best effort
+        }
+        device.close();
+        release();
+    }
+
+    private void release() {
+        // a backend may unmap just after it wrote Closed: give it a short while (Linux defers the free likewise)
+        long deadline = System.nanoTime() + Math.min(options.timeout().toNanos(), RELEASE_GRACE_NANOS);
+        for (BlockQueue q : queues) {
+            events.unbind(q.port);
+            boolean all = true;
+            for (int ref : q.ringRefs) {
+                if (!revokeWithGrace(ref, deadline)) {
+                    all = false;
+                    stats.grantLeaked();
+                }
+            }
+            if (all) {
+                frames.free(q.ringGfn, q.ringPages);
+            }
+        }
+        queues.clear();
+        if (pages != null) {
+            while (pages.persistent() && pages.inUseByBackend() && System.nanoTime() - deadline < 0) {
+                events.pause();
+            }
+            for (int i = pages.release(); i > 0; i--) {
+                stats.grantLeaked();
+            }
+        }
+    }
+
+    /** How long {@link #close()} waits for the backend to drop its last mappings. */
+    private static final long RELEASE_GRACE_NANOS = 2_000_000_000L;
+
+    private boolean revokeWithGrace(int ref, long deadline) {
+        while (grants.endAccess(ref) != io.pvkit.grant.RevokeResult.REVOKED) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            events.pause();
+        }
+        return true;
+    }
+
+    /** The {@code handle} of the requests: the device id (Linux: the vbd's {@code virtual-device}). */
+    private static int handleOf(String path) {
+        String id = path.substring(path.lastIndexOf('/') + 1);
+        try {
+            return (int) (Long.parseLong(id) & 0xFFFF);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BlockFrontend[" + path + ", " + state + ", " + features + ", in flight " + inFlight + ", waiting "
+                + pending.size() + "]";
+    }
+}
