@@ -2,6 +2,7 @@ package io.pvkit.cli;
 
 import io.pvkit.cli.demo.Demo;
 import io.pvkit.cli.demo.DemoPlan;
+import io.pvkit.cli.demo.DiskPlan;
 import io.pvkit.cli.demo.DemoResult;
 import io.pvkit.cli.demo.ProgressView;
 import java.nio.file.Path;
@@ -24,9 +25,12 @@ import picocli.CommandLine.Spec;
         sortOptions = false,
         description = {
             "Boot the reference hypervisor, domain 0 and N reference guests. Each guest plays event-channel "
-                    + "ping-pong with dom0's echo service and writes to its console; dom0's console backend "
-                    + "logs each guest's lines. Shows live progress per guest, then a summary.",
-            "Exit status: 0 every guest powered off by itself; 1 a guest crashed or did not finish; "
+                    + "ping-pong with dom0's echo service, writes to its console (dom0's console backend logs each "
+                    + "guest's lines), then writes, reads back and verifies its disk through its block frontend and "
+                    + "dom0's block backend. Shows live progress per guest, then a summary; the image files are "
+                    + "re-read and checked byte for byte.",
+            "Exit status: 0 every guest powered off by itself with every byte correct; 1 a guest crashed, did not "
+                    + "finish or a byte differs; "
                     + "2 bad options."})
 final class DemoCommand implements Callable<Integer> {
 
@@ -70,8 +74,52 @@ final class DemoCommand implements Callable<Integer> {
                     + "(inspect with XENSTORED_PATH=PATH xenstore-ls; default: a private temporary socket)")
     private Path xenstoreSocket;
 
+    @Option(names = "--disk-size", paramLabel = "SIZE", defaultValue = "16M", converter = Units.ByteSizeConverter.class,
+            description = "each guest's disk: a sparse image of this size served by dom0's block backend; the guest "
+                    + "writes, reads back and verifies it through its block frontend, and the demo re-reads the image "
+                    + "file (default: 16M; 0 for guests without a disk)")
+    private long diskSize;
+
+    @Option(names = "--dir", paramLabel = "DIR",
+            description = "where the disk images go (default: a new temporary directory)")
+    private Path diskDir;
+
+    @Option(names = "--keep", description = "keep the disk images after the run")
+    private boolean keep;
+
+    @Option(names = "--pattern", paramLabel = "ORDER", defaultValue = "random",
+            description = "block order of the disk workload: random or sequential (default: ${DEFAULT-VALUE})")
+    private String pattern;
+
+    @Option(names = "--block-size", paramLabel = "SIZE", defaultValue = "16K", converter = Units.ByteSizeConverter.class,
+            description = "bytes per block request, a multiple of 512 up to 4M (default: 16K)")
+    private long blockSize;
+
+    @Option(names = "--queue-depth", paramLabel = "N", defaultValue = "16",
+            description = "block requests in flight per guest, 1..4096 (default: ${DEFAULT-VALUE})")
+    private int queueDepth;
+
+    @Option(names = "--passes", paramLabel = "N", defaultValue = "2",
+            description = "write+verify passes over each disk, at least 1 (default: ${DEFAULT-VALUE})")
+    private long passes;
+
     /** For picocli. */
     DemoCommand() {
+    }
+
+    private DiskPlan diskPlan() {
+        if (diskSize == 0) {
+            return null;
+        }
+        if (!pattern.equals("random") && !pattern.equals("sequential")) {
+            throw new ParameterException(spec.commandLine(), "--pattern must be random or sequential, not " + pattern);
+        }
+        try {
+            return new DiskPlan(diskSize, diskDir, keep, pattern.equals("sequential"), (int) Math.min(blockSize, 1 << 30),
+                    queueDepth, passes);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     @Override
@@ -86,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         Duration duration = length.rounds == null && length.duration == null ? Duration.ofSeconds(5) : length.duration;
         long rounds = length.rounds == null ? 0 : length.rounds;
-        DemoPlan plan = new DemoPlan(guests, memoryBytes, duration, rounds, logDir);
+        DemoPlan plan = new DemoPlan(guests, memoryBytes, duration, rounds, logDir, diskPlan());
         var out = spec.commandLine().getOut();
         ProgressView view = noProgress ? ProgressView.none() : ProgressView.forTerminal(out);
         DemoResult result = new Demo(plan, out, view, xenstoreSocket).run();

@@ -32,6 +32,29 @@ final class Units {
      * @throws TypeConversionException when the text is not such a size
      */
     static long parseMemory(String text) {
+        long bytes = parseBytes(text, MAX_MEMORY, "the 4G a guest may have");
+        if (bytes < MIN_MEMORY) {
+            throw new TypeConversionException("'" + text + "' is less than the 256K a guest needs");
+        }
+        if ((bytes & 0xFFF) != 0) {
+            throw new TypeConversionException("'" + text + "' is not a whole number of 4K pages");
+        }
+        return bytes;
+    }
+
+    /** The largest disk image the demo creates: 1 TiB (sparse). */
+    static final long MAX_DISK = 1L << 40;
+
+    /**
+     * Parses a size in bytes with an optional binary unit K, M or G, at most {@code max}.
+     *
+     * @param text the option's value
+     * @param max the largest size accepted
+     * @param maxText how the limit is named in the error
+     * @return the size in bytes
+     * @throws TypeConversionException when the text is not such a size
+     */
+    static long parseBytes(String text, long max, String maxText) {
         Matcher m = SIZE.matcher(text.strip().toUpperCase(Locale.ROOT));
         if (!m.matches()) {
             throw new TypeConversionException("'" + text + "' is not a memory size like 4M, 512K or 1G");
@@ -43,17 +66,10 @@ final class Units {
             default -> 0;
         };
         long n = Long.parseLong(m.group(1));
-        if (n > (MAX_MEMORY >>> shift)) {
-            throw new TypeConversionException("'" + text + "' is more than the 4G a guest may have");
+        if (n > (max >>> shift)) {
+            throw new TypeConversionException("'" + text + "' is more than " + maxText);
         }
-        long bytes = n << shift;
-        if (bytes < MIN_MEMORY) {
-            throw new TypeConversionException("'" + text + "' is less than the 256K a guest needs");
-        }
-        if ((bytes & 0xFFF) != 0) {
-            throw new TypeConversionException("'" + text + "' is not a whole number of 4K pages");
-        }
-        return bytes;
+        return n << shift;
     }
 
     /**
@@ -88,6 +104,14 @@ final class Units {
         @Override
         public Long convert(String value) {
             return parseMemory(value);
+        }
+    }
+
+    /** A disk or block size (up to 1T) for picocli; the command checks the finer rules. */
+    static final class ByteSizeConverter implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            return parseBytes(value, MAX_DISK, "the 1T a demo disk may have");
         }
     }
 

@@ -2,7 +2,10 @@ package io.pvkit.cli.demo;
 
 import io.pvkit.abi.platform.ShutdownReason;
 import io.pvkit.hypervisor.Domain;
+import io.pvkit.hypervisor.DiskConfig;
 import io.pvkit.hypervisor.DomainConfig;
+import io.pvkit.guest.block.BlockPattern;
+import io.pvkit.guest.block.BlockStats;
 import io.pvkit.hypervisor.DomainInfo;
 import io.pvkit.hypervisor.DomainState;
 import io.pvkit.hypervisor.Hypervisor;
@@ -61,13 +64,17 @@ public final class Demo {
     private static final class Running {
         final Domain domain;
         final DemoGuest guest;
+        final Path image;
         long lastHypercalls;
         long lastEvents;
+        long lastRequests;
+        long lastBytes;
         long lastNanos;
 
-        Running(Domain domain, DemoGuest guest, long now) {
+        Running(Domain domain, DemoGuest guest, Path image, long now) {
             this.domain = domain;
             this.guest = guest;
+            this.image = image;
             this.lastNanos = now;
         }
     }
@@ -88,7 +95,12 @@ public final class Demo {
         out.flush();
         List<GuestReport> reports = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        try (Hypervisor hv = Hypervisor.start(new HypervisorConfig(logs, console, xenstoreSocket))) {
+        try (DiskImages images = plan.disk() == null ? null : new DiskImages(plan.disk());
+             Hypervisor hv = Hypervisor.start(new HypervisorConfig(logs, console, xenstoreSocket))) {
+            if (images != null) {
+                out.println("disk images: " + images.dir() + (plan.disk().keep() ? " (kept)" : " (deleted at the end; --keep keeps them)"));
+                out.flush();
+            }
             if (xenstoreSocket != null) {
                 out.println("xenstore: XENSTORED_PATH=" + hv.xenstoreSocket() + " xenstore-ls");
                 out.flush();
@@ -99,10 +111,15 @@ public final class Demo {
                 String name = "guest" + i;
                 DemoGuest guest = DemoGuest.reference(plan, name);
                 try {
-                    Domain d = hv.createDomain(new DomainConfig(name, plan.memoryFrames(), 1, false, guest.entry(),
-                            guest.cmdline(), new MemoryBacking.Arena()));
-                    guests.add(new Running(d, guest, System.nanoTime()));
-                } catch (RuntimeException e) {
+                    Path image = images == null ? null : images.create(name);
+                    DomainConfig config = new DomainConfig(name, plan.memoryFrames(), 1, false, guest.entry(),
+                            guest.cmdline(), new MemoryBacking.Arena());
+                    if (image != null) {
+                        config = config.withDisks(List.of(DiskConfig.writable(image)));
+                    }
+                    Domain d = hv.createDomain(config);
+                    guests.add(new Running(d, guest, image, System.nanoTime()));
+                } catch (RuntimeException | IOException e) {
                     problems.add("could not build " + name + ": " + e.getMessage());
                     break;
                 }
@@ -119,11 +136,15 @@ public final class Demo {
                 }
                 view.show(rows, elapsed);
             }
+            List<GuestReport> early = new ArrayList<>();
             for (Running r : guests) {
-                reports.add(report(r, console));
+                early.add(report(r, console));
             }
             for (Running r : guests) {
                 hv.destroyDomain(r.domain.domid());
+            }
+            for (int i = 0; i < guests.size(); i++) {
+                reports.add(withDisk(early.get(i), guests.get(i)));   // the image files, read after the backend let go
             }
             ResourceCounts after = awaitCounts(hv, before);
             if (!after.equals(before)) {
@@ -162,9 +183,56 @@ public final class Demo {
             r.lastHypercalls = info.hypercalls();
             r.lastEvents = events;
             r.lastNanos = now;
-            rows.add(new GuestRow(info.name(), stateText(info), hcRate, evRate, r.guest.roundTrips()));
+            rows.add(new GuestRow(info.name(), stateText(info), hcRate, evRate, r.guest.roundTrips(), diskRow(r, seconds)));
         }
         return rows;
+    }
+
+    private static GuestRow.DiskRow diskRow(Running r, double seconds) {
+        if (r.image == null) {
+            return null;
+        }
+        BlockStats b = r.guest.block();
+        long requests = b.requests();
+        long bytes = b.bytes();
+        GuestRow.DiskRow row = new GuestRow.DiskRow(Math.round((requests - r.lastRequests) / seconds),
+                (bytes - r.lastBytes) / seconds / 1e6, b.p50Nanos() / 1e3, b.p99Nanos() / 1e3,
+                b.notificationsPerRequest());
+        r.lastRequests = requests;
+        r.lastBytes = bytes;
+        return row;
+    }
+
+    /** Adds the disk's figures and the direct check of its image file to a guest's report. */
+    private static GuestReport withDisk(GuestReport g, Running r) {
+        if (r.image == null) {
+            return g;
+        }
+        BlockStats b = r.guest.block();
+        BlockPattern pattern = b.pattern();
+        String problem = g.problem();
+        DiskImages.FileCheck check = new DiskImages.FileCheck(0, 0, -1);
+        if (pattern == null) {
+            problem = problem != null ? problem : "completed no write+verify pass on its disk";
+        } else {
+            try {
+                check = DiskImages.check(r.image, pattern);
+            } catch (IOException e) {
+                problem = problem != null ? problem : "cannot read its image file " + r.image + ": " + e;
+            }
+        }
+        if (problem == null && b.verifyMismatches() > 0) {
+            problem = "read back " + b.verifyMismatches() + " wrong blocks through its block device";
+        }
+        if (problem == null && !check.ok()) {
+            problem = "its image file differs from the data it wrote: " + check.bytesDiffering()
+                    + " bytes, the first at offset " + check.firstBadOffset();
+        }
+        GuestReport.DiskReport disk = new GuestReport.DiskReport(r.image.toString(), b.passes(), b.blocksVerified(),
+                b.bytes(), b.megabytesPerSecond(), b.iops(), b.p50Nanos() / 1e3, b.p99Nanos() / 1e3,
+                b.notificationsPerRequest(), b.verifyMismatches(), check.blocksChecked(), check.bytesDiffering());
+        return new GuestReport(g.name(), g.domid(), g.finalState(), g.shutdownReason(), g.rounds(), g.events(),
+                g.hypercalls(), g.consoleLines(), problem, disk);
     }
 
     private static String stateText(DomainInfo info) {

@@ -3,6 +3,7 @@ package io.pvkit.cli.demo;
 import io.pvkit.abi.spi.GuestEntryPoint;
 import io.pvkit.guest.GuestOptions;
 import io.pvkit.guest.ReferenceGuest;
+import io.pvkit.guest.block.BlockStats;
 
 /**
  * One demo guest: the reference guest running the echo workload (event-channel ping-pong with dom0's echo
@@ -28,7 +29,8 @@ record DemoGuest(ReferenceGuest guest, String cmdline) {
         } else {
             options.rounds(plan.rounds());
         }
-        return new DemoGuest(ReferenceGuest.entryPoint(options.build()), "");
+        return new DemoGuest(ReferenceGuest.entryPoint(options.build()),
+                plan.disk() == null ? "pvkit.blk=off" : plan.disk().cmdline());
     }
 
     /**
@@ -47,5 +49,14 @@ record DemoGuest(ReferenceGuest guest, String cmdline) {
      */
     long roundTrips() {
         return guest.stats().roundTrips();
+    }
+
+    /**
+     * The block workload's counters (all zero while the guest has no disk).
+     *
+     * @return the counters
+     */
+    BlockStats block() {
+        return guest.stats().block();
     }
 }

@@ -69,10 +69,28 @@ public record DemoResult(List<GuestReport> guests, List<String> problems) {
             console += g.consoleLines();
         }
         lines.add(String.format("%-10s %-10s %10d %10d %12d %8d", "total", "", rounds, events, hypercalls, console));
+        long verified = 0;
+        long bytes = 0;
+        boolean disks = false;
+        for (GuestReport g : guests) {
+            if (g.disk() != null) {
+                if (!disks) {
+                    lines.add("");
+                    lines.add(GuestReport.DiskReport.HEADER);
+                    disks = true;
+                }
+                lines.add(g.disk().format(g.name()));
+                verified += g.disk().blocksVerified();
+                bytes += g.disk().bytes();
+            }
+        }
         List<String> failures = failures();
         if (ok()) {
             lines.add("demo OK: " + guests.size() + (guests.size() == 1 ? " guest" : " guests")
-                    + " powered off by themselves, " + rounds + " round trips, every resource released");
+                    + " powered off by themselves, " + rounds + " round trips, "
+                    + (disks ? verified + " blocks verified through blkfront/blkback and in the image files ("
+                            + String.format(java.util.Locale.ROOT, "%.1f", bytes / 1e6) + " MB moved), " : "")
+                    + "every resource released");
         } else {
             lines.add("demo FAILED: " + String.join("; ", failures));
         }

@@ -68,7 +68,7 @@ public interface ProgressView {
                 if (drawn > 0) {
                     s.append("\033[").append(drawn).append('F');   // to the start of the first line drawn
                 }
-                s.append("\033[2K").append(GuestRow.HEADER).append("   ").append(seconds(elapsed)).append('\n');
+                s.append("\033[2K").append(GuestRow.header(rows)).append("   ").append(seconds(elapsed)).append('\n');
                 for (GuestRow r : rows) {
                     s.append("\033[2K").append(r.format()).append('\n');
                 }
