@@ -33,9 +33,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Verifies the block backend rules ({@link BlockRules}: BLK-01 .. BLK-19) against a PV block backend under test,
+ * Verifies the block backend rules ({@link BlockRules}: BLK-01 .. BLK-20) against a PV block backend under test,
  * through a scripted, deliberately hostile frontend that runs as a guest of the backend's hypervisor.
  *
  * <p>Extend it in your test scope:
@@ -53,13 +54,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * responses on the ring, the grant entries' busy bits, the guest's pages and the image file (read through a new
  * file channel at the moment of a response). Responses are awaited at most {@link #responseTimeout()}.
  *
- * <p>Features the backend does not offer in its keys (multi-queue, indirect requests, flush) make the checks of
- * BLK-04, BLK-14, BLK-16 and BLK-17 skip; those methods are {@code optional_}. The other rules are
+ * <p>Features the backend does not offer in its keys (multi-queue, indirect requests, flush, discard) make the
+ * checks of BLK-04, BLK-14, BLK-16, BLK-17 and BLK-20 skip; those methods are {@code optional_}. The other rules are
  * {@code required_} and never skipped.
  */
 public abstract class BlockBackendVerification {
     /** The frontend domain's memory, in frames. */
     public static final int FRONTEND_FRAMES = 2048;
+    /** The top frames of the frontend's memory the kit never touches (a platform may keep its grant table there). */
+    public static final int RESERVED_TOP_FRAMES = 16;
     /** The size of the test image: 4096 sectors. */
     public static final int IMAGE_BYTES = 2 * 1024 * 1024;
     private static final int SECTOR = 512;
@@ -79,6 +82,8 @@ public abstract class BlockBackendVerification {
     private final List<Path> files = new ArrayList<>();
     private final List<BlockDeviceSession> sessions = new ArrayList<>();
     private long nextId = 0x1122_3344_5566_0000L;
+    /** Whether {@link #ringKeys} offers feature-persistent (BLK-19 does when the backend offers it). */
+    private boolean persistent;
 
     /** A connected device as the kit's frontend sees it. */
     final class Device {
@@ -126,7 +131,7 @@ public abstract class BlockBackendVerification {
         backend = createBackend();
         hypervisor = backend.hypervisor();
         domain = hypervisor.createDomain(new DomainConfig(FRONTEND_FRAMES, 1, false));
-        guest = new FrontendGuest(domain);
+        guest = new FrontendGuest(domain, FRONTEND_FRAMES - RESERVED_TOP_FRAMES);
     }
 
     @AfterEach
@@ -218,7 +223,7 @@ public abstract class BlockBackendVerification {
             k.put("multi-queue-num-queues", Integer.toString(rings.length));
         }
         k.put("protocol", "x86_64-abi");
-        k.put("feature-persistent", "0");
+        k.put("feature-persistent", persistent ? "1" : "0");
         return k;
     }
 
@@ -1098,7 +1103,9 @@ public abstract class BlockBackendVerification {
         long before = counted ? backend.liveMappings() : 0;
         Path image = newImage();
         long offered = number(open(image, false).backendKeys(), "max-ring-page-order", 0);
+        persistent = number(sessions.getLast().backendKeys(), "feature-persistent", 0) == 1;
         Device d = connect(image, false, (int) Math.min(offered, 2), 1);
+        persistent = false;
         FrontendRing ring = d.ring();
         Page w = dataPage(d, true, 19);
         Page r = page(d, false, MARKER);
@@ -1122,6 +1129,55 @@ public abstract class BlockBackendVerification {
         }
         if (counted) {
             assertEquals(before, backend.liveMappings(), "the backend's live grant mappings after close");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-20
+
+    /**
+     * Rule {@linkplain BlockRules BLK-20}: a discard changes nothing outside its range.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the range is {@code sector_number .. sector_number + nr_sectors - 1}, checked against the disk size
+     *       without overflow before anything is punched or zeroed;</li>
+     *   <li>a hole punch or zeroing is not rounded outwards to the discard granularity or to pages (round
+     *       inwards, or zero the partial ends);</li>
+     *   <li>{@code nr_sectors} is a 64-bit count: bound the work it can cause by the disk size.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_BLK_20_discardChangesNothingOutsideItsRange() {
+        Device d = connect();
+        Assumptions.assumeTrue(number(d.keys, "feature-discard", 0) == 1, "feature-discard not offered");
+        FrontendRing ring = d.ring();
+        long n = sectors(d);
+        long[][] inside = {{777, 3}, {1024, 64}, {n - 8, 8}};
+        for (long[] c : inside) {
+            byte[] before = read(d.image);
+            long id = id();
+            ring.putDiscard(id, c[0], c[1]);
+            ring.push();
+            Response r = single(ring);
+            assertEquals(id, r.id(), "discard response id");
+            assertTrue(r.status() == OKAY || r.status() == EOPNOTSUPP, "a discard of sectors " + c[0] + " + " + c[1]
+                    + " inside the disk must be OKAY or EOPNOTSUPP: " + r.status());
+            byte[] after = imageAfterFlush(d, ring);
+            int from = (int) c[0] * SECTOR;
+            int to = (int) (c[0] + c[1]) * SECTOR;
+            for (int i = 0; i < after.length; i++) {
+                boolean in = i >= from && i < to && r.status() == OKAY;
+                if (after[i] != before[i] && !(in && after[i] == 0)) {
+                    fail("discard of sectors " + c[0] + " + " + c[1] + " changed byte " + i + " (sector " + i / SECTOR
+                            + ") from " + before[i] + " to " + after[i]);
+                }
+            }
+        }
+        long[][] outside = {{n - 2, 4}, {n, 1}, {-8, 16}, {0, -1}};
+        for (long[] c : outside) {
+            long id = id();
+            assertRefused(d, "DISCARD of sectors " + Long.toUnsignedString(c[0]) + " + " + Long.toUnsignedString(c[1])
+                    + " on a " + n + "-sector disk", () -> ring.putDiscard(id, c[0], c[1]), id);
         }
     }
 

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The PV block backend rules (blkif): feature negotiation (BLK-01 .. BLK-04), request validation
  * (BLK-05 .. BLK-11, BLK-17), data path and response format (BLK-12, BLK-13), flush ordering and write-through
- * (BLK-14, BLK-15), indirect requests (BLK-16, BLK-17), ring producer overflow (BLK-18) and teardown (BLK-19).
+ * (BLK-14, BLK-15), indirect requests (BLK-16, BLK-17), ring producer overflow (BLK-18), teardown (BLK-19) and discard (BLK-20).
  * Tested by {@link BlockBackendVerification} through a scripted hostile frontend.
  */
 public final class BlockRules implements RuleSet {
@@ -113,7 +113,14 @@ public final class BlockRules implements RuleSet {
                             + "pages: no entry the frontend granted is left with GTF_reading or GTF_writing set, and the "
                             + "backend's live mapping count returns to its value before the device was opened.",
                     XENBUS + " (xen_blkif_disconnect: xen_blkbk_free_caches, unmap rings); "
-                            + "xen/include/public/grant_table.h (GTF_reading, GTF_writing)"));
+                            + "xen/include/public/grant_table.h (GTF_reading, GTF_writing)"),
+            Rule.must("BLK-20",
+                    "When the backend offers feature-discard, a BLKIF_OP_DISCARD inside the disk is answered OKAY or "
+                            + "BLKIF_RSP_EOPNOTSUPP and changes no byte outside its sector range (a byte inside becomes "
+                            + "zero or stays), and a discard past the end of the disk is answered BLKIF_RSP_ERROR and "
+                            + "changes nothing.",
+                    BLKIF_H + " (feature-discard, discard-granularity, BLKIF_OP_DISCARD, blkif_request_discard); "
+                            + BLKBACK + " (dispatch_discard_io)"));
 
     private static final String NOTES = """
             The scripted frontend acts as a guest of the hypervisor the backend runs on: it grants pages to the

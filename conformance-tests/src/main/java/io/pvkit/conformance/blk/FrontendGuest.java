@@ -22,8 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * signals event channels through pv-abi's {@link GuestHypercalls} over {@link DomainUnderTest#hypercall}.
  *
  * <p>Memory use: frame 0 is left alone (platforms keep {@code shared_info} there), frame 1 is the hypercall
- * scratch area, and frames from 2 upwards (skipping the table frame {@code setup_table} reported) are handed out
- * by {@link #allocFrames(int)}, never reused within a test.
+ * scratch area, and frames from 2 up to {@code frameLimit} (skipping the table frame {@code setup_table}
+ * reported) are handed out by {@link #allocFrames(int)}, never reused within a test. Frames at and above
+ * {@code frameLimit} (the top of the memory the kit asked for, and anything the platform added above it) are
+ * never touched.
  */
 final class FrontendGuest {
     /** The first grant reference the kit uses (Linux keeps 0..7 for the toolstack). */
@@ -37,12 +39,14 @@ final class FrontendGuest {
     private final Deque<Integer> freeRefs = new ArrayDeque<>();
     private int nextRef = FIRST_REF;
     private long nextFrame = 2;
+    private final long frameLimit;
     /** Every reference ever granted in this test (BLK-19 checks none stays busy). */
     final Set<Integer> everGranted = new HashSet<>();
 
-    FrontendGuest(DomainUnderTest dom) {
+    FrontendGuest(DomainUnderTest dom, long frameLimit) {
         this.dom = dom;
         this.mem = dom.spec().memory();
+        this.frameLimit = Math.min(frameLimit, mem.frames());
         this.hypercalls = new GuestHypercalls(
                 (ctx, op, a1, a2, a3, a4, a5) -> dom.hypercall(ctx.vcpu(), op, a1, a2, a3, a4, a5),
                 HypercallContext.of(dom.domid(), 0, dom.privileged(), mem), GuestMemory.gpaOf(1), GuestMemory.PAGE_SIZE);
@@ -65,8 +69,8 @@ final class FrontendGuest {
         if (first <= tableFrame && tableFrame < first + n) {
             first = tableFrame + 1;
         }
-        if (first + n > mem.frames()) {
-            throw new IllegalStateException("the frontend domain ran out of frames (" + mem.frames() + ")");
+        if (first + n > frameLimit) {
+            throw new IllegalStateException("the frontend domain ran out of frames (" + frameLimit + ")");
         }
         nextFrame = first + n;
         mem.fill(GuestMemory.gpaOf(first), (long) n * GuestMemory.PAGE_SIZE, (byte) 0);

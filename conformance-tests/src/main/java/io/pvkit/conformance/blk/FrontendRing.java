@@ -1,6 +1,7 @@
 package io.pvkit.conformance.blk;
 
 import io.pvkit.abi.blkif.BlkifOp;
+import io.pvkit.abi.blkif.BlkifRequestDiscardLayout;
 import io.pvkit.abi.blkif.BlkifRequestIndirectLayout;
 import io.pvkit.abi.blkif.BlkifRequestLayout;
 import io.pvkit.abi.blkif.BlkifRequestSegmentLayout;
@@ -112,6 +113,23 @@ final class FrontendRing extends ScriptedPeer {
                     for (int i = 0; i < indirectGrefs.length && i < BlkifRequestIndirectLayout.MAX_INDIRECT_PAGES_PER_REQUEST; i++) {
                         m.setInt(s + BlkifRequestIndirectLayout.INDIRECT_GREFS_OFFSET + 4L * i, indirectGrefs[i]);
                     }
+                });
+        runAll();
+    }
+
+    /** Writes a discard request into the next private slot. */
+    void putDiscard(long id, long sector, long nrSectors) {
+        long s = slot(reqProdPvt);
+        int index = reqProdPvt++;
+        step("slot " + index + ": DISCARD id 0x" + Long.toHexString(id) + ", sector " + Long.toUnsignedString(sector)
+                + ", nr_sectors " + Long.toUnsignedString(nrSectors), m -> {
+                    m.fill(s, SLOT, (byte) 0);
+                    setField(BlkifRequestDiscardLayout.LAYOUT, s, "operation", BlkifOp.DISCARD.code());
+                    setField(BlkifRequestDiscardLayout.LAYOUT, s, "flag", 0);
+                    setField(BlkifRequestDiscardLayout.LAYOUT, s, "handle", 0);
+                    setField(BlkifRequestDiscardLayout.LAYOUT, s, "id", id);
+                    setField(BlkifRequestDiscardLayout.LAYOUT, s, "sector_number", sector);
+                    setField(BlkifRequestDiscardLayout.LAYOUT, s, "nr_sectors", nrSectors);
                 });
         runAll();
     }

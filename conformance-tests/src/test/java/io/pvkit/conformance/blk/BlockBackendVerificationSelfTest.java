@@ -174,6 +174,34 @@ class BlockBackendVerificationSelfTest {
         }
     }
 
+    /** Broken for BLK-20: {@link MiniBlkback.Bug#DISCARD_WHOLE_PAGES}. */
+    static final class DiscardWholePages extends Broken {
+        DiscardWholePages() {
+            super(MiniBlkback.Bug.DISCARD_WHOLE_PAGES);
+        }
+    }
+
+    /** Broken for BLK-02: {@link MiniBlkback.Bug#MISSING_PORT_ACCEPTED}. */
+    static final class MissingPortAccepted extends Broken {
+        MissingPortAccepted() {
+            super(MiniBlkback.Bug.MISSING_PORT_ACCEPTED);
+        }
+    }
+
+    /** Broken for BLK-14: {@link MiniBlkback.Bug#FLUSH_BEFORE_WRITEBACK}. */
+    static final class FlushBeforeWriteback extends Broken {
+        FlushBeforeWriteback() {
+            super(MiniBlkback.Bug.FLUSH_BEFORE_WRITEBACK);
+        }
+    }
+
+    /** Broken for BLK-19: {@link MiniBlkback.Bug#ERROR_PATH_LEAKS_MAPPING}. */
+    static final class ErrorPathLeaksMapping extends Broken {
+        ErrorPathLeaksMapping() {
+            super(MiniBlkback.Bug.ERROR_PATH_LEAKS_MAPPING);
+        }
+    }
+
     static Stream<Arguments> brokenBackends() {
         return Stream.of(
                 Arguments.of("BLK-01", InfoIgnoresReadonly.class, Set.of()),
@@ -194,13 +222,23 @@ class BlockBackendVerificationSelfTest {
                 Arguments.of("BLK-16", IndirectTruncated.class, Set.of()),
                 Arguments.of("BLK-17", IndirectNoMaxCheck.class, Set.of()),
                 Arguments.of("BLK-18", OverflowStopsAll.class, Set.of()),
-                Arguments.of("BLK-19", CloseKeepsRingMapped.class, Set.of()));
+                Arguments.of("BLK-19", CloseKeepsRingMapped.class, Set.of()),
+                Arguments.of("BLK-20", DiscardWholePages.class, Set.of()),
+                Arguments.of("BLK-02", MissingPortAccepted.class, Set.of()),
+                // a write-back cache whose flush does not write it out: every check that flushes before it looks at the
+                // image file fails with it (BLK-12, BLK-16, BLK-18), and so does the write-through SHOULD (BLK-15)
+                Arguments.of("BLK-14", FlushBeforeWriteback.class, Set.of("BLK-12", "BLK-15", "BLK-16", "BLK-18")),
+                Arguments.of("BLK-19", ErrorPathLeaksMapping.class, Set.of()));
     }
 
     @ParameterizedTest(name = "{0} catches {1} (also failing: {2})")
     @MethodSource("brokenBackends")
     void shouldFailTheRuleTheBugBreaks(String rule, Class<?> broken, Set<String> alsoFailing) {
         SelfTestReport report = SelfTest.run(broken);
+        if (Boolean.getBoolean("pvkit.selftest.print")) {
+            System.out.println("SELFTEST " + broken.getSimpleName() + " " + report.failedRules() + ": "
+                    + report.failuresOf(rule).stream().map(Throwable::getMessage).toList());
+        }
         assertEquals(Outcome.FAILURE, report.ruleOutcomes().get(rule),
                 rule + " must FAIL (an assertion, not an error in setup) for " + broken.getSimpleName() + ": " + report);
         Set<String> expected = Stream.concat(Stream.of(rule), alsoFailing.stream()).collect(Collectors.toSet());
@@ -227,7 +265,7 @@ class BlockBackendVerificationSelfTest {
         for (Rule rule : new BlockRules().rules()) {
             assertEquals(rule, RuleCatalogue.find(rule.id()).orElseThrow());
         }
-        assertEquals(19, new BlockRules().rules().size());
+        assertEquals(20, new BlockRules().rules().size());
         Set<String> caught = brokenBackends().map(a -> (String) a.get()[0]).collect(Collectors.toSet());
         Set<String> ids = new BlockRules().rules().stream().map(Rule::id).collect(Collectors.toSet());
         assertEquals(ids, caught, "a broken backend per rule");

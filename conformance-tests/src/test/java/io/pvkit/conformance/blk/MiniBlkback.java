@@ -1,6 +1,7 @@
 package io.pvkit.conformance.blk;
 
 import io.pvkit.abi.blkif.BlkifOp;
+import io.pvkit.abi.blkif.BlkifRequestDiscardLayout;
 import io.pvkit.abi.blkif.BlkifRequestIndirectLayout;
 import io.pvkit.abi.blkif.BlkifRequestLayout;
 import io.pvkit.abi.blkif.BlkifRequestSegmentLayout;
@@ -82,7 +83,15 @@ final class MiniBlkback implements BlockBackendUnderTest {
         /** BLK-18: a producer overflow on one ring stops every device's workers. */
         OVERFLOW_STOPS_ALL,
         /** BLK-19: close leaves the ring pages mapped. */
-        CLOSE_KEEPS_RING_MAPPED
+        CLOSE_KEEPS_RING_MAPPED,
+        /** BLK-20: a discard zeroes the whole pages its range touches. */
+        DISCARD_WHOLE_PAGES,
+        /** BLK-02 (second): a frontend without event-channel is connected (its ring is polled). */
+        MISSING_PORT_ACCEPTED,
+        /** BLK-14 (second): a write-back cache whose flush forces the file without writing the cache out. */
+        FLUSH_BEFORE_WRITEBACK,
+        /** BLK-19 (second): a request failing on its second segment's map leaves the first segment mapped. */
+        ERROR_PATH_LEAKS_MAPPING
     }
 
     static final int MAX_ORDER = 4;
@@ -176,7 +185,10 @@ final class MiniBlkback implements BlockBackendUnderTest {
             keys.put("multi-queue-max-queues", Integer.toString(MAX_QUEUES));
             keys.put("feature-persistent", "0");
             keys.put("feature-flush-cache", "1");
-            keys.put("feature-discard", "0");
+            keys.put("feature-discard", "1");
+            keys.put("discard-granularity", "512");
+            keys.put("discard-alignment", "0");
+            keys.put("discard-secure", "0");
             keys.put("feature-max-indirect-segments", Integer.toString(MAX_INDIRECT));
             keys.put("sector-size", "512");
             keys.put("physical-sector-size", "4096");
@@ -226,7 +238,8 @@ final class MiniBlkback implements BlockBackendUnderTest {
                     for (int i = 0; i < refs[q].length; i++) {
                         refs[q][i] = (int) number(fk, prefix + (order == 0 ? "ring-ref" : "ring-ref" + i));
                     }
-                    ports[q] = (int) number(fk, prefix + "event-channel");
+                    ports[q] = bug == Bug.MISSING_PORT_ACCEPTED && !fk.containsKey(prefix + "event-channel")
+                            ? 0 : (int) number(fk, prefix + "event-channel");
                 }
                 for (int q = 0; q < nq; q++) {
                     queues.add(new Queue(this, q, refs[q], ports[q]));
@@ -321,8 +334,9 @@ final class MiniBlkback implements BlockBackendUnderTest {
             }
             this.ring = SharedBackRing.attach(new PagedMemoryAccess(pages), BLKIF);
             this.worker = Thread.ofPlatform().daemon().name("mini-blkback-d" + dev.fe + "-q" + index).unstarted(this::run);
-            int p = hv.bindDom0(dev.fe, remotePort, port -> LockSupport.unpark(worker));
-            if (p <= 0) {
+            int p = remotePort == 0 && bug == Bug.MISSING_PORT_ACCEPTED ? -1
+                    : hv.bindDom0(dev.fe, remotePort, port -> LockSupport.unpark(worker));
+            if (p <= 0 && bug != Bug.MISSING_PORT_ACCEPTED) {
                 unmapAll(ringHandles);
                 throw new IllegalArgumentException("cannot bind event-channel " + remotePort + ": " + p);
             }
@@ -349,7 +363,7 @@ final class MiniBlkback implements BlockBackendUnderTest {
                     for (MemorySegment r : batch) {
                         ring.putResponse(handle(dev, r));
                     }
-                    if (!batch.isEmpty() && ring.pushResponses()) {
+                    if (!batch.isEmpty() && ring.pushResponses() && port > 0) {
                         hv.channels.send(0, port);
                     }
                     more = !batch.isEmpty() || ring.finalCheckForRequests();
@@ -377,6 +391,7 @@ final class MiniBlkback implements BlockBackendUnderTest {
             status = switch (op) {
                 case 0, 1 -> direct(dev, op, req);
                 case 3 -> flush(dev);
+                case 5 -> discard(dev, req);
                 case 6 -> indirect(dev, req);
                 default -> bug == Bug.UNKNOWN_OP_OKAY ? BlkifResponseLayout.RSP_OKAY : BlkifResponseLayout.RSP_EOPNOTSUPP;
             };
@@ -447,9 +462,37 @@ final class MiniBlkback implements BlockBackendUnderTest {
         return transfer(dev, iop, sector, segs);
     }
 
+    private short discard(Device dev, MemorySegment req) throws IOException {
+        long sector = req.get(ValueLayout.JAVA_LONG_UNALIGNED, BlkifRequestDiscardLayout.SECTOR_NUMBER_OFFSET);
+        long count = req.get(ValueLayout.JAVA_LONG_UNALIGNED, BlkifRequestDiscardLayout.NR_SECTORS_OFFSET);
+        // UNTRUSTED: both are 64-bit; the range is checked against the disk without overflow, which bounds the work
+        if (Long.compareUnsigned(sector, dev.sectors) > 0 || Long.compareUnsigned(count, dev.sectors - sector) > 0) {
+            return BlkifResponseLayout.RSP_ERROR;
+        }
+        if (dev.readOnly) {
+            return BlkifResponseLayout.RSP_ERROR;
+        }
+        dev.writeBack();
+        long from = sector * SECTOR;
+        long to = (sector + count) * SECTOR;
+        if (bug == Bug.DISCARD_WHOLE_PAGES) {
+            from &= ~(GuestMemory.PAGE_SIZE - 1L);
+            to = Math.min(dev.sectors * SECTOR, (to + GuestMemory.PAGE_SIZE - 1) & ~(GuestMemory.PAGE_SIZE - 1L));
+        }
+        byte[] zeros = new byte[64 * 1024];
+        for (long at = from; at < to; at += zeros.length) {
+            dev.writeFully(ByteBuffer.wrap(zeros, 0, (int) Math.min(zeros.length, to - at)), at);
+        }
+        return BlkifResponseLayout.RSP_OKAY;
+    }
+
     private short flush(Device dev) throws IOException {
         if (bug == Bug.FLUSH_UNSUPPORTED) {
             return BlkifResponseLayout.RSP_EOPNOTSUPP;
+        }
+        if (bug == Bug.FLUSH_BEFORE_WRITEBACK) {
+            dev.file.force(true);
+            return BlkifResponseLayout.RSP_OKAY;
         }
         dev.writeBack();
         dev.file.force(true);
@@ -495,6 +538,9 @@ final class MiniBlkback implements BlockBackendUnderTest {
                     pages[i] = rawFrame(dev.fe, segs[i][0]);
                 }
                 if (pages[i] == null) {
+                    if (bug == Bug.ERROR_PATH_LEAKS_MAPPING) {
+                        handles.clear();
+                    }
                     return BlkifResponseLayout.RSP_ERROR;
                 }
             }
@@ -507,7 +553,7 @@ final class MiniBlkback implements BlockBackendUnderTest {
                     MemorySegment.copy(pages[i], ValueLayout.JAVA_BYTE, from, buf, at, len);
                     at += len;
                 }
-                if (bug == Bug.WRITE_BACK_CACHE) {
+                if (bug == Bug.WRITE_BACK_CACHE || bug == Bug.FLUSH_BEFORE_WRITEBACK) {
                     synchronized (dev.pending) {
                         dev.pending.add(new long[] {sector * SECTOR});
                         dev.pendingData.add(buf);
