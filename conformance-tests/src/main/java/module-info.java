@@ -12,6 +12,7 @@ module io.pvkit.conformance {
     requires org.junit.platform.reporting;
 
     exports io.pvkit.conformance;
+    exports io.pvkit.conformance.blk;
     exports io.pvkit.conformance.bytestream;
     exports io.pvkit.conformance.hostile;
     exports io.pvkit.conformance.grant;

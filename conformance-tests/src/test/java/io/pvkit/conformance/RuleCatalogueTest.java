@@ -38,7 +38,8 @@ class RuleCatalogueTest {
             io.pvkit.conformance.evtchn.EventChannelVerification.class,
             io.pvkit.conformance.evtchn.GuestUpcallVerification.class,
             io.pvkit.conformance.grant.GrantTableVerification.class,
-            io.pvkit.conformance.xenstore.XenstoreVerification.class);
+            io.pvkit.conformance.xenstore.XenstoreVerification.class,
+            io.pvkit.conformance.blk.BlockBackendVerification.class);
 
     @Test
     void shouldHaveARuleForEveryAdversarialCatalogueCase() {

@@ -1,0 +1,1192 @@
+package io.pvkit.conformance.blk;
+
+import io.pvkit.abi.blkif.BlkifOp;
+import io.pvkit.abi.blkif.BlkifRequestIndirectLayout;
+import io.pvkit.abi.blkif.BlkifRequestLayout;
+import io.pvkit.abi.blkif.BlkifRequestSegmentLayout;
+import io.pvkit.abi.blkif.BlkifResponseLayout;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.conformance.blk.FrontendRing.Response;
+import io.pvkit.conformance.blk.FrontendRing.Seg;
+import io.pvkit.conformance.spi.DomainConfig;
+import io.pvkit.conformance.spi.DomainUnderTest;
+import io.pvkit.conformance.spi.HypervisorUnderTest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Verifies the block backend rules ({@link BlockRules}: BLK-01 .. BLK-20) against a PV block backend under test,
+ * through a scripted, deliberately hostile frontend that runs as a guest of the backend's hypervisor.
+ *
+ * <p>Extend it in your test scope:
+ * {@snippet :
+ * class MyBlkbackConformanceTest extends BlockBackendVerification {
+ *     @Override
+ *     protected BlockBackendUnderTest createBackend() {
+ *         return new MyBlkbackPort();   // implements io.pvkit.conformance.blk.BlockBackendUnderTest
+ *     }
+ * }
+ * }
+ * Each test creates a fresh backend, one unprivileged frontend domain of {@value #FRONTEND_FRAMES} frames and a
+ * {@value #IMAGE_BYTES}-byte image file filled with a position-dependent pattern, opens devices on it and
+ * connects them with the keys a frontend writes. Observations are what a frontend and the toolstack can see:
+ * responses on the ring, the grant entries' busy bits, the guest's pages and the image file (read through a new
+ * file channel at the moment of a response). Responses are awaited at most {@link #responseTimeout()}.
+ *
+ * <p>Features the backend does not offer in its keys (multi-queue, indirect requests, flush, discard) make the
+ * checks of BLK-04, BLK-14, BLK-16, BLK-17 and BLK-20 skip; those methods are {@code optional_}. The other rules are
+ * {@code required_} and never skipped.
+ */
+public abstract class BlockBackendVerification {
+    /** The frontend domain's memory, in frames. */
+    public static final int FRONTEND_FRAMES = 2048;
+    /** The top frames of the frontend's memory the kit never touches (a platform may keep its grant table there). */
+    public static final int RESERVED_TOP_FRAMES = 16;
+    /** The size of the test image: 4096 sectors. */
+    public static final int IMAGE_BYTES = 2 * 1024 * 1024;
+    private static final int SECTOR = 512;
+    private static final int OKAY = BlkifResponseLayout.RSP_OKAY;
+    private static final int ERROR = BlkifResponseLayout.RSP_ERROR;
+    private static final int EOPNOTSUPP = BlkifResponseLayout.RSP_EOPNOTSUPP;
+    private static final int READ = BlkifOp.READ.code();
+    private static final int WRITE = BlkifOp.WRITE.code();
+    private static final int FLUSH = BlkifOp.FLUSH_DISKCACHE.code();
+    private static final int INDIRECT = BlkifOp.INDIRECT.code();
+    private static final byte MARKER = (byte) 0xA5;
+
+    private BlockBackendUnderTest backend;
+    private HypervisorUnderTest hypervisor;
+    private DomainUnderTest domain;
+    private FrontendGuest guest;
+    private final List<Path> files = new ArrayList<>();
+    private final List<BlockDeviceSession> sessions = new ArrayList<>();
+    private long nextId = 0x1122_3344_5566_0000L;
+    /** Whether {@link #ringKeys} offers feature-persistent (BLK-19 does when the backend offers it). */
+    private boolean persistent;
+
+    /** A connected device as the kit's frontend sees it. */
+    final class Device {
+        final BlockDeviceSession session;
+        final Path image;
+        final Map<String, String> keys;
+        final FrontendRing[] rings;
+        final int backendDomid;
+
+        Device(BlockDeviceSession session, Path image, Map<String, String> keys, FrontendRing[] rings) {
+            this.session = session;
+            this.image = image;
+            this.keys = keys;
+            this.rings = rings;
+            this.backendDomid = session.backendDomid();
+        }
+
+        FrontendRing ring() {
+            return rings[0];
+        }
+    }
+
+    /** Creates the verification; subclasses supply the backend through {@link #createBackend()}. */
+    protected BlockBackendVerification() {
+    }
+
+    /**
+     * Creates a fresh backend (with its hypervisor) for one test.
+     *
+     * @return the backend under test
+     */
+    protected abstract BlockBackendUnderTest createBackend();
+
+    /**
+     * How long the kit waits for a response, a connect or a close before it fails the check.
+     *
+     * @return the bound (5 seconds by default)
+     */
+    protected Duration responseTimeout() {
+        return Duration.ofSeconds(5);
+    }
+
+    @BeforeEach
+    final void setUpBackend() throws IOException {
+        backend = createBackend();
+        hypervisor = backend.hypervisor();
+        domain = hypervisor.createDomain(new DomainConfig(FRONTEND_FRAMES, 1, false));
+        guest = new FrontendGuest(domain, FRONTEND_FRAMES - RESERVED_TOP_FRAMES);
+    }
+
+    @AfterEach
+    final void tearDownBackend() throws IOException {
+        try {
+            for (BlockDeviceSession s : sessions) {
+                try {
+                    s.close();
+                } catch (RuntimeException ignored) {
+                    // the check already failed or passed; the backend is closed below anyway
+                }
+            }
+            if (backend != null) {
+                backend.close();
+            }
+        } finally {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- helpers
+
+    private static byte pattern(long offset) {
+        return (byte) (offset * 31 + (offset >>> 9) * 7 + 3);
+    }
+
+    private Path newImage() {
+        try {
+            Path f = Files.createTempFile("pvkit-blk-", ".img");
+            files.add(f);
+            byte[] b = new byte[IMAGE_BYTES];
+            for (int i = 0; i < b.length; i++) {
+                b[i] = pattern(i);
+            }
+            Files.write(f, b);
+            return f;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] read(Path image) {
+        try {
+            return Files.readAllBytes(image);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private long id() {
+        return nextId++ ^ 0x0000_00FF_0000_0000L;
+    }
+
+    private BlockDeviceSession open(Path image, boolean readOnly) {
+        BlockDeviceSession s = backend.open(domain, image, readOnly);
+        sessions.add(s);
+        return s;
+    }
+
+    private static long number(Map<String, String> keys, String key, long absent) {
+        String v = keys.get(key);
+        if (v == null) {
+            return absent;
+        }
+        assertTrue(v.matches("[0-9]{1,19}"), "backend key " + key + " = '" + v + "' is not an unsigned decimal");
+        return Long.parseLong(v);
+    }
+
+    private Map<String, String> ringKeys(FrontendRing[] rings, boolean multi) {
+        Map<String, String> k = new LinkedHashMap<>();
+        for (int q = 0; q < rings.length; q++) {
+            String prefix = multi ? "queue-" + q + "/" : "";
+            FrontendRing r = rings[q];
+            if (r.order == 0) {
+                k.put(prefix + "ring-ref", Integer.toString(r.refs[0]));
+            } else {
+                for (int i = 0; i < r.refs.length; i++) {
+                    k.put(prefix + "ring-ref" + i, Integer.toString(r.refs[i]));
+                }
+            }
+            k.put(prefix + "event-channel", Integer.toString(r.port));
+        }
+        if (rings[0].order > 0) {
+            k.put("ring-page-order", Integer.toString(rings[0].order));
+        }
+        if (multi) {
+            k.put("multi-queue-num-queues", Integer.toString(rings.length));
+        }
+        k.put("protocol", "x86_64-abi");
+        k.put("feature-persistent", persistent ? "1" : "0");
+        return k;
+    }
+
+    /** Opens and connects a device with {@code queues} rings of {@code 2^order} pages; fails unless Connected. */
+    Device connect(Path image, boolean readOnly, int order, int queues) {
+        BlockDeviceSession s = open(image, readOnly);
+        Map<String, String> keys = s.backendKeys();
+        FrontendRing[] rings = new FrontendRing[queues];
+        for (int q = 0; q < queues; q++) {
+            rings[q] = new FrontendRing(guest, s.backendDomid(), order);
+        }
+        BlockDeviceSession.ConnectResult r = s.connect(ringKeys(rings, queues > 1));
+        assertTrue(r.connected(), "the backend refused a well-formed frontend (order " + order + ", " + queues
+                + " queue(s)): state " + r.state() + ", error '" + r.error() + "'");
+        return new Device(s, image, r.backendKeys().isEmpty() ? keys : r.backendKeys(), rings);
+    }
+
+    Device connect() {
+        return connect(newImage(), false, 0, 1);
+    }
+
+    /** A frame granted to the backend, filled with {@code fill}. */
+    private record Page(long gfn, int ref) {
+    }
+
+    private Page page(Device d, boolean readOnly, byte fill) {
+        long gfn = guest.allocFrames(1);
+        guest.fillPage(gfn, fill);
+        return new Page(gfn, guest.grant(d.backendDomid, gfn, readOnly));
+    }
+
+    private Page dataPage(Device d, boolean readOnly, long seed) {
+        long gfn = guest.allocFrames(1);
+        byte[] b = new byte[GuestMemory.PAGE_SIZE];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (seed * 131 + i * 17 + (i >>> 9));
+        }
+        guest.writePage(gfn, b);
+        return new Page(gfn, guest.grant(d.backendDomid, gfn, readOnly));
+    }
+
+    private Response single(FrontendRing ring) {
+        return ring.awaitOne(responseTimeout());
+    }
+
+    /** Reads {@code sectors} (1..8) at {@code sector} through a direct READ and checks the bytes. */
+    private void assertReadWorks(Device d, FrontendRing ring, long sector, String after) {
+        Page p = page(d, false, MARKER);
+        long id = id();
+        ring.putDirect(READ, 1, id, sector, new Seg(p.ref, 0, 7));
+        ring.push();
+        Response r = single(ring);
+        assertEquals(id, r.id(), "after " + after + ": the next request's response id");
+        assertEquals(OKAY, r.status(), "after " + after + ": the next valid READ (sector " + sector + ") must be served");
+        byte[] img = read(d.image);
+        byte[] got = guest.page(p.gfn);
+        assertArrayEquals(Arrays.copyOfRange(img, (int) sector * SECTOR, (int) sector * SECTOR + 4096), got,
+                "after " + after + ": the READ returned other bytes than the image's");
+    }
+
+    /**
+     * Submits one bad request (already written by {@code put}), expects an error with its id, an image and pages
+     * unchanged, and the next request served.
+     */
+    private void assertRefused(Device d, String what, Set<Integer> allowed, Runnable put, long id, Page... pages) {
+        FrontendRing ring = d.ring();
+        byte[] before = read(d.image);
+        List<byte[]> pagesBefore = new ArrayList<>();
+        for (Page p : pages) {
+            pagesBefore.add(guest.page(p.gfn));
+        }
+        put.run();
+        ring.push();
+        Response r = single(ring);
+        assertEquals(id, r.id(), what + ": the response must carry the request's id");
+        assertTrue(allowed.contains(r.status()), what + ": status must be one of " + allowed + " but was " + r.status());
+        assertArrayEquals(before, read(d.image), what + ": the image changed");
+        for (int i = 0; i < pages.length; i++) {
+            assertArrayEquals(pagesBefore.get(i), guest.page(pages[i].gfn), what + ": guest page " + i + " changed");
+        }
+        assertReadWorks(d, ring, 17, what);
+    }
+
+    private void assertRefused(Device d, String what, Runnable put, long id, Page... pages) {
+        assertRefused(d, what, Set.of(ERROR), put, id, pages);
+    }
+
+    private void assertNoBusyEntries(String when) {
+        for (int ref : guest.everGranted) {
+            assertEquals(0, guest.busy(ref), when + ": grant " + ref + " still has GTF_reading/GTF_writing set");
+        }
+    }
+
+    /**
+     * The image as a frontend may rely on it after its writes were acknowledged: when the backend offers
+     * feature-flush-cache a flush is issued first (its status is BLK-14's business), since blkif lets a backend
+     * with a volatile cache answer a WRITE before the data reaches the file.
+     */
+    private byte[] imageAfterFlush(Device d, FrontendRing ring) {
+        if (number(d.keys, "feature-flush-cache", 0) == 1) {
+            ring.putDirect(FLUSH, 0, id(), 0);
+            ring.push();
+            single(ring);
+        }
+        return read(d.image);
+    }
+
+    private long sectors(Device d) {
+        return number(d.keys, "sectors", IMAGE_BYTES / SECTOR);
+    }
+
+    private static long copyBack(byte[] img, byte[] page, Seg seg, long sector) {
+        System.arraycopy(page, seg.first() * SECTOR, img, (int) sector * SECTOR, seg.sectors() * SECTOR);
+        return sector + seg.sectors();
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-01
+
+    /**
+     * Rule {@linkplain BlockRules BLK-01}: the backend's keys at InitWait.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>every key is written before the state switches to InitWait (2), not at connect;</li>
+     *   <li>{@code sectors} is the file size divided by 512, {@code sector-size} is 512;</li>
+     *   <li>{@code info} carries VDISK_READONLY (4) for mode {@code r} and not for mode {@code w};</li>
+     *   <li>numbers are plain unsigned decimals (no sign, no hex, no spaces).</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_01_keysPublishedBeforeInitWait() {
+        Path image = newImage();
+        Map<String, String> rw = open(image, false).backendKeys();
+        assertEquals(IMAGE_BYTES / SECTOR, number(rw, "sectors", -1), "sectors of a " + IMAGE_BYTES + "-byte image: " + rw);
+        assertEquals(SECTOR, number(rw, "sector-size", -1), "sector-size: " + rw);
+        assertEquals(0, number(rw, "info", -1) & 4, "info of a writable device must not have VDISK_READONLY: " + rw);
+        for (String key : List.of("max-ring-page-order", "multi-queue-max-queues", "feature-flush-cache",
+                "feature-max-indirect-segments", "feature-persistent", "feature-discard", "physical-sector-size")) {
+            number(rw, key, 0);
+        }
+        assertTrue(number(rw, "max-ring-page-order", 0) <= 16, "max-ring-page-order: " + rw);
+        Map<String, String> ro = open(newImage(), true).backendKeys();
+        assertEquals(4, number(ro, "info", -1) & 4, "info of a read-only device must have VDISK_READONLY (4): " + ro);
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-02
+
+    /**
+     * Rule {@linkplain BlockRules BLK-02}: a frontend asking for more than offered is refused.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>ring-page-order is compared with the offered max-ring-page-order before any ring-refN is read;</li>
+     *   <li>multi-queue-num-queues of 0 or above multi-queue-max-queues is refused;</li>
+     *   <li>a missing ring-ref or event-channel, or a protocol other than x86_64-abi (or the native one), is
+     *       refused with an {@code error} node, and the device ends Closed, never Connected.</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_02_frontendAskingMoreThanOfferedIsRefused() {
+        Path image = newImage();
+        Map<String, String> offered = open(image, false).backendKeys();
+        long maxOrder = number(offered, "max-ring-page-order", 0);
+        long maxQueues = Math.max(1, number(offered, "multi-queue-max-queues", 1));
+        Map<String, Map<String, String>> cases = new LinkedHashMap<>();
+        if (maxOrder < 8) {
+            FrontendRing big = new FrontendRing(guest, sessions.getLast().backendDomid(), (int) maxOrder + 1);
+            cases.put("ring-page-order " + (maxOrder + 1) + " above the offered " + maxOrder,
+                    ringKeys(new FrontendRing[] {big}, false));
+        }
+        int backendDomid = sessions.getLast().backendDomid();
+        FrontendRing[] many = new FrontendRing[(int) Math.min(maxQueues + 1, 9)];
+        for (int q = 0; q < many.length; q++) {
+            many[q] = new FrontendRing(guest, backendDomid, 0);
+        }
+        if (maxQueues < 9) {
+            cases.put("multi-queue-num-queues " + many.length + " above the offered " + maxQueues, ringKeys(many, true));
+        }
+        FrontendRing one = new FrontendRing(guest, backendDomid, 0);
+        Map<String, String> zero = ringKeys(new FrontendRing[] {one}, true);
+        zero.put("multi-queue-num-queues", "0");
+        cases.put("multi-queue-num-queues 0", zero);
+        Map<String, String> noRef = ringKeys(new FrontendRing[] {one}, false);
+        noRef.remove("ring-ref");
+        cases.put("no ring-ref", noRef);
+        Map<String, String> noPort = ringKeys(new FrontendRing[] {one}, false);
+        noPort.remove("event-channel");
+        cases.put("no event-channel", noPort);
+        Map<String, String> proto = ringKeys(new FrontendRing[] {one}, false);
+        proto.put("protocol", "pvkit-bogus-abi");
+        cases.put("protocol pvkit-bogus-abi", proto);
+        for (Map.Entry<String, Map<String, String>> c : cases.entrySet()) {
+            BlockDeviceSession s = open(image, false);
+            BlockDeviceSession.ConnectResult r = s.connect(c.getValue());
+            assertFalse(r.connected(), c.getKey() + ": the backend connected " + c.getValue());
+            assertEquals(BlockDeviceSession.STATE_CLOSED, r.state(), c.getKey() + ": the backend must end Closed");
+            s.close();
+        }
+        Device good = connect(image, false, 0, 1);
+        assertReadWorks(good, good.ring(), 3, "the refused frontends");
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-03
+
+    /**
+     * Rule {@linkplain BlockRules BLK-03}: a multi-page ring is served over all of its slots.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>all {@code ring-refN} are mapped, in order, into one ring of {@code 2^order} pages;</li>
+     *   <li>the ring size is {@code __RING_SIZE} of the whole area (not of one page): 32 slots for order 0,
+     *       64, 128, 256, 512 for orders 1..4;</li>
+     *   <li>slots that straddle a page boundary are copied whole.</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_03_multiPageRingServedOverAllSlots() {
+        Path image = newImage();
+        long offered = number(open(image, false).backendKeys(), "max-ring-page-order", 0);
+        int order = (int) Math.min(offered, 4);
+        Device d = connect(image, false, order, 1);
+        FrontendRing ring = d.ring();
+        int pages = 16;
+        Page[] ps = new Page[pages];
+        for (int i = 0; i < pages; i++) {
+            ps[i] = page(d, false, MARKER);
+        }
+        byte[] img = read(image);
+        for (int round = 0; round < 2; round++) {
+            long[] ids = new long[ring.size];
+            for (int i = 0; i < ring.size; i++) {
+                ids[i] = id();
+                // request i reads sector i into sector (i % 8) of page (i / 8) % pages
+                int in = i % 8;
+                ring.putDirect(READ, 1, ids[i], i + round * 7L, new Seg(ps[(i / 8) % pages].ref, in, in));
+                if (i % 8 == 7 || i == ring.size - 1) {
+                    ring.push();
+                    List<Response> rs = ring.await((i % 8) + 1, responseTimeout());
+                    for (int k = 0; k < rs.size(); k++) {
+                        int j = i - (i % 8) + k;
+                        assertEquals(ids[j], rs.get(k).id(), "ring order " + order + " (" + ring.size + " slots), slot " + j);
+                        assertEquals(OKAY, rs.get(k).status(), "ring order " + order + ", slot " + j);
+                        long sector = j + round * 7L;
+                        byte[] got = guest.page(ps[(j / 8) % pages].gfn);
+                        assertArrayEquals(Arrays.copyOfRange(img, (int) sector * SECTOR, (int) sector * SECTOR + SECTOR),
+                                Arrays.copyOfRange(got, (j % 8) * SECTOR, (j % 8) * SECTOR + SECTOR),
+                                "ring order " + order + ", slot " + j + ": bytes read");
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-04
+
+    /**
+     * Rule {@linkplain BlockRules BLK-04}: every queue on its own ring; responses on the request's ring.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>{@code queue-N/ring-ref} and {@code queue-N/event-channel} are read per queue, and the top-level
+     *       keys are not used when {@code multi-queue-num-queues} is present;</li>
+     *   <li>each queue's worker binds its own port and answers on its own ring;</li>
+     *   <li>a notification on queue N wakes queue N's worker (not only queue 0's).</li>
+     * </ul>
+     */
+    @Test
+    public void optional_BLK_04_multiQueueEachQueueOnItsOwnRing() {
+        Path image = newImage();
+        long max = number(open(image, false).backendKeys(), "multi-queue-max-queues", 1);
+        Assumptions.assumeTrue(max >= 2, "the backend offers no multi-queue (multi-queue-max-queues " + max + ")");
+        int n = (int) Math.min(max, 4);
+        Device d = connect(image, false, 0, n);
+        for (int q = n - 1; q >= 0; q--) {
+            Page p = page(d, false, MARKER);
+            long id = 0x7000_0000L + q;
+            d.rings[q].putDirect(READ, 1, id, q, new Seg(p.ref, 0, 0));
+            d.rings[q].push();
+            Response r = d.rings[q].awaitOne(responseTimeout());
+            assertEquals(id, r.id(), "queue " + q + " answers its own request");
+            assertEquals(OKAY, r.status(), "queue " + q);
+            for (int o = 0; o < n; o++) {
+                if (o != q) {
+                    assertEquals(0, d.rings[o].unconsumed(), "a request on queue " + q + " was answered on queue " + o);
+                }
+            }
+        }
+        for (int q = 0; q < n; q++) {
+            assertReadWorks(d, d.rings[q], 40 + q, "multi-queue traffic");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-05
+
+    /**
+     * Rule {@linkplain BlockRules BLK-05}: an unknown operation is refused with the request's id.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the operation is switched on from the private copy of the request, with a default branch that
+     *       answers BLKIF_RSP_EOPNOTSUPP or BLKIF_RSP_ERROR (not nothing, not a crash of the worker);</li>
+     *   <li>the default branch maps no grant and writes nothing.</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_05_unknownOperationRefusedWithItsId() {
+        Device d = connect();
+        for (int op : new int[] {BlkifOp.RESERVED_1.code(), 7, 0x80, 0xFF}) {
+            Page p = page(d, false, MARKER);
+            long id = id();
+            assertRefused(d, "operation " + op, Set.of(ERROR, EOPNOTSUPP),
+                    () -> d.ring().putDirect(op, 1, id, 8, new Seg(p.ref, 0, 7)), id, p);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-06
+
+    /**
+     * Rule {@linkplain BlockRules BLK-06}: a sector range past the end of the disk is refused.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the end sector is {@code sector_number} plus the sum of the segments' sector counts, computed without
+     *       overflow (an unsigned 64-bit sector_number near 2^64 wraps);</li>
+     *   <li>the comparison is with the disk's size in sectors ({@code end > sectors} is an error);</li>
+     *   <li>the check runs before any data is moved.</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_06_sectorPastEndRefused() {
+        Device d = connect();
+        long n = sectors(d);
+        long[][] cases = {{WRITE, n - 1, 1}, {WRITE, n, 0}, {READ, n - 1, 1}, {READ, n + 100, 0},
+            {WRITE, -4, 7}, {READ, Long.MAX_VALUE, 0}};
+        for (long[] c : cases) {
+            Page p = c[0] == WRITE ? dataPage(d, true, c[1]) : page(d, false, MARKER);
+            long id = id();
+            assertRefused(d, (c[0] == WRITE ? "WRITE" : "READ") + " of sectors " + Long.toUnsignedString(c[1]) + ".."
+                    + Long.toUnsignedString(c[1] + c[2]) + " on a " + n + "-sector disk",
+                    () -> d.ring().putDirect((int) c[0], 1, id, c[1], new Seg(p.ref, 0, (int) c[2])), id, p);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-07
+
+    /**
+     * Rule {@linkplain BlockRules BLK-07}: segments with a bad sector range are refused.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>{@code first_sect <= last_sect} and {@code last_sect <= 7} are checked for every segment, as unsigned
+     *       bytes, before any segment is read or written;</li>
+     *   <li>a bad second segment fails the whole request (the first segment's data is not written).</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_07_badSegmentRangeRefused() {
+        Device d = connect();
+        int[][] segs = {{3, 2}, {0, 8}, {8, 9}, {0, 0xFF}, {0xF0, 0xFF}};
+        for (int[] s : segs) {
+            for (int op : new int[] {WRITE, READ}) {
+                Page good = op == WRITE ? dataPage(d, true, s[0]) : page(d, false, MARKER);
+                Page bad = op == WRITE ? dataPage(d, true, s[1]) : page(d, false, MARKER);
+                long id = id();
+                assertRefused(d, (op == WRITE ? "WRITE" : "READ") + " whose second segment has first_sect " + s[0]
+                        + ", last_sect " + s[1],
+                        () -> d.ring().putDirect(op, 2, id, 64, new Seg(good.ref, 0, 7), new Seg(bad.ref, s[0], s[1])),
+                        id, good, bad);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-08
+
+    /**
+     * Rule {@linkplain BlockRules BLK-08}: a bad segment count is refused.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>{@code nr_segments} is read once from the private copy and checked against 1..11 for READ and WRITE
+     *       (0 is allowed only for a flush);</li>
+     *   <li>no segment beyond the 11 a slot holds is ever read (that is the next slot, or past the ring).</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_08_badSegmentCountRefused() {
+        Device d = connect();
+        for (int op : new int[] {WRITE, READ}) {
+            for (int nseg : new int[] {0, 12, 0xFF}) {
+                Seg[] segs = new Seg[BlkifRequestLayout.MAX_SEGMENTS_PER_REQUEST];
+                Page[] pages = new Page[segs.length];
+                for (int i = 0; i < segs.length; i++) {
+                    pages[i] = op == WRITE ? dataPage(d, true, i) : page(d, false, MARKER);
+                    segs[i] = new Seg(pages[i].ref, 0, 7);
+                }
+                long id = id();
+                assertRefused(d, (op == WRITE ? "WRITE" : "READ") + " with nr_segments " + nseg,
+                        () -> d.ring().putDirect(op, nseg, id, 128, segs), id, pages);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-09
+
+    /**
+     * Rule {@linkplain BlockRules BLK-09}: grant references not granted to the backend are refused.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>every segment's map or copy status is checked, and any failure fails the whole request before (or
+     *       instead of) writing the image;</li>
+     *   <li>the backend maps as itself (its own domid), so an entry granted to another domain fails;</li>
+     *   <li>a reference beyond the frontend's table is an error, not an exception that kills the worker.</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_09_refNotGrantedToBackendRefused() {
+        Device d = connect();
+        int other = d.backendDomid == 0 ? 0x7000 : d.backendDomid + 0x100;
+        for (int op : new int[] {WRITE, READ}) {
+            Page granted = op == WRITE ? dataPage(d, true, 9) : page(d, false, MARKER);
+            long otherGfn = guest.allocFrames(1);
+            guest.fillPage(otherGfn, MARKER);
+            int toOther = guest.grant(other, otherGfn, false);
+            Page otherPage = new Page(otherGfn, toOther);
+            int empty = guest.allocRef();
+            String name = op == WRITE ? "WRITE" : "READ";
+            Map<String, Integer> refs = new LinkedHashMap<>();
+            refs.put("an empty grant entry", empty);
+            refs.put("an entry granted to domain " + other, toOther);
+            refs.put("a reference beyond the grant table", 0x7FFF_FFF0);
+            refs.put("reference 0xFFFFFFFF", -1);
+            for (Map.Entry<String, Integer> e : refs.entrySet()) {
+                long id = id();
+                assertRefused(d, name + " whose second segment names " + e.getKey(),
+                        () -> d.ring().putDirect(op, 2, id, 200, new Seg(granted.ref, 0, 7), new Seg(e.getValue(), 0, 7)),
+                        id, granted, otherPage);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-10
+
+    /**
+     * Rule {@linkplain BlockRules BLK-10}: a READ into a read-only grant is refused.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>a READ maps (or copies into) its pages writable, so the hypervisor refuses a read-only grant, and
+     *       the refusal fails the request;</li>
+     *   <li>a WRITE maps read-only (GNTMAP_readonly), a READ never does.</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_10_readIntoReadOnlyGrantRefused() {
+        Device d = connect();
+        Page ro = page(d, true, MARKER);
+        long id = id();
+        assertRefused(d, "READ into a read-only grant", () -> d.ring().putDirect(READ, 1, id, 300, new Seg(ro.ref, 0, 7)),
+                id, ro);
+        Page rw = page(d, false, MARKER);
+        Page ro2 = page(d, true, MARKER);
+        long id2 = id();
+        assertRefused(d, "READ whose second segment is a read-only grant",
+                () -> d.ring().putDirect(READ, 2, id2, 300, new Seg(rw.ref, 0, 7), new Seg(ro2.ref, 0, 7)), id2, ro2);
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-11
+
+    /**
+     * Rule {@linkplain BlockRules BLK-11}: a WRITE to a read-only device is refused.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>mode {@code r} opens the file read-only and every WRITE (direct or indirect) is answered
+     *       BLKIF_RSP_ERROR before any grant is touched;</li>
+     *   <li>READs of the same device still work.</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_11_writeToReadOnlyDeviceRefused() {
+        Device d = connect(newImage(), true, 0, 1);
+        Page p = dataPage(d, true, 11);
+        long id = id();
+        assertRefused(d, "WRITE to a read-only device", () -> d.ring().putDirect(WRITE, 1, id, 5, new Seg(p.ref, 0, 7)),
+                id, p);
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-12
+
+    /**
+     * Rule {@linkplain BlockRules BLK-12}: the data path moves exactly the named sectors.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>segment data starts at {@code first_sect * 512} in its page and is {@code last_sect - first_sect + 1}
+     *       sectors long;</li>
+     *   <li>segments follow each other on disk from {@code sector_number}, in segment order;</li>
+     *   <li>a READ writes only the named sector ranges of its pages (no whole-page copy).</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_12_dataPathMovesExactlyTheNamedSectors() {
+        Device d = connect();
+        FrontendRing ring = d.ring();
+        byte[] expected = read(d.image);
+        Page a = dataPage(d, true, 1);
+        Page b = dataPage(d, true, 2);
+        Page c = dataPage(d, true, 3);
+        Seg[] ws = {new Seg(a.ref, 2, 5), new Seg(b.ref, 0, 7), new Seg(c.ref, 1, 1)};
+        long id = id();
+        long s = 1001;
+        ring.putDirect(WRITE, 3, id, s, ws);
+        ring.push();
+        Response r = single(ring);
+        assertEquals(id, r.id(), "WRITE response id");
+        assertEquals(OKAY, r.status(), "a valid 3-segment WRITE");
+        long at = copyBack(expected, guest.page(a.gfn), ws[0], s);
+        at = copyBack(expected, guest.page(b.gfn), ws[1], at);
+        copyBack(expected, guest.page(c.gfn), ws[2], at);
+        byte[] img = imageAfterFlush(d, ring);
+        assertArrayEquals(expected, img, "the image after a WRITE of 13 sectors at " + s
+                + ": segments at their first_sect offsets, in order, and nothing else changed");
+        // read them back with other offsets: only the named ranges of the pages change
+        Page x = page(d, false, MARKER);
+        Page y = page(d, false, MARKER);
+        Seg[] rs = {new Seg(x.ref, 3, 7), new Seg(y.ref, 0, 7)};
+        long id2 = id();
+        ring.putDirect(READ, 2, id2, s, rs);
+        ring.push();
+        Response r2 = single(ring);
+        assertEquals(OKAY, r2.status(), "a valid 2-segment READ");
+        byte[] px = guest.page(x.gfn);
+        byte[] py = guest.page(y.gfn);
+        byte[] wantX = new byte[4096];
+        Arrays.fill(wantX, MARKER);
+        System.arraycopy(img, (int) s * SECTOR, wantX, 3 * SECTOR, 5 * SECTOR);
+        assertArrayEquals(wantX, px, "READ into sectors 3..7 of a page: sectors 0..2 keep the marker");
+        assertArrayEquals(Arrays.copyOfRange(img, (int) (s + 5) * SECTOR, (int) (s + 13) * SECTOR), py, "second segment");
+        // eleven full segments round trip
+        Seg[] eleven = new Seg[BlkifRequestLayout.MAX_SEGMENTS_PER_REQUEST];
+        Page[] src = new Page[eleven.length];
+        for (int i = 0; i < eleven.length; i++) {
+            src[i] = dataPage(d, true, 100 + i);
+            eleven[i] = new Seg(src[i].ref, 0, 7);
+        }
+        long id3 = id();
+        ring.putDirect(WRITE, eleven.length, id3, 2048, eleven);
+        ring.push();
+        assertEquals(OKAY, single(ring).status(), "a valid 11-segment WRITE");
+        byte[] img2 = imageAfterFlush(d, ring);
+        for (int i = 0; i < eleven.length; i++) {
+            assertArrayEquals(guest.page(src[i].gfn), Arrays.copyOfRange(img2, (2048 + 8 * i) * SECTOR, (2048 + 8 * i + 8) * SECTOR),
+                    "segment " + i + " of an 11-segment WRITE");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-13
+
+    /**
+     * Rule {@linkplain BlockRules BLK-13}: one well-formed response per request.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the response is built in a zeroed private buffer and copied into the slot whole (16 bytes), so the
+     *       padding bytes (offset 9 and 12..15) are 0, not the request's id bytes left in the slot;</li>
+     *   <li>the id is the request's full 64-bit id and the operation its operation byte;</li>
+     *   <li>an error path sends exactly one response and does not fall through to the success path.</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_13_oneWellFormedResponsePerRequest() {
+        Device d = connect();
+        FrontendRing ring = d.ring();
+        Map<Long, Integer> ops = new LinkedHashMap<>();
+        Page w = dataPage(d, true, 13);
+        Page r = page(d, false, MARKER);
+        long[] ids = {0x1122_3344_5566_7788L, 0xFFEE_DDCC_BBAA_9988L, 0x0102_0304_0506_0708L, 0x8877_6655_4433_2211L,
+            0x7F7F_7F7F_7F7F_7F7FL};
+        ring.putDirect(READ, 1, ids[0], 40, new Seg(r.ref, 0, 7));
+        ops.put(ids[0], READ);
+        ring.putDirect(WRITE, 1, ids[1], 48, new Seg(w.ref, 0, 7));
+        ops.put(ids[1], WRITE);
+        ring.putDirect(0x77, 1, ids[2], 48, new Seg(w.ref, 0, 7));
+        ops.put(ids[2], 0x77);
+        ring.putDirect(WRITE, 1, ids[3], sectors(d) + 1, new Seg(w.ref, 0, 7));
+        ops.put(ids[3], WRITE);
+        ring.putDirect(READ, 0, ids[4], 40);
+        ops.put(ids[4], READ);
+        ring.push();
+        List<Response> got = ring.await(ids.length, responseTimeout());
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        assertEquals(0, ring.unconsumed(), "more responses than requests: " + got);
+        Set<Long> seen = new HashSet<>();
+        for (Response x : got) {
+            assertTrue(ops.containsKey(x.id()), "a response with an id no request had: 0x" + Long.toHexString(x.id()));
+            assertTrue(seen.add(x.id()), "two responses for id 0x" + Long.toHexString(x.id()));
+            assertEquals(ops.get(x.id()), x.operation(), "operation echoed for id 0x" + Long.toHexString(x.id()));
+            assertTrue(Set.of(OKAY, ERROR, EOPNOTSUPP).contains(x.status()), "status " + x.status());
+            assertTrue(x.paddingZero(), "padding bytes of the response for id 0x" + Long.toHexString(x.id())
+                    + " are not zero: byte 9 = " + x.padding1() + ", bytes 12..15 = 0x" + Integer.toHexString(x.padding4()));
+        }
+        assertEquals(OKAY, got.stream().filter(x -> x.id() == ids[0]).findFirst().orElseThrow().status(), "the valid READ");
+        assertEquals(OKAY, got.stream().filter(x -> x.id() == ids[1]).findFirst().orElseThrow().status(), "the valid WRITE");
+        long max = number(d.keys, "feature-max-indirect-segments", 0);
+        if (max > 0) {
+            Page ind = page(d, true, (byte) 0);
+            byte[] entries = new byte[4096];
+            writeSegment(entries, 0, new Seg(w.ref, 0, 7));
+            guest.writePage(ind.gfn, entries);
+            long id = 0x0A0B_0C0D_0E0F_1011L;
+            ring.putIndirect(WRITE, 1, id, 56, ind.ref);
+            ring.push();
+            Response x = single(ring);
+            assertEquals(id, x.id(), "indirect response id");
+            assertTrue(x.operation() == INDIRECT || x.operation() == WRITE,
+                    "an indirect WRITE's response operation must be INDIRECT (6) or WRITE (1): " + x.operation());
+            assertEquals(OKAY, x.status(), "a valid one-segment indirect WRITE");
+            assertTrue(x.paddingZero(), "padding of the indirect response");
+        }
+    }
+
+    private static void writeSegment(byte[] page, int index, Seg s) {
+        int o = (int) (index * BlkifRequestSegmentLayout.SIZE);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(page).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putInt(o + (int) BlkifRequestSegmentLayout.GREF_OFFSET, s.gref());
+        b.put(o + (int) BlkifRequestSegmentLayout.FIRST_SECT_OFFSET, (byte) s.first());
+        b.put(o + (int) BlkifRequestSegmentLayout.LAST_SECT_OFFSET, (byte) s.last());
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-14
+
+    /**
+     * Rule {@linkplain BlockRules BLK-14}: a flush is answered only after acknowledged writes are in the file.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>a write cache (if any) is written to the file, and the file forced, before the flush's response is
+     *       put on the ring;</li>
+     *   <li>BLKIF_OP_FLUSH_DISKCACHE with {@code nr_segments} 0 is valid and answered OKAY.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_BLK_14_flushAnsweredAfterAcknowledgedWritesAreInTheFile() {
+        Device d = connect();
+        Assumptions.assumeTrue(number(d.keys, "feature-flush-cache", 0) == 1, "feature-flush-cache not offered");
+        FrontendRing ring = d.ring();
+        byte[] expected = read(d.image);
+        for (int i = 0; i < 4; i++) {
+            Page p = dataPage(d, true, 1400 + i);
+            long id = id();
+            long sector = 512 + 64L * i;
+            ring.putDirect(WRITE, 1, id, sector, new Seg(p.ref, 0, 7));
+            ring.push();
+            assertEquals(OKAY, single(ring).status(), "WRITE " + i);
+            System.arraycopy(guest.page(p.gfn), 0, expected, (int) sector * SECTOR, 4096);
+        }
+        long id = id();
+        ring.putDirect(FLUSH, 0, id, 0);
+        ring.push();
+        Response r = single(ring);
+        byte[] atResponse = read(d.image);
+        assertEquals(id, r.id(), "flush response id");
+        assertEquals(OKAY, r.status(), "a flush when feature-flush-cache is offered");
+        assertArrayEquals(expected, atResponse, "at the flush's response the image file must hold every "
+                + "acknowledged write");
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-15
+
+    /**
+     * Rule {@linkplain BlockRules BLK-15}: a write is in the file at its response.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the response is put on the ring after the file write returned, not when the write was queued;</li>
+     *   <li>no private write-back cache holds the data past the response (or, if the backend keeps one on
+     *       purpose, that it documents it and offers feature-flush-cache).</li>
+     * </ul>
+     */
+    @Test
+    public void optional_BLK_15_writeIsInTheFileAtItsResponse() {
+        Device d = connect();
+        FrontendRing ring = d.ring();
+        Page p = dataPage(d, true, 15);
+        long id = id();
+        ring.putDirect(WRITE, 1, id, 700, new Seg(p.ref, 0, 7));
+        ring.push();
+        Response r = single(ring);
+        byte[] atResponse = read(d.image);
+        assertEquals(OKAY, r.status(), "a valid WRITE");
+        assertArrayEquals(guest.page(p.gfn), Arrays.copyOfRange(atResponse, 700 * SECTOR, 708 * SECTOR),
+                "at the WRITE's response the image file must hold its data");
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-16
+
+    /**
+     * Rule {@linkplain BlockRules BLK-16}: indirect requests work up to the offered segment count.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the indirect pages are mapped (read-only is enough) and their {@code blkif_request_segment} entries
+     *       copied once, 512 per page, in order;</li>
+     *   <li>segment i of the indirect list lands on the disk right after segment i-1;</li>
+     *   <li>the response carries the request's id.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_BLK_16_indirectRequestsWork() {
+        Device d = connect();
+        long max = number(d.keys, "feature-max-indirect-segments", 0);
+        Assumptions.assumeTrue(max > 0, "feature-max-indirect-segments not offered");
+        int n = (int) Math.min(max, 256);
+        FrontendRing ring = d.ring();
+        Page[] src = new Page[n];
+        int pagesOfList = (n + 511) / 512;
+        for (int i = 0; i < n; i++) {
+            src[i] = dataPage(d, true, 1600 + i);
+        }
+        int[] listRefs = indirectList(d, src, pagesOfList);
+        long id = id();
+        ring.putIndirect(WRITE, n, id, 0, listRefs);
+        ring.push();
+        Response r = single(ring);
+        assertEquals(id, r.id(), "indirect WRITE response id");
+        assertEquals(OKAY, r.status(), "an indirect WRITE of " + n + " segments");
+        byte[] img = imageAfterFlush(d, ring);
+        for (int i = 0; i < n; i++) {
+            assertArrayEquals(guest.page(src[i].gfn), Arrays.copyOfRange(img, 8 * i * SECTOR, (8 * i + 8) * SECTOR),
+                    "segment " + i + " of the indirect WRITE");
+        }
+        for (int i = 0; i < n; i++) {
+            assertTrue(guest.revoke(src[i].ref), "the frontend cannot revoke segment grant " + src[i].ref
+                    + " after the indirect WRITE's response");
+        }
+        for (int ref : listRefs) {
+            assertTrue(guest.revoke(ref), "the frontend cannot revoke indirect page grant " + ref + " after the response");
+        }
+        Page[] dst = new Page[n];
+        for (int i = 0; i < n; i++) {
+            dst[i] = page(d, false, MARKER);
+        }
+        int[] readRefs = indirectList(d, dst, pagesOfList);
+        long id2 = id();
+        ring.putIndirect(READ, n, id2, 0, readRefs);
+        ring.push();
+        Response r2 = single(ring);
+        assertEquals(OKAY, r2.status(), "an indirect READ of " + n + " segments");
+        for (int i = 0; i < n; i++) {
+            assertArrayEquals(Arrays.copyOfRange(img, 8 * i * SECTOR, (8 * i + 8) * SECTOR), guest.page(dst[i].gfn),
+                    "segment " + i + " of the indirect READ");
+        }
+    }
+
+    /** Writes full-page segments for {@code pages} into fresh indirect pages granted read-only; returns their refs. */
+    private int[] indirectList(Device d, Page[] pages, int listPages) {
+        int[] refs = new int[listPages];
+        for (int l = 0; l < listPages; l++) {
+            byte[] entries = new byte[4096];
+            for (int k = 0; k < BlkifRequestIndirectLayout.SEGMENTS_PER_INDIRECT_FRAME; k++) {
+                int i = l * BlkifRequestIndirectLayout.SEGMENTS_PER_INDIRECT_FRAME + k;
+                if (i >= pages.length) {
+                    break;
+                }
+                writeSegment(entries, k, new Seg(pages[i].ref, 0, 7));
+            }
+            long gfn = guest.allocFrames(1);
+            guest.writePage(gfn, entries);
+            refs[l] = guest.grant(d.backendDomid, gfn, true);
+        }
+        return refs;
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-17
+
+    /**
+     * Rule {@linkplain BlockRules BLK-17}: bad indirect requests are refused.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>{@code nr_segments} of an indirect request is checked against the offered
+     *       feature-max-indirect-segments (and against 0) before the indirect pages are read;</li>
+     *   <li>{@code indirect_op} must be READ or WRITE;</li>
+     *   <li>a failure to map an indirect page fails the request instead of reading garbage segments.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_BLK_17_badIndirectRequestsRefused() {
+        Device d = connect();
+        long max = number(d.keys, "feature-max-indirect-segments", 0);
+        Assumptions.assumeTrue(max > 0, "feature-max-indirect-segments not offered");
+        int n = (int) Math.min(max, 8 * 512 - 1) + 1;
+        Page[] src = new Page[n];
+        for (int i = 0; i < n; i++) {
+            src[i] = dataPage(d, true, 1700 + i % 64);
+        }
+        int listPages = (n + 511) / 512;
+        int[] over = indirectList(d, src, listPages);
+        long id = id();
+        if (n <= 8 * 512 && max < 8 * 512) {
+            assertRefused(d, "indirect WRITE with " + n + " segments (offered " + max + ")",
+                    () -> d.ring().putIndirect(WRITE, n, id, 0, over), id);
+        }
+        Page[] one = {dataPage(d, true, 1799)};
+        int[] list = indirectList(d, one, 1);
+        long id2 = id();
+        assertRefused(d, "indirect with indirect_op FLUSH_DISKCACHE", () -> d.ring().putIndirect(FLUSH, 1, id2, 0, list), id2);
+        long id3 = id();
+        assertRefused(d, "indirect with indirect_op 0x77", () -> d.ring().putIndirect(0x77, 1, id3, 0, list), id3);
+        long id4 = id();
+        assertRefused(d, "indirect WRITE with 0 segments", () -> d.ring().putIndirect(WRITE, 0, id4, 0, list), id4);
+        int empty = guest.allocRef();
+        long id5 = id();
+        assertRefused(d, "indirect WRITE whose indirect page is an empty grant entry",
+                () -> d.ring().putIndirect(WRITE, 1, id5, 0, empty), id5);
+        long id6 = id();
+        assertRefused(d, "indirect WRITE whose indirect page reference is beyond the table",
+                () -> d.ring().putIndirect(WRITE, 1, id6, 0, 0x7FFF_FFF0), id6);
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-18
+
+    /**
+     * Rule {@linkplain BlockRules BLK-18}: a producer overflow breaks only that ring.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>req_prod is read once and checked with RING_REQUEST_PROD_OVERFLOW ({@code req_prod - rsp_prod_pvt >
+     *       ring size}) before any slot is consumed;</li>
+     *   <li>on overflow the ring's worker stops serving (no more responses on that ring) without stopping the
+     *       backend or the workers of other devices.</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_18_producerOverflowBreaksOnlyThatRing() {
+        Device a = connect();
+        Device b = connect();
+        byte[] imageA = read(a.image);
+        FrontendRing ring = a.ring();
+        ring.publishRaw(ring.size + 5);
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(300).toNanos());
+        int produced = ring.rspProd();
+        assertTrue(Integer.compareUnsigned(produced, ring.size) <= 0, "the backend produced " + Integer.toUnsignedString(produced)
+                + " responses on a " + ring.size + "-slot ring after req_prod = size + 5");
+        assertArrayEquals(imageA, read(a.image), "the overflowing ring's image changed");
+        ring.publishRaw(0xFFFF_FF00);
+        java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        assertTrue(Integer.compareUnsigned(ring.rspProd(), ring.size) <= 0, "responses beyond the ring after req_prod = 0xFFFFFF00");
+        Page w = dataPage(b, true, 18);
+        long id = id();
+        b.ring().putDirect(WRITE, 1, id, 900, new Seg(w.ref, 0, 7));
+        b.ring().push();
+        Response r = single(b.ring());
+        assertEquals(OKAY, r.status(), "another device of the same frontend after the overflow");
+        assertArrayEquals(guest.page(w.gfn), Arrays.copyOfRange(imageAfterFlush(b, b.ring()), 900 * SECTOR, 908 * SECTOR),
+                "its WRITE");
+        assertReadWorks(b, b.ring(), 900, "the other device's overflow");
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-19
+
+    /**
+     * Rule {@linkplain BlockRules BLK-19}: closing the device releases every mapping.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the disconnect path stops the workers first, then unmaps the ring pages, the persistent grants and any
+     *       mapping held by a request still in flight;</li>
+     *   <li>a request answered with an error unmapped whatever it had mapped before failing;</li>
+     *   <li>the live-mapping counter is decremented on every unmap path.</li>
+     * </ul>
+     */
+    @Test
+    public void required_BLK_19_closeReleasesEveryMapping() {
+        boolean counted = backend.capabilities().contains(BlockCapability.LIVE_MAPPING_COUNT);
+        long before = counted ? backend.liveMappings() : 0;
+        Path image = newImage();
+        long offered = number(open(image, false).backendKeys(), "max-ring-page-order", 0);
+        persistent = number(sessions.getLast().backendKeys(), "feature-persistent", 0) == 1;
+        Device d = connect(image, false, (int) Math.min(offered, 2), 1);
+        persistent = false;
+        FrontendRing ring = d.ring();
+        Page w = dataPage(d, true, 19);
+        Page r = page(d, false, MARKER);
+        Page ro = page(d, true, MARKER);
+        ring.putDirect(WRITE, 1, id(), 10, new Seg(w.ref, 0, 7));
+        ring.putDirect(READ, 1, id(), 10, new Seg(r.ref, 0, 7));
+        ring.putDirect(READ, 2, id(), 10, new Seg(r.ref, 0, 3), new Seg(ro.ref, 0, 7));
+        ring.push();
+        ring.await(3, responseTimeout());
+        // requests still in flight when the frontend closes
+        for (int i = 0; i < 4; i++) {
+            ring.putDirect(WRITE, 1, id(), 20 + 8L * i, new Seg(w.ref, 0, 7));
+        }
+        ring.push();
+        for (BlockDeviceSession s : sessions) {
+            s.close();
+        }
+        assertNoBusyEntries("after every device was closed");
+        for (int ref : ring.refs) {
+            assertTrue(guest.revoke(ref), "the frontend cannot revoke its ring page grant " + ref + " after close");
+        }
+        if (counted) {
+            assertEquals(before, backend.liveMappings(), "the backend's live grant mappings after close");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-20
+
+    /**
+     * Rule {@linkplain BlockRules BLK-20}: a discard changes nothing outside its range.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the range is {@code sector_number .. sector_number + nr_sectors - 1}, checked against the disk size
+     *       without overflow before anything is punched or zeroed;</li>
+     *   <li>a hole punch or zeroing is not rounded outwards to the discard granularity or to pages (round
+     *       inwards, or zero the partial ends);</li>
+     *   <li>{@code nr_sectors} is a 64-bit count: bound the work it can cause by the disk size.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_BLK_20_discardChangesNothingOutsideItsRange() {
+        Device d = connect();
+        Assumptions.assumeTrue(number(d.keys, "feature-discard", 0) == 1, "feature-discard not offered");
+        FrontendRing ring = d.ring();
+        long n = sectors(d);
+        long[][] inside = {{777, 3}, {1024, 64}, {n - 8, 8}};
+        for (long[] c : inside) {
+            byte[] before = read(d.image);
+            long id = id();
+            ring.putDiscard(id, c[0], c[1]);
+            ring.push();
+            Response r = single(ring);
+            assertEquals(id, r.id(), "discard response id");
+            assertTrue(r.status() == OKAY || r.status() == EOPNOTSUPP, "a discard of sectors " + c[0] + " + " + c[1]
+                    + " inside the disk must be OKAY or EOPNOTSUPP: " + r.status());
+            byte[] after = imageAfterFlush(d, ring);
+            int from = (int) c[0] * SECTOR;
+            int to = (int) (c[0] + c[1]) * SECTOR;
+            for (int i = 0; i < after.length; i++) {
+                boolean in = i >= from && i < to && r.status() == OKAY;
+                if (after[i] != before[i] && !(in && after[i] == 0)) {
+                    fail("discard of sectors " + c[0] + " + " + c[1] + " changed byte " + i + " (sector " + i / SECTOR
+                            + ") from " + before[i] + " to " + after[i]);
+                }
+            }
+        }
+        long[][] outside = {{n - 2, 4}, {n, 1}, {-8, 16}, {0, -1}};
+        for (long[] c : outside) {
+            long id = id();
+            assertRefused(d, "DISCARD of sectors " + Long.toUnsignedString(c[0]) + " + " + Long.toUnsignedString(c[1])
+                    + " on a " + n + "-sector disk", () -> ring.putDiscard(id, c[0], c[1]), id);
+        }
+    }
+
+    /**
+     * The frontend domain the kit created for this test (for subclasses that add their own checks).
+     *
+     * @return the domain
+     */
+    protected final DomainUnderTest frontendDomain() {
+        return domain;
+    }
+}
