@@ -41,6 +41,32 @@ class DataPathCostMeasurement {
     @TempDir
     Path dir;
 
+    /** 2000 writes of 44 KiB (11 segments) on one queue, then the same reads. */
+    private static String endToEnd(Hypervisor hv, Path img, String name, boolean persistent) {
+        Domain g = hv.createDomain(DomainConfig.guest(name, 4096, null).withDisks(List.of(DiskConfig.writable(img))));
+        BlkTestFrontend f = new BlkTestFrontend(hv, g, 51712);
+        f.connect(1, 0, persistent);
+        long data = f.frames(11);
+        BlkTestFrontend.Seg[] segs = new BlkTestFrontend.Seg[11];
+        for (int i = 0; i < 11; i++) {
+            segs[i] = new BlkTestFrontend.Seg(f.dataPage(data + i, null, false), 0, 7);
+        }
+        StringBuilder out = new StringBuilder();
+        for (BlkifOp op : new BlkifOp[] {BlkifOp.WRITE, BlkifOp.READ}) {
+            List<MemorySegment> reqs = new ArrayList<>();
+            int count = 2000;
+            for (int i = 0; i < count; i++) {
+                reqs.add(BlkTestFrontend.rw(op, (i % 300) * 88L, segs));
+            }
+            long t0 = System.nanoTime();
+            f.submit(0, reqs);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            out.append(String.format("%s %.0f MB/s %.0f IOPS; ", op, count * 44 * 1024 / secs / 1e6, count / secs));
+        }
+        hv.destroyDomain(g.domid());
+        return out.toString();
+    }
+
     @Test
     void measure() throws Exception {
         try (Hypervisor hv = Hypervisor.start(new HypervisorConfig(null, s -> { }))) {
@@ -99,24 +125,11 @@ class DataPathCostMeasurement {
             }
             long persistentNs = (System.nanoTime() - t0) / N;
 
-            // end to end: 44 KiB writes (11 segments) on one queue
-            f.connect(1, 0, false);
-            long data = f.frames(11);
-            BlkTestFrontend.Seg[] segs = new BlkTestFrontend.Seg[11];
-            for (int i = 0; i < 11; i++) {
-                segs[i] = new BlkTestFrontend.Seg(f.dataPage(data + i, null, true), 0, 7);
-            }
-            List<MemorySegment> reqs = new ArrayList<>();
-            int count = 2000;
-            for (int i = 0; i < count; i++) {
-                reqs.add(BlkTestFrontend.rw(BlkifOp.WRITE, (i % 300) * 88L, segs));
-            }
-            t0 = System.nanoTime();
-            f.submit(0, reqs);
-            double secs = (System.nanoTime() - t0) / 1e9;
-            System.out.printf("grant copy 4 KiB: %d ns/page; map+copy+unmap: %d ns/page; persistent mapping copy: %d ns/page;"
-                    + " end to end %d x 44 KiB writes: %.0f MB/s, %.0f IOPS%n", copyNs, mapNs, persistentNs, count,
-                    count * 44 * 1024 / secs / 1e6, count / secs);
+            String copyPath = endToEnd(hv, img, "e2e-copy", false);
+            String persistentPath = endToEnd(hv, img, "e2e-persistent", true);
+            System.out.printf("grant copy 4 KiB: %d ns/page; map+copy+unmap: %d ns/page; persistent mapping copy: %d ns/page%n"
+                    + "end to end, grant copy: %s%nend to end, persistent pool: %s%n", copyNs, mapNs, persistentNs,
+                    copyPath, persistentPath);
         }
     }
 }
