@@ -79,6 +79,8 @@ final class TestBlockBackend {
     volatile long hostileAt = 1;
     /** Before answering the hostile request, overwrite the pages of a read with this byte (they are writable). */
     volatile boolean scribbleBeforeHostile = true;
+    /** The read request (counted from 1) whose data gets one byte flipped, -1 for none. */
+    volatile long corruptReadAt = -1;
 
     byte[] disk;
     final Map<String, String> published = new ConcurrentHashMap<>();   // the frontend's keys, relative to FRONT
@@ -320,7 +322,8 @@ final class TestBlockBackend {
             status = BlkifResponseLayout.RSP_ERROR;
         } else {
             maxSegmentsSeen = Math.max(maxSegmentsSeen, segs.size());
-            status = transfer(dataOp == BlkifOp.WRITE.code(), sector, segs, isHostile && scribbleBeforeHostile);
+            status = transfer(dataOp == BlkifOp.WRITE.code(), sector, segs, isHostile && scribbleBeforeHostile,
+                    nr == corruptReadAt);
         }
         MemorySegment rsp = MemorySegment.ofArray(new long[2]);
         rsp.set(ValueLayout.JAVA_LONG, BlkifResponseLayout.ID_OFFSET, id);
@@ -348,7 +351,7 @@ final class TestBlockBackend {
     }
 
     /** Moves data between the disk and the segments' pages; a page that does not map fails the request. */
-    private short transfer(boolean write, long sector, List<int[]> segs, boolean scribble) {
+    private short transfer(boolean write, long sector, List<int[]> segs, boolean scribble, boolean corrupt) {
         long at = sector * 512;
         for (int[] s : segs) {
             int first = s[1];
@@ -372,6 +375,9 @@ final class TestBlockBackend {
                     data.fill((byte) 0xEE);
                 } else {
                     MemorySegment.copy(MemorySegment.ofArray(disk), at, data, 0, len);
+                    if (corrupt && s == segs.getFirst()) {
+                        data.set(ValueLayout.JAVA_BYTE, 100, (byte) ~data.get(ValueLayout.JAVA_BYTE, 100));
+                    }
                 }
             }
             unmap(s[0]);
@@ -443,9 +449,13 @@ final class TestBlockBackend {
 
     void stop() {
         stopped = true;
+        if (client != null) {
+            client.close();   // a handshake still waiting for the frontend fails at once
+        }
         if (thread != null) {
+            thread.interrupt();
             try {
-                thread.join(5000);
+                thread.join(device != null && device.ownState() == XenbusState.CONNECTED ? 5000 : 500);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

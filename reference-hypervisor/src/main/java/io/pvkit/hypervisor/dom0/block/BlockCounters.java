@@ -11,6 +11,8 @@ final class BlockCounters {
     final AtomicInteger mappings = new AtomicInteger();
     final AtomicInteger workers = new AtomicInteger();
     final AtomicInteger files = new AtomicInteger();
+    /** Persistent-grant mappings the whole backend may still make (domain 0's maptrack is finite). */
+    final AtomicInteger persistentBudget = new AtomicInteger(512);
     final LongAdder requests = new LongAdder();
     final LongAdder errors = new LongAdder();
 

@@ -111,6 +111,11 @@ final class QueueWorker implements Runnable {
                 say.accept(name + ": stopped: " + e.getMessage()); // a mapping died (the guest is going away)
             }
         } finally {
+            try {
+                executor.release();
+            } catch (RuntimeException e) {
+                say.accept(name + ": releasing persistent grants: " + e);
+            }
             counters.workers.decrementAndGet();
         }
     }

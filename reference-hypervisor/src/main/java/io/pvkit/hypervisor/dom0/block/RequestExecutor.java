@@ -54,6 +54,14 @@ final class RequestExecutor {
     private final int[] grefs = new int[MAX_INDIRECT_SEGMENTS];
     private final int[] firsts = new int[MAX_INDIRECT_SEGMENTS];
     private final int[] lasts = new int[MAX_INDIRECT_SEGMENTS];
+    private final PersistentGrants persistent;
+    private final MemorySegment buffer;
+    // memory copies of the current chunk for segments in the persistent pool (page, offset, buffer offset, length)
+    private final MemorySegment[] localPage = new MemorySegment[GrantCopier.MAX_OPS];
+    private final int[] localOffset = new int[GrantCopier.MAX_OPS];
+    private final int[] localBuffer = new int[GrantCopier.MAX_OPS];
+    private final int[] localLength = new int[GrantCopier.MAX_OPS];
+    private int locals;
     private long ioErrors;
 
     /**
@@ -62,14 +70,25 @@ final class RequestExecutor {
      * @param dom0 domain 0's memory
      * @param indirectGfn a frame of domain 0 that receives indirect segment pages
      * @param dataGfn the first of {@value #CHUNK_PAGES} consecutive frames of domain 0 for data
+     * @param persistent the queue's persistent-grant pool, or null when {@code feature-persistent} is off
      */
-    RequestExecutor(DiskImage image, GrantCopier copier, GuestMemory dom0, long indirectGfn, long dataGfn) {
+    RequestExecutor(DiskImage image, GrantCopier copier, GuestMemory dom0, long indirectGfn, long dataGfn,
+                    PersistentGrants persistent) {
         this.image = image;
         this.copier = copier;
         this.dom0 = dom0;
         this.indirectGfn = indirectGfn;
         this.dataGfn = dataGfn;
-        this.data = dom0.slice(GuestMemory.gpaOf(dataGfn), CHUNK_BYTES).asByteBuffer();
+        this.buffer = dom0.slice(GuestMemory.gpaOf(dataGfn), CHUNK_BYTES);
+        this.data = buffer.asByteBuffer();
+        this.persistent = persistent;
+    }
+
+    /** Gives back the persistent mappings (the worker's last act). */
+    void release() {
+        if (persistent != null) {
+            persistent.release();
+        }
     }
 
     /** I/O errors of the image seen so far (each answered {@code BLKIF_RSP_ERROR}). */
@@ -85,6 +104,7 @@ final class RequestExecutor {
      */
     short execute(MemorySegment req) {
         copier.discard();
+        locals = 0;
         // UNTRUSTED: every field below comes from the private copy and is validated before use
         int op = req.get(ValueLayout.JAVA_BYTE, BlkifRequestLayout.OPERATION_OFFSET) & 0xFF;
         try {
@@ -109,6 +129,8 @@ final class RequestExecutor {
         } catch (IOException e) {
             ioErrors++;
             return ERROR;
+        } catch (IllegalStateException e) {
+            return ERROR; // a persistent mapping died under us: the guest is being destroyed
         }
     }
 
@@ -168,6 +190,15 @@ final class RequestExecutor {
                 filePos += buffered;
                 buffered = 0;
             }
+            MemorySegment mapped = persistent == null ? null : persistent.page(grefs[i]);
+            if (mapped != null) {
+                localPage[locals] = mapped;
+                localOffset[locals] = offset;
+                localBuffer[locals] = buffered;
+                localLength[locals++] = length;
+                buffered += length;
+                continue;
+            }
             for (int done = 0; done < length; ) {
                 int p = buffered + done;
                 int n = Math.min(length - done, PAGE - (p & (PAGE - 1)));
@@ -191,11 +222,26 @@ final class RequestExecutor {
             if (copier.flush() != 0) {
                 return false;
             }
+            localCopies(true);
             image.write(data, filePos);
             return true;
         }
         image.read(data, filePos);
+        localCopies(false);
         return copier.flush() == 0;
+    }
+
+    /** The persistent-pool segments of the chunk: plain memory copies through the kept mappings. */
+    private void localCopies(boolean toBuffer) {
+        for (int k = 0; k < locals; k++) {
+            if (toBuffer) {
+                MemorySegment.copy(localPage[k], localOffset[k], buffer, localBuffer[k], localLength[k]);
+            } else {
+                MemorySegment.copy(buffer, localBuffer[k], localPage[k], localOffset[k], localLength[k]);
+            }
+            localPage[k] = null;
+        }
+        locals = 0;
     }
 
     private short discard(MemorySegment req) throws IOException {

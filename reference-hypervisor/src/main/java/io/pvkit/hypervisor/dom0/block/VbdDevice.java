@@ -40,6 +40,7 @@ final class VbdDevice {
     XenbusState state = XenbusState.INITIALISING;
     private final BackendContext ctx;
     private final List<Queue> queues = new ArrayList<>();
+    private boolean persistentGrants;
 
     /** One connected queue. */
     private record Queue(QueueWorker worker, int port, int[] handles, long[] hostAddrs, long frames) {
@@ -66,6 +67,7 @@ final class VbdDevice {
      *     has no frames left; everything done so far is undone
      */
     void connect(FrontendConfig cfg) throws FrontendConfig.Invalid {
+        persistentGrants = cfg.persistent();
         try {
             for (int q = 0; q < cfg.queues().size(); q++) {
                 connectQueue(q, cfg.queues().get(q));
@@ -109,7 +111,10 @@ final class VbdDevice {
         }
         int port = (int) local;
         GuestHypercalls hc = new GuestHypercalls(ctx.hypervisor(), ctx.self(), GuestMemory.gpaOf(frames), GuestMemory.PAGE_SIZE);
-        RequestExecutor exec = new RequestExecutor(image, new GrantCopier(hc, domid), ctx.memory(), frames + 1, frames + 2);
+        PersistentGrants persistent = persistentGrants
+                ? new PersistentGrants(hc, ctx.kernel(), domid, ctx.counters().persistentBudget, ctx.counters()) : null;
+        RequestExecutor exec = new RequestExecutor(image, new GrantCopier(hc, domid), ctx.memory(), frames + 1, frames + 2,
+                persistent);
         SharedBackRing ring = SharedBackRing.attach(new PagedMemory(segs), QueueWorker.BLKIF);
         QueueWorker worker = new QueueWorker("blkback-d" + domid + "-" + devid + "-q" + q, ring, port, hc, exec,
                 ctx.counters(), ctx.say());

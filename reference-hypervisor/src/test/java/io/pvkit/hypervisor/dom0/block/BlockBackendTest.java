@@ -200,6 +200,48 @@ class BlockBackendTest {
     }
 
     @Test
+    void shouldKeepPersistentGrantsMappedUntilDisconnect() throws Exception {
+        Path img = image("p.img", DISK_BYTES);
+        Domain g = guest("persist", List.of(DiskConfig.writable(img)));
+        BlkTestFrontend f = new BlkTestFrontend(hv, g, DEVID);
+        f.connect(1, 0, true);
+        int rings = hv.counts().blockGrantMappings();
+        long pool = f.frames(4);
+        int[] refs = new int[4];
+        for (int i = 0; i < 4; i++) {
+            refs[i] = f.dataPage(pool + i, null, false); // a persistent pool is granted read-write
+        }
+        byte[] expected = Files.readAllBytes(img);
+        for (int round = 0; round < 3; round++) { // the same 4 references again and again, with new data
+            List<MemorySegment> reqs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                byte[] p = randomPage();
+                f.mem.write(GuestMemory.gpaOf(pool + i), p, 0, PAGE);
+                long sector = 512 + round * 64 + i * 8L;
+                System.arraycopy(p, 0, expected, (int) sector * 512, PAGE);
+                f.submit(0, List.of(BlkTestFrontend.rw(BlkifOp.WRITE, sector, new Seg(refs[i], 0, 7)))).forEach(BlockBackendTest::assertOkay);
+            }
+            assertArrayEquals(expected, Files.readAllBytes(img), "round " + round);
+            assertEquals(rings + 4, hv.counts().blockGrantMappings(), "the 4 pool pages stay mapped, once each");
+        }
+        for (int i = 0; i < 4; i++) {
+            f.mem.fill(GuestMemory.gpaOf(pool + i), PAGE, (byte) 0);
+        }
+        assertOkay(f.submit(0, BlkTestFrontend.rw(BlkifOp.READ, 512 + 128, new Seg(refs[0], 0, 7), new Seg(refs[1], 2, 3))));
+        byte[] got = new byte[PAGE];
+        f.mem.read(GuestMemory.gpaOf(pool), got, 0, PAGE);
+        assertArrayEquals(Arrays.copyOfRange(expected, (512 + 128) * 512, (512 + 128) * 512 + PAGE), got);
+        // a read-only grant is no pool page: a WRITE from it is copied, a READ into it fails
+        int ro = f.dataPage(f.frames(1), randomPage(), true);
+        assertOkay(f.submit(0, BlkTestFrontend.rw(BlkifOp.WRITE, 0, new Seg(ro, 0, 7))));
+        assertError(f.submit(0, BlkTestFrontend.rw(BlkifOp.READ, 0, new Seg(ro, 0, 7))), "READ into a read-only grant");
+        assertEquals(rings + 4, hv.counts().blockGrantMappings());
+        f.write(f.fe + "/state", "5");
+        f.awaitBackendState(6);
+        assertEquals(0, hv.counts().blockGrantMappings(), "disconnect unmapped the pool and the ring");
+    }
+
+    @Test
     void shouldFlushAndDiscard() throws Exception {
         Path img = image("fd.img", DISK_BYTES);
         Domain g = guest("fd", List.of(DiskConfig.writable(img)));
