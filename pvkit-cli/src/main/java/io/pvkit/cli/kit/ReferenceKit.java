@@ -10,7 +10,7 @@ public final class ReferenceKit {
 
     /** The verifications {@code pvkit kit} runs, in order. */
     public static final List<Class<?>> VERIFICATIONS = List.of(ReferenceHypercallConformance.class,
-            ReferenceEventChannelConformance.class, ReferenceGrantConformance.class);
+            ReferenceEventChannelConformance.class, ReferenceGrantConformance.class, ReferenceBlockConformance.class);
 
     private ReferenceKit() {
     }
