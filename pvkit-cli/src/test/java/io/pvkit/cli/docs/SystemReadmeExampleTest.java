@@ -39,7 +39,11 @@ class SystemReadmeExampleTest {
     private static final String IMPORTS = String.join("\n",
             "import io.pvkit.hypervisor.*;",
             "import io.pvkit.guest.*;",
+            "import io.pvkit.guest.block.*;",
+            "import java.nio.file.Files;",
+            "import java.nio.file.Path;",
             "import java.time.Duration;",
+            "import java.util.List;",
             "");
 
     @Test
@@ -55,6 +59,10 @@ class SystemReadmeExampleTest {
         for (int i = 0; i < blocks.size(); i++) {
             String printed = compileAndRun(blocks.get(i), i);
             assertTrue(printed.contains("POWEROFF after 100 round trips"), "block #" + (i + 1) + " printed: " + printed);
+            if (blocks.get(i).contains("DiskConfig")) {
+                assertTrue(printed.matches("(?s).*round trips, [1-9][0-9]* blocks verified.*"),
+                        "block #" + (i + 1) + " verified no block: " + printed);
+            }
         }
     }
 
