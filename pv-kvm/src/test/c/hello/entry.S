@@ -2,7 +2,7 @@
  * PVH entry of the "hello" test guest: entered by the VMM in 32-bit flat protected mode with paging off
  * and %ebx = the hvm_start_info address (Xen docs/misc/pvh.pandoc). Switches to long mode (PAE, static
  * identity page tables mapping the first 1 GiB with 2 MiB pages, EFER.LME, a 64-bit GDT) and calls
- * hello_main(start_info) in C. Avoids what this host's KVM cannot do: no iret, no int $n, no x87,
+ * guest_main(start_info) in C. Avoids what this host's KVM cannot do: no iret, no int $n, no x87,
  * no legacy 32-bit paging.
  */
 #include <xen/elfnote.h>
@@ -51,7 +51,7 @@ long_entry:
     movw %ax, %gs
     leaq stack_top(%rip), %rsp
     movl start_info_pa(%rip), %edi
-    call hello_main
+    call guest_main
 1:  hlt
     jmp 1b
 

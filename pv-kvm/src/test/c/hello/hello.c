@@ -64,7 +64,7 @@ static void halt_forever(void) {
     }
 }
 
-void hello_main(uint32_t start_info_pa) {
+void guest_main(uint32_t start_info_pa) {
     uint32_t base = 0, eax, ebx, ecx, edx;
     for (uint32_t leaf = 0x40000000; leaf < 0x40010000; leaf += 0x100) {
         cpuid(leaf, &eax, &ebx, &ecx, &edx);

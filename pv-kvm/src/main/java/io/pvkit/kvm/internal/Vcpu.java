@@ -139,8 +139,13 @@ public final class Vcpu implements AutoCloseable {
         run.set(JAVA_BYTE, KvmRunLayout.IMMEDIATE_EXIT_OFFSET, (byte) 0);
         // ORDERING: the kick sets immediate_exit before signalling, so a kick that lands between the
         // deadline check and KVM_RUN still makes KVM_RUN return EINTR at once
-        VcpuKicker.Run guard = VcpuKicker.enter(deadlineNanos,
-                () -> run.set(JAVA_BYTE, KvmRunLayout.IMMEDIATE_EXIT_OFFSET, (byte) 1));
+        VcpuKicker.Run guard;
+        try {
+            guard = VcpuKicker.enter(deadlineNanos, () -> run.set(JAVA_BYTE, KvmRunLayout.IMMEDIATE_EXIT_OFFSET, (byte) 1));
+        } catch (RuntimeException e) {
+            running.set(false);
+            throw e;
+        }
         try {
             while (true) {
                 if (System.nanoTime() - deadlineNanos >= 0) {
