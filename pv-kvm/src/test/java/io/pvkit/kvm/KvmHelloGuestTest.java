@@ -1,7 +1,7 @@
 package io.pvkit.kvm;
 
 import io.pvkit.abi.memory.GuestMemory;
-import io.pvkit.kvm.internal.HelloGuest;
+import io.pvkit.kvm.internal.TestGuests;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -19,7 +19,7 @@ class KvmHelloGuestTest {
     @Test
     void shouldPrintReadTheVersionAndPowerOff() throws Exception {
         KvmHost.requireKvm();
-        Path elf = HelloGuest.build();
+        Path elf = TestGuests.build("hello");
         TestXen xen = new TestXen();
         try (GuestMemory memory = GuestMemory.allocate(4096); KvmVm vm = KvmVm.create(memory, xen, 7)) {
             PvhBoot boot = vm.loadPvh(elf, "pvkit-test");

@@ -27,17 +27,17 @@ class PvhLoaderTest {
 
     @BeforeAll
     static void build() throws Exception {
-        elf = HelloGuest.build();
+        elf = TestGuests.build("hello");
         image = Files.readAllBytes(elf);
     }
 
     @Test
-    void shouldLoadTheHelloGuestAndWriteItsStartInfo() throws Exception {
+    void shouldLoadTheTestGuestsAndWriteItsStartInfo() throws Exception {
         try (GuestMemory memory = GuestMemory.allocate(4096)) {
             PvhBoot boot = PvhLoader.load(image, memory, "console=hvc0 pvkit");
-            assertEquals(HelloGuest.symbol(elf, "pvh_start"), boot.entry());
+            assertEquals(TestGuests.symbol(elf, "pvh_start"), boot.entry());
             assertEquals(0x100000, boot.imageStart());
-            long bssEnd = HelloGuest.symbol(elf, "stack_top");
+            long bssEnd = TestGuests.symbol(elf, "stack_top");
             assertTrue(boot.imageEnd() >= bssEnd, "the image covers the bss");
             assertEquals((boot.imageEnd() + 4095) & -4096, boot.startInfoGpa());
             byte[] text = new byte[16];
@@ -55,7 +55,19 @@ class PvhLoaderTest {
             byte[] cmd = new byte[19];
             memory.read(cmdline, cmd, 0, cmd.length);
             assertEquals("console=hvc0 pvkit\0", new String(cmd, StandardCharsets.US_ASCII));
-            assertEquals(0, memory.getLong(HelloGuest.symbol(elf, "hypercall_page")), "bss is zeroed");
+            assertEquals(0, memory.getLong(TestGuests.symbol(elf, "hypercall_page")), "bss is zeroed");
+        }
+    }
+
+    @Test
+    void shouldBuildEveryTestGuestAsAPvhKernel() throws Exception {
+        for (String name : new String[] {"hello", "hostile", "spin"}) {
+            Path guest = TestGuests.build(name);
+            try (GuestMemory memory = GuestMemory.allocate(4096)) {
+                PvhBoot boot = PvhLoader.load(Files.readAllBytes(guest), memory, "");
+                assertEquals(TestGuests.symbol(guest, "pvh_start"), boot.entry(), name);
+                assertEquals(0, memory.getLong(boot.startInfoGpa() + HvmStartInfoLayout.CMDLINE_PADDR_OFFSET), name);
+            }
         }
     }
 

@@ -5,30 +5,31 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** Builds the {@code hello} test guest ({@code src/test/c/hello}) with gcc into {@code target/}. */
-public final class HelloGuest {
-    private static final Path DIR = Path.of("src", "test", "c", "hello");
+/** Builds pv-kvm's test guests ({@code src/test/c/guests}: entry.S + NAME.c) with gcc into {@code target/guests}. */
+public final class TestGuests {
+    private static final Path DIR = Path.of("src", "test", "c", "guests");
 
-    private HelloGuest() {
+    private TestGuests() {
     }
 
     /**
-     * Builds the guest (skips or, with CI=true, fails when gcc or Xen's headers are missing).
+     * Builds a guest (skips or, with CI=true, fails when gcc or Xen's headers are missing).
      *
+     * @param name the guest ({@code hello}, {@code hostile}, {@code spin})
      * @return the ELF file
      * @throws IOException when gcc cannot start
      * @throws InterruptedException when interrupted
      */
-    public static Path build() throws IOException, InterruptedException {
+    public static Path build(String name) throws IOException, InterruptedException {
         Gcc.require(List.of("gcc"), List.of(Path.of("/usr/include/xen/xen.h")));
-        Path elf = Path.of("target", "guests", "hello.elf").toAbsolutePath();
+        Path elf = Path.of("target", "guests", name + ".elf").toAbsolutePath();
         Files.createDirectories(elf.getParent());
         Gcc.run(List.of("gcc", "-m64", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-O2", "-ffreestanding",
                 "-fno-builtin", "-fno-pic", "-no-pie", "-nostdlib", "-static", "-mno-red-zone", "-mgeneral-regs-only",
                 "-fno-stack-protector", "-fcf-protection=none", "-fno-asynchronous-unwind-tables",
-                "-Wl,--build-id=none", "-T", DIR.resolve("hello.ld").toAbsolutePath().toString(),
+                "-Wl,--build-id=none", "-T", DIR.resolve("guest.ld").toAbsolutePath().toString(),
                 "-o", elf.toString(), DIR.resolve("entry.S").toAbsolutePath().toString(),
-                DIR.resolve("hello.c").toAbsolutePath().toString()));
+                DIR.resolve(name + ".c").toAbsolutePath().toString()));
         return elf;
     }
 

@@ -69,6 +69,7 @@ start_info_pa:
     .long 0
 
     .align 4096
+    .globl pml4
 pml4:
     .quad pdpt + 0x3                 /* present, writable */
     .fill 511, 8, 0
