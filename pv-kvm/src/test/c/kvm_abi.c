@@ -153,6 +153,9 @@ int main(void) {
     F("kvm_enable_cap", struct kvm_enable_cap, args);
     F("kvm_enable_cap", struct kvm_enable_cap, pad);
 
+    S("kvm_interrupt", struct kvm_interrupt);
+    F("kvm_interrupt", struct kvm_interrupt, irq);
+
     S("hvm_start_info", struct hvm_start_info);
     F("hvm_start_info", struct hvm_start_info, magic);
     F("hvm_start_info", struct hvm_start_info, version);
@@ -181,7 +184,7 @@ int main(void) {
     N(KVM_GET_API_VERSION); N(KVM_CREATE_VM); N(KVM_CHECK_EXTENSION); N(KVM_GET_VCPU_MMAP_SIZE);
     N(KVM_GET_SUPPORTED_CPUID); N(KVM_CREATE_VCPU); N(KVM_SET_USER_MEMORY_REGION); N(KVM_RUN);
     N(KVM_GET_REGS); N(KVM_SET_REGS); N(KVM_GET_SREGS); N(KVM_SET_SREGS); N(KVM_SET_CPUID2);
-    N(KVM_ENABLE_CAP); N(KVM_X86_SET_MSR_FILTER);
+    N(KVM_ENABLE_CAP); N(KVM_INTERRUPT); N(KVM_X86_SET_MSR_FILTER);
     /* API version and capabilities */
     N(KVM_API_VERSION); N(KVM_CAP_USER_MEMORY); N(KVM_CAP_EXT_CPUID); N(KVM_CAP_IMMEDIATE_EXIT);
     N(KVM_CAP_X86_USER_SPACE_MSR); N(KVM_CAP_X86_MSR_FILTER); N(KVM_CAP_XEN_HVM);

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -72,9 +73,11 @@ public final class KvmVm implements AutoCloseable {
     private final GuestMemory memory;
     private final int domid;
     private final Vcpu[] vcpus;
+    private final AtomicInteger upcallVector;
     private boolean closed;
 
-    private KvmVm(int kvmFd, int vmFd, GuestMemory memory, int domid, Vcpu[] vcpus) {
+    private KvmVm(int kvmFd, int vmFd, GuestMemory memory, int domid, Vcpu[] vcpus, AtomicInteger upcallVector) {
+        this.upcallVector = upcallVector;
         this.kvmFd = kvmFd;
         this.vmFd = vmFd;
         this.memory = memory;
@@ -182,10 +185,12 @@ public final class KvmVm implements AutoCloseable {
             Native.ioctl(vmFd, KvmAbi.KVM_SET_USER_MEMORY_REGION, "KVM_SET_USER_MEMORY_REGION", region);
             trapHypercallPageMsr(vmFd, arena);
             MemorySegment cpuid = cpuid(kvmFd, xenVersion, arena);
+            AtomicInteger upcallVector = new AtomicInteger();
             for (int i = 0; i < spec.vcpus(); i++) {
-                created.add(new Vcpu(vmFd, i, mmapSize, cpuid, memory, handler, spec.domid(), spec.privileged()));
+                created.add(new Vcpu(vmFd, i, mmapSize, cpuid, memory, handler, spec.domid(), spec.privileged(),
+                        upcallVector));
             }
-            return new KvmVm(kvmFd, vmFd, memory, spec.domid(), created.toArray(Vcpu[]::new));
+            return new KvmVm(kvmFd, vmFd, memory, spec.domid(), created.toArray(Vcpu[]::new), upcallVector);
         } catch (RuntimeException e) {
             created.forEach(Vcpu::close);
             if (vmFd >= 0) {
@@ -281,6 +286,41 @@ public final class KvmVm implements AutoCloseable {
         Objects.checkIndex(vcpu, vcpus.length);
         long nanos = deadline.isNegative() ? 0 : deadline.toNanos();
         return vcpus[vcpu].run(System.nanoTime() + nanos);
+    }
+
+    /**
+     * An event may be pending for vCPU {@code vcpu} (the shape of pv-events' {@code VcpuKicker}, so
+     * {@code vm::kick} is one): if the guest registered an upcall vector, it is injected as soon as the vCPU
+     * is interruptible, interrupting a running {@code KVM_RUN} to do so; a halted vCPU's next
+     * {@link #runVcpu} injects it instead of returning {@link ExitOutcome.Halted}. Any thread.
+     *
+     * @param vcpu the vCPU index
+     */
+    public void kick(int vcpu) {
+        vcpus[Objects.checkIndex(vcpu, vcpus.length)].kick();
+    }
+
+    /**
+     * Waits (for example after {@link ExitOutcome.Halted}) until {@link #kick} marked an upcall pending for
+     * vCPU {@code vcpu}, or {@code timeout} passes.
+     *
+     * @param vcpu the vCPU index
+     * @param timeout the longest wait
+     * @return whether an upcall is pending
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    public boolean awaitUpcall(int vcpu, Duration timeout) throws InterruptedException {
+        return vcpus[Objects.checkIndex(vcpu, vcpus.length)].awaitUpcall(timeout.toNanos());
+    }
+
+    /**
+     * The event upcall vector the guest registered with {@code HVMOP_set_param(HVM_PARAM_CALLBACK_IRQ,
+     * 2 << 56 | vector)}, once the handler accepted it.
+     *
+     * @return the vector, or 0 when the guest registered none (or a method other than the vector one)
+     */
+    public int upcallVector() {
+        return upcallVector.get();
     }
 
     /**

@@ -43,6 +43,8 @@ public final class KvmAbi {
     public static final long KVM_GET_SREGS = 0x8138AE83L;
     /** {@code _IOW(0xAE, 0x84, struct kvm_sregs)}. */
     public static final long KVM_SET_SREGS = 0x4138AE84L;
+    /** {@code _IOW(0xAE, 0x86, struct kvm_interrupt)}. */
+    public static final long KVM_INTERRUPT = 0x4004AE86L;
     /** {@code _IOW(0xAE, 0x90, struct kvm_cpuid2)}. */
     public static final long KVM_SET_CPUID2 = 0x4008AE90L;
 
@@ -71,7 +73,7 @@ public final class KvmAbi {
     public static final int KVM_EXIT_HYPERCALL = 3;
     /** Debug. */
     public static final int KVM_EXIT_DEBUG = 4;
-    /** {@code hlt} (without an in-kernel APIC). */
+    /** {@code hlt} (without an in-kernel irqchip). */
     public static final int KVM_EXIT_HLT = 5;
     /** Access to guest-physical memory no slot backs. */
     public static final int KVM_EXIT_MMIO = 6;

@@ -75,6 +75,13 @@ public final class KvmRunLayout {
 
     /** Size of the modelled part in bytes. */
     public static final long SIZE = LAYOUT.byteSize();
+    /** Offset of {@code request_interrupt_window}. */
+    public static final long REQUEST_INTERRUPT_WINDOW_OFFSET = LAYOUT.byteOffset(groupElement("request_interrupt_window"));
+    /** Offset of {@code ready_for_interrupt_injection}. */
+    public static final long READY_FOR_INTERRUPT_INJECTION_OFFSET =
+            LAYOUT.byteOffset(groupElement("ready_for_interrupt_injection"));
+    /** Offset of {@code if_flag}. */
+    public static final long IF_FLAG_OFFSET = LAYOUT.byteOffset(groupElement("if_flag"));
     /** Offset of {@code immediate_exit}. */
     public static final long IMMEDIATE_EXIT_OFFSET = LAYOUT.byteOffset(groupElement("immediate_exit"));
     /** Offset of {@code exit_reason}. */

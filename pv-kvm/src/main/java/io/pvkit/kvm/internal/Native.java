@@ -73,7 +73,7 @@ public final class Native {
     }
 
     /**
-     * The address of a libc function (used as a do-nothing signal handler by {@link VcpuKicker}).
+     * The address of a libc function (used as a do-nothing signal handler by {@link VcpuSignal}).
      *
      * @param name the symbol
      * @return its address

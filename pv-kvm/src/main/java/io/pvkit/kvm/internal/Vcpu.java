@@ -5,8 +5,11 @@ import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.memory.GuestMemoryFault;
+import io.pvkit.abi.platform.HvmOp;
+import io.pvkit.abi.platform.HvmParam;
 import io.pvkit.abi.platform.SchedOp;
 import io.pvkit.abi.platform.SchedShutdownLayout;
+import io.pvkit.abi.platform.XenHvmParamLayout;
 import io.pvkit.abi.spi.GuestAddressTranslator;
 import io.pvkit.abi.spi.HypercallHandler;
 import io.pvkit.kvm.ExitOutcome;
@@ -15,7 +18,9 @@ import io.pvkit.kvm.KvmException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -27,12 +32,23 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * serves hypercall exits and the hypercall-page MSR and returns every other exit as an
  * {@link ExitOutcome}.
  *
+ * <p>Event upcalls (Xen's {@code HVM_PARAM_CALLBACK_IRQ} vector method): when the guest sets the
+ * parameter to {@code 2 << 56 | vector} through {@code hvm_op(HVMOP_set_param)} and the handler accepts
+ * it, the domain's upcall vector is recorded; {@link #kick()} then marks an upcall pending and interrupts
+ * {@code KVM_RUN}, and the loop injects the vector with {@code KVM_INTERRUPT} as soon as the guest is
+ * interruptible (asking KVM for an interrupt-window exit until then), as QEMU does without an in-kernel
+ * irqchip. A {@code hlt} with an upcall pending is not returned: the vector is injected instead.
+ *
  * <p>Threading: one thread at a time runs a vCPU ({@link #run} refuses a second); {@code kvm_run} is read
- * only after {@code KVM_RUN} returned on that thread.
+ * only after {@code KVM_RUN} returned on that thread. {@link #kick()} and {@link #awaitUpcall} may be
+ * called from any thread.
  */
 public final class Vcpu implements AutoCloseable {
     private static final int SCHED_OP = HypercallOp.SCHED_OP.number();
     private static final int SCHEDOP_SHUTDOWN = SchedOp.SHUTDOWN.code();
+    private static final int HVM_OP = HypercallOp.HVM_OP.number();
+    /** {@code HVMIRQ_callback_vector}: the delivery type (bits 63:56) of the vector method. */
+    private static final long CALLBACK_VIA_VECTOR = 2;
 
     private final int index;
     private final int fd;
@@ -40,6 +56,11 @@ public final class Vcpu implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment regs = arena.allocate(KvmRegsLayout.LAYOUT);
     private final MemorySegment sregs = arena.allocate(KvmSregsLayout.LAYOUT);
+    private final MemorySegment interrupt = arena.allocate(KvmInterruptLayout.LAYOUT);
+    private final AtomicInteger upcallVector;
+    private final AtomicBoolean upcallPending = new AtomicBoolean();
+    private final Object upcallLock = new Object();
+    private volatile VcpuSignal.Run current;
     private final AtomicBoolean running = new AtomicBoolean();
     private final GuestMemory memory;
     private final HypercallHandler handler;
@@ -59,9 +80,11 @@ public final class Vcpu implements AutoCloseable {
      * @param handler where hypercalls go
      * @param domid the domain id hypercalls carry
      * @param privileged whether the domain is privileged
+     * @param upcallVector the domain's event upcall vector (0: none), shared by its vCPUs
      */
     public Vcpu(int vmFd, int index, int mmapSize, MemorySegment cpuid, GuestMemory memory, HypercallHandler handler,
-            int domid, boolean privileged) {
+            int domid, boolean privileged, AtomicInteger upcallVector) {
+        this.upcallVector = upcallVector;
         this.index = index;
         this.memory = memory;
         this.handler = handler;
@@ -139,22 +162,26 @@ public final class Vcpu implements AutoCloseable {
         run.set(JAVA_BYTE, KvmRunLayout.IMMEDIATE_EXIT_OFFSET, (byte) 0);
         // ORDERING: the kick sets immediate_exit before signalling, so a kick that lands between the
         // deadline check and KVM_RUN still makes KVM_RUN return EINTR at once
-        VcpuKicker.Run guard;
+        VcpuSignal.Run guard;
         try {
-            guard = VcpuKicker.enter(deadlineNanos, () -> run.set(JAVA_BYTE, KvmRunLayout.IMMEDIATE_EXIT_OFFSET, (byte) 1));
+            guard = VcpuSignal.enter(deadlineNanos, () -> run.set(JAVA_BYTE, KvmRunLayout.IMMEDIATE_EXIT_OFFSET, (byte) 1));
         } catch (RuntimeException e) {
             running.set(false);
             throw e;
         }
+        current = guard;
         try {
             while (true) {
                 if (System.nanoTime() - deadlineNanos >= 0) {
                     return new ExitOutcome.DeadlineExceeded();
                 }
+                injectPendingUpcall();
                 int r = Native.ioctlRaw(fd, KvmAbi.KVM_RUN, 0L);
                 if (r < 0) {
                     if (-r == Errno.EINTR || -r == Errno.EAGAIN) {
-                        continue;   // kicked (deadline) or a stray signal: the loop re-checks the deadline
+                        // kicked (deadline or upcall) or a stray signal: the loop re-checks the deadline
+                        run.set(JAVA_BYTE, KvmRunLayout.IMMEDIATE_EXIT_OFFSET, (byte) 0);
+                        continue;
                     }
                     throw new KvmException("ioctl KVM_RUN on vCPU " + index, -r);
                 }
@@ -165,6 +192,7 @@ public final class Vcpu implements AutoCloseable {
                 }
             }
         } finally {
+            current = null;
             guard.close();
             running.set(false);
         }
@@ -175,7 +203,8 @@ public final class Vcpu implements AutoCloseable {
         return switch (reason) {
             case KvmAbi.KVM_EXIT_IO -> onIo();
             case KvmAbi.KVM_EXIT_X86_WRMSR, KvmAbi.KVM_EXIT_X86_RDMSR -> onMsr(reason == KvmAbi.KVM_EXIT_X86_WRMSR);
-            case KvmAbi.KVM_EXIT_INTR -> null;
+            case KvmAbi.KVM_EXIT_INTR, KvmAbi.KVM_EXIT_IRQ_WINDOW_OPEN -> null;
+            case KvmAbi.KVM_EXIT_HLT -> upcallVector.get() != 0 && upcallPending.get() ? null : new ExitOutcome.Halted();
             default -> KvmExits.decode(reason, run);
         };
     }
@@ -206,6 +235,17 @@ public final class Vcpu implements AutoCloseable {
                 shutdownReason = -1;
             }
         }
+        long callbackVia = -1;
+        if (op == HVM_OP && a1 == HvmOp.SET_PARAM) {
+            try {
+                MemorySegment p = ctx.copyIn(a2, XenHvmParamLayout.LAYOUT);
+                if (p.get(JAVA_INT, XenHvmParamLayout.INDEX_OFFSET) == HvmParam.CALLBACK_IRQ) {
+                    callbackVia = p.get(JAVA_LONG, XenHvmParamLayout.VALUE_OFFSET);
+                }
+            } catch (GuestMemoryFault bad) {
+                callbackVia = -1;
+            }
+        }
         long rc;
         try {
             rc = handler.hypercall(ctx, op, a1, a2, a3, a4, a5);
@@ -214,6 +254,10 @@ public final class Vcpu implements AutoCloseable {
         }
         if (shutdown && rc == 0) {
             return new ExitOutcome.Shutdown(shutdownReason);
+        }
+        if (callbackVia != -1 && rc == 0) {
+            // only the vector method can be delivered without an irqchip; any other method turns upcalls off
+            upcallVector.set(callbackVia >>> 56 == CALLBACK_VIA_VECTOR ? (int) (callbackVia & 0xFF) : 0);
         }
         // the out instruction completes (rip advances) on the next KVM_RUN; rip is written back unchanged
         regs.set(JAVA_LONG, KvmRegsLayout.RAX_OFFSET, rc);
@@ -238,6 +282,59 @@ public final class Vcpu implements AutoCloseable {
             run.set(JAVA_LONG, KvmRunLayout.MSR_DATA_OFFSET, 0L);
         }
         return new ExitOutcome.MsrAccess(msr, write, write ? value : 0);
+    }
+
+    /**
+     * QEMU's {@code kvm_arch_pre_run} without an irqchip: inject the upcall vector when the last exit said
+     * the guest is interruptible, otherwise ask KVM to exit as soon as it is.
+     */
+    private void injectPendingUpcall() {
+        int vector = upcallVector.get();
+        boolean want = vector != 0 && upcallPending.get();
+        if (want && run.get(JAVA_BYTE, KvmRunLayout.READY_FOR_INTERRUPT_INJECTION_OFFSET) != 0
+                && run.get(JAVA_BYTE, KvmRunLayout.IF_FLAG_OFFSET) != 0) {
+            interrupt.set(JAVA_INT, KvmInterruptLayout.IRQ_OFFSET, vector);
+            Native.ioctl(fd, KvmAbi.KVM_INTERRUPT, "KVM_INTERRUPT", interrupt);
+            upcallPending.set(false);
+            want = false;
+        }
+        run.set(JAVA_BYTE, KvmRunLayout.REQUEST_INTERRUPT_WINDOW_OFFSET, (byte) (want ? 1 : 0));
+    }
+
+    /**
+     * An event may be pending for this vCPU: mark an upcall pending, interrupt {@code KVM_RUN} if the vCPU
+     * is running, and wake {@link #awaitUpcall}. Any thread.
+     */
+    public void kick() {
+        upcallPending.set(true);
+        VcpuSignal.Run r = current;
+        if (r != null) {
+            r.kick();
+        }
+        synchronized (upcallLock) {
+            upcallLock.notifyAll();
+        }
+    }
+
+    /**
+     * Waits until an upcall is pending (a {@link #kick()}) or the timeout passes.
+     *
+     * @param timeoutNanos the longest wait
+     * @return whether an upcall is pending
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    public boolean awaitUpcall(long timeoutNanos) throws InterruptedException {
+        long end = System.nanoTime() + timeoutNanos;
+        synchronized (upcallLock) {
+            while (!upcallPending.get()) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(upcallLock, left);
+            }
+            return true;
+        }
     }
 
     /** The current paging mode's translator, read from the vCPU's control registers on first use. */

@@ -26,7 +26,7 @@ class KvmHeaderCrossCheckTest {
     static final List<Class<?>> CLASSES = List.of(KvmRunLayout.class, KvmRegsLayout.class, KvmSegmentLayout.class,
             KvmDtableLayout.class, KvmSregsLayout.class, KvmUserspaceMemoryRegionLayout.class,
             KvmCpuidEntry2Layout.class, KvmCpuid2Layout.class, KvmMsrFilterRangeLayout.class,
-            KvmMsrFilterLayout.class, KvmEnableCapLayout.class, SigactionLayout.class, HvmStartInfoLayout.class,
+            KvmMsrFilterLayout.class, KvmEnableCapLayout.class, KvmInterruptLayout.class, SigactionLayout.class, HvmStartInfoLayout.class,
             HvmMemmapTableEntryLayout.class, KvmAbi.class, PvhLoader.class);
 
     @Test
@@ -42,7 +42,7 @@ class KvmHeaderCrossCheckTest {
         if (!mismatches.isEmpty()) {
             fail(summary + ":\n  " + String.join("\n  ", mismatches));
         }
-        assertEquals(14, java.structCount(), summary);
+        assertEquals(15, java.structCount(), summary);
         assertTrue(java.numberCount() >= 50, summary);
     }
 

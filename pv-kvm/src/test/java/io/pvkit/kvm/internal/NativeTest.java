@@ -46,7 +46,7 @@ class NativeTest {
         boolean[] onKickRan = new boolean[1];
         CompletableFuture<long[]> result = CompletableFuture.supplyAsync(() -> {
             long start = System.nanoTime();
-            VcpuKicker.Run run = VcpuKicker.enter(start + TimeUnit.MILLISECONDS.toNanos(200), () -> onKickRan[0] = true);
+            VcpuSignal.Run run = VcpuSignal.enter(start + TimeUnit.MILLISECONDS.toNanos(200), () -> onKickRan[0] = true);
             try {
                 int r = (int) pauseHandle.invokeExact();   // blocks until a signal handler runs
                 return new long[] {r, System.nanoTime() - start, run.kicks()};
@@ -65,7 +65,7 @@ class NativeTest {
 
     @Test
     void shouldNotKickAClosedRegion() {
-        VcpuKicker.Run run = VcpuKicker.enter(Long.MAX_VALUE, () -> {
+        VcpuSignal.Run run = VcpuSignal.enter(Long.MAX_VALUE, () -> {
             throw new AssertionError("kicked after close");
         });
         run.close();

@@ -23,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>A {@link Run} may only be kicked while its thread is inside the guarded region: {@link Run#close()}
  * takes the same lock as the kick, so a kick never reaches a thread that has left (or ended).
  */
-public final class VcpuKicker {
+public final class VcpuSignal {
     /** The kick signal: SIGRTMIN + 6 in glibc's numbering (34 + 6). */
     public static final int SIGNAL = 40;
 
@@ -34,7 +34,7 @@ public final class VcpuKicker {
     });
     private static volatile boolean installed;
 
-    private VcpuKicker() {
+    private VcpuSignal() {
     }
 
     private static synchronized void install() {
