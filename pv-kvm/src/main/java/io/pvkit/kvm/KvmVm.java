@@ -67,6 +67,8 @@ public final class KvmVm implements AutoCloseable {
     private static final String[] REQUIRED_CAP_NAMES = {"KVM_CAP_USER_MEMORY", "KVM_CAP_EXT_CPUID",
         "KVM_CAP_IMMEDIATE_EXIT", "KVM_CAP_X86_USER_SPACE_MSR", "KVM_CAP_X86_MSR_FILTER"};
     private static final long MAX_IMAGE_BYTES = 256L << 20;
+    /** Deadlines this long or longer mean "none" (also keeps {@code nanoTime} arithmetic from overflowing). */
+    private static final Duration NO_DEADLINE = Duration.ofDays(365L * 100);
 
     private final int kvmFd;
     private final int vmFd;
@@ -276,7 +278,7 @@ public final class KvmVm implements AutoCloseable {
      *
      * @param vcpu the vCPU index
      * @param deadline how long the guest may run; a guest still running then is interrupted (a signal
-     *     to this thread) and {@link ExitOutcome.DeadlineExceeded} returned
+     *     to this thread) and {@link ExitOutcome.DeadlineExceeded} returned; 100 years or more: no deadline
      * @return why the guest stopped
      * @throws IllegalStateException when the vCPU is already running on another thread or the VM is closed
      * @throws KvmException when {@code KVM_RUN} itself fails
@@ -284,8 +286,17 @@ public final class KvmVm implements AutoCloseable {
     public ExitOutcome runVcpu(int vcpu, Duration deadline) {
         checkOpen();
         Objects.checkIndex(vcpu, vcpus.length);
-        long nanos = deadline.isNegative() ? 0 : deadline.toNanos();
-        return vcpus[vcpu].run(System.nanoTime() + nanos);
+        long end;
+        if (deadline.compareTo(NO_DEADLINE) >= 0) {
+            end = Long.MAX_VALUE;
+        } else {
+            long now = System.nanoTime();
+            end = now + (deadline.isNegative() ? 0 : deadline.toNanos());
+            if (end == Long.MAX_VALUE) {
+                end--;
+            }
+        }
+        return vcpus[vcpu].run(end);
     }
 
     /**

@@ -66,8 +66,9 @@ public final class Vcpu implements AutoCloseable {
     private final HypercallHandler handler;
     private final int domid;
     private final boolean privileged;
-    private long hypercalls;
-    private long exits;
+    // single writer (the running thread); read by others after or while it runs
+    private volatile long hypercalls;
+    private volatile long exits;
 
     /**
      * Creates vCPU {@code index} of a VM and maps its {@code kvm_run}.
@@ -152,7 +153,8 @@ public final class Vcpu implements AutoCloseable {
     /**
      * Runs the guest until an exit the caller must handle, or the deadline.
      *
-     * @param deadlineNanos the {@link System#nanoTime()} at which to stop the guest
+     * @param deadlineNanos the {@link System#nanoTime()} at which to stop the guest; {@code Long.MAX_VALUE}
+     *     for never
      * @return why the guest stopped
      */
     public ExitOutcome run(long deadlineNanos) {
@@ -172,7 +174,7 @@ public final class Vcpu implements AutoCloseable {
         current = guard;
         try {
             while (true) {
-                if (System.nanoTime() - deadlineNanos >= 0) {
+                if (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0) {
                     return new ExitOutcome.DeadlineExceeded();
                 }
                 injectPendingUpcall();

@@ -61,7 +61,7 @@ class PvhLoaderTest {
 
     @Test
     void shouldBuildEveryTestGuestAsAPvhKernel() throws Exception {
-        for (String name : new String[] {"hello", "hostile", "spin", "upcall"}) {
+        for (String name : new String[] {"hello", "hostile", "spin", "upcall", "roundtrip"}) {
             Path guest = TestGuests.build(name);
             try (GuestMemory memory = GuestMemory.allocate(4096)) {
                 PvhBoot boot = PvhLoader.load(Files.readAllBytes(guest), memory, "");
