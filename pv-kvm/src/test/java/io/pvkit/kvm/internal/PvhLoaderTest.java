@@ -61,7 +61,7 @@ class PvhLoaderTest {
 
     @Test
     void shouldBuildEveryTestGuestAsAPvhKernel() throws Exception {
-        for (String name : new String[] {"hello", "hostile", "spin", "upcall", "roundtrip"}) {
+        for (String name : new String[] {"hello", "hostile", "spin", "upcall", "roundtrip", "events"}) {
             Path guest = TestGuests.build(name);
             try (GuestMemory memory = GuestMemory.allocate(4096)) {
                 PvhBoot boot = PvhLoader.load(Files.readAllBytes(guest), memory, "");
