@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Boots the gcc-built {@code hello} guest (src/test/c/hello) under KVM: it finds Xen by CPUID, installs
  * the hypercall page, prints through console_io, reads xen_version and powers off. Skipped with the
- * reason where KVM is unusable, failed instead when KVM is required (pvkit.kvm.required, from CI).
+ * reason where KVM is unusable, failed instead when KVM is required (-Dpvkit.kvm.required=true).
  */
 class KvmHelloGuestTest {
     @Test

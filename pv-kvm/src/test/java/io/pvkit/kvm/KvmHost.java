@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Whether this host can run KVM guests. Without KVM a test is skipped with the reason, unless KVM is
- * required ({@code -Dpvkit.kvm.required=true}, which the pom derives from {@code CI}), when it fails.
+ * required ({@code -Dpvkit.kvm.required=true}; off by default in the pom), when it fails.
  */
 final class KvmHost {
     private KvmHost() {
