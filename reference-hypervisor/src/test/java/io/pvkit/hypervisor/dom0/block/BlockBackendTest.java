@@ -301,6 +301,9 @@ class BlockBackendTest {
         assertError(f.submit(0, BlkTestFrontend.indirectHeader(BlkifOp.READ.code(), 0, 257, indRef)), "257 segments");
         assertError(f.submit(0, BlkTestFrontend.indirectHeader(BlkifOp.FLUSH_DISKCACHE.code(), 0, 1, indRef)), "indirect flush");
         assertError(f.submit(0, BlkTestFrontend.indirectHeader(BlkifOp.READ.code(), 0, 1, 1999)), "ungranted indirect page");
+        assertError(f.submit(0, f.indirect(BlkifOp.READ, 64, ind, indRef, new Seg(segs[0].gref(), 3, 9))), "indirect last_sect 9");
+        assertError(f.submit(0, f.indirect(BlkifOp.WRITE, DISK_BYTES / 512 - 8, ind, indRef, segs[0], segs[1])),
+                "indirect past the end");
         assertOkay(f.submit(0, f.indirect(BlkifOp.READ, 64, ind, indRef, segs[0])));
     }
 
@@ -450,6 +453,28 @@ class BlockBackendTest {
         }
         fb.submit(0, reqs).forEach(BlockBackendTest::assertOkay);
         assertArrayEquals(expected, Files.readAllBytes(b));
+    }
+
+    @Test
+    void shouldReconnectAfterTheFrontendClosed() throws Exception {
+        Path img = image("re.img", DISK_BYTES);
+        Domain g = guest("again", List.of(DiskConfig.writable(img)));
+        BlkTestFrontend f = new BlkTestFrontend(hv, g, DEVID);
+        f.connect(2, 1, true);
+        int ref = f.dataPage(f.frames(1), randomPage(), false);
+        assertOkay(f.submit(1, BlkTestFrontend.rw(BlkifOp.WRITE, 0, new Seg(ref, 0, 7))));
+        f.write(f.fe + "/state", "5");
+        f.awaitBackendState(6);
+        f.write(f.fe + "/state", "6");
+        assertEquals(0, hv.counts().blockGrantMappings());
+        f.write(f.fe + "/state", "1");
+        f.connect(1, 0, false);
+        byte[] p = randomPage();
+        int ref2 = f.dataPage(f.frames(1), p, true);
+        assertOkay(f.submit(0, BlkTestFrontend.rw(BlkifOp.WRITE, 8, new Seg(ref2, 0, 7))));
+        assertArrayEquals(p, Arrays.copyOfRange(Files.readAllBytes(img), 8 * 512, 8 * 512 + PAGE));
+        assertEquals(1, hv.counts().blockWorkers());
+        assertEquals(1, hv.counts().blockGrantMappings(), "one ring page, no stale pool mapping");
     }
 
     @Test
