@@ -478,6 +478,59 @@ class BlockBackendTest {
     }
 
     @Test
+    void shouldKeepAGoodGuestCorrectBesideAFloodingHostileOne() throws Exception {
+        Path a = image("flood.img", DISK_BYTES);
+        Path b = image("calm.img", DISK_BYTES);
+        Domain ga = guest("flood", List.of(DiskConfig.writable(a)));
+        Domain gb = guest("calm", List.of(DiskConfig.writable(b)));
+        BlkTestFrontend fa = new BlkTestFrontend(hv, ga, DEVID);
+        BlkTestFrontend fb = new BlkTestFrontend(hv, gb, DEVID);
+        fa.connect(1, 0, false);
+        fb.connect(1, 0, true);
+        byte[] floodBefore = Files.readAllBytes(a);
+        List<MemorySegment> bad = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            bad.add(switch (i % 4) {
+                case 0 -> BlkTestFrontend.raw(0x80 + (i & 0x7F));
+                case 1 -> BlkTestFrontend.rw(BlkifOp.WRITE, DISK_BYTES / 512 + i, new Seg(8 + (i % 100), 0, 7));
+                case 2 -> BlkTestFrontend.rw(BlkifOp.WRITE, i, new Seg(5000 + i, 0, 7));
+                default -> BlkTestFrontend.indirectHeader(BlkifOp.WRITE.code(), i, 300, 9999);
+            });
+        }
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Thread flood = Thread.ofPlatform().start(() -> {
+            try {
+                for (Response r : fa.submit(0, bad)) {
+                    assertError(r, "flood");
+                }
+            } catch (Throwable t) {
+                failures.add(t);
+            }
+        });
+        long base = fb.frames(16);
+        int[] pool = new int[16];
+        for (int i = 0; i < 16; i++) {
+            pool[i] = fb.grant(base + i, false); // a persistent pool, reused every round
+        }
+        byte[] expected = Files.readAllBytes(b);
+        for (int round = 0; round < 8; round++) {
+            List<MemorySegment> reqs = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                byte[] p = randomPage();
+                fb.mem.write(GuestMemory.gpaOf(base + i), p, 0, PAGE);
+                long sector = (round * 16L + i) * 8;
+                System.arraycopy(p, 0, expected, (int) sector * 512, PAGE);
+                reqs.add(BlkTestFrontend.rw(BlkifOp.WRITE, sector, new Seg(pool[i], 0, 7)));
+            }
+            fb.submit(0, reqs).forEach(BlockBackendTest::assertOkay);
+        }
+        flood.join();
+        assertEquals(List.of(), failures);
+        assertArrayEquals(expected, Files.readAllBytes(b), "the calm guest's 128 writes, byte for byte");
+        assertArrayEquals(floodBefore, Files.readAllBytes(a), "3000 hostile requests wrote nothing");
+    }
+
+    @Test
     void shouldCloseTheDeviceOnAnInvalidFrontendValue() throws Exception {
         Path img = image("bad.img", 64 * 1024);
         Domain g = guest("badcfg", List.of(DiskConfig.writable(img)));
