@@ -56,6 +56,8 @@ import java.util.function.Consumer;
  *   <li><b>xenstored</b> ({@link Xenstored}): maps each guest's xenstore page through
  *       {@code GNTTAB_RESERVED_XENSTORE}, binds its store port and serves its ring; serves tools on a Unix
  *       domain socket; and the backend of the {@code pvkit-echo} xenbus device ({@code EchoBackend}).</li>
+ *   <li>the <b>block backend</b> ({@code io.pvkit.hypervisor.dom0.block.BlockBackend}): the vbd devices the
+ *       toolstack writes under {@code backend/vbd}, one worker thread per queue; see the module README.</li>
  * </ul>
  *
  * <p>Waiting: domain 0 waits with {@code SCHEDOP_poll} on its VIRQ port with a short timeout (the

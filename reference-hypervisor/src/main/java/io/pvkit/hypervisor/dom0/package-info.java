@@ -1,6 +1,6 @@
 /**
- * Domain 0: the privileged domain whose services (the console backend and the echo service) are ordinary
- * domain code. They reach the hypervisor only through hypercalls ({@link io.pvkit.abi.spi.HypercallHandler})
+ * Domain 0: the privileged domain whose services (the console backend, the echo service, xenstored and the
+ * block backend of subpackage {@code block}) are ordinary domain code. They reach the hypervisor only through hypercalls ({@link io.pvkit.abi.spi.HypercallHandler})
  * and shared memory, exactly like a guest; this package never uses the core's classes (a test checks its
  * class files).
  *

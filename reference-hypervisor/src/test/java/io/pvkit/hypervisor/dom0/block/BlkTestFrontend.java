@@ -122,6 +122,10 @@ final class BlkTestFrontend {
     /** Sets up rings and channels, writes the keys, switches to Initialised and waits for Connected. */
     void connect(int nQueues, int order, boolean persistent) {
         awaitBackendState(2);
+        queues.clear();
+        for (String stale : new String[] {"ring-page-order", "multi-queue-num-queues"}) {
+            xs.call(XsdSockmsgType.RM, 0, fe + "/" + stale + "\0"); // what a previous connection wrote
+        }
         for (int q = 0; q < nQueues; q++) {
             Queue queue = new Queue();
             queue.pages = 1 << order;

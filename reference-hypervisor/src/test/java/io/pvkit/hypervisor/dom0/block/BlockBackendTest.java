@@ -301,6 +301,9 @@ class BlockBackendTest {
         assertError(f.submit(0, BlkTestFrontend.indirectHeader(BlkifOp.READ.code(), 0, 257, indRef)), "257 segments");
         assertError(f.submit(0, BlkTestFrontend.indirectHeader(BlkifOp.FLUSH_DISKCACHE.code(), 0, 1, indRef)), "indirect flush");
         assertError(f.submit(0, BlkTestFrontend.indirectHeader(BlkifOp.READ.code(), 0, 1, 1999)), "ungranted indirect page");
+        assertError(f.submit(0, f.indirect(BlkifOp.READ, 64, ind, indRef, new Seg(segs[0].gref(), 3, 9))), "indirect last_sect 9");
+        assertError(f.submit(0, f.indirect(BlkifOp.WRITE, DISK_BYTES / 512 - 8, ind, indRef, segs[0], segs[1])),
+                "indirect past the end");
         assertOkay(f.submit(0, f.indirect(BlkifOp.READ, 64, ind, indRef, segs[0])));
     }
 
@@ -450,6 +453,81 @@ class BlockBackendTest {
         }
         fb.submit(0, reqs).forEach(BlockBackendTest::assertOkay);
         assertArrayEquals(expected, Files.readAllBytes(b));
+    }
+
+    @Test
+    void shouldReconnectAfterTheFrontendClosed() throws Exception {
+        Path img = image("re.img", DISK_BYTES);
+        Domain g = guest("again", List.of(DiskConfig.writable(img)));
+        BlkTestFrontend f = new BlkTestFrontend(hv, g, DEVID);
+        f.connect(2, 1, true);
+        int ref = f.dataPage(f.frames(1), randomPage(), false);
+        assertOkay(f.submit(1, BlkTestFrontend.rw(BlkifOp.WRITE, 0, new Seg(ref, 0, 7))));
+        f.write(f.fe + "/state", "5");
+        f.awaitBackendState(6);
+        f.write(f.fe + "/state", "6");
+        assertEquals(0, hv.counts().blockGrantMappings());
+        f.write(f.fe + "/state", "1");
+        f.connect(1, 0, false);
+        byte[] p = randomPage();
+        int ref2 = f.dataPage(f.frames(1), p, true);
+        assertOkay(f.submit(0, BlkTestFrontend.rw(BlkifOp.WRITE, 8, new Seg(ref2, 0, 7))));
+        assertArrayEquals(p, Arrays.copyOfRange(Files.readAllBytes(img), 8 * 512, 8 * 512 + PAGE));
+        assertEquals(1, hv.counts().blockWorkers());
+        assertEquals(1, hv.counts().blockGrantMappings(), "one ring page, no stale pool mapping");
+    }
+
+    @Test
+    void shouldKeepAGoodGuestCorrectBesideAFloodingHostileOne() throws Exception {
+        Path a = image("flood.img", DISK_BYTES);
+        Path b = image("calm.img", DISK_BYTES);
+        Domain ga = guest("flood", List.of(DiskConfig.writable(a)));
+        Domain gb = guest("calm", List.of(DiskConfig.writable(b)));
+        BlkTestFrontend fa = new BlkTestFrontend(hv, ga, DEVID);
+        BlkTestFrontend fb = new BlkTestFrontend(hv, gb, DEVID);
+        fa.connect(1, 0, false);
+        fb.connect(1, 0, true);
+        byte[] floodBefore = Files.readAllBytes(a);
+        List<MemorySegment> bad = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            bad.add(switch (i % 4) {
+                case 0 -> BlkTestFrontend.raw(0x80 + (i & 0x7F));
+                case 1 -> BlkTestFrontend.rw(BlkifOp.WRITE, DISK_BYTES / 512 + i, new Seg(8 + (i % 100), 0, 7));
+                case 2 -> BlkTestFrontend.rw(BlkifOp.WRITE, i, new Seg(5000 + i, 0, 7));
+                default -> BlkTestFrontend.indirectHeader(BlkifOp.WRITE.code(), i, 300, 9999);
+            });
+        }
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Thread flood = Thread.ofPlatform().start(() -> {
+            try {
+                for (Response r : fa.submit(0, bad)) {
+                    assertError(r, "flood");
+                }
+            } catch (Throwable t) {
+                failures.add(t);
+            }
+        });
+        long base = fb.frames(16);
+        int[] pool = new int[16];
+        for (int i = 0; i < 16; i++) {
+            pool[i] = fb.grant(base + i, false); // a persistent pool, reused every round
+        }
+        byte[] expected = Files.readAllBytes(b);
+        for (int round = 0; round < 8; round++) {
+            List<MemorySegment> reqs = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                byte[] p = randomPage();
+                fb.mem.write(GuestMemory.gpaOf(base + i), p, 0, PAGE);
+                long sector = (round * 16L + i) * 8;
+                System.arraycopy(p, 0, expected, (int) sector * 512, PAGE);
+                reqs.add(BlkTestFrontend.rw(BlkifOp.WRITE, sector, new Seg(pool[i], 0, 7)));
+            }
+            fb.submit(0, reqs).forEach(BlockBackendTest::assertOkay);
+        }
+        flood.join();
+        assertEquals(List.of(), failures);
+        assertArrayEquals(expected, Files.readAllBytes(b), "the calm guest's 128 writes, byte for byte");
+        assertArrayEquals(floodBefore, Files.readAllBytes(a), "3000 hostile requests wrote nothing");
     }
 
     @Test
