@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The PV block backend rules (blkif): feature negotiation (BLK-01 .. BLK-04), request validation
  * (BLK-05 .. BLK-11, BLK-17), data path and response format (BLK-12, BLK-13), flush ordering and write-through
- * (BLK-14, BLK-15), indirect requests (BLK-16, BLK-17), ring producer overflow (BLK-18), teardown (BLK-19) and discard (BLK-20).
+ * (BLK-14, BLK-15), indirect requests (BLK-16, BLK-17), ring producer overflow (BLK-18), teardown (BLK-19, BLK-21) and discard (BLK-20).
  * Tested by {@link BlockBackendVerification} through a scripted hostile frontend.
  */
 public final class BlockRules implements RuleSet {
@@ -120,7 +120,14 @@ public final class BlockRules implements RuleSet {
                             + "zero or stays), and a discard past the end of the disk is answered BLKIF_RSP_ERROR and "
                             + "changes nothing.",
                     BLKIF_H + " (feature-discard, discard-granularity, BLKIF_OP_DISCARD, blkif_request_discard); "
-                            + BLKBACK + " (dispatch_discard_io)"));
+                            + BLKBACK + " (dispatch_discard_io)"),
+            Rule.must("BLK-21",
+                    "When the frontend domain is destroyed with requests in flight and its device is then closed, "
+                            + "the backend ends every mapping of the dead domain's grants (its live mapping count "
+                            + "returns to its value before the device was opened) and keeps serving other frontends.",
+                    XENBUS + " (frontend_changed / xen_blkif_disconnect); Xen xen/common/domain.c (a dying domain "
+                            + "stays a zombie while its pages are mapped); issue 12 (a frontend that disappears "
+                            + "mid-I/O leaves no leaked grant mapping)"));
 
     private static final String NOTES = """
             The scripted frontend acts as a guest of the hypervisor the backend runs on: it grants pages to the
