@@ -419,7 +419,7 @@ public abstract class BlockBackendVerification {
         for (Map.Entry<String, Map<String, String>> c : cases.entrySet()) {
             BlockDeviceSession s = open(image, false);
             BlockDeviceSession.ConnectResult r = s.connect(c.getValue());
-            assertFalse(r.connected(), c.getKey() + ": the backend connected " + c.getValue());
+            assertFalse(r.connected(), c.getKey() + ": the backend connected (frontend keys " + c.getValue().keySet() + ")");
             assertEquals(BlockDeviceSession.STATE_CLOSED, r.state(), c.getKey() + ": the backend must end Closed");
             s.close();
         }
@@ -930,7 +930,9 @@ public abstract class BlockBackendVerification {
      *   <li>the indirect pages are mapped (read-only is enough) and their {@code blkif_request_segment} entries
      *       copied once, 512 per page, in order;</li>
      *   <li>segment i of the indirect list lands on the disk right after segment i-1;</li>
-     *   <li>the response carries the request's id.</li>
+     *   <li>the response carries the request's id;</li>
+     *   <li>without feature-persistent, every data and indirect page is unmapped before the response is sent
+     *       (the kit revokes them right after it: a revoke that fails means a mapping outlived its request).</li>
      * </ul>
      */
     @Test
