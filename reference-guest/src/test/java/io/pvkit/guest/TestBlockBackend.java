@@ -85,6 +85,9 @@ final class TestBlockBackend {
     byte[] disk;
     final Map<String, String> published = new ConcurrentHashMap<>();   // the frontend's keys, relative to FRONT
     final List<String> log = new CopyOnWriteArrayList<>();
+    /** The first 64 requests as the backend copied them, and their segments {gref, first_sect, last_sect}. */
+    final List<byte[]> rawRequests = new CopyOnWriteArrayList<>();
+    final List<List<int[]>> segmentsOf = new CopyOnWriteArrayList<>();
     final AtomicLong requests = new AtomicLong();
     final AtomicLong directRequests = new AtomicLong();
     final AtomicLong indirectRequests = new AtomicLong();
@@ -304,6 +307,10 @@ final class TestBlockBackend {
             }
         } else {
             sector = req.get(ValueLayout.JAVA_LONG, BlkifRequestDiscardLayout.SECTOR_NUMBER_OFFSET);
+        }
+        if (rawRequests.size() < 64) {
+            rawRequests.add(req.toArray(ValueLayout.JAVA_BYTE));
+            segmentsOf.add(segs == null ? List.of() : List.copyOf(segs));
         }
         boolean isHostile = hostile != Hostile.NONE && nr == hostileAt;
         if (op == BlkifOp.FLUSH_DISKCACHE.code()) {
