@@ -354,6 +354,30 @@ class BlockFrontendTest {
                 "write data and indirect pages mapped read-only, read data read-write: the grants allow exactly that");
     }
 
+    @Test
+    void shouldFailTheOutstandingRequestsWhenTheBackendClosesTheDevice() throws Exception {
+        Throwable[] seen = new Throwable[1];
+        Scripted w = new Scripted(opts(0, 1, true, true), (disk, env) -> {
+            for (int i = 0; i < 8; i++) {
+                disk.writeAsync(i * 8L, filled(4096, i));
+            }
+            try {
+                disk.awaitIdle();
+            } catch (RuntimeException e) {
+                seen[0] = e;
+            }
+        });
+        Run run = boot(w, "pvkit.blk=off", be -> be.closeAfterRequests = 3);
+        run.assertDone();
+        BlockDeviceFailedException e = assertInstanceOf(BlockDeviceFailedException.class, seen[0]);
+        assertTrue(e.getMessage().contains("the backend closed"), e.getMessage());
+        assertEquals(3, run.stats().block().writes());
+        assertEquals(5, run.stats().block().errors());
+        assertEquals("6", run.xenstoreAfter().get("front/state"));
+        assertEquals("6", run.xenstoreAfter().get("back/state"));
+        assertEquals(0, run.mappingsAfter());
+    }
+
     // ------------------------------------------------------------------------------------ hostile backends
 
     /** A read (request 2) whose response is hostile: the device fails, no byte of the caller's buffer changes. */

@@ -81,6 +81,8 @@ final class TestBlockBackend {
     volatile boolean scribbleBeforeHostile = true;
     /** The read request (counted from 1) whose data gets one byte flipped, -1 for none. */
     volatile long corruptReadAt = -1;
+    /** After this many requests the backend stops answering and closes the device (-1: never). */
+    volatile long closeAfterRequests = -1;
 
     byte[] disk;
     final Map<String, String> published = new ConcurrentHashMap<>();   // the frontend's keys, relative to FRONT
@@ -237,9 +239,15 @@ final class TestBlockBackend {
 
     private void serve() {
         while (!stopped && device.ownState() == XenbusState.CONNECTED) {
+            if (closeAfterRequests >= 0 && requests.get() >= closeAfterRequests) {
+                log.add("closing the device after " + requests.get() + " requests");
+                device.disconnect(Duration.ofSeconds(10));
+                break;
+            }
             boolean any = false;
             for (Queue q : queues) {
-                int n = q.ring.pollRequests(req -> handle(q, req), 64);
+                long budget = closeAfterRequests >= 0 ? Math.max(0, closeAfterRequests - requests.get()) : 64;
+                int n = q.ring.pollRequests(req -> handle(q, req), (int) Math.min(64, budget));
                 if (n > 0) {
                     any = true;
                     requestsPerQueue.computeIfAbsent(q.index, i -> new AtomicLong()).addAndGet(n);

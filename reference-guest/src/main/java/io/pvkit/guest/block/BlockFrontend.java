@@ -54,6 +54,8 @@ import java.util.concurrent.CompletionException;
  * <p>Not thread-safe: the guest's vCPU thread only.
  */
 public final class BlockFrontend implements BlockDevice {
+    /** A backend that answers no request for this many handshake timeouts fails the device (a flush may be slow). */
+    private static final int IO_TIMEOUT_FACTOR = 3;
     /** The vbd directory under the guest's home. */
     public static final String VBD = "vbd";
 
@@ -300,7 +302,7 @@ public final class BlockFrontend implements BlockDevice {
     @Override
     public int awaitCompletions() {
         long before = completedRequests;
-        long deadline = System.nanoTime() + options.timeout().toNanos();
+        long deadline = System.nanoTime() + IO_TIMEOUT_FACTOR * options.timeout().toNanos();
         while (completedRequests == before) {
             if (state != BlockDeviceState.CONNECTED) {
                 throw unusable();
@@ -330,7 +332,7 @@ public final class BlockFrontend implements BlockDevice {
             fail("block: the backend closed " + path + " with " + inFlight + " requests in flight", null, null);
         } else if (System.nanoTime() - deadline >= 0) {
             fail("block: the backend of " + path + " answered none of " + inFlight + " requests within "
-                    + options.timeout(), null, null);
+                    + options.timeout().multipliedBy(IO_TIMEOUT_FACTOR), null, null);
         }
     }
 
