@@ -215,6 +215,50 @@ class BlockFrontendTest {
     }
 
     @Test
+    void shouldPublishAMultiPageRingOfOneQueueAtTheTopLevel() throws Exception {
+        Scripted w = new Scripted(opts(2, 1, true, true), (disk, env) -> disk.write(0, filled(4096, 3)));
+        Run run = boot(w, "pvkit.blk=off", be -> { });
+        run.assertDone();
+        Map<String, String> keys = run.backend().published;
+        assertEquals("2", keys.get("ring-page-order"));
+        for (int p = 0; p < 4; p++) {
+            assertTrue(keys.containsKey("ring-ref" + p), keys.toString());
+        }
+        assertTrue(keys.containsKey("event-channel"), keys.toString());
+        assertFalse(keys.containsKey("ring-ref"), "no ring-ref without a page number with a multi-page ring");
+        assertFalse(keys.containsKey("multi-queue-num-queues"), keys.toString());
+        assertEquals(1, w.features.queues());
+    }
+
+    @Test
+    void shouldRetryTheTransactionWhenXenstoreSaysEagain() throws Exception {
+        Scripted w = new Scripted(opts(0, 1, true, true), (disk, env) -> disk.write(0, filled(4096, 3)));
+        ReferenceGuest guest = ReferenceGuest.entryPoint(GuestOptions.builder().workload(w).build());
+        try (TestHypervisor hv = new TestHypervisor()) {
+            hv.knobs.vbd = true;
+            hv.knobs.echoDevice = false;   // the block device's transaction is the only one
+            hv.build("pvkit.blk=off");
+            hv.xenstorePeer().failCommits.set(2);
+            hv.start(guest).join(60_000);
+            assertEquals(GuestState.DONE, guest.stats().state(), () -> String.valueOf(guest.stats().failure()));
+            assertEquals(0, hv.xenstorePeer().failCommits.get(), "both EAGAIN commits were consumed and retried");
+            assertEquals("1", hv.blockBackend().published.get("feature-persistent"), "the retried transaction wrote the keys");
+            assertEquals(1, hv.blockBackend().writes(), "and the device worked");
+        }
+    }
+
+    @Test
+    void shouldRefuseAnInvalidGeometry() throws Exception {
+        Scripted w = new Scripted(opts(0, 1, true, true), (disk, env) -> { });
+        Run run = boot(w, "pvkit.blk=off", be -> be.extraKeys.put("sector-size", "1000"));
+        assertEquals(GuestState.FAILED, run.stats().state());
+        assertTrue(run.stats().failure().getMessage().contains("sector-size 1000 is not a power of two in 512..4096"),
+                run.stats().failure().getMessage());
+        assertEquals("6", run.xenstoreAfter().get("front/state"), "the frontend closed the device it could not use");
+        assertEquals(0, run.mappingsAfter(), "the backend unmapped the rings after the close");
+    }
+
+    @Test
     void shouldRefuseWritesToAReadOnlyDisk() throws Exception {
         Scripted w = new Scripted(opts(0, 1, true, true), (disk, env) -> {
             assertTrue(disk.features().readOnly());

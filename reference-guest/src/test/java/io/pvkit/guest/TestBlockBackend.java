@@ -337,6 +337,9 @@ final class TestBlockBackend {
             status = BlkifResponseLayout.RSP_ERROR;
         } else {
             maxSegmentsSeen = Math.max(maxSegmentsSeen, segs.size());
+            if (dataOp == BlkifOp.WRITE.code()) {
+                writes.incrementAndGet();
+            }
             status = transfer(dataOp == BlkifOp.WRITE.code(), sector, segs, isHostile && scribbleBeforeHostile,
                     nr == corruptReadAt);
         }
@@ -452,6 +455,13 @@ final class TestBlockBackend {
         persistentMaps.clear();
         log.add("disconnected, mappings left " + grants.mappingCount(TestHypervisor.DOM0));
     }
+
+    /** Write requests served (direct and indirect). */
+    long writes() {
+        return writes.get();
+    }
+
+    private final AtomicLong writes = new AtomicLong();
 
     /** The number of mappings domain 0 still holds. */
     int liveMappings() {
