@@ -263,6 +263,12 @@ class BlockFrontendTest {
         Scripted w = new Scripted(opts(0, 1, true, true), (disk, env) -> {
             assertTrue(disk.features().readOnly());
             assertThrows(UnsupportedOperationException.class, () -> disk.writeAsync(0, filled(512, 1)));
+            assertThrows(IllegalArgumentException.class, () -> disk.readAsync(0, filled(512, 1).asReadOnly()));
+            assertThrows(IllegalArgumentException.class, () -> disk.readAsync(0, MemorySegment.ofArray(new byte[500])));
+            assertThrows(IllegalArgumentException.class, () -> disk.readAsync(2047, MemorySegment.ofArray(new byte[1024])),
+                    "past the end");
+            assertThrows(IllegalArgumentException.class, () -> disk.readAsync(-1, MemorySegment.ofArray(new byte[512])));
+            assertEquals(0, disk.outstanding(), "refused requests leave nothing behind");
             disk.read(0, MemorySegment.ofArray(new byte[512]));
         });
         boot(w, "pvkit.blk=off", be -> be.offer.readOnly = true).assertDone();

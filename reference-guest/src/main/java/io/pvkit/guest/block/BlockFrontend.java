@@ -246,6 +246,9 @@ public final class BlockFrontend implements BlockDevice {
         if (bytes == 0 || bytes % BlkifRequests.SECTOR != 0) {
             throw new IllegalArgumentException("block: a buffer of " + bytes + " bytes is not a positive number of sectors");
         }
+        if (op == BlkifOp.READ && buffer.isReadOnly()) {
+            throw new IllegalArgumentException("block: a read needs a writable buffer");
+        }
         long count = bytes / BlkifRequests.SECTOR;
         checkRange(sector, count);
         int per = maxSectorsPerRequest();
