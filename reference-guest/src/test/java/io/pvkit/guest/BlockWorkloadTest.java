@@ -117,6 +117,23 @@ class BlockWorkloadTest {
         assertTrue(b.notificationsPerRequest() > 0 && b.notificationsPerRequest() <= 2.0 + 1e-9,
                 "at most one notification each way per request: " + b.notificationsPerRequest());
         assertDiskHolds(b.pattern(), run.disk());
+        // the demo's check of the image file after the run
+        java.nio.file.Path image = java.nio.file.Files.createTempFile("pvkit-blk", ".img");
+        try {
+            java.nio.file.Files.write(image, run.disk());
+            assertEquals(new BlockPattern.ImageCheck(128, 0, -1), b.pattern().verifyImage(image));
+            byte[] bad = run.disk().clone();
+            bad[8192 * 5 + 77] ^= 0x10;
+            java.nio.file.Files.write(image, bad);
+            assertEquals(new BlockPattern.ImageCheck(128, 1, 8192 * 5 + 77), b.pattern().verifyImage(image));
+            java.nio.file.Files.write(image, Arrays.copyOf(run.disk(), 8192 * 100 + 10));
+            BlockPattern.ImageCheck shortImage = b.pattern().verifyImage(image);
+            assertEquals(28, shortImage.blocksDiffering(), "a truncated image lacks 28 blocks");
+            assertEquals(8192 * 100 + 10, shortImage.firstDifference());
+            assertFalse(shortImage.ok());
+        } finally {
+            java.nio.file.Files.delete(image);
+        }
         assertTrue(run.console().contains("blk: pattern seed=43 bs=8192 blocks=128"), run.console().toString());
         assertTrue(run.console().stream().anyMatch(l -> l.startsWith("blk: 2 passes, 256 blocks of 8192 bytes verified")),
                 run.console().toString());
