@@ -107,7 +107,9 @@ public final class ReferenceGuest implements GuestEntryPoint {
             env.workloadStarting();
             options.workload().run(env);
             if (!(options.workload() instanceof BlockWorkload) && BlockWorkload.wanted(env)) {
-                new BlockWorkload().run(env);   // a disk: its write+verify passes after the echo rounds
+                // a disk: its write+verify passes after the echo; the duration limit counts from here again
+                env.workloadStarting();
+                new BlockWorkload().run(env);
             }
             closeXenbus(env);
             env.log(ConsoleVerbosity.NORMAL, "shutdown: poweroff");

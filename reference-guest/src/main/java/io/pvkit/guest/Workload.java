@@ -2,7 +2,8 @@ package io.pvkit.guest;
 
 /**
  * What a booted reference guest runs before it shuts down: the echo ping-pong with domain 0
- * ({@link EchoWorkload}) today, disk I/O through a block frontend later.
+ * ({@link EchoWorkload}), or disk I/O through its PV block frontend
+ * ({@link io.pvkit.guest.block.BlockWorkload}, which the guest also runs after the echo when it has a disk).
  *
  * <p>{@link #run} is called once, on vCPU 0, after the boot sequence; it uses the guest's devices
  * through the {@link GuestEnvironment}, stops at the limits of {@link GuestEnvironment#options()}

@@ -1,6 +1,10 @@
 package io.pvkit.guest;
 
 import io.pvkit.abi.blkif.BlkifOp;
+import io.pvkit.abi.blkif.BlkifRequestDiscardLayout;
+import io.pvkit.abi.blkif.BlkifRequestIndirectLayout;
+import io.pvkit.abi.blkif.BlkifRequestLayout;
+import io.pvkit.abi.blkif.BlkifRequestSegmentLayout;
 import io.pvkit.abi.platform.ShutdownReason;
 import io.pvkit.guest.block.BlockDeviceFailedException;
 import io.pvkit.guest.block.BlockDeviceState;
@@ -42,6 +46,7 @@ class BlockFrontendTest {
 
     /** A workload that connects the frontend with the given options and runs {@code body}. */
     private static final class Scripted implements Workload {
+        private static final int CANARY_FRAMES = 4;
         private final BlockFrontendOptions options;
         private final Body body;
         volatile BlockFeatures features;
@@ -60,11 +65,22 @@ class BlockFrontendTest {
         @Override
         public void run(GuestEnvironment env) throws Exception {
             GuestFrames frames = new GuestFrames(1, env.startInfo().nrPages());
+            // canary frames the device never gets: no copy of the frontend or the backend may reach them
+            long canary = frames.allocate(CANARY_FRAMES);
+            long canaryGpa = io.pvkit.abi.memory.GuestMemory.gpaOf(canary);
+            env.memory().fill(canaryGpa, CANARY_FRAMES * 4096L, (byte) 0xC3);
             try (BlockFrontend disk = BlockFrontend.connect(env, TestBlockBackend.FRONT, options, frames,
                     env.stats().block())) {
                 features = disk.features();
                 body.run(disk, env);
                 stateAtEnd = disk.state();
+            }
+            byte[] after = new byte[CANARY_FRAMES * 4096];
+            env.memory().read(canaryGpa, after, 0, after.length);
+            for (int i = 0; i < after.length; i++) {
+                if (after[i] != (byte) 0xC3) {
+                    throw new AssertionError("guest memory outside the device's pages changed at canary byte " + i);
+                }
             }
         }
     }
@@ -199,10 +215,60 @@ class BlockFrontendTest {
     }
 
     @Test
+    void shouldPublishAMultiPageRingOfOneQueueAtTheTopLevel() throws Exception {
+        Scripted w = new Scripted(opts(2, 1, true, true), (disk, env) -> disk.write(0, filled(4096, 3)));
+        Run run = boot(w, "pvkit.blk=off", be -> { });
+        run.assertDone();
+        Map<String, String> keys = run.backend().published;
+        assertEquals("2", keys.get("ring-page-order"));
+        for (int p = 0; p < 4; p++) {
+            assertTrue(keys.containsKey("ring-ref" + p), keys.toString());
+        }
+        assertTrue(keys.containsKey("event-channel"), keys.toString());
+        assertFalse(keys.containsKey("ring-ref"), "no ring-ref without a page number with a multi-page ring");
+        assertFalse(keys.containsKey("multi-queue-num-queues"), keys.toString());
+        assertEquals(1, w.features.queues());
+    }
+
+    @Test
+    void shouldRetryTheTransactionWhenXenstoreSaysEagain() throws Exception {
+        Scripted w = new Scripted(opts(0, 1, true, true), (disk, env) -> disk.write(0, filled(4096, 3)));
+        ReferenceGuest guest = ReferenceGuest.entryPoint(GuestOptions.builder().workload(w).build());
+        try (TestHypervisor hv = new TestHypervisor()) {
+            hv.knobs.vbd = true;
+            hv.knobs.echoDevice = false;   // the block device's transaction is the only one
+            hv.build("pvkit.blk=off");
+            hv.xenstorePeer().failCommits.set(2);
+            hv.start(guest).join(60_000);
+            assertEquals(GuestState.DONE, guest.stats().state(), () -> String.valueOf(guest.stats().failure()));
+            assertEquals(0, hv.xenstorePeer().failCommits.get(), "both EAGAIN commits were consumed and retried");
+            assertEquals("1", hv.blockBackend().published.get("feature-persistent"), "the retried transaction wrote the keys");
+            assertEquals(1, hv.blockBackend().writes(), "and the device worked");
+        }
+    }
+
+    @Test
+    void shouldRefuseAnInvalidGeometry() throws Exception {
+        Scripted w = new Scripted(opts(0, 1, true, true), (disk, env) -> { });
+        Run run = boot(w, "pvkit.blk=off", be -> be.extraKeys.put("sector-size", "1000"));
+        assertEquals(GuestState.FAILED, run.stats().state());
+        assertTrue(run.stats().failure().getMessage().contains("sector-size 1000 is not a power of two in 512..4096"),
+                run.stats().failure().getMessage());
+        assertEquals("6", run.xenstoreAfter().get("front/state"), "the frontend closed the device it could not use");
+        assertEquals(0, run.mappingsAfter(), "the backend unmapped the rings after the close");
+    }
+
+    @Test
     void shouldRefuseWritesToAReadOnlyDisk() throws Exception {
         Scripted w = new Scripted(opts(0, 1, true, true), (disk, env) -> {
             assertTrue(disk.features().readOnly());
             assertThrows(UnsupportedOperationException.class, () -> disk.writeAsync(0, filled(512, 1)));
+            assertThrows(IllegalArgumentException.class, () -> disk.readAsync(0, filled(512, 1).asReadOnly()));
+            assertThrows(IllegalArgumentException.class, () -> disk.readAsync(0, MemorySegment.ofArray(new byte[500])));
+            assertThrows(IllegalArgumentException.class, () -> disk.readAsync(2047, MemorySegment.ofArray(new byte[1024])),
+                    "past the end");
+            assertThrows(IllegalArgumentException.class, () -> disk.readAsync(-1, MemorySegment.ofArray(new byte[512])));
+            assertEquals(0, disk.outstanding(), "refused requests leave nothing behind");
             disk.read(0, MemorySegment.ofArray(new byte[512]));
         });
         boot(w, "pvkit.blk=off", be -> be.offer.readOnly = true).assertDone();
@@ -283,6 +349,83 @@ class BlockFrontendTest {
         assertTrue(s.notificationsSent() > 0 && s.notificationsReceived() > 0);
         assertEquals(36, s.latency().count());
         assertEquals(0, s.errors());
+    }
+
+    @Test
+    void shouldBuildEveryRequestKindWithTheBlkifLayouts() throws Exception {
+        Scripted w = new Scripted(opts(0, 1, true, false), (disk, env) -> {
+            disk.write(10, filled(1536, 1));                                  // direct, 1 segment, sectors 0..2
+            disk.read(16, MemorySegment.ofArray(new byte[12 * 4096]));        // 12 pages > 11: indirect
+            disk.flush();
+            disk.discard(64, 24);
+        });
+        Run run = boot(w, "pvkit.blk=off", be -> { });
+        run.assertDone();
+        java.util.List<byte[]> raw = run.backend().rawRequests;
+        assertEquals(4, raw.size());
+        java.nio.ByteBuffer direct = java.nio.ByteBuffer.wrap(raw.get(0)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(BlkifOp.WRITE.code(), direct.get((int) BlkifRequestLayout.OPERATION_OFFSET));
+        assertEquals(1, direct.get((int) BlkifRequestLayout.NR_SEGMENTS_OFFSET));
+        assertEquals(TestBlockBackend.DEVID, Short.toUnsignedInt(direct.getShort((int) BlkifRequestLayout.HANDLE_OFFSET)));
+        assertEquals(0, direct.getInt(4), "padding after handle is zero");
+        assertTrue(direct.getLong((int) BlkifRequestLayout.ID_OFFSET) < 32, "id is a shadow index of the 32-slot ring");
+        assertEquals(10, direct.getLong((int) BlkifRequestLayout.SECTOR_NUMBER_OFFSET));
+        int seg0 = (int) BlkifRequestLayout.SEG_OFFSET;
+        assertTrue(direct.getInt(seg0 + (int) BlkifRequestSegmentLayout.GREF_OFFSET) >= 8, "a grant reference above the reserved ones");
+        assertEquals(0, direct.get(seg0 + (int) BlkifRequestSegmentLayout.FIRST_SECT_OFFSET));
+        assertEquals(2, direct.get(seg0 + (int) BlkifRequestSegmentLayout.LAST_SECT_OFFSET));
+        for (int i = seg0 + 8; i < BlkifRequestLayout.SIZE; i++) {
+            assertEquals(0, raw.get(0)[i], "unused segment byte " + i);
+        }
+
+        java.nio.ByteBuffer ind = java.nio.ByteBuffer.wrap(raw.get(1)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(BlkifOp.INDIRECT.code(), ind.get((int) BlkifRequestIndirectLayout.OPERATION_OFFSET));
+        assertEquals(BlkifOp.READ.code(), ind.get((int) BlkifRequestIndirectLayout.INDIRECT_OP_OFFSET));
+        assertEquals(12, ind.getShort((int) BlkifRequestIndirectLayout.NR_SEGMENTS_OFFSET));
+        assertEquals(16, ind.getLong((int) BlkifRequestIndirectLayout.SECTOR_NUMBER_OFFSET));
+        assertEquals(TestBlockBackend.DEVID, Short.toUnsignedInt(ind.getShort((int) BlkifRequestIndirectLayout.HANDLE_OFFSET)));
+        assertTrue(ind.getInt((int) BlkifRequestIndirectLayout.INDIRECT_GREFS_OFFSET) >= 8);
+        for (int p = 1; p < 8; p++) {
+            assertEquals(0, ind.getInt((int) BlkifRequestIndirectLayout.INDIRECT_GREFS_OFFSET + 4 * p), "unused indirect gref " + p);
+        }
+        java.util.List<int[]> segs = run.backend().segmentsOf.get(1);
+        assertEquals(12, segs.size());
+        assertEquals(12, segs.stream().mapToInt(x -> x[0]).distinct().count(), "one grant per page");
+        assertTrue(segs.stream().allMatch(x -> x[1] == 0 && x[2] == 7), "whole pages");
+
+        assertEquals(BlkifOp.FLUSH_DISKCACHE.code(), raw.get(2)[(int) BlkifRequestLayout.OPERATION_OFFSET]);
+        assertEquals(0, raw.get(2)[(int) BlkifRequestLayout.NR_SEGMENTS_OFFSET]);
+        java.nio.ByteBuffer dis = java.nio.ByteBuffer.wrap(raw.get(3)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(BlkifOp.DISCARD.code(), dis.get((int) BlkifRequestDiscardLayout.OPERATION_OFFSET));
+        assertEquals(0, dis.get((int) BlkifRequestDiscardLayout.FLAG_OFFSET));
+        assertEquals(64, dis.getLong((int) BlkifRequestDiscardLayout.SECTOR_NUMBER_OFFSET));
+        assertEquals(24, dis.getLong((int) BlkifRequestDiscardLayout.NR_SECTORS_OFFSET));
+        assertEquals(0, run.backend().mapFailures.get(),
+                "write data and indirect pages mapped read-only, read data read-write: the grants allow exactly that");
+    }
+
+    @Test
+    void shouldFailTheOutstandingRequestsWhenTheBackendClosesTheDevice() throws Exception {
+        Throwable[] seen = new Throwable[1];
+        Scripted w = new Scripted(opts(0, 1, true, true), (disk, env) -> {
+            for (int i = 0; i < 8; i++) {
+                disk.writeAsync(i * 8L, filled(4096, i));
+            }
+            try {
+                disk.awaitIdle();
+            } catch (RuntimeException e) {
+                seen[0] = e;
+            }
+        });
+        Run run = boot(w, "pvkit.blk=off", be -> be.closeAfterRequests = 3);
+        run.assertDone();
+        BlockDeviceFailedException e = assertInstanceOf(BlockDeviceFailedException.class, seen[0]);
+        assertTrue(e.getMessage().contains("the backend closed"), e.getMessage());
+        assertEquals(3, run.stats().block().writes());
+        assertEquals(5, run.stats().block().errors());
+        assertEquals("6", run.xenstoreAfter().get("front/state"));
+        assertEquals("6", run.xenstoreAfter().get("back/state"));
+        assertEquals(0, run.mappingsAfter());
     }
 
     // ------------------------------------------------------------------------------------ hostile backends

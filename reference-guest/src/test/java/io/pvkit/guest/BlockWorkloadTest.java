@@ -33,8 +33,11 @@ class BlockWorkloadTest {
     }
 
     private static Run boot(String cmdline, Consumer<TestBlockBackend> setUp) throws Exception {
-        ReferenceGuest guest = ReferenceGuest.entryPoint(GuestOptions.builder().rounds(5)
-                .progressInterval(Duration.ofMillis(50)).build());
+        return boot(GuestOptions.builder().rounds(5).progressInterval(Duration.ofMillis(50)).build(), cmdline, setUp);
+    }
+
+    private static Run boot(GuestOptions options, String cmdline, Consumer<TestBlockBackend> setUp) throws Exception {
+        ReferenceGuest guest = ReferenceGuest.entryPoint(options);
         try (TestHypervisor hv = new TestHypervisor()) {
             hv.knobs.vbd = true;
             setUp.accept(hv.blockBackend());
@@ -114,6 +117,23 @@ class BlockWorkloadTest {
         assertTrue(b.notificationsPerRequest() > 0 && b.notificationsPerRequest() <= 2.0 + 1e-9,
                 "at most one notification each way per request: " + b.notificationsPerRequest());
         assertDiskHolds(b.pattern(), run.disk());
+        // the demo's check of the image file after the run
+        java.nio.file.Path image = java.nio.file.Files.createTempFile("pvkit-blk", ".img");
+        try {
+            java.nio.file.Files.write(image, run.disk());
+            assertEquals(new BlockPattern.ImageCheck(128, 0, -1), b.pattern().verifyImage(image));
+            byte[] bad = run.disk().clone();
+            bad[8192 * 5 + 77] ^= 0x10;
+            java.nio.file.Files.write(image, bad);
+            assertEquals(new BlockPattern.ImageCheck(128, 1, 8192 * 5 + 77), b.pattern().verifyImage(image));
+            java.nio.file.Files.write(image, Arrays.copyOf(run.disk(), 8192 * 100 + 10));
+            BlockPattern.ImageCheck shortImage = b.pattern().verifyImage(image);
+            assertEquals(28, shortImage.blocksDiffering(), "a truncated image lacks 28 blocks");
+            assertEquals(8192 * 100 + 10, shortImage.firstDifference());
+            assertFalse(shortImage.ok());
+        } finally {
+            java.nio.file.Files.delete(image);
+        }
         assertTrue(run.console().contains("blk: pattern seed=43 bs=8192 blocks=128"), run.console().toString());
         assertTrue(run.console().stream().anyMatch(l -> l.startsWith("blk: 2 passes, 256 blocks of 8192 bytes verified")),
                 run.console().toString());
@@ -161,6 +181,28 @@ class BlockWorkloadTest {
                 "crash: BlockVerifyException: blk: pass 1: 1 of 64 blocks differ from the pattern written (seed 5, bs 16384);"
                         + " first: block 2 (sector 64), byte 100 (its checksum does not match")), run.console().toString());
         assertEquals("6", run.frontState(), "the device closed before the crash");
+    }
+
+    @Test
+    void shouldRunPassesUntilTheDurationWhenPassesIsZero() throws Exception {
+        Run run = boot(GuestOptions.builder().duration(Duration.ofMillis(400)).build(),
+                "pvkit.blk.passes=0 pvkit.blk.bs=65536 pvkit.blk.seed=100", be -> { });
+        assertEquals(GuestState.DONE, run.guest().stats().state(), () -> String.valueOf(run.guest().stats().failure()));
+        long passes = run.block().passes();
+        assertTrue(passes >= 1, "at least one pass");
+        assertTrue(run.guest().stats().roundTrips() > 0, "the echo ran for its duration first");
+        assertEquals(new BlockPattern(100 + passes - 1, 65536, 16), run.block().pattern());
+        assertDiskHolds(run.block().pattern(), run.disk());
+    }
+
+    @Test
+    void shouldRunTheBlockWorkloadAloneWhenItIsTheOptionsWorkload() throws Exception {
+        Run run = boot(GuestOptions.builder().workload(new io.pvkit.guest.block.BlockWorkload()).build(),
+                "pvkit.blk.bs=65536 pvkit.blk.seed=1", be -> { });
+        assertEquals(GuestState.DONE, run.guest().stats().state(), () -> String.valueOf(run.guest().stats().failure()));
+        assertEquals(0, run.guest().stats().pingsSent(), "no echo");
+        assertEquals(1, run.block().passes(), "run once, not again after itself");
+        assertDiskHolds(run.block().pattern(), run.disk());
     }
 
     @Test

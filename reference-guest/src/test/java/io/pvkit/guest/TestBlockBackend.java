@@ -81,10 +81,15 @@ final class TestBlockBackend {
     volatile boolean scribbleBeforeHostile = true;
     /** The read request (counted from 1) whose data gets one byte flipped, -1 for none. */
     volatile long corruptReadAt = -1;
+    /** After this many requests the backend stops answering and closes the device (-1: never). */
+    volatile long closeAfterRequests = -1;
 
     byte[] disk;
     final Map<String, String> published = new ConcurrentHashMap<>();   // the frontend's keys, relative to FRONT
     final List<String> log = new CopyOnWriteArrayList<>();
+    /** The first 64 requests as the backend copied them, and their segments {gref, first_sect, last_sect}. */
+    final List<byte[]> rawRequests = new CopyOnWriteArrayList<>();
+    final List<List<int[]>> segmentsOf = new CopyOnWriteArrayList<>();
     final AtomicLong requests = new AtomicLong();
     final AtomicLong directRequests = new AtomicLong();
     final AtomicLong indirectRequests = new AtomicLong();
@@ -234,9 +239,15 @@ final class TestBlockBackend {
 
     private void serve() {
         while (!stopped && device.ownState() == XenbusState.CONNECTED) {
+            if (closeAfterRequests >= 0 && requests.get() >= closeAfterRequests) {
+                log.add("closing the device after " + requests.get() + " requests");
+                device.disconnect(Duration.ofSeconds(10));
+                break;
+            }
             boolean any = false;
             for (Queue q : queues) {
-                int n = q.ring.pollRequests(req -> handle(q, req), 64);
+                long budget = closeAfterRequests >= 0 ? Math.max(0, closeAfterRequests - requests.get()) : 64;
+                int n = q.ring.pollRequests(req -> handle(q, req), (int) Math.min(64, budget));
                 if (n > 0) {
                     any = true;
                     requestsPerQueue.computeIfAbsent(q.index, i -> new AtomicLong()).addAndGet(n);
@@ -305,6 +316,10 @@ final class TestBlockBackend {
         } else {
             sector = req.get(ValueLayout.JAVA_LONG, BlkifRequestDiscardLayout.SECTOR_NUMBER_OFFSET);
         }
+        if (rawRequests.size() < 64) {
+            rawRequests.add(req.toArray(ValueLayout.JAVA_BYTE));
+            segmentsOf.add(segs == null ? List.of() : List.copyOf(segs));
+        }
         boolean isHostile = hostile != Hostile.NONE && nr == hostileAt;
         if (op == BlkifOp.FLUSH_DISKCACHE.code()) {
             flushes.incrementAndGet();
@@ -322,6 +337,9 @@ final class TestBlockBackend {
             status = BlkifResponseLayout.RSP_ERROR;
         } else {
             maxSegmentsSeen = Math.max(maxSegmentsSeen, segs.size());
+            if (dataOp == BlkifOp.WRITE.code()) {
+                writes.incrementAndGet();
+            }
             status = transfer(dataOp == BlkifOp.WRITE.code(), sector, segs, isHostile && scribbleBeforeHostile,
                     nr == corruptReadAt);
         }
@@ -437,6 +455,13 @@ final class TestBlockBackend {
         persistentMaps.clear();
         log.add("disconnected, mappings left " + grants.mappingCount(TestHypervisor.DOM0));
     }
+
+    /** Write requests served (direct and indirect). */
+    long writes() {
+        return writes.get();
+    }
+
+    private final AtomicLong writes = new AtomicLong();
 
     /** The number of mappings domain 0 still holds. */
     int liveMappings() {

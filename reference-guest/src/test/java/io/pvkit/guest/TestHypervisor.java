@@ -242,6 +242,11 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
         return blockBackend;
     }
 
+    /** The xenstore test double (created by {@link #build} or {@link #blockBackend()}), for fault injection. */
+    XenstoreTestPeer xenstorePeer() {
+        return xenstore;
+    }
+
     /** Console bytes domain 0 has drained from the guest's ring. */
     long consoleDrained() {
         return consoleSeen;

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * Verifies the block backend rules ({@link BlockRules}: BLK-01 .. BLK-20) against a PV block backend under test,
+ * Verifies the block backend rules ({@link BlockRules}: BLK-01 .. BLK-21) against a PV block backend under test,
  * through a scripted, deliberately hostile frontend that runs as a guest of the backend's hypervisor.
  *
  * <p>Extend it in your test scope:
@@ -55,7 +55,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * file channel at the moment of a response). Responses are awaited at most {@link #responseTimeout()}.
  *
  * <p>Features the backend does not offer in its keys (multi-queue, indirect requests, flush, discard) make the
- * checks of BLK-04, BLK-14, BLK-16, BLK-17 and BLK-20 skip; those methods are {@code optional_}. The other rules are
+ * checks of BLK-04, BLK-14, BLK-16, BLK-17 and BLK-20 skip, and BLK-21 needs
+ * {@link BlockCapability#LIVE_MAPPING_COUNT}; those methods are {@code optional_}. The other rules are
  * {@code required_} and never skipped.
  */
 public abstract class BlockBackendVerification {
@@ -418,7 +419,7 @@ public abstract class BlockBackendVerification {
         for (Map.Entry<String, Map<String, String>> c : cases.entrySet()) {
             BlockDeviceSession s = open(image, false);
             BlockDeviceSession.ConnectResult r = s.connect(c.getValue());
-            assertFalse(r.connected(), c.getKey() + ": the backend connected " + c.getValue());
+            assertFalse(r.connected(), c.getKey() + ": the backend connected (frontend keys " + c.getValue().keySet() + ")");
             assertEquals(BlockDeviceSession.STATE_CLOSED, r.state(), c.getKey() + ": the backend must end Closed");
             s.close();
         }
@@ -936,7 +937,9 @@ public abstract class BlockBackendVerification {
      *   <li>the indirect pages are mapped (read-only is enough) and their {@code blkif_request_segment} entries
      *       copied once, 512 per page, in order;</li>
      *   <li>segment i of the indirect list lands on the disk right after segment i-1;</li>
-     *   <li>the response carries the request's id.</li>
+     *   <li>the response carries the request's id;</li>
+     *   <li>without feature-persistent, every data and indirect page is unmapped before the response is sent
+     *       (the kit revokes them right after it: a revoke that fails means a mapping outlived its request).</li>
      * </ul>
      */
     @Test
@@ -1186,6 +1189,51 @@ public abstract class BlockBackendVerification {
             assertRefused(d, "DISCARD of sectors " + Long.toUnsignedString(c[0]) + " + " + Long.toUnsignedString(c[1])
                     + " on a " + n + "-sector disk", () -> ring.putDiscard(id, c[0], c[1]), id);
         }
+    }
+
+    // ------------------------------------------------------------------------------------------ BLK-21
+
+    /**
+     * Rule {@linkplain BlockRules BLK-21}: a frontend destroyed mid-I/O leaves no mapping.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>closing a device unmaps its ring pages and every in-flight request's pages even when the frontend
+     *       domain is gone (the unmap is what lets the hypervisor finish destroying it);</li>
+     *   <li>a worker that fails on a dead frontend's memory still releases what it mapped;</li>
+     *   <li>the device's event channel is closed even though the remote end is gone.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_BLK_21_frontendDestroyedMidIoLeavesNoMapping() {
+        Assumptions.assumeTrue(backend.capabilities().contains(BlockCapability.LIVE_MAPPING_COUNT),
+                "LIVE_MAPPING_COUNT not declared");
+        long before = backend.liveMappings();
+        DomainUnderTest other = hypervisor.createDomain(new DomainConfig(FRONTEND_FRAMES, 1, false));
+        FrontendGuest g = new FrontendGuest(other, FRONTEND_FRAMES - RESERVED_TOP_FRAMES);
+        BlockDeviceSession dying = backend.open(other, newImage(), false);
+        sessions.add(dying);
+        int order = (int) Math.min(number(dying.backendKeys(), "max-ring-page-order", 0), 2);
+        FrontendRing ring = new FrontendRing(g, dying.backendDomid(), order);
+        BlockDeviceSession.ConnectResult r = dying.connect(ringKeys(new FrontendRing[] {ring}, false));
+        assertTrue(r.connected(), "the second frontend's device: " + r);
+        for (int i = 0; i < 16; i++) {
+            long gfn = g.allocFrames(1);
+            boolean write = i % 2 == 0;
+            int ref = g.grant(dying.backendDomid(), gfn, write);
+            ring.putDirect(write ? WRITE : READ, 1, id(), 8L * i, new Seg(ref, 0, 7));
+        }
+        ring.push();
+        hypervisor.destroyDomain(other);
+        dying.close();
+        long deadline = System.nanoTime() + responseTimeout().toNanos();
+        while (backend.liveMappings() != before && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000L);
+        }
+        assertEquals(before, backend.liveMappings(), "the backend's live grant mappings after the frontend domain "
+                + "was destroyed mid-I/O and its device closed");
+        Device d = connect();
+        assertReadWorks(d, d.ring(), 5, "another frontend's destruction");
     }
 
     /**

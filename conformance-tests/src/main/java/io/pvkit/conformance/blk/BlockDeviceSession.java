@@ -47,7 +47,9 @@ public interface BlockDeviceSession extends AutoCloseable {
     /**
      * The frontend switches to Closing (5): returns once the backend has stopped serving this device, released
      * every mapping of the frontend's pages and reached Closed (6), or throws when that did not happen within
-     * a few seconds. Idempotent.
+     * a few seconds. Idempotent. Also called after the frontend domain was destroyed with requests in flight
+     * (BLK-21): the toolstack then tears the device down, and the backend must still end every mapping of the
+     * dead domain's pages.
      */
     @Override
     void close();

@@ -8,7 +8,7 @@ import java.util.List;
 /**
  * The PV block backend rules (blkif): feature negotiation (BLK-01 .. BLK-04), request validation
  * (BLK-05 .. BLK-11, BLK-17), data path and response format (BLK-12, BLK-13), flush ordering and write-through
- * (BLK-14, BLK-15), indirect requests (BLK-16, BLK-17), ring producer overflow (BLK-18), teardown (BLK-19) and discard (BLK-20).
+ * (BLK-14, BLK-15), indirect requests (BLK-16, BLK-17), ring producer overflow (BLK-18), teardown (BLK-19, BLK-21) and discard (BLK-20).
  * Tested by {@link BlockBackendVerification} through a scripted hostile frontend.
  */
 public final class BlockRules implements RuleSet {
@@ -79,7 +79,8 @@ public final class BlockRules implements RuleSet {
             Rule.must("BLK-13",
                     "Every request gets exactly one response, carrying the request's id and operation (an indirect "
                             + "request's operation or its indirect_op), a status of 0, -1 or -2, and zero padding bytes.",
-                    BLKIF_H + " (blkif_response); " + BLKBACK + " (make_response)"),
+                    BLKIF_H + " (blkif_response); " + BLKBACK + " (make_response); XSA-216 / CVE-2017-10911 "
+                            + "(xen-blkback: do not leak stack data via response ring)"),
             Rule.must("BLK-14",
                     "When the backend offers feature-flush-cache, a BLKIF_OP_FLUSH_DISKCACHE (nr_segments 0) is answered "
                             + "OKAY, and only after every write acknowledged before the flush was issued is in the "
@@ -120,7 +121,14 @@ public final class BlockRules implements RuleSet {
                             + "zero or stays), and a discard past the end of the disk is answered BLKIF_RSP_ERROR and "
                             + "changes nothing.",
                     BLKIF_H + " (feature-discard, discard-granularity, BLKIF_OP_DISCARD, blkif_request_discard); "
-                            + BLKBACK + " (dispatch_discard_io)"));
+                            + BLKBACK + " (dispatch_discard_io)"),
+            Rule.must("BLK-21",
+                    "When the frontend domain is destroyed with requests in flight and its device is then closed, "
+                            + "the backend ends every mapping of the dead domain's grants (its live mapping count "
+                            + "returns to its value before the device was opened) and keeps serving other frontends.",
+                    XENBUS + " (frontend_changed / xen_blkif_disconnect); Xen xen/common/domain.c (a dying domain "
+                            + "stays a zombie while its pages are mapped); issue 12 (a frontend that disappears "
+                            + "mid-I/O leaves no leaked grant mapping)"));
 
     private static final String NOTES = """
             The scripted frontend acts as a guest of the hypervisor the backend runs on: it grants pages to the
@@ -133,6 +141,12 @@ public final class BlockRules implements RuleSet {
             `BLKIF_OP_INDIRECT` "as Linux blkback does"; Linux's blkback answers with the `indirect_op` (it sets
             `pending_req->operation = req_operation`). BLK-13 accepts either for an indirect request and exactly the
             request's operation otherwise.
+
+            Not covered here: a frontend that rewrites a request slot after the backend read it (double fetch, XSA-155).
+            The kit cannot stand between a backend and the frontend's ring page it mapped; the ring-level rule RING-04
+            (`BackRingVerification`) covers a backend built on a ring library that takes a `MemoryAccess`, and pvkit's
+            `SharedBackRing` copies each slot once. Persistent grants are negotiated only in BLK-19 (when offered), so
+            a backend that keeps mappings for persistent grants is checked only for releasing them at close.
 
             BLK-15 is a SHOULD: blkif lets a backend with a volatile write cache acknowledge a write before it reaches
             the file, as long as `feature-flush-cache` is offered and a flush writes it out (BLK-14). A backend with

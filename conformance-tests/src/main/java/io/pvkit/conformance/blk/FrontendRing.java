@@ -172,7 +172,7 @@ final class FrontendRing extends ScriptedPeer {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("waited " + timeout.toMillis() + " ms for " + n + " response(s), got "
                         + (rspProd() - rspCons) + " (req_prod " + reqProdPvt + ", rsp_prod " + rspProd()
-                        + ", rsp_cons " + rspCons + "); frontend transcript: " + transcript());
+                        + ", rsp_cons " + rspCons + "); frontend transcript: " + lastSteps(20));
             }
             Thread.onSpinWait();
             if (rspProd() - rspCons < n) {
@@ -190,6 +190,16 @@ final class FrontendRing extends ScriptedPeer {
                     m.getInt(s + BlkifResponseLayout.STATUS_OFFSET + 2)));
         }
         return out;
+    }
+
+    /** The transcript's header and its last {@code n} steps (a long test writes a thousand slots). */
+    private String lastSteps(int n) {
+        String[] lines = transcript().split("\n");
+        if (lines.length <= n + 1) {
+            return String.join("\n", lines);
+        }
+        return lines[0] + "\n  ... " + (lines.length - 1 - n) + " earlier steps ...\n"
+                + String.join("\n", java.util.Arrays.copyOfRange(lines, lines.length - n, lines.length));
     }
 
     /** Waits for one response. */

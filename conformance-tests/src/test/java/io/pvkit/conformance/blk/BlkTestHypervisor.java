@@ -42,6 +42,7 @@ final class BlkTestHypervisor implements HypervisorUnderTest {
     private final Thread dom0Vcpu;
     private volatile boolean running = true;
     private final List<Guest> guests = new ArrayList<>();
+    private final List<Guest> zombies = new ArrayList<>();
     private int nextDomid = 1;
 
     BlkTestHypervisor() {
@@ -104,6 +105,12 @@ final class BlkTestHypervisor implements HypervisorUnderTest {
         return g;
     }
 
+    /**
+     * Destroys a guest the way Xen does while a backend still maps its pages: the domain is marked dying at once
+     * (no new mapping of its grants, its event channels closed, dom0's ends unbound), but its grant state and
+     * memory stay, as a zombie, until the hypervisor closes; so a backend that never unmaps what it mapped
+     * keeps its mappings (and the live-mapping count shows them) instead of having them revoked for it.
+     */
     @Override
     public void destroyDomain(DomainUnderTest domain) {
         Guest g = (Guest) domain;
@@ -112,6 +119,21 @@ final class BlkTestHypervisor implements HypervisorUnderTest {
             while (!channels.releaseDomain(g.domid, 64)) {
                 Thread.onSpinWait();
             }
+            zombies.add(g);
+        }
+    }
+
+    /** Whether a guest was destroyed (its zombie may still be mapped). */
+    boolean destroyed(int domid) {
+        return zombies.stream().anyMatch(g -> g.domid == domid);
+    }
+
+    @Override
+    public void close() {
+        for (Guest g : List.copyOf(guests)) {
+            destroyDomain(g);
+        }
+        for (Guest g : zombies) {
             int spins = 0;
             while (!tables.releaseDomain(g.domid, 64) && spins++ < 10_000) {
                 tables.reap();
@@ -120,13 +142,7 @@ final class BlkTestHypervisor implements HypervisorUnderTest {
                 g.memory.close();
             }
         }
-    }
-
-    @Override
-    public void close() {
-        for (Guest g : List.copyOf(guests)) {
-            destroyDomain(g);
-        }
+        zombies.clear();
         running = false;
         dom0Vcpu.interrupt();
         try {

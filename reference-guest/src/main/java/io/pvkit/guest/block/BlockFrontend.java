@@ -1,11 +1,9 @@
 package io.pvkit.guest.block;
 
-import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.blkif.BlkifOp;
 import io.pvkit.abi.blkif.BlkifResponseLayout;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.xenstore.XenbusState;
-import io.pvkit.grant.GuestGrantTable;
 import io.pvkit.guest.EventLoop;
 import io.pvkit.guest.GuestEnvironment;
 import io.pvkit.rings.FrontRing;
@@ -14,15 +12,12 @@ import io.pvkit.rings.RingFault;
 import io.pvkit.xenbus.FrontendDevice;
 import io.pvkit.xenbus.XenbusClient;
 import io.pvkit.xenbus.XenbusException;
-import io.pvkit.xenbus.XenbusKeys;
-import io.pvkit.xenbus.XenbusTransaction;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -59,8 +54,8 @@ import java.util.concurrent.CompletionException;
  * <p>Not thread-safe: the guest's vCPU thread only.
  */
 public final class BlockFrontend implements BlockDevice {
-    private static final EnumSet<XenbusState> BACKEND_STARTED = EnumSet.of(XenbusState.INIT_WAIT,
-            XenbusState.INITIALISED, XenbusState.CONNECTED, XenbusState.CLOSING, XenbusState.CLOSED);
+    /** A backend that answers no request for this many handshake timeouts fails the device (a flush may be slow). */
+    private static final int IO_TIMEOUT_FACTOR = 3;
     /** The vbd directory under the guest's home. */
     public static final String VBD = "vbd";
 
@@ -70,14 +65,13 @@ public final class BlockFrontend implements BlockDevice {
     private final EventLoop events;
     private final XenbusClient client;
     private final FrontendDevice device;
-    private final GuestFrames frames;
     private final BlockStats stats;
     private final BlockFrontendOptions options;
     private final List<BlockQueue> queues = new ArrayList<>();
     private final ArrayDeque<BlockRequest> pending = new ArrayDeque<>();
     private final ArrayDeque<BlockRequest.Operation> done = new ArrayDeque<>();
-    private final GuestGrantTable grants;
     private BlockPages pages;
+    private BlockHandshake handshake;
     private BlockFeatures features;
     private BlockDeviceState state = BlockDeviceState.CONNECTED;
     private BlockDeviceFailedException failure;
@@ -91,15 +85,13 @@ public final class BlockFrontend implements BlockDevice {
     private boolean closed;
 
     private BlockFrontend(GuestEnvironment env, String path, FrontendDevice device, BlockFrontendOptions options,
-                          GuestFrames frames, BlockStats stats) {
+                          BlockStats stats) {
         this.path = path;
         this.handle = handleOf(path);
         this.memory = env.memory();
         this.events = env.events();
         this.client = device.client();
         this.device = device;
-        this.grants = env.grantTable();
-        this.frames = frames;
         this.stats = stats;
         this.options = options;
     }
@@ -149,9 +141,15 @@ public final class BlockFrontend implements BlockDevice {
             throw new BlockDeviceFailedException("block: cannot open " + frontendPath + ": " + e.getMessage(), null, e);
         }
         device.onStateChange(stats::frontendState);
-        BlockFrontend f = new BlockFrontend(env, frontendPath, device, options, frames, stats);
+        BlockFrontend f = new BlockFrontend(env, frontendPath, device, options, stats);
         try {
-            f.handshake(env);
+            f.handshake = new BlockHandshake(env, device, options, frames);
+            f.handshake.run(q -> f.events.bind(q.port, p -> f.onEvent(q)));
+            f.features = f.handshake.features();
+            f.pages = f.handshake.pages();
+            f.queues.addAll(f.handshake.queues());
+            f.queueDepth = f.handshake.queueDepth();
+            f.maxSegments = f.handshake.maxSegments();
         } catch (RuntimeException e) {
             f.abandon();
             if (e instanceof BlockDeviceFailedException b) {
@@ -162,114 +160,6 @@ public final class BlockFrontend implements BlockDevice {
         stats.features(f.features);
         stats.deviceState(BlockDeviceState.CONNECTED);
         return f;
-    }
-
-    private void handshake(GuestEnvironment env) {
-        Duration timeout = options.timeout();
-        XenbusState backend = device.awaitOtherEnd(BACKEND_STARTED, timeout);
-        if (backend == XenbusState.CLOSING || backend == XenbusState.CLOSED) {
-            throw new BlockDeviceFailedException("block: backend " + device.backendPath() + " is " + backend
-                    + " before the handshake", null, null);
-        }
-        BackendOffer offer = BackendOffer.read(client, device.backendPath());
-        BackendOffer.Negotiated n = offer.negotiate(options);
-        int backendId = device.backendId();
-        int ringPages = 1 << n.ringPageOrder();
-        for (int i = 0; i < n.queues(); i++) {
-            long gfn = frames.allocate(ringPages);
-            if (gfn < 0) {
-                throw new BlockDeviceFailedException("block: no " + ringPages + " contiguous free frames for ring " + i
-                        + " (" + frames + ")", null, null);
-            }
-            int[] refs = new int[ringPages];
-            for (int p = 0; p < ringPages; p++) {
-                refs[p] = grants.grantZeroedAccess(backendId, gfn + p, false);
-                if (refs[p] == GuestGrantTable.NO_FREE_REF) {
-                    for (int q = 0; q < p; q++) {
-                        grants.endAccess(refs[q]);
-                    }
-                    frames.free(gfn, ringPages);
-                    throw new BlockDeviceFailedException("block: no free grant reference for ring " + i, null, null);
-                }
-            }
-            long port = env.hypercalls().allocUnbound(backendId);
-            if (port < 0) {
-                for (int ref : refs) {
-                    grants.endAccess(ref);
-                }
-                frames.free(gfn, ringPages);
-                throw new BlockDeviceFailedException("block: EVTCHNOP_alloc_unbound(remote " + backendId + ") failed: "
-                        + XenErrno.describe(port), null, null);
-            }
-            BlockQueue q = new BlockQueue(i, memory, gfn, ringPages, refs, (int) port);
-            queues.add(q);
-            events.bind(q.port, p -> onEvent(q));
-        }
-        // allocated once, outside the transaction, which may run more than once
-        device.connect(timeout, tx -> publish(tx, n));
-        // UNTRUSTED: the geometry is read once, after Connected, and validated
-        long sectors = BackendOffer.number(client, device.backendPath(), "sectors", -1);
-        long sectorSize = BackendOffer.number(client, device.backendPath(), "sector-size", 512);
-        long info = BackendOffer.number(client, device.backendPath(), "info", 0);
-        if (sectors < 0 || sectors > Long.MAX_VALUE / BlkifRequests.SECTOR) {
-            throw new BlockDeviceFailedException("block: backend's sectors is " + (sectors < 0 ? "missing" : sectors),
-                    null, null);
-        }
-        if (sectorSize < 512 || sectorSize > GuestMemory.PAGE_SIZE || Long.bitCount(sectorSize) != 1) {
-            throw new BlockDeviceFailedException("block: backend's sector-size " + sectorSize
-                    + " is not a power of two in 512..4096", null, null);
-        }
-        boolean persistent = n.persistent();
-        pages = new BlockPages(memory, grants, frames, backendId, persistent);
-        int ringSlots = queues.stream().mapToInt(q -> q.ring.size()).sum();
-        queueDepth = Math.min(options.queueDepth(), ringSlots);
-        maxSegments = n.maxIndirectSegments() > 0 ? n.maxIndirectSegments()
-                : io.pvkit.abi.blkif.BlkifRequestLayout.MAX_SEGMENTS_PER_REQUEST;
-        int perRequest = maxSegments + (n.maxIndirectSegments() > 0 ? BlkifRequests.indirectPages(maxSegments) : 0);
-        long want = Math.min((long) queueDepth * perRequest, 1 << 16);
-        int got = pages.grow((int) want);
-        if (got < 2) {
-            throw new BlockDeviceFailedException("block: no free frames or grant references for data pages ("
-                    + frames + ", " + grants.freeRefs() + " free grant references)", null, null);
-        }
-        if (got < perRequest) {
-            // fewer segments per request, so that one request always fits the pool
-            maxSegments = n.maxIndirectSegments() > 0 ? got - 1 : Math.min(maxSegments, got);
-            if (n.maxIndirectSegments() > 0 && maxSegments <= io.pvkit.abi.blkif.BlkifRequestLayout.MAX_SEGMENTS_PER_REQUEST) {
-                maxSegments = Math.min(got, io.pvkit.abi.blkif.BlkifRequestLayout.MAX_SEGMENTS_PER_REQUEST);
-            }
-        }
-        features = new BlockFeatures(n.ringPageOrder(), n.queues(), n.maxIndirectSegments(), persistent, offer.flush(),
-                offer.discard(), offer.discardGranularity(), sectors, (int) sectorSize,
-                (info & BlockFeatures.VDISK_READONLY) != 0);
-    }
-
-    /** Writes this end's keys (inside the handshake's transaction, with state Initialised). */
-    private void publish(XenbusTransaction tx, BackendOffer.Negotiated n) {
-        if (n.ringPageOrder() > 0) {
-            tx.write(device.key("ring-page-order"), Integer.toString(n.ringPageOrder()));
-        }
-        if (queues.size() == 1) {
-            writeQueue(tx, device.key(""), queues.getFirst(), n.ringPageOrder());
-        } else {
-            tx.write(device.key("multi-queue-num-queues"), Integer.toString(queues.size()));
-            for (BlockQueue q : queues) {
-                writeQueue(tx, device.key("queue-" + q.index + "/"), q, n.ringPageOrder());
-            }
-        }
-        tx.write(device.key(XenbusKeys.PROTOCOL), XenbusKeys.PROTOCOL_X86_64);
-        tx.write(device.key("feature-persistent"), options.persistent() ? "1" : "0");
-    }
-
-    private static void writeQueue(XenbusTransaction tx, String prefix, BlockQueue q, int order) {
-        if (order == 0) {
-            tx.write(prefix + XenbusKeys.RING_REF, Integer.toString(q.ringRefs[0]));
-        } else {
-            for (int p = 0; p < q.ringRefs.length; p++) {
-                tx.write(prefix + XenbusKeys.RING_REF + p, Integer.toString(q.ringRefs[p]));
-            }
-        }
-        tx.write(prefix + XenbusKeys.EVENT_CHANNEL, Integer.toString(q.port));
     }
 
     // ------------------------------------------------------------------------------------------ API
@@ -356,6 +246,9 @@ public final class BlockFrontend implements BlockDevice {
         if (bytes == 0 || bytes % BlkifRequests.SECTOR != 0) {
             throw new IllegalArgumentException("block: a buffer of " + bytes + " bytes is not a positive number of sectors");
         }
+        if (op == BlkifOp.READ && buffer.isReadOnly()) {
+            throw new IllegalArgumentException("block: a read needs a writable buffer");
+        }
         long count = bytes / BlkifRequests.SECTOR;
         checkRange(sector, count);
         int per = maxSectorsPerRequest();
@@ -412,7 +305,7 @@ public final class BlockFrontend implements BlockDevice {
     @Override
     public int awaitCompletions() {
         long before = completedRequests;
-        long deadline = System.nanoTime() + options.timeout().toNanos();
+        long deadline = System.nanoTime() + IO_TIMEOUT_FACTOR * options.timeout().toNanos();
         while (completedRequests == before) {
             if (state != BlockDeviceState.CONNECTED) {
                 throw unusable();
@@ -442,7 +335,7 @@ public final class BlockFrontend implements BlockDevice {
             fail("block: the backend closed " + path + " with " + inFlight + " requests in flight", null, null);
         } else if (System.nanoTime() - deadline >= 0) {
             fail("block: the backend of " + path + " answered none of " + inFlight + " requests within "
-                    + options.timeout(), null, null);
+                    + options.timeout().multipliedBy(IO_TIMEOUT_FACTOR), null, null);
         }
     }
 
@@ -731,43 +624,9 @@ public final class BlockFrontend implements BlockDevice {
     }
 
     private void release() {
-        // a backend may unmap just after it wrote Closed: give it a short while (Linux defers the free likewise)
-        long deadline = System.nanoTime() + Math.min(options.timeout().toNanos(), RELEASE_GRACE_NANOS);
-        for (BlockQueue q : queues) {
-            events.unbind(q.port);
-            boolean all = true;
-            for (int ref : q.ringRefs) {
-                if (!revokeWithGrace(ref, deadline)) {
-                    all = false;
-                    stats.grantLeaked();
-                }
-            }
-            if (all) {
-                frames.free(q.ringGfn, q.ringPages);
-            }
+        if (handshake != null) {
+            handshake.release(stats);
         }
-        queues.clear();
-        if (pages != null) {
-            while (pages.persistent() && pages.inUseByBackend() && System.nanoTime() - deadline < 0) {
-                events.pause();
-            }
-            for (int i = pages.release(); i > 0; i--) {
-                stats.grantLeaked();
-            }
-        }
-    }
-
-    /** How long {@link #close()} waits for the backend to drop its last mappings. */
-    private static final long RELEASE_GRACE_NANOS = 2_000_000_000L;
-
-    private boolean revokeWithGrace(int ref, long deadline) {
-        while (grants.endAccess(ref) != io.pvkit.grant.RevokeResult.REVOKED) {
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            events.pause();
-        }
-        return true;
     }
 
     /** The {@code handle} of the requests: the device id (Linux: the vbd's {@code virtual-device}). */

@@ -1,9 +1,13 @@
 package io.pvkit.guest.block;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
@@ -119,6 +123,57 @@ public record BlockPattern(long seed, int blockSize, long blocks) {
     public static long firstMismatch(long seed, long lba, MemorySegment block) {
         byte[] want = expected(seed, lba, checkBlockSize(block.byteSize()));
         return MemorySegment.ofArray(want).mismatch(block);
+    }
+
+    /**
+     * What {@link #verifyImage(Path)} found.
+     *
+     * @param blocksChecked blocks compared (all of {@link #blocks()})
+     * @param blocksDiffering blocks with at least one byte other than expected (or missing from a short image)
+     * @param firstDifference the image offset of the first differing byte, or -1 when every byte is as expected
+     */
+    public record ImageCheck(long blocksChecked, long blocksDiffering, long firstDifference) {
+        /**
+         * Whether the image holds the pattern exactly.
+         *
+         * @return true when no block differs
+         */
+        public boolean ok() {
+            return blocksDiffering == 0;
+        }
+    }
+
+    /**
+     * Checks a disk image file directly (after the guest's run): block {@code i} at byte {@code lbaOf(i) * 512}
+     * must equal {@link #expected(long, long, int)}; bytes past the pattern are not checked.
+     *
+     * @param image the image file the backend served
+     * @return the blocks checked and differing, and the first differing offset
+     * @throws IOException when the file cannot be read
+     */
+    public ImageCheck verifyImage(Path image) throws IOException {
+        long differing = 0;
+        long first = -1;
+        ByteBuffer buf = ByteBuffer.allocate(blockSize);
+        try (FileChannel ch = FileChannel.open(image, StandardOpenOption.READ)) {
+            for (long i = 0; i < blocks; i++) {
+                long at = lbaOf(i) * 512;
+                buf.clear();
+                while (buf.hasRemaining() && ch.read(buf, at + buf.position()) > 0) {
+                    // read the whole block (a short file leaves the rest unread)
+                }
+                // a short block differs where the file ends; a whole one where its bytes first differ
+                long diff = buf.hasRemaining() ? buf.position()
+                        : firstMismatch(seed, lbaOf(i), MemorySegment.ofArray(buf.array()));
+                if (diff >= 0) {
+                    differing++;
+                    if (first < 0) {
+                        first = at + diff;
+                    }
+                }
+            }
+        }
+        return new ImageCheck(blocks, differing, first);
     }
 
     private static long checksum(MemorySegment block, long length) {
