@@ -211,12 +211,12 @@ public final class Demo {
         BlockStats b = r.guest.block();
         BlockPattern pattern = b.pattern();
         String problem = g.problem();
-        DiskImages.FileCheck check = new DiskImages.FileCheck(0, 0, -1);
+        BlockPattern.ImageCheck check = new BlockPattern.ImageCheck(0, 0, -1);
         if (pattern == null) {
             problem = problem != null ? problem : "completed no write+verify pass on its disk";
         } else {
             try {
-                check = DiskImages.check(r.image, pattern);
+                check = pattern.verifyImage(r.image);
             } catch (IOException e) {
                 problem = problem != null ? problem : "cannot read its image file " + r.image + ": " + e;
             }
@@ -225,12 +225,12 @@ public final class Demo {
             problem = "read back " + b.verifyMismatches() + " wrong blocks through its block device";
         }
         if (problem == null && !check.ok()) {
-            problem = "its image file differs from the data it wrote: " + check.bytesDiffering()
-                    + " bytes, the first at offset " + check.firstBadOffset();
+            problem = "its image file differs from the data it wrote: " + check.blocksDiffering()
+                    + " blocks, the first byte at offset " + check.firstDifference();
         }
         GuestReport.DiskReport disk = new GuestReport.DiskReport(r.image.toString(), b.passes(), b.blocksVerified(),
                 b.bytes(), b.megabytesPerSecond(), b.iops(), b.p50Nanos() / 1e3, b.p99Nanos() / 1e3,
-                b.notificationsPerRequest(), b.verifyMismatches(), check.blocksChecked(), check.bytesDiffering());
+                b.notificationsPerRequest(), b.verifyMismatches(), check.blocksChecked(), check.blocksDiffering());
         return new GuestReport(g.name(), g.domid(), g.finalState(), g.shutdownReason(), g.rounds(), g.events(),
                 g.hypercalls(), g.consoleLines(), problem, disk);
     }

@@ -50,11 +50,11 @@ public record GuestReport(String name, int domid, String finalState, String shut
      * @param notificationsPerRequest event-channel notifications per request
      * @param verifyMismatches blocks the guest found wrong when it read them back
      * @param fileBlocksChecked blocks of the last pass the demo re-read from the image file
-     * @param fileBytesDiffering bytes of the image file that differ from the last pass's pattern
+     * @param fileBlocksDiffering blocks of the image file that differ from the last pass's pattern
      */
     public record DiskReport(String image, long passes, long blocksVerified, long bytes, double megabytesPerSecond,
                              double iops, double p50Micros, double p99Micros, double notificationsPerRequest,
-                             long verifyMismatches, long fileBlocksChecked, long fileBytesDiffering) {
+                             long verifyMismatches, long fileBlocksChecked, long fileBlocksDiffering) {
         /** The header of {@link #format()}'s columns. */
         public static final String HEADER = String.format("%-10s %6s %10s %9s %8s %8s %8s %9s  %s", "GUEST", "PASSES",
                 "VERIFIED", "MB/S", "IOPS", "P50 US", "P99 US", "NOTIF/REQ", "IMAGE FILE CHECK");
@@ -66,8 +66,8 @@ public record GuestReport(String name, int domid, String finalState, String shut
          * @return the text
          */
         public String format(String guest) {
-            String check = fileBytesDiffering == 0 ? "all " + fileBlocksChecked + " blocks identical"
-                    : fileBytesDiffering + " bytes differ";
+            String check = fileBlocksDiffering == 0 ? "all " + fileBlocksChecked + " blocks identical"
+                    : fileBlocksDiffering + " blocks differ";
             return String.format(java.util.Locale.ROOT, "%-10s %6d %10d %9.1f %8.0f %8.1f %8.1f %9.3f  %s", guest,
                     passes, blocksVerified, megabytesPerSecond, iops, p50Micros, p99Micros, notificationsPerRequest, check);
         }

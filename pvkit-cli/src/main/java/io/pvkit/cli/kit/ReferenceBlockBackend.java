@@ -6,6 +6,7 @@ import io.pvkit.conformance.blk.BlockDeviceSession;
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
 import io.pvkit.xenbus.XenbusClient;
+import io.pvkit.xenbus.XenbusException;
 import io.pvkit.xenbus.XsPermission;
 
 import java.io.IOException;
@@ -196,12 +197,22 @@ public final class ReferenceBlockBackend implements BlockBackendUnderTest {
             }
             closed = true;
             open.remove(this);
-            xs.write(fe + "/state", "5");
-            awaitState(be, "5", "6");
-            xs.write(fe + "/state", "6");
-            awaitState(be, "6");
-            xs.rm(fe);
-            xs.rm(be);
+            if (xs.tryRead(be + "/state").isPresent()) {
+                xs.write(fe + "/state", "5");
+                awaitState(be, "5", "6");
+                xs.write(fe + "/state", "6");
+                awaitState(be, "6");
+            } // else: the frontend's domain was destroyed and the toolstack already removed the device
+            rmIfPresent(fe);
+            rmIfPresent(be);
+        }
+
+        private void rmIfPresent(String path) {
+            try {
+                xs.rm(path);
+            } catch (XenbusException e) {
+                // ENOENT: already gone with its domain
+            }
         }
     }
 }

@@ -54,7 +54,7 @@ class DiskDemoTest {
     }
 
     @Test
-    void theFileCheckPassesOnTheWrittenPatternAndCountsEveryDifferingByte() throws IOException {
+    void theImageCheckPassesOnTheWrittenPatternAndFindsThreeFlippedBytes() throws IOException {
         DiskPlan plan = new DiskPlan(64L * BS, dir, true, false, BS, 4, 1);
         BlockPattern p = new BlockPattern(42, BS, 64);
         Path image;
@@ -62,7 +62,7 @@ class DiskDemoTest {
             image = images.create("guest1");
         }
         writePass(image, p);
-        DiskImages.FileCheck good = DiskImages.check(image, p);
+        BlockPattern.ImageCheck good = p.verifyImage(image);
         assertTrue(good.ok(), good.toString());
         assertEquals(64, good.blocksChecked());
 
@@ -75,11 +75,11 @@ class DiskDemoTest {
             }
             ch.write(one, 10 * BS + 100);
         }
-        DiskImages.FileCheck bad = DiskImages.check(image, p);
+        BlockPattern.ImageCheck bad = p.verifyImage(image);
         assertFalse(bad.ok());
-        assertEquals(3, bad.bytesDiffering());
-        assertEquals(10L * BS + 100, bad.firstBadOffset());
-        assertFalse(DiskImages.check(image, new BlockPattern(43, BS, 64)).ok(), "another seed's data is not this pass");
+        assertEquals(1, bad.blocksDiffering());
+        assertEquals(10L * BS + 100, bad.firstDifference());
+        assertFalse(new BlockPattern(43, BS, 64).verifyImage(image).ok(), "another seed's data is not this pass");
     }
 
     @Test
@@ -112,10 +112,10 @@ class DiskDemoTest {
 
         GuestReport.DiskReport differs = new GuestReport.DiskReport("/tmp/g2.img", 2, 2048, 1, 1, 1, 1, 1, 1, 0, 1024, 3);
         GuestReport g2 = new GuestReport("guest2", 2, "shutdown", "poweroff", 100, 250, 900, 7,
-                "its image file differs from the data it wrote: 3 bytes, the first at offset 4196", differs);
+                "its image file differs from the data it wrote: 3 blocks, the first byte at offset 4196", differs);
         DemoResult failed = new DemoResult(List.of(g1, g2), List.of());
         assertFalse(failed.ok());
-        assertTrue(failed.summary().stream().anyMatch(l -> l.endsWith("3 bytes differ")));
+        assertTrue(failed.summary().stream().anyMatch(l -> l.endsWith("3 blocks differ")));
         assertTrue(failed.summary().getLast().startsWith("demo FAILED: guest2 its image file differs"));
     }
 
