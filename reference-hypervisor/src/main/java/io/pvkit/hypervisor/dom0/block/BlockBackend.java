@@ -61,6 +61,12 @@ public final class BlockBackend {
     private final Map<String, VbdDevice> devices = new HashMap<>();
     /** Devices whose probe failed (error node written): not probed again until their directory goes. */
     private final Set<String> failed = new HashSet<>();
+    /**
+     * Guests released by {@link #release(int)} whose {@code backend/vbd/<domid>} directory the toolstack has not
+     * removed yet: a watch event queued before the release must not probe (and open) their devices again (the
+     * hypervisor does not reuse a domid while its table has room, so a new guest never hides behind an entry).
+     */
+    private final Set<String> released = new HashSet<>();
 
     /**
      * Creates the backend; call {@link #start()} on domain 0's vCPU.
@@ -123,6 +129,7 @@ public final class BlockBackend {
      * @param domid the guest
      */
     public void release(int domid) {
+        released.add(Integer.toString(domid));
         devices.values().removeIf(d -> {
             if (d.domid != domid) {
                 return false;
@@ -147,7 +154,12 @@ public final class BlockBackend {
 
     private void scan() {
         Set<String> present = new HashSet<>();
-        for (String dom : ctx.xs().directory(BACKEND_DIR)) {
+        List<String> domains = ctx.xs().directory(BACKEND_DIR);
+        released.retainAll(domains);   // a released guest's directory is gone: its domid may come back
+        for (String dom : domains) {
+            if (released.contains(dom)) {
+                continue;
+            }
             for (String dev : ctx.xs().directory(BACKEND_DIR + "/" + dom)) {
                 String backend = BACKEND_DIR + "/" + dom + "/" + dev;
                 present.add(backend);
