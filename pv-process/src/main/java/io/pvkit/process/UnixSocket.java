@@ -328,6 +328,33 @@ public final class UnixSocket implements AutoCloseable {
     }
 
     /**
+     * Waits until the socket has data (or end of stream) to receive, or a listening socket a connection.
+     *
+     * @param timeoutMillis the longest wait in milliseconds, -1 for no limit
+     * @return true when readable, false on timeout
+     * @throws NativeException when {@code poll} fails
+     */
+    public boolean awaitReadable(int timeoutMillis) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pfd = arena.allocate(PollfdLayout.LAYOUT);
+            pfd.set(ValueLayout.JAVA_INT, PollfdLayout.FD_OFFSET, fd);
+            pfd.set(ValueLayout.JAVA_SHORT, PollfdLayout.EVENTS_OFFSET, SysConstants.POLLIN);
+            long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
+            while (true) {
+                int wait = timeoutMillis < 0 ? -1
+                        : (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
+                int r = Native.poll(pfd, 1, wait);
+                if (r >= 0) {
+                    return r > 0;
+                }
+                if (-r != SysConstants.EINTR) {
+                    throw new NativeException("poll", -r);
+                }
+            }
+        }
+    }
+
+    /**
      * The socket's descriptor.
      *
      * @return the descriptor

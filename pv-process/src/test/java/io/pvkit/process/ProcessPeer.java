@@ -1,5 +1,10 @@
 package io.pvkit.process;
 
+import io.pvkit.abi.HypercallOp;
+import io.pvkit.abi.hypercall.GuestHypercalls;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.platform.SchedOp;
+import io.pvkit.abi.platform.ShutdownReason;
 import io.pvkit.process.internal.Native;
 import io.pvkit.process.internal.SysConstants;
 
@@ -35,7 +40,53 @@ public final class ProcessPeer {
         switch (args[0]) {
             case "attack" -> attack(Path.of(args[1]), true);
             case "attack-unsealed" -> attack(Path.of(args[1]), false);
+            case "guest" -> guest(Path.of(args[1]), Long.parseLong(args[2]));
+            case "block" -> block(Path.of(args[1]));
+            case "spin" -> spin(Path.of(args[1]));
             default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    private static GuestHypercalls hypercalls(GuestConnection c) {
+        return new GuestHypercalls(c.hypercalls(), c.context(0), GuestMemory.gpaOf(c.memory().frames() - 1),
+                GuestMemory.PAGE_SIZE);
+    }
+
+    private static void guest(Path socket, long count) {
+        try (GuestConnection c = GuestConnection.connect(socket, new GuestRequest(1, 64, "peer-guest"))) {
+            GuestHypercalls xen = hypercalls(c);
+            check(xen.consoleWrite(("hello from pid " + ProcessHandle.current().pid() + "\n")
+                    .getBytes(StandardCharsets.UTF_8)) == 0, "console");
+            long t0 = System.nanoTime();
+            for (long i = 0; i < count; i++) {
+                check(xen.xenVersion() == (4L << 16 | 14), "xen_version");
+            }
+            long t1 = System.nanoTime();
+            check(xen.shutdown(ShutdownReason.POWEROFF) == 0, "shutdown");
+            check(c.hypercalls().hypercall(c.context(0), 0xFFFF_FFFFL, 0, 0, 0, 0, 0) == -38, "unknown op");
+            System.out.println("done domid=" + c.domid() + " calls=" + count + " nanos=" + (t1 - t0));
+        }
+    }
+
+    private static void block(Path socket) {
+        GuestConnection c = GuestConnection.connect(socket, new GuestRequest(1, 16, "peer-block"));
+        System.out.println("ready");
+        System.out.flush();
+        hypercalls(c).call(HypercallOp.SCHED_OP, SchedOp.BLOCK.code(), 0);
+        System.out.println("unblocked");
+    }
+
+    private static void spin(Path socket) {
+        GuestConnection c = GuestConnection.connect(socket, new GuestRequest(1, 16, "peer-spin"));
+        GuestHypercalls xen = hypercalls(c);
+        while (xen.xenVersion() >= 0) {
+            Thread.onSpinWait();
+        }
+    }
+
+    private static void check(boolean ok, String what) {
+        if (!ok) {
+            throw new IllegalStateException(what + " failed");
         }
     }
 
