@@ -63,7 +63,7 @@ public final class ProcessPeer {
             }
             long t1 = System.nanoTime();
             check(xen.shutdown(ShutdownReason.POWEROFF) == 0, "shutdown");
-            check(c.hypercalls().hypercall(c.context(0), 0xFFFF_FFFFL, 0, 0, 0, 0, 0) == -38, "unknown op");
+            check(c.hypercalls().hypercall(c.context(0), 1L << 32, 0, 0, 0, 0, 0) == -38, "unknown op");
             System.out.println("done domid=" + c.domid() + " calls=" + count + " nanos=" + (t1 - t0));
         }
     }
