@@ -126,9 +126,10 @@ public final class GuestListener implements AutoCloseable {
         MailboxServer.format(mailbox.memory(), admission.domid(), admission.vcpus());
         GuestSession session = new GuestSession(admission, conn, mailbox, host, idle);
         try {
+            host.sessionStarted(session);
             conn.send(welcome(0, admission, mailbox), admission.memory().fd(), mailbox.fd());
         } catch (RuntimeException e) {
-            // the guest vanished during the handshake: the host still destroys what it built
+            // the host gave up or the guest vanished during the handshake: the host still destroys what it built
             session.abandon("handshake failed: " + e.getMessage());
             return;
         }

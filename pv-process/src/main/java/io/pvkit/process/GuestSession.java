@@ -192,7 +192,7 @@ public final class GuestSession implements AutoCloseable {
      * one a hypervisor unparks to wake the vCPU from {@code SCHEDOP_block}.
      *
      * @param vcpu the vCPU index
-     * @return the thread
+     * @return the thread, or null before the session started serving (during {@link GuestHost#sessionStarted})
      */
     public Thread vcpuThread(int vcpu) {
         return threads[vcpu];
