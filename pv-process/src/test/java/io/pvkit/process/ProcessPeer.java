@@ -43,6 +43,7 @@ public final class ProcessPeer {
             case "guest" -> guest(Path.of(args[1]), Long.parseLong(args[2]));
             case "block" -> block(Path.of(args[1]));
             case "spin" -> spin(Path.of(args[1]));
+            case "hypervisor" -> hypervisor(Path.of(args[1]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -82,6 +83,14 @@ public final class ProcessPeer {
         while (xen.xenVersion() >= 0) {
             Thread.onSpinWait();
         }
+    }
+
+    /** A hypervisor process (the TestHost) that serves until it is killed. */
+    private static void hypervisor(Path socket) throws InterruptedException {
+        GuestListener listener = GuestListener.open(socket, new TestHost());
+        System.out.println("listening " + listener);
+        System.out.flush();
+        Thread.sleep(Long.MAX_VALUE);
     }
 
     private static void check(boolean ok, String what) {
