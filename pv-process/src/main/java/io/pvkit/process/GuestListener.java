@@ -127,23 +127,34 @@ public final class GuestListener implements AutoCloseable {
         GuestSession session = new GuestSession(admission, conn, mailbox, host, idle);
         try {
             host.sessionStarted(session);
+            // listed before the guest can see its welcome
+            sessions.add(session);
             conn.send(welcome(0, admission, mailbox), admission.memory().fd(), mailbox.fd());
         } catch (RuntimeException e) {
             // the host gave up or the guest vanished during the handshake: the host still destroys what it built
+            sessions.remove(session);
             session.abandon("handshake failed: " + e.getMessage());
             return;
         }
-        sessions.add(session);
         session.start();
     }
 
     private static GuestRequest readHello(UnixSocket conn) {
-        if (!conn.awaitReadable(HELLO_TIMEOUT_MILLIS)) {
-            throw new IllegalStateException("no hello");
-        }
         byte[] hello = new byte[(int) SessionHelloLayout.SIZE];
-        int[] fds = conn.receiveFully(hello, 0);
-        assert fds.length == 0;
+        long deadline = System.nanoTime() + HELLO_TIMEOUT_MILLIS * 1_000_000L;
+        int got = 0;
+        while (got < hello.length) {
+            // UNTRUSTED: a guest that trickles its hello (or sends none) still gets HELLO_TIMEOUT_MILLIS in total
+            int left = (int) ((deadline - System.nanoTime()) / 1_000_000L);
+            if (left <= 0 || !conn.awaitReadable(left)) {
+                throw new IllegalStateException("no hello within " + HELLO_TIMEOUT_MILLIS + " ms");
+            }
+            UnixSocket.Received r = conn.receive(hello, got, hello.length - got, 0);   // descriptors refused
+            if (r.endOfStream()) {
+                throw new IllegalStateException("end of stream in the hello");
+            }
+            got += r.bytes();
+        }
         MemorySegment h = MemorySegment.ofArray(hello);
         // UNTRUSTED: the hello is a private copy; each field read once and range-checked by GuestRequest
         int magic = h.get(ValueLayout.JAVA_INT_UNALIGNED, SessionHelloLayout.MAGIC_OFFSET);

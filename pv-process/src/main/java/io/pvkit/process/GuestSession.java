@@ -99,6 +99,7 @@ public final class GuestSession implements AutoCloseable {
             for (MailboxServer s : servers) {
                 s.stop();
                 try {
+                    // ORDERING: volatile read-modify-write; pairs with the guest's volatile reads of gone
                     mailbox.memory().getAndBitwiseOrInt(MailboxLayout.mailboxOffset(s.caller().vcpu())
                             + MailboxLayout.GONE_OFFSET, closedByHost ? MailboxLayout.GONE_HYPERVISOR : MailboxLayout.GONE_GUEST);
                 } catch (IllegalStateException closed) {

@@ -115,6 +115,7 @@ public final class MailboxHypercalls implements HypercallHandler {
     }
 
     private boolean hypervisorGone(long base) {
+        // ORDERING: volatile read; pairs with the read-modify-write that sets GONE_HYPERVISOR
         return (page.getIntVolatile(base + MailboxLayout.GONE_OFFSET) & MailboxLayout.GONE_HYPERVISOR) != 0;
     }
 
@@ -175,6 +176,7 @@ public final class MailboxHypercalls implements HypercallHandler {
 
     /** Sets {@code GONE_HYPERVISOR} in every mailbox (used when the session socket reaches end of stream). */
     public void markHypervisorGone() {
+        // ORDERING: volatile read-modify-write; pairs with the volatile reads of gone in the wait loops
         for (int v = 0; v < vcpus; v++) {
             page.getAndBitwiseOrInt(MailboxLayout.mailboxOffset(v) + MailboxLayout.GONE_OFFSET,
                     MailboxLayout.GONE_HYPERVISOR);
@@ -183,6 +185,7 @@ public final class MailboxHypercalls implements HypercallHandler {
 
     /** Sets {@code GONE_GUEST} in every mailbox: an orderly goodbye before closing the session. */
     public void markGuestGone() {
+        // ORDERING: volatile read-modify-write; informational for the hypervisor (it relies on the socket)
         for (int v = 0; v < vcpus; v++) {
             page.getAndBitwiseOrInt(MailboxLayout.mailboxOffset(v) + MailboxLayout.GONE_OFFSET,
                     MailboxLayout.GONE_GUEST);

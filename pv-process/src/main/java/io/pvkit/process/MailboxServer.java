@@ -172,6 +172,7 @@ public final class MailboxServer implements Runnable {
 
     /** Sets {@code GONE_HYPERVISOR} in the mailbox: a guest waiting on it returns {@code -ENODEV}. */
     public void markHypervisorGone() {
+        // ORDERING: volatile read-modify-write; pairs with the guest's volatile reads of gone while it waits
         page.getAndBitwiseOrInt(base + MailboxLayout.GONE_OFFSET, MailboxLayout.GONE_HYPERVISOR);
     }
 

@@ -113,6 +113,27 @@ class SessionTest {
         }
     }
 
+    /** A guest that trickles half a hello and stops is refused once the 5 s hello budget is spent. */
+    @Test
+    void shouldRefuseAGuestThatNeverFinishesItsHello() throws Exception {
+        Path sock = dir.resolve("hv4");
+        try (GuestListener listener = GuestListener.open(sock, new TestHost());
+             UnixSocket s = UnixSocket.connect(sock)) {
+            long t0 = System.nanoTime();
+            s.send(new byte[] {0x50, 0x56});
+            Thread.sleep(100);
+            s.send(new byte[] {0x4B, 0x47});
+            byte[] w = new byte[64];
+            assertEquals(0, s.receiveFully(w, 2).length);
+            long millis = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(XenErrno.EINVAL.negated(),
+                    MemorySegment.ofArray(w).get(ValueLayout.JAVA_INT_UNALIGNED, SessionWelcomeLayout.STATUS_OFFSET));
+            assertTrue(millis >= GuestListener.HELLO_TIMEOUT_MILLIS - 100 && millis < GuestListener.HELLO_TIMEOUT_MILLIS + 3000,
+                    millis + " ms");
+            assertTrue(listener.sessions().isEmpty());
+        }
+    }
+
     private static int welcomeStatus(Path sock, byte[] hello) {
         try (UnixSocket s = UnixSocket.connect(sock)) {
             s.send(hello);
