@@ -123,15 +123,24 @@ public final class GuestSession implements AutoCloseable {
                 allStopped &= t == null || !t.isAlive();
             }
             if (allStopped) {
-                // no server thread can touch either memory any more
-                mailbox.close();
-                admission.memory().close();
+                // no server thread can touch either memory any more; another thread of the host that still
+                // uses the guest memory (a leftover mapping) gets IllegalStateException from then on
+                closeQuietly(mailbox);
+                closeQuietly(admission.memory());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
             socket.shutdown();
             endedLatch.countDown();
+        }
+    }
+
+    private static void closeQuietly(SealedGuestMemory memory) {
+        try {
+            memory.close();
+        } catch (IllegalStateException busy) {
+            // the arena is in use by a native call of another thread: it stays mapped (a leak, not a fault)
         }
     }
 

@@ -171,12 +171,22 @@ public final class SealedGuestMemory implements AutoCloseable {
         return seals;
     }
 
-    /** Unmaps the memory and closes the descriptor; idempotent. Must not race with accesses. */
+    /**
+     * Unmaps the memory and closes the descriptor; idempotent. Threads that access the memory afterwards get
+     * {@link IllegalStateException}.
+     *
+     * @throws IllegalStateException when another thread holds the arena in a native call (the memory then
+     *     stays mapped; the descriptor is closed)
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            arena.close();
-            Native.close(fd);
+            try {
+                arena.close();
+            } finally {
+                // the descriptor goes either way; a mapping that could not be closed keeps the file alive
+                Native.close(fd);
+            }
         }
     }
 
