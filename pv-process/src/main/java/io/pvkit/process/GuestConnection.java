@@ -2,6 +2,7 @@ package io.pvkit.process;
 
 import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.spi.GuestEntryPoint;
 import io.pvkit.abi.spi.IdleStrategy;
 import io.pvkit.abi.spi.VcpuStart;
 
@@ -226,6 +227,42 @@ public final class GuestConnection implements AutoCloseable {
      */
     public VcpuStart vcpuStart(int vcpu) {
         return new VcpuStart(hypercalls, context(vcpu), startInfoGpa);
+    }
+
+    /**
+     * Runs a Java guest: {@code entry.enter(vcpuStart(v))} on one platform thread per vCPU (named
+     * {@code pvkit-vcpu-D.V}), and waits until all have returned.
+     *
+     * @param entry the guest's entry point
+     * @throws Exception the first exception a vCPU threw (the others are added as suppressed)
+     */
+    public void run(GuestEntryPoint entry) throws Exception {
+        Thread[] threads = new Thread[vcpus];
+        Exception[] failures = new Exception[vcpus];
+        for (int v = 0; v < vcpus; v++) {
+            int vcpu = v;
+            threads[v] = Thread.ofPlatform().name("pvkit-vcpu-" + domid + "." + v).start(() -> {
+                try {
+                    entry.enter(vcpuStart(vcpu));
+                } catch (Exception e) {
+                    failures[vcpu] = e;
+                }
+            });
+        }
+        Exception first = null;
+        for (int v = 0; v < vcpus; v++) {
+            threads[v].join();
+            if (failures[v] != null) {
+                if (first == null) {
+                    first = failures[v];
+                } else {
+                    first.addSuppressed(failures[v]);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
     /**

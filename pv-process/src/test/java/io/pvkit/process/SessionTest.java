@@ -82,6 +82,35 @@ class SessionTest {
         }
     }
 
+    /** An unchanged GuestEntryPoint runs on every vCPU with the mailbox as its hypervisor. */
+    @Test
+    void shouldRunAGuestEntryPointOnEveryVcpu() throws Exception {
+        TestHost host = new TestHost();
+        Path sock = dir.resolve("hv5");
+        try (GuestListener listener = GuestListener.open(sock, host);
+             GuestConnection guest = GuestConnection.connect(sock, new GuestRequest(4, 16, "entry"))) {
+            guest.run(start -> {
+                GuestHypercalls xen = new GuestHypercalls(start.hypervisor(), start.self(),
+                        GuestMemory.gpaOf(8 + start.self().vcpu()), 4096);
+                for (int i = 0; i < 100; i++) {
+                    if (xen.xenVersion() != TestHost.VERSION) {
+                        throw new IllegalStateException("vcpu " + start.self().vcpu());
+                    }
+                }
+                xen.consoleWrite(("v" + start.self().vcpu()).getBytes(StandardCharsets.UTF_8));
+            });
+            GuestSession session = listener.sessions().getFirst();
+            for (int v = 0; v < 4; v++) {
+                assertEquals(101, session.server(v).served(), "vcpu " + v);
+            }
+            assertEquals(8, host.console.length());
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> guest.run(start -> {
+                throw new IllegalStateException("crash on " + start.self().vcpu());
+            }));
+            assertEquals(3, e.getSuppressed().length);
+        }
+    }
+
     /** Bad hellos are refused with -EINVAL and no descriptors; the listener keeps serving. */
     @Test
     void shouldRefuseABadHello() throws Exception {
