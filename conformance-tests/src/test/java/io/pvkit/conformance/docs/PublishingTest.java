@@ -23,6 +23,7 @@ class PublishingTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Set<String> PUBLISHED = Set.of("pv-abi", "pv-rings", "pv-events", "pv-grant", "pv-xenbus",
+            "pv-kvm", "pv-process",
             "conformance-tests");
     private static final Pattern MODULE = Pattern.compile("<module>([^<]+)</module>");
 
