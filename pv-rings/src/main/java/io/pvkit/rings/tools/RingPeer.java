@@ -37,8 +37,12 @@ import java.util.zip.CRC32C;
  * <pre>
  * java -cp pv-rings.jar:pv-abi.jar io.pvkit.rings.tools.RingPeer \
  *      --role back --file /dev/shm/ring --ring-pages 1 --request-size 64 --response-size 16 \
- *      --count 100000 [--start 0xFFFFFFF0] [--seed 7] [--timeout-seconds 60] [--window 1]
+ *      --count 100000 [--start 0xFFFFFFF0] [--seed 7] [--timeout-seconds 60] [--window 1] [--warmup 50000]
  * </pre>
+ *
+ * <p>{@code --warmup W} (front): the printed {@code seconds} cover only the exchanges after the first
+ * {@code W} responses (JIT warm-up excluded, as a benchmark harness would), and the line adds
+ * {@code measured=<count - W>}; the run still exchanges {@code count} requests.
  *
  * <p>File: {@code ring-pages} pages of shared ring, then one control page:
  * <pre>
@@ -112,9 +116,29 @@ public final class RingPeer {
      * @param seed the payload seed (front)
      * @param timeoutNanos the overall time limit
      * @param window the most requests the front keeps outstanding (1 = ping-pong)
+     * @param warmup responses the front receives before its timer starts (0: timed from the handshake)
      */
     public record Options(boolean front, Path file, int ringPages, int requestSize, int responseSize, long count,
-                          int start, long seed, long timeoutNanos, int window) {
+                          int start, long seed, long timeoutNanos, int window, long warmup) {
+        /**
+         * Options without a warm-up (timed from the handshake).
+         *
+         * @param front true to drive requests, false to serve them
+         * @param file the shared file
+         * @param ringPages the ring's pages
+         * @param requestSize the request size (at least 16)
+         * @param responseSize the response size (at least 16)
+         * @param count the number of exchanges
+         * @param start the starting index
+         * @param seed the payload seed (front)
+         * @param timeoutNanos the overall time limit
+         * @param window the most requests the front keeps outstanding (1 = ping-pong)
+         */
+        public Options(boolean front, Path file, int ringPages, int requestSize, int responseSize, long count,
+                       int start, long seed, long timeoutNanos, int window) {
+            this(front, file, ringPages, requestSize, responseSize, count, start, seed, timeoutNanos, window, 0);
+        }
+
         /**
          * The ring type of the peer protocol.
          *
@@ -161,7 +185,7 @@ public final class RingPeer {
         } catch (IllegalArgumentException e) {
             err.println("ring-peer: " + e.getMessage());
             err.println("usage: RingPeer --role front|back --file F --ring-pages N --request-size B --response-size B"
-                    + " --count C [--start I] [--seed S] [--timeout-seconds T] [--window W]");
+                    + " --count C [--start I] [--seed S] [--timeout-seconds T] [--window W] [--warmup N]");
             return 64;
         }
         Result result;
@@ -183,7 +207,7 @@ public final class RingPeer {
      * @return the options
      * @throws IllegalArgumentException when an argument is missing, malformed or out of range (sizes
      *         below 16, {@code --ring-pages} or {@code --window} below 1, a negative {@code --count}, a
-     *         {@code --timeout-seconds} that is not positive)
+     *         {@code --timeout-seconds} that is not positive, a {@code --warmup} outside {@code [0, count]})
      */
     public static Options parse(String[] args) {
         Map<String, String> map = new HashMap<>();
@@ -218,10 +242,14 @@ public final class RingPeer {
         if (window < 1) {
             throw new IllegalArgumentException("--window must be at least 1: " + window);
         }
+        long warmup = Long.parseLong(map.getOrDefault("warmup", "0"));
+        if (warmup < 0 || warmup > count) {
+            throw new IllegalArgumentException("--warmup must be in [0, --count]: " + warmup);
+        }
         return new Options(role.equals("front"), Path.of(required(map, "file")), pages, req, rsp, count,
                 (int) Long.decode(map.getOrDefault("start", "0")).longValue(),
                 Long.decode(map.getOrDefault("seed", "1")),
-                (long) (timeoutSeconds * 1e9), window);
+                (long) (timeoutSeconds * 1e9), window, warmup);
     }
 
     private static String required(Map<String, String> map, String name) {
@@ -424,8 +452,13 @@ public final class RingPeer {
         long[] received = {0};
         long[] bad = {0};
         long notifies = 0;
+        boolean warm = o.warmup() == 0;
         try {
             while (received[0] < o.count()) {
+                if (!warm && received[0] >= o.warmup()) {
+                    warm = true;
+                    STARTED.set(System.nanoTime());
+                }
                 guard.check();
                 boolean put = false;
                 while (sent < o.count() && !front.isFull() && front.outstandingRequests() < o.window()) {
@@ -464,14 +497,20 @@ public final class RingPeer {
         } catch (RingBrokenException e) {
             return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), 2, e.getMessage());
         }
-        return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), bad[0] == 0 ? 0 : 1, null);
+        return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), bad[0] == 0 ? 0 : 1,
+                null, o.warmup() == 0 ? "" : " measured=" + (received[0] - o.warmup()));
     }
 
     private static Result result(String role, long n, long bad, long notifies, int index, int exit, String error) {
+        return result(role, n, bad, notifies, index, exit, error, "");
+    }
+
+    private static Result result(String role, long n, long bad, long notifies, int index, int exit, String error,
+                                 String extra) {
         double seconds = (System.nanoTime() - STARTED.get()) / 1e9;
         String line = role + (role.equals("back") ? " served=" : " received=") + n + " bad=" + bad + " notifies=" + notifies
-                + " index=" + Integer.toUnsignedString(index) + String.format(Locale.ROOT, " seconds=%.3f", seconds)
-                + (error == null ? "" : " error=" + error);
+                + " index=" + Integer.toUnsignedString(index) + String.format(Locale.ROOT, " seconds=%.6f", seconds)
+                + extra + (error == null ? "" : " error=" + error);
         return new Result(n, bad, notifies, exit, line);
     }
 
