@@ -410,9 +410,16 @@ public final class GrantTables {
      */
     public int copy(int caller, GrantCopy op) {
         Objects.requireNonNull(op, "op");
+        return copy(caller, op.sourceRefOrGfn(), op.sourceDomid(), op.sourceOffset(), op.destRefOrGfn(),
+                op.destDomid(), op.destOffset(), op.length(), op.flags());
+    }
+
+    /** {@link #copy(int, GrantCopy)} with the element's fields as primitives (the hypercall's allocation-free path). */
+    int copy(int caller, long sourceRefOrGfn, int sourceDomid, int sourceOffset, long destRefOrGfn, int destDomid,
+             int destOffset, int length, int flags) {
         try {
-            return copyOp.copy(caller, op.sourceRefOrGfn(), op.sourceDomid(), op.sourceOffset(), op.destRefOrGfn(),
-                    op.destDomid(), op.destOffset(), op.length(), op.flags());
+            return copyOp.copy(caller, sourceRefOrGfn, sourceDomid, sourceOffset, destRefOrGfn, destDomid, destOffset,
+                    length, flags);
         } catch (RuntimeException e) {
             unexpected(e);
             return Gntst.GENERAL_ERROR;

@@ -300,9 +300,30 @@ public final class RingPeer {
         }
     }
 
-    /** Checks before each batch that the peer has not shrunk the file under the mapping. */
-    private record FileGuard(FileChannel channel, long bytes) {
+    /**
+     * Checks that the peer has not shrunk the file under the mapping: at most once per
+     * {@link #CHECK_INTERVAL_NANOS} (a {@code fstat} per batch cost more than the batch itself); a truncation
+     * between two checks faults the next access, which {@link #run(Options)} reports the same way.
+     */
+    private static final class FileGuard {
+        static final long CHECK_INTERVAL_NANOS = 1_000_000;
+        private final FileChannel channel;
+        private final long bytes;
+        private long lastCheck;
+        private boolean checked;
+
+        FileGuard(FileChannel channel, long bytes) {
+            this.channel = channel;
+            this.bytes = bytes;
+        }
+
         void check() {
+            final long t = System.nanoTime();
+            if (checked && t - lastCheck < CHECK_INTERVAL_NANOS) {
+                return;
+            }
+            checked = true;
+            lastCheck = t;
             long now;
             try {
                 now = channel.size();
@@ -354,10 +375,7 @@ public final class RingPeer {
         int payload = o.requestSize() - 16;
         byte[] bytes = new byte[payload];
         CRC32C checksum = new CRC32C();
-        try {
-            while (served[0] < o.count()) {
-                guard.check();
-                int n = back.pollRequests(req -> {
+        BackRing.RequestHandler handler = req -> {
                     int len = req.get(ValueLayout.JAVA_INT_UNALIGNED, 8);
                     boolean lenOk = Integer.compareUnsigned(len, payload) <= 0;
                     int checked = lenOk ? len : 0;
@@ -373,7 +391,11 @@ public final class RingPeer {
                     }
                     back.putResponse(response);
                     served[0]++;
-                }, Integer.MAX_VALUE);
+                };
+        try {
+            while (served[0] < o.count()) {
+                guard.check();
+                int n = back.pollRequests(handler, Integer.MAX_VALUE);
                 if (n > 0) {
                     if (back.pushResponses()) {
                         notifies++;
@@ -453,6 +475,12 @@ public final class RingPeer {
         long[] bad = {0};
         long notifies = 0;
         boolean warm = o.warmup() == 0;
+        FrontRing.ResponseHandler onResponse = (id, rsp) -> {
+            if (rsp.get(ValueLayout.JAVA_INT_UNALIGNED, 8) != 0 || rsp.get(ValueLayout.JAVA_INT_UNALIGNED, 12) != sentCrc[id]) {
+                bad[0]++;
+            }
+            received[0]++;
+        };
         try {
             while (received[0] < o.count()) {
                 if (!warm && received[0] >= o.warmup()) {
@@ -462,10 +490,13 @@ public final class RingPeer {
                 guard.check();
                 boolean put = false;
                 while (sent < o.count() && !front.isFull() && front.outstandingRequests() < o.window()) {
-                    request.fill((byte) 0);
                     int len = random.nextInt(payload + 1);
-                    random.nextBytes(bytes);
-                    MemorySegment.copy(bytes, 0, request, ValueLayout.JAVA_BYTE, 16, len);
+                    // 8 random bytes per step (as the C peers do), zeros after len
+                    for (int i = 0; i < len; i += 8) {
+                        request.set(ValueLayout.JAVA_LONG_UNALIGNED, 16 + i, random.nextLong());
+                    }
+                    request.asSlice(16 + len).fill((byte) 0);
+                    MemorySegment.copy(request, ValueLayout.JAVA_BYTE, 16, bytes, 0, len);
                     int crc = crc(checksum, bytes, len);
                     request.set(ValueLayout.JAVA_INT_UNALIGNED, 8, len);
                     request.set(ValueLayout.JAVA_INT_UNALIGNED, 12, crc);
@@ -477,12 +508,7 @@ public final class RingPeer {
                 if (put && front.pushRequests()) {
                     notifies++;
                 }
-                int n = front.pollResponses((id, rsp) -> {
-                    if (rsp.get(ValueLayout.JAVA_INT_UNALIGNED, 8) != 0 || rsp.get(ValueLayout.JAVA_INT_UNALIGNED, 12) != sentCrc[id]) {
-                        bad[0]++;
-                    }
-                    received[0]++;
-                }, Integer.MAX_VALUE);
+                int n = front.pollResponses(onResponse, Integer.MAX_VALUE);
                 if (n > 0 || put) {
                     idle.reset();
                 } else {
