@@ -17,6 +17,7 @@ import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.hypercall.HypercallResults;
 import io.pvkit.abi.memory.GuestMemoryFault;
 import io.pvkit.abi.spi.HypercallHandler;
+import io.pvkit.events.internal.EventChannelOpEvent;
 import io.pvkit.events.spi.ErrorHandler;
 
 import java.lang.foreign.MemorySegment;
@@ -99,6 +100,25 @@ public final class EventChannelHypercalls implements HypercallHandler {
      * @return the result: 0 on success, a negated errno otherwise
      */
     public long eventChannelOp(HypercallContext caller, long cmd, long arg) {
+        final EventChannelOpEvent event = new EventChannelOpEvent();
+        if (event.isEnabled()) {
+            event.begin();
+        }
+        final long result = dispatchOp(caller, cmd, arg);
+        if (event.isEnabled()) {
+            event.end();
+            if (event.shouldCommit()) {
+                event.domid = caller.domid();
+                event.vcpu = caller.vcpu();
+                event.cmd = cmd;
+                event.result = result;
+                event.commit();
+            }
+        }
+        return result;
+    }
+
+    private long dispatchOp(HypercallContext caller, long cmd, long arg) {
         if (cmd == SEND_CMD) {
             return send(caller, arg);
         }
