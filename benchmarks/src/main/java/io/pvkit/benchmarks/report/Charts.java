@@ -44,8 +44,11 @@ final class Charts {
         JFreeChart chart = ChartFactory.createXYLineChart("In-process ring throughput by batch (64 B requests)",
                 "requests in flight (batch)", "completed round trips per µs", data);
         XYPlot plot = chart.getXYPlot();
-        LogAxis x = new LogAxis("requests in flight (batch, log2)");
+        LogAxis x = new LogAxis("requests in flight (batch, log scale)");
         x.setBase(2);
+        x.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
+        x.setNumberFormatOverride(new java.text.DecimalFormat("0"));
+        x.setRange(0.8, 40);
         plot.setDomainAxis(x);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
@@ -63,14 +66,23 @@ final class Charts {
      */
     static void latencyPercentiles(Path file, String title, Map<String, Histogram> histograms) throws IOException {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
+        double max = 100;
         for (Map.Entry<String, Histogram> e : histograms.entrySet()) {
             for (double p : PERCENTILES) {
-                data.addValue(Math.max(1, e.getValue().getValueAtPercentile(p)), e.getKey(), "p" + fmt(p));
+                long v = Math.max(1, e.getValue().getValueAtPercentile(p));
+                max = Math.max(max, v);
+                data.addValue(v, e.getKey(), "p" + fmt(p));
             }
         }
         JFreeChart chart = ChartFactory.createBarChart(title, "percentile", "round trip (ns, log)", data);
         CategoryPlot plot = chart.getCategoryPlot();
-        plot.setRangeAxis(new LogAxis("round trip (ns, log)"));
+        LogAxis y = new LogAxis("round trip (ns, log scale)");
+        y.setBase(10);
+        y.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(1.0));
+        y.setNumberFormatOverride(new java.text.DecimalFormat("#,##0"));
+        y.setRange(10, max * 3);
+        plot.setRangeAxis(y);
+        ((org.jfree.chart.renderer.category.BarRenderer) plot.getRenderer()).setBase(10);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         ChartUtils.saveChartAsPNG(file.toFile(), chart, 800, 500);
