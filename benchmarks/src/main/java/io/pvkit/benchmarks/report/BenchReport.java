@@ -63,7 +63,7 @@ public final class BenchReport {
         Machine after = Machine.now();
         double minutes = (System.nanoTime() - t0) / 60e9;
 
-        Targets targets = new Targets(jmh, cross);
+        Targets targets = new Targets(jmh, cross, latency);
         Charts.throughputByBatch(out.resolve("ring-throughput-by-batch.png"), targets.throughputByBatch());
         Charts.latencyPercentiles(out.resolve("ring-latency-percentiles.png"),
                 "In-process round trip percentiles (busy-polling threads, 2 shared vCPUs)", latency);

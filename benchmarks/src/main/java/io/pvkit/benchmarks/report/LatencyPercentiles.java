@@ -21,8 +21,9 @@ import org.jctools.queues.SpscArrayQueue;
  * Round-trip latency distributions recorded one round trip at a time into HdrHistogram: two busy-polling threads
  * in one process over one 4 KiB page (pvkit's front and back rings, 64-byte request, 16-byte response), the same
  * exchange through a pair of JCTools {@code SpscArrayQueue}s, and a bare flag ping-pong over the same page (the
- * floor: one cache line each way). Each series gets the same number of round trips after the same warm-up, and a
- * wall-clock cap so that a descheduled thread cannot stretch the report.
+ * floor: one cache line each way). The series run interleaved in ten rounds (each round: a warm-up of half its
+ * round trips, then its share recorded), so that a change of vCPU placement or load touches all of them alike, and
+ * under a wall-clock cap so that a descheduled thread cannot stretch the report.
  */
 final class LatencyPercentiles {
     private static final RingType TYPE = new RingType("bench", 64, 16, 8, new RingIdField(0, 8), new RingIdField(0, 8));
@@ -50,16 +51,24 @@ final class LatencyPercentiles {
      */
     static Map<String, Histogram> record(int roundTrips, double capSeconds) throws InterruptedException {
         Map<String, Histogram> out = new LinkedHashMap<>();
+        final int rounds = 10;
         try (Arena arena = Arena.ofShared()) {
-            out.put("pvkit ring", measure(pvkit(arena.allocate(4096, 4096)), roundTrips, capSeconds));
-            out.put("JCTools SpscArrayQueue pair", measure(jctools(), roundTrips, capSeconds));
-            out.put("flag ping-pong (floor)", measure(flag(arena.allocate(4096, 4096)), roundTrips, capSeconds));
+            Map<String, PingPong> series = new LinkedHashMap<>();
+            series.put("pvkit ring", pvkit(arena.allocate(4096, 4096)));
+            series.put("JCTools SpscArrayQueue pair", jctools());
+            series.put("flag ping-pong (floor)", flag(arena.allocate(4096, 4096)));
+            series.keySet().forEach(k -> out.put(k, new Histogram(3_600_000_000_000L, 3)));
+            // interleaved in rounds, so that a change of vCPU placement or load touches every series alike
+            for (int r = 0; r < rounds; r++) {
+                for (Map.Entry<String, PingPong> e : series.entrySet()) {
+                    measure(e.getValue(), roundTrips / rounds, capSeconds / rounds, out.get(e.getKey()));
+                }
+            }
         }
         return out;
     }
 
-    private static Histogram measure(PingPong p, int roundTrips, double capSeconds) throws InterruptedException {
-        Histogram h = new Histogram(3_600_000_000_000L, 3);
+    private static void measure(PingPong p, int roundTrips, double capSeconds, Histogram h) throws InterruptedException {
         final boolean[] stop = {false};
         VarHandle.releaseFence();
         Thread echo = Thread.ofPlatform().daemon().name("echo").start(() -> p.echo(() -> {
@@ -84,7 +93,6 @@ final class LatencyPercentiles {
         stop[0] = true;
         VarHandle.fullFence();
         echo.join(10_000);
-        return h;
     }
 
     private static PingPong pvkit(MemorySegment page) {
