@@ -9,4 +9,7 @@ module io.pvkit.benchmarks {
     requires jmh.core;
     requires org.jctools.core;
     requires org.agrona; // baseline only
+    requires HdrHistogram; // report: latency percentiles
+    requires org.jfree.jfreechart; // report: PNG charts
+    requires java.desktop; // JFreeChart draws with AWT (headless)
 }

@@ -3,6 +3,7 @@
  */
 module io.pvkit.events {
     requires transitive io.pvkit.abi;
+    requires jdk.jfr; // JFR events (off by default): io.pvkit.EventChannelSend
 
     exports io.pvkit.events;
     exports io.pvkit.events.spi;

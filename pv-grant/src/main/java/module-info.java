@@ -4,6 +4,7 @@
  */
 module io.pvkit.grant {
     requires transitive io.pvkit.abi;
+    requires jdk.jfr; // JFR event (off by default): io.pvkit.GrantMap
 
     exports io.pvkit.grant;
 }

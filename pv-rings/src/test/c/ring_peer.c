@@ -71,13 +71,42 @@ DEFINE_RING_TYPES(test, struct test_request, struct test_response);
 _Static_assert(sizeof(union test_sring_entry) == SLOT_SIZE, "pvkit's slot size differs from gcc's union size");
 #endif
 
-static uint32_t crc32c(const uint8_t *p, uint32_t n) {
+/* CRC-32C (Castagnoli), the value java.util.zip.CRC32C computes. With SSE4.2 (checked once at run time, so
+ * the file still builds without -msse4.2) 8 bytes per crc32 instruction, as the JDK's intrinsic does; the
+ * bit-by-bit loop is only the fallback for CPUs without it. */
+static uint32_t crc32c_bits(const uint8_t *p, uint32_t n) {
     uint32_t c = 0xFFFFFFFFu;
     for (uint32_t i = 0; i < n; i++) {
         c ^= p[i];
         for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1u)));
     }
     return ~c;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("sse4.2")))
+static uint32_t crc32c_sse42(const uint8_t *p, uint32_t n) {
+    uint64_t c = 0xFFFFFFFFu;
+    while (n >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        c = __builtin_ia32_crc32di(c, v);
+        p += 8;
+        n -= 8;
+    }
+    uint32_t c32 = (uint32_t) c;
+    while (n-- > 0) c32 = __builtin_ia32_crc32qi(c32, *p++);
+    return ~c32;
+}
+#endif
+
+static uint32_t crc32c(const uint8_t *p, uint32_t n) {
+#if defined(__x86_64__)
+    static int hw = -1;
+    if (hw < 0) hw = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+    if (hw) return crc32c_sse42(p, n);
+#endif
+    return crc32c_bits(p, n);
 }
 
 static uint64_t rng;
@@ -205,7 +234,10 @@ static int front_loop(struct test_sring *s, struct test_front_ring *fr, long cou
             memset(&local, 0, sizeof(local));
             SET_REQ_ID(&local, id);
             local.len = (uint32_t)(next_random() % (PAYLOAD + 1));
-            for (uint32_t i = 0; i < local.len; i++) local.payload[i] = (uint8_t)next_random();
+            for (uint32_t i = 0; i < local.len; i += 8) {
+                uint64_t r = next_random();
+                memcpy(local.payload + i, &r, local.len - i < 8 ? local.len - i : 8);
+            }
             local.crc = crc32c(local.payload, local.len);
             sent_crc[id] = local.crc;
             in_flight[id] = 1;

@@ -9,6 +9,7 @@ import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.DomainSpec;
 import io.pvkit.events.internal.DomainPorts;
+import io.pvkit.events.internal.SendEvent;
 import io.pvkit.events.internal.SharedInfoBits;
 import io.pvkit.events.spi.VcpuKicker;
 
@@ -534,6 +535,24 @@ public final class EventChannels {
      * @return 0, or {@code -EINVAL} (invalid port, or a state that cannot send)
      */
     public int send(int caller, int port) {
+        final SendEvent event = new SendEvent();
+        if (event.isEnabled()) {
+            event.begin();
+        }
+        final int result = sendLocked(caller, port);
+        if (event.isEnabled()) {
+            event.end();
+            if (event.shouldCommit()) {
+                event.domid = caller;
+                event.port = port;
+                event.result = result;
+                event.commit();
+            }
+        }
+        return result;
+    }
+
+    private int sendLocked(int caller, int port) {
         lock.readLock().lock();
         try {
             DomainPorts d = live(caller);

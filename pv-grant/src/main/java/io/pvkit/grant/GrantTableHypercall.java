@@ -61,6 +61,9 @@ import java.util.Objects;
 public final class GrantTableHypercall implements HypercallHandler {
     /** The largest {@code nr_frames} this adapter ever stages (far above any table's maximum). */
     private static final int MAX_STAGED_FRAMES = 1 << 16;
+    /** Per-thread private copy of one {@code gnttab_copy} element (hypercalls on one thread do not nest). */
+    private static final ThreadLocal<MemorySegment> COPY_SCRATCH = ThreadLocal.withInitial(
+            () -> MemorySegment.ofArray(new long[(int) ((GnttabCopyLayout.SIZE + 7) / 8)]));
 
     /** The default bound on the elements one call performs before it asks to be continued. */
     public static final int DEFAULT_MAX_ELEMENTS_PER_CALL = 1024;
@@ -136,6 +139,13 @@ public final class GrantTableHypercall implements HypercallHandler {
         try {
             for (long i = 0; i < todo; i++) {
                 long addr = uops + i * size;
+                if (gop == GrantTableOp.COPY) {
+                    long rc = copyElement(caller, addr, size, layout.byteAlignment());
+                    if (rc < 0) {
+                        return rc;
+                    }
+                    continue;
+                }
                 MemorySegment arg = caller.copyIn(addr, layout);
                 long gpa = caller.resolve(addr, size, layout.byteAlignment());
                 long rc = switch (gop) {
@@ -143,7 +153,7 @@ public final class GrantTableHypercall implements HypercallHandler {
                     case UNMAP_GRANT_REF -> unmap(caller, arg, gpa);
                     case SETUP_TABLE -> setupTable(caller, arg, gpa);
                     case DUMP_TABLE -> XenErrno.ENOSYS.negated(); // Xen 4.x has no dump_table: -ENOSYS
-                    case COPY -> copy(caller, arg, gpa);
+                    case COPY -> copyElement(caller, addr, size, layout.byteAlignment()); // taken above
                     case QUERY_SIZE -> querySize(caller, arg, gpa);
                     case SET_VERSION -> setVersion(caller, arg, gpa);
                     case GET_STATUS_FRAMES -> status(caller, gpa + GnttabGetStatusFramesLayout.STATUS_OFFSET,
@@ -221,9 +231,18 @@ public final class GrantTableHypercall implements HypercallHandler {
         return status(caller, statusGpa, st);
     }
 
-    private long copy(HypercallContext caller, MemorySegment arg, long gpa) {
+    /**
+     * One GNTTABOP_copy element, the hot path of a backend (every request's data): the element is copied once
+     * into this thread's scratch buffer (no double fetch, as {@link HypercallContext#copyIn} does, without
+     * allocating), its fields go to the copy as primitives, and the status is written back.
+     */
+    private long copyElement(HypercallContext caller, long addr, long size, long alignment) {
+        long gpa = caller.resolve(addr, size, alignment);
+        MemorySegment arg = COPY_SCRATCH.get();
+        // UNTRUSTED: one private copy of the element; every field below is read from it
+        caller.memory().copyOut(gpa, arg, 0, size);
         int flags = u16(arg, GnttabCopyLayout.FLAGS_OFFSET);
-        GrantCopy op = new GrantCopy(
+        int st = tables.copy(caller.domid(),
                 side(arg, GnttabCopyLayout.SOURCE_OFFSET, (flags & GntCopy.SOURCE_GREF) != 0),
                 u16(arg, GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET),
                 u16(arg, GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_OFFSET_OFFSET),
@@ -231,7 +250,7 @@ public final class GrantTableHypercall implements HypercallHandler {
                 u16(arg, GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET),
                 u16(arg, GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_OFFSET_OFFSET),
                 u16(arg, GnttabCopyLayout.LEN_OFFSET), flags);
-        return status(caller, gpa + GnttabCopyLayout.STATUS_OFFSET, tables.copy(caller.domid(), op));
+        return status(caller, gpa + GnttabCopyLayout.STATUS_OFFSET, st);
     }
 
     private static long side(MemorySegment arg, long base, boolean gref) {

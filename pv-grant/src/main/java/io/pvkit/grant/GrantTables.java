@@ -8,6 +8,7 @@ import io.pvkit.grant.internal.ActiveEntry;
 import io.pvkit.grant.internal.CopyOperation;
 import io.pvkit.grant.internal.DomainGrants;
 import io.pvkit.grant.internal.Gntst;
+import io.pvkit.grant.internal.GrantMapEvent;
 import io.pvkit.grant.internal.MapOperation;
 import io.pvkit.grant.internal.Mapping;
 import io.pvkit.grant.internal.MappingRelease;
@@ -300,6 +301,28 @@ public final class GrantTables {
      */
     public MapResult map(int mapper, int granterDomid, long ref, int flags, long hostAddr, MappingLifetime lifetime) {
         Objects.requireNonNull(lifetime, "lifetime");
+        final GrantMapEvent event = new GrantMapEvent();
+        if (event.isEnabled()) {
+            event.begin();
+        }
+        final MapResult result = mapUnderLock(mapper, granterDomid, ref, flags, hostAddr, lifetime);
+        if (event.isEnabled()) {
+            event.end();
+            if (event.shouldCommit()) {
+                event.mapper = mapper;
+                event.granter = granterDomid;
+                event.ref = ref;
+                event.flags = flags;
+                event.shared = lifetime == MappingLifetime.SHARED;
+                event.status = result.status();
+                event.commit();
+            }
+        }
+        return result;
+    }
+
+    private MapResult mapUnderLock(int mapper, int granterDomid, long ref, int flags, long hostAddr,
+                                   MappingLifetime lifetime) {
         synchronized (registry) {
             try {
                 release.reapOwnLocked();
@@ -410,9 +433,16 @@ public final class GrantTables {
      */
     public int copy(int caller, GrantCopy op) {
         Objects.requireNonNull(op, "op");
+        return copy(caller, op.sourceRefOrGfn(), op.sourceDomid(), op.sourceOffset(), op.destRefOrGfn(),
+                op.destDomid(), op.destOffset(), op.length(), op.flags());
+    }
+
+    /** {@link #copy(int, GrantCopy)} with the element's fields as primitives (the hypercall's allocation-free path). */
+    int copy(int caller, long sourceRefOrGfn, int sourceDomid, int sourceOffset, long destRefOrGfn, int destDomid,
+             int destOffset, int length, int flags) {
         try {
-            return copyOp.copy(caller, op.sourceRefOrGfn(), op.sourceDomid(), op.sourceOffset(), op.destRefOrGfn(),
-                    op.destDomid(), op.destOffset(), op.length(), op.flags());
+            return copyOp.copy(caller, sourceRefOrGfn, sourceDomid, sourceOffset, destRefOrGfn, destDomid, destOffset,
+                    length, flags);
         } catch (RuntimeException e) {
             unexpected(e);
             return Gntst.GENERAL_ERROR;

@@ -32,7 +32,7 @@ import java.util.Objects;
  *
  * <p>Not thread-safe: one thread drives this side.
  */
-public final class SharedBackRing implements BackRing {
+public final class SharedBackRing extends RingPadding implements BackRing {
     private static final long REQ_PROD = SharedRingLayout.REQ_PROD_OFFSET;
     private static final long REQ_EVENT = SharedRingLayout.REQ_EVENT_OFFSET;
     private static final long RSP_PROD = SharedRingLayout.RSP_PROD_OFFSET;
@@ -63,7 +63,7 @@ public final class SharedBackRing implements BackRing {
         this.requestSize = type.requestSize();
         this.responseSize = type.responseSize();
         this.slotSize = type.slotSize();
-        this.requestCopy = MemorySegment.ofArray(new long[(slotSize + 7) / 8]);
+        this.requestCopy = paddedBuffer(slotSize);
         this.requestView = requestCopy.asSlice(0, requestSize).asReadOnly();
         this.requestConsumer = startIndex;
         this.responseProducer = startIndex;

@@ -27,7 +27,7 @@ import java.util.Objects;
  *
  * <p>Not thread-safe: one thread drives this side.
  */
-public final class SharedFrontRing implements FrontRing {
+public final class SharedFrontRing extends RingPadding implements FrontRing {
     private static final long REQ_PROD = SharedRingLayout.REQ_PROD_OFFSET;
     private static final long REQ_EVENT = SharedRingLayout.REQ_EVENT_OFFSET;
     private static final long RSP_PROD = SharedRingLayout.RSP_PROD_OFFSET;
@@ -67,7 +67,7 @@ public final class SharedFrontRing implements FrontRing {
         this.requestSize = type.requestSize();
         this.responseSize = type.responseSize();
         this.slotSize = type.slotSize();
-        MemorySegment shadow = MemorySegment.ofArray(new long[(int) (((long) size * requestSize + 7) / 8)]);
+        MemorySegment shadow = paddedBuffer((long) size * requestSize);
         this.shadowSlots = new MemorySegment[size];
         this.shadowViews = new MemorySegment[size];
         for (int i = 0; i < size; i++) {
@@ -80,7 +80,7 @@ public final class SharedFrontRing implements FrontRing {
             freeIds[i] = size - 1 - i;
         }
         this.freeIdCount = size;
-        this.responseCopy = MemorySegment.ofArray(new long[(slotSize + 7) / 8]);
+        this.responseCopy = paddedBuffer(slotSize);
         this.responseView = responseCopy.asSlice(0, responseSize).asReadOnly();
         this.requestProducer = startIndex;
         this.requestProducerPublished = startIndex;

@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -27,6 +28,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * One-way saturated throughput of 64-byte requests (each answered by a 16-byte response so that slots
  * are freed), frontend and backend on two threads over one 4 KiB page (32 slots). Invocations never
  * block; the {@code completed} counter is the score, {@code notifies} counts the push decisions.
+ * {@code batch} bounds the requests in flight (and so the largest batch a push publishes): 1 is a
+ * ping-pong, 32 fills the ring; the plain ring always fills it.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -57,7 +60,12 @@ public class RingThroughputBenchmark {
         Arena arena;
         SharedFrontRing front;
         SharedBackRing back;
+        /** The back's handler, made once (a capturing lambda per call would allocate). */
+        io.pvkit.rings.BackRing.RequestHandler serve;
         final MemorySegment request = MemorySegment.ofArray(new long[8]);
+        /** Requests in flight at most. */
+        @Param({"1", "4", "16", "32"})
+        public int batch;
 
         /** Fresh ring per trial. */
         @Setup(Level.Trial)
@@ -66,6 +74,7 @@ public class RingThroughputBenchmark {
             MemorySegment page = arena.allocate(4096, 4096);
             front = SharedFrontRing.initialise(GuestMemory.wrap(page), TYPE);
             back = SharedBackRing.attach(GuestMemory.wrap(page), TYPE);
+            serve = back::putResponse;
         }
 
         /** Frees the page. */
@@ -111,6 +120,9 @@ public class RingThroughputBenchmark {
         int nextRequest;
         int nextResponse;
         int inFlight;
+        /** Requests in flight at most. */
+        @Param({"1", "4", "16", "32"})
+        public int batch;
 
         /** Fresh queues per trial. */
         @Setup(Level.Trial)
@@ -129,7 +141,8 @@ public class RingThroughputBenchmark {
     @Benchmark
     @Group("pvkit")
     public void pvkitFront(Pvkit s, Counters c) {
-        while (s.front.putRequest(s.request) >= 0) {
+        final SharedFrontRing front = s.front;
+        while (front.outstandingRequests() < s.batch && front.putRequest(s.request) >= 0) {
             // fill
         }
         if (s.front.pushRequests()) {
@@ -148,7 +161,7 @@ public class RingThroughputBenchmark {
     @Group("pvkit")
     public void pvkitBack(Pvkit s, Counters c) {
         final SharedBackRing back = s.back;
-        if (back.pollRequests(r -> back.putResponse(r), Integer.MAX_VALUE) > 0 && back.pushResponses()) {
+        if (back.pollRequests(s.serve, Integer.MAX_VALUE) > 0 && back.pushResponses()) {
             c.notifies++;
         }
     }
@@ -189,7 +202,7 @@ public class RingThroughputBenchmark {
     @Benchmark
     @Group("jctools")
     public void jctoolsFront(JcTools s, Counters c) {
-        while (s.inFlight < 32) {
+        while (s.inFlight < s.batch) {
             long[] element = s.requestPool[s.nextRequest++ & 63];
             MemorySegment.copy(s.request, ValueLayout.JAVA_LONG, 0, element, 0, 8);   // like a slot copy
             if (!s.requests.offer(element)) {

@@ -25,15 +25,10 @@ public final class CopyOperation {
         this.release = release;
     }
 
-    /** One side of a copy while it is acquired. */
-    private static final class Side {
-        DomainGrants domain;
-        long frame;
-        int ref = -1;
-    }
-
     /**
-     * Copies one element. Throws only for a bug (after releasing whatever it acquired).
+     * Copies one element. Throws only for a bug (after releasing whatever it acquired). Allocates nothing:
+     * each side is three locals (domain, frame, reference) and {@link #acquireLocked} answers the frame or a
+     * negative GNTST code in one {@code long}.
      *
      * @param caller the calling domain
      * @param srcRefOrGfn source reference or frame (untrusted)
@@ -48,8 +43,12 @@ public final class CopyOperation {
      */
     public int copy(int caller, long srcRefOrGfn, int srcDomid, int srcOffset, long dstRefOrGfn, int dstDomid,
                     int dstOffset, int length, int flags) {
-        Side src;
-        Side dst;
+        final boolean srcGref = (flags & GntCopy.SOURCE_GREF) != 0;
+        final boolean dstGref = (flags & GntCopy.DEST_GREF) != 0;
+        DomainGrants srcDomain;
+        DomainGrants dstDomain;
+        long srcFrame;
+        long dstFrame;
         synchronized (registry) {
             release.reapOwnLocked();
             DomainGrants self = registry.liveLocked(caller);
@@ -65,34 +64,39 @@ public final class CopyOperation {
             if (!fitsInPage(srcOffset, length) || !fitsInPage(dstOffset, length)) {
                 return Gntst.BAD_COPY_ARG;
             }
-            src = new Side();
-            int st = acquireLocked(self, srcRefOrGfn, srcDomid, (flags & GntCopy.SOURCE_GREF) != 0, true, src);
-            if (st != Gntst.OKAY) {
-                return st;
+            srcDomain = side(self, srcDomid, srcGref);
+            srcFrame = acquireLocked(self, srcDomain, srcRefOrGfn, srcDomid, srcGref, true);
+            if (srcFrame < 0) {
+                return (int) srcFrame;
             }
-            dst = new Side();
             try {
-                st = acquireLocked(self, dstRefOrGfn, dstDomid, (flags & GntCopy.DEST_GREF) != 0, false, dst);
+                dstDomain = side(self, dstDomid, dstGref);
+                dstFrame = acquireLocked(self, dstDomain, dstRefOrGfn, dstDomid, dstGref, false);
             } catch (RuntimeException e) {
-                releaseLocked(src, true);
+                releaseLocked(srcDomain, srcGref ? (int) srcRefOrGfn : -1, true);
                 throw e;
             }
-            if (st != Gntst.OKAY) {
-                releaseLocked(src, true);
-                return st;
+            if (dstFrame < 0) {
+                releaseLocked(srcDomain, srcGref ? (int) srcRefOrGfn : -1, true);
+                return (int) dstFrame;
             }
         }
         // both sides are pinned (GTF_reading/GTF_writing set), so neither granter can revoke during the copy
         try {
-            MemorySegment.copy(src.domain.memory.segment(), GuestMemory.gpaOf(src.frame) + srcOffset,
-                    dst.domain.memory.segment(), GuestMemory.gpaOf(dst.frame) + dstOffset, length);
+            MemorySegment.copy(srcDomain.memory.segment(), GuestMemory.gpaOf(srcFrame) + srcOffset,
+                    dstDomain.memory.segment(), GuestMemory.gpaOf(dstFrame) + dstOffset, length);
         } finally {
             synchronized (registry) {
-                releaseLocked(src, true);
-                releaseLocked(dst, false);
+                releaseLocked(srcDomain, srcGref ? (int) srcRefOrGfn : -1, true);
+                releaseLocked(dstDomain, dstGref ? (int) dstRefOrGfn : -1, false);
             }
         }
         return Gntst.OKAY;
+    }
+
+    /** The domain whose memory a side names: the caller for a frame, the granter (null when gone) for a reference. */
+    private DomainGrants side(DomainGrants self, int domid, boolean isGref) {
+        return !isGref || domid == DomId.SELF ? self : registry.liveLocked(domid);
     }
 
     /** @return whether {@code [offset, offset + length)} lies inside one frame, without overflow */
@@ -101,8 +105,13 @@ public final class CopyOperation {
                 && length <= GuestMemory.PAGE_SIZE - offset;
     }
 
-    private int acquireLocked(DomainGrants self, long refOrGfn, int domid, boolean isGref, boolean readOnly,
-                              Side side) {
+    /**
+     * Acquires one side (under the lock).
+     *
+     * @return the frame (at least 0) when acquired, else a negative GNTST code with nothing acquired
+     */
+    private static long acquireLocked(DomainGrants self, DomainGrants granter, long refOrGfn, int domid, boolean isGref,
+                                      boolean readOnly) {
         if (!isGref) {
             // UNTRUSTED: only DOMID_SELF may name a frame directly (Xen gnttab_copy_lock_domain)
             if (domid != DomId.SELF) {
@@ -111,12 +120,9 @@ public final class CopyOperation {
             if (refOrGfn < 0 || refOrGfn >= self.memory.frames()) {
                 return Gntst.BAD_PAGE;
             }
-            side.domain = self;
-            side.frame = refOrGfn;
             self.busy++;
-            return Gntst.OKAY;
+            return refOrGfn;
         }
-        DomainGrants granter = domid == DomId.SELF ? self : registry.liveLocked(domid);
         if (granter == null) {
             return Gntst.BAD_DOMAIN;
         }
@@ -151,23 +157,20 @@ public final class CopyOperation {
         } else {
             act.copyWrite++;
         }
-        side.domain = granter;
-        side.frame = act.frame;
-        side.ref = ref;
         granter.busy++;
-        return Gntst.OKAY;
+        return act.frame;
     }
 
-    private static void releaseLocked(Side side, boolean readOnly) {
-        if (side.ref >= 0) {
-            ActiveEntry act = side.domain.active(side.ref);
+    private static void releaseLocked(DomainGrants domain, int ref, boolean readOnly) {
+        if (ref >= 0) {
+            ActiveEntry act = domain.active(ref);
             if (readOnly) {
                 act.copyRead = EntryProtocol.decrement(act.copyRead, "copyRead");
             } else {
                 act.copyWrite = EntryProtocol.decrement(act.copyWrite, "copyWrite");
             }
-            EntryProtocol.clearAfterRelease(side.domain, side.ref, act, !readOnly);
+            EntryProtocol.clearAfterRelease(domain, ref, act, !readOnly);
         }
-        side.domain.busy--;
+        domain.busy--;
     }
 }

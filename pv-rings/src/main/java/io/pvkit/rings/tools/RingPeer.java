@@ -37,8 +37,12 @@ import java.util.zip.CRC32C;
  * <pre>
  * java -cp pv-rings.jar:pv-abi.jar io.pvkit.rings.tools.RingPeer \
  *      --role back --file /dev/shm/ring --ring-pages 1 --request-size 64 --response-size 16 \
- *      --count 100000 [--start 0xFFFFFFF0] [--seed 7] [--timeout-seconds 60] [--window 1]
+ *      --count 100000 [--start 0xFFFFFFF0] [--seed 7] [--timeout-seconds 60] [--window 1] [--warmup 50000]
  * </pre>
+ *
+ * <p>{@code --warmup W} (front): the printed {@code seconds} cover only the exchanges after the first
+ * {@code W} responses (JIT warm-up excluded, as a benchmark harness would), and the line adds
+ * {@code measured=<count - W>}; the run still exchanges {@code count} requests.
  *
  * <p>File: {@code ring-pages} pages of shared ring, then one control page:
  * <pre>
@@ -112,9 +116,29 @@ public final class RingPeer {
      * @param seed the payload seed (front)
      * @param timeoutNanos the overall time limit
      * @param window the most requests the front keeps outstanding (1 = ping-pong)
+     * @param warmup responses the front receives before its timer starts (0: timed from the handshake)
      */
     public record Options(boolean front, Path file, int ringPages, int requestSize, int responseSize, long count,
-                          int start, long seed, long timeoutNanos, int window) {
+                          int start, long seed, long timeoutNanos, int window, long warmup) {
+        /**
+         * Options without a warm-up (timed from the handshake).
+         *
+         * @param front true to drive requests, false to serve them
+         * @param file the shared file
+         * @param ringPages the ring's pages
+         * @param requestSize the request size (at least 16)
+         * @param responseSize the response size (at least 16)
+         * @param count the number of exchanges
+         * @param start the starting index
+         * @param seed the payload seed (front)
+         * @param timeoutNanos the overall time limit
+         * @param window the most requests the front keeps outstanding (1 = ping-pong)
+         */
+        public Options(boolean front, Path file, int ringPages, int requestSize, int responseSize, long count,
+                       int start, long seed, long timeoutNanos, int window) {
+            this(front, file, ringPages, requestSize, responseSize, count, start, seed, timeoutNanos, window, 0);
+        }
+
         /**
          * The ring type of the peer protocol.
          *
@@ -161,7 +185,7 @@ public final class RingPeer {
         } catch (IllegalArgumentException e) {
             err.println("ring-peer: " + e.getMessage());
             err.println("usage: RingPeer --role front|back --file F --ring-pages N --request-size B --response-size B"
-                    + " --count C [--start I] [--seed S] [--timeout-seconds T] [--window W]");
+                    + " --count C [--start I] [--seed S] [--timeout-seconds T] [--window W] [--warmup N]");
             return 64;
         }
         Result result;
@@ -183,7 +207,7 @@ public final class RingPeer {
      * @return the options
      * @throws IllegalArgumentException when an argument is missing, malformed or out of range (sizes
      *         below 16, {@code --ring-pages} or {@code --window} below 1, a negative {@code --count}, a
-     *         {@code --timeout-seconds} that is not positive)
+     *         {@code --timeout-seconds} that is not positive, a {@code --warmup} outside {@code [0, count]})
      */
     public static Options parse(String[] args) {
         Map<String, String> map = new HashMap<>();
@@ -218,10 +242,14 @@ public final class RingPeer {
         if (window < 1) {
             throw new IllegalArgumentException("--window must be at least 1: " + window);
         }
+        long warmup = Long.parseLong(map.getOrDefault("warmup", "0"));
+        if (warmup < 0 || warmup > count) {
+            throw new IllegalArgumentException("--warmup must be in [0, --count]: " + warmup);
+        }
         return new Options(role.equals("front"), Path.of(required(map, "file")), pages, req, rsp, count,
                 (int) Long.decode(map.getOrDefault("start", "0")).longValue(),
                 Long.decode(map.getOrDefault("seed", "1")),
-                (long) (timeoutSeconds * 1e9), window);
+                (long) (timeoutSeconds * 1e9), window, warmup);
     }
 
     private static String required(Map<String, String> map, String name) {
@@ -272,9 +300,30 @@ public final class RingPeer {
         }
     }
 
-    /** Checks before each batch that the peer has not shrunk the file under the mapping. */
-    private record FileGuard(FileChannel channel, long bytes) {
+    /**
+     * Checks that the peer has not shrunk the file under the mapping: at most once per
+     * {@link #CHECK_INTERVAL_NANOS} (a {@code fstat} per batch cost more than the batch itself); a truncation
+     * between two checks faults the next access, which {@link #run(Options)} reports the same way.
+     */
+    private static final class FileGuard {
+        static final long CHECK_INTERVAL_NANOS = 1_000_000;
+        private final FileChannel channel;
+        private final long bytes;
+        private long lastCheck;
+        private boolean checked;
+
+        FileGuard(FileChannel channel, long bytes) {
+            this.channel = channel;
+            this.bytes = bytes;
+        }
+
         void check() {
+            final long t = System.nanoTime();
+            if (checked && t - lastCheck < CHECK_INTERVAL_NANOS) {
+                return;
+            }
+            checked = true;
+            lastCheck = t;
             long now;
             try {
                 now = channel.size();
@@ -326,10 +375,7 @@ public final class RingPeer {
         int payload = o.requestSize() - 16;
         byte[] bytes = new byte[payload];
         CRC32C checksum = new CRC32C();
-        try {
-            while (served[0] < o.count()) {
-                guard.check();
-                int n = back.pollRequests(req -> {
+        BackRing.RequestHandler handler = req -> {
                     int len = req.get(ValueLayout.JAVA_INT_UNALIGNED, 8);
                     boolean lenOk = Integer.compareUnsigned(len, payload) <= 0;
                     int checked = lenOk ? len : 0;
@@ -345,7 +391,11 @@ public final class RingPeer {
                     }
                     back.putResponse(response);
                     served[0]++;
-                }, Integer.MAX_VALUE);
+                };
+        try {
+            while (served[0] < o.count()) {
+                guard.check();
+                int n = back.pollRequests(handler, Integer.MAX_VALUE);
                 if (n > 0) {
                     if (back.pushResponses()) {
                         notifies++;
@@ -424,15 +474,29 @@ public final class RingPeer {
         long[] received = {0};
         long[] bad = {0};
         long notifies = 0;
+        boolean warm = o.warmup() == 0;
+        FrontRing.ResponseHandler onResponse = (id, rsp) -> {
+            if (rsp.get(ValueLayout.JAVA_INT_UNALIGNED, 8) != 0 || rsp.get(ValueLayout.JAVA_INT_UNALIGNED, 12) != sentCrc[id]) {
+                bad[0]++;
+            }
+            received[0]++;
+        };
         try {
             while (received[0] < o.count()) {
+                if (!warm && received[0] >= o.warmup()) {
+                    warm = true;
+                    STARTED.set(System.nanoTime());
+                }
                 guard.check();
                 boolean put = false;
                 while (sent < o.count() && !front.isFull() && front.outstandingRequests() < o.window()) {
-                    request.fill((byte) 0);
                     int len = random.nextInt(payload + 1);
-                    random.nextBytes(bytes);
-                    MemorySegment.copy(bytes, 0, request, ValueLayout.JAVA_BYTE, 16, len);
+                    // 8 random bytes per step (as the C peers do), zeros after len
+                    for (int i = 0; i < len; i += 8) {
+                        request.set(ValueLayout.JAVA_LONG_UNALIGNED, 16 + i, random.nextLong());
+                    }
+                    request.asSlice(16 + len).fill((byte) 0);
+                    MemorySegment.copy(request, ValueLayout.JAVA_BYTE, 16, bytes, 0, len);
                     int crc = crc(checksum, bytes, len);
                     request.set(ValueLayout.JAVA_INT_UNALIGNED, 8, len);
                     request.set(ValueLayout.JAVA_INT_UNALIGNED, 12, crc);
@@ -444,12 +508,7 @@ public final class RingPeer {
                 if (put && front.pushRequests()) {
                     notifies++;
                 }
-                int n = front.pollResponses((id, rsp) -> {
-                    if (rsp.get(ValueLayout.JAVA_INT_UNALIGNED, 8) != 0 || rsp.get(ValueLayout.JAVA_INT_UNALIGNED, 12) != sentCrc[id]) {
-                        bad[0]++;
-                    }
-                    received[0]++;
-                }, Integer.MAX_VALUE);
+                int n = front.pollResponses(onResponse, Integer.MAX_VALUE);
                 if (n > 0 || put) {
                     idle.reset();
                 } else {
@@ -464,14 +523,20 @@ public final class RingPeer {
         } catch (RingBrokenException e) {
             return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), 2, e.getMessage());
         }
-        return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), bad[0] == 0 ? 0 : 1, null);
+        return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), bad[0] == 0 ? 0 : 1,
+                null, o.warmup() == 0 ? "" : " measured=" + (received[0] - o.warmup()));
     }
 
     private static Result result(String role, long n, long bad, long notifies, int index, int exit, String error) {
+        return result(role, n, bad, notifies, index, exit, error, "");
+    }
+
+    private static Result result(String role, long n, long bad, long notifies, int index, int exit, String error,
+                                 String extra) {
         double seconds = (System.nanoTime() - STARTED.get()) / 1e9;
         String line = role + (role.equals("back") ? " served=" : " received=") + n + " bad=" + bad + " notifies=" + notifies
-                + " index=" + Integer.toUnsignedString(index) + String.format(Locale.ROOT, " seconds=%.3f", seconds)
-                + (error == null ? "" : " error=" + error);
+                + " index=" + Integer.toUnsignedString(index) + String.format(Locale.ROOT, " seconds=%.6f", seconds)
+                + extra + (error == null ? "" : " error=" + error);
         return new Result(n, bad, notifies, exit, line);
     }
 
