@@ -2,8 +2,6 @@ package io.pvkit.hypervisor;
 
 import io.pvkit.process.GuestRequest;
 
-import java.util.regex.Pattern;
-
 /**
  * Decides what domain a guest process that joins through {@link Hypervisor#listenForGuests} gets: the
  * toolstack's side of the handshake (the guest only asks for vCPUs, frames and a name; its disks, command
@@ -43,15 +41,7 @@ public interface GuestPolicy {
      * @return the name
      */
     static String domainName(GuestRequest request) {
-        String n = Holder.BAD.matcher(request.name()).replaceAll("_");
+        String n = request.name().replaceAll("[^A-Za-z0-9._-]", "_");
         return n.isEmpty() ? "guest" : n.length() > 64 ? n.substring(0, 64) : n;
-    }
-
-    /** Constants of the interface. */
-    final class Holder {
-        static final Pattern BAD = Pattern.compile("[^A-Za-z0-9._-]");
-
-        private Holder() {
-        }
     }
 }
