@@ -6,6 +6,7 @@
 module io.pvkit.cli {
     requires io.pvkit.abi;
     requires io.pvkit.hypervisor;
+    requires io.pvkit.process;
     requires io.pvkit.guest;
     requires io.pvkit.conformance;
     requires info.picocli;

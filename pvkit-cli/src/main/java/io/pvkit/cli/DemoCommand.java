@@ -103,6 +103,13 @@ final class DemoCommand implements Callable<Integer> {
             description = "write+verify passes over each disk, at least 1 (default: ${DEFAULT-VALUE})")
     private long passes;
 
+    @Option(names = "--guests-in-processes",
+            description = "run each guest in its own process (pvkit guest --connect, same java and class path) "
+                    + "joined to the demo's hypervisor through a Unix socket: sealed memfd memory, hypercalls through "
+                    + "mailboxes. Round trips and disk passes come from each guest's exit summary, disk throughput "
+                    + "and latency stay in its process")
+    private boolean guestsInProcesses;
+
     /** For picocli. */
     DemoCommand() {
     }
@@ -137,7 +144,7 @@ final class DemoCommand implements Callable<Integer> {
         DemoPlan plan = new DemoPlan(guests, memoryBytes, duration, rounds, logDir, diskPlan());
         var out = spec.commandLine().getOut();
         ProgressView view = noProgress ? ProgressView.none() : ProgressView.forTerminal(out);
-        DemoResult result = new Demo(plan, out, view, xenstoreSocket).run();
+        DemoResult result = new Demo(plan, out, view, xenstoreSocket, guestsInProcesses).run();
         return result.ok() ? PvkitCommand.OK : PvkitCommand.FAILED;
     }
 }

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = PvkitCommand.Version.class,
         description = "pvkit: Xen-style paravirtualization on the JVM. Run the reference system or the conformance kit.",
-        subcommands = {DemoCommand.class, KitCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {DemoCommand.class, KitCommand.class, HypervisorCommand.class, GuestCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "Start with: pvkit demo"})
 public final class PvkitCommand implements Runnable {
 
@@ -88,7 +89,7 @@ public final class PvkitCommand implements Runnable {
     /** {@code pvkit} without a subcommand: the usage, as a bad command line. */
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing command: demo, kit or help");
+        throw new ParameterException(spec.commandLine(), "missing command: demo, kit, hypervisor, guest or help");
     }
 
     /** The version of this build, from {@code version.properties} (filtered by Maven). */

@@ -27,7 +27,8 @@ class PvkitCommandTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"--help", "demo --help", "kit --help", "help demo", "-h"})
+    @ValueSource(strings = {"--help", "demo --help", "kit --help", "help demo", "-h", "hypervisor --help",
+        "guest --help", "help guest"})
     void helpExitsZeroAndDescribesTheCommand(String line) {
         Run r = run(line.split(" "));
         assertEquals(0, r.code(), r.err());
@@ -75,6 +76,19 @@ class PvkitCommandTest {
         "demo extra",
         "kit --out",
         "kit --bogus",
+        "hypervisor",
+        "hypervisor --socket",
+        "hypervisor --socket /tmp/x --for 5 parsecs",
+        "hypervisor --socket /tmp/x --disk-size lots",
+        "guest",
+        "guest --connect",
+        "guest --connect /tmp/x --vcpus 0",
+        "guest --connect /tmp/x --vcpus 32",
+        "guest --connect /tmp/x --name bad/name",
+        "guest --connect /tmp/x --memory 3K",
+        "guest --connect /tmp/x --rounds 0",
+        "guest --connect /tmp/x --duration 2s --rounds 3",
+        "demo --guests-in-processes=maybe",
     })
     void badCommandLinesGetOneLineAndExitCodeTwo(String line) {
         Run r = run(line.isEmpty() ? new String[0] : line.split(" "));
@@ -83,6 +97,34 @@ class PvkitCommandTest {
         assertTrue(r.err().startsWith("pvkit"), r.err());
         assertTrue(r.err().contains("--help"), r.err());
         assertEquals("", r.out(), "nothing on standard output for '" + line + "'");
+    }
+
+    @Test
+    void processOptionsAreListedAndChecked() {
+        String demo = run("demo", "--help").out();
+        assertTrue(demo.contains("--guests-in-processes"), demo);
+        String hv = run("hypervisor", "--help").out();
+        for (String option : List.of("--socket", "--log-dir", "--disk-dir", "--disk-size", "--guest-cmdline", "--for",
+                "--exit-after")) {
+            assertTrue(hv.contains(option), option + " missing from:\n" + hv);
+        }
+        String guest = run("guest", "--help").out();
+        for (String option : List.of("--connect", "--name", "--memory", "--vcpus", "--duration", "--rounds")) {
+            assertTrue(guest.contains(option), option + " missing from:\n" + guest);
+        }
+        assertTrue(run("guest").err().startsWith("pvkit guest: Missing required option: '--connect=SOCKET'"),
+                run("guest").err());
+        assertTrue(run("guest", "--connect", "/tmp/x", "--vcpus", "0").err()
+                .contains("--vcpus must be between 1 and 31, not 0"));
+        assertTrue(run("guest", "--connect", "/tmp/x", "--name", "a b").err()
+                .contains("--name must be 1..40 of [A-Za-z0-9._-], not 'a b'"));
+    }
+
+    @Test
+    void aGuestWithNoHypervisorToJoinFails() {
+        Run r = run("guest", "--connect", "/nonexistent/pvkit-guests.sock", "--rounds", "1");
+        assertEquals(PvkitCommand.FAILED, r.code(), r.err());
+        assertTrue(r.err().startsWith("guest: error:"), r.err());
     }
 
     @Test

@@ -19,6 +19,8 @@ import io.pvkit.hypervisor.internal.DomainTable;
 import io.pvkit.hypervisor.internal.LibraryDomains;
 import io.pvkit.hypervisor.internal.Platform;
 import io.pvkit.hypervisor.internal.XenstoreToolstack;
+import io.pvkit.process.GuestListener;
+import io.pvkit.process.GuestSession;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,7 +38,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -86,6 +90,8 @@ public final class Hypervisor implements AutoCloseable {
     private final Path xenstoreTempDir;
     private XenstoreToolstack xenstore;
     private volatile Domain0 dom0Services;
+    private final List<GuestListener> listeners = new CopyOnWriteArrayList<>();
+    private final ConcurrentHashMap<Integer, GuestSession> sessions = new ConcurrentHashMap<>();
 
     private Hypervisor(HypervisorConfig config) {
         if (config.xenstoreSocket() != null) {
@@ -179,26 +185,113 @@ public final class Hypervisor implements AutoCloseable {
                 throw new IllegalArgumentException("a domain named '" + config.name() + "' exists");
             }
             DomainRecord record = builder.build(table.nextGuestId(), config, false);
-            table.add(record);
-            Domain handle = new Domain(record, this);
-            handles.put(record.domid, handle);
-            try {
-                xenstore.writeGuest(record.domid, record.name, config.disks()); // libxl writes the tree, then introduces
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "xenstore entries of " + record.name + " not written", e);
-            }
-            CompletableFuture<Boolean> introduced = new CompletableFuture<>();
-            toolstack.post(new ToolstackMessage.Introduce(record.domid, record.name,
-                    io.pvkit.abi.grant.GrantRefs.RESERVED_CONSOLE, record.consolePort, record.echoPort, introduced,
-                    record.storePort));
-            if (!await(introduced)) {
-                LOG.log(System.Logger.Level.WARNING, "domain 0 did not connect the services of " + record.name);
-            }
+            Domain handle = register(record, config);
             if (config.entry() != null) {
                 startVcpu(record, 0);
             }
             return handle;
         }
+    }
+
+    /** Adds a built domain, writes its xenstore entries and introduces it to domain 0. */
+    private Domain register(DomainRecord record, DomainConfig config) {
+        table.add(record);
+        Domain handle = new Domain(record, this);
+        handles.put(record.domid, handle);
+        try {
+            xenstore.writeGuest(record.domid, record.name, config.disks()); // libxl writes the tree, then introduces
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "xenstore entries of " + record.name + " not written", e);
+        }
+        CompletableFuture<Boolean> introduced = new CompletableFuture<>();
+        toolstack.post(new ToolstackMessage.Introduce(record.domid, record.name,
+                io.pvkit.abi.grant.GrantRefs.RESERVED_CONSOLE, record.consolePort, record.echoPort, introduced,
+                record.storePort));
+        if (!await(introduced)) {
+            LOG.log(System.Logger.Level.WARNING, "domain 0 did not connect the services of " + record.name);
+        }
+        return handle;
+    }
+
+    // ------------------------------------------------------------------ guests in their own processes
+
+    /**
+     * Accepts guests that run in their own processes (pv-process): listens on a Unix socket; each guest
+     * process that connects ({@code GuestConnection.connect(socket, new GuestRequest(vcpus, frames, name))})
+     * gets a domain built by the same builder as {@link #createDomain} in a sealed {@code memfd} it maps,
+     * and its hypercalls are served through its per-vCPU mailbox by this hypervisor's {@link #dispatcher()}
+     * (a mailbox server thread per vCPU; {@code SCHEDOP_block}/{@code poll} park that thread). The domain is
+     * introduced to domain 0 like any guest (console, echo, xenstore, disks of the policy). When the process
+     * ends (exit, crash, {@code kill -9}) the domain is destroyed as by {@link #destroyDomain}; a process that
+     * vanished without {@code SCHEDOP_shutdown} is recorded as crashed. {@link #close()} closes the listener
+     * and ends every session (the guests' hypercalls then return {@code -ENODEV}).
+     *
+     * @param socket where to listen (created; must not exist)
+     * @param policy what domain a joining guest gets ({@link GuestPolicy#asRequested()} for the default)
+     * @param events told of each guest's join and leave (on the session's threads; must not block long), or null
+     * @return the listener ({@code close()} stops accepting; running sessions go on)
+     * @throws IllegalStateException when the hypervisor is closed
+     * @throws io.pvkit.process.NativeException when the socket cannot be created
+     */
+    public GuestListener listenForGuests(Path socket, GuestPolicy policy, Consumer<GuestEvent> events) {
+        Objects.requireNonNull(socket, "socket");
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("hypervisor is closed");
+            }
+            GuestListener listener = GuestListener.open(socket, new ProcessGuests(this, policy, events));
+            listeners.add(listener);
+            return listener;
+        }
+    }
+
+    /**
+     * {@link #listenForGuests(Path, GuestPolicy, Consumer)} with {@link GuestPolicy#asRequested()} and no
+     * event listener.
+     *
+     * @param socket where to listen
+     * @return the listener
+     */
+    public GuestListener listenForGuests(Path socket) {
+        return listenForGuests(socket, GuestPolicy.asRequested(), null);
+    }
+
+    DomainRecord buildProcessDomain(DomainConfig config, io.pvkit.abi.memory.GuestMemory memory) {
+        synchronized (lifecycle) {
+            if (closed) {
+                throw new IllegalStateException("hypervisor is closed");
+            }
+            if (table.nameTaken(config.name())) {
+                throw new IllegalArgumentException("a domain named '" + config.name() + "' exists");
+            }
+            DomainRecord record = builder.build(table.nextGuestId(), config, false, memory);
+            register(record, config);
+            return record;
+        }
+    }
+
+    DomainRecord processDomainStarted(GuestSession session) {
+        DomainRecord d = table.get(session.domid());
+        if (d == null || d.phase() != DomainRecord.RUNNING) {
+            throw new IllegalStateException("domain " + session.domid() + " is gone");
+        }
+        sessions.put(d.domid, session);
+        d.remoteVcpus(session.admission().vcpus());
+        d.waker.forwardTo(session::kick); // pv-events' kick now also raises the guest's mailbox upcall word
+        return d;
+    }
+
+    DomainInfo processDomainGone(GuestSession session, String reason) {
+        DomainRecord d = table.get(session.domid());
+        if (d == null || sessions.get(d.domid) != session && sessions.containsKey(d.domid)) {
+            return null;
+        }
+        if (d.phase() == DomainRecord.RUNNING) {
+            d.crash(new IllegalStateException("guest process gone without SCHEDOP_shutdown: " + reason));
+        }
+        DomainInfo last = infoOf(d);
+        destroyDomain(d.domid);
+        return last;
     }
 
     /**
@@ -308,8 +401,12 @@ public final class Hypervisor implements AutoCloseable {
         Domain0 services = dom0Services;
         io.pvkit.hypervisor.dom0.BlockCounts blk = services == null
                 ? io.pvkit.hypervisor.dom0.BlockCounts.NONE : services.blockCounts();
+        int live = 0;
+        for (GuestSession s : sessions.values()) {
+            live += s.ended() ? 0 : 1;
+        }
         return new ResourceCounts(all.size(), ports, mappings, vcpuThreads.get(), blk.devices(), blk.grantMappings(),
-                blk.workerThreads(), blk.openFiles());
+                blk.workerThreads(), blk.openFiles(), live);
     }
 
     /**
@@ -331,6 +428,10 @@ public final class Hypervisor implements AutoCloseable {
                 return;
             }
             closed = true;
+            for (GuestListener l : listeners) {
+                l.close();
+            }
+            listeners.clear();
             List<DomainRecord> all = table.all();
             Collections.reverse(all);
             if (xenstore != null) {
@@ -357,7 +458,7 @@ public final class Hypervisor implements AutoCloseable {
     static DomainInfo infoOf(DomainRecord d) {
         DomainState state = switch (d.phase()) {
             case DomainRecord.RUNNING -> {
-                int live = d.liveThreads().get();
+                int live = d.liveThreads().get() + d.remoteVcpus();
                 yield live > 0 && d.waker.waiting() >= live ? DomainState.BLOCKED : DomainState.RUNNING;
             }
             case DomainRecord.SHUTDOWN -> DomainState.SHUTDOWN;
@@ -416,6 +517,12 @@ public final class Hypervisor implements AutoCloseable {
         table.remove(d.domid);
         handles.remove(d.domid);
         d.dead();
+        GuestSession session = sessions.remove(d.domid);
+        if (session != null) {
+            d.waker.forwardTo(null);
+            d.remoteVcpus(0);
+            session.close(); // a no-op when the guest ended it; else its hypercalls now answer -ENODEV
+        }
         if (gone) {
             closeMemory(d);
         } else {

@@ -12,9 +12,30 @@ package io.pvkit.hypervisor;
  * @param blockGrantMappings grant mappings held by the block backend (included in {@code grantMappings})
  * @param blockWorkers live worker threads of the block backend (one per connected queue)
  * @param blockOpenFiles image files the block backend has open
+ * @param guestSessions guest processes connected through {@link Hypervisor#listenForGuests} whose session
+ *     has not ended (each holds one mailbox server thread per vCPU, a monitor thread, a socket, and the
+ *     domain's sealed memory)
  */
 public record ResourceCounts(int domains, int boundPorts, int grantMappings, int vcpuThreads, int blockDevices,
-                             int blockGrantMappings, int blockWorkers, int blockOpenFiles) {
+                             int blockGrantMappings, int blockWorkers, int blockOpenFiles, int guestSessions) {
+    /**
+     * Counts without guest processes (the form from before out-of-process guests existed; that count is 0).
+     *
+     * @param domains the domains that exist
+     * @param boundPorts event-channel ports in use
+     * @param grantMappings grant mappings held
+     * @param vcpuThreads live vCPU threads
+     * @param blockDevices vbd devices of the block backend
+     * @param blockGrantMappings grant mappings of the block backend
+     * @param blockWorkers worker threads of the block backend
+     * @param blockOpenFiles image files open
+     */
+    public ResourceCounts(int domains, int boundPorts, int grantMappings, int vcpuThreads, int blockDevices,
+                          int blockGrantMappings, int blockWorkers, int blockOpenFiles) {
+        this(domains, boundPorts, grantMappings, vcpuThreads, blockDevices, blockGrantMappings, blockWorkers,
+                blockOpenFiles, 0);
+    }
+
     /**
      * Counts without block backend resources (the form from before the block backend existed; its four
      * counts are 0).

@@ -33,6 +33,7 @@ public final class Demo {
     private final PrintWriter out;
     private final ProgressView view;
     private final Path xenstoreSocket;
+    private final boolean guestsInProcesses;
 
     /**
      * A demo run.
@@ -54,22 +55,47 @@ public final class Demo {
      * @param xenstoreSocket the xenstore tools socket, or null for a private temporary one
      */
     public Demo(DemoPlan plan, PrintWriter out, ProgressView view, Path xenstoreSocket) {
+        this(plan, out, view, xenstoreSocket, false);
+    }
+
+    /**
+     * A demo run whose guests may run in their own processes ({@code pvkit guest --connect} children of the
+     * same java and class path, joined through a private guest socket; see {@link GuestProcesses}).
+     *
+     * @param plan what to run
+     * @param out where the progress and the summary go
+     * @param view how live progress is shown
+     * @param xenstoreSocket the xenstore tools socket, or null for a private temporary one
+     * @param guestsInProcesses whether each guest runs in its own process
+     */
+    public Demo(DemoPlan plan, PrintWriter out, ProgressView view, Path xenstoreSocket, boolean guestsInProcesses) {
         this.plan = plan;
         this.out = out;
         this.view = view;
         this.xenstoreSocket = xenstoreSocket;
+        this.guestsInProcesses = guestsInProcesses;
     }
 
     /** A guest being run: its handle, its workload's counters, its previous sample. */
     private static final class Running {
         final Domain domain;
+        /** The in-process guest, or null for a guest process (its counters live in its process). */
         final DemoGuest guest;
+        GuestProcesses.Summary summary;
         final Path image;
         long lastHypercalls;
         long lastEvents;
         long lastRequests;
         long lastBytes;
         long lastNanos;
+
+        /** Round trips so far; a guest process's only once it ended (its summary), -1 before. */
+        long roundTrips() {
+            if (guest != null) {
+                return guest.roundTrips();
+            }
+            return summary == null ? -1 : summary.roundTrips();
+        }
 
         Running(Domain domain, DemoGuest guest, Path image, long now) {
             this.domain = domain;
@@ -107,11 +133,22 @@ public final class Demo {
             }
             ResourceCounts before = hv.counts();
             List<Running> guests = new ArrayList<>();
+            GuestProcesses processes = guestsInProcesses ? new GuestProcesses(hv, logs) : null;
+            if (processes != null) {
+                out.println("guests in their own processes: pvkit guest --connect, output in " + logs + "/<guest>.process.out");
+                out.flush();
+            }
+            try {
             for (int i = 1; i <= plan.guests(); i++) {
                 String name = "guest" + i;
                 DemoGuest guest = DemoGuest.reference(plan, name);
                 try {
                     Path image = images == null ? null : images.create(name);
+                    if (processes != null) {
+                        Domain d = processes.start(name, plan, guest.cmdline(), image);
+                        guests.add(new Running(d, null, image, System.nanoTime()));
+                        continue;
+                    }
                     DomainConfig config = new DomainConfig(name, plan.memoryFrames(), 1, false, guest.entry(),
                             guest.cmdline(), new MemoryBacking.Arena());
                     if (image != null) {
@@ -136,6 +173,12 @@ public final class Demo {
                 }
                 view.show(rows, elapsed);
             }
+            if (processes != null) {
+                processes.awaitExit(Duration.ofSeconds(10)); // each prints its summary line as it ends
+                for (Running r : guests) {
+                    r.summary = processes.summary(r.domain.info().name());
+                }
+            }
             List<GuestReport> early = new ArrayList<>();
             for (Running r : guests) {
                 early.add(report(r, console));
@@ -150,6 +193,11 @@ public final class Demo {
             if (!after.equals(before)) {
                 problems.add("resources still held after every guest was destroyed: " + before + " before, "
                         + after + " after");
+            }
+            } finally {
+                if (processes != null) {
+                    processes.close();
+                }
             }
         }
         DemoResult result = new DemoResult(reports, problems);
@@ -183,13 +231,13 @@ public final class Demo {
             r.lastHypercalls = info.hypercalls();
             r.lastEvents = events;
             r.lastNanos = now;
-            rows.add(new GuestRow(info.name(), stateText(info), hcRate, evRate, r.guest.roundTrips(), diskRow(r, seconds)));
+            rows.add(new GuestRow(info.name(), stateText(info), hcRate, evRate, r.roundTrips(), diskRow(r, seconds)));
         }
         return rows;
     }
 
     private static GuestRow.DiskRow diskRow(Running r, double seconds) {
-        if (r.image == null) {
+        if (r.image == null || r.guest == null) {
             return null;
         }
         BlockStats b = r.guest.block();
@@ -207,6 +255,9 @@ public final class Demo {
     private static GuestReport withDisk(GuestReport g, Running r) {
         if (r.image == null) {
             return g;
+        }
+        if (r.guest == null) {
+            return withProcessDisk(g, r);
         }
         BlockStats b = r.guest.block();
         BlockPattern pattern = b.pattern();
@@ -235,6 +286,42 @@ public final class Demo {
                 g.hypercalls(), g.consoleLines(), problem, disk);
     }
 
+    /**
+     * A guest process's disk: its pass counts from its summary line, the image file checked against the pattern
+     * its blocks name (each block's header carries the pass's seed and block size); throughput and latency stay
+     * in the guest's process (reported as 0).
+     */
+    private static GuestReport withProcessDisk(GuestReport g, Running r) {
+        String problem = g.problem();
+        GuestProcesses.Summary s = r.summary;
+        BlockPattern.ImageCheck check = new BlockPattern.ImageCheck(0, 0, -1);
+        try {
+            BlockPattern pattern = GuestProcesses.patternOf(r.image);
+            if (pattern == null) {
+                problem = problem != null ? problem : "its image file holds no block it wrote";
+            } else {
+                check = pattern.verifyImage(r.image);
+            }
+        } catch (IOException e) {
+            problem = problem != null ? problem : "cannot read its image file " + r.image + ": " + e;
+        }
+        if (problem == null && (s == null || s.passes() == 0)) {
+            problem = "completed no write+verify pass on its disk";
+        }
+        if (problem == null && s.mismatches() > 0) {
+            problem = "read back " + s.mismatches() + " wrong blocks through its block device";
+        }
+        if (problem == null && !check.ok()) {
+            problem = "its image file differs from the data it wrote: " + check.blocksDiffering()
+                    + " blocks, the first byte at offset " + check.firstDifference();
+        }
+        GuestReport.DiskReport disk = new GuestReport.DiskReport(r.image.toString(), s == null ? 0 : s.passes(),
+                s == null ? 0 : s.blocksVerified(), 0, 0, 0, 0, 0, 0, s == null ? 0 : s.mismatches(),
+                check.blocksChecked(), check.blocksDiffering());
+        return new GuestReport(g.name(), g.domid(), g.finalState(), g.shutdownReason(), g.rounds(), g.events(),
+                g.hypercalls(), g.consoleLines(), problem, disk);
+    }
+
     private static String stateText(DomainInfo info) {
         String s = info.state().name().toLowerCase(Locale.ROOT);
         if (info.shutdownReason() != null) {
@@ -258,11 +345,13 @@ public final class Demo {
         } else if (reason != ShutdownReason.POWEROFF) {
             problem = "shut down with reason " + (reason == null ? "none" : reason.name().toLowerCase(Locale.ROOT))
                     + ", not poweroff";
-        } else if (r.guest.roundTrips() == 0) {
+        } else if (r.roundTrips() == 0) {
             problem = "powered off without a single round trip";
+        } else if (r.roundTrips() < 0) {
+            problem = "its process printed no summary";
         }
         return new GuestReport(info.name(), info.domid(), info.state().name().toLowerCase(Locale.ROOT),
-                reason == null ? null : reason.name().toLowerCase(Locale.ROOT), r.guest.roundTrips(),
+                reason == null ? null : reason.name().toLowerCase(Locale.ROOT), Math.max(0, r.roundTrips()),
                 info.eventsSent() + info.eventsDelivered(), info.hypercalls(), console.lines(info.name()), problem);
     }
 

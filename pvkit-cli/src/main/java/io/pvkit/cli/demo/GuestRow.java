@@ -72,8 +72,8 @@ public record GuestRow(String name, String state, long hypercallsPerSecond, long
      * @return the text
      */
     public String format() {
-        return String.format("%-10s %-20s %12d %10d %12d %s", name, state, hypercallsPerSecond, eventsPerSecond,
-                roundTrips, disk == null ? "" : disk.format()).stripTrailing();
+        return String.format("%-10s %-20s %12d %10d %12s %s", name, state, hypercallsPerSecond, eventsPerSecond,
+                roundTrips < 0 ? "-" : Long.toString(roundTrips), disk == null ? "" : disk.format()).stripTrailing();
     }
 
     /**
@@ -83,7 +83,7 @@ public record GuestRow(String name, String state, long hypercallsPerSecond, long
      */
     public String formatPlain() {
         return name + ": " + state + ", " + hypercallsPerSecond + " hypercalls/s, " + eventsPerSecond
-                + " events/s, " + roundTrips + " round trips"
+                + " events/s, " + (roundTrips < 0 ? "-" : Long.toString(roundTrips)) + " round trips"
                 + (disk == null ? "" : ", disk " + disk.formatPlain());
     }
 }

@@ -57,8 +57,29 @@ public final class DomainBuilder {
      * @throws IllegalArgumentException when the command line does not fit
      */
     public DomainRecord build(int domid, DomainConfig config, boolean initialDomain) {
+        return build(domid, config, initialDomain, null);
+    }
+
+    /**
+     * Builds a domain in memory the caller created (a guest process's sealed memfd): the same layout as
+     * {@link #build(int, DomainConfig, boolean)}; the caller keeps owning {@code provided} (it is not closed
+     * here, not even when the build fails).
+     *
+     * @param domid its id
+     * @param config its configuration ({@code backing} is ignored when {@code provided} is not null)
+     * @param initialDomain whether this is domain 0
+     * @param provided memory of at least {@code MemoryMap.of(config.memoryFrames()).totalFrames()} frames, or
+     *     null to allocate it from {@code config.backing()}
+     * @return the record; the domain is registered with the libraries but no vCPU runs
+     * @throws IllegalArgumentException when the command line does not fit or the memory is too small
+     */
+    public DomainRecord build(int domid, DomainConfig config, boolean initialDomain, GuestMemory provided) {
         MemoryMap map = MemoryMap.of(config.memoryFrames());
-        GuestMemory memory = switch (config.backing()) {
+        if (provided != null && provided.frames() < map.totalFrames()) {
+            throw new IllegalArgumentException("memory of " + provided.frames() + " frames is smaller than the map's "
+                    + map.totalFrames() + " frames");
+        }
+        GuestMemory memory = provided != null ? provided : switch (config.backing()) {
             case MemoryBacking.Arena a -> GuestMemory.allocate(map.totalFrames());
             case MemoryBacking.File f -> GuestMemory.mapFile(f.path(), map.totalFrames());
         };
@@ -102,7 +123,9 @@ public final class DomainBuilder {
                     Thread.onSpinWait();
                 }
             }
-            memory.close();
+            if (provided == null) {
+                memory.close();
+            }
             throw e;
         }
     }

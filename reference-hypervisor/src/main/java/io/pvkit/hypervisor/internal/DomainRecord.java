@@ -61,6 +61,8 @@ public final class DomainRecord {
     private final Thread[] threads;
     private final AtomicInteger liveThreads = new AtomicInteger();
     private volatile int shutdownCode = -1;
+    /** vCPUs that run in a guest process (served by its mailbox threads), 0 for an in-process domain. */
+    private volatile int remoteVcpus;
 
     /**
      * A record for a built domain.
@@ -91,6 +93,16 @@ public final class DomainRecord {
         this.echoPort = ports[2];
         this.console = console;
         this.threads = new Thread[vcpus];
+    }
+
+    /** @return vCPUs that run in a guest process, 0 for an in-process domain */
+    public int remoteVcpus() {
+        return remoteVcpus;
+    }
+
+    /** @param vcpus vCPUs that run in a guest process (its session started) or 0 (it ended) */
+    public void remoteVcpus(int vcpus) {
+        this.remoteVcpus = vcpus;
     }
 
     /** @return the lifecycle phase */

@@ -22,6 +22,7 @@ import java.util.function.BooleanSupplier;
 public final class VcpuWaker implements VcpuKicker {
     private final AtomicReferenceArray<Thread> waiters;
     private final AtomicInteger waiting = new AtomicInteger();
+    private volatile VcpuKicker forward;
 
     /**
      * A waker for {@code vcpus} vCPUs.
@@ -39,7 +40,22 @@ public final class VcpuWaker implements VcpuKicker {
             if (t != null) {
                 LockSupport.unpark(t);
             }
+            VcpuKicker f = forward;
+            if (f != null) {
+                f.kick(vcpu);
+            }
         }
+    }
+
+    /**
+     * Also kicks {@code kicker} on every kick: a guest whose vCPUs live in another process learns of its
+     * upcalls through its mailbox ({@code GuestSession::kick}), while a mailbox server thread parked in
+     * {@code SCHEDOP_block}/{@code poll} for it is unparked here as any other waiter.
+     *
+     * @param kicker the extra kicker, or null for none
+     */
+    public void forwardTo(VcpuKicker kicker) {
+        this.forward = kicker;
     }
 
     /** Wakes every waiter (shutdown, destroy). */

@@ -1,0 +1,156 @@
+package io.pvkit.cli;
+
+import io.pvkit.hypervisor.DiskConfig;
+import io.pvkit.hypervisor.DomainConfig;
+import io.pvkit.hypervisor.GuestEvent;
+import io.pvkit.hypervisor.GuestPolicy;
+import io.pvkit.hypervisor.Hypervisor;
+import io.pvkit.hypervisor.HypervisorConfig;
+import io.pvkit.process.GuestListener;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pvkit hypervisor --socket SOCKET}: starts the reference hypervisor and domain 0, and waits for guest
+ * processes ({@code pvkit guest --connect SOCKET}); prints each guest's join and leave. Runs until killed
+ * (or for {@code --for TIME}, or until {@code --exit-after N} guests have left).
+ */
+@Command(name = "hypervisor",
+        mixinStandardHelpOptions = true,
+        versionProvider = PvkitCommand.Version.class,
+        sortOptions = false,
+        description = {
+            "Start the reference hypervisor and domain 0 (xenstored, console, echo and block backends) and wait for "
+                    + "guests that run in their own processes: pvkit guest --connect SOCKET. Each guest gets a domain "
+                    + "in a sealed memfd and a mailbox for its hypercalls; its console lines are printed as "
+                    + "'name| line'. Prints each guest's join and leave (with how it ended). Runs until interrupted.",
+            "Exit status: 0 stopped normally; 1 the hypervisor failed; 2 bad options."})
+final class HypervisorCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--socket", paramLabel = "SOCKET", required = true,
+            description = "where guests connect (a Unix socket; it must not exist; removed at exit)")
+    private Path socket;
+
+    @Option(names = "--log-dir", paramLabel = "DIR",
+            description = "where dom0's console backend writes one log per domain (default: none)")
+    private Path logDir;
+
+    @Option(names = "--disk-dir", paramLabel = "DIR",
+            description = "give each guest a writable disk DIR/<name>.img (created sparse with --disk-size when missing)")
+    private Path diskDir;
+
+    @Option(names = "--disk-size", paramLabel = "SIZE", defaultValue = "16M", converter = Units.ByteSizeConverter.class,
+            description = "size of a disk image it creates (default: 16M)")
+    private long diskSize;
+
+    @Option(names = "--guest-cmdline", paramLabel = "WORDS", defaultValue = "",
+            description = "extra start_info command-line words for every guest (e.g. the block workload's pvkit.blk.*)")
+    private String guestCmdline;
+
+    @Option(names = "--for", paramLabel = "TIME", converter = Units.DurationConverter.class,
+            description = "stop after this long (default: run until interrupted)")
+    private Duration runFor;
+
+    @Option(names = "--exit-after", paramLabel = "N",
+            description = "stop once N guests have left (default: never)")
+    private Integer exitAfter;
+
+    /** For picocli. */
+    HypervisorCommand() {
+    }
+
+    /**
+     * The policy: what each guest asked for, its disk when {@code --disk-dir} is set, the extra command line.
+     *
+     * @return the policy
+     */
+    GuestPolicy policy() {
+        return request -> {
+            DomainConfig c = GuestPolicy.asRequested().configFor(request);
+            c = new DomainConfig(c.name(), c.memoryFrames(), c.vcpus(), false, null, guestCmdline.strip(), null);
+            if (diskDir != null) {
+                Path image = diskDir.resolve(c.name() + ".img");
+                try {
+                    if (!Files.exists(image)) {
+                        Files.createDirectories(diskDir);
+                        try (var f = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.CREATE_NEW,
+                                java.nio.file.StandardOpenOption.WRITE)) {
+                            f.write(java.nio.ByteBuffer.allocate(1), diskSize - 1);
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                c = c.withDisks(List.of(DiskConfig.writable(image)));
+            }
+            return c;
+        };
+    }
+
+    @Override
+    @SuppressWarnings("try") // the listener is held open for the run; closed (stops accepting) at the end
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        int limit = exitAfter == null ? Integer.MAX_VALUE : Math.max(1, exitAfter);
+        CountDownLatch left = new CountDownLatch(limit == Integer.MAX_VALUE ? 1 : limit);
+        Object lock = new Object();
+        try (Hypervisor hv = Hypervisor.start(new HypervisorConfig(logDir, line -> {
+                    synchronized (lock) {
+                        out.println(line);
+                        out.flush();
+                    }
+                }));
+             GuestListener listener = hv.listenForGuests(socket, policy(), e -> {
+                 synchronized (lock) {
+                     out.println(describe(e));
+                     out.flush();
+                 }
+                 if (e.kind() == GuestEvent.Kind.LEFT && limit != Integer.MAX_VALUE) {
+                     left.countDown();
+                 }
+             })) {
+            synchronized (lock) {
+                out.println("pvkit hypervisor: domain 0 is up; waiting for guests on " + socket
+                        + " (pvkit guest --connect " + socket + ")");
+                out.flush();
+            }
+            if (runFor != null) {
+                left.await(runFor.toNanos(), TimeUnit.NANOSECONDS);
+            } else {
+                left.await();
+            }
+            synchronized (lock) {
+                out.println("pvkit hypervisor: stopping; " + hv.counts());
+                out.flush();
+            }
+        } finally {
+            Files.deleteIfExists(socket);
+        }
+        return PvkitCommand.OK;
+    }
+
+    static String describe(GuestEvent e) {
+        var i = e.info();
+        if (e.kind() == GuestEvent.Kind.JOINED) {
+            return "pvkit hypervisor: guest " + i.name() + " joined as domain " + i.domid();
+        }
+        return "pvkit hypervisor: guest " + i.name() + " (domain " + i.domid() + ") left: "
+                + (i.shutdownReason() == null ? "no shutdown" : i.shutdownReason().name().toLowerCase(Locale.ROOT))
+                + ", " + i.hypercalls() + " hypercalls (" + e.reason() + ")";
+    }
+}
