@@ -65,6 +65,7 @@ public abstract class EventChannelVerification {
     private static final int EPERM = (int) XenErrno.EPERM.negated();
     private static final int EAGAIN = (int) XenErrno.EAGAIN.negated();
     private static final int ESRCH = (int) XenErrno.ESRCH.negated();
+    private static final int ENOENT = (int) XenErrno.ENOENT.negated();
 
     private HypervisorUnderTest hypervisor;
     /** The first unprivileged test domain (2 vCPUs). */
@@ -719,6 +720,29 @@ public abstract class EventChannelVerification {
         assertEquals(EPERM, allocUnbound(b, a.domid(), b.domid()), "unprivileged alloc_unbound for another domain");
         int[] s = status(c, DomId.SELF, 1);
         assertEquals(EvtchnStatus.CLOSED.code(), s[1], "no binding created in c");
+        // a domain id that was never created: looked up before any privilege check (Xen's
+        // rcu_lock_domain_by_any_id comes first), so -ESRCH even for an unprivileged caller
+        int nobody = 0x7FEE;
+        assertEquals(ESRCH, allocUnbound(a, nobody, b.domid()),
+                "alloc_unbound for domain " + nobody + " that does not exist (look the domain up first: -ESRCH)");
+        assertEquals(ESRCH, status(a, nobody, 1)[0],
+                "status of a port of domain " + nobody + " that does not exist (look the domain up first: -ESRCH)");
+        if (supportsReset()) {
+            assertEquals(ESRCH, reset(a, nobody),
+                    "reset of domain " + nobody + " that does not exist (look the domain up first: -ESRCH)");
+        }
+        // a vCPU the domain does not have: -ENOENT and no port allocated
+        int before = allocUnbound(c, DomId.SELF, a.domid());
+        assertTrue(before > 0, "alloc_unbound: " + XenErrno.describe(before));
+        assertEquals(0, close(c, before));
+        for (int vcpu : new int[] {c.vcpus(), -1}) {
+            assertEquals(ENOENT, bindIpi(c, vcpu), "bind_ipi to vCPU " + vcpu + " of a domain with " + c.vcpus()
+                    + " vCPU(s)");
+            assertEquals(ENOENT, bindVirq(c, Virq.TIMER.code(), vcpu), "bind_virq(VIRQ_TIMER) to vCPU " + vcpu
+                    + " of a domain with " + c.vcpus() + " vCPU(s)");
+        }
+        assertEquals(EvtchnStatus.CLOSED.code(), status(c, DomId.SELF, before)[1],
+                "a bind to a vCPU that does not exist allocated port " + before);
     }
 
     // ------------------------------------------------------------------------------------ EVT-11
