@@ -90,21 +90,16 @@ class EventChannelVerificationSelfTest {
     };
 
     /**
-     * A racy reset: snapshots the ports in use, lets go (the race window, widened: it waits up to
-     * 200 ms for another vCPU to allocate a port when the snapshot looks like EVT-05's 33 ports), then closes
-     * only the snapshot and reports success, so a port allocated meanwhile survives above free ones.
+     * A racy reset: snapshots the ports in use, lets go of the domain at a preemption point (where EVT-05's probe
+     * makes another vCPU allocate a port), then closes only the snapshot and reports success, so a port allocated
+     * meanwhile survives above free ones.
      */
     static final EventsHypervisor.Bug RESET_CLOSES_A_SNAPSHOT = (hv, c, op, arg, ok) -> {
         if (op != EvtchnOp.RESET || !namesSelf(c, arg)) {
             return ok.getAsLong();   // a reset of another domain goes the correct way (EVT-10's -ESRCH)
         }
         List<Integer> snapshot = inUse(hv, c.domid());
-        if (snapshot.size() >= 33 && snapshot.size() < 100) {
-            long deadline = System.nanoTime() + 200_000_000L;
-            while (inUse(hv, c.domid()).size() == snapshot.size() && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-        }
+        hv.preemptionPoint();
         for (int p : snapshot) {
             hv.channels.close(c.domid(), p);
         }
@@ -520,14 +515,10 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt05CatchesARacyResetThatClosesASnapshot() {
-        // closing a snapshot in one go also has no preemption point (EVT-06). EVT-05 is a race rule (reset
-        // against a concurrent alloc_unbound, 20 rounds): on a loaded machine one run may see no interleaving
-        // at all, so the self-test gives the verification up to 5 runs to catch the bug (each run is ~4 s); a
-        // deterministic interleaving through the preemption probe is the better fix (issue 9 notes)
+        // one run, no retries: EVT-05 forces the interleaving through the preemption probe (an alloc_unbound of
+        // another vCPU at the reset's first preemption point); closing a snapshot in one go also has only that
+        // one preemption point (EVT-06)
         SelfTestReport run = SelfTest.run(Evt05.class);
-        for (int attempt = 1; attempt < 5 && run.ruleOutcomes().get("EVT-05") != Outcome.FAILURE; attempt++) {
-            run = SelfTest.run(Evt05.class);
-        }
         SelfTestReport report = assertCaught(run, Evt05.class, "EVT-05", "EVT-06");
         assertTrue(report.failuresOf("EVT-05").getFirst().getMessage().contains("survived"), report::toString);
     }
