@@ -1,11 +1,9 @@
 package io.pvkit.rings;
 
 import io.pvkit.abi.memory.MemoryAccess;
-import io.pvkit.rings.internal.RingMemory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
-import java.util.Objects;
 
 /**
  * pvkit's {@link ByteStreamReader}: the reading end of one byte-stream ring direction (xenstore
@@ -19,18 +17,11 @@ import java.util.Objects;
  * <p>Not thread-safe: one reader. The caller notifies the peer after a read that freed space (or passes a
  * {@link io.pvkit.rings.spi.Notifier} to {@link #read(MemorySegment, long, int, io.pvkit.rings.spi.Notifier)}).
  */
-public final class SharedByteStreamReader implements ByteStreamReader {
-    private final RingMemory memory;
-    private final ByteStreamLayout layout;
-    private final int size;
+public final class SharedByteStreamReader extends SharedByteStreamEnd implements ByteStreamReader {
     private int consumer;
-    private RingFault fault;
 
     private SharedByteStreamReader(MemoryAccess memory, ByteStreamLayout layout) {
-        this.memory = RingMemory.of(memory);
-        this.layout = Objects.requireNonNull(layout, "layout");
-        this.size = layout.size();
-        layout.checkFits(memory.byteSize());
+        super(memory, layout);
         this.consumer = memory.getIntVolatile(layout.consOffset());
     }
 
@@ -46,16 +37,6 @@ public final class SharedByteStreamReader implements ByteStreamReader {
     }
 
     /**
-     * The layout.
-     *
-     * @return the layout
-     */
-    @Override
-    public ByteStreamLayout layout() {
-        return layout;
-    }
-
-    /**
      * Bytes ready now.
      *
      * @return {@code prod - cons}
@@ -63,7 +44,7 @@ public final class SharedByteStreamReader implements ByteStreamReader {
      */
     @Override
     public int available() {
-        return available(readProducer());
+        return checkedDistance(consumer, readPeerIndex(layout.prodOffset()));
     }
 
     /**
@@ -77,16 +58,12 @@ public final class SharedByteStreamReader implements ByteStreamReader {
      */
     @Override
     public int read(MemorySegment destination, long offset, int length) {
-        final int n = Math.min(length, available(readProducer()));
+        // ORDERING: the producer index is read with acquire (xen_rmb: index before data).
+        final int n = Math.min(length, available());
         if (n <= 0) {
             return 0;
         }
-        final int start = RingIndex.slot(consumer, size);
-        final int first = Math.min(n, size - start);
-        memory.copyOut(layout.dataOffset() + start, destination, offset, first);
-        if (n > first) {
-            memory.copyOut(layout.dataOffset(), destination, offset + first, n - first);
-        }
+        copyOut(consumer, destination, offset, n);
         consumer += n;
         // ORDERING: full fence (xen_mb): finish reading the data before the space is handed back.
         VarHandle.fullFence();
@@ -102,39 +79,5 @@ public final class SharedByteStreamReader implements ByteStreamReader {
     @Override
     public int consumerIndex() {
         return consumer;
-    }
-
-    /**
-     * Whether the ring is usable.
-     *
-     * @return the state
-     */
-    @Override
-    public RingState state() {
-        return fault == null ? RingState.ACTIVE : RingState.BROKEN;
-    }
-
-    @Override
-    public RingFault fault() {
-        return fault;
-    }
-
-    private int readProducer() {
-        if (fault != null) {
-            throw new RingBrokenException(fault, layout.name() + " is broken");
-        }
-        // UNTRUSTED: read once per call, validated by available(int).
-        // ORDERING: acquire (xen_rmb); pairs with the writer's release store of prod.
-        return memory.getIntAcquire(layout.prodOffset());
-    }
-
-    private int available(int producer) {
-        long ready = RingIndex.distance(consumer, producer);
-        if (ready > size) {
-            fault = RingFault.STREAM_INDEX_CORRUPT;
-            throw new RingBrokenException(fault, layout.name() + ": prod=" + Integer.toUnsignedString(producer)
-                    + " cons=" + Integer.toUnsignedString(consumer) + " distance > " + size);
-        }
-        return (int) ready;
     }
 }

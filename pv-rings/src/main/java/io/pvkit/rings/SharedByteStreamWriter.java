@@ -1,11 +1,9 @@
 package io.pvkit.rings;
 
 import io.pvkit.abi.memory.MemoryAccess;
-import io.pvkit.rings.internal.RingMemory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
-import java.util.Objects;
 
 /**
  * pvkit's {@link ByteStreamWriter}: the writing end of one byte-stream ring direction (xenstore
@@ -21,18 +19,11 @@ import java.util.Objects;
  * <p>Not thread-safe: one writer. The caller notifies the peer after a write that moved data (or passes a
  * {@link io.pvkit.rings.spi.Notifier} to {@link #write(MemorySegment, long, int, io.pvkit.rings.spi.Notifier)}).
  */
-public final class SharedByteStreamWriter implements ByteStreamWriter {
-    private final RingMemory memory;
-    private final ByteStreamLayout layout;
-    private final int size;
+public final class SharedByteStreamWriter extends SharedByteStreamEnd implements ByteStreamWriter {
     private int producer;
-    private RingFault fault;
 
     private SharedByteStreamWriter(MemoryAccess memory, ByteStreamLayout layout) {
-        this.memory = RingMemory.of(memory);
-        this.layout = Objects.requireNonNull(layout, "layout");
-        this.size = layout.size();
-        layout.checkFits(memory.byteSize());
+        super(memory, layout);
         this.producer = memory.getIntVolatile(layout.prodOffset());
     }
 
@@ -48,16 +39,6 @@ public final class SharedByteStreamWriter implements ByteStreamWriter {
     }
 
     /**
-     * The layout.
-     *
-     * @return the layout
-     */
-    @Override
-    public ByteStreamLayout layout() {
-        return layout;
-    }
-
-    /**
      * Free space now.
      *
      * @return {@code size - (prod - cons)}
@@ -65,7 +46,7 @@ public final class SharedByteStreamWriter implements ByteStreamWriter {
      */
     @Override
     public int space() {
-        return size - used(readConsumer());
+        return size - checkedDistance(readPeerIndex(layout.consOffset()), producer);
     }
 
     /**
@@ -73,25 +54,20 @@ public final class SharedByteStreamWriter implements ByteStreamWriter {
      *
      * @param source the bytes
      * @param offset the first byte in {@code source}
-     * @param length the number of bytes wanted
+     * @param length the number of bytes to write
      * @return the number written (0 when full)
      * @throws RingBrokenException when the peer's index is corrupt
      */
     @Override
     public int write(MemorySegment source, long offset, int length) {
-        final int consumer = readConsumer();
+        final int consumer = readPeerIndex(layout.consOffset());
         // ORDERING: full fence (xen_mb): the consumer index is read before we overwrite the space it freed.
         VarHandle.fullFence();
-        final int n = Math.min(length, size - used(consumer));
+        final int n = Math.min(length, size - checkedDistance(consumer, producer));
         if (n <= 0) {
             return 0;
         }
-        final int start = RingIndex.slot(producer, size);
-        final int first = Math.min(n, size - start);
-        memory.copyIn(source, offset, layout.dataOffset() + start, first);
-        if (n > first) {
-            memory.copyIn(source, offset + first, layout.dataOffset(), n - first);
-        }
+        copyIn(source, offset, producer, n);
         producer += n;
         // ORDERING: release (xen_wmb): data before the producer index.
         memory.setIntRelease(layout.prodOffset(), producer);
@@ -106,39 +82,5 @@ public final class SharedByteStreamWriter implements ByteStreamWriter {
     @Override
     public int producerIndex() {
         return producer;
-    }
-
-    /**
-     * Whether the ring is usable.
-     *
-     * @return the state
-     */
-    @Override
-    public RingState state() {
-        return fault == null ? RingState.ACTIVE : RingState.BROKEN;
-    }
-
-    @Override
-    public RingFault fault() {
-        return fault;
-    }
-
-    private int readConsumer() {
-        if (fault != null) {
-            throw new RingBrokenException(fault, layout.name() + " is broken");
-        }
-        // UNTRUSTED: read once per call, validated by used().
-        // ORDERING: acquire; pairs with the reader's release of cons after its copy-out.
-        return memory.getIntAcquire(layout.consOffset());
-    }
-
-    private int used(int consumer) {
-        long used = RingIndex.distance(consumer, producer);
-        if (used > size) {
-            fault = RingFault.STREAM_INDEX_CORRUPT;
-            throw new RingBrokenException(fault, layout.name() + ": prod=" + Integer.toUnsignedString(producer)
-                    + " cons=" + Integer.toUnsignedString(consumer) + " distance > " + size);
-        }
-        return (int) used;
     }
 }

@@ -56,7 +56,9 @@ public final class EventChannelRules implements RuleSet {
             Rule.must("EVT-10",
                     "bind_interdomain to a port that is not unbound, not offered to the caller, or in a domain "
                             + "that does not exist fails, and an unprivileged alloc_unbound for another domain "
-                            + "returns -EPERM; no binding is created.",
+                            + "returns -EPERM; alloc_unbound, status and reset naming a domain that does not exist "
+                            + "return -ESRCH, and bind_ipi and bind_virq to a vCPU the domain does not have return "
+                            + "-ENOENT; no binding is created.",
                     "xen/include/public/event_channel.h (evtchn_alloc_unbound, evtchn_bind_interdomain)"),
             Rule.must("EVT-11",
                     "bind_interdomain marks the new local port pending, so an event sent before the bind is "

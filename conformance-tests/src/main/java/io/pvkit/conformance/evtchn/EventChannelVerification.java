@@ -65,6 +65,7 @@ public abstract class EventChannelVerification {
     private static final int EPERM = (int) XenErrno.EPERM.negated();
     private static final int EAGAIN = (int) XenErrno.EAGAIN.negated();
     private static final int ESRCH = (int) XenErrno.ESRCH.negated();
+    private static final int ENOENT = (int) XenErrno.ENOENT.negated();
 
     private HypervisorUnderTest hypervisor;
     /** The first unprivileged test domain (2 vCPUs). */
@@ -342,6 +343,10 @@ public abstract class EventChannelVerification {
      * the reset returned 0 it left no port open, so the ports in use are only those allocated after it, which
      * lowest-free-first allocation numbers 1, 2, ... (a port above a free one survived the reset).
      *
+     * <p>First, one deterministic round: with {@link #installPreemptionProbe}, vCPU 1 allocates a port and sends
+     * exactly at the reset's first preemption point, so the interleaving that a snapshot-closing reset gets wrong
+     * happens on every run; the 20 racing rounds then cover implementations without the probe.
+     *
      * <p>If this fails, check:
      * <ul>
      *   <li>reset walks the ports under the same lock(s) as alloc_unbound, and returns {@code -EAGAIN} when a
@@ -355,9 +360,66 @@ public abstract class EventChannelVerification {
     @Test
     public void required_EVT_05_resetRacingSendAndAllocIsSafe() throws InterruptedException {
         Assumptions.assumeTrue(supportsReset(), "EVTCHNOP_reset not supported");
+        forcedInterleaving();
         for (int round = 0; round < 20; round++) {
             raceResetOnce(round);
         }
+    }
+
+    /**
+     * The deterministic part of EVT-05: at the reset's first preemption point (through
+     * {@link #installPreemptionProbe}), vCPU 1 of the same domain allocates a port and sends on an IPI port, and the
+     * reset continues only after both returned (or 10 s passed). A reset that closes a snapshot of the ports taken
+     * before the preemption point then reports success with the new port open above free ones, on every run. An
+     * implementation without the probe, or whose reset of 33 ports reaches no preemption point, gets only the
+     * racing rounds.
+     */
+    private void forcedInterleaving() throws InterruptedException {
+        List<int[]> before = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            before.add(connect(a, b));
+        }
+        int ipi = bindIpi(a, 1);
+        ConcurrentLinkedQueue<String> bad = new ConcurrentLinkedQueue<>();
+        Set<Integer> allocated = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicBoolean fired = new AtomicBoolean();
+        java.util.concurrent.ExecutorService vcpu1 = java.util.concurrent.Executors.newSingleThreadExecutor();
+        Runnable probe = () -> {
+            if (!fired.compareAndSet(false, true)) {
+                return;
+            }
+            java.util.concurrent.Future<?> f = vcpu1.submit(() -> {
+                long r = raw(a, 1, EvtchnOp.ALLOC_UNBOUND, 3072, DomId.SELF | (b.domid() << 16), bad);
+                if (r == 0) {
+                    allocated.add(a.memory().getInt(argGpa(a) + 3072 + 4));
+                } else if (r != ENOSPC) {
+                    bad.add("alloc_unbound at the reset's preemption point returned " + XenErrno.describe(r));
+                }
+                long s = raw(a, 1, EvtchnOp.SEND, 2048, ipi, bad);
+                if (s != 0 && s != EINVAL) {
+                    bad.add("send at the reset's preemption point returned " + XenErrno.describe(s));
+                }
+            });
+            try {
+                f.get(10, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                bad.add("vCPU 1's alloc_unbound/send blocked at the reset's preemption point for 10 s");
+                f.cancel(true);
+            } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+                bad.add("vCPU 1's calls at the preemption point failed: " + e);
+            }
+        };
+        int r;
+        try {
+            installPreemptionProbe(hypervisor, probe);   // without a probe: one more plain reset round
+            r = reset(a, DomId.SELF);
+        } finally {
+            installPreemptionProbe(hypervisor, () -> { });
+            vcpu1.shutdownNow();
+            assertTrue(vcpu1.awaitTermination(30, TimeUnit.SECONDS), "vCPU 1's thread did not stop");
+        }
+        checkAfterReset("forced interleaving (alloc_unbound at the reset's first preemption point"
+                + (fired.get() ? ")" : ", never reached)"), r, before, allocated, bad);
     }
 
     private void raceResetOnce(int round) throws InterruptedException {
@@ -400,33 +462,39 @@ public abstract class EventChannelVerification {
         sender.join(TimeUnit.SECONDS.toMillis(30));
         allocator.join(TimeUnit.SECONDS.toMillis(30));
         assertTrue(!sender.isAlive() && !allocator.isAlive(), "round " + round + ": racing calls did not finish");
-        assertTrue(bad.isEmpty(), "round " + round + ": racing calls misbehaved: " + bad);
-        assertTrue(r == 0 || r == EAGAIN, "round " + round + ": reset returned " + XenErrno.describe(r));
+        checkAfterReset("round " + round, r, before, allocated, bad);
+    }
+
+    /** EVT-05's checks after a reset of {@code a} that raced other calls of {@code a}; then cleans up. */
+    private void checkAfterReset(String what, int r, List<int[]> before, Set<Integer> allocated,
+            ConcurrentLinkedQueue<String> bad) {
+        assertTrue(bad.isEmpty(), what + ": racing calls misbehaved: " + bad);
+        assertTrue(r == 0 || r == EAGAIN, what + ": reset returned " + XenErrno.describe(r));
         for (int[] ch : before) {
             int[] s = status(b, DomId.SELF, ch[1]);
-            assertEquals(EvtchnStatus.UNBOUND.code(), s[1], "round " + round + ": b's peer port " + ch[1]
+            assertEquals(EvtchnStatus.UNBOUND.code(), s[1], what + ": b's peer port " + ch[1]
                     + " after a's reset");
-            assertEquals(a.domid(), s[3], "round " + round + ": b's port " + ch[1] + " offered back to a");
+            assertEquals(a.domid(), s[3], what + ": b's port " + ch[1] + " offered back to a");
         }
         List<Integer> inUse = new ArrayList<>();
         for (int port = 1; port < portLimit(); port++) {
             int[] s = status(a, DomId.SELF, port);
             if (s[1] != EvtchnStatus.CLOSED.code()) {
                 inUse.add(port);
-                assertTrue(allocated.contains(port), "round " + round + ": port " + port + " (status " + s[1]
+                assertTrue(allocated.contains(port), what + ": port " + port + " (status " + s[1]
                         + ") survived the reset but was not allocated by the racing vCPU " + allocated);
-                assertEquals(EvtchnStatus.UNBOUND.code(), s[1], "round " + round + ": port " + port);
+                assertEquals(EvtchnStatus.UNBOUND.code(), s[1], what + ": port " + port);
             }
         }
         if (r == 0) {
             for (int i = 0; i < inUse.size(); i++) {
                 int port = inUse.get(i);
-                assertEquals(i + 1, port, "round " + round + ": reset returned 0 but port " + port
+                assertEquals(i + 1, port, what + ": reset returned 0 but port " + port
                         + " is open while port " + (i + 1) + " is free (in use: " + inUse
                         + "): a port allocated during the reset survived it");
             }
         }
-        assertEquals(0, reset(a, DomId.SELF), "round " + round + ": reset without a race");
+        assertEquals(0, reset(a, DomId.SELF), what + ": reset without a race");
         for (int[] ch : before) {
             assertEquals(0, close(b, ch[1]));
         }
@@ -719,6 +787,29 @@ public abstract class EventChannelVerification {
         assertEquals(EPERM, allocUnbound(b, a.domid(), b.domid()), "unprivileged alloc_unbound for another domain");
         int[] s = status(c, DomId.SELF, 1);
         assertEquals(EvtchnStatus.CLOSED.code(), s[1], "no binding created in c");
+        // a domain id that was never created: looked up before any privilege check (Xen's
+        // rcu_lock_domain_by_any_id comes first), so -ESRCH even for an unprivileged caller
+        int nobody = 0x7FEE;
+        assertEquals(ESRCH, allocUnbound(a, nobody, b.domid()),
+                "alloc_unbound for domain " + nobody + " that does not exist (look the domain up first: -ESRCH)");
+        assertEquals(ESRCH, status(a, nobody, 1)[0],
+                "status of a port of domain " + nobody + " that does not exist (look the domain up first: -ESRCH)");
+        if (supportsReset()) {
+            assertEquals(ESRCH, reset(a, nobody),
+                    "reset of domain " + nobody + " that does not exist (look the domain up first: -ESRCH)");
+        }
+        // a vCPU the domain does not have: -ENOENT and no port allocated
+        int before = allocUnbound(c, DomId.SELF, a.domid());
+        assertTrue(before > 0, "alloc_unbound: " + XenErrno.describe(before));
+        assertEquals(0, close(c, before));
+        for (int vcpu : new int[] {c.vcpus(), -1}) {
+            assertEquals(ENOENT, bindIpi(c, vcpu), "bind_ipi to vCPU " + vcpu + " of a domain with " + c.vcpus()
+                    + " vCPU(s)");
+            assertEquals(ENOENT, bindVirq(c, Virq.TIMER.code(), vcpu), "bind_virq(VIRQ_TIMER) to vCPU " + vcpu
+                    + " of a domain with " + c.vcpus() + " vCPU(s)");
+        }
+        assertEquals(EvtchnStatus.CLOSED.code(), status(c, DomId.SELF, before)[1],
+                "a bind to a vCPU that does not exist allocated port " + before);
     }
 
     // ------------------------------------------------------------------------------------ EVT-11

@@ -174,6 +174,20 @@ public abstract class BackRingVerification {
             assertTrue(f.seen.isEmpty(), "requests were processed from an overflowing ring: " + f.seen.size());
             RingVerificationSupport.survives(() -> f.poll(Integer.MAX_VALUE));
             assertTrue(f.seen.isEmpty(), "a broken ring kept processing");
+            // the same overflow seen first by the non-consuming operations
+            for (String action : List.of("unconsumedRequests", "finalCheckForRequests")) {
+                Fixture g = fixture(NEAR_WRAP);
+                RingTestProtocol.setIntRelease(g.page, REQ_PROD, bad);
+                RingVerificationSupport.assertBreaks("RING-01: " + action + "() with req_prod "
+                        + Integer.toUnsignedString(bad) + " and size " + g.size + " (validate req_prod in every operation "
+                        + "that reads it)", () -> {
+                            if (action.equals("unconsumedRequests")) {
+                                g.ring.unconsumedRequests();
+                            } else {
+                                g.ring.finalCheckForRequests();
+                            }
+                        }, g.ring::state);
+            }
         }
         // hostile memory: the first read of req_prod overflows, later reads look harmless (16 ahead)
         MemorySegment page = pages.newPage(1);
@@ -348,17 +362,33 @@ public abstract class BackRingVerification {
 
     /**
      * <a href="../../../../../RULES.md#ring-07">RING-07</a>: after a 24-byte response replaces a 64-byte request,
-     * bytes 24..63 of the slot are zero.
+     * bytes 0..23 of the slot are exactly the response given (with a status and length that differ from the
+     * request's bytes at those offsets) and bytes 24..63 are zero.
      *
-     * <p>If this fails, check: the response is written with the rest of the union slot cleared.
+     * <p>If this fails, check: the response is copied into the slot in full, and the rest of the union slot is
+     * cleared.
      */
     @Test
     public void required_RING_07_responseSlotCarriesNoStaleBytes() {
         Fixture f = fixture(0);
         f.publish(4, 1);
-        f.pollAndAnswer(Integer.MAX_VALUE);
+        List<MemorySegment> given = new ArrayList<>();
+        f.ring.pollRequests(r -> {
+            f.seen.add(copy(r));
+            MemorySegment response = RingTestProtocol.answer(r);
+            response.set(U32, 12, 0x5EED_0000 + given.size());   // status: never a request's length
+            response.set(U32, RingTestProtocol.RSP_LEN, 0x0DD0_0000 + given.size());
+            given.add(copy(response));
+            f.ring.putResponse(response);
+        }, Integer.MAX_VALUE);
+        f.ring.pushResponses();
+        assertEquals(4, given.size(), "RING-07: 4 requests published, " + given.size() + " handed out");
         for (int i = 0; i < 4; i++) {
             long slot = RingTestProtocol.slot(i, f.size);
+            byte[] head = f.page.asSlice(slot, RingTestProtocol.RESPONSE_SIZE).toArray(ValueLayout.JAVA_BYTE);
+            assertArrayEquals(given.get(i).asSlice(0, RingTestProtocol.RESPONSE_SIZE).toArray(ValueLayout.JAVA_BYTE), head,
+                    "RING-07: slot " + i + " does not hold the response given to putResponse (the response must be "
+                            + "copied into the slot in full; the request's bytes must not remain)");
             byte[] tail = f.page.asSlice(slot + RingTestProtocol.RESPONSE_SIZE,
                     TYPE.slotSize() - RingTestProtocol.RESPONSE_SIZE).toArray(ValueLayout.JAVA_BYTE);
             assertArrayEquals(new byte[tail.length], tail, "slot " + i + " leaks bytes after the response");
@@ -603,6 +633,10 @@ public abstract class BackRingVerification {
         Fixture f = fixture(NEAR_WRAP);
         f.publish(2, 1);
         f.pollAndAnswer(Integer.MAX_VALUE);
+        // two requests consumed; one response put but not pushed, one request still unanswered
+        f.publish(2, 1);
+        f.poll(Integer.MAX_VALUE);
+        f.ring.putResponse(RingTestProtocol.answer(f.seen.get(2)));
         int good = f.reqProd;
         RingTestProtocol.setIntRelease(f.page, REQ_PROD, good + f.size + 1);
         RingVerificationSupport.assertBreaks("RING-13: req_prod RING_SIZE+1 ahead", () -> f.poll(Integer.MAX_VALUE), f.ring::state);
@@ -610,18 +644,23 @@ public abstract class BackRingVerification {
         f.publish(1, 1);
         int seenBefore = f.seen.size();
         byte[] before = f.page.toArray(ValueLayout.JAVA_BYTE);
-        List<String> actions = List.of("pollRequests", "unconsumedRequests", "finalCheckForRequests", "pushResponses");
+        List<String> actions = List.of("pollRequests", "unconsumedRequests", "finalCheckForRequests", "putResponse",
+                "pushResponses");
         for (String action : actions) {
+            int[] answer = {0};
             boolean returned = RingVerificationSupport.survives(() -> {
                 switch (action) {
                     case "pollRequests" -> f.poll(Integer.MAX_VALUE);
-                    case "unconsumedRequests" -> f.ring.unconsumedRequests();
-                    case "finalCheckForRequests" -> f.ring.finalCheckForRequests();
+                    case "unconsumedRequests" -> answer[0] = f.ring.unconsumedRequests();
+                    case "finalCheckForRequests" -> answer[0] = f.ring.finalCheckForRequests() ? 1 : 0;
+                    case "putResponse" -> f.ring.putResponse(RingTestProtocol.answer(f.seen.get(3)));
                     default -> f.ring.pushResponses();
                 }
             });
             String what = "RING-13: " + action + "() on a broken ring after the frontend restored a valid req_prod"
                     + (returned ? " returned normally" : " threw RingBrokenException");
+            assertEquals(0, answer[0], what + " and reported pending work: a broken ring reports none (throw "
+                    + "RingBrokenException or answer 0/false)");
             assertEquals(seenBefore, f.seen.size(), what + " and handed out a request: BROKEN must be final");
             assertEquals(RingState.BROKEN, f.ring.state(), what + " and state() is no longer BROKEN: BROKEN must be final");
             assertArrayEquals(before, f.page.toArray(ValueLayout.JAVA_BYTE),

@@ -491,6 +491,7 @@ public abstract class FrontRingVerification {
         f.put(1, 1);
         f.ring.pushRequests();
         List<MemorySegment> reqs = f.consume();
+        f.put(1, 1);   // put, not yet pushed: a push on the broken ring must not publish it
         RingTestProtocol.setIntRelease(f.page, RSP_PROD, f.start + f.size + 1);
         RingVerificationSupport.assertBreaks("RING-13: rsp_prod RING_SIZE+1 ahead", f::poll, f.ring::state);
         RingTestProtocol.setIntRelease(f.page, RSP_PROD, f.start);

@@ -41,8 +41,8 @@ public final class RingRules implements RuleSet {
                             + "the next valid request is delivered normally.",
                     "XSA-155 family; cloud-hypervisor PRs #8401 and #8142"),
             Rule.must("RING-07",
-                    "The bytes of a response slot beyond the response itself carry no backend or stale data (they "
-                            + "are zero).",
+                    "A response slot holds exactly the response the backend gave, and its bytes beyond the response "
+                            + "carry no backend or stale data (they are zero).",
                     "XSA-216 / CVE-2017-10911 (xen-blkback: do not leak stack data via response ring)"),
             Rule.must("RING-08",
                     "A backend consumes at most the number of requests it asked for in one round, so a flooding "

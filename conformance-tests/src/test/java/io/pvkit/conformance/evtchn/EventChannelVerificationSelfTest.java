@@ -37,6 +37,12 @@ class EventChannelVerificationSelfTest {
         return SharedInfoLayout.EVTCHN_PENDING_OFFSET + (port >>> 6) * 8L;
     }
 
+    /** Whether the {@code domid_t} at {@code arg} names the caller itself. */
+    static boolean namesSelf(io.pvkit.abi.hypercall.HypercallContext c, long arg) {
+        int dom = Short.toUnsignedInt(c.memory().getShort(arg));
+        return dom == DomId.SELF || dom == c.domid();
+    }
+
     static long vcpuInfo(int vcpu) {
         return SharedInfoLayout.vcpuInfoOffset(vcpu);
     }
@@ -84,21 +90,16 @@ class EventChannelVerificationSelfTest {
     };
 
     /**
-     * A racy reset: snapshots the ports in use, lets go (the race window, widened: it waits up to
-     * 200 ms for another vCPU to allocate a port when the snapshot looks like EVT-05's 33 ports), then closes
-     * only the snapshot and reports success, so a port allocated meanwhile survives above free ones.
+     * A racy reset: snapshots the ports in use, lets go of the domain at a preemption point (where EVT-05's probe
+     * makes another vCPU allocate a port), then closes only the snapshot and reports success, so a port allocated
+     * meanwhile survives above free ones.
      */
     static final EventsHypervisor.Bug RESET_CLOSES_A_SNAPSHOT = (hv, c, op, arg, ok) -> {
-        if (op != EvtchnOp.RESET) {
-            return ok.getAsLong();
+        if (op != EvtchnOp.RESET || !namesSelf(c, arg)) {
+            return ok.getAsLong();   // a reset of another domain goes the correct way (EVT-10's -ESRCH)
         }
         List<Integer> snapshot = inUse(hv, c.domid());
-        if (snapshot.size() >= 33 && snapshot.size() < 100) {
-            long deadline = System.nanoTime() + 200_000_000L;
-            while (inUse(hv, c.domid()).size() == snapshot.size() && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
-            }
-        }
+        hv.preemptionPoint();
         for (int p : snapshot) {
             hv.channels.close(c.domid(), p);
         }
@@ -117,8 +118,8 @@ class EventChannelVerificationSelfTest {
 
     /** Closes every port correctly, but in one go: no preemption point. */
     static final EventsHypervisor.Bug RESET_IN_ONE_GO = (hv, c, op, arg, ok) -> {
-        if (op != EvtchnOp.RESET) {
-            return ok.getAsLong();
+        if (op != EvtchnOp.RESET || !namesSelf(c, arg)) {
+            return ok.getAsLong();   // a reset of another domain goes the correct way (EVT-10's -ESRCH)
         }
         for (int p = 1; p < 4096; p++) {
             hv.channels.close(c.domid(), p);
@@ -127,8 +128,8 @@ class EventChannelVerificationSelfTest {
     };
 
     static final EventsHypervisor.Bug RESET_STOPS_AT_1024 = (hv, c, op, arg, ok) -> {
-        if (op != EvtchnOp.RESET) {
-            return ok.getAsLong();
+        if (op != EvtchnOp.RESET || !namesSelf(c, arg)) {
+            return ok.getAsLong();   // a reset of another domain goes the correct way (EVT-10's -ESRCH)
         }
         for (int p = 1; p < 1024; p++) {
             hv.channels.close(c.domid(), p);
@@ -178,6 +179,28 @@ class EventChannelVerificationSelfTest {
                     return 0;
                 }
                 return port;
+            }
+        }
+        return ok.getAsLong();
+    };
+
+    /** alloc_unbound, status and reset check privilege before looking the named domain up (-EPERM, not -ESRCH). */
+    static final EventsHypervisor.Bug PRIVILEGE_BEFORE_LOOKUP = (hv, c, op, arg, ok) -> {
+        if (op == EvtchnOp.ALLOC_UNBOUND || op == EvtchnOp.STATUS || op == EvtchnOp.RESET) {
+            int dom = Short.toUnsignedInt(c.memory().getShort(arg));
+            if (dom != DomId.SELF && dom != c.domid() && !hv.channels.hasDomain(dom)) {
+                return XenErrno.EPERM.negated();
+            }
+        }
+        return ok.getAsLong();
+    };
+
+    /** bind_ipi to vCPU -1 (a vCPU the domain does not have) binds it to vCPU 0 instead of answering -ENOENT. */
+    static final EventsHypervisor.Bug IPI_TO_ANY_VCPU = (hv, c, op, arg, ok) -> {
+        if (op == EvtchnOp.BIND_IPI) {
+            int vcpu = c.memory().getInt(arg);
+            if (vcpu < 0) {
+                c.memory().setInt(arg, 0);
             }
         }
         return ok.getAsLong();
@@ -349,6 +372,20 @@ class EventChannelVerificationSelfTest {
         }
     }
 
+    static final class Evt10UnknownDomain extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(PRIVILEGE_BEFORE_LOOKUP, true);
+        }
+    }
+
+    static final class Evt10NoSuchVcpu extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(IPI_TO_ANY_VCPU, true);
+        }
+    }
+
     static final class Evt11 extends Base {
         @Override
         protected HypervisorUnderTest createHypervisor() {
@@ -478,14 +515,10 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt05CatchesARacyResetThatClosesASnapshot() {
-        // closing a snapshot in one go also has no preemption point (EVT-06). EVT-05 is a race rule (reset
-        // against a concurrent alloc_unbound, 20 rounds): on a loaded machine one run may see no interleaving
-        // at all, so the self-test gives the verification up to 5 runs to catch the bug (each run is ~4 s); a
-        // deterministic interleaving through the preemption probe is the better fix (issue 9 notes)
+        // one run, no retries: EVT-05 forces the interleaving through the preemption probe (an alloc_unbound of
+        // another vCPU at the reset's first preemption point); closing a snapshot in one go also has only that
+        // one preemption point (EVT-06)
         SelfTestReport run = SelfTest.run(Evt05.class);
-        for (int attempt = 1; attempt < 5 && run.ruleOutcomes().get("EVT-05") != Outcome.FAILURE; attempt++) {
-            run = SelfTest.run(Evt05.class);
-        }
         SelfTestReport report = assertCaught(run, Evt05.class, "EVT-05", "EVT-06");
         assertTrue(report.failuresOf("EVT-05").getFirst().getMessage().contains("survived"), report::toString);
     }
@@ -519,6 +552,9 @@ class EventChannelVerificationSelfTest {
     @Test
     void evt10CatchesAllocForOthers() {
         assertCaught(Evt10.class, "EVT-10");
+        // PIT survivors on pv-events (docs/mutation-testing.md) the kit passed before
+        assertCaught(Evt10UnknownDomain.class, "EVT-10", "EVT-18");   // a destroyed domain is unknown too
+        assertCaught(Evt10NoSuchVcpu.class, "EVT-10");
     }
 
     @Test

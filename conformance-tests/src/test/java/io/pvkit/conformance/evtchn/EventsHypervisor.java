@@ -65,6 +65,11 @@ final class EventsHypervisor implements HypervisorUnderTest {
         channels.onPreemptionPoint(hook);
     }
 
+    /** Runs the installed preemption probe: a planted bug's own preemption point. */
+    void preemptionPoint() {
+        probe.run();
+    }
+
     EventsHypervisor() {
         this(NONE, true);
     }

@@ -93,6 +93,20 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class NoResponseCopy extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.NO_RESPONSE_COPY);
+        }
+    }
+
+    static final class AnswersWhenBroken extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.ANSWERS_WHEN_BROKEN);
+        }
+    }
+
     static final class IgnoreLimit extends ToyBack {
         @Override
         Set<ToyBackRing.Flaw> flaws() {
@@ -300,6 +314,13 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class FrontPushesWhenBroken extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.PUSHES_WHEN_BROKEN);
+        }
+    }
+
     static final class FrontBrokenNotSticky extends ToyFront {
         @Override
         Set<ToyFrontRing.Flaw> flaws() {
@@ -371,6 +392,9 @@ class RingVerificationSelfTest {
         // gaps an outside implementer found: the kit passed these before RING-12 and RING-13
         assertOnlyFails(NoRegressionCheck.class, "RING-12");
         assertOnlyFails(BackBrokenNotSticky.class, "RING-13");
+        // survivors of PIT on pv-rings (docs/mutation-testing.md) the kit passed before
+        assertOnlyFails(NoResponseCopy.class, "RING-07");
+        assertOnlyFails(AnswersWhenBroken.class, "RING-13");
     }
 
     @Test
@@ -396,6 +420,7 @@ class RingVerificationSelfTest {
         // gaps an outside implementer found: the kit passed these before RING-13 and RING-14
         assertOnlyFails(AcceptUnpushed.class, "RING-14");
         assertOnlyFails(FrontBrokenNotSticky.class, "RING-13");
+        assertOnlyFails(FrontPushesWhenBroken.class, "RING-13");   // a PIT survivor on pv-rings the kit passed before
     }
 
     /**

@@ -29,7 +29,11 @@ final class ToyBackRing implements BackRing {
         /** Forgets BROKEN when the peer's indices look valid again. */
         BROKEN_NOT_STICKY,
         /** No full fence between the release store of rsp_prod and the read of rsp_event (lost wake-up). */
-        PUSH_NO_FENCE
+        PUSH_NO_FENCE,
+        /** Zeroes the slot's tail but never copies the response in (the request's bytes stay). */
+        NO_RESPONSE_COPY,
+        /** Checks BROKEN when consuming, but still answers and publishes responses on a broken ring. */
+        ANSWERS_WHEN_BROKEN
     }
 
     private final MemoryAccess mem;
@@ -204,12 +208,16 @@ final class ToyBackRing implements BackRing {
 
     @Override
     public void putResponse(MemorySegment response) {
-        ensureActive();
+        if (!has(Flaw.ANSWERS_WHEN_BROKEN)) {
+            ensureActive();
+        }
         if (pendingResponses() == 0) {
             throw new IllegalStateException("nothing to answer");
         }
         long off = offset(rspProdPvt);
-        MemoryCopies.copyIn(response, 0, mem, off, type.responseSize());
+        if (!has(Flaw.NO_RESPONSE_COPY)) {
+            MemoryCopies.copyIn(response, 0, mem, off, type.responseSize());
+        }
         if (!has(Flaw.NO_TAIL_ZERO) && slot > type.responseSize()) {
             MemoryCopies.copyIn(MemorySegment.ofArray(new byte[slot - type.responseSize()]), 0, mem, off + type.responseSize(),
                     slot - type.responseSize());
@@ -219,7 +227,9 @@ final class ToyBackRing implements BackRing {
 
     @Override
     public boolean pushResponses() {
-        ensureActive();
+        if (!has(Flaw.ANSWERS_WHEN_BROKEN)) {
+            ensureActive();
+        }
         int old = rspProdPublished;
         int now = rspProdPvt;
         mem.setIntRelease(SharedRingLayout.RSP_PROD_OFFSET, now);

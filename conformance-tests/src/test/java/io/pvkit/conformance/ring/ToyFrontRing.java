@@ -26,6 +26,8 @@ final class ToyFrontRing implements FrontRing {
         ACCEPT_UNPUSHED,
         /** Forgets BROKEN when the peer's indices look valid again. */
         BROKEN_NOT_STICKY,
+        /** Checks BROKEN when consuming, but still publishes put requests on a broken ring. */
+        PUSHES_WHEN_BROKEN,
         /** Returns shadow indices but stamps a cookie (index + size) into the id field: not what the kit requires. */
         COOKIE_IDS,
         /** No full fence between the release store of req_prod and the read of req_event (lost wake-up). */
@@ -145,7 +147,9 @@ final class ToyFrontRing implements FrontRing {
 
     @Override
     public boolean pushRequests() {
-        ensureActive();
+        if (!has(Flaw.PUSHES_WHEN_BROKEN)) {
+            ensureActive();
+        }
         int old = reqProdPublished;
         int now = reqProdPvt;
         mem.setIntRelease(SharedRingLayout.REQ_PROD_OFFSET, now);
