@@ -1,5 +1,6 @@
 package io.pvkit.cli.system;
 
+import static io.pvkit.cli.system.SystemAssertions.assertCountsReturnTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -65,15 +66,6 @@ class BlockSystemTest {
         return p.verifyImage(image).blocksDiffering();
     }
 
-    private static void assertCountsReturnTo(ResourceCounts expected, Hypervisor hv) throws InterruptedException {
-        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        ResourceCounts now = hv.counts();
-        while (!now.equals(expected) && System.nanoTime() - until < 0) {
-            Thread.sleep(20);
-            now = hv.counts();
-        }
-        assertEquals(expected, now, "resource counts after destroying every guest");
-    }
 
     /** Boots one guest with a disk and the given workload words, waits for poweroff, checks the image file. */
     private BlockStats runOne(Hypervisor hv, String name, String words) throws Exception {

@@ -1,5 +1,6 @@
 package io.pvkit.cli.system;
 
+import static io.pvkit.cli.system.SystemAssertions.assertCountsReturnTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -72,15 +73,6 @@ class ProcessGuestSystemTest {
         return e;
     }
 
-    private static void assertCountsReturnTo(ResourceCounts expected, Hypervisor hv) throws InterruptedException {
-        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        ResourceCounts now = hv.counts();
-        while (!now.equals(expected) && System.nanoTime() - until < 0) {
-            Thread.sleep(20);
-            now = hv.counts();
-        }
-        assertEquals(expected, now, "resource counts after the guest process left");
-    }
 
     @Test
     void aGuestProcessBootsPlaysWritesItsDiskAndPowersOff() throws Exception {
@@ -106,7 +98,7 @@ class ProcessGuestSystemTest {
             assertTrue(output.contains("done, 50 round trips, 1 disk passes"), output);
             assertTrue(output.contains(" 0 mismatches"), output);
             assertTrue(console.stream().anyMatch(l -> l.startsWith("pg1|")), "its console lines reached dom0: " + console);
-            assertCountsReturnTo(before, hv);
+            assertCountsReturnTo(before, hv, "resource counts after the guest process left");
             System.out.println("[process-guest] pg1 (pid " + p.pid() + "): " + last.hypercalls()
                     + " hypercalls through the mailbox; " + output.lines().reduce((a, b) -> b).orElse(""));
         }
@@ -143,7 +135,7 @@ class ProcessGuestSystemTest {
             assertEquals(ShutdownReason.POWEROFF, bystander.info().shutdownReason(), () -> other.stats() + "" + console);
             assertEquals(300, other.stats().roundTrips());
             hv.destroyDomain(bystander.domid());
-            assertCountsReturnTo(before, hv);
+            assertCountsReturnTo(before, hv, "resource counts after the guest process left");
             System.out.println("[process-guest] kill -9 of guest process " + p.pid() + " in block I/O after "
                     + left.info().hypercalls() + " hypercalls: domain destroyed " + noticedMicros
                     + " us after destroyForcibly (bound 2 s); bystander 300/300 round trips; counts " + before);

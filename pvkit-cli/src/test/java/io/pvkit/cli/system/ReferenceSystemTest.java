@@ -1,5 +1,6 @@
 package io.pvkit.cli.system;
 
+import static io.pvkit.cli.system.SystemAssertions.assertCountsReturnTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -68,16 +69,6 @@ class ReferenceSystemTest {
         return d.info();
     }
 
-    /** Destroy may release in the background: poll the counts for a while before comparing. */
-    private static void assertCountsReturnTo(ResourceCounts expected, Hypervisor hv) throws InterruptedException {
-        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        ResourceCounts now = hv.counts();
-        while (!now.equals(expected) && System.nanoTime() - until < 0) {
-            Thread.sleep(20);
-            now = hv.counts();
-        }
-        assertEquals(expected, now, "resource counts after destroying every guest");
-    }
 
     private List<String> consoleOf(String name, String marker) {
         String prefix = name + "|";
