@@ -6,7 +6,12 @@
  * map both, then make hypercalls with Xen's own numbers and argument structs (libxen-dev headers):
  * console_io write, xen_version, sched_op shutdown(poweroff).
  *
- * Usage: mailbox_guest SOCKET_PATH     exit 0 when every hypercall succeeded
+ * Usage: mailbox_guest SOCKET_PATH            exit 0 when every hypercall succeeded
+ *        mailbox_guest SOCKET_PATH --fork    after joining, fork a child that keeps every descriptor (the
+ *                                            session socket too) and sleeps; print "forked CHILD_PID" and
+ *                                            make xen_version hypercalls until the hypervisor says it is
+ *                                            gone: the death of this process must be noticed although the
+ *                                            child still holds the socket open
  */
 #define _GNU_SOURCE
 #define __XEN_INTERFACE_VERSION__ 0x00040e00
@@ -79,8 +84,9 @@ static void *map_sealed(int fd, size_t bytes) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 2) {
-        fprintf(stderr, "usage: mailbox_guest SOCKET\n");
+    int fork_mode = argc == 3 && strcmp(argv[2], "--fork") == 0;
+    if (argc != 2 && !fork_mode) {
+        fprintf(stderr, "usage: mailbox_guest SOCKET [--fork]\n");
         return 64;
     }
     int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -124,6 +130,25 @@ int main(int argc, char **argv) {
     }
     struct pvkit_mailbox *mb = (void *)(page + PVKIT_MAILBOX_OFFSET(0));
     seq = mb->rsp_seq;
+
+    if (fork_mode) {
+        pid_t child = fork();
+        if (child < 0)
+            die("fork");
+        if (child == 0) {
+            sleep(120);     /* holds the socket and both mappings; killed by the test */
+            _exit(0);
+        }
+        printf("forked %d\n", (int)child);
+        fflush(stdout);
+        for (;;) {
+            int64_t v = hypercall(mb, __HYPERVISOR_xen_version, XENVER_version, 0, 0, 0, 0);
+            if (v < 0) {
+                printf("hypercall: %lld\n", (long long)v);
+                return 2;
+            }
+        }
+    }
 
     /* console_io(CONSOLEIO_write, len, buffer): the buffer is a guest-physical address in our memory */
     char text[64];

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <errno.h>
@@ -69,6 +70,7 @@ int main(void) {
     C(F_SEAL_GROW); C(F_SEAL_WRITE); C(PROT_READ); C(PROT_WRITE); C(MAP_SHARED); C(SEEK_END); C(AF_UNIX);
     C(SOCK_STREAM); C(SOCK_CLOEXEC); C(SOL_SOCKET); C(SCM_RIGHTS); C(MSG_NOSIGNAL); C(MSG_CTRUNC);
     C(MSG_CMSG_CLOEXEC); C(SHUT_RDWR); C(POLLIN); C(EPERM); C(EINTR); C(EAGAIN); C(EBUSY);
+    C(SO_PEERCRED); C(SYS_pidfd_open); C(ESRCH);
 
     C(PVKIT_MAILBOX_MAGIC); C(PVKIT_SESSION_HELLO_MAGIC); C(PVKIT_SESSION_WELCOME_MAGIC); C(PVKIT_ABI_VERSION);
     C(PVKIT_MAILBOX_IDLE); C(PVKIT_MAILBOX_REQUEST); C(PVKIT_MAILBOX_RESPONSE); C(PVKIT_GONE_GUEST);

@@ -3,6 +3,12 @@ package io.pvkit.process;
 import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.spi.IdleStrategy;
+import io.pvkit.process.internal.Native;
+import io.pvkit.process.internal.SysConstants;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
@@ -14,15 +20,18 @@ import java.util.function.Supplier;
  * The hypervisor's side of one guest process: its {@link Admission}, the mailbox page, one
  * {@link MailboxServer} thread per vCPU, and a monitor thread that notices when the process goes away.
  *
- * <p>Death detection: the monitor thread blocks in {@code recvmsg} on the session socket; the guest never
- * sends anything after its hello, so the call returns only at end of stream, which the kernel delivers as
- * soon as the guest process's last descriptor of the socket is closed, including when the process is killed
- * ({@code kill -9}) in any state: blocked in a hypercall, spinning, or between calls. Measured bound: see the
+ * <p>Death detection: the monitor thread {@code poll}s two descriptors: the session socket, and a pidfd
+ * ({@code pidfd_open}, Linux 5.3) of the process that connected ({@code SO_PEERCRED}). The guest never sends
+ * anything after its hello, so the socket becomes readable only at end of stream, which the kernel delivers
+ * as soon as the last descriptor of the socket is closed; the pidfd becomes readable when the process that
+ * joined exits, even if a child it forked still holds the socket. Either ends the session, including when the
+ * process is killed ({@code kill -9}) in any state: blocked in a hypercall, spinning, or between calls. Measured bound: see the
  * README (SessionDeathTest prints min/median/max over 10 kills). Then: set {@code GONE_GUEST} in every
  * mailbox, stop the servers, call {@link GuestHost#guestGone}, wait up to one second for the server threads,
  * then close the mailbox page, the guest memory (the session owns it from admission on; it stays mapped if a
- * server thread is still stuck in the handler) and the socket. A guest that hands its socket to another process (fork) delays
- * detection until that process exits too (assumption in the README).
+ * server thread is still stuck in the handler) and the socket. Without {@code pidfd_open} (a kernel older
+ * than 5.3, or {@code SO_PEERCRED} unavailable) only the socket is watched, and a guest that hands its socket
+ * to another process (fork) delays detection until that process exits too (README, "Assumptions").
  *
  * <p>Thread safety: every method may be called from any thread.
  */
@@ -71,22 +80,65 @@ public final class GuestSession implements AutoCloseable {
     }
 
     private void monitor() {
-        byte[] sink = new byte[64];
         String reason;
+        int pid = -1;
+        int pidfd = -1;
         try {
-            while (true) {
-                UnixSocket.Received r = socket.receive(sink, 0);
-                if (r.endOfStream()) {
-                    reason = "session socket closed (guest process exited or was killed)";
-                    break;
-                }
-                // UNTRUSTED: the guest sends nothing after its hello; bytes are discarded (bounded buffer)
-            }
+            pid = socket.peerPid();
+            pidfd = Native.pidfdOpen(pid);
+        } catch (RuntimeException e) {
+            // no SO_PEERCRED: watch the socket only
+        }
+        if (pidfd == -SysConstants.ESRCH) {
+            end("guest process " + pid + " exited before its session started");
+            socket.close();
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            reason = watch(arena, pid, pidfd);
         } catch (RuntimeException e) {
             reason = "session socket failed: " + e.getMessage();
+        } finally {
+            if (pidfd >= 0) {
+                UnixSocket.closeDescriptor(pidfd);
+            }
         }
         end(reason);
         socket.close();
+    }
+
+    /**
+     * Polls the session socket and, when there is one, a pidfd of the process that connected, until the
+     * socket reaches end of stream or the process exits: a child the guest forked may keep the socket open,
+     * but not the process that joined alive.
+     */
+    private String watch(Arena arena, int pid, int pidfd) {
+        MemorySegment fds = arena.allocate(PollfdLayout.LAYOUT, 2);
+        fds.set(ValueLayout.JAVA_INT, PollfdLayout.FD_OFFSET, socket.fd());
+        fds.set(ValueLayout.JAVA_SHORT, PollfdLayout.EVENTS_OFFSET, SysConstants.POLLIN);
+        // a negative fd is ignored by poll: without a pidfd only the socket is watched
+        fds.set(ValueLayout.JAVA_INT, PollfdLayout.SIZE + PollfdLayout.FD_OFFSET, pidfd);
+        fds.set(ValueLayout.JAVA_SHORT, PollfdLayout.SIZE + PollfdLayout.EVENTS_OFFSET, SysConstants.POLLIN);
+        byte[] sink = new byte[64];
+        while (true) {
+            int r = Native.poll(fds, 2, -1);
+            if (r == -SysConstants.EINTR) {
+                continue;
+            }
+            if (r < 0) {
+                throw new NativeException("poll", -r);
+            }
+            if (pidfd >= 0 && fds.get(ValueLayout.JAVA_SHORT, PollfdLayout.SIZE + PollfdLayout.REVENTS_OFFSET) != 0) {
+                return "guest process " + pid + " exited";
+            }
+            if (fds.get(ValueLayout.JAVA_SHORT, PollfdLayout.REVENTS_OFFSET) != 0) {
+                UnixSocket.Received got = socket.receive(sink, 0);
+                if (got.endOfStream()) {
+                    return "session socket closed (guest process exited or was killed)";
+                }
+                // UNTRUSTED: the guest sends nothing after its hello; bytes are discarded (bounded buffer)
+            }
+        }
     }
 
     private void end(String reason) {

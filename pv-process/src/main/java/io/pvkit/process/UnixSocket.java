@@ -355,6 +355,25 @@ public final class UnixSocket implements AutoCloseable {
     }
 
     /**
+     * The process id of the peer when it connected ({@code SO_PEERCRED}), as the kernel recorded it at
+     * {@code connect}/{@code listen} time.
+     *
+     * @return the pid
+     * @throws NativeException when {@code getsockopt} fails
+     */
+    public int peerPid() {
+        try (Arena arena = Arena.ofConfined()) {
+            // struct ucred { pid_t pid; uid_t uid; gid_t gid; }: 12 bytes, pid first
+            MemorySegment ucred = arena.allocate(12, 4);
+            int r = Native.getsockopt(fd, SysConstants.SOL_SOCKET, SysConstants.SO_PEERCRED, ucred);
+            if (r < 0) {
+                throw new NativeException("getsockopt(SO_PEERCRED)", -r);
+            }
+            return ucred.get(ValueLayout.JAVA_INT, 0);
+        }
+    }
+
+    /**
      * The socket's descriptor.
      *
      * @return the descriptor

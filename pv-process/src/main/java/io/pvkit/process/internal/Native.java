@@ -58,6 +58,10 @@ public final class Native {
     private static final MethodHandle RECVMSG = handle("recvmsg",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SHUTDOWN = handle("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETSOCKOPT = handle("getsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SYSCALL_2 = handle("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle POLL = handle("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
 
     private Native() {
@@ -356,6 +360,43 @@ public final class Native {
         try {
             MemorySegment capture = CAPTURE_SEGMENT.get();
             return result((int) POLL.invokeExact(capture, fds, nfds, timeoutMillis), capture);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code getsockopt(fd, level, name, value, &length)} with {@code length = value.byteSize()} on entry.
+     *
+     * @param fd the socket
+     * @param level {@code SOL_SOCKET}
+     * @param name the option, e.g. {@code SO_PEERCRED}
+     * @param value where the option's value goes
+     * @return the length the kernel wrote, or {@code -errno}
+     */
+    public static int getsockopt(int fd, int level, int name, MemorySegment value) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment capture = CAPTURE_SEGMENT.get();
+            MemorySegment length = arena.allocateFrom(JAVA_INT, (int) value.byteSize());
+            int r = result((int) GETSOCKOPT.invokeExact(capture, fd, level, name, value, length), capture);
+            return r < 0 ? r : length.get(JAVA_INT, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@code syscall(SYS_pidfd_open, pid, 0)}: a descriptor for process {@code pid} that polls readable once
+     * it has exited.
+     *
+     * @param pid the process
+     * @return the descriptor or {@code -errno} ({@code -ENOSYS} before Linux 5.3, {@code -ESRCH} when gone)
+     */
+    public static int pidfdOpen(int pid) {
+        try {
+            MemorySegment capture = CAPTURE_SEGMENT.get();
+            return (int) result((long) SYSCALL_2.invokeExact(capture, (long) SysConstants.SYS_pidfd_open, pid, 0),
+                    capture);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -49,6 +49,12 @@ public final class SysConstants {
     public static final int SHUT_RDWR = 2;
     /** {@code POLLIN}. */
     public static final short POLLIN = 0x1;
+    /** {@code SO_PEERCRED}: the {@code struct ucred} of the process that connected a Unix socket. */
+    public static final int SO_PEERCRED = 17;
+    /** {@code SYS_pidfd_open} (Linux 5.3): a descriptor that becomes readable when the process exits. */
+    public static final int SYS_pidfd_open = 434;
+    /** {@code ESRCH}. */
+    public static final int ESRCH = 3;
     /** {@code EPERM}. */
     public static final int EPERM = 1;
     /** {@code EINTR}. */
