@@ -1,27 +1,20 @@
 package io.pvkit.events;
 
-import io.pvkit.abi.evtchn.EvtchnStatus;
-import io.pvkit.abi.evtchn.Virq;
-import io.pvkit.events.internal.VirqRules;
-
 import io.pvkit.abi.DomId;
+import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
-import io.pvkit.abi.DomainSpec;
+import io.pvkit.events.internal.Bindings;
+import io.pvkit.events.internal.Delivery;
 import io.pvkit.events.internal.DomainPorts;
+import io.pvkit.events.internal.DomainRegistry;
 import io.pvkit.events.internal.SendEvent;
 import io.pvkit.events.internal.SharedInfoBits;
+import io.pvkit.events.internal.Statuses;
+import io.pvkit.events.internal.Teardown;
 import io.pvkit.events.spi.VcpuKicker;
 
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-
-import static io.pvkit.events.internal.DomainPorts.FREE;
-import static io.pvkit.events.internal.DomainPorts.INTERDOMAIN;
-import static io.pvkit.events.internal.DomainPorts.IPI;
-import static io.pvkit.events.internal.DomainPorts.RESERVED;
-import static io.pvkit.events.internal.DomainPorts.UNBOUND;
-import static io.pvkit.events.internal.DomainPorts.VIRQ;
 
 /**
  * The hypervisor side of event channels: one port table per domain and the EVTCHNOP operations with
@@ -52,11 +45,13 @@ import static io.pvkit.events.internal.DomainPorts.VIRQ;
  * Xen grows its valid range in buckets as ports are allocated; pv-events allocates the whole table up
  * front, which is Xen's behaviour once every bucket exists.
  *
- * <p>Thread safety and locking: one {@link ReentrantReadWriteLock} guards every port table. Operations
- * that change bindings take the write lock; {@code send}, {@code unmask}, {@code status} and VIRQ
- * delivery take the read lock (they change only shared-memory bits, with atomics). With a single
- * lock there is no lock ordering between two domains to get wrong (Xen orders two domains' locks by
- * address). The {@link VcpuKicker} is called with the read or write lock held.
+ * <p>Thread safety and locking, as Xen's per-channel locks: every port has its own reader-writer lock.
+ * {@code send}, {@code unmask}, {@code status} and VIRQ delivery take the read lock of the one port they act on
+ * and no lock shared between domains, so guests sending on their own channels do not serialise. Binding changes
+ * (alloc, bind, close, bind_vcpu, reset, release) are serialised by one lock, and write-lock every port they
+ * change, both ends of an interdomain channel at once: a send racing a close of either end delivers to the
+ * binding it found (the close waits for it) or finds the port closed, never a port closed and reused meanwhile.
+ * The {@link VcpuKicker} is called with a port lock held and must not block.
  *
  * {@snippet :
  * EventChannels evtchn = new EventChannels();
@@ -71,27 +66,18 @@ public final class EventChannels {
     /** {@code EVTCHN_2L_NR_CHANNELS} for 64-bit guests. */
     public static final int MAX_PORTS_2L = SharedInfoLayout.NR_2L_CHANNELS;
 
-    private static final int EINVAL = (int) XenErrno.EINVAL.negated();
-    private static final int ENOSPC = (int) XenErrno.ENOSPC.negated();
-    private static final int ESRCH = (int) XenErrno.ESRCH.negated();
-    private static final int EPERM = (int) XenErrno.EPERM.negated();
-    private static final int ENOENT = (int) XenErrno.ENOENT.negated();
-    private static final int EEXIST = (int) XenErrno.EEXIST.negated();
-
-    private static final int EBUSY = (int) XenErrno.EBUSY.negated();
-    private static final int EAGAIN = (int) XenErrno.EAGAIN.negated();
-
     /**
      * The most ports {@link #reset} and {@link #releaseDomain} close under one hold of the lock (Xen
      * checks for preemption every 64 ports); between chunks the lock is released, so other domains'
      * operations are never blocked for a whole teardown (XSA-344).
      */
-    public static final int TEARDOWN_CHUNK = 64;
+    public static final int TEARDOWN_CHUNK = Teardown.CHUNK;
 
-    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-    private volatile Runnable preemptionHook = () -> { };
-    /** Port tables by domain id (grown on demand, never beyond {@link DomId#FIRST_RESERVED}); guarded by {@link #lock}. */
-    private DomainPorts[] domains = new DomainPorts[16];
+    private final DomainRegistry registry = new DomainRegistry();
+    private final Bindings bindings = new Bindings(registry);
+    private final Teardown teardown = new Teardown(registry, bindings);
+    private final Delivery delivery = new Delivery(registry);
+    private final Statuses statuses = new Statuses(registry);
 
     /** An event-channel subsystem with no domains. */
     public EventChannels() {
@@ -105,7 +91,7 @@ public final class EventChannels {
      * @param hook the action (must not call {@code reset}/{@code releaseDomain} of the same domain)
      */
     public void onPreemptionPoint(Runnable hook) {
-        this.preemptionHook = java.util.Objects.requireNonNull(hook, "hook");
+        teardown.onPreemptionPoint(hook);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -149,18 +135,12 @@ public final class EventChannels {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("bad shared_info frame " + sharedInfoGfn + " for " + spec, e);
         }
-        lock.writeLock().lock();
+        DomainPorts d = new DomainPorts(spec.domid(), spec.privileged(), spec.vcpus(), portLimit, bits, kicker);
+        registry.changes().lock();
         try {
-            if (domain(spec.domid()) != null) {
-                throw new IllegalStateException("domain " + spec.domid() + " is already registered");
-            }
-            int id = spec.domid();
-            if (id >= domains.length) {
-                domains = java.util.Arrays.copyOf(domains, Math.min(DomId.FIRST_RESERVED, Math.max(id + 1, domains.length * 2)));
-            }
-            domains[id] = new DomainPorts(id, spec.privileged(), spec.vcpus(), portLimit, bits, kicker);
+            registry.add(d);
         } finally {
-            lock.writeLock().unlock();
+            registry.changes().unlock();
         }
     }
 
@@ -173,12 +153,7 @@ public final class EventChannels {
      * @return true when registered
      */
     public boolean hasDomain(int domid) {
-        lock.readLock().lock();
-        try {
-            return domain(domid) != null;
-        } finally {
-            lock.readLock().unlock();
-        }
+        return registry.domain(domid) != null;
     }
 
     /**
@@ -202,49 +177,7 @@ public final class EventChannels {
      * @throws IllegalArgumentException when {@code budget < 1}
      */
     public boolean releaseDomain(int domid, int budget) {
-        if (budget < 1) {
-            throw new IllegalArgumentException("budget must be positive, got " + budget);
-        }
-        DomainPorts dying;
-        lock.writeLock().lock();
-        try {
-            dying = domain(domid);
-            if (dying == null) {
-                return true;
-            }
-            // from here on every operation of or towards the domain answers -ESRCH
-            dying.alive = false;
-        } finally {
-            lock.writeLock().unlock();
-        }
-        int left = budget;
-        while (true) {
-            lock.writeLock().lock();
-            try {
-                if (domain(domid) != dying) {
-                    return true; // released by a concurrent call
-                }
-                int from = dying.releaseNext;
-                int end = (int) Math.min(dying.limit, (long) from + Math.min(left, TEARDOWN_CHUNK));
-                for (int p = from; p < end; p++) {
-                    if (dying.state[p] != FREE && dying.state[p] != RESERVED) {
-                        closeLocked(dying, p);
-                    }
-                }
-                left -= end - from;
-                dying.releaseNext = end;
-                if (end >= dying.limit) {
-                    domains[domid] = null;
-                    return true;
-                }
-            } finally {
-                lock.writeLock().unlock();
-            }
-            preemptionHook.run();
-            if (left <= 0) {
-                return false;
-            }
-        }
+        return teardown.releaseDomain(domid, budget);
     }
 
     /**
@@ -257,25 +190,7 @@ public final class EventChannels {
      * @return true when a port was bound and set pending (or was pending already)
      */
     public boolean raiseVirq(int domid, int vcpu, int virq) {
-        lock.readLock().lock();
-        try {
-            DomainPorts d = live(domid);
-            if (d == null || virq < 0 || virq >= Virq.NR_VIRQS) {
-                return false;
-            }
-            int v = VirqRules.isGlobal(virq) ? 0 : vcpu;
-            if (v < 0 || v >= d.vcpus) {
-                return false;
-            }
-            int port = d.virqToPort[v][virq];
-            if (port == 0) {
-                return false;
-            }
-            d.setPending(port);
-            return true;
-        } finally {
-            lock.readLock().unlock();
-        }
+        return delivery.raiseVirq(domid, vcpu, virq);
     }
 
     /**
@@ -287,16 +202,7 @@ public final class EventChannels {
      *     domain or port does not exist
      */
     public ChannelStatus inspect(int domid, int port) {
-        lock.readLock().lock();
-        try {
-            DomainPorts d = domain(domid);
-            if (d == null) {
-                return ChannelStatus.failed(ESRCH);
-            }
-            return d.valid(port) ? statusOf(d, port) : ChannelStatus.failed(EINVAL);
-        } finally {
-            lock.readLock().unlock();
-        }
+        return statuses.inspect(domid, port);
     }
 
     /**
@@ -306,13 +212,8 @@ public final class EventChannels {
      * @return the number of ports, or 0 when the domain is not registered
      */
     public int portLimit(int domid) {
-        lock.readLock().lock();
-        try {
-            DomainPorts d = domain(domid);
-            return d == null ? 0 : d.limit;
-        } finally {
-            lock.readLock().unlock();
-        }
+        DomainPorts d = registry.domain(domid);
+        return d == null ? 0 : d.limit;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -329,30 +230,7 @@ public final class EventChannels {
      *     {@code -EPERM} (unprivileged caller, foreign {@code dom})
      */
     public int allocUnbound(int caller, int dom, int remoteDom) {
-        lock.writeLock().lock();
-        try {
-            DomainPorts c = live(caller);
-            if (c == null) {
-                return ESRCH;
-            }
-            DomainPorts d = lookup(c, dom & 0xFFFF);
-            if (d == null) {
-                return ESRCH;
-            }
-            int port = d.freePort();
-            if (port < 0) {
-                return ENOSPC;
-            }
-            if (d != c && !c.privileged) {
-                return EPERM;
-            }
-            int rd = remoteDom & 0xFFFF;
-            d.state[port] = UNBOUND;
-            d.remoteDom[port] = rd == DomId.SELF ? c.domid : rd;
-            return port;
-        } finally {
-            lock.writeLock().unlock();
-        }
+        return bindings.allocUnbound(caller, dom, remoteDom);
     }
 
     /**
@@ -366,36 +244,7 @@ public final class EventChannels {
      *     {@code -EINVAL} (remote port invalid, not unbound, or not offered to the caller)
      */
     public int bindInterdomain(int caller, int remoteDom, int remotePort) {
-        lock.writeLock().lock();
-        try {
-            DomainPorts ld = live(caller);
-            if (ld == null) {
-                return ESRCH;
-            }
-            DomainPorts rd = lookup(ld, remoteDom & 0xFFFF);
-            if (rd == null) {
-                return ESRCH;
-            }
-            int lport = ld.freePort();
-            if (lport < 0) {
-                return ENOSPC;
-            }
-            if (!rd.valid(remotePort) || rd.state[remotePort] != UNBOUND || rd.remoteDom[remotePort] != ld.domid) {
-                return EINVAL;
-            }
-            ld.state[lport] = INTERDOMAIN;
-            ld.remoteDom[lport] = rd.domid;
-            ld.remotePort[lport] = remotePort;
-            ld.notifyVcpu[lport] = 0;
-            rd.state[remotePort] = INTERDOMAIN;
-            rd.remoteDom[remotePort] = ld.domid;
-            rd.remotePort[remotePort] = lport;
-            // The peer may have sent while the port was unbound (dropped): always mark the local port.
-            ld.setPending(lport);
-            return lport;
-        } finally {
-            lock.writeLock().unlock();
-        }
+        return bindings.bindInterdomain(caller, remoteDom, remotePort);
     }
 
     /**
@@ -408,36 +257,7 @@ public final class EventChannels {
      *     {@code -ENOENT} (no such vCPU), {@code -EEXIST} (already bound on that vCPU), {@code -ENOSPC}
      */
     public int bindVirq(int caller, int virq, int vcpu) {
-        lock.writeLock().lock();
-        try {
-            DomainPorts d = live(caller);
-            if (d == null) {
-                return ESRCH;
-            }
-            if (virq < 0 || virq >= Virq.NR_VIRQS) {
-                return EINVAL;
-            }
-            if (VirqRules.isGlobal(virq) && vcpu != 0) {
-                return EINVAL;
-            }
-            if (vcpu < 0 || vcpu >= d.vcpus) {
-                return ENOENT;
-            }
-            if (d.virqToPort[vcpu][virq] != 0) {
-                return EEXIST;
-            }
-            int port = d.freePort();
-            if (port < 0) {
-                return ENOSPC;
-            }
-            d.state[port] = VIRQ;
-            d.notifyVcpu[port] = vcpu;
-            d.virq[port] = virq;
-            d.virqToPort[vcpu][virq] = port;
-            return port;
-        } finally {
-            lock.writeLock().unlock();
-        }
+        return bindings.bindVirq(caller, virq, vcpu);
     }
 
     /**
@@ -448,25 +268,7 @@ public final class EventChannels {
      * @return the port, or {@code -ENOENT} (no such vCPU), {@code -ENOSPC}
      */
     public int bindIpi(int caller, int vcpu) {
-        lock.writeLock().lock();
-        try {
-            DomainPorts d = live(caller);
-            if (d == null) {
-                return ESRCH;
-            }
-            if (vcpu < 0 || vcpu >= d.vcpus) {
-                return ENOENT;
-            }
-            int port = d.freePort();
-            if (port < 0) {
-                return ENOSPC;
-            }
-            d.state[port] = IPI;
-            d.notifyVcpu[port] = vcpu;
-            return port;
-        } finally {
-            lock.writeLock().unlock();
-        }
+        return bindings.bindIpi(caller, vcpu);
     }
 
     /**
@@ -478,52 +280,7 @@ public final class EventChannels {
      * @return 0, or {@code -EINVAL} (invalid, free or reserved port)
      */
     public int close(int caller, int port) {
-        lock.writeLock().lock();
-        try {
-            DomainPorts d = live(caller);
-            if (d == null) {
-                return ESRCH;
-            }
-            return closeLocked(d, port);
-        } finally {
-            lock.writeLock().unlock();
-        }
-    }
-
-    private int closeLocked(DomainPorts d, int port) {
-        if (!d.valid(port)) {
-            return EINVAL;
-        }
-        switch (d.state[port]) {
-            case FREE, RESERVED -> {
-                return EINVAL;
-            }
-            case VIRQ -> {
-                int virq = d.virq[port];
-                for (int v = 0; v < d.vcpus; v++) {
-                    if (d.virqToPort[v][virq] == port) {
-                        d.virqToPort[v][virq] = 0;
-                    }
-                }
-            }
-            case INTERDOMAIN -> {
-                DomainPorts peer = domain(d.remoteDom[port]);
-                int rport = d.remotePort[port];
-                if (peer != null && peer.state[rport] == INTERDOMAIN && peer.remoteDom[rport] == d.domid
-                        && peer.remotePort[rport] == port) {
-                    peer.state[rport] = UNBOUND;
-                    peer.remoteDom[rport] = d.domid;
-                    peer.remotePort[rport] = 0;
-                } else {
-                    throw new IllegalStateException("broken interdomain binding dom" + d.domid + ":" + port);
-                }
-            }
-            default -> {
-                // UNBOUND, IPI: nothing else to undo
-            }
-        }
-        d.free(port);
-        return 0;
+        return bindings.close(caller, port);
     }
 
     /**
@@ -539,7 +296,7 @@ public final class EventChannels {
         if (event.isEnabled()) {
             event.begin();
         }
-        final int result = sendLocked(caller, port);
+        final int result = delivery.send(caller, port);
         if (event.isEnabled()) {
             event.end();
             if (event.shouldCommit()) {
@@ -552,32 +309,6 @@ public final class EventChannels {
         return result;
     }
 
-    private int sendLocked(int caller, int port) {
-        lock.readLock().lock();
-        try {
-            DomainPorts d = live(caller);
-            if (d == null) {
-                return ESRCH;
-            }
-            if (!d.valid(port)) {
-                return EINVAL;
-            }
-            switch (d.state[port]) {
-                case INTERDOMAIN -> domain(d.remoteDom[port]).setPending(d.remotePort[port]);
-                case IPI -> d.setPending(port);
-                case UNBOUND -> {
-                    // dropped, as Xen does
-                }
-                default -> {
-                    return EINVAL;
-                }
-            }
-            return 0;
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
     /**
      * {@code EVTCHNOP_status}.
      *
@@ -588,38 +319,7 @@ public final class EventChannels {
      *     {@code -EINVAL} (invalid port), {@code -EPERM} (unprivileged caller, foreign domain)
      */
     public ChannelStatus status(int caller, int dom, int port) {
-        lock.readLock().lock();
-        try {
-            DomainPorts c = live(caller);
-            if (c == null) {
-                return ChannelStatus.failed(ESRCH);
-            }
-            DomainPorts d = lookup(c, dom & 0xFFFF);
-            if (d == null) {
-                return ChannelStatus.failed(ESRCH);
-            }
-            if (!d.valid(port)) {
-                return ChannelStatus.failed(EINVAL);
-            }
-            if (d != c && !c.privileged) {
-                return ChannelStatus.failed(EPERM);
-            }
-            return statusOf(d, port);
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    private static ChannelStatus statusOf(DomainPorts d, int port) {
-        int vcpu = d.notifyVcpu[port];
-        return switch (d.state[port]) {
-            case UNBOUND -> new ChannelStatus(0, EvtchnStatus.UNBOUND, vcpu, d.remoteDom[port], 0, 0);
-            case INTERDOMAIN -> new ChannelStatus(0, EvtchnStatus.INTERDOMAIN, vcpu, d.remoteDom[port],
-                    d.remotePort[port], 0);
-            case VIRQ -> new ChannelStatus(0, EvtchnStatus.VIRQ, vcpu, 0, 0, d.virq[port]);
-            case IPI -> new ChannelStatus(0, EvtchnStatus.IPI, vcpu, 0, 0, 0);
-            default -> new ChannelStatus(0, EvtchnStatus.CLOSED, vcpu, 0, 0, 0);
-        };
+        return statuses.status(caller, dom, port);
     }
 
     /**
@@ -631,20 +331,7 @@ public final class EventChannels {
      * @return 0, or {@code -EINVAL} (invalid port)
      */
     public int unmask(int caller, int port) {
-        lock.readLock().lock();
-        try {
-            DomainPorts d = live(caller);
-            if (d == null) {
-                return ESRCH;
-            }
-            if (!d.valid(port)) {
-                return EINVAL;
-            }
-            d.unmask(port);
-            return 0;
-        } finally {
-            lock.readLock().unlock();
-        }
+        return delivery.unmask(caller, port);
     }
 
     /**
@@ -658,35 +345,7 @@ public final class EventChannels {
      *     free port)
      */
     public int bindVcpu(int caller, int port, int vcpu) {
-        lock.writeLock().lock();
-        try {
-            DomainPorts d = live(caller);
-            if (d == null) {
-                return ESRCH;
-            }
-            if (vcpu < 0 || vcpu >= d.vcpus) {
-                return ENOENT;
-            }
-            if (!d.valid(port)) {
-                return EINVAL;
-            }
-            switch (d.state[port]) {
-                case VIRQ -> {
-                    if (!VirqRules.isGlobal(d.virq[port])) {
-                        return EINVAL;
-                    }
-                    // a global VIRQ stays registered on vCPU 0 and is delivered to the notify vCPU
-                    d.notifyVcpu[port] = vcpu;
-                }
-                case UNBOUND, INTERDOMAIN -> d.notifyVcpu[port] = vcpu;
-                default -> {
-                    return EINVAL;
-                }
-            }
-            return 0;
-        } finally {
-            lock.writeLock().unlock();
-        }
+        return bindings.bindVcpu(caller, port, vcpu);
     }
 
     /**
@@ -704,93 +363,6 @@ public final class EventChannels {
      *     already running), {@code -EAGAIN} (a port was allocated while the reset ran)
      */
     public int reset(int caller, int dom) {
-        DomainPorts target;
-        lock.writeLock().lock();
-        try {
-            DomainPorts c = live(caller);
-            if (c == null) {
-                return ESRCH;
-            }
-            DomainPorts d = lookup(c, dom & 0xFFFF);
-            if (d == null) {
-                return ESRCH;
-            }
-            if (d != c && !c.privileged) {
-                return EPERM;
-            }
-            if (d.resetting) {
-                return EBUSY;
-            }
-            d.resetting = true;
-            target = d;
-        } finally {
-            lock.writeLock().unlock();
-        }
-        boolean completed = false;
-        try {
-            completed = closeAllInChunks(target);
-        } finally {
-            lock.writeLock().lock();
-            try {
-                target.resetting = false;
-            } finally {
-                lock.writeLock().unlock();
-            }
-        }
-        if (!completed) {
-            return ESRCH;
-        }
-        lock.writeLock().lock();
-        try {
-            // a port allocated while the reset ran makes it fail (Xen 8d385b247b: -EAGAIN, not success)
-            return target.anyInUse() ? EAGAIN : 0;
-        } finally {
-            lock.writeLock().unlock();
-        }
-    }
-
-    /** A registered domain (alive or being released), or null. */
-    private DomainPorts domain(int domid) {
-        return domid >= 0 && domid < domains.length ? domains[domid] : null;
-    }
-
-    private DomainPorts lookup(DomainPorts caller, int dom) {
-        return dom == DomId.SELF ? caller : live(dom);
-    }
-
-    /** A registered domain that is not being destroyed, or null (callers then answer {@code -ESRCH}). */
-    private DomainPorts live(int domid) {
-        DomainPorts d = domain(domid);
-        return d != null && d.alive ? d : null;
-    }
-
-    /**
-     * Closes ports {@code from} .. {@code limit - 1} of {@code d} in chunks of at most {@link #TEARDOWN_CHUNK},
-     * taking the write lock per chunk and running the preemption hook between chunks with no lock held.
-     *
-     * @return false when the domain was destroyed meanwhile (by another thread)
-     */
-    private boolean closeAllInChunks(DomainPorts d) {
-        int p = 1;
-        while (p < d.limit) {
-            lock.writeLock().lock();
-            try {
-                if (!d.alive) {
-                    return false;
-                }
-                int end = Math.min(d.limit, p + TEARDOWN_CHUNK);
-                for (; p < end; p++) {
-                    if (d.state[p] != DomainPorts.FREE) {
-                        closeLocked(d, p);
-                    }
-                }
-            } finally {
-                lock.writeLock().unlock();
-            }
-            if (p < d.limit) {
-                preemptionHook.run();
-            }
-        }
-        return true;
+        return teardown.reset(caller, dom);
     }
 }

@@ -1,13 +1,16 @@
 package io.pvkit.events.internal;
 
-import io.pvkit.abi.evtchn.EvtchnStatus;
 import io.pvkit.abi.evtchn.Virq;
-
 import io.pvkit.events.spi.VcpuKicker;
 
 /**
- * One domain's port table (Xen's {@code struct evtchn} array plus {@code virq_to_evtchn}). Plain
- * fields: every access happens under the owning {@code EventChannels}' lock.
+ * One domain's port table (Xen's {@code struct evtchn} array plus {@code virq_to_evtchn}) and its allocation.
+ *
+ * <p>Locking ({@link ChannelLocks}): every field of port {@code p} is written under {@code locks} write lock of
+ * {@code p} and under {@link DomainRegistry#changes()}; it is read either under the registry lock (writers) or
+ * under {@code p}'s read lock (send, unmask, status). Two reads are deliberately racy, as in Xen: a sender reads
+ * the <em>remote</em> port's notify vCPU ({@code rchn->notify_vcpu_id}), and VIRQ delivery reads
+ * {@code virqToPort} before it locks and re-checks the port; every value ever written there is valid.
  */
 public final class DomainPorts {
     /** Xen's internal states; the public {@code EvtchnStatus} adds the EVTCHNSTAT mapping. */
@@ -24,20 +27,25 @@ public final class DomainPorts {
     public final int limit;
     public final SharedInfoBits bits;
     public final VcpuKicker kicker;
+    /** The per-port reader-writer locks. */
+    public final ChannelLocks locks;
 
     public final byte[] state;
     /** UNBOUND: the domain allowed to bind; INTERDOMAIN: the remote domain. */
     public final int[] remoteDom;
+    /** INTERDOMAIN: the remote domain's table (what a send marks), else null. */
+    public final DomainPorts[] peer;
     /** INTERDOMAIN: the remote port. */
     public final int[] remotePort;
     public final int[] notifyVcpu;
     public final int[] virq;
     /** virqToPort[vcpu][virq]: 0 when unbound. */
     public final int[][] virqToPort;
-    public boolean alive = true;
-    /** The next port a {@code releaseDomain} call examines (the release's continuation point). */
+    /** False from the moment a release starts: every operation of or towards the domain answers -ESRCH. */
+    public volatile boolean alive = true;
+    /** The next port a {@code releaseDomain} call examines (the release's continuation point); registry lock. */
     public int releaseNext;
-    /** An EVTCHNOP_reset of this domain is in progress (Xen's non-zero {@code next_evtchn}). */
+    /** An EVTCHNOP_reset of this domain is in progress (Xen's non-zero {@code next_evtchn}); registry lock. */
     public boolean resetting;
 
     public DomainPorts(int domid, boolean privileged, int vcpus, int limit, SharedInfoBits bits, VcpuKicker kicker) {
@@ -47,12 +55,14 @@ public final class DomainPorts {
         this.limit = limit;
         this.bits = bits;
         this.kicker = kicker;
+        this.locks = new ChannelLocks(limit);
         this.state = new byte[limit];
         this.remoteDom = new int[limit];
+        this.peer = new DomainPorts[limit];
         this.remotePort = new int[limit];
         this.notifyVcpu = new int[limit];
         this.virq = new int[limit];
-        this.virqToPort = new int[vcpus][io.pvkit.abi.evtchn.Virq.NR_VIRQS];
+        this.virqToPort = new int[vcpus][Virq.NR_VIRQS];
         state[0] = RESERVED;
     }
 
@@ -71,24 +81,34 @@ public final class DomainPorts {
         return -1;
     }
 
-    /** Xen's {@code evtchn_free} after the state-specific part: clears pending, resets to FREE, vCPU 0. */
+    /**
+     * Xen's {@code evtchn_free} after the state-specific part: clears pending, resets to FREE, vCPU 0. The
+     * caller holds the port's write lock.
+     */
     public void free(int port) {
         bits.testAndClearPending(port);
         state[port] = FREE;
         remoteDom[port] = 0;
+        peer[port] = null;
         remotePort[port] = 0;
         notifyVcpu[port] = 0;
         virq[port] = 0;
     }
 
-    /** Sets the port pending with Xen's 2-level order and kicks its notify vCPU when needed. */
+    /**
+     * Sets the port pending with Xen's 2-level order and kicks its notify vCPU when needed. The caller holds
+     * the read lock of this port or of its interdomain peer (or the registry lock), so the port stays bound.
+     */
     public void setPending(int port) {
+        // ORDERING: racy read when the caller locked the peer port (Xen reads rchn->notify_vcpu_id unlocked):
+        // the value is one a bind_vcpu wrote, always a valid vCPU of this domain.
         int v = notifyVcpu[port];
         if (bits.setPending(port, v)) {
             kicker.kick(v);
         }
     }
 
+    /** Xen's {@code evtchn_2l_unmask} on the port's notify vCPU; the caller holds the port's read lock. */
     public void unmask(int port) {
         int v = notifyVcpu[port];
         if (bits.unmask(port, v)) {

@@ -166,4 +166,57 @@ public final class EventChannelTests {
             finish(r);
         }
     }
+
+    /** The channel plus dom2, to which dom1 offers its port number again once it has closed it. */
+    static class ReusableChannel extends Channel {
+        final GuestMemory dom2 = page();
+        int reused = -1;
+
+        ReusableChannel() {
+            ec.addDomain(new DomainSpec(2, dom2, 1, false), 0, VcpuKicker.POLLING, 8);
+        }
+
+        /** 1 when the reused port (a binding dom0 was never part of) is pending. */
+        int reusedPending() {
+            if (reused != guestPort) {
+                return -1;
+            }
+            return (dom1.getLongVolatile(SharedInfoLayout.EVTCHN_PENDING_OFFSET) & (1L << reused)) != 0 ? 1 : 0;
+        }
+    }
+
+    /**
+     * dom0 sends (no global lock on the send path) while dom1 closes its end and offers the same port number to
+     * dom2. The send either reached the old binding (its pending bit was then cleared by the close) or was
+     * dropped on dom0's now unbound port; it never marks the reused port.
+     */
+    @JCStressTest
+    @Outcome(id = "0, 0", expect = Expect.ACCEPTABLE, desc = "delivered before the close, or dropped after it")
+    @Outcome(id = "0, 1", expect = Expect.FORBIDDEN, desc = "misdelivery: the send marked the closed and reused port")
+    @Outcome(id = ".*, -1", expect = Expect.FORBIDDEN, desc = "the port was not reused (test set-up broken)")
+    @State
+    public static class SendVersusCloseAndReuse extends ReusableChannel {
+        /** The hypervisor side: dom0 sends. */
+        @Actor
+        public void send(II_Result r) {
+            r.r1 = ec.send(0, dom0Port);
+        }
+
+        /** dom1 closes its end and offers the lowest free port (the same number) to dom2. */
+        @Actor
+        public void closeAndReuse() {
+            ec.close(1, guestPort);
+            reused = ec.allocUnbound(1, DomId.SELF, 2);
+        }
+
+        /**
+         * After both: whether the reused port is pending.
+         *
+         * @param r send result, reused port pending
+         */
+        @Arbiter
+        public void observe(II_Result r) {
+            r.r2 = reusedPending();
+        }
+    }
 }
