@@ -922,7 +922,7 @@ static void complete(const blkif_response_t *rsp, uint64_t seed) {
             for (unsigned w = 0; w < PAGE_SIZE / 8; w++) {
                 uint64_t off = base + 8u * w, want = pattern_word(off, seed);
                 if (words[w] != want)
-                    fail(3, "data mismatch at disk byte %" PRIu64 ": read 0x%016" PRIx64 ", wrote 0x%016" PRIx64,
+                    fail(3, "data mismatch at disk byte %" PRIu64 ": read 0x%016" PRIx64 ", expected 0x%016" PRIx64,
                          off, words[w], want);
             }
         }
@@ -1027,8 +1027,8 @@ static void power_off(void) {
         fail(1, "SCHEDOP_shutdown(poweroff): %" PRId64, rc);
 }
 
-static void usage(void) {
-    fprintf(stderr,
+static void usage(int status) {
+    fprintf(status ? stderr : stdout,
             "usage: pvkit-c-guest [options] SOCKET\n"
             "  -n NAME    guest name (default c-guest)\n"
             "  -m FRAMES  memory in 4 KiB frames (default 512)\n"
@@ -1038,7 +1038,7 @@ static void usage(void) {
             "  -q DEPTH   requests in flight, 1..%u (default 4)\n"
             "  -t SECONDS bound of every wait (default 10)\n"
             "  -s SEED    pass p writes pattern SEED+p (default 1)\n", MAX_QUEUE_DEPTH);
-    exit(2);
+    exit(status);
 }
 
 static uint64_t number_arg(const char *s) {
@@ -1046,14 +1046,14 @@ static uint64_t number_arg(const char *s) {
     errno = 0;
     unsigned long long v = strtoull(s, &end, 0);
     if (errno || end == s || *end)
-        usage();
+        usage(2);
     return v;
 }
 
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     int c;
-    while ((c = getopt(argc, argv, "n:m:o:k:p:q:t:s:")) != -1) {
+    while ((c = getopt(argc, argv, "hn:m:o:k:p:q:t:s:")) != -1) {
         switch (c) {
         case 'n': opt.name = optarg; break;
         case 'm': opt.frames = number_arg(optarg); break;
@@ -1063,13 +1063,14 @@ int main(int argc, char **argv) {
         case 'q': opt.queue_depth = (unsigned)number_arg(optarg); break;
         case 't': opt.timeout_s = (unsigned)number_arg(optarg); break;
         case 's': opt.seed = number_arg(optarg); break;
-        default: usage();
+        case 'h': usage(0); break;
+        default: usage(2);
         }
     }
     if (optind != argc - 1 || opt.kib == 0 || opt.kib % 4 || opt.kib > (1ull << 30) || opt.queue_depth < 1
             || opt.queue_depth > MAX_QUEUE_DEPTH || opt.timeout_s < 1 || opt.timeout_s > 3600
             || opt.first_sector > (1ull << 40))
-        usage();
+        usage(2);
     opt.socket = argv[optind];
     uint64_t needed = DATA_FRAME + (uint64_t)opt.queue_depth * BLKIF_MAX_SEGMENTS_PER_REQUEST;
     if (opt.frames < needed || opt.frames > (1u << 24))
