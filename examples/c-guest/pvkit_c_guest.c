@@ -196,8 +196,9 @@ static void join_hypervisor(void) {
     uint8_t *page = map_sealed(fds[1], welcome.mailbox_bytes, "mailbox page");
     struct pvkit_mailbox_page_header *hdr = (void *)page;
     /* ORDERING: acquire; the hypervisor stores the magic last */
-    if (__atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE) != PVKIT_MAILBOX_MAGIC || hdr->nr_vcpus < 1)
-        fail(1, "mailbox page: bad magic or no vCPU");
+    if (__atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE) != PVKIT_MAILBOX_MAGIC || hdr->nr_vcpus < 1
+            || hdr->domid != welcome.domid)
+        fail(1, "mailbox page: bad magic, no vCPU, or domain %u instead of %u", hdr->domid, welcome.domid);
     mailbox = (void *)(page + PVKIT_MAILBOX_OFFSET(0));
     session_fd = s;
     domid = welcome.domid;
@@ -983,6 +984,16 @@ static void await_responses(int all, uint64_t seed) {
         }
         if (now_ns() > deadline)
             fail(1, "no response from the backend within %u s (%u requests in flight)", opt.timeout_s, in_flight());
+        /* a backend that gives up on the device says so in its state: fail with its reason, not a timeout */
+        xs_pump();
+        if (xs_watch_fired) {
+            char path[300];
+            xs_watch_fired = 0;
+            XenbusState state = (XenbusState)xs_read_number(path_of(path, sizeof(path), back, "state"),
+                                                            XenbusStateUnknown);
+            if (state != XenbusStateConnected)
+                backend_failed(state);
+        }
         wait_for_event(ports, 2);
     }
 }

@@ -19,6 +19,7 @@ import io.pvkit.hypervisor.GuestPolicy;
 import io.pvkit.hypervisor.Hypervisor;
 import io.pvkit.hypervisor.HypervisorConfig;
 import io.pvkit.hypervisor.ResourceCounts;
+import io.pvkit.xenbus.XenbusClient;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -45,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * from libxen-dev and pv-process's {@code pvkit_mailbox.h}) joins this process's hypervisor as its own process,
  * walks the xenbus handshake for its disk and writes, flushes, reads back and verifies blocks through pvkit's
  * blkback: the mailbox ABI is language-neutral. The image file must then hold the pattern, and the hypervisor
- * must release everything when the guest powers off or is killed with {@code kill -9} in the middle of its I/O.
+ * must release everything when the guest powers off, is killed with {@code kill -9} in the middle of its I/O, or
+ * gives up because its backend closed the device under it.
  *
  * <p>Skipped, with the reason, when gcc or Xen's headers are missing; with {@code CI=true} they are required.
  */
@@ -230,8 +232,8 @@ class CGuestSystemTest {
             Process p = startGuest(sock, "cvictim", 0);    // passes until killed
             GuestEvent joined = next(GuestEvent.Kind.JOINED, Duration.ofSeconds(20));
             Domain victim = hv.domain(joined.info().domid()).orElseThrow();
-            awaitLine("pvkit-c-guest: pass 1 verified", Duration.ofSeconds(60));
-            // it goes on writing and reading: the backend's worker is running, grants are in use
+            awaitLine("pvkit-c-guest: pass 3 verified", Duration.ofSeconds(60));
+            // it goes on writing and reading: the backend's worker is running, the ring is mapped
             ResourceCounts during = hv.counts();
             assertTrue(during.blockWorkers() > before.blockWorkers() && during.guestSessions() == 1,
                     () -> "the C guest's block I/O is going on: " + during);
@@ -247,6 +249,34 @@ class CGuestSystemTest {
             System.out.println("[c-guest] kill -9 of pvkit_c_guest.c (pid " + p.pid() + ") during block I/O after "
                     + left.info().hypercalls() + " hypercalls (counts then " + during + "): domain destroyed "
                     + noticedMicros + " us after destroyForcibly (bound 2 s); counts back to " + before);
+        }
+    }
+
+    @Test
+    void aBackendThatGivesUpMidIoEndsTheCGuestWithItsReason() throws Exception {
+        Path sock = dir.resolve("guests.sock");
+        try (Hypervisor hv = Hypervisor.start(new HypervisorConfig(null, console::add))) {
+            ResourceCounts before = hv.counts();
+            hv.listenForGuests(sock, withDisk(), events::add);
+            Process p = startGuest(sock, "cabandoned", 0);
+            GuestEvent joined = next(GuestEvent.Kind.JOINED, Duration.ofSeconds(20));
+            awaitLine("pvkit-c-guest: pass 1 verified", Duration.ofSeconds(60));
+            // what a backend writes when it abandons a device: an error node, then Closed (as dom0, over the socket)
+            String backend = "/local/domain/0/backend/vbd/" + joined.info().domid() + "/51712";
+            try (XenbusClient xs = XenbusClient.overSocket(hv.xenstoreSocket())) {
+                xs.write(backend + "/error", "test: the disk went away");
+                xs.write(backend + "/state", "6");
+            }
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), () -> "the C guest did not notice; it said " + output);
+            GuestEvent left = next(GuestEvent.Kind.LEFT, Duration.ofSeconds(10));
+            List<String> lines = new ArrayList<>(output);
+            assertEquals(1, p.exitValue(), lines::toString);
+            String reason = "pvkit-c-guest: backend " + backend + " went to state 6: test: the disk went away";
+            assertTrue(lines.contains(reason), () -> "expected '" + reason + "' in " + lines);
+            assertEquals(ShutdownReason.CRASH, left.info().shutdownReason(), left::toString);
+            assertCountsReturnTo(before, hv, "resource counts after the C guest gave up");
+            System.out.println("[c-guest] backend closed under pvkit_c_guest.c during block I/O: exit 1, \""
+                    + reason + "\"; counts back to baseline");
         }
     }
 }
