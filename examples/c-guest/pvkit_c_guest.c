@@ -10,7 +10,8 @@
  *     wire format, the xenbus states and the blkif ring.
  * Nothing else is shared with the hypervisor: no pvkit library, no JVM.
  *
- * What it does, in order (each step prints nothing unless it fails; every wait has a timeout):
+ * What it does, in order (every wait has a timeout; a failure prints the step and what was answered, then
+ * exits; progress lines go to stdout):
  *   1. connect to the hypervisor's Unix socket, send struct pvkit_hello, receive struct pvkit_welcome with
  *      the guest-memory and mailbox memfds, check their seals and sizes, map them;
  *   2. read start_info, map shared_info (XENMEM_add_to_physmap), set up the grant table
@@ -35,6 +36,7 @@
  *         4 the backend answered a request with an error.
  */
 #define _GNU_SOURCE
+/* the Xen interface version whose definitions we use: 4.14, the latest that Xen 4.17's headers define */
 #define __XEN_INTERFACE_VERSION__ 0x00040e00
 
 #include <errno.h>
@@ -307,11 +309,13 @@ static void read_start_info(void) {
     if (strncmp(start_info.magic, "xen-3.0-x86_64", 14) != 0)
         fail(1, "start_info: magic is '%.32s', not xen-3.0-x86_64", start_info.magic);
     uint64_t total = guest_bytes / PAGE_SIZE;
-    if (start_info.nr_pages < DATA_FRAME + 1 || start_info.nr_pages > total
+    uint64_t needed = DATA_FRAME + (uint64_t)opt.queue_depth * BLKIF_MAX_SEGMENTS_PER_REQUEST;
+    if (start_info.nr_pages < needed || start_info.nr_pages > total
             || start_info.shared_info % PAGE_SIZE != 0 || start_info.shared_info / PAGE_SIZE >= total
             || start_info.store_mfn >= total)
-        fail(1, "start_info: nr_pages %lu, shared_info 0x%lx, store frame %" PRIu64 " do not fit %" PRIu64 " frames",
-             start_info.nr_pages, start_info.shared_info, (uint64_t)start_info.store_mfn, total);
+        fail(1, "start_info: nr_pages %lu (we need %" PRIu64 "), shared_info 0x%lx, store frame %" PRIu64
+             " do not fit %" PRIu64 " frames", start_info.nr_pages, needed, start_info.shared_info,
+             (uint64_t)start_info.store_mfn, total);
 }
 
 static void map_shared_info(void) {
@@ -676,6 +680,15 @@ static const char *path_of(char *buf, size_t size, const char *dir, const char *
     return buf;
 }
 
+/* Reads a xenbus state node (absent: Unknown); fails on a value that is not a state. */
+static XenbusState read_state(const char *dir) {
+    char path[300];
+    uint64_t v = xs_read_number(path_of(path, sizeof(path), dir, "state"), XenbusStateUnknown);
+    if (v > XenbusStateReconfigured)
+        fail(1, "xenstore: %s/state is %" PRIu64 ", not a xenbus state", dir, v);
+    return (XenbusState)v;
+}
+
 static void set_state(XenbusState state) {
     char path[300], value[4];
     snprintf(value, sizeof(value), "%d", state);
@@ -685,8 +698,6 @@ static void set_state(XenbusState state) {
 /* Waits (bounded) until the backend's state is one of `mask` (bits 1 << XenbusState); re-reads it whenever
  * our watch on it fires. Returns the state. */
 static XenbusState await_backend(unsigned mask, const char *what) {
-    char path[300];
-    path_of(path, sizeof(path), back, "state");
     uint64_t deadline = deadline_after_timeout();
     XenbusState state = XenbusStateUnknown;
     xs_watch_fired = 1;                   /* read it once to begin with */
@@ -694,7 +705,7 @@ static XenbusState await_backend(unsigned mask, const char *what) {
         xs_pump();
         if (xs_watch_fired) {
             xs_watch_fired = 0;
-            state = (XenbusState)xs_read_number(path, XenbusStateUnknown);
+            state = read_state(back);
             if (mask & (1u << state))
                 return state;
         }
@@ -706,7 +717,7 @@ static XenbusState await_backend(unsigned mask, const char *what) {
 
 /* Fails with the backend's error node when it gave up on the device. */
 static void backend_failed(XenbusState state) {
-    char path[300], error[512] = "";
+    char path[300], error[2100] = "";   /* a node holds at most 2048 bytes */
     xs_read(path_of(path, sizeof(path), back, "error"), error, sizeof(error));
     fail(1, "backend %s went to state %d: %s", back, state, error[0] ? error : "(no error node)");
 }
@@ -813,8 +824,7 @@ static void connect_disk(void) {
 
 static void disconnect_disk(void) {
     set_state(XenbusStateClosing);
-    XenbusState s = await_backend(1u << XenbusStateClosed, "Closed");
-    (void)s;
+    await_backend(1u << XenbusStateClosed, "Closed");
     set_state(XenbusStateClosed);
 
     /* the backend unmapped the ring when it closed: take the page back */
@@ -987,10 +997,8 @@ static void await_responses(int all, uint64_t seed) {
         /* a backend that gives up on the device says so in its state: fail with its reason, not a timeout */
         xs_pump();
         if (xs_watch_fired) {
-            char path[300];
             xs_watch_fired = 0;
-            XenbusState state = (XenbusState)xs_read_number(path_of(path, sizeof(path), back, "state"),
-                                                            XenbusStateUnknown);
+            XenbusState state = read_state(back);
             if (state != XenbusStateConnected)
                 backend_failed(state);
         }
