@@ -99,7 +99,7 @@ public final class GrantTables {
         this.defaultLifetime = Objects.requireNonNull(defaultLifetime, "defaultLifetime");
         this.registry = new Registry(maptrackLimit);
         this.release = new MappingRelease(registry);
-        this.mapOp = new MapOperation(registry);
+        this.mapOp = new MapOperation(registry, release);
         this.copyOp = new CopyOperation(registry, release);
         this.teardown = new Teardown(registry, release);
     }
@@ -326,11 +326,10 @@ public final class GrantTables {
         synchronized (registry) {
             try {
                 release.reapOwnLocked();
-                MapOperation.Outcome o = mapOp.mapLocked(mapper, granterDomid, ref, flags, hostAddr,
-                        lifetime == MappingLifetime.CONFINED);
+                MapOperation.Outcome o = mapOp.mapLocked(mapper, granterDomid, ref, flags, hostAddr, lifetime);
                 Mapping m = o.mapping();
                 return m == null ? MapResult.failed(o.status())
-                        : new MapResult(Gntst.OKAY, m.handle, o.devBusAddr(), m.segment);
+                        : new MapResult(Gntst.OKAY, m.handle, o.devBusAddr(), m.segment, m.view);
             } catch (RuntimeException e) {
                 unexpected(e);
                 return MapResult.failed(Gntst.GENERAL_ERROR);
@@ -370,7 +369,7 @@ public final class GrantTables {
     private int unmapKinds(int mapperId, int handle, long hostAddr, long devBusAddr, boolean all) {
         Mapping m;
         int removed;
-        Arena arena;
+        boolean outside;
         synchronized (registry) {
             try {
                 release.reapOwnLocked();
@@ -395,13 +394,18 @@ public final class GrantTables {
                         return Gntst.OKAY;
                     }
                 }
-                arena = release.detachLocked(m, removed);
+                outside = release.detachLocked(m, removed);
+                if (!outside) {
+                    release.finishLocked(m, removed); // no arena to close: the whole release under this lock
+                }
             } catch (RuntimeException e) {
                 unexpected(e);
                 return Gntst.GENERAL_ERROR;
             }
         }
-        release.finish(m, removed, arena);
+        if (outside) {
+            release.finish(m, removed);
+        }
         return Gntst.OKAY;
     }
 
@@ -531,6 +535,22 @@ public final class GrantTables {
             DomainGrants d = registry.liveLocked(mapper);
             Mapping m = d == null ? null : d.maptrack.lookup(handle);
             return m == null ? null : m.segment;
+        }
+    }
+
+    /**
+     * The checked view of a live {@link MappingLifetime#CHECKED} host mapping, for a mapper that mapped through
+     * the hypercall interface (the counterpart of {@link #segmentOf} for that lifetime).
+     *
+     * @param mapper the domain that holds the mapping
+     * @param handle the mapping handle (untrusted)
+     * @return the view, or null when the handle is not a live CHECKED host mapping of {@code mapper}
+     */
+    public GrantView viewOf(int mapper, int handle) {
+        synchronized (registry) {
+            DomainGrants d = registry.liveLocked(mapper);
+            Mapping m = d == null ? null : d.maptrack.lookup(handle);
+            return m == null ? null : m.view;
         }
     }
 
