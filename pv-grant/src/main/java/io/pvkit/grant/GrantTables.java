@@ -45,11 +45,12 @@ import java.util.function.BiFunction;
  * each, as Xen's 8-bit counters). {@code GTF_writing} is cleared when the last writable use goes, and
  * {@code GTF_reading} when the last use goes, both with an atomic AND on the shared word.
  *
- * <p><b>Mappings die at unmap.</b> A host mapping is a {@link MemorySegment} aliasing the granted frame in
- * its own {@link Arena} ({@link MappingLifetime}); unmap closes that arena <em>before</em> it drops the
- * pin, so by the time the granter can revoke and reuse the page, every access through the old segment
- * throws {@link IllegalStateException}. A read-only mapping's segment is {@link MemorySegment#asReadOnly()
- * read-only}.
+ * <p><b>Mappings die at unmap.</b> A SHARED or CONFINED host mapping is a {@link MemorySegment} aliasing
+ * the granted frame in its own {@link Arena} ({@link MappingLifetime}); unmap closes that arena
+ * <em>before</em> it drops the pin, so by the time the granter can revoke and reuse the page, every access
+ * through the old segment throws {@link IllegalStateException}. A read-only mapping's segment is
+ * {@link MemorySegment#asReadOnly() read-only}. A CHECKED host mapping is a {@link GrantView} instead,
+ * revoked at unmap with one atomic instruction; the pin drops once no access through it is in flight.
  *
  * <p><b>Teardown.</b> {@link #releaseDomain(int, int)} is bounded and resumable (XSA-380): it releases
  * every mapping the dying domain holds and revokes every mapping of its grants from the mappers (their
@@ -57,7 +58,7 @@ import java.util.function.BiFunction;
  * it returned true.
  *
  * <p>Thread safety: all methods may be called concurrently. Book-keeping is under one lock; closing a
- * shared arena and copying bytes happen outside it.
+ * shared arena happens outside it. A copy element (at most one page) is copied under it.
  */
 public final class GrantTables {
     /** Default maximum number of mappings one domain may hold. */

@@ -13,7 +13,9 @@ import java.util.List;
  * <p><b>Order.</b> A release first <em>detaches</em> the kinds it removes (under the lock): the view is no
  * longer handed out, the handle goes stale once no kind remains ({@link Maptrack#retire}), but the handle's
  * slot stays reserved and the pins stay. Then, outside the lock, it <em>ends the view</em> by closing the
- * mapping's arena. Only once the view is dead does it drop the pins (clearing {@code GTF_writing} /
+ * mapping's arena (SHARED, CONFINED), or, still under the lock, by revoking its {@link CheckedView}
+ * (CHECKED: one atomic OR; an access through the view that is in flight finishes first, and its exit
+ * completes the release through {@link #viewQuiescent}). Only once the view is dead does it drop the pins (clearing {@code GTF_writing} /
  * {@code GTF_reading}, so the granter may revoke and reuse the page) and free the handle's slot.
  *
  * <p><b>A close that cannot happen yet is deferred</b>, never skipped: a CONFINED arena can only be closed by
