@@ -58,7 +58,7 @@ import java.util.function.BiFunction;
  * it returned true.
  *
  * <p>Thread safety: all methods may be called concurrently. Book-keeping is under one lock; closing a
- * shared arena happens outside it. A copy element (at most one page) is copied under it.
+ * shared arena and copying bytes happen outside it.
  */
 public final class GrantTables {
     /** Default maximum number of mappings one domain may hold. */

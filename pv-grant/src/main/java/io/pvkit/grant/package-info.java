@@ -6,8 +6,8 @@
  * <h2>Threading</h2>
  * Every class here may be used from any number of threads. The guest table's allocator is a monitor;
  * its entries are updated with atomics on the shared word. The hypervisor's book-keeping is guarded by
- * one lock per {@code GrantTables}; shared-arena closes and channel transfers through a
- * {@link io.pvkit.grant.GrantView} run outside it (a copy element, at most one page, runs under it).
+ * one lock per {@code GrantTables}; copies, shared-arena closes and every access through a
+ * {@link io.pvkit.grant.GrantView} run outside it.
  *
  * <h2>Memory order</h2>
  * The only word both sides write is the aligned 32-bit {@code flags | domid << 16} of a

@@ -8,9 +8,9 @@ import io.pvkit.abi.memory.GuestMemory;
 import java.lang.foreign.MemorySegment;
 
 /**
- * GNTTABOP_copy of one element: both sides are acquired like mappings (read for the source, write for the
- * destination), the bytes are copied, and the pins are released whatever happens, so a failed copy can
- * never leave an entry busy; all in one section under the lock (an element is at most one page).
+ * GNTTABOP_copy of one element: both sides are acquired like mappings under the lock (read for the
+ * source, write for the destination), the bytes are copied outside it, and the pins are released whatever
+ * happens, so a failed copy can never leave an entry busy.
  */
 public final class CopyOperation {
     private final Registry registry;
@@ -45,6 +45,10 @@ public final class CopyOperation {
                     int dstOffset, int length, int flags) {
         final boolean srcGref = (flags & GntCopy.SOURCE_GREF) != 0;
         final boolean dstGref = (flags & GntCopy.DEST_GREF) != 0;
+        DomainGrants srcDomain;
+        DomainGrants dstDomain;
+        long srcFrame;
+        long dstFrame;
         synchronized (registry) {
             release.reapOwnLocked();
             DomainGrants self = registry.liveLocked(caller);
@@ -60,34 +64,34 @@ public final class CopyOperation {
             if (!fitsInPage(srcOffset, length) || !fitsInPage(dstOffset, length)) {
                 return Gntst.BAD_COPY_ARG;
             }
-            DomainGrants srcDomain = side(self, srcDomid, srcGref);
-            long srcFrame = acquireLocked(self, srcDomain, srcRefOrGfn, srcDomid, srcGref, true);
+            srcDomain = side(self, srcDomid, srcGref);
+            srcFrame = acquireLocked(self, srcDomain, srcRefOrGfn, srcDomid, srcGref, true);
             if (srcFrame < 0) {
                 return (int) srcFrame;
             }
-            DomainGrants dstDomain = null;
-            boolean dstAcquired = false;
             try {
                 dstDomain = side(self, dstDomid, dstGref);
-                long dstFrame = acquireLocked(self, dstDomain, dstRefOrGfn, dstDomid, dstGref, false);
-                if (dstFrame < 0) {
-                    return (int) dstFrame; // nothing acquired on that side
-                }
-                dstAcquired = true;
-                // both sides are pinned (GTF_reading/GTF_writing set), so neither granter can revoke during the
-                // copy. The copy runs under the lock: an element is at most one page (tens of nanoseconds), and
-                // a second lock round trip to release the pins cost more than the copy itself (a JFR profile of
-                // GrantCopyBenchmark put 45 % of the samples on the two monitor entries)
-                MemorySegment.copy(srcDomain.memory.segment(), GuestMemory.gpaOf(srcFrame) + srcOffset,
-                        dstDomain.memory.segment(), GuestMemory.gpaOf(dstFrame) + dstOffset, length);
-                return Gntst.OKAY;
-            } finally {
+                dstFrame = acquireLocked(self, dstDomain, dstRefOrGfn, dstDomid, dstGref, false);
+            } catch (RuntimeException e) {
                 releaseLocked(srcDomain, srcGref ? (int) srcRefOrGfn : -1, true);
-                if (dstAcquired) {
-                    releaseLocked(dstDomain, dstGref ? (int) dstRefOrGfn : -1, false);
-                }
+                throw e;
+            }
+            if (dstFrame < 0) {
+                releaseLocked(srcDomain, srcGref ? (int) srcRefOrGfn : -1, true);
+                return (int) dstFrame;
             }
         }
+        // both sides are pinned (GTF_reading/GTF_writing set), so neither granter can revoke during the copy
+        try {
+            MemorySegment.copy(srcDomain.memory.segment(), GuestMemory.gpaOf(srcFrame) + srcOffset,
+                    dstDomain.memory.segment(), GuestMemory.gpaOf(dstFrame) + dstOffset, length);
+        } finally {
+            synchronized (registry) {
+                releaseLocked(srcDomain, srcGref ? (int) srcRefOrGfn : -1, true);
+                releaseLocked(dstDomain, dstGref ? (int) dstRefOrGfn : -1, false);
+            }
+        }
+        return Gntst.OKAY;
     }
 
     /** The domain whose memory a side names: the caller for a frame, the granter (null when gone) for a reference. */

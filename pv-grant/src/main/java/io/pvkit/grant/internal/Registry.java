@@ -7,7 +7,7 @@ import java.util.Arrays;
 /**
  * The registry of {@code GrantTables}: every domain's grant state by id. The registry object is also the one
  * lock that guards all grant book-keeping (every {@code ...Locked} method of this package must be called
- * holding its monitor); closing shared arenas happens outside it.
+ * holding its monitor); closing shared arenas and copying bytes happen outside it.
  */
 public final class Registry {
     private DomainGrants[] domains = new DomainGrants[8];
