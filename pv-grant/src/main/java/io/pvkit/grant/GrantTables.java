@@ -524,7 +524,11 @@ public final class GrantTables {
 
     /**
      * The segment of a live host mapping, for a mapper that mapped through the hypercall interface and
-     * needs the view of the frame (an in-process backend).
+     * needs the view of the frame (an in-process backend). For a {@link MappingLifetime#CHECKED} mapping the
+     * segment is made on the first call, in its own shared arena (as for SHARED), and dies at unmap with the
+     * mapping's {@link GrantView}; only that mapping's unmap then pays a shared arena's close. So a backend
+     * whose table maps CHECKED by default (every map through the hypercall interface does) takes a segment
+     * for a long-lived page, such as a ring, and the cheap {@link #viewOf view} for per-request pages.
      *
      * @param mapper the domain that holds the mapping
      * @param handle the mapping handle (untrusted)
@@ -535,7 +539,15 @@ public final class GrantTables {
         synchronized (registry) {
             DomainGrants d = registry.liveLocked(mapper);
             Mapping m = d == null ? null : d.maptrack.lookup(handle);
-            return m == null ? null : m.segment;
+            if (m == null || m.view == null) {
+                return m == null ? null : m.segment;
+            }
+            try {
+                return mapOp.segmentOfCheckedLocked(m);
+            } catch (RuntimeException e) {
+                unexpected(e);
+                return null;
+            }
         }
     }
 

@@ -23,8 +23,9 @@ import java.nio.channels.WritableByteChannel;
  * <p><b>No raw segment.</b> The view never hands out a {@link MemorySegment} of the frame (nothing could
  * make such a segment throw after unmap without closing an arena): bytes move through
  * {@link #copyTo}/{@link #copyFrom}, the scalar accessors and the channel transfers. Code that needs a real
- * segment (attaching a ring to a mapped page) maps with {@link MappingLifetime#SHARED} or
- * {@link MappingLifetime#CONFINED}.
+ * segment (attaching a ring to a mapped page) asks {@link GrantTables#segmentOf} for one, which gives the
+ * mapping a shared arena of its own (and its unmap the cost of closing it), or maps with
+ * {@link MappingLifetime#SHARED}.
  *
  * <p>Offsets are relative to the start of the frame; every access must lie inside its 4096 bytes
  * ({@link IndexOutOfBoundsException} otherwise). Multi-byte values are little-endian and need no alignment.

@@ -28,7 +28,8 @@ public enum MappingLifetime {
      * any thread may unmap or revoke it; ending it is one atomic instruction, so a multi-threaded backend can
      * map and unmap per request (well under a microsecond per pair, see the pv-grant README). An access in
      * flight when the unmap happens (a copy, a blocked channel write) finishes, and the grant's pins drop
-     * when it returns. There is no raw segment of the frame; map with {@link #SHARED} where one is needed.
+     * when it returns. {@link GrantTables#segmentOf} still makes a segment of such a mapping on request (then its unmap costs
+     * what a SHARED one does), for a long-lived page that needs one, such as a ring.
      */
     CHECKED
 }

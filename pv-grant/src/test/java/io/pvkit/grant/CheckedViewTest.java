@@ -70,7 +70,6 @@ class CheckedViewTest {
             assertThrows(IndexOutOfBoundsException.class,
                     () -> v.copyTo(1, MemorySegment.ofArray(new byte[4096]), 0, 4096));
             assertEquals(v, f.hv.viewOf(2, m.handle()), "viewOf finds the live view");
-            assertNull(f.hv.segmentOf(2, m.handle()));
             assertEquals(BUSY, f.flags(1, ref) & BUSY);
 
             assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle()));
@@ -137,6 +136,47 @@ class CheckedViewTest {
             assertEquals(7, f.mem[1].getByte(GuestMemory.gpaOf(gfn) + 13));
             assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle()));
             assertThrows(IllegalStateException.class, () -> m.view().writeTo(file, 0, 0, 1));
+        }
+    }
+
+    @Test
+    void segmentOfACheckedMappingIsMadeOnRequestAndDiesWithTheView() throws Exception {
+        try (Fixture f = fixture()) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 0x44), false);
+            MapResult m = f.hv.map(2, 1, ref, HOST, 0x1000);
+            MemorySegment seg = f.hv.segmentOf(2, m.handle());
+            assertNotNull(seg, "a CHECKED mapping gives a segment on request");
+            assertEquals(seg, f.hv.segmentOf(2, m.handle()), "made once");
+            seg.set(ValueLayout.JAVA_BYTE, 1, (byte) 0x45);
+            assertEquals(0x45, m.view().getByte(1), "segment and view alias the same frame");
+            try (InFlightReleaseTest.BlockedWriter io = new InFlightReleaseTest.BlockedWriter(seg)) {
+                assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle()));
+                assertThrows(IllegalStateException.class, () -> m.view().getByte(0), "the view is revoked at unmap");
+                assertEquals(BUSY, f.flags(1, ref) & BUSY, "NIO holds the segment: the pin stays");
+                assertEquals(RevokeResult.STILL_IN_USE, f.guest[1].endAccess(ref));
+                assertEquals(0, f.hv.reap());
+                io.release();
+                assertEquals(1, f.hv.reap(), "released once the I/O let go of the segment");
+            }
+            assertThrows(IllegalStateException.class, () -> seg.get(ValueLayout.JAVA_BYTE, 0), "the segment is dead");
+            assertEquals(0, f.flags(1, ref) & BUSY);
+            assertEquals(0, f.hv.mappingCount(2));
+            assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref));
+
+            // both in flight: a blocked transfer through the view and a segment (not in I/O); the view's end waits
+            int ref2 = f.guest[1].grantAccess(2, f.dataFrame(1, 1, (byte) 0x46), true);
+            MapResult m2 = f.hv.map(2, 1, ref2, HOST | RO, 0x2000);
+            MemorySegment seg2 = f.hv.segmentOf(2, m2.handle());
+            assertTrue(seg2.isReadOnly());
+            try (BlockedViewWriter io = new BlockedViewWriter(m2.view())) {
+                assertEquals(Gntst.OKAY, f.hv.unmap(2, m2.handle()));
+                assertThrows(IllegalStateException.class, () -> seg2.get(ValueLayout.JAVA_BYTE, 0),
+                        "the segment is closed at unmap");
+                assertEquals(GrantFlags.READING, f.flags(1, ref2) & BUSY, "the view's transfer keeps the pin");
+                io.release();
+            }
+            assertEquals(0, f.flags(1, ref2) & BUSY, "released by the transfer's end");
+            assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref2));
         }
     }
 

@@ -136,6 +136,29 @@ public final class MapOperation {
         }
     }
 
+    /**
+     * The segment of a CHECKED host mapping, made on the first request: an alias in its own shared arena, as
+     * a SHARED mapping has, so that code which needs a real segment (a ring attached to a mapped page) can
+     * have one; that mapping's unmap then also closes the arena (a JVM handshake). Caller holds the lock.
+     *
+     * @param m a live CHECKED host mapping
+     * @return its segment (read-only for a read-only mapping)
+     */
+    public MemorySegment segmentOfCheckedLocked(Mapping m) {
+        if (m.segment == null) {
+            Arena arena = Arena.ofShared();
+            try {
+                MemorySegment alias = aliaser.apply(m.granter.memory.frame(m.frame), arena);
+                m.segment = m.readOnly ? alias.asReadOnly() : alias;
+                m.arena = arena;
+            } catch (RuntimeException e) {
+                arena.close();
+                throw e;
+            }
+        }
+        return m.segment;
+    }
+
     /** Undoes a map that threw part-way: arena, foreign entry, pin, busy bits (set by this map), handle. */
     private static void rollback(Mapping m, ActiveEntry act, int ref, Arena arena, boolean statusSet,
                                  boolean pinned) {

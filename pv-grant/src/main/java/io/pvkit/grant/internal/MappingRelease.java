@@ -34,8 +34,8 @@ public final class MappingRelease {
     /** A mapping whose view could not be ended yet; its host pins are held. Guarded by the registry lock. */
     private static final class Pending {
         final Mapping mapping;
-        /** The arena to close (SHARED, CONFINED), or null for a checked view. */
-        final Arena arena;
+        /** The arena still to close (SHARED, CONFINED, or a CHECKED mapping's lazily made segment), or null. */
+        Arena arena;
         /** The revoked checked view whose accesses in flight are awaited (CHECKED), or null. */
         final CheckedView view;
         /** True while a thread tries to close a shared arena outside the lock. */
@@ -102,14 +102,20 @@ public final class MappingRelease {
      * the view is dead. Call without holding the lock.
      */
     public void finish(Mapping m, int removed) {
-        Arena arena = m.endingArena; // set by this thread's detachLocked, touched by no other thread since
+        // set by this thread's detachLocked, touched by no other thread since
+        Arena arena = m.endingArena;
+        CheckedView view = m.endingView;
         m.endingArena = null;
+        m.endingView = null;
+        if (view != null) {
+            view.revoke(); // a CHECKED mapping whose segment was asked for: no access through the view starts now
+        }
         boolean dead = tryEnd(m, arena);
         synchronized (registry) {
-            if (dead) {
+            if (dead && (view == null || view.quiescent())) {
                 completeLocked(m, removed);
             } else {
-                deferLocked(m, removed, arena, null);
+                deferLocked(m, removed, dead ? null : arena, view);
             }
         }
     }
@@ -133,8 +139,10 @@ public final class MappingRelease {
             for (int i = pending.size() - 1; i >= 0; i--) {
                 Pending p = pending.get(i);
                 if (p.mapping == m && p.view != null) {
-                    pending.remove(i);
-                    completePendingLocked(p);
+                    if (p.arena == null) { // else the arena's close (reap) completes it
+                        pending.remove(i);
+                        completePendingLocked(p);
+                    }
                     return;
                 }
             }
@@ -240,10 +248,12 @@ public final class MappingRelease {
             for (int i = 0; i < dead.length; i++) {
                 Pending p = shared.get(i);
                 p.claimed = false;
-                if (dead[i]) {
+                if (dead[i] && (p.view == null || p.view.quiescent())) {
                     pending.remove(p);
                     completePendingLocked(p);
                     n++;
+                } else if (dead[i]) {
+                    p.arena = null; // the segment is dead; the view's last access in flight completes it
                 }
             }
         }
@@ -255,7 +265,7 @@ public final class MappingRelease {
         int n = 0;
         for (int i = pending.size() - 1; i >= 0; i--) {
             Pending p = pending.get(i);
-            if (p.view != null && p.view.quiescent()) {
+            if (p.view != null && p.arena == null && p.view.quiescent()) {
                 pending.remove(i);
                 completePendingLocked(p);
                 n++;
