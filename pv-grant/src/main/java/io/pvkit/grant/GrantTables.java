@@ -45,11 +45,12 @@ import java.util.function.BiFunction;
  * each, as Xen's 8-bit counters). {@code GTF_writing} is cleared when the last writable use goes, and
  * {@code GTF_reading} when the last use goes, both with an atomic AND on the shared word.
  *
- * <p><b>Mappings die at unmap.</b> A host mapping is a {@link MemorySegment} aliasing the granted frame in
- * its own {@link Arena} ({@link MappingLifetime}); unmap closes that arena <em>before</em> it drops the
- * pin, so by the time the granter can revoke and reuse the page, every access through the old segment
- * throws {@link IllegalStateException}. A read-only mapping's segment is {@link MemorySegment#asReadOnly()
- * read-only}.
+ * <p><b>Mappings die at unmap.</b> A SHARED or CONFINED host mapping is a {@link MemorySegment} aliasing
+ * the granted frame in its own {@link Arena} ({@link MappingLifetime}); unmap closes that arena
+ * <em>before</em> it drops the pin, so by the time the granter can revoke and reuse the page, every access
+ * through the old segment throws {@link IllegalStateException}. A read-only mapping's segment is
+ * {@link MemorySegment#asReadOnly() read-only}. A CHECKED host mapping is a {@link GrantView} instead,
+ * revoked at unmap with one atomic instruction; the pin drops once no access through it is in flight.
  *
  * <p><b>Teardown.</b> {@link #releaseDomain(int, int)} is bounded and resumable (XSA-380): it releases
  * every mapping the dying domain holds and revokes every mapping of its grants from the mappers (their
@@ -99,7 +100,7 @@ public final class GrantTables {
         this.defaultLifetime = Objects.requireNonNull(defaultLifetime, "defaultLifetime");
         this.registry = new Registry(maptrackLimit);
         this.release = new MappingRelease(registry);
-        this.mapOp = new MapOperation(registry);
+        this.mapOp = new MapOperation(registry, release);
         this.copyOp = new CopyOperation(registry, release);
         this.teardown = new Teardown(registry, release);
     }
@@ -326,11 +327,10 @@ public final class GrantTables {
         synchronized (registry) {
             try {
                 release.reapOwnLocked();
-                MapOperation.Outcome o = mapOp.mapLocked(mapper, granterDomid, ref, flags, hostAddr,
-                        lifetime == MappingLifetime.CONFINED);
+                MapOperation.Outcome o = mapOp.mapLocked(mapper, granterDomid, ref, flags, hostAddr, lifetime);
                 Mapping m = o.mapping();
                 return m == null ? MapResult.failed(o.status())
-                        : new MapResult(Gntst.OKAY, m.handle, o.devBusAddr(), m.segment);
+                        : new MapResult(Gntst.OKAY, m.handle, o.devBusAddr(), m.segment, m.view);
             } catch (RuntimeException e) {
                 unexpected(e);
                 return MapResult.failed(Gntst.GENERAL_ERROR);
@@ -370,7 +370,7 @@ public final class GrantTables {
     private int unmapKinds(int mapperId, int handle, long hostAddr, long devBusAddr, boolean all) {
         Mapping m;
         int removed;
-        Arena arena;
+        boolean outside;
         synchronized (registry) {
             try {
                 release.reapOwnLocked();
@@ -395,13 +395,18 @@ public final class GrantTables {
                         return Gntst.OKAY;
                     }
                 }
-                arena = release.detachLocked(m, removed);
+                outside = release.detachLocked(m, removed);
+                if (!outside) {
+                    release.finishLocked(m, removed); // no arena to close: the whole release under this lock
+                }
             } catch (RuntimeException e) {
                 unexpected(e);
                 return Gntst.GENERAL_ERROR;
             }
         }
-        release.finish(m, removed, arena);
+        if (outside) {
+            release.finish(m, removed);
+        }
         return Gntst.OKAY;
     }
 
@@ -519,7 +524,11 @@ public final class GrantTables {
 
     /**
      * The segment of a live host mapping, for a mapper that mapped through the hypercall interface and
-     * needs the view of the frame (an in-process backend).
+     * needs the view of the frame (an in-process backend). For a {@link MappingLifetime#CHECKED} mapping the
+     * segment is made on the first call, in its own shared arena (as for SHARED), and dies at unmap with the
+     * mapping's {@link GrantView}; only that mapping's unmap then pays a shared arena's close. So a backend
+     * whose table maps CHECKED by default (every map through the hypercall interface does) takes a segment
+     * for a long-lived page, such as a ring, and the cheap {@link #viewOf view} for per-request pages.
      *
      * @param mapper the domain that holds the mapping
      * @param handle the mapping handle (untrusted)
@@ -530,7 +539,31 @@ public final class GrantTables {
         synchronized (registry) {
             DomainGrants d = registry.liveLocked(mapper);
             Mapping m = d == null ? null : d.maptrack.lookup(handle);
-            return m == null ? null : m.segment;
+            if (m == null || m.view == null) {
+                return m == null ? null : m.segment;
+            }
+            try {
+                return mapOp.segmentOfCheckedLocked(m);
+            } catch (RuntimeException e) {
+                unexpected(e);
+                return null;
+            }
+        }
+    }
+
+    /**
+     * The checked view of a live {@link MappingLifetime#CHECKED} host mapping, for a mapper that mapped through
+     * the hypercall interface (the counterpart of {@link #segmentOf} for that lifetime).
+     *
+     * @param mapper the domain that holds the mapping
+     * @param handle the mapping handle (untrusted)
+     * @return the view, or null when the handle is not a live CHECKED host mapping of {@code mapper}
+     */
+    public GrantView viewOf(int mapper, int handle) {
+        synchronized (registry) {
+            DomainGrants d = registry.liveLocked(mapper);
+            Mapping m = d == null ? null : d.maptrack.lookup(handle);
+            return m == null ? null : m.view;
         }
     }
 

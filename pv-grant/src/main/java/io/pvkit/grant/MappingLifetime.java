@@ -1,10 +1,11 @@
 package io.pvkit.grant;
 
 /**
- * How the {@link java.lang.foreign.MemorySegment} of a host mapping is made to die at unmap. Both kinds
- * give the same guarantee: once unmap (or revocation at domain death) has released the grant, every
- * access through the segment throws {@link IllegalStateException}; they differ in who may use the
- * segment and in the cost of ending it.
+ * How the view of a host mapping is made to die at unmap. Every kind gives the same guarantee: once unmap
+ * (or revocation at domain death) has happened, every access through the view throws
+ * {@link IllegalStateException}, and the grant stays pinned until no access can still reach the frame. They
+ * differ in what the view is (a {@link java.lang.foreign.MemorySegment} or a {@link GrantView}), in who may
+ * use it, and in the cost of ending it.
  */
 public enum MappingLifetime {
     /**
@@ -20,5 +21,15 @@ public enum MappingLifetime {
      * then stays pinned ({@code GTF_reading} set, so the granter cannot reuse the page) until the owner
      * thread calls into {@link GrantTables} again (any op, or {@link GrantTables#reap()}) or terminates.
      */
-    CONFINED
+    CONFINED,
+    /**
+     * No arena: the mapping's view is a {@link GrantView} (in {@link MapResult#view()}; {@link
+     * MapResult#segment()} is null) whose every access checks a revocation word. Any thread may use it and
+     * any thread may unmap or revoke it; ending it is one atomic instruction, so a multi-threaded backend can
+     * map and unmap per request (well under a microsecond per pair, see the pv-grant README). An access in
+     * flight when the unmap happens (a copy, a blocked channel write) finishes, and the grant's pins drop
+     * when it returns. {@link GrantTables#segmentOf} still makes a segment of such a mapping on request (then its unmap costs
+     * what a SHARED one does), for a long-lived page that needs one, such as a ring.
+     */
+    CHECKED
 }

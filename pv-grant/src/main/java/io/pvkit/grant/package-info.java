@@ -6,7 +6,8 @@
  * <h2>Threading</h2>
  * Every class here may be used from any number of threads. The guest table's allocator is a monitor;
  * its entries are updated with atomics on the shared word. The hypervisor's book-keeping is guarded by
- * one lock per {@code GrantTables}; copies and shared-arena closes run outside it.
+ * one lock per {@code GrantTables}; copies, shared-arena closes and every access through a
+ * {@link io.pvkit.grant.GrantView} run outside it.
  *
  * <h2>Memory order</h2>
  * The only word both sides write is the aligned 32-bit {@code flags | domid << 16} of a
@@ -19,7 +20,9 @@
  *       are clear on the replaced value. Both are CASes on the same word, so they are totally ordered:
  *       exactly one of "revoked" and "mapped" happens.</li>
  *   <li>Unmapping: the mapping's arena is closed first, then the busy bits are cleared with an atomic AND;
- *       a granter that sees them clear can no longer be read or written through the old mapping.</li>
+ *       a granter that sees them clear can no longer be read or written through the old mapping. A
+ *       {@code CHECKED} view is revoked instead with an atomic OR on its state word; accesses in flight
+ *       are counted in the same word, and the busy bits are cleared only once that count is zero.</li>
  * </ul>
  *
  * <h2>Trust</h2>

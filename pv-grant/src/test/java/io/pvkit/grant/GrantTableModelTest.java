@@ -36,7 +36,8 @@ class GrantTableModelTest {
     record Grant(int granter, int ref, int grantee, long gfn, boolean readOnly) {
     }
 
-    record Live(int mapper, int handle, Grant grant, boolean readOnly, int kinds, MemorySegment segment) {
+    record Live(int mapper, int handle, Grant grant, boolean readOnly, int kinds, MemorySegment segment,
+                GrantView view) {
     }
 
     @Test
@@ -58,7 +59,7 @@ class GrantTableModelTest {
 
     private static void run(long seed) {
         SplittableRandom rnd = new SplittableRandom(seed);
-        MappingLifetime lifetime = rnd.nextBoolean() ? MappingLifetime.CONFINED : MappingLifetime.SHARED;
+        MappingLifetime lifetime = MappingLifetime.values()[rnd.nextInt(MappingLifetime.values().length)];
         GrantTables hv = new GrantTables(lifetime, MAPTRACK);
         GuestMemory[] mem = new GuestMemory[3];
         GuestGrantTable[] guest = new GuestGrantTable[3];
@@ -71,7 +72,7 @@ class GrantTableModelTest {
         }
         List<Grant> grants = new ArrayList<>();
         List<Live> live = new ArrayList<>();
-        List<MemorySegment> dead = new ArrayList<>();
+        List<Runnable> dead = new ArrayList<>();
         try {
             for (int step = 0; step < STEPS; step++) {
                 int action = rnd.nextInt(100);
@@ -97,7 +98,10 @@ class GrantTableModelTest {
                     boolean space = live.stream().filter(l -> l.mapper() == mapper).count() < MAPTRACK;
                     if (permitted && space) {
                         assertEquals(Gntst.OKAY, r.status(), "map of " + gr + " by " + mapper);
-                        live.add(new Live(mapper, r.handle(), gr, ro, kinds, r.segment()));
+                        assertEquals((kinds & GntMap.HOST_MAP) != 0 && lifetime == MappingLifetime.CHECKED, r.view() != null);
+                        assertEquals((kinds & GntMap.HOST_MAP) != 0 && lifetime != MappingLifetime.CHECKED,
+                                r.segment() != null);
+                        live.add(new Live(mapper, r.handle(), gr, ro, kinds, r.segment(), r.view()));
                     } else {
                         assertTrue(r.status() < 0, "map must fail: " + gr + " by " + mapper + " ro=" + ro);
                         if (permitted) {
@@ -109,9 +113,7 @@ class GrantTableModelTest {
                         Live l = live.remove(rnd.nextInt(live.size()));
                         assertEquals(Gntst.OKAY, hv.unmap(l.mapper(), l.handle()));
                         assertEquals(Gntst.BAD_HANDLE, hv.unmap(l.mapper(), l.handle()), "double unmap");
-                        if (l.segment() != null) {
-                            dead.add(l.segment());
-                        }
+                        buryIn(dead, l);
                     } else {
                         assertEquals(Gntst.BAD_HANDLE, hv.unmap(rnd.nextInt(3), rnd.nextInt()));
                     }
@@ -135,14 +137,20 @@ class GrantTableModelTest {
                 } else if (action < 85) {
                     if (!live.isEmpty()) {
                         Live l = live.get(rnd.nextInt(live.size()));
-                        if (l.segment() != null) {
+                        if (l.segment() != null || l.view() != null) {
                             long off = rnd.nextInt(4096);
                             byte v = (byte) rnd.nextInt();
-                            if (l.readOnly()) {
+                            if (l.readOnly() && l.view() != null) {
+                                assertThrows(UnsupportedOperationException.class, () -> l.view().setByte(off, v));
+                            } else if (l.readOnly()) {
                                 assertThrows(IllegalArgumentException.class,
                                         () -> l.segment().set(ValueLayout.JAVA_BYTE, off, v));
                             } else {
-                                l.segment().set(ValueLayout.JAVA_BYTE, off, v);
+                                if (l.view() != null) {
+                                    l.view().setByte(off, v);
+                                } else {
+                                    l.segment().set(ValueLayout.JAVA_BYTE, off, v);
+                                }
                                 assertEquals(v, mem[l.grant().granter()].getByte(GuestMemory.gpaOf(l.grant().gfn()) + off),
                                         "a write lands in exactly the granted frame");
                             }
@@ -165,9 +173,7 @@ class GrantTableModelTest {
                         Live l = live.get(i);
                         if (l.mapper() == d || l.grant().granter() == d) {
                             live.remove(i);
-                            if (l.segment() != null) {
-                                dead.add(l.segment());
-                            }
+                            buryIn(dead, l);
                             assertEquals(Gntst.BAD_HANDLE, hv.unmap(l.mapper(), l.handle()));
                         }
                     }
@@ -188,7 +194,7 @@ class GrantTableModelTest {
     }
 
     private static void checkInvariants(GrantTables hv, GuestGrantTable[] guest, GuestMemory[] mem, List<Grant> grants,
-                                        List<Live> live, List<MemorySegment> dead) {
+                                        List<Live> live, List<Runnable> dead) {
         Map<Grant, int[]> counts = new HashMap<>();
         for (Live l : live) {
             int[] c = counts.computeIfAbsent(l.grant(), k -> new int[4]);
@@ -206,6 +212,13 @@ class GrantTableModelTest {
                         l.segment().get(ValueLayout.JAVA_BYTE, off));
                 assertEquals(l.readOnly(), l.segment().isReadOnly());
             }
+            if (l.view() != null) {
+                long off = (l.handle() * 31L) & 4095;
+                assertEquals(mem[l.grant().granter()].getByte(GuestMemory.gpaOf(l.grant().gfn()) + off),
+                        l.view().getByte(off));
+                assertEquals(l.readOnly(), l.view().isReadOnly());
+                assertTrue(l.view().isAlive());
+            }
         }
         for (Grant g : grants) {
             int[] c = counts.getOrDefault(g, new int[4]);
@@ -219,13 +232,30 @@ class GrantTableModelTest {
             int dd = d;
             assertEquals(live.stream().filter(l -> l.mapper() == dd).count(), hv.mappingCount(d), "maptrack of " + d);
         }
-        for (MemorySegment s : dead) {
+        for (Runnable touch : dead) {
             try {
-                s.get(ValueLayout.JAVA_BYTE, 0);
-                fail("a segment is usable after unmap");
+                touch.run();
+                fail("a view is usable after unmap");
             } catch (IllegalStateException expected) {
                 // the mapping's life ended at unmap
             }
+        }
+    }
+
+    /** Remembers how to touch an unmapped mapping's view (each touch must throw from now on). */
+    private static void buryIn(List<Runnable> dead, Live l) {
+        if (l.segment() != null) {
+            MemorySegment s = l.segment();
+            dead.add(() -> s.get(ValueLayout.JAVA_BYTE, 0));
+        }
+        if (l.view() != null) {
+            GrantView v = l.view();
+            dead.add(() -> v.getByte(0));
+            if (!l.readOnly()) {
+                dead.add(() -> v.setLong(8, -1L));
+                dead.add(() -> v.copyFrom(MemorySegment.ofArray(new byte[16]), 0, 0, 16));
+            }
+            dead.add(() -> v.copyTo(0, MemorySegment.ofArray(new byte[16]), 0, 16));
         }
     }
 }

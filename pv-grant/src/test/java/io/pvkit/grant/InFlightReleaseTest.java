@@ -28,7 +28,7 @@ class InFlightReleaseTest {
     private static final long DEADLINE_NANOS = 20_000_000_000L;
 
     /** A thread blocked in {@code Pipe.sink().write(view.asByteBuffer())} on a full pipe. */
-    private static final class BlockedWriter implements AutoCloseable {
+    static final class BlockedWriter implements AutoCloseable {
         final Pipe pipe = Pipe.open();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final Thread thread;

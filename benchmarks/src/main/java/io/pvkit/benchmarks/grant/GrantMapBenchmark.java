@@ -24,9 +24,10 @@ import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One map_grant_ref + read one byte + unmap_grant_ref pair, per lifetime mechanism, against the bare
- * cost of the mechanism (an arena created and closed) and against a mapping without a segment
- * (device map: book-keeping and the two CASes on the shared entry only).
+ * One map_grant_ref + read one byte + unmap_grant_ref pair, per lifetime mechanism ({@code SHARED} and
+ * {@code CONFINED}: an arena per mapping; {@code CHECKED}: a {@code GrantView} with a revocation word, no
+ * arena), against the bare cost of the arena mechanisms (an arena created and closed) and against a mapping
+ * without a view (device map: book-keeping and the two CASes on the shared entry only).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -37,6 +38,7 @@ public class GrantMapBenchmark {
     private GuestMemory mapper;
     private GrantTables confined;
     private GrantTables shared;
+    private GrantTables checked;
     private int ref;
 
     /** Two domains; domain 1 grants frame 1 read-only to domain 2 in both tables. */
@@ -46,6 +48,7 @@ public class GrantMapBenchmark {
         mapper = GuestMemory.allocate(4);
         confined = tables(MappingLifetime.CONFINED);
         shared = tables(MappingLifetime.SHARED);
+        checked = tables(MappingLifetime.CHECKED);
         ref = new GuestGrantTable(granter, 0).grantAccess(2, 1, true);
         granter.setByte(GuestMemory.gpaOf(1), (byte) 42);
     }
@@ -62,6 +65,7 @@ public class GrantMapBenchmark {
     public void tearDown() {
         confined.releaseDomain(1, Integer.MAX_VALUE);
         shared.releaseDomain(1, Integer.MAX_VALUE);
+        checked.releaseDomain(1, Integer.MAX_VALUE);
         granter.close();
         mapper.close();
     }
@@ -76,6 +80,15 @@ public class GrantMapBenchmark {
     @Benchmark
     public byte mapReadUnmapShared() {
         return mapReadUnmap(shared);
+    }
+
+    /** @return the byte read through the mapping's checked view */
+    @Benchmark
+    public byte mapReadUnmapChecked() {
+        MapResult m = checked.map(2, 1, ref, GntMap.HOST_MAP | GntMap.READONLY, 0);
+        byte b = m.view().getByte(0);
+        checked.unmap(2, m.handle());
+        return b;
     }
 
     private byte mapReadUnmap(GrantTables t) {

@@ -4,6 +4,7 @@ import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.memory.MemoryAccess;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 
 /**
@@ -31,6 +32,18 @@ public final class DomainGrants {
     public final Maptrack maptrack;
     private final ArrayList<Mapping> foreign = new ArrayList<>();
     private ActiveEntry[] active = new ActiveEntry[GrantEntryV1Layout.ENTRIES_PER_FRAME];
+
+    private MemorySegment readOnlyMemory;
+
+    /** @return the read-only view of the whole memory (made once; CHECKED read-only views read through it) */
+    public MemorySegment readOnlyMemory() {
+        MemorySegment r = readOnlyMemory;
+        if (r == null) {
+            r = memory.segment().asReadOnly();
+            readOnlyMemory = r;
+        }
+        return r;
+    }
 
     public DomainGrants(int domid, GuestMemory memory, MemoryAccess shared, boolean privileged, long tableBaseGfn,
                         int maxFrames, int maptrackLimit) {

@@ -4,6 +4,7 @@ import io.pvkit.abi.DomId;
 import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.grant.MappingLifetime;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -25,23 +26,28 @@ public final class MapOperation {
     }
 
     private final Registry registry;
+    private final MappingRelease release;
     /** Makes a mapping's view; a seam for tests that inject a failure (guarded by the registry lock). */
     public BiFunction<MemorySegment, Arena, MemorySegment> aliaser = FrameAlias::alias;
 
     /**
      * @param registry the domains
+     * @param release the release path (a checked view tells it when its last access in flight ends)
      */
-    public MapOperation(Registry registry) {
+    public MapOperation(Registry registry, MappingRelease release) {
         this.registry = registry;
+        this.release = release;
     }
 
     /**
      * Maps {@code ref} of {@code granterId} for {@code mapperId}. Caller holds the lock. Throws only for a bug
      * (after undoing everything this map did).
      *
-     * @param confined whether the view gets a confined arena owned by the calling thread
+     * @param lifetime how the host view ends: a confined or shared arena, or a checked view
      */
-    public Outcome mapLocked(int mapperId, int granterId, long ref, int flags, long hostAddr, boolean confined) {
+    public Outcome mapLocked(int mapperId, int granterId, long ref, int flags, long hostAddr,
+                             MappingLifetime lifetime) {
+        boolean confined = lifetime == MappingLifetime.CONFINED;
         DomainGrants mapper = registry.liveLocked(mapperId);
         if (mapper == null) {
             return Outcome.failed(Gntst.GENERAL_ERROR);
@@ -103,7 +109,12 @@ public final class MapOperation {
                 }
             }
             MemorySegment segment = null;
-            if ((kinds & GntMap.HOST_MAP) != 0) {
+            CheckedView view = null;
+            if ((kinds & GntMap.HOST_MAP) != 0 && lifetime == MappingLifetime.CHECKED) {
+                // no alias and no arena: a window on the granter's own segment, guarded by the view's state word
+                view = new CheckedView(readOnly ? granter.readOnlyMemory() : granter.memory.segment(), act.frame,
+                        readOnly, release, m);
+            } else if ((kinds & GntMap.HOST_MAP) != 0) {
                 arena = confined ? Arena.ofConfined() : Arena.ofShared();
                 MemorySegment alias = aliaser.apply(granter.memory.frame(act.frame), arena);
                 segment = readOnly ? alias.asReadOnly() : alias;
@@ -115,6 +126,7 @@ public final class MapOperation {
             granter.addForeign(m);
             m.arena = arena;
             m.segment = segment;
+            m.view = view;
             m.owner = arena != null && confined ? Thread.currentThread() : null;
             long devBusAddr = (kinds & GntMap.DEVICE_MAP) != 0 ? GuestMemory.gpaOf(act.frame) : 0;
             return new Outcome(Gntst.OKAY, m, devBusAddr);
@@ -122,6 +134,29 @@ public final class MapOperation {
             rollback(m, act, r, arena, statusSet, pinned);
             throw e;
         }
+    }
+
+    /**
+     * The segment of a CHECKED host mapping, made on the first request: an alias in its own shared arena, as
+     * a SHARED mapping has, so that code which needs a real segment (a ring attached to a mapped page) can
+     * have one; that mapping's unmap then also closes the arena (a JVM handshake). Caller holds the lock.
+     *
+     * @param m a live CHECKED host mapping
+     * @return its segment (read-only for a read-only mapping)
+     */
+    public MemorySegment segmentOfCheckedLocked(Mapping m) {
+        if (m.segment == null) {
+            Arena arena = Arena.ofShared();
+            try {
+                MemorySegment alias = aliaser.apply(m.granter.memory.frame(m.frame), arena);
+                m.segment = m.readOnly ? alias.asReadOnly() : alias;
+                m.arena = arena;
+            } catch (RuntimeException e) {
+                arena.close();
+                throw e;
+            }
+        }
+        return m.segment;
     }
 
     /** Undoes a map that threw part-way: arena, foreign entry, pin, busy bits (set by this map), handle. */
@@ -136,6 +171,7 @@ public final class MapOperation {
         }
         m.arena = null;
         m.segment = null;
+        m.view = null;
         m.granter.removeForeign(m);
         if (pinned) {
             EntryProtocol.pin(act, m.kinds, m.readOnly, -1);

@@ -26,6 +26,12 @@ public final class Mapping {
     /** The arena bounding {@link #segment}; null when there is no host mapping (any more). */
     public Arena arena;
     public MemorySegment segment;
+    /** The checked view of a CHECKED host mapping; null otherwise (or once detached). */
+    public CheckedView view;
+    /** The arena of the host view being ended by a release (between detach and finish). */
+    Arena endingArena;
+    /** The checked view being ended by a release (between detach and finish). */
+    CheckedView endingView;
     /** The thread a confined arena belongs to; null for a shared arena. */
     public Thread owner;
     /** Set when the handle went stale (nothing mapped any more); its slot stays reserved until released. */

@@ -13,7 +13,9 @@ import java.util.List;
  * <p><b>Order.</b> A release first <em>detaches</em> the kinds it removes (under the lock): the view is no
  * longer handed out, the handle goes stale once no kind remains ({@link Maptrack#retire}), but the handle's
  * slot stays reserved and the pins stay. Then, outside the lock, it <em>ends the view</em> by closing the
- * mapping's arena. Only once the view is dead does it drop the pins (clearing {@code GTF_writing} /
+ * mapping's arena (SHARED, CONFINED), or, still under the lock, by revoking its {@link CheckedView}
+ * (CHECKED: one atomic OR; an access through the view that is in flight finishes first, and its exit
+ * completes the release through {@link #viewQuiescent}). Only once the view is dead does it drop the pins (clearing {@code GTF_writing} /
  * {@code GTF_reading}, so the granter may revoke and reuse the page) and free the handle's slot.
  *
  * <p><b>A close that cannot happen yet is deferred</b>, never skipped: a CONFINED arena can only be closed by
@@ -32,13 +34,17 @@ public final class MappingRelease {
     /** A mapping whose view could not be ended yet; its host pins are held. Guarded by the registry lock. */
     private static final class Pending {
         final Mapping mapping;
-        final Arena arena;
+        /** The arena still to close (SHARED, CONFINED, or a CHECKED mapping's lazily made segment), or null. */
+        Arena arena;
+        /** The revoked checked view whose accesses in flight are awaited (CHECKED), or null. */
+        final CheckedView view;
         /** True while a thread tries to close a shared arena outside the lock. */
         boolean claimed;
 
-        Pending(Mapping mapping, Arena arena) {
+        Pending(Mapping mapping, Arena arena, CheckedView view) {
             this.mapping = mapping;
             this.arena = arena;
+            this.view = view;
         }
     }
 
@@ -51,50 +57,94 @@ public final class MappingRelease {
 
     /**
      * Takes {@code removed} kinds away from {@code m}: the host view is no longer handed out, and the handle
-     * goes stale when nothing remains. Pins and the handle's slot stay until {@link #finish}. Caller holds the
+     * goes stale when nothing remains. Pins and the handle's slot stay until the release finishes
+     * ({@link #finishLocked} when this returns false, else {@link #finish} outside the lock). Caller holds the
      * lock.
      *
-     * @return the arena that bounds the removed host view, to be ended by {@link #finish}; null when none
+     * @return true when an arena must be closed, which {@link #finish} does outside the lock; false when
+     *     {@link #finishLocked} completes the release now (a checked view's revocation is one atomic OR)
      */
-    public Arena detachLocked(Mapping m, int removed) {
+    public boolean detachLocked(Mapping m, int removed) {
         m.kinds &= ~removed;
-        Arena arena = null;
         if ((removed & GntMap.HOST_MAP) != 0) {
-            arena = m.arena;
+            m.endingArena = m.arena;
+            m.endingView = m.view;
             m.arena = null;
             m.segment = null;
+            m.view = null;
         }
         if (m.kinds == 0) {
             m.mapper.maptrack.retire(m);
             m.granter.removeForeign(m);
         }
         m.granter.busy++;
-        return arena;
+        return m.endingArena != null;
     }
 
     /**
-     * Ends the view bounded by {@code arena} (or defers that), then drops the pins of {@code removed}: the
-     * device part at once, the host part only once the view is dead. Call without holding the lock.
+     * Finishes a release whose {@link #detachLocked} returned false: revokes the checked view (if any) and drops
+     * the pins now, or, while accesses through the view are in flight, defers the host part until the last
+     * one ends ({@link #viewQuiescent}). Caller holds the lock.
      */
-    public void finish(Mapping m, int removed, Arena arena) {
-        if (arena == null) {
-            synchronized (registry) {
-                completeLocked(m, removed);
-            }
-            return;
+    public void finishLocked(Mapping m, int removed) {
+        CheckedView view = m.endingView;
+        m.endingView = null;
+        if (view == null || view.revoke()) {
+            completeLocked(m, removed);
+        } else {
+            deferLocked(m, removed, null, view);
+        }
+    }
+
+    /**
+     * Finishes a release whose {@link #detachLocked} returned true: ends the view by closing its arena (or
+     * defers that), then drops the pins of {@code removed}: the device part at once, the host part only once
+     * the view is dead. Call without holding the lock.
+     */
+    public void finish(Mapping m, int removed) {
+        // set by this thread's detachLocked, touched by no other thread since
+        Arena arena = m.endingArena;
+        CheckedView view = m.endingView;
+        m.endingArena = null;
+        m.endingView = null;
+        if (view != null) {
+            view.revoke(); // a CHECKED mapping whose segment was asked for: no access through the view starts now
         }
         boolean dead = tryEnd(m, arena);
         synchronized (registry) {
-            if (dead) {
+            if (dead && (view == null || view.quiescent())) {
                 completeLocked(m, removed);
             } else {
-                // the device part (if any) can go now; the host part waits until its view is dead
-                int device = removed & ~GntMap.HOST_MAP;
-                if (device != 0) {
-                    unpinLocked(m, device);
+                deferLocked(m, removed, dead ? null : arena, view);
+            }
+        }
+    }
+
+    /** Keeps the host part of a release (and its pins) pending; the device part (if any) goes now. */
+    private void deferLocked(Mapping m, int removed, Arena arena, CheckedView view) {
+        int device = removed & ~GntMap.HOST_MAP;
+        if (device != 0) {
+            unpinLocked(m, device);
+        }
+        m.pendingClose = true;
+        pending.add(new Pending(m, arena, view));
+    }
+
+    /**
+     * Called by a revoked checked view when its last access in flight has ended: completes the deferred
+     * release of {@code m} (drops the host pins, frees the slot). Takes the lock.
+     */
+    void viewQuiescent(Mapping m) {
+        synchronized (registry) {
+            for (int i = pending.size() - 1; i >= 0; i--) {
+                Pending p = pending.get(i);
+                if (p.mapping == m && p.view != null) {
+                    if (p.arena == null) { // else the arena's close (reap) completes it
+                        pending.remove(i);
+                        completePendingLocked(p);
+                    }
+                    return;
                 }
-                m.pendingClose = true;
-                pending.add(new Pending(m, arena));
             }
         }
     }
@@ -156,7 +206,7 @@ public final class MappingRelease {
         for (int i = pending.size() - 1; i >= 0; i--) {
             Pending p = pending.get(i);
             Thread owner = p.mapping.owner;
-            if (owner == null || (owner != me && owner.isAlive())) {
+            if (p.arena == null || owner == null || (owner != me && owner.isAlive())) {
                 continue;
             }
             if (owner == me && !tryEnd(p.mapping, p.arena)) {
@@ -179,9 +229,9 @@ public final class MappingRelease {
         List<Pending> shared = new ArrayList<>();
         int n;
         synchronized (registry) {
-            n = reapOwnLocked();
+            n = reapOwnLocked() + reapQuiescentViewsLocked();
             for (Pending p : pending) {
-                if (p.mapping.owner == null && !p.claimed) {
+                if (p.arena != null && p.mapping.owner == null && !p.claimed) {
                     p.claimed = true;
                     shared.add(p);
                 }
@@ -198,11 +248,27 @@ public final class MappingRelease {
             for (int i = 0; i < dead.length; i++) {
                 Pending p = shared.get(i);
                 p.claimed = false;
-                if (dead[i]) {
+                if (dead[i] && (p.view == null || p.view.quiescent())) {
                     pending.remove(p);
                     completePendingLocked(p);
                     n++;
+                } else if (dead[i]) {
+                    p.arena = null; // the segment is dead; the view's last access in flight completes it
                 }
+            }
+        }
+        return n;
+    }
+
+    /** Completes the pending checked views with nothing in flight (normally their last access already did). */
+    private int reapQuiescentViewsLocked() {
+        int n = 0;
+        for (int i = pending.size() - 1; i >= 0; i--) {
+            Pending p = pending.get(i);
+            if (p.view != null && p.arena == null && p.view.quiescent()) {
+                pending.remove(i);
+                completePendingLocked(p);
+                n++;
             }
         }
         return n;

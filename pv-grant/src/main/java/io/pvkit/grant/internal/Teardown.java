@@ -2,7 +2,6 @@ package io.pvkit.grant.internal;
 
 import io.pvkit.abi.DomId;
 
-import java.lang.foreign.Arena;
 
 /**
  * Releasing a dying domain's grant state, bounded per call and resumable (XSA-380): the mappings it
@@ -46,7 +45,7 @@ public final class Teardown {
         for (int done = 0; done < budget; done++) {
             Mapping m;
             int removed;
-            Arena arena;
+            boolean outside;
             synchronized (registry) {
                 DomainGrants d = registry.getLocked(domid);
                 if (d == null) {
@@ -60,9 +59,14 @@ public final class Teardown {
                     break;
                 }
                 removed = m.kinds;
-                arena = release.detachLocked(m, removed);
+                outside = release.detachLocked(m, removed);
+                if (!outside) {
+                    release.finishLocked(m, removed);
+                }
             }
-            release.finish(m, removed, arena);
+            if (outside) {
+                release.finish(m, removed);
+            }
         }
         synchronized (registry) {
             release.reapOwnLocked();
