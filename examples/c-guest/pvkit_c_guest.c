@@ -453,6 +453,13 @@ static void wait_for_event(const evtchn_port_t *ports, unsigned nr) {
     consume_events(ports, nr);
 }
 
+/* A port number the 2-level bitmaps can hold (EVTCHN_2L_NR_CHANNELS), or a failure naming it. */
+static evtchn_port_t checked_port(uint64_t port, const char *what) {
+    if (port >= sizeof(shared->evtchn_pending) * 8)
+        fail(1, "%s: port %" PRIu64 " is beyond the 2-level event channel bitmaps", what, port);
+    return (evtchn_port_t)port;
+}
+
 static void unmask(evtchn_port_t port) {
     struct evtchn_unmask *u = scratch(sizeof(*u));
     u->port = port;
@@ -640,7 +647,7 @@ static void xs_write_must(const char *path, const char *value) {
 
 static void connect_xenstore(void) {
     xs_ring = frame_ptr(start_info.store_mfn);
-    store_port = start_info.store_evtchn;
+    store_port = checked_port(start_info.store_evtchn, "start_info.store_evtchn");
     /* domain 0's xenstored binds the store port when the toolstack introduces us: wait until it has */
     uint64_t deadline = deadline_after_timeout();
     for (;;) {
@@ -778,7 +785,7 @@ static void connect_disk(void) {
     int64_t rc = evtchn_op(EVTCHNOP_alloc_unbound);
     if (rc != 0)
         fail(1, "EVTCHNOP_alloc_unbound(remote %u): %" PRId64, backend_id, rc);
-    blk_port = a->port;
+    blk_port = checked_port(a->port, "EVTCHNOP_alloc_unbound");
     unmask(blk_port);
 
     /* publish them with state Initialised in one transaction, retrying when it conflicts (EAGAIN) */
