@@ -63,7 +63,7 @@ import java.util.zip.CRC32C;
  * instead of serving the wrong slots.
  *
  * <p>A file the peer shrinks under the mapping ({@code ftruncate}) would fault the next access (SIGBUS,
- * an {@link InternalError} in the JVM). The peer checks the file's size before each batch and treats a
+ * an {@link InternalError} in the JVM). The peer checks the file's size at most once per millisecond (the clock read on every 16th batch) and treats a
  * short file, or a fault that slips between check and access, as a broken peer (exit 2). A JVM cannot
  * seal a file against shrinking ({@code memfd} {@code F_SEAL_SHRINK} needs native access); a host that
  * runs untrusted peers should share memory the peer cannot truncate (e.g. a sealed memfd passed over a
