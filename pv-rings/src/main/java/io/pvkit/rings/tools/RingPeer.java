@@ -350,7 +350,7 @@ public final class RingPeer {
      * {@link IdleStrategy}; the deadline is read only once the yields are used up (as the C peers do), so that
      * polling costs no clock read.
      */
-    private static final class Waiter {
+    static final class Waiter {
         static final int YIELDS = 1_000;
         static final long SLEEP_NANOS = 20_000;
         private final IdleStrategy idle = IdleStrategy.backoff(0, YIELDS, SLEEP_NANOS, SLEEP_NANOS);
@@ -407,47 +407,21 @@ public final class RingPeer {
         }
         BackRing back = SharedBackRing.attach(memory, o.type(), o.start());
         STARTED.set(System.nanoTime());
-        long[] served = {0};
-        long[] bad = {0};
-        long notifies = 0;
-        // the response is built in a private array: bytes past the 16-byte header stay zero
-        byte[] responseBytes = new byte[o.responseSize()];
-        MemorySegment response = MemorySegment.ofArray(responseBytes);
-        int payload = o.requestSize() - 16;
-        CRC32C checksum = new CRC32C();
-        RequestChecksum crcOfRequest = new RequestChecksum(checksum);
-        BackRing.RequestHandler handler = req -> {
-                    // req is the ring's private copy of the slot: read each field once, CRC over it in place
-                    final int len = req.get(ValueLayout.JAVA_INT_UNALIGNED, 8);
-                    final boolean lenOk = Integer.compareUnsigned(len, payload) <= 0;
-                    final int crc = crcOfRequest.of(req, lenOk ? len : 0);
-                    final boolean ok = lenOk && crc == req.get(ValueLayout.JAVA_INT_UNALIGNED, 12);
-                    response.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, req.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
-                    response.set(ValueLayout.JAVA_INT_UNALIGNED, 8, ok ? 0 : 1);
-                    response.set(ValueLayout.JAVA_INT_UNALIGNED, 12, crc);
-                    if (!ok) {
-                        bad[0]++;
-                    }
-                    back.putResponse(response);
-                    served[0]++;
-                };
+        PeerBack peer = new PeerBack(back, o, waiter);
         try {
-            while (served[0] < o.count()) {
+            while (peer.served() < o.count()) {
                 guard.check();
-                int n = back.pollRequests(handler, Integer.MAX_VALUE);
-                if (n > 0) {
-                    if (back.pushResponses()) {
-                        notifies++;
-                    }
-                    waiter.reset();
-                } else if (!back.finalCheckForRequests() && !waiter.idle()) {
-                    return result("back", served[0], bad[0], notifies, back.requestConsumerIndex(), 3, "timeout");
+                if (!peer.step()) {
+                    return result("back", peer.served(), peer.bad(), peer.notifies(), back.requestConsumerIndex(), 3,
+                            "timeout");
                 }
             }
         } catch (RingBrokenException e) {
-            return result("back", served[0], bad[0], notifies, back.requestConsumerIndex(), 2, e.getMessage());
+            return result("back", peer.served(), peer.bad(), peer.notifies(), back.requestConsumerIndex(), 2,
+                    e.getMessage());
         }
-        return result("back", served[0], bad[0], notifies, back.requestConsumerIndex(), bad[0] == 0 ? 0 : 1, null);
+        return result("back", peer.served(), peer.bad(), peer.notifies(), back.requestConsumerIndex(),
+                peer.bad() == 0 ? 0 : 1, null);
     }
 
     /**
@@ -496,67 +470,26 @@ public final class RingPeer {
         // ORDERING: release: the initialised header, start and state are visible before the magic.
         CONTROL_WORD.setRelease(control, 0L, READY_MAGIC);
         STARTED.set(System.nanoTime());
-        Waiter waiter = new Waiter(o.timeoutNanos());
-        SplittableRandom random = new SplittableRandom(o.seed());
-        int payload = o.requestSize() - 16;
-        // a private array: the payload is generated, zero-padded and checksummed in place (no copy for the CRC);
-        // rounded up to 8 bytes because the payload is written 8 random bytes per step
-        byte[] requestBytes = new byte[(o.requestSize() + 7) & ~7];
-        MemorySegment request = MemorySegment.ofArray(requestBytes);
-        int[] sentCrc = new int[front.size()];
-        CRC32C checksum = new CRC32C();
-        long sent = 0;
-        long[] received = {0};
-        long[] bad = {0};
-        long notifies = 0;
+        PeerFront peer = new PeerFront(front, o, new Waiter(o.timeoutNanos()));
         boolean warm = o.warmup() == 0;
-        FrontRing.ResponseHandler onResponse = (id, rsp) -> {
-            if (rsp.get(ValueLayout.JAVA_INT_UNALIGNED, 8) != 0 || rsp.get(ValueLayout.JAVA_INT_UNALIGNED, 12) != sentCrc[id]) {
-                bad[0]++;
-            }
-            received[0]++;
-        };
         try {
-            while (received[0] < o.count()) {
-                if (!warm && received[0] >= o.warmup()) {
+            while (peer.received() < o.count()) {
+                if (!warm && peer.received() >= o.warmup()) {
                     warm = true;
                     STARTED.set(System.nanoTime());
                 }
                 guard.check();
-                boolean put = false;
-                while (sent < o.count() && !front.isFull() && front.outstandingRequests() < o.window()) {
-                    final int len = random.nextInt(payload + 1);
-                    // 8 random bytes per step (as the C peers do), zeros after len
-                    for (int i = 0; i < len; i += 8) {
-                        request.set(ValueLayout.JAVA_LONG_UNALIGNED, 16 + i, random.nextLong());
-                    }
-                    Arrays.fill(requestBytes, 16 + len, requestBytes.length, (byte) 0);
-                    checksum.reset();
-                    checksum.update(requestBytes, 16, len);
-                    final int crc = (int) checksum.getValue();
-                    request.set(ValueLayout.JAVA_INT_UNALIGNED, 8, len);
-                    request.set(ValueLayout.JAVA_INT_UNALIGNED, 12, crc);
-                    int id = front.putRequest(request);
-                    sentCrc[id] = crc;
-                    sent++;
-                    put = true;
-                }
-                if (put && front.pushRequests()) {
-                    notifies++;
-                }
-                int n = front.pollResponses(onResponse, Integer.MAX_VALUE);
-                if (n > 0) {
-                    waiter.reset();
-                } else if (!put && (front.outstandingRequests() == 0 || !front.finalCheckForResponses())
-                        && !waiter.idle()) {
-                    return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), 3, "timeout");
+                if (!peer.step()) {
+                    return result("front", peer.received(), peer.bad(), peer.notifies(), front.requestProducerIndex(), 3,
+                            "timeout");
                 }
             }
         } catch (RingBrokenException e) {
-            return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), 2, e.getMessage());
+            return result("front", peer.received(), peer.bad(), peer.notifies(), front.requestProducerIndex(), 2,
+                    e.getMessage());
         }
-        return result("front", received[0], bad[0], notifies, front.requestProducerIndex(), bad[0] == 0 ? 0 : 1,
-                null, o.warmup() == 0 ? "" : " measured=" + (received[0] - o.warmup()));
+        return result("front", peer.received(), peer.bad(), peer.notifies(), front.requestProducerIndex(),
+                peer.bad() == 0 ? 0 : 1, null, o.warmup() == 0 ? "" : " measured=" + (peer.received() - o.warmup()));
     }
 
     private static Result result(String role, long n, long bad, long notifies, int index, int exit, String error) {
@@ -570,49 +503,5 @@ public final class RingPeer {
                 + " index=" + Integer.toUnsignedString(index) + String.format(Locale.ROOT, " seconds=%.6f", seconds)
                 + extra + (error == null ? "" : " error=" + error);
         return new Result(n, bad, notifies, exit, line);
-    }
-
-    /**
-     * CRC-32C of a request's payload, computed in place on the ring's private copy through a
-     * {@link ByteBuffer} view (the JDK's intrinsic over the buffer's memory, no copy into an array). The view is
-     * made once per distinct segment: the rings hand the same private copy to every call.
-     */
-    private static final class RequestChecksum {
-        private final CRC32C crc;
-        private MemorySegment viewed;
-        private ByteBuffer view;
-        private byte[] fallback;
-
-        RequestChecksum(CRC32C crc) {
-            this.crc = crc;
-        }
-
-        int of(MemorySegment request, int len) {
-            if (request != viewed) {
-                view = viewOf(request);
-                viewed = request;
-            }
-            crc.reset();
-            if (view != null) {
-                crc.update(view.limit(16 + len).position(16));
-            } else {
-                // another ring implementation's copy that has no direct or array-backed view: copy it out
-                if (fallback == null || fallback.length < len) {
-                    fallback = new byte[Math.max(len, 64)];
-                }
-                MemorySegment.copy(request, ValueLayout.JAVA_BYTE, 16, fallback, 0, len);
-                crc.update(fallback, 0, len);
-            }
-            return (int) crc.getValue();
-        }
-
-        private static ByteBuffer viewOf(MemorySegment segment) {
-            try {
-                ByteBuffer b = segment.asByteBuffer();
-                return b.isDirect() || b.hasArray() ? b : null;
-            } catch (UnsupportedOperationException e) {
-                return null;
-            }
-        }
     }
 }
