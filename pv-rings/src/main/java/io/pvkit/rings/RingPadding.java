@@ -1,5 +1,6 @@
 package io.pvkit.rings;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -21,15 +22,15 @@ abstract class RingPadding {
     }
 
     /**
-     * A private heap buffer of {@code bytes} bytes (8-byte aligned) with {@link #PAD_BYTES} unused bytes on
-     * each side inside the same array.
+     * A private native buffer of {@code bytes} bytes (64-byte aligned, zeroed, freed by the GC once unreachable)
+     * with {@link #PAD_BYTES} unused bytes on each side. Native rather than a heap array so that a caller can
+     * view a private copy as a direct {@link java.nio.ByteBuffer} (e.g. for {@link java.util.zip.CRC32C}'s
+     * intrinsic) without copying it, as a C peer checksums its {@code RING_COPY_REQUEST} copy in place.
      *
      * @param bytes the usable size
      * @return the usable slice
      */
     static MemorySegment paddedBuffer(long bytes) {
-        int words = (int) ((bytes + 7) / 8);
-        int pad = PAD_BYTES / 8;
-        return MemorySegment.ofArray(new long[pad + words + pad]).asSlice(PAD_BYTES, bytes);
+        return Arena.ofAuto().allocate(PAD_BYTES + bytes + PAD_BYTES, 64).asSlice(PAD_BYTES, bytes);
     }
 }

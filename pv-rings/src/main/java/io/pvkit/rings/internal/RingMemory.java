@@ -107,6 +107,8 @@ public abstract sealed class RingMemory permits RingMemory.OfSegment, RingMemory
     /** Over a guest memory's segment: bounds-checked by the segment, no per-access interface call. */
     static final class OfSegment extends RingMemory {
         private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+        /** Up to this many bytes {@link #zero} stores longs instead of calling the bulk fill. */
+        private static final long SMALL_ZERO_BYTES = 256;
         private final MemorySegment segment;
 
         OfSegment(MemorySegment segment) {
@@ -153,7 +155,19 @@ public abstract sealed class RingMemory permits RingMemory.OfSegment, RingMemory
 
         @Override
         public void zero(long offset, long length) {
-            segment.asSlice(offset, length).fill((byte) 0);
+            if (length > SMALL_ZERO_BYTES) {
+                segment.asSlice(offset, length).fill((byte) 0);
+                return;
+            }
+            // a response's tail (RING-07) on every response: plain 8-byte stores, no slice and no bulk-fill call
+            final long end = offset + length;
+            long p = offset;
+            for (; end - p >= Long.BYTES; p += Long.BYTES) {
+                segment.set(ValueLayout.JAVA_LONG_UNALIGNED, p, 0L);
+            }
+            for (; p < end; p++) {
+                segment.set(ValueLayout.JAVA_BYTE, p, (byte) 0);
+            }
         }
     }
 
