@@ -35,6 +35,8 @@ final class BlkFront {
     final GuestMemory mem;
     final GuestHypercalls hc;
     final GuestGrantTable table;
+    /** The grant table's frames (from {@code setup_table}). */
+    final long[] tableFrames = new long[4];
     final WireClient.Ring xs;
     final int storePort;
     final String fe;
@@ -46,9 +48,8 @@ final class BlkFront {
     BlkFront(GuestMemory mem, GuestHypercalls hc, long startInfoGpa, int devid) {
         this.mem = mem;
         this.hc = hc;
-        long[] frames = new long[4];
-        check(hc.setupTable(frames), "setup_table");
-        table = new GuestGrantTable(mem, frames);
+        check(hc.setupTable(tableFrames), "setup_table");
+        table = new GuestGrantTable(mem, tableFrames);
         long storeGpa = GuestMemory.gpaOf(mem.getLong(startInfoGpa + StartInfoLayout.STORE_MFN_OFFSET));
         storePort = mem.getInt(startInfoGpa + StartInfoLayout.STORE_EVTCHN_OFFSET);
         xs = new WireClient.Ring(GuestMemory.wrap(mem.segment().asSlice(storeGpa, GuestMemory.PAGE_SIZE)), () -> {

@@ -12,6 +12,8 @@ import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.evtchn.VcpuInfoLayout;
 import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GntMap;
+import io.pvkit.abi.grant.GrantEntryV1Layout;
+import io.pvkit.abi.grant.GrantFlags;
 import io.pvkit.abi.grant.GnttabCopyLayout;
 import io.pvkit.abi.grant.GnttabMapGrantRefLayout;
 import io.pvkit.abi.grant.GnttabQuerySizeLayout;
@@ -115,6 +117,9 @@ final class HostileFuzzer implements GuestEntryPoint {
     private long sharedInfoGpa;
     private long consoleGpa;
     private long storeGpa;
+    private long grantGpa;
+    private final int[] handles = new int[16];
+    private final long[] handleAddrs = new long[16];
 
     /**
      * @param seed the seed of every choice
@@ -156,6 +161,8 @@ final class HostileFuzzer implements GuestEntryPoint {
         storeGpa = GuestMemory.gpaOf(mem.getLong(start.startInfoGpa()
                 + io.pvkit.abi.platform.StartInfoLayout.STORE_MFN_OFFSET));
         blk.connect(RING_FRAME);
+        grantGpa = GuestMemory.gpaOf(blk.tableFrames[0]);
+        java.util.Arrays.fill(handles, -1);
         protectedPorts = new int[] {g.consolePort, g.echoPort, blk.storePort, blk.port};
         for (long f = ARG_FIRST; f < ARG_FIRST + ARG_FRAMES; f++) {
             for (long o = 0; o < GuestMemory.PAGE_SIZE; o += 8) {
@@ -202,8 +209,10 @@ final class HostileFuzzer implements GuestEntryPoint {
 
     private void step() {
         int k = rnd.nextInt(100);
-        if (k < 50) {
+        if (k < 45) {
             generic();
+        } else if (k < 50) {
+            ownGrants();
         } else if (k < 80) {
             aimed();
         } else if (k < 85) {
@@ -237,7 +246,9 @@ final class HostileFuzzer implements GuestEntryPoint {
                 0x7FFF_FFFF_FFFF_FFF8L, 0xFFFF_FFFFL}[rnd.nextInt(9)];
             case 15 -> GuestMemory.gpaOf(ARG_FIRST + 1) - 1 - rnd.nextInt(8); // across a page boundary
             case 16 -> sharedInfoGpa + rnd.nextInt(4096);              // its own special pages
-            case 17 -> rnd.nextLong(end);                               // anywhere in its memory
+            // anywhere in its memory; its console, xenstore and grant pages only in the last 2% (outputs written
+            // there break its own rings early and would leave the ring fuzzing nothing to work on)
+            case 17 -> late ? rnd.nextLong(end) : rnd.nextLong(consoleGpa);
             default -> {
                 long p = argSlot(structSize);
                 fill(p, structSize);
@@ -314,7 +325,7 @@ final class HostileFuzzer implements GuestEntryPoint {
             case 0 -> argSlot(64);
             case 1 -> end - rnd.nextInt(16);
             case 2 -> rnd.nextLong();
-            default -> rnd.nextLong(end);
+            default -> late ? rnd.nextLong(end) : rnd.nextLong(consoleGpa);
         };
     }
 
@@ -544,6 +555,87 @@ final class HostileFuzzer implements GuestEntryPoint {
         }
     }
 
+    /**
+     * Its own grant table as a hostile granter and mapper: entries rewritten at random (the ones domain 0
+     * maps included: the console, xenstore and ring grants), maps of its own grants (kept, up to 16), unmaps
+     * of kept and random handles, copies between its own grants, swaps, version and size queries.
+     */
+    private void ownGrants() {
+        long gt = HypercallOp.GRANT_TABLE_OP.number();
+        int r = rnd.nextInt(2048);
+        switch (rnd.nextInt(7)) {
+            case 0, 1 -> {
+                int ref = rnd.nextInt(4) == 0 ? ref() & 2047 : r;
+                long entry = grantGpa + ref * 8L;
+                int flags = rnd.nextInt(3) == 0 ? rnd.nextInt(1 << 16)
+                        : GrantFlags.PERMIT_ACCESS | (rnd.nextBoolean() ? GrantFlags.READONLY : 0);
+                int dom = rnd.nextBoolean() ? self : domid();
+                int frame = rnd.nextInt(4) == 0 ? rnd.nextInt() : rnd.nextInt((int) (end / GuestMemory.PAGE_SIZE) + 4);
+                mem.setInt(entry + GrantEntryV1Layout.FRAME_OFFSET, frame);
+                mem.setShort(entry + GrantEntryV1Layout.DOMID_OFFSET, (short) dom);
+                java.lang.invoke.VarHandle.releaseFence();
+                mem.setShort(entry + GrantEntryV1Layout.FLAGS_OFFSET, (short) flags);
+                kick(blk.port);
+            }
+            case 2 -> {
+                long e = argSlot((int) GnttabMapGrantRefLayout.SIZE);
+                int slot = rnd.nextInt(handles.length);
+                long host = 0x40_0000L + slot * GuestMemory.PAGE_SIZE;
+                mem.setLong(e + GnttabMapGrantRefLayout.HOST_ADDR_OFFSET, host);
+                mem.setInt(e + GnttabMapGrantRefLayout.FLAGS_OFFSET, GntMap.HOST_MAP | (rnd.nextBoolean() ? GntMap.READONLY : 0));
+                mem.setInt(e + GnttabMapGrantRefLayout.REF_OFFSET, rnd.nextInt(48));
+                mem.setShort(e + GnttabMapGrantRefLayout.DOM_OFFSET, (short) (rnd.nextBoolean() ? self : DomId.SELF));
+                long rc = call(gt, GrantTableOp.MAP_GRANT_REF.code(), e, 1, 0, 0);
+                if (rc == 0 && mem.getShort(e + GnttabMapGrantRefLayout.STATUS_OFFSET) == 0 && handles[slot] < 0) {
+                    handles[slot] = mem.getInt(e + GnttabMapGrantRefLayout.HANDLE_OFFSET);
+                    handleAddrs[slot] = host;
+                }
+            }
+            case 3 -> {
+                long e = argSlot((int) GnttabUnmapGrantRefLayout.SIZE);
+                int slot = rnd.nextInt(handles.length);
+                boolean kept = handles[slot] >= 0 && rnd.nextInt(4) != 0;
+                mem.setInt(e + GnttabUnmapGrantRefLayout.HANDLE_OFFSET, kept ? handles[slot] : rnd.nextInt(1100) - 10);
+                mem.setLong(e + GnttabUnmapGrantRefLayout.HOST_ADDR_OFFSET, kept && rnd.nextInt(8) != 0 ? handleAddrs[slot] : rnd.nextLong());
+                mem.setLong(e + GnttabUnmapGrantRefLayout.DEV_BUS_ADDR_OFFSET, 0);
+                long rc = call(gt, GrantTableOp.UNMAP_GRANT_REF.code(), e, 1, 0, 0);
+                if (kept && rc == 0 && mem.getShort(e + GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0) {
+                    handles[slot] = -1;
+                }
+            }
+            case 4 -> {
+                long e = argSlot((int) GnttabCopyLayout.SIZE);
+                fill(e, (int) GnttabCopyLayout.SIZE);
+                for (long side : new long[] {GnttabCopyLayout.SOURCE_OFFSET, GnttabCopyLayout.DEST_OFFSET}) {
+                    boolean byRef = rnd.nextBoolean();
+                    if (byRef) {
+                        mem.setInt(e + side + GnttabCopyLayout.PTR_U_OFFSET, rnd.nextInt(48));
+                    } else {
+                        mem.setLong(e + side + GnttabCopyLayout.PTR_U_OFFSET, ARG_FIRST + rnd.nextInt((int) ARG_FRAMES));
+                    }
+                    mem.setShort(e + side + GnttabCopyLayout.PTR_DOMID_OFFSET, (short) (byRef && rnd.nextBoolean() ? self : DomId.SELF));
+                    mem.setShort(e + side + GnttabCopyLayout.PTR_OFFSET_OFFSET, (short) rnd.nextInt(4100));
+                }
+                mem.setShort(e + GnttabCopyLayout.LEN_OFFSET, (short) rnd.nextInt(4100));
+                mem.setShort(e + GnttabCopyLayout.FLAGS_OFFSET, (short) rnd.nextInt(4));
+                call(gt, GrantTableOp.COPY.code(), e, 1, 0, 0);
+            }
+            case 5 -> {
+                long e = argSlot(16);
+                mem.setInt(e, rnd.nextInt(60));
+                mem.setInt(e + 4, rnd.nextInt(60));
+                call(gt, GrantTableOp.SWAP_GRANT_REF.code(), e, 1 + rnd.nextInt(2), 0, 0);
+            }
+            default -> {
+                long e = argSlot(16);
+                mem.setInt(e, rnd.nextInt(4));
+                mem.setShort(e, (short) DomId.SELF);
+                int[] ops = {GrantTableOp.SET_VERSION.code(), GrantTableOp.GET_VERSION.code(), GrantTableOp.QUERY_SIZE.code()};
+                call(gt, ops[rnd.nextInt(ops.length)], e, 1, 0, 0);
+            }
+        }
+    }
+
     /** A multicall of up to 8 entries (never sched_op), sometimes at a bad address or with a huge count. */
     private void multicall() {
         long base = GuestMemory.gpaOf(MULTICALL_FRAME);
@@ -592,10 +684,16 @@ final class HostileFuzzer implements GuestEntryPoint {
         long a = argSlot(16);
         int port = rnd.nextInt(3) == 0 ? protectedPorts[rnd.nextInt(protectedPorts.length)] : port();
         mem.setInt(a, port);
-        int k = rnd.nextInt(10);
+        int k = rnd.nextInt(13);
         long cmd = k < 6 ? EvtchnOp.SEND.code() : k < 8 ? EvtchnOp.UNMASK.code() : k == 8 ? EvtchnOp.ALLOC_UNBOUND.code()
-                : EvtchnOp.BIND_IPI.code();
-        if (cmd == EvtchnOp.ALLOC_UNBOUND.code()) {
+                : k == 9 ? EvtchnOp.BIND_IPI.code() : k == 10 ? EvtchnOp.BIND_VIRQ.code() : EvtchnOp.CLOSE.code();
+        if (cmd == EvtchnOp.CLOSE.code()) {
+            mem.setInt(a, 1 + rnd.nextInt(200)); // churn: ports come free for the binds above
+            protectOwnPorts(cmd, a);
+        } else if (cmd == EvtchnOp.BIND_VIRQ.code()) {
+            mem.setInt(a, rnd.nextInt(4) == 0 ? rnd.nextInt() : rnd.nextInt(32));
+            mem.setInt(a + 4, rnd.nextInt(3) - 1);
+        } else if (cmd == EvtchnOp.ALLOC_UNBOUND.code()) {
             mem.setShort(a, (short) DomId.SELF);
             mem.setShort(a + 2, (short) domid());
         } else if (cmd == EvtchnOp.BIND_IPI.code()) {
@@ -650,7 +748,21 @@ final class HostileFuzzer implements GuestEntryPoint {
             "/local/domain/" + self + "/x", "/", "//", "/local/domain/" + others[rnd.nextInt(others.length)] + "/data/k1",
             "/tool/xenstored", "../../" + others[rnd.nextInt(others.length)]};
         String path = paths[rnd.nextInt(paths.length)];
-        byte[] body = switch (rnd.nextInt(4)) {
+        int type = rnd.nextInt(8) == 0 ? rnd.nextInt() : rnd.nextInt(32);
+        boolean frontendWrite = rnd.nextInt(3) == 0;
+        if (frontendWrite) {
+            // its own frontends' nodes: the backends read these (state changes, ring references, ports, orders)
+            String[] keys = {"state", "ring-ref", "event-channel", "ring-page-order", "multi-queue-num-queues", "protocol",
+                "feature-persistent", "queue-0/ring-ref", "queue-0/event-channel", "queue-1/ring-ref", "ring-ref0",
+                "ring-ref1"};
+            String[] values = {"1", "2", "3", "4", "5", "6", "0", "-1", "4294967296", "99999999999", "x86_32-abi",
+                "", Integer.toString(rnd.nextInt()), Integer.toString(rnd.nextInt(48)), Integer.toString(rnd.nextInt(64))};
+            String dev = rnd.nextInt(4) == 0 ? "device/pvkit-echo/0/" : "device/vbd/51712/";
+            path = "/local/domain/" + self + "/" + dev + keys[rnd.nextInt(keys.length)] + "\0"
+                    + values[rnd.nextInt(values.length)];
+            type = 11; // XS_WRITE
+        }
+        byte[] body = frontendWrite ? path.getBytes(StandardCharsets.ISO_8859_1) : switch (rnd.nextInt(4)) {
             case 0 -> (path + "\0").getBytes(StandardCharsets.ISO_8859_1);
             case 1 -> (path + "\0v" + rnd.nextInt()).getBytes(StandardCharsets.ISO_8859_1);
             case 2 -> (path + "\0" + "b" + others[rnd.nextInt(others.length)] + "\0").getBytes(StandardCharsets.ISO_8859_1);
@@ -660,7 +772,6 @@ final class HostileFuzzer implements GuestEntryPoint {
                 yield b;
             }
         };
-        int type = rnd.nextInt(8) == 0 ? rnd.nextInt() : rnd.nextInt(32);
         int len = body.length;
         if (late && rnd.nextInt(100) == 0) {
             len = 4097 + rnd.nextInt(1 << 20); // too long: the server stops this ring

@@ -160,6 +160,30 @@ class HypercallFuzzTest {
                 faults, s1.checks, s1.sizes(), echo.progress.get(), echo.xenstoreOps.get(), block.progress.get(),
                 hostileLines.get());
 
+        java.util.Map<String, Integer> said = new java.util.TreeMap<>();
+        for (String l : lines) {
+            if (l.startsWith("Domain-0| ")) {
+                String m = l.substring(10).replaceAll("[0-9]+", "N");
+                said.merge(m.length() > 90 ? m.substring(0, 90) : m, 1, Integer::sum);
+            }
+        }
+        said.forEach((m, n) -> System.out.println("[fuzz] domain 0 said " + n + "x: " + m));
+        {
+            io.pvkit.abi.memory.GuestMemory hm = hostile.memory();
+            long st = io.pvkit.abi.memory.GuestMemory.gpaOf(FaultAccess.record(hostile).map.xenstoreGfn());
+            System.out.println("[fuzz] hostile xenstore ring: req " + hm.getInt(st + 2048) + ".." + hm.getInt(st + 2052)
+                    + " rsp " + hm.getInt(st + 2056) + ".." + hm.getInt(st + 2060) + " error " + hm.getInt(st + 2072)
+                    + " features " + hm.getInt(st + 2064));
+        }
+        try (WireClient.Socket xs = new WireClient.Socket(hv.xenstoreSocket())) {
+            for (String node : new String[] {"/local/domain/0/backend/vbd/" + hostile.domid() + "/51712/state",
+                "/local/domain/0/backend/vbd/" + hostile.domid() + "/51712/error",
+                "/local/domain/" + hostile.domid() + "/device/vbd/51712/state",
+                "/local/domain/" + hostile.domid() + "/device/vbd/51712/ring-ref",
+                "/local/domain/0/backend/pvkit-echo/" + hostile.domid() + "/0/state"}) {
+                System.out.println("[fuzz] " + node + " = " + xs.call(XsdSockmsgType.READ, 0, node + "\0").text());
+            }
+        }
         assertEquals(ShutdownReason.POWEROFF, hostile.info().shutdownReason(), () -> replay + ": " + hostile.info().crash());
         assertEquals(0, fuzzer.stats.escapes, () -> replay + ": exceptions escaped: " + fuzzer.stats.escaped);
         assertEquals(0, faults, replay + ": hypercalls failed inside the hypervisor (see the log)");
