@@ -20,12 +20,14 @@ import io.pvkit.abi.grant.GnttabQuerySizeLayout;
 import io.pvkit.abi.grant.GnttabSetupTableLayout;
 import io.pvkit.abi.grant.GnttabUnmapGrantRefLayout;
 import io.pvkit.abi.grant.GrantTableOp;
+import io.pvkit.abi.hypercall.GuestHypercalls;
 import io.pvkit.abi.hypercall.MulticallEntryLayout;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.platform.HvmOp;
 import io.pvkit.abi.platform.SchedOp;
 import io.pvkit.abi.platform.SchedPollLayout;
 import io.pvkit.abi.platform.SchedRemoteShutdownLayout;
+import io.pvkit.abi.platform.VcpuOp;
 import io.pvkit.abi.platform.ShutdownReason;
 import io.pvkit.abi.platform.XenAddToPhysmapLayout;
 import io.pvkit.abi.platform.XenHvmParamLayout;
@@ -62,11 +64,11 @@ import java.util.function.LongSupplier;
  * A watchdog reads {@link #callStartNanos} to catch a hypercall that never returns.
  */
 final class HostileFuzzer implements GuestEntryPoint {
-    static final long ARG_FIRST = 1;
     static final long ARG_FRAMES = 6;
-    static final long MULTICALL_FRAME = 7;
     static final long RING_FRAME = 8;
     static final int FRAMES = 32;
+    /** The second vCPU's frames: scratch page 16, arguments 17..22, multicall entries 23. */
+    static final long SECOND_LANE_BASE = 16;
 
     private static final long[] KNOWN_OPS = {
         HypercallOp.EVENT_CHANNEL_OP.number(), HypercallOp.GRANT_TABLE_OP.number(), HypercallOp.SCHED_OP.number(),
@@ -96,6 +98,17 @@ final class HostileFuzzer implements GuestEntryPoint {
     final LongSupplier systemTime;
     final PortOracle offered;
     final FuzzStats stats = new FuzzStats();
+    /** 0: vCPU 0 (boots, connects, fuzzes {@code budget} calls); 1: vCPU 1, fuzzing its own resources concurrently. */
+    final int lane;
+    /** The vCPU 1 lane (null in the lane itself). */
+    final HostileFuzzer second;
+    final CountDownLatch laneDone = new CountDownLatch(1);
+    final long argFirst;
+    private final long multicallFrame;
+    private volatile boolean primaryDone;
+    private GuestHypercalls hc;
+    private final GrantFuzz grants = new GrantFuzz(this);
+    private final RingGarbage rings = new RingGarbage(this);
     final CountDownLatch ready = new CountDownLatch(1);
     final CountDownLatch go = new CountDownLatch(1);
     /** When the current hypercall started ({@code System.nanoTime()}), 0 between calls. */
@@ -106,20 +119,20 @@ final class HostileFuzzer implements GuestEntryPoint {
     volatile long finishedNanos;
     volatile long startedNanos;
 
-    private SplittableRandom rnd;
-    private MiniGuest g;
-    private GuestMemory mem;
-    private long end;
-    private int self;
-    private BlkFront blk;
-    private int[] protectedPorts;
-    private boolean late;
-    private long sharedInfoGpa;
-    private long consoleGpa;
-    private long storeGpa;
-    private long grantGpa;
-    private final int[] handles = new int[16];
-    private final long[] handleAddrs = new long[16];
+    SplittableRandom rnd;
+    MiniGuest g;
+    GuestMemory mem;
+    long end;
+    int self;
+    BlkFront blk;
+    int[] protectedPorts;
+    volatile boolean late;
+    long sharedInfoGpa;
+    long consoleGpa;
+    long storeGpa;
+    long grantGpa;
+    final int[] handles = new int[16];
+    final long[] handleAddrs = new long[16];
 
     /**
      * @param seed the seed of every choice
@@ -134,6 +147,23 @@ final class HostileFuzzer implements GuestEntryPoint {
         this.others = others.clone();
         this.systemTime = systemTime;
         this.offered = offered;
+        this.lane = 0;
+        this.argFirst = 1;
+        this.multicallFrame = 7;
+        this.second = new HostileFuzzer(this);
+    }
+
+    /** The vCPU 1 lane of {@code primary}: its own seed stream, argument frames and statistics. */
+    private HostileFuzzer(HostileFuzzer primary) {
+        this.seed = primary.seed ^ 0x5EC0_4D1AL;
+        this.budget = 0;
+        this.others = primary.others;
+        this.systemTime = primary.systemTime;
+        this.offered = primary.offered;
+        this.lane = 1;
+        this.argFirst = SECOND_LANE_BASE + 1;
+        this.multicallFrame = SECOND_LANE_BASE + 7;
+        this.second = null;
     }
 
     /** Whether a foreign port is unbound with this domain as its allowed remote (then binding it is legitimate). */
@@ -150,7 +180,12 @@ final class HostileFuzzer implements GuestEntryPoint {
 
     @Override
     public void enter(VcpuStart start) {
+        if (start.self().vcpu() == 1) {
+            second.runSecondLane(start, this);
+            return;
+        }
         g = MiniGuest.boot(start);
+        hc = g.hc;
         mem = g.memory;
         end = mem.byteSize();
         self = start.self().domid();
@@ -164,10 +199,14 @@ final class HostileFuzzer implements GuestEntryPoint {
         grantGpa = GuestMemory.gpaOf(blk.tableFrames[0]);
         java.util.Arrays.fill(handles, -1);
         protectedPorts = new int[] {g.consolePort, g.echoPort, blk.storePort, blk.port};
-        for (long f = ARG_FIRST; f < ARG_FIRST + ARG_FRAMES; f++) {
+        for (long f = argFirst; f < argFirst + ARG_FRAMES; f++) {
             for (long o = 0; o < GuestMemory.PAGE_SIZE; o += 8) {
                 mem.setLong(GuestMemory.gpaOf(f) + o, rnd.nextLong());
             }
+        }
+        // vCPU 1 races vCPU 0 on the same ports, grant table and maptrack
+        if (hc.call(HypercallOp.VCPU_OP.number(), VcpuOp.UP, 1, 0, 0, 0) != 0) {
+            throw new IllegalStateException("VCPUOP_up(1) failed");
         }
         ready.countDown();
         try {
@@ -179,22 +218,70 @@ final class HostileFuzzer implements GuestEntryPoint {
         startedNanos = System.nanoTime();
         for (long i = 0; i < budget; i++) {
             late = i >= budget - budget / 50;
+            second.late = late;
             step();
         }
         finishedNanos = System.nanoTime();
+        second.primaryDone = true;
+        try {
+            second.laneDone.await(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         g.shutdown(ShutdownReason.POWEROFF);
+    }
+
+    /** vCPU 1: shares vCPU 0's view of the domain, fuzzes until vCPU 0 is done (no ring garbage: one writer per ring). */
+    private void runSecondLane(VcpuStart start, HostileFuzzer primary) {
+        try {
+            hc = new GuestHypercalls(start.hypervisor(), start.self(), GuestMemory.gpaOf(SECOND_LANE_BASE), GuestMemory.PAGE_SIZE);
+            mem = primary.mem;
+            end = primary.end;
+            self = primary.self;
+            rnd = new SplittableRandom(seed);
+            sharedInfoGpa = primary.sharedInfoGpa;
+            consoleGpa = primary.consoleGpa;
+            storeGpa = primary.storeGpa;
+            grantGpa = primary.grantGpa;
+            blk = primary.blk;
+            protectedPorts = primary.protectedPorts;
+            java.util.Arrays.fill(handles, -1);
+            primary.go.await();
+            while (!primaryDone) {
+                int k = rnd.nextInt(100);
+                if (k < 40) {
+                    generic();
+                } else if (k < 60) {
+                    grants.ownGrants();
+                } else if (k < 70) {
+                    multicall();
+                } else if (k < 80) {
+                    aimed();
+                } else {
+                    ownPorts();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            laneDone.countDown();
+        }
+        // vCPU 1 returns; vCPU 0 shuts the domain down
+        while (!Thread.currentThread().isInterrupted() && hc.call(HypercallOp.SCHED_OP.number(), SchedOp.YIELD.code(), 0, 0, 0, 0) == 0) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
     }
 
     // ----------------------------------------------------------------------------------- the one edge
 
-    private long call(long op, long a1, long a2, long a3, long a4, long a5) {
+    long call(long op, long a1, long a2, long a3, long a4, long a5) {
         currentOp = op;
         currentCmd = a1;
         currentArg = a2;
         callStartNanos = System.nanoTime();
         long r;
         try {
-            r = g.hc.call(op, a1, a2, a3, a4, a5);
+            r = hc.call(op, a1, a2, a3, a4, a5);
         } catch (Throwable t) {
             callStartNanos = 0;
             stats.escape(op, a1, t);
@@ -212,7 +299,7 @@ final class HostileFuzzer implements GuestEntryPoint {
         if (k < 45) {
             generic();
         } else if (k < 50) {
-            ownGrants();
+            grants.ownGrants();
         } else if (k < 80) {
             aimed();
         } else if (k < 85) {
@@ -220,13 +307,13 @@ final class HostileFuzzer implements GuestEntryPoint {
         } else if (k < 95) {
             ownPorts();
         } else {
-            ringGarbage();
+            rings.ringGarbage();
         }
     }
 
     /** An address in the argument area, 8-aligned, with room for {@code size} bytes in the frame range. */
-    private long argSlot(int size) {
-        long base = GuestMemory.gpaOf(ARG_FIRST);
+    long argSlot(int size) {
+        long base = GuestMemory.gpaOf(argFirst);
         long span = ARG_FRAMES * GuestMemory.PAGE_SIZE - size;
         return base + (rnd.nextLong(span) & ~7L);
     }
@@ -244,11 +331,11 @@ final class HostileFuzzer implements GuestEntryPoint {
             case 13 -> end + rnd.nextInt(1 << 16);                      // just outside
             case 14 -> new long[] {0, -1L, Long.MIN_VALUE, Long.MAX_VALUE, 1L << 40, -4096, 1L << 63 >>> 1,
                 0x7FFF_FFFF_FFFF_FFF8L, 0xFFFF_FFFFL}[rnd.nextInt(9)];
-            case 15 -> GuestMemory.gpaOf(ARG_FIRST + 1) - 1 - rnd.nextInt(8); // across a page boundary
+            case 15 -> GuestMemory.gpaOf(argFirst + 1) - 1 - rnd.nextInt(8); // across a page boundary
             case 16 -> sharedInfoGpa + rnd.nextInt(4096);              // its own special pages
             // anywhere in its memory; its console, xenstore and grant pages only in the last 2% (outputs written
             // there break its own rings early and would leave the ring fuzzing nothing to work on)
-            case 17 -> late ? rnd.nextLong(end) : rnd.nextLong(consoleGpa);
+            case 17 -> anywhere();
             default -> {
                 long p = argSlot(structSize);
                 fill(p, structSize);
@@ -258,7 +345,7 @@ final class HostileFuzzer implements GuestEntryPoint {
     }
 
     /** Random bytes with edge values sprinkled at aligned offsets; the first field is often a small number. */
-    private void fill(long p, int size) {
+    void fill(long p, int size) {
         for (int o = 0; o + 8 <= size; o += 8) {
             mem.setLong(p + o, rnd.nextLong());
         }
@@ -278,7 +365,7 @@ final class HostileFuzzer implements GuestEntryPoint {
         }
     }
 
-    private int domid() {
+    int domid() {
         int k = rnd.nextInt(10);
         if (k < 5) {
             return others[rnd.nextInt(others.length)];
@@ -289,7 +376,7 @@ final class HostileFuzzer implements GuestEntryPoint {
         return SPECIAL_DOMIDS[rnd.nextInt(SPECIAL_DOMIDS.length)];
     }
 
-    private int port() {
+    int port() {
         return switch (rnd.nextInt(6)) {
             case 0 -> -1;
             case 1 -> Integer.MIN_VALUE;
@@ -299,7 +386,7 @@ final class HostileFuzzer implements GuestEntryPoint {
         };
     }
 
-    private int ref() {
+    int ref() {
         return switch (rnd.nextInt(7)) {
             case 0 -> rnd.nextInt(2);            // the reserved console and xenstore grants
             case 1 -> 2047 + rnd.nextInt(3);     // the end of a 4-frame table
@@ -309,7 +396,7 @@ final class HostileFuzzer implements GuestEntryPoint {
         };
     }
 
-    private long count() {
+    long count() {
         return switch (rnd.nextInt(8)) {
             case 0 -> 0xFFFF_FFFFL;
             case 1 -> 1L << 31;
@@ -320,13 +407,26 @@ final class HostileFuzzer implements GuestEntryPoint {
         };
     }
 
-    private long pointerValue() {
+    long pointerValue() {
         return switch (rnd.nextInt(4)) {
             case 0 -> argSlot(64);
             case 1 -> end - rnd.nextInt(16);
             case 2 -> rnd.nextLong();
-            default -> late ? rnd.nextLong(end) : rnd.nextLong(consoleGpa);
+            default -> anywhere();
         };
+    }
+
+    /**
+     * Anywhere in its memory, except (before the last 2%) its console, xenstore, grant and ring pages (outputs
+     * written there would break its own rings early) and both vCPUs' argument frames (whose status fields the
+     * fuzzer reads back to judge a call): frames 0, 9..15, 24..31, start_info and shared_info.
+     */
+    private long anywhere() {
+        if (late) {
+            return rnd.nextLong(end);
+        }
+        long[] frames = {0, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31, FRAMES, FRAMES + 1};
+        return GuestMemory.gpaOf(frames[rnd.nextInt(frames.length)]) + rnd.nextInt(GuestMemory.PAGE_SIZE);
     }
 
     private long cmdFor(long op) {
@@ -393,7 +493,7 @@ final class HostileFuzzer implements GuestEntryPoint {
         long op = HypercallOp.SCHED_OP.number();
         if (cmd == SchedOp.BLOCK.code()) {
             // an event is due: block must return at once
-            mem.setByte(sharedInfoGpa + SharedInfoLayout.vcpuInfoOffset(0) + VcpuInfoLayout.UPCALL_PENDING_OFFSET, (byte) 1);
+            mem.setByte(sharedInfoGpa + SharedInfoLayout.vcpuInfoOffset(lane) + VcpuInfoLayout.UPCALL_PENDING_OFFSET, (byte) 1);
             call(op, cmd, p, 0, 0, 0);
         } else if (cmd == SchedOp.SHUTDOWN.code()) {
             long a = argSlot(8);
@@ -416,7 +516,7 @@ final class HostileFuzzer implements GuestEntryPoint {
         }
     }
 
-    private void mustFail(long rc, String what) {
+    void mustFail(long rc, String what) {
         stats.forbiddenAttempts++;
         if (rc >= 0 && rc != Long.MIN_VALUE) {
             stats.violation(what + " succeeded: " + rc);
@@ -457,8 +557,8 @@ final class HostileFuzzer implements GuestEntryPoint {
                 mem.setInt(a + EvtchnStatusLayout.PORT_OFFSET, port());
                 call(ev, EvtchnOp.STATUS.code(), a, 0, 0, 0);
             }
-            case 4, 5 -> mapForeign(a, victim);
-            case 6 -> copyForeign(a, victim);
+            case 4, 5 -> grants.mapForeign(victim);
+            case 6 -> grants.copyForeign(victim);
             case 7 -> {
                 int[] ops = {GrantTableOp.SETUP_TABLE.code(), GrantTableOp.QUERY_SIZE.code(), GrantTableOp.DUMP_TABLE.code(),
                     GrantTableOp.TRANSFER.code(), GrantTableOp.UNMAP_GRANT_REF.code(), GrantTableOp.SWAP_GRANT_REF.code(),
@@ -489,156 +589,9 @@ final class HostileFuzzer implements GuestEntryPoint {
         }
     }
 
-    private void mapForeign(long a, int victim) {
-        int n = 1 + rnd.nextInt(4);
-        long size = GnttabMapGrantRefLayout.SIZE;
-        long base = argSlot((int) (size * n));
-        for (int i = 0; i < n; i++) {
-            long e = base + i * size;
-            mem.setLong(e + GnttabMapGrantRefLayout.HOST_ADDR_OFFSET, rnd.nextBoolean() ? 0x10_0000L * (i + 1) : rnd.nextLong());
-            int flags = switch (rnd.nextInt(4)) {
-                case 0 -> GntMap.HOST_MAP;
-                case 1 -> GntMap.HOST_MAP | GntMap.READONLY;
-                case 2 -> GntMap.DEVICE_MAP | GntMap.HOST_MAP;
-                default -> rnd.nextInt();
-            };
-            mem.setInt(e + GnttabMapGrantRefLayout.FLAGS_OFFSET, flags);
-            mem.setInt(e + GnttabMapGrantRefLayout.REF_OFFSET, ref());
-            mem.setShort(e + GnttabMapGrantRefLayout.DOM_OFFSET, (short) victim);
-            mem.setShort(e + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0x5A5A);
-        }
-        long rc = call(HypercallOp.GRANT_TABLE_OP.number(), GrantTableOp.MAP_GRANT_REF.code(), base, n, 0, 0);
-        stats.forbiddenAttempts += n;
-        if (rc == 0) {
-            for (int i = 0; i < n; i++) {
-                long e = base + i * size;
-                short status = mem.getShort(e + GnttabMapGrantRefLayout.STATUS_OFFSET);
-                if (status >= 0) {
-                    stats.violation("map_grant_ref of domain " + victim + " ref "
-                            + mem.getInt(e + GnttabMapGrantRefLayout.REF_OFFSET) + " gave status " + status);
-                }
-            }
-        }
-    }
-
-    private void copyForeign(long a, int victim) {
-        long size = GnttabCopyLayout.SIZE;
-        long e = argSlot((int) size);
-        fill(e, (int) size);
-        boolean sourceForeign = rnd.nextBoolean();
-        long foreign = sourceForeign ? GnttabCopyLayout.SOURCE_OFFSET : GnttabCopyLayout.DEST_OFFSET;
-        long own = sourceForeign ? GnttabCopyLayout.DEST_OFFSET : GnttabCopyLayout.SOURCE_OFFSET;
-        boolean byRef = rnd.nextInt(3) != 0;
-        long foreignU = foreign + GnttabCopyLayout.PTR_U_OFFSET;
-        if (byRef) {
-            mem.setInt(e + foreignU, ref());
-        } else {
-            mem.setLong(e + foreignU, rnd.nextInt(4) == 0 ? rnd.nextLong() : rnd.nextInt(40)); // a gmfn of the victim
-        }
-        mem.setShort(e + foreign + GnttabCopyLayout.PTR_DOMID_OFFSET, (short) victim);
-        mem.setShort(e + foreign + GnttabCopyLayout.PTR_OFFSET_OFFSET, (short) (rnd.nextBoolean() ? 0 : rnd.nextInt(4200)));
-        mem.setLong(e + own + GnttabCopyLayout.PTR_U_OFFSET, ARG_FIRST + rnd.nextInt((int) ARG_FRAMES));
-        mem.setShort(e + own + GnttabCopyLayout.PTR_DOMID_OFFSET, (short) DomId.SELF);
-        mem.setShort(e + own + GnttabCopyLayout.PTR_OFFSET_OFFSET, (short) 0);
-        int len = rnd.nextBoolean() ? 8 : rnd.nextInt(4200);
-        mem.setShort(e + GnttabCopyLayout.LEN_OFFSET, (short) len);
-        int flags = (byRef ? (sourceForeign ? GntCopy.SOURCE_GREF : GntCopy.DEST_GREF) : 0)
-                | (rnd.nextInt(4) == 0 ? rnd.nextInt(4) : 0);
-        mem.setShort(e + GnttabCopyLayout.FLAGS_OFFSET, (short) flags);
-        mem.setShort(e + GnttabCopyLayout.STATUS_OFFSET, (short) 0x5A5A);
-        long rc = call(HypercallOp.GRANT_TABLE_OP.number(), GrantTableOp.COPY.code(), e, 1, 0, 0);
-        stats.forbiddenAttempts++;
-        short status = mem.getShort(e + GnttabCopyLayout.STATUS_OFFSET);
-        if (rc == 0 && status >= 0 && len != 0) { // a zero-length copy succeeds touching nothing (Xen a4a790f432)
-            stats.violation("grant copy of " + len + " bytes " + (sourceForeign ? "from" : "to") + " domain " + victim + " ("
-                    + (byRef ? "ref" : "gmfn") + ", flags " + flags + ") gave status " + status);
-        }
-    }
-
-    /**
-     * Its own grant table as a hostile granter and mapper: entries rewritten at random (the ones domain 0
-     * maps included: the console, xenstore and ring grants), maps of its own grants (kept, up to 16), unmaps
-     * of kept and random handles, copies between its own grants, swaps, version and size queries.
-     */
-    private void ownGrants() {
-        long gt = HypercallOp.GRANT_TABLE_OP.number();
-        int r = rnd.nextInt(2048);
-        switch (rnd.nextInt(7)) {
-            case 0, 1 -> {
-                int ref = rnd.nextInt(4) == 0 ? ref() & 2047 : r;
-                long entry = grantGpa + ref * 8L;
-                int flags = rnd.nextInt(3) == 0 ? rnd.nextInt(1 << 16)
-                        : GrantFlags.PERMIT_ACCESS | (rnd.nextBoolean() ? GrantFlags.READONLY : 0);
-                int dom = rnd.nextBoolean() ? self : domid();
-                int frame = rnd.nextInt(4) == 0 ? rnd.nextInt() : rnd.nextInt((int) (end / GuestMemory.PAGE_SIZE) + 4);
-                mem.setInt(entry + GrantEntryV1Layout.FRAME_OFFSET, frame);
-                mem.setShort(entry + GrantEntryV1Layout.DOMID_OFFSET, (short) dom);
-                java.lang.invoke.VarHandle.releaseFence();
-                mem.setShort(entry + GrantEntryV1Layout.FLAGS_OFFSET, (short) flags);
-                kick(blk.port);
-            }
-            case 2 -> {
-                long e = argSlot((int) GnttabMapGrantRefLayout.SIZE);
-                int slot = rnd.nextInt(handles.length);
-                long host = 0x40_0000L + slot * GuestMemory.PAGE_SIZE;
-                mem.setLong(e + GnttabMapGrantRefLayout.HOST_ADDR_OFFSET, host);
-                mem.setInt(e + GnttabMapGrantRefLayout.FLAGS_OFFSET, GntMap.HOST_MAP | (rnd.nextBoolean() ? GntMap.READONLY : 0));
-                mem.setInt(e + GnttabMapGrantRefLayout.REF_OFFSET, rnd.nextInt(48));
-                mem.setShort(e + GnttabMapGrantRefLayout.DOM_OFFSET, (short) (rnd.nextBoolean() ? self : DomId.SELF));
-                long rc = call(gt, GrantTableOp.MAP_GRANT_REF.code(), e, 1, 0, 0);
-                if (rc == 0 && mem.getShort(e + GnttabMapGrantRefLayout.STATUS_OFFSET) == 0 && handles[slot] < 0) {
-                    handles[slot] = mem.getInt(e + GnttabMapGrantRefLayout.HANDLE_OFFSET);
-                    handleAddrs[slot] = host;
-                }
-            }
-            case 3 -> {
-                long e = argSlot((int) GnttabUnmapGrantRefLayout.SIZE);
-                int slot = rnd.nextInt(handles.length);
-                boolean kept = handles[slot] >= 0 && rnd.nextInt(4) != 0;
-                mem.setInt(e + GnttabUnmapGrantRefLayout.HANDLE_OFFSET, kept ? handles[slot] : rnd.nextInt(1100) - 10);
-                mem.setLong(e + GnttabUnmapGrantRefLayout.HOST_ADDR_OFFSET, kept && rnd.nextInt(8) != 0 ? handleAddrs[slot] : rnd.nextLong());
-                mem.setLong(e + GnttabUnmapGrantRefLayout.DEV_BUS_ADDR_OFFSET, 0);
-                long rc = call(gt, GrantTableOp.UNMAP_GRANT_REF.code(), e, 1, 0, 0);
-                if (kept && rc == 0 && mem.getShort(e + GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0) {
-                    handles[slot] = -1;
-                }
-            }
-            case 4 -> {
-                long e = argSlot((int) GnttabCopyLayout.SIZE);
-                fill(e, (int) GnttabCopyLayout.SIZE);
-                for (long side : new long[] {GnttabCopyLayout.SOURCE_OFFSET, GnttabCopyLayout.DEST_OFFSET}) {
-                    boolean byRef = rnd.nextBoolean();
-                    if (byRef) {
-                        mem.setInt(e + side + GnttabCopyLayout.PTR_U_OFFSET, rnd.nextInt(48));
-                    } else {
-                        mem.setLong(e + side + GnttabCopyLayout.PTR_U_OFFSET, ARG_FIRST + rnd.nextInt((int) ARG_FRAMES));
-                    }
-                    mem.setShort(e + side + GnttabCopyLayout.PTR_DOMID_OFFSET, (short) (byRef && rnd.nextBoolean() ? self : DomId.SELF));
-                    mem.setShort(e + side + GnttabCopyLayout.PTR_OFFSET_OFFSET, (short) rnd.nextInt(4100));
-                }
-                mem.setShort(e + GnttabCopyLayout.LEN_OFFSET, (short) rnd.nextInt(4100));
-                mem.setShort(e + GnttabCopyLayout.FLAGS_OFFSET, (short) rnd.nextInt(4));
-                call(gt, GrantTableOp.COPY.code(), e, 1, 0, 0);
-            }
-            case 5 -> {
-                long e = argSlot(16);
-                mem.setInt(e, rnd.nextInt(60));
-                mem.setInt(e + 4, rnd.nextInt(60));
-                call(gt, GrantTableOp.SWAP_GRANT_REF.code(), e, 1 + rnd.nextInt(2), 0, 0);
-            }
-            default -> {
-                long e = argSlot(16);
-                mem.setInt(e, rnd.nextInt(4));
-                mem.setShort(e, (short) DomId.SELF);
-                int[] ops = {GrantTableOp.SET_VERSION.code(), GrantTableOp.GET_VERSION.code(), GrantTableOp.QUERY_SIZE.code()};
-                call(gt, ops[rnd.nextInt(ops.length)], e, 1, 0, 0);
-            }
-        }
-    }
-
     /** A multicall of up to 8 entries (never sched_op), sometimes at a bad address or with a huge count. */
     private void multicall() {
-        long base = GuestMemory.gpaOf(MULTICALL_FRAME);
+        long base = GuestMemory.gpaOf(multicallFrame);
         int n = rnd.nextInt(9);
         long size = MulticallEntryLayout.SIZE;
         for (int i = 0; i < n; i++) {
@@ -702,136 +655,10 @@ final class HostileFuzzer implements GuestEntryPoint {
         call(ev, cmd, a, 0, 0, 0);
     }
 
-    /** Garbage on one of its rings, then a kick. */
-    private void ringGarbage() {
-        stats.ringWrites++;
-        switch (rnd.nextInt(3)) {
-            case 0 -> consoleGarbage();
-            case 1 -> xenstoreGarbage();
-            default -> blkifGarbage();
-        }
-    }
-
-    private void kick(int port) {
+    void kick(int port) {
         long a = argSlot(8);
         mem.setInt(a, port);
         call(HypercallOp.EVENT_CHANNEL_OP.number(), EvtchnOp.SEND.code(), a, 0, 0, 0);
     }
 
-    private void consoleGarbage() {
-        long out = consoleGpa + XenconsInterfaceLayout.OUT_OFFSET;
-        int prod = mem.getInt(consoleGpa + XenconsInterfaceLayout.OUT_PROD_OFFSET);
-        int n = rnd.nextInt(48);
-        for (int i = 0; i < n; i++) {
-            int c = rnd.nextInt(4) == 0 ? '\n' : rnd.nextInt(256);
-            mem.setByte(out + ((prod + i) & 2047), (byte) c);
-        }
-        int newProd = prod + n;
-        if (late && rnd.nextInt(200) == 0) {
-            newProd = rnd.nextInt(); // a corrupt index: breaks its own console only
-        }
-        mem.setIntRelease(consoleGpa + XenconsInterfaceLayout.OUT_PROD_OFFSET, newProd);
-        if (rnd.nextInt(8) == 0) {
-            mem.setInt(consoleGpa + XenconsInterfaceLayout.IN_CONS_OFFSET, rnd.nextInt());
-        }
-        kick(g.consolePort);
-    }
-
-    private void xenstoreGarbage() {
-        // drop whatever replies came back, so that the server keeps reading requests
-        mem.setIntRelease(storeGpa + XenstoreDomainInterfaceLayout.RSP_CONS_OFFSET,
-                mem.getIntAcquire(storeGpa + XenstoreDomainInterfaceLayout.RSP_PROD_OFFSET));
-        int cons = mem.getIntAcquire(storeGpa + XenstoreDomainInterfaceLayout.REQ_CONS_OFFSET);
-        int prod = mem.getInt(storeGpa + XenstoreDomainInterfaceLayout.REQ_PROD_OFFSET);
-        String[] paths = {"/local/domain/" + others[rnd.nextInt(others.length)], "/local/domain/0/backend/vbd",
-            "/local/domain/" + others[rnd.nextInt(others.length)] + "/device/vbd/51712/state", "@releaseDomain",
-            "/local/domain/" + self + "/x", "/", "//", "/local/domain/" + others[rnd.nextInt(others.length)] + "/data/k1",
-            "/tool/xenstored", "../../" + others[rnd.nextInt(others.length)]};
-        String path = paths[rnd.nextInt(paths.length)];
-        int type = rnd.nextInt(8) == 0 ? rnd.nextInt() : rnd.nextInt(32);
-        boolean frontendWrite = rnd.nextInt(3) == 0;
-        if (frontendWrite) {
-            // its own frontends' nodes: the backends read these (state changes, ring references, ports, orders)
-            String[] keys = {"state", "ring-ref", "event-channel", "ring-page-order", "multi-queue-num-queues", "protocol",
-                "feature-persistent", "queue-0/ring-ref", "queue-0/event-channel", "queue-1/ring-ref", "ring-ref0",
-                "ring-ref1"};
-            String[] values = {"1", "2", "3", "4", "5", "6", "0", "-1", "4294967296", "99999999999", "x86_32-abi",
-                "", Integer.toString(rnd.nextInt()), Integer.toString(rnd.nextInt(48)), Integer.toString(rnd.nextInt(64))};
-            String dev = rnd.nextInt(4) == 0 ? "device/pvkit-echo/0/" : "device/vbd/51712/";
-            path = "/local/domain/" + self + "/" + dev + keys[rnd.nextInt(keys.length)] + "\0"
-                    + values[rnd.nextInt(values.length)];
-            type = 11; // XS_WRITE
-        }
-        byte[] body = frontendWrite ? path.getBytes(StandardCharsets.ISO_8859_1) : switch (rnd.nextInt(4)) {
-            case 0 -> (path + "\0").getBytes(StandardCharsets.ISO_8859_1);
-            case 1 -> (path + "\0v" + rnd.nextInt()).getBytes(StandardCharsets.ISO_8859_1);
-            case 2 -> (path + "\0" + "b" + others[rnd.nextInt(others.length)] + "\0").getBytes(StandardCharsets.ISO_8859_1);
-            default -> {
-                byte[] b = new byte[rnd.nextInt(64)];
-                rnd.nextBytes(b);
-                yield b;
-            }
-        };
-        int len = body.length;
-        if (late && rnd.nextInt(100) == 0) {
-            len = 4097 + rnd.nextInt(1 << 20); // too long: the server stops this ring
-        }
-        int frame = 16 + body.length;
-        if (1024 - (prod - cons) < frame || prod - cons < 0 || prod - cons > 1024) {
-            kick(blk.storePort);
-            return;
-        }
-        byte[] raw = new byte[frame];
-        MemorySegment f = MemorySegment.ofArray(raw);
-        f.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 0, type);
-        f.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 4, rnd.nextInt());
-        f.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 8, rnd.nextInt(4) == 0 ? rnd.nextInt() : 0);
-        f.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 12, len);
-        System.arraycopy(body, 0, raw, 16, body.length);
-        long req = storeGpa + XenstoreDomainInterfaceLayout.REQ_OFFSET;
-        for (int i = 0; i < frame; i++) {
-            mem.setByte(req + ((prod + i) & 1023), raw[i]);
-        }
-        int newProd = prod + frame;
-        if (late && rnd.nextInt(500) == 0) {
-            newProd = rnd.nextInt();
-        }
-        mem.setIntRelease(storeGpa + XenstoreDomainInterfaceLayout.REQ_PROD_OFFSET, newProd);
-        kick(blk.storePort);
-    }
-
-    private void blkifGarbage() {
-        long ring = GuestMemory.gpaOf(RING_FRAME);
-        int prod = mem.getInt(ring + SharedRingLayout.REQ_PROD_OFFSET);
-        int rsp = mem.getIntAcquire(ring + SharedRingLayout.RSP_PROD_OFFSET);
-        int n = prod - rsp >= 0 && prod - rsp < 16 ? 1 + rnd.nextInt(3) : 0;
-        for (int i = 0; i < n; i++) {
-            long slot = ring + SharedRingLayout.HEADER_SIZE + ((prod + i) & 31) * 112L;
-            for (int o = 0; o < 112; o += 8) {
-                mem.setLong(slot + o, rnd.nextLong());
-            }
-            int[] ops = {BlkifOp.READ.code(), BlkifOp.WRITE.code(), BlkifOp.INDIRECT.code(), BlkifOp.DISCARD.code(),
-                BlkifOp.FLUSH_DISKCACHE.code(), rnd.nextInt(256)};
-            mem.setByte(slot, (byte) ops[rnd.nextInt(ops.length)]);
-            if (rnd.nextBoolean()) {
-                mem.setByte(slot + 1, (byte) rnd.nextInt(13));
-                mem.setLong(slot + 16, rnd.nextBoolean() ? rnd.nextInt(2048) : rnd.nextLong());
-                for (int s = 0; s < 11; s++) {
-                    long seg = slot + 24 + s * 8L;
-                    mem.setInt(seg, ref());
-                    mem.setByte(seg + 4, (byte) rnd.nextInt(9));
-                    mem.setByte(seg + 5, (byte) rnd.nextInt(9));
-                }
-            }
-        }
-        int newProd = prod + n;
-        if (late && rnd.nextInt(300) == 0) {
-            newProd = prod + 33 + rnd.nextInt(1 << 30); // an overflowing producer: breaks its own ring
-        }
-        mem.setIntRelease(ring + SharedRingLayout.REQ_PROD_OFFSET, newProd);
-        if (rnd.nextInt(4) == 0) {
-            mem.setInt(ring + SharedRingLayout.REQ_EVENT_OFFSET, rnd.nextInt());
-        }
-        kick(blk.port);
-    }
 }

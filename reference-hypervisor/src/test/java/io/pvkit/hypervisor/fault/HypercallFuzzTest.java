@@ -3,10 +3,13 @@ package io.pvkit.hypervisor.fault;
 import io.pvkit.abi.evtchn.EvtchnStatus;
 import io.pvkit.abi.platform.ShutdownReason;
 import io.pvkit.abi.xenstore.XsdSockmsgType;
+import io.pvkit.hypervisor.DiskConfig;
 import io.pvkit.hypervisor.Domain;
+import io.pvkit.hypervisor.DomainConfig;
 import io.pvkit.hypervisor.FaultAccess;
 import io.pvkit.hypervisor.Hypervisor;
 import io.pvkit.hypervisor.HypervisorConfig;
+import io.pvkit.hypervisor.MemoryBacking;
 import io.pvkit.hypervisor.ResourceCounts;
 import io.pvkit.hypervisor.dom0.xenstore.WireClient;
 import io.pvkit.hypervisor.internal.LibraryDomains;
@@ -92,7 +95,8 @@ class HypercallFuzzTest {
             ChannelStatus s = lib.events().inspect(dom, port);
             return s.ok() && s.state() == EvtchnStatus.UNBOUND && s.remoteDom() == remote;
         });
-        Domain hostile = FaultRig.guest(hv, "hostile", HostileFuzzer.FRAMES, fuzzer, FaultRig.disk(dir, "hostile", 1));
+        Domain hostile = hv.createDomain(new DomainConfig("hostile", HostileFuzzer.FRAMES, 2, false, fuzzer, "",
+                new MemoryBacking.Arena()).withDisks(List.of(DiskConfig.writable(FaultRig.disk(dir, "hostile", 1)))));
         List<Domain> all = List.of(hv.domain(0).orElseThrow(), echoDom, blockDom, hostile);
         FaultRig.await(echo.ready, "echo guest ready", echoDom);
         FaultRig.await(block.ready, "block guest ready", blockDom);
@@ -112,10 +116,13 @@ class HypercallFuzzTest {
         AtomicReference<String> stuck = new AtomicReference<>();
         Thread watchdog = Thread.ofPlatform().daemon().name("fuzz-watchdog").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
-                long s = fuzzer.callStartNanos;
-                if (s != 0 && System.nanoTime() - s > WATCHDOG_NANOS && s == fuzzer.callStartNanos) {
-                    stuck.compareAndSet(null, "hypercall op " + fuzzer.currentOp + " cmd " + fuzzer.currentCmd
-                            + " arg " + fuzzer.currentArg + " did not return within " + WATCHDOG_NANOS / 1_000_000 + " ms");
+                for (HostileFuzzer f : List.of(fuzzer, fuzzer.second)) {
+                    long s = f.callStartNanos;
+                    if (s != 0 && System.nanoTime() - s > WATCHDOG_NANOS && s == f.callStartNanos) {
+                        stuck.compareAndSet(null, "hypercall op " + f.currentOp + " cmd " + f.currentCmd + " arg "
+                                + f.currentArg + " of vCPU " + f.lane + " did not return within "
+                                + WATCHDOG_NANOS / 1_000_000 + " ms");
+                    }
                 }
                 try {
                     Thread.sleep(50);
@@ -151,12 +158,17 @@ class HypercallFuzzTest {
         double seconds = (fuzzer.finishedNanos - fuzzer.startedNanos) / 1e9;
 
         System.out.println("[fuzz] " + replay);
-        for (String l : fuzzer.stats.report()) {
-            System.out.println("[fuzz] " + l);
+        for (HostileFuzzer f : List.of(fuzzer, fuzzer.second)) {
+            System.out.println("[fuzz] vCPU " + f.lane + ":");
+            for (String l : f.stats.report()) {
+                System.out.println("[fuzz] " + l);
+            }
         }
-        System.out.printf("[fuzz] %,d hypercalls in %.1f s (%,.0f/s); hypervisor faults (escapes caught at the edge) %d;"
+        long total = fuzzer.stats.calls + fuzzer.second.stats.calls;
+        System.out.printf("[fuzz] %,d hypercalls (vCPU 0: %,d, vCPU 1: %,d) in %.1f s (%,.0f/s); hypervisor faults (escapes caught at the edge) %d;"
                 + " invariants checked %,d (%s); echo round trips %,d, xenstore ops %,d; block requests %,d;"
-                + " hostile console lines dropped %,d%n", fuzzer.stats.calls, seconds, fuzzer.stats.calls / seconds,
+                + " hostile console lines dropped %,d%n", total, fuzzer.stats.calls, fuzzer.second.stats.calls, seconds,
+                total / seconds,
                 faults, s1.checks, s1.sizes(), echo.progress.get(), echo.xenstoreOps.get(), block.progress.get(),
                 hostileLines.get());
 
@@ -186,6 +198,8 @@ class HypercallFuzzTest {
         }
         assertEquals(ShutdownReason.POWEROFF, hostile.info().shutdownReason(), () -> replay + ": " + hostile.info().crash());
         assertEquals(0, fuzzer.stats.escapes, () -> replay + ": exceptions escaped: " + fuzzer.stats.escaped);
+        assertEquals(0, fuzzer.second.stats.escapes, () -> replay + ": exceptions escaped: " + fuzzer.second.stats.escaped);
+        assertEquals(List.of(), fuzzer.second.stats.violations, replay);
         assertEquals(0, faults, replay + ": hypercalls failed inside the hypervisor (see the log)");
         assertEquals(List.of(), fuzzer.stats.violations, replay);
         assertEquals(List.of(), changed, replay + ": another domain changed");
