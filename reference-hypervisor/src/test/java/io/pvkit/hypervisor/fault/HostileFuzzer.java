@@ -107,6 +107,17 @@ final class HostileFuzzer implements GuestEntryPoint {
     private final long multicallFrame;
     private volatile boolean primaryDone;
     private GuestHypercalls hc;
+    private int esrchRun;
+    private static final long ESRCH = io.pvkit.abi.XenErrno.ESRCH.negated();
+
+    /** Ends a vCPU of a destroyed fuzzer. */
+    static final class DestroyedException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        DestroyedException() {
+            super("destroyed", null, false, false);
+        }
+    }
     private final GrantFuzz grants = new GrantFuzz(this);
     private final RingGarbage rings = new RingGarbage(this);
     final CountDownLatch ready = new CountDownLatch(1);
@@ -289,6 +300,11 @@ final class HostileFuzzer implements GuestEntryPoint {
         }
         callStartNanos = 0;
         stats.count(op, a1, r);
+        // a domain whose every call answers -ESRCH has been destroyed: its vCPU stops (as if the hypervisor took it)
+        esrchRun = r == ESRCH ? esrchRun + 1 : 0;
+        if (esrchRun > 10_000) {
+            throw new DestroyedException();
+        }
         return r;
     }
 

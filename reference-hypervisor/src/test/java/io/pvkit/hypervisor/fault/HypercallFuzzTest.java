@@ -6,6 +6,7 @@ import io.pvkit.abi.xenstore.XsdSockmsgType;
 import io.pvkit.hypervisor.DiskConfig;
 import io.pvkit.hypervisor.Domain;
 import io.pvkit.hypervisor.DomainConfig;
+import io.pvkit.hypervisor.DomainState;
 import io.pvkit.hypervisor.FaultAccess;
 import io.pvkit.hypervisor.Hypervisor;
 import io.pvkit.hypervisor.HypervisorConfig;
@@ -51,6 +52,8 @@ class HypercallFuzzTest {
     static final long CALLS = Long.getLong("pvkit.fuzz.hypercalls", 1_000_000L);
     /** The longest one hypercall may take before the watchdog calls it stuck. */
     static final long WATCHDOG_NANOS = Duration.ofSeconds(10).toNanos();
+    /** When the mid-run destroy happens. */
+    static final Duration MID_RUN = Duration.ofSeconds(3);
     /** The bound on the whole run: generous for 2 shared cores, and it grows with a longer run. */
     static final Duration RUN_LIMIT = Duration.ofSeconds(240 + CALLS / 10_000);
 
@@ -78,6 +81,16 @@ class HypercallFuzzTest {
 
     @Test
     void shouldKeepOtherDomainsIntactUnderAMillionHostileHypercalls() throws Exception {
+        run(false);
+    }
+
+    /** The same hostile guest destroyed in the middle of its run (both vCPUs in hypercalls, mappings held). */
+    @Test
+    void shouldKeepOtherDomainsIntactWhenTheHostileGuestIsDestroyedMidRun() throws Exception {
+        run(true);
+    }
+
+    private void run(boolean destroyMidRun) throws Exception {
         String replay = "seed " + SEED + " (replay: -Dpvkit.fuzz.seed=" + SEED + " -Dpvkit.fuzz.hypercalls=" + CALLS + ")";
         System.out.println("[fuzz] " + replay);
         hv = Hypervisor.start(new HypervisorConfig(null, this::sink));
@@ -91,7 +104,7 @@ class HypercallFuzzTest {
         Domain blockDom = FaultRig.guest(hv, "block", 64, block, blockDisk);
         int[] others = {0, echoDom.domid(), blockDom.domid()};
         LibraryDomains lib = FaultAccess.library(hv);
-        HostileFuzzer fuzzer = new HostileFuzzer(SEED, CALLS, others, hv::systemTimeNanos, (dom, port, remote) -> {
+        HostileFuzzer fuzzer = new HostileFuzzer(SEED, destroyMidRun ? Long.MAX_VALUE : CALLS, others, hv::systemTimeNanos, (dom, port, remote) -> {
             ChannelStatus s = lib.events().inspect(dom, port);
             return s.ok() && s.state() == EvtchnStatus.UNBOUND && s.remoteDom() == remote;
         });
@@ -135,8 +148,15 @@ class HypercallFuzzTest {
         echo.go.countDown();
         block.go.countDown();
         fuzzer.go.countDown();
+        long destroyMillis = -1;
         try {
             while (!hostile.awaitShutdown(Duration.ofMillis(200))) {
+                if (destroyMidRun && System.nanoTime() - t0 > MID_RUN.toNanos()) {
+                    long d0 = System.nanoTime();
+                    hv.destroyDomain(hostile.domid());
+                    destroyMillis = (System.nanoTime() - d0) / 1_000_000;
+                    break;
+                }
                 if (stuck.get() != null) {
                     fail(replay + ": " + stuck.get());
                 }
@@ -155,9 +175,9 @@ class HypercallFuzzTest {
         IsolationSnapshot s1 = IsolationSnapshot.take(hv, targets);
         List<String> changed = s1.diff(s0, hostile.domid());
         long faults = faults(all) - faultsBefore;
-        double seconds = (fuzzer.finishedNanos - fuzzer.startedNanos) / 1e9;
+        double seconds = ((destroyMidRun ? t0 + MID_RUN.toNanos() : fuzzer.finishedNanos) - fuzzer.startedNanos) / 1e9;
 
-        System.out.println("[fuzz] " + replay);
+        System.out.println("[fuzz] " + replay + (destroyMidRun ? "; destroyed mid-run in " + destroyMillis + " ms" : ""));
         for (HostileFuzzer f : List.of(fuzzer, fuzzer.second)) {
             System.out.println("[fuzz] vCPU " + f.lane + ":");
             for (String l : f.stats.report()) {
@@ -180,30 +200,21 @@ class HypercallFuzzTest {
             }
         }
         said.forEach((m, n) -> System.out.println("[fuzz] domain 0 said " + n + "x: " + m));
-        {
-            io.pvkit.abi.memory.GuestMemory hm = hostile.memory();
-            long st = io.pvkit.abi.memory.GuestMemory.gpaOf(FaultAccess.record(hostile).map.xenstoreGfn());
-            System.out.println("[fuzz] hostile xenstore ring: req " + hm.getInt(st + 2048) + ".." + hm.getInt(st + 2052)
-                    + " rsp " + hm.getInt(st + 2056) + ".." + hm.getInt(st + 2060) + " error " + hm.getInt(st + 2072)
-                    + " features " + hm.getInt(st + 2064));
+        if (destroyMidRun) {
+            assertEquals(DomainState.DEAD, hostile.info().state(), replay);
+            assertTrue(destroyMillis < Hypervisor.SERVICE_TIMEOUT.toMillis(), replay + ": destroy took " + destroyMillis + " ms");
+        } else {
+            assertEquals(ShutdownReason.POWEROFF, hostile.info().shutdownReason(), () -> replay + ": " + hostile.info().crash());
         }
-        try (WireClient.Socket xs = new WireClient.Socket(hv.xenstoreSocket())) {
-            for (String node : new String[] {"/local/domain/0/backend/vbd/" + hostile.domid() + "/51712/state",
-                "/local/domain/0/backend/vbd/" + hostile.domid() + "/51712/error",
-                "/local/domain/" + hostile.domid() + "/device/vbd/51712/state",
-                "/local/domain/" + hostile.domid() + "/device/vbd/51712/ring-ref",
-                "/local/domain/0/backend/pvkit-echo/" + hostile.domid() + "/0/state"}) {
-                System.out.println("[fuzz] " + node + " = " + xs.call(XsdSockmsgType.READ, 0, node + "\0").text());
-            }
-        }
-        assertEquals(ShutdownReason.POWEROFF, hostile.info().shutdownReason(), () -> replay + ": " + hostile.info().crash());
         assertEquals(0, fuzzer.stats.escapes, () -> replay + ": exceptions escaped: " + fuzzer.stats.escaped);
         assertEquals(0, fuzzer.second.stats.escapes, () -> replay + ": exceptions escaped: " + fuzzer.second.stats.escaped);
         assertEquals(List.of(), fuzzer.second.stats.violations, replay);
         assertEquals(0, faults, replay + ": hypercalls failed inside the hypervisor (see the log)");
         assertEquals(List.of(), fuzzer.stats.violations, replay);
         assertEquals(List.of(), changed, replay + ": another domain changed");
-        assertEquals(CALLS, fuzzer.stats.calls, replay);
+        if (!destroyMidRun) {
+            assertEquals(CALLS, fuzzer.stats.calls, replay);
+        }
         assertNull(echoDom.info().crash(), replay);
         assertNull(blockDom.info().crash(), replay);
         assertEquals(ShutdownReason.POWEROFF, echoDom.info().shutdownReason(), replay);
@@ -211,7 +222,7 @@ class HypercallFuzzTest {
         verifyEchoGuest(echo, echoDom.domid(), replay);
         verifyDisk(block, blockDisk, replay);
 
-        for (Domain d : List.of(hostile, blockDom, echoDom)) {
+        for (Domain d : destroyMidRun ? List.of(blockDom, echoDom) : List.of(hostile, blockDom, echoDom)) {
             hv.destroyDomain(d.domid());
         }
         assertEquals(before, hv.counts(), replay);
