@@ -47,7 +47,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The hostile guest: after connecting its console, xenstore and disk honestly, it issues {@code budget}
- * random and adversarial hypercalls as fast as it can (one vCPU), from one seed:
+ * random and adversarial hypercalls as fast as it can from vCPU 0, while vCPU 1 fuzzes the same domain
+ * concurrently (its own seed stream and argument frames, no ring garbage) until vCPU 0 is done:
  * <ul>
  *   <li>random ops (known and unknown numbers) and sub-ops, pointers into its memory, at and across its end,
  *       and far outside, argument structures of random bytes sprinkled with edge values (ports, grant
