@@ -451,6 +451,11 @@ public final class Hypervisor implements AutoCloseable {
         }
     }
 
+    /** The library registrations (package-private: tests inspect ports, pins and mappings through it). */
+    LibraryDomains library() {
+        return library;
+    }
+
     void consoleInput(int domid, byte[] bytes) {
         toolstack.post(new ToolstackMessage.ConsoleInput(domid, bytes));
     }

@@ -24,22 +24,24 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A small in-test Java guest kernel: boots from start_info the way the contract describes (HVM params,
  * shared_info through add_to_physmap, an UpcallDemultiplexer, the console ring, the echo port) using only
- * pv-abi's GuestHypercalls and the library modules. Never the reference guest.
+ * pv-abi's GuestHypercalls and the library modules. Never the reference guest. Public for the test packages
+ * below this one ({@code fault}).
  */
-final class MiniGuest {
-    final VcpuStart start;
-    final GuestHypercalls hc;
-    final GuestMemory memory;
-    final long nrPages;
-    final long sharedInfoGfn;
-    final long consoleGfn;
-    final int consolePort;
-    final int echoPort;
-    final Map<String, String> cmdline = new HashMap<>();
-    final UpcallDemultiplexer demux;
-    final ByteStreamWriter consoleOut;
-    final ByteStreamReader consoleIn;
-    final AtomicLong echoes = new AtomicLong();
+@SuppressWarnings("exports") // test code: the library types are visible to the test packages of this module
+public final class MiniGuest {
+    public final VcpuStart start;
+    public final GuestHypercalls hc;
+    public final GuestMemory memory;
+    public final long nrPages;
+    public final long sharedInfoGfn;
+    public final long consoleGfn;
+    public final int consolePort;
+    public final int echoPort;
+    public final Map<String, String> cmdline = new HashMap<>();
+    public final UpcallDemultiplexer demux;
+    public final ByteStreamWriter consoleOut;
+    public final ByteStreamReader consoleIn;
+    public final AtomicLong echoes = new AtomicLong();
 
     private MiniGuest(VcpuStart start) {
         this.start = start;
@@ -78,7 +80,7 @@ final class MiniGuest {
         this.consoleIn = ByteStreamReader.attach(page, ByteStreamLayout.CONSOLE_IN);
     }
 
-    static MiniGuest boot(VcpuStart start) {
+    public static MiniGuest boot(VcpuStart start) {
         return new MiniGuest(start);
     }
 
@@ -89,7 +91,7 @@ final class MiniGuest {
     }
 
     /** Writes to the console ring, waiting for space (dom0 notifies after draining). */
-    void print(String text) {
+    public void print(String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         MemorySegment src = MemorySegment.ofArray(bytes);
         int done = 0;
@@ -107,18 +109,18 @@ final class MiniGuest {
         }
     }
 
-    void println(String line) {
+    public void println(String line) {
         print(line + "\n");
     }
 
     /** SCHEDOP_block, then dispatch. */
-    void waitForEvents() {
+    public void waitForEvents() {
         check(hc.call(HypercallOp.SCHED_OP, SchedOp.BLOCK.code(), 0), "block");
         demux.handleUpcall();
     }
 
     /** One echo round trip: send, then wait for the answer. */
-    void ping() {
+    public void ping() {
         long want = echoes.get() + 1;
         check(hc.send(echoPort), "send echo");
         long deadline = System.nanoTime() + 10_000_000_000L;
@@ -131,7 +133,7 @@ final class MiniGuest {
     }
 
     /** Reads console input that is there now. */
-    String readInput() {
+    public String readInput() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         MemorySegment buf = MemorySegment.ofArray(new byte[1024]);
         int n;
@@ -141,7 +143,7 @@ final class MiniGuest {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    void shutdown(ShutdownReason reason) {
+    public void shutdown(ShutdownReason reason) {
         check(hc.shutdown(reason), "shutdown");
     }
 }
