@@ -37,6 +37,8 @@ public class BlockIoBenchmark {
     /** Requests per benchmark invocation. */
     static final int OPS = 512;
     private static final long IMAGE_BYTES = 64L << 20;
+    /** Jobs of {@value #OPS} requests run at setup, before JMH's own warm-up. */
+    private static final int WARM_UP_JOBS = 60;
 
     /** The request mix. */
     @Param({"rand4k-read", "seq64k-read", "rand4k-write", "seq64k-write"})
@@ -95,6 +97,14 @@ public class BlockIoBenchmark {
                     Duration.ofSeconds(10));
             rig = BlockRig.start(1, IMAGE_BYTES, false, o, -1);
             guest = rig.guests().getFirst();
+            // the whole path (blkfront, rings, hypervisor, blkback) must be compiled before JMH's short warm-up
+            // iterations start: interpreted, a request costs tens of microseconds and the JIT, starved on a loaded
+            // machine, would never catch up within the quick settings
+            for (int i = 0; i < WARM_UP_JOBS; i++) {
+                BlockJob j = b.job();
+                guest.post(j);
+                j.await();
+            }
         }
 
         /** Stops everything. */
@@ -124,6 +134,9 @@ public class BlockIoBenchmark {
         public void start(BlockIoBenchmark b) throws java.io.IOException {
             dir = java.nio.file.Files.createTempDirectory("pvkit-block-fc");
             driver = new FileChannelDriver(BlockRig.warmImage(dir.resolve("disk.img"), IMAGE_BYTES), b.qd);
+            for (int i = 0; i < WARM_UP_JOBS; i++) {   // the same warm-up as the pvkit side
+                driver.run(b.job());
+            }
         }
 
         /**

@@ -17,7 +17,7 @@ import java.util.function.Consumer;
 /**
  * The thread that serves one queue (one ring, one event channel) of one vbd: Linux's
  * {@code xen_blkif_schedule} kthread per ring. It consumes at most {@value #BATCH} requests per turn,
- * performs each ({@link RequestExecutor}), publishes the responses (notifying the frontend when
+ * performs each ({@link RequestExecutor}) and publishes its response at once (notifying the frontend when
  * {@code rsp_event} asks for it) and then either yields (more requests wait: the other queues and guests
  * get the CPU between turns) or, once the ring is empty, polls it for an adaptive, bounded window
  * ({@link PollWindow}: requests that arrive meanwhile are served without any notification) and only then arms
@@ -53,6 +53,7 @@ final class QueueWorker implements Runnable {
     private final BackRing.RequestHandler handler = this::handle; // one object, not one per turn
     private volatile boolean running = true;
     private volatile boolean kicked;
+    private boolean destroyed;
     private volatile Thread thread;
 
     QueueWorker(String name, BackRing ring, int localPort, WorkerCalls calls, RequestExecutor executor,
@@ -127,7 +128,7 @@ final class QueueWorker implements Runnable {
     private void serve() {
         while (running) {
             int n = ring.pollRequests(handler, BATCH);
-            if (ring.pushResponses() && calls.send(localPort) == ESRCH) {
+            if (destroyed || (ring.pushResponses() && calls.send(localPort) == ESRCH)) {
                 return; // domain 0 is being destroyed
             }
             if (n == BATCH) {
@@ -183,6 +184,12 @@ final class QueueWorker implements Runnable {
         response.set(ValueLayout.JAVA_BYTE, BlkifResponseLayout.OPERATION_OFFSET, op);
         response.set(ValueLayout.JAVA_SHORT, BlkifResponseLayout.STATUS_OFFSET, status);
         ring.putResponse(response);
+        // each response is published at once (Linux's make_response pushes per request), not at the end of the
+        // batch: a frontend that polls sees its completions as they happen instead of 32 at a time, and so keeps
+        // the ring full without arming rsp_event; the notification decision is io/ring.h's as before
+        if (ring.pushResponses() && calls.send(localPort) == ESRCH) {
+            destroyed = true;
+        }
         if (status == BlkifResponseLayout.RSP_OKAY) {
             counters.requests.increment();
         } else {
