@@ -27,8 +27,8 @@ final class VbdDevice {
     /** Domain 0 frames per queue: hypercall scratch, indirect page, data buffer. */
     static final int FRAMES_PER_QUEUE = 2 + RequestExecutor.CHUNK_PAGES;
     /**
-     * The same with the small data buffer, for queues that connect when no run of {@link #FRAMES_PER_QUEUE} frames
-     * is left (64 guests of 4 queues need 256 queues; domain 0's 4096 frames hold 120 of the large kind).
+     * The same with the small data buffer, for queues that connect when less than half of domain 0's backend frames
+     * are free (64 guests of 4 queues need 256 queues; domain 0's 4096 frames hold only 120 of the large kind).
      */
     static final int SMALL_FRAMES_PER_QUEUE = 2 + RequestExecutor.SMALL_CHUNK_PAGES;
     /** How long a disconnect waits for a worker to finish its request. */
@@ -84,9 +84,13 @@ final class VbdDevice {
     }
 
     private void connectQueue(int q, FrontendConfig.Queue cfg) throws FrontendConfig.Invalid {
-        int frameCount = FRAMES_PER_QUEUE;
-        long frames = ctx.frames().allocate(frameCount);
-        if (frames < 0) {
+        // the large buffer while at least half of domain 0's backend frames stay free, then the small one: one
+        // guest's queues all get the large buffer, and 64 guests of 4 queues still fit
+        Dom0Frames pool = ctx.frames();
+        boolean roomy = pool.capacity() - pool.inUse() - FRAMES_PER_QUEUE >= pool.capacity() / 2;
+        int frameCount = roomy ? FRAMES_PER_QUEUE : SMALL_FRAMES_PER_QUEUE;
+        long frames = pool.allocate(frameCount);
+        if (frames < 0 && roomy) {
             frameCount = SMALL_FRAMES_PER_QUEUE;
             frames = ctx.frames().allocate(frameCount);
         }
