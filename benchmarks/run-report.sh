@@ -28,6 +28,9 @@ if [ "$BUILD" = 1 ]; then
   ./mvnw -B -q -pl benchmarks -am package -DskipTests -Dpvkit.stress.skip=true
 fi
 LIMIT=$([ -n "$QUICK" ] && echo 900 || echo 2700)
-exec timeout "$LIMIT" "$JAVA" -Djava.awt.headless=true --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar \
+# PVKIT_BENCH_JAVA_OPTS: extra options for the report's JVM, e.g. -Djmh.ignoreLock=true when another JMH run
+# holds /tmp/jmh.lock (its figures then share the machine with that run: say so when quoting them)
+# shellcheck disable=SC2086
+exec timeout "$LIMIT" "$JAVA" -Djava.awt.headless=true --enable-native-access=ALL-UNNAMED ${PVKIT_BENCH_JAVA_OPTS:-} -cp benchmarks/target/benchmarks.jar \
   io.pvkit.benchmarks.report.BenchReport --out "$OUT" --jar benchmarks/target/benchmarks.jar \
   --c-src benchmarks/src/main/c $QUICK
