@@ -6,6 +6,8 @@ module io.pvkit.benchmarks {
     requires io.pvkit.rings;
     requires io.pvkit.events;
     requires io.pvkit.grant;
+    requires io.pvkit.hypervisor; // block benchmarks: blkback in process
+    requires io.pvkit.guest; // block benchmarks: blkfront
     requires jmh.core;
     requires org.jctools.core;
     requires org.agrona; // baseline only

@@ -346,7 +346,10 @@ class BlockFrontendTest {
         assertEquals(16, s.writes());
         assertEquals(18, s.reads());
         assertEquals(16L * 65536, s.bytesWritten());
-        assertTrue(s.notificationsSent() > 0 && s.notificationsReceived() > 0);
+        assertTrue(s.notificationsSent() > 0, "the first request kicks the parked backend");
+        // the frontend polls its rings before it waits, so a fast backend may need no response event at all
+        assertTrue(s.notificationsReceived() <= s.requests(), "at most one response event per request: "
+                + s.notificationsReceived() + " for " + s.requests());
         assertEquals(36, s.latency().count());
         assertEquals(0, s.errors());
     }

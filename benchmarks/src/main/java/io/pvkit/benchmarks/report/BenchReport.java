@@ -1,5 +1,7 @@
 package io.pvkit.benchmarks.report;
 
+import io.pvkit.benchmarks.block.BlockNotifications;
+import io.pvkit.benchmarks.block.BlockScale;
 import io.pvkit.benchmarks.crossprocess.CrossProcessRings;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -60,10 +62,15 @@ public final class BenchReport {
                 Path.of("benchmarks/target/c"), quick ? 2 : 5, quick ? 2_000_000 : 4_000_000, quick ? 200_000 : 400_000), log);
         log.println("== JMH suites");
         Map<String, JmhSuite.Figure> jmh = JmhSuite.run(quick, out.resolve("jmh-results.json"));
+        log.println("== block: notifications per request, blkback poll window off and on");
+        Map<String, Double> block = new LinkedHashMap<>(
+                BlockNotifications.run(quick ? 2 : 4, quick ? 10_000 : 40_000, log));
+        log.println("== block: 64 guests x 4 queues against one guest");
+        block.putAll(BlockScale.run(64, quick ? 2 : 5, quick ? 1 : 3, log));
         Machine after = Machine.now();
         double minutes = (System.nanoTime() - t0) / 60e9;
 
-        Targets targets = new Targets(jmh, cross, latency);
+        Targets targets = new Targets(jmh, cross, latency, block);
         Charts.throughputByBatch(out.resolve("ring-throughput-by-batch.png"), targets.throughputByBatch());
         Charts.latencyPercentiles(out.resolve("ring-latency-percentiles.png"),
                 "In-process round trip percentiles (busy-polling threads, 2 shared vCPUs)", latency);
@@ -95,6 +102,8 @@ public final class BenchReport {
         md.append(latencyTable(latency));
         md.append("\n## Cross-process figures (per round)\n\n");
         md.append(crossTable(cross));
+        md.append("\n## Block figures (notifications, scale)\n\n");
+        md.append(blockTable(block));
         md.append("\n## Every JMH figure\n\n");
         md.append(jmhTable(jmh));
         Files.writeString(out.resolve("report.md"), md.toString(), StandardCharsets.UTF_8);
@@ -127,6 +136,16 @@ public final class BenchReport {
                 + "`rtt` = window 1 round trip; `flag` = bare flag ping-pong over the same file layout; both sides poll "
                 + "with RingPeer's policy (sched_yield up to 1000 times, then 20 µs sleeps). Every driver times the last "
                 + "three quarters of its run (after its JIT warm-up, for the Java ones).\n");
+        return b.toString();
+    }
+
+    private static String blockTable(Map<String, Double> block) {
+        StringBuilder b = new StringBuilder("| figure | value |\n| --- | ---: |\n");
+        block.forEach((k, v) -> b.append("| `").append(k).append("` | ").append(Targets.fmt(v)).append(" |\n"));
+        b.append("\n`notify.*`: one reference guest per setting, one queue (ring order 4), 32 requests of 4 KiB random "
+                + "reads in flight, counted by blkfront (sent = kicks of blkback, received = response events; per request); "
+                + "latency from submit to completion. `scale.*`: 4 KiB random reads, 32 in flight per guest over 4 queues, "
+                + "one shared image, same hypervisor process.\n");
         return b.toString();
     }
 

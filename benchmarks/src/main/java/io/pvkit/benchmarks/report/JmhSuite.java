@@ -30,6 +30,8 @@ final class JmhSuite {
         "io.pvkit.benchmarks.evtchn.EventChannelLatencyBenchmark",
         "io.pvkit.benchmarks.grant.GrantMapBenchmark",
         "io.pvkit.benchmarks.grant.GrantCopyBenchmark",
+        "io.pvkit.benchmarks.block.BlockIoBenchmark",
+        "io.pvkit.benchmarks.block.Dom0GrantCopyBenchmark",
     };
 
     /** One JMH figure. */

@@ -18,13 +18,26 @@ final class Targets {
     private final Map<String, Double> speed = new LinkedHashMap<>();
 
     private final Map<String, org.HdrHistogram.Histogram> latency;
+    private final BlockTargets block;
+
+    /** Verdict texts shared with {@link BlockTargets}. */
+    static final String MET = "**met**";
+    static final String NOT_MET = "**not met**";
+    static final String NOISY = "no verdict (99.9 % interval wider than the score: machine too loaded)";
 
     Targets(Map<String, JmhSuite.Figure> jmh, Map<String, List<Double>> cross,
-            Map<String, org.HdrHistogram.Histogram> latency) {
+            Map<String, org.HdrHistogram.Histogram> latency, Map<String, Double> blockFigures) {
         this.jmh = jmh;
         this.cross = cross;
         this.latency = latency;
+        this.block = new BlockTargets(jmh, blockFigures);
         evaluate();
+    }
+
+    private void add(List<String[]> cells) {
+        for (String[] c : cells) {
+            rows.add("| " + String.join(" | ", c) + " |");
+        }
     }
 
     private double p50(String series) {
@@ -125,8 +138,7 @@ final class Targets {
         row("Rings", "in-process throughput (32 in flight) vs JCTools", js(tp), js(tpj), thr, "≥ 1.0",
                 verdict(noisy(tp, tpj), thr >= 1.0));
         speed.put("in-proc throughput", thr);
-        rows.add("| Notifications | ≤ 0.01 notifications per request, saturated block queue | not measured here | | | "
-                + "≤ 0.01 | not measured: needs the block backend (issue 14's block half, other helpers' work) |");
+        add(block.notificationRows());
         // events
         String hs = "EventSendHypercallBenchmark.hypercallSend";
         String or = "EventSendHypercallBenchmark.baselineAtomicOr";
@@ -156,8 +168,7 @@ final class Targets {
                     verdict(noisy(k, base), bw >= 0.6));
             speed.put("grant copy " + path.substring(9), bw);
         }
-        rows.add("| Block | 4 KiB random / 64 KiB sequential reads and writes vs FileChannel | not measured here | | | ≥ 0.8 | "
-                + "not measured: needs blkfront/blkback over files (issue 14's block half, other helpers' work) |");
+        add(block.blockRows());
         // allocation
         for (String k : List.of("RingPushPollBenchmark.exchange", "EventSendHypercallBenchmark.hypercallSend",
                 "EventSendHypercallBenchmark.directSend", "EventChannelThroughputBenchmark.sendAndDemux",
@@ -170,8 +181,7 @@ final class Targets {
             row("Allocation", "bytes allocated per op, " + k, js(key), "0 B/op", Double.NaN, "0 B/op (< 1)",
                     verdict(bytes >= 1 && noisy(key), bytes < 1));
         }
-        rows.add("| Scale | 64 guests x 4 queues: aggregate IOPS vs one guest on the same cores | not measured here | | | "
-                + "≥ 0.8 | not measured: needs the block and processes work (issue 14's scale half) |");
+        add(block.scaleRows());
     }
 
     /** A target's verdict. */
@@ -188,9 +198,9 @@ final class Targets {
     private void row(String area, String what, String measured, String baseline, double ratio, String goal, Verdict v) {
         String verdict = measured.startsWith("not run") ? "not measured" : switch (v) {
             case CONTEXT -> "context";
-            case NOISY -> "no verdict (99.9 % interval wider than the score: machine too loaded)";
-            case MET -> "**met**";
-            case NOT_MET -> "**not met**";
+            case NOISY -> NOISY;
+            case MET -> MET;
+            case NOT_MET -> NOT_MET;
         };
         rows.add("| " + area + " | " + what + " | " + measured + " | " + baseline + " | " + fmt(ratio) + " | " + goal
                 + " | " + verdict + " |");

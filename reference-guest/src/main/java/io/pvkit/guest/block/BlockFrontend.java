@@ -38,6 +38,12 @@ import java.util.concurrent.CompletionException;
  * {@code EAGAIN}); wait for the backend's Connected and read {@code sectors}, {@code sector-size} and
  * {@code info} once.
  *
+ * <p>Notifications: a wait for completions first polls the rings for up to {@value #POLL_NANOS} ns without
+ * arming {@code rsp_event} (while requests are in flight the backend answers within that time, so a saturated
+ * queue needs no response events), and only then makes the final check and sleeps; requests are pushed with
+ * {@code RING_PUSH_REQUESTS_AND_CHECK_NOTIFY}, which notifies only when the backend armed {@code req_event}
+ * (pvkit's blkback polls before it arms it).
+ *
  * <p>I/O: see {@link BlockDevice}. Requests are spread round-robin over the queues; a transfer longer than one
  * request carries (11 direct segments, or the negotiated indirect segments) is split. Requests that do not fit
  * (ring full, queue depth reached, no free page or grant reference) wait in the guest and are issued as
@@ -56,6 +62,8 @@ import java.util.concurrent.CompletionException;
 public final class BlockFrontend implements BlockDevice {
     /** A backend that answers no request for this many handshake timeouts fails the device (a flush may be slow). */
     private static final int IO_TIMEOUT_FACTOR = 3;
+    /** How long a wait for completions polls the rings before it arms {@code rsp_event} and sleeps. */
+    static final long POLL_NANOS = 50_000;
     /** The vbd directory under the guest's home. */
     public static final String VBD = "vbd";
 
@@ -144,7 +152,10 @@ public final class BlockFrontend implements BlockDevice {
         BlockFrontend f = new BlockFrontend(env, frontendPath, device, options, stats);
         try {
             f.handshake = new BlockHandshake(env, device, options, frames);
-            f.handshake.run(q -> f.events.bind(q.port, p -> f.onEvent(q)));
+            f.handshake.run(q -> {
+                q.completer = (id, response) -> f.complete(q, id, response);   // one object per queue, not per poll
+                f.events.bind(q.port, p -> f.onEvent(q));
+            });
             f.features = f.handshake.features();
             f.pages = f.handshake.pages();
             f.queues.addAll(f.handshake.queues());
@@ -314,7 +325,15 @@ public final class BlockFrontend implements BlockDevice {
                 return 0;
             }
             for (BlockQueue q : queues) {
-                drain(q);   // responses whose notification was held off or already handled
+                collect(q);   // responses that arrived while we were busy: rsp_event stays where it is
+            }
+            pump();
+            runCompletions();
+            if (completedRequests != before || state != BlockDeviceState.CONNECTED || pollForResponses()) {
+                continue;
+            }
+            for (BlockQueue q : queues) {
+                drain(q);   // nothing came within the poll window: arm rsp_event (final check) before sleeping
             }
             pump();
             runCompletions();
@@ -463,18 +482,59 @@ public final class BlockFrontend implements BlockDevice {
         runCompletions();
     }
 
+    /**
+     * Polls the rings for up to {@value #POLL_NANOS} ns without arming {@code rsp_event} (NAPI's busy poll): while
+     * requests are in flight the backend answers within microseconds, and a frontend that looks again instead of
+     * sleeping needs no notification for them. Bounded: only called with requests outstanding, and at most one
+     * window per wait; yields between looks so that the backend can run on the same core.
+     *
+     * @return whether a response arrived (or a ring broke: {@link #drain} reports it)
+     */
+    private boolean pollForResponses() {
+        long end = System.nanoTime() + POLL_NANOS;
+        try {
+            do {
+                for (BlockQueue q : queues) {
+                    if (q.ring.hasUnconsumedResponses()) {
+                        return true;
+                    }
+                }
+                Thread.yield();
+            } while (System.nanoTime() - end < 0);
+        } catch (RingBrokenException e) {
+            return true;
+        }
+        return false;
+    }
+
+    /** Consumes the responses waiting on {@code q} without arming {@code rsp_event}. */
+    private void collect(BlockQueue q) {
+        if (state != BlockDeviceState.CONNECTED) {
+            return;
+        }
+        try {
+            q.ring.pollResponses(q.completer, Integer.MAX_VALUE);
+        } catch (RingBrokenException e) {
+            broken(q, e);
+        }
+    }
+
+    private void broken(BlockQueue q, RingBrokenException e) {
+        String why = e.fault() == RingFault.RESPONSE_REJECTED && q.rejection != null ? q.rejection
+                : "queue " + q.index + ": " + e.getMessage();
+        fail("block: the backend of " + path + " broke the protocol: " + why, e.fault(), e);
+    }
+
     private void drain(BlockQueue q) {
         if (state != BlockDeviceState.CONNECTED) {
             return;
         }
         try {
             do {
-                q.ring.pollResponses((id, response) -> complete(q, id, response), Integer.MAX_VALUE);
+                q.ring.pollResponses(q.completer, Integer.MAX_VALUE);
             } while (q.ring.finalCheckForResponses());
         } catch (RingBrokenException e) {
-            String why = e.fault() == RingFault.RESPONSE_REJECTED && q.rejection != null ? q.rejection
-                    : "queue " + q.index + ": " + e.getMessage();
-            fail("block: the backend of " + path + " broke the protocol: " + why, e.fault(), e);
+            broken(q, e);
         }
     }
 

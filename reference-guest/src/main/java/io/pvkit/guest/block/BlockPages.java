@@ -16,6 +16,11 @@ import java.util.List;
  * only reads) and revoked at its response. Data always moves by copy between the caller's buffer and these
  * pages, so no caller memory is ever shared.
  *
+ * <p>Reuse is last-in first-out (Linux's blkfront puts a completed request's persistent grants back at the head
+ * of its list): a queue depth of {@code d} keeps cycling through about {@code d} requests' pages, which the
+ * backend's bounded persistent-grant pool (pvkit's blkback: 256 mappings per queue) can all hold; first-in
+ * first-out would rotate through the whole pool, so that most segments fell back to grant copy.
+ *
  * <p>Not thread-safe: the vCPU thread only.
  */
 final class BlockPages {
@@ -97,7 +102,7 @@ final class BlockPages {
     }
 
     void put(Page p) {
-        free.addLast(p);
+        free.addFirst(p); // LIFO: see the class description
     }
 
     /** Copies {@code length} bytes of {@code src} from {@code offset} into page {@code p}; zeroes the page's rest. */

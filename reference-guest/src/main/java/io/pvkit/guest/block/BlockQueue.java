@@ -24,6 +24,8 @@ final class BlockQueue {
     /** Why the validator last rejected a response (for the device's error message). */
     String rejection;
     boolean dirty;
+    /** Completes each response of this queue (set by the frontend at connect). */
+    FrontRing.ResponseHandler completer;
 
     BlockQueue(int index, GuestMemory memory, long ringGfn, int ringPages, int[] ringRefs, int port) {
         this.index = index;

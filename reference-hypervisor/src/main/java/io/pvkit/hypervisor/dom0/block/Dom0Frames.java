@@ -47,4 +47,9 @@ final class Dom0Frames {
     int inUse() {
         return used.cardinality();
     }
+
+    /** All frames of the allocator, free or not. */
+    int capacity() {
+        return count;
+    }
 }

@@ -3,15 +3,13 @@ package io.pvkit.hypervisor.dom0.block;
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GnttabCopyLayout;
-import io.pvkit.abi.grant.GrantTableOp;
-import io.pvkit.abi.hypercall.GuestHypercalls;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
  * A batch of {@code GNTTABOP_copy} elements between one guest's grants and domain 0's own frames, issued by
- * one worker through its own {@link GuestHypercalls} (its own scratch page). Elements are queued with
+ * one worker through its own scratch page ({@link WorkerCalls}, allocation-free). Elements are queued with
  * {@link #fromGuest}/{@link #toGuest} and performed by {@link #flush} in hypercalls of at most
  * {@value #OPS_PER_CALL} elements (what fits the one-page scratch area).
  *
@@ -27,13 +25,13 @@ final class GrantCopier {
     static final int OPS_PER_CALL = 96;
     private static final long SIZE = GnttabCopyLayout.SIZE;
 
-    private final GuestHypercalls hc;
+    private final WorkerCalls calls;
     private final int guest;
     private final MemorySegment ops = MemorySegment.ofArray(new long[(int) (MAX_OPS * SIZE / 8)]);
     private int count;
 
-    GrantCopier(GuestHypercalls hc, int guest) {
-        this.hc = hc;
+    GrantCopier(WorkerCalls calls, int guest) {
+        this.calls = calls;
         this.guest = guest;
     }
 
@@ -68,7 +66,9 @@ final class GrantCopier {
             throw new IllegalStateException("copy batch full");
         }
         long e = count++ * SIZE;
-        ops.asSlice(e, SIZE).fill((byte) 0); // padding and the unused half of each union stay zero
+        for (long b = 0; b < SIZE; b += Long.BYTES) {
+            ops.set(ValueLayout.JAVA_LONG, e + b, 0); // padding and the unused half of each union stay zero
+        }
         return e;
     }
 
@@ -90,15 +90,17 @@ final class GrantCopier {
     int flush() {
         int n = count;
         count = 0;
+        MemorySegment scratch = calls.scratch();
         for (int start = 0; start < n; start += OPS_PER_CALL) {
             int k = Math.min(OPS_PER_CALL, n - start);
-            MemorySegment slice = ops.asSlice(start * SIZE, k * SIZE);
-            long rc = hc.grantTableOp(GrantTableOp.COPY, slice);
+            MemorySegment.copy(ops, start * SIZE, scratch, 0, k * SIZE);
+            long rc = calls.grantCopy(k);
             if (rc != 0) {
                 return (int) Math.min(-1, rc);
             }
             for (int i = 0; i < k; i++) {
-                short status = slice.get(ValueLayout.JAVA_SHORT, i * SIZE + GnttabCopyLayout.STATUS_OFFSET);
+                // the statuses the hypervisor wrote into the worker's own scratch page (domain 0's memory)
+                short status = scratch.get(ValueLayout.JAVA_SHORT, i * SIZE + GnttabCopyLayout.STATUS_OFFSET);
                 if (status != 0) {
                     return status;
                 }

@@ -10,9 +10,7 @@ import io.pvkit.hypervisor.dom0.Dom0Kernel;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,7 +45,12 @@ final class PersistentGrants {
     private final int guest;
     private final AtomicInteger budget;
     private final BlockCounters counters;
-    private final Map<Integer, Mapping> mapped = new HashMap<>();
+    // an open-addressing table of at most MAX_PER_QUEUE entries (load <= 1/2): looked up for every segment of every
+    // request, so a lookup must not box the reference
+    private static final int SLOTS = 2 * MAX_PER_QUEUE;
+    private final int[] keys = new int[SLOTS];
+    private final Mapping[] values = new Mapping[SLOTS];
+    private int size;
     private final Set<Integer> refused = new HashSet<>();
     private final MemorySegment map = MemorySegment.ofArray(new long[(int) (GnttabMapGrantRefLayout.SIZE / 8)]);
 
@@ -66,11 +69,11 @@ final class PersistentGrants {
      * @return the 4096-byte page, or null to move this segment by grant copy
      */
     MemorySegment page(int gref) {
-        Mapping m = mapped.get(gref);
+        Mapping m = get(gref);
         if (m != null) {
             return m.page();
         }
-        if (refused.contains(gref) || mapped.size() >= MAX_PER_QUEUE) {
+        if (size >= MAX_PER_QUEUE || refused.contains(gref)) {
             return null;
         }
         if (budget.getAndDecrement() <= 0) {
@@ -101,21 +104,48 @@ final class PersistentGrants {
             }
             return null;
         }
-        mapped.put(gref, new Mapping(handle, hostAddr, page));
+        put(gref, new Mapping(handle, hostAddr, page));
         return page;
     }
 
+    private static int slot(int gref) {
+        return (gref * 0x9E3779B9) >>> (Integer.SIZE - Integer.numberOfTrailingZeros(SLOTS));
+    }
+
+    private Mapping get(int gref) {
+        for (int i = slot(gref); ; i = (i + 1) & (SLOTS - 1)) {
+            Mapping m = values[i];
+            if (m == null || keys[i] == gref) {
+                return m;
+            }
+        }
+    }
+
+    private void put(int gref, Mapping m) {
+        int i = slot(gref);
+        while (values[i] != null) {
+            i = (i + 1) & (SLOTS - 1);
+        }
+        keys[i] = gref;
+        values[i] = m;
+        size++;
+    }
+
     int size() {
-        return mapped.size();
+        return size;
     }
 
     /** Unmaps every persistent mapping and returns the budget (at disconnect). */
     void release() {
-        for (Mapping m : mapped.values()) {
-            unmap(m.handle(), m.hostAddr());
-            budget.incrementAndGet();
+        for (int i = 0; i < SLOTS; i++) {
+            Mapping m = values[i];
+            if (m != null) {
+                unmap(m.handle(), m.hostAddr());
+                budget.incrementAndGet();
+                values[i] = null;
+            }
         }
-        mapped.clear();
+        size = 0;
         refused.clear();
     }
 

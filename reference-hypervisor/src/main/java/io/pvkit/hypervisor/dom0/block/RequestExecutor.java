@@ -25,7 +25,8 @@ import java.nio.ByteBuffer;
  * {@code BLKIF_RSP_EOPNOTSUPP} ({@code discard-secure} = 0).
  *
  * <p>Data path: grant copy. The request's bytes move between the guest's granted pages and a
- * {@value #CHUNK_PAGES}-page buffer in domain 0's own memory ({@code GNTTABOP_copy}, batched), and between
+ * {@value #CHUNK_PAGES}-page buffer in domain 0's own memory ({@value #SMALL_CHUNK_PAGES} pages for queues that connect
+ * when domain 0 is short of frames) ({@code GNTTABOP_copy}, batched), and between
  * that buffer and the file with positional {@link java.nio.channels.FileChannel} I/O, one chunk at a time. A
  * WRITE copies a chunk in and then writes it; a READ reads a chunk and then copies it out. A copy the
  * hypervisor refuses (a reference not granted to domain 0, a read-only grant as READ destination, a dead
@@ -40,8 +41,12 @@ final class RequestExecutor {
     static final int MAX_INDIRECT_SEGMENTS = 256;
     /** Pages of the per-worker data buffer in domain 0's memory. */
     static final int CHUNK_PAGES = 32;
+    /**
+     * Pages of the data buffer of a queue that connects when domain 0 has no room left for {@value #CHUNK_PAGES}
+     * (many guests with several queues each): larger requests then take more chunks, nothing else changes.
+     */
+    static final int SMALL_CHUNK_PAGES = 8;
     private static final int PAGE = GuestMemory.PAGE_SIZE;
-    private static final int CHUNK_BYTES = CHUNK_PAGES * PAGE;
     private static final short OKAY = BlkifResponseLayout.RSP_OKAY;
     private static final short ERROR = BlkifResponseLayout.RSP_ERROR;
 
@@ -51,6 +56,7 @@ final class RequestExecutor {
     private final long indirectGfn;
     private final long dataGfn;
     private final ByteBuffer data;
+    private final int chunkBytes;
     private final int[] grefs = new int[MAX_INDIRECT_SEGMENTS];
     private final int[] firsts = new int[MAX_INDIRECT_SEGMENTS];
     private final int[] lasts = new int[MAX_INDIRECT_SEGMENTS];
@@ -69,17 +75,20 @@ final class RequestExecutor {
      * @param copier this worker's copy batch
      * @param dom0 domain 0's memory
      * @param indirectGfn a frame of domain 0 that receives indirect segment pages
-     * @param dataGfn the first of {@value #CHUNK_PAGES} consecutive frames of domain 0 for data
+     * @param dataGfn the first of {@code chunkPages} consecutive frames of domain 0 for data
+     * @param chunkPages the data buffer's pages ({@value #CHUNK_PAGES}, or {@value #SMALL_CHUNK_PAGES} when
+     *     domain 0 is short of frames)
      * @param persistent the queue's persistent-grant pool, or null when {@code feature-persistent} is off
      */
     RequestExecutor(DiskImage image, GrantCopier copier, GuestMemory dom0, long indirectGfn, long dataGfn,
-                    PersistentGrants persistent) {
+                    int chunkPages, PersistentGrants persistent) {
         this.image = image;
         this.copier = copier;
         this.dom0 = dom0;
         this.indirectGfn = indirectGfn;
         this.dataGfn = dataGfn;
-        this.buffer = dom0.slice(GuestMemory.gpaOf(dataGfn), CHUNK_BYTES);
+        this.chunkBytes = chunkPages * PAGE;
+        this.buffer = dom0.slice(GuestMemory.gpaOf(dataGfn), chunkBytes);
         this.data = buffer.asByteBuffer();
         this.persistent = persistent;
     }
@@ -183,7 +192,7 @@ final class RequestExecutor {
         for (int i = 0; i < nseg; i++) {
             int offset = firsts[i] * DiskImage.SECTOR;
             int length = (lasts[i] - firsts[i] + 1) * DiskImage.SECTOR;
-            if (buffered + length > CHUNK_BYTES) {
+            if (buffered + length > chunkBytes) {
                 if (!chunk(write, buffered, filePos)) {
                     return ERROR;
                 }

@@ -26,6 +26,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class VbdDevice {
     /** Domain 0 frames per queue: hypercall scratch, indirect page, data buffer. */
     static final int FRAMES_PER_QUEUE = 2 + RequestExecutor.CHUNK_PAGES;
+    /**
+     * The same with the small data buffer, for queues that connect when less than half of domain 0's backend frames
+     * are free (64 guests of 4 queues need 256 queues; domain 0's 4096 frames hold only 120 of the large kind).
+     */
+    static final int SMALL_FRAMES_PER_QUEUE = 2 + RequestExecutor.SMALL_CHUNK_PAGES;
     /** How long a disconnect waits for a worker to finish its request. */
     static final long STOP_MILLIS = 5_000;
     /** Pseudo virtual addresses for ring mappings (the {@code host_addr} of each map). */
@@ -43,7 +48,7 @@ final class VbdDevice {
     private boolean persistentGrants;
 
     /** One connected queue. */
-    private record Queue(QueueWorker worker, int port, int[] handles, long[] hostAddrs, long frames) {
+    private record Queue(QueueWorker worker, int port, int[] handles, long[] hostAddrs, long frames, int frameCount) {
     }
 
     VbdDevice(BackendContext ctx, int domid, int devid, String backend, String frontend, DiskImage image) {
@@ -79,7 +84,16 @@ final class VbdDevice {
     }
 
     private void connectQueue(int q, FrontendConfig.Queue cfg) throws FrontendConfig.Invalid {
-        long frames = ctx.frames().allocate(FRAMES_PER_QUEUE);
+        // the large buffer while at least half of domain 0's backend frames stay free, then the small one: one
+        // guest's queues all get the large buffer, and 64 guests of 4 queues still fit
+        Dom0Frames pool = ctx.frames();
+        boolean roomy = pool.capacity() - pool.inUse() - FRAMES_PER_QUEUE >= pool.capacity() / 2;
+        int frameCount = roomy ? FRAMES_PER_QUEUE : SMALL_FRAMES_PER_QUEUE;
+        long frames = pool.allocate(frameCount);
+        if (frames < 0 && roomy) {
+            frameCount = SMALL_FRAMES_PER_QUEUE;
+            frames = ctx.frames().allocate(frameCount);
+        }
         if (frames < 0) {
             throw new FrontendConfig.Invalid("domain 0 has no memory left for another queue");
         }
@@ -90,7 +104,7 @@ final class VbdDevice {
         int mapped = map(cfg.ringRefs(), handles, hostAddrs);
         if (mapped < pages) {
             unmap(handles, hostAddrs, mapped);
-            ctx.frames().free(frames, FRAMES_PER_QUEUE);
+            ctx.frames().free(frames, frameCount);
             throw new FrontendConfig.Invalid("cannot map ring-ref " + Integer.toUnsignedString(cfg.ringRefs()[mapped])
                     + " of queue " + q + ": status " + handles[mapped]);
         }
@@ -98,14 +112,14 @@ final class VbdDevice {
             segs[i] = ctx.kernel().grantMapping(handles[i]);
             if (segs[i] == null) {
                 unmap(handles, hostAddrs, pages);
-                ctx.frames().free(frames, FRAMES_PER_QUEUE);
+                ctx.frames().free(frames, frameCount);
                 throw new FrontendConfig.Invalid("ring page " + i + " of queue " + q + " vanished");
             }
         }
         long local = ctx.vcpu().bindInterdomain(domid, cfg.eventChannel());
         if (local <= 0) {
             unmap(handles, hostAddrs, pages);
-            ctx.frames().free(frames, FRAMES_PER_QUEUE);
+            ctx.frames().free(frames, frameCount);
             throw new FrontendConfig.Invalid("cannot bind event-channel " + cfg.eventChannel() + " of queue " + q
                     + ": " + XenErrno.describe(local));
         }
@@ -113,12 +127,13 @@ final class VbdDevice {
         GuestHypercalls hc = new GuestHypercalls(ctx.hypervisor(), ctx.self(), GuestMemory.gpaOf(frames), GuestMemory.PAGE_SIZE);
         PersistentGrants persistent = persistentGrants
                 ? new PersistentGrants(hc, ctx.kernel(), domid, ctx.counters().persistentBudget, ctx.counters()) : null;
-        RequestExecutor exec = new RequestExecutor(image, new GrantCopier(hc, domid), ctx.memory(), frames + 1, frames + 2,
-                persistent);
+        WorkerCalls calls = new WorkerCalls(hc, ctx.memory(), frames);
+        RequestExecutor exec = new RequestExecutor(image, new GrantCopier(calls, domid), ctx.memory(), frames + 1,
+                frames + 2, frameCount - 2, persistent);
         SharedBackRing ring = SharedBackRing.attach(new PagedMemory(segs), QueueWorker.BLKIF);
-        QueueWorker worker = new QueueWorker("blkback-d" + domid + "-" + devid + "-q" + q, ring, port, hc, exec,
+        QueueWorker worker = new QueueWorker("blkback-d" + domid + "-" + devid + "-q" + q, ring, port, calls, exec,
                 ctx.counters(), ctx.say());
-        queues.add(new Queue(worker, port, handles, hostAddrs, frames));
+        queues.add(new Queue(worker, port, handles, hostAddrs, frames, frameCount));
         ctx.demux().register(port, p -> worker.kick());
         ctx.demux().unmask(port);
         worker.start();
@@ -135,7 +150,7 @@ final class VbdDevice {
             ctx.demux().unregister(q.port());
             close(q.port());
             unmap(q.handles(), q.hostAddrs(), q.handles().length);
-            ctx.frames().free(q.frames(), FRAMES_PER_QUEUE);
+            ctx.frames().free(q.frames(), q.frameCount());
         }
         queues.clear();
     }

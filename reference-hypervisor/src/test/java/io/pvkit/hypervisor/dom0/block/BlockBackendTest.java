@@ -307,6 +307,46 @@ class BlockBackendTest {
         assertOkay(f.submit(0, f.indirect(BlkifOp.READ, 64, ind, indRef, segs[0])));
     }
 
+    /**
+     * Domain 0 has room for 120 queues with the 32-page data buffer, not for 64 guests of 4 queues: once half of its
+     * backend frames are taken, queues get the 8-page buffer, and a request larger than that buffer still moves
+     * byte for byte (in several chunks).
+     */
+    @Test
+    void shouldServeLargeRequestsOnQueuesThatGotTheSmallBuffer() throws Exception {
+        int large = (int) ((Hypervisor.DOM0_FRAMES - 8) / 2 / VbdDevice.FRAMES_PER_QUEUE);   // 60 queues keep half free
+        List<BlkTestFrontend> fronts = new ArrayList<>();
+        for (int i = 0; i * 4 < large + 4; i++) {
+            Domain g = guest("many" + i, List.of(DiskConfig.writable(image("many" + i + ".img", 1 << 20))));
+            BlkTestFrontend f = new BlkTestFrontend(hv, g, DEVID);
+            f.connect(4, 0, false);
+            fronts.add(f);
+        }
+        assertEquals(fronts.size() * 4, hv.counts().blockWorkers(), "every queue connected");
+        BlkTestFrontend last = fronts.getLast();
+        Path img = Path.of(last.read(last.be + "/params"));
+        long data = last.frames(11);
+        Seg[] segs = new Seg[11];
+        byte[] all = new byte[11 * PAGE];
+        for (int i = 0; i < 11; i++) {
+            byte[] p = randomPage();
+            System.arraycopy(p, 0, all, i * PAGE, PAGE);
+            segs[i] = new Seg(last.dataPage(data + i, p, false), 0, 7);
+        }
+        for (int q = 0; q < 4; q++) {   // 44 KiB: more than the 8-page buffer of these queues
+            assertOkay(last.submit(q, BlkTestFrontend.rw(BlkifOp.WRITE, 8L * 11 * q, segs)));
+            assertArrayEquals(all, Arrays.copyOfRange(Files.readAllBytes(img), 8 * 11 * q * 512, 8 * 11 * q * 512 + all.length),
+                    "queue " + q + ": the image holds the 11 pages");
+            for (int i = 0; i < 11; i++) {
+                last.mem.fill(GuestMemory.gpaOf(data + i), PAGE, (byte) 0);
+            }
+            assertOkay(last.submit(q, BlkTestFrontend.rw(BlkifOp.READ, 8L * 11 * q, segs)));
+            byte[] got = new byte[all.length];
+            last.mem.read(GuestMemory.gpaOf(data), got, 0, got.length);
+            assertArrayEquals(all, got, "queue " + q + ": read back");
+        }
+    }
+
     @Test
     void shouldServeFourQueuesWithSixteenPageRings() throws Exception {
         Path img = image("mq.img", DISK_BYTES);
