@@ -120,7 +120,7 @@ public final class GrantTableHypercall implements HypercallHandler {
      */
     public long grantTableOp(HypercallContext caller, long cmd, long uops, long count) {
         Objects.requireNonNull(caller, "caller");
-        GrantTableOp gop = GrantTableOp.of(cmd).orElse(null);
+        GrantTableOp gop = GrantTableOp.ofOrNull(cmd);
         if (gop == null) {
             return XenErrno.ENOSYS.negated();
         }

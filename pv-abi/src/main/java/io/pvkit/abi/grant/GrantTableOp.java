@@ -83,4 +83,15 @@ public enum GrantTableOp {
         }
         return Optional.ofNullable(BY_CODE[(int) code]);
     }
+
+    /**
+     * The op with this number, without allocating: for hot paths (the hypercall dispatcher), where
+     * {@link #of(long)}'s {@code Optional} would be allocated per call.
+     *
+     * @param code the GNTTABOP number (untrusted)
+     * @return the op, or {@code null} when the number is not a known op
+     */
+    public static GrantTableOp ofOrNull(long code) {
+        return code < 0 || code >= BY_CODE.length ? null : BY_CODE[(int) code];
+    }
 }

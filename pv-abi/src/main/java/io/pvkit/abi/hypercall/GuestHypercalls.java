@@ -115,8 +115,10 @@ public final class GuestHypercalls {
         if (args.length > 5) {
             throw new IllegalArgumentException("x86_64 hypercalls take at most 5 arguments, got " + args.length);
         }
-        long[] a = java.util.Arrays.copyOf(args, 5);
-        return call(op.number(), a[0], a[1], a[2], a[3], a[4]);
+        int n = args.length;
+        // no copy of the array: missing arguments are read as 0 (the varargs array itself is the caller's)
+        return call(op.number(), n > 0 ? args[0] : 0, n > 1 ? args[1] : 0, n > 2 ? args[2] : 0,
+                n > 3 ? args[3] : 0, n > 4 ? args[4] : 0);
     }
 
     /**

@@ -15,12 +15,16 @@ class GrantTableOpTest {
         for (GrantTableOp op : GrantTableOp.values()) {
             assertEquals("gnttab_" + op.name().toLowerCase(Locale.ROOT), op.argLayout().name().orElseThrow());
             assertEquals(Optional.of(op), GrantTableOp.of(op.code()));
+            assertEquals(op, GrantTableOp.ofOrNull(op.code()));
         }
         assertEquals(0, GrantTableOp.MAP_GRANT_REF.code());
         assertEquals(2, GrantTableOp.SETUP_TABLE.code());
         assertEquals(5, GrantTableOp.COPY.code());
         assertEquals(10, GrantTableOp.GET_VERSION.code());
         assertTrue(GrantTableOp.of(13).isEmpty());
+        assertEquals(null, GrantTableOp.ofOrNull(13));
+        assertEquals(null, GrantTableOp.ofOrNull(-1));
+        assertEquals(null, GrantTableOp.ofOrNull(Long.MAX_VALUE));
         assertTrue(GrantTableOp.of(-1).isEmpty());
     }
 

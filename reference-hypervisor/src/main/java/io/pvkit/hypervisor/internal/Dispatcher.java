@@ -100,13 +100,12 @@ public final class Dispatcher implements HypercallHandler {
      */
     private long grantTableOp(DomainRecord d, HypercallContext c, long cmd, long uops, long count) {
         long rc;
-        long elementSize = io.pvkit.abi.grant.GrantTableOp.of(cmd)
-                .map(g -> g.argLayout().byteSize()).orElse(0L);
         while ((rc = grants.grantTableOp(c, cmd, uops, count)) > 0) {
             if (d.phase() != DomainRecord.RUNNING) {
                 return ESRCH;
             }
-            uops += rc * elementSize;
+            // a positive result means a known op (pv-grant answers -ENOSYS for an unknown one)
+            uops += rc * io.pvkit.abi.grant.GrantTableOp.ofOrNull(cmd).argLayout().byteSize();
             count -= rc;
         }
         return rc;
