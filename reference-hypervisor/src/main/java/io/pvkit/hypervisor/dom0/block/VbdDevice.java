@@ -5,6 +5,7 @@ import io.pvkit.abi.evtchn.EvtchnCloseLayout;
 import io.pvkit.abi.evtchn.EvtchnOp;
 import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.grant.GnttabMapGrantRefLayout;
+import io.pvkit.abi.memory.PagedMemory;
 import io.pvkit.abi.grant.GnttabUnmapGrantRefLayout;
 import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.hypercall.GuestHypercalls;
@@ -130,7 +131,7 @@ final class VbdDevice {
         WorkerCalls calls = new WorkerCalls(hc, ctx.memory(), frames);
         RequestExecutor exec = new RequestExecutor(image, new GrantCopier(calls, domid), ctx.memory(), frames + 1,
                 frames + 2, frameCount - 2, persistent);
-        SharedBackRing ring = SharedBackRing.attach(new PagedMemory(segs), QueueWorker.BLKIF);
+        SharedBackRing ring = SharedBackRing.attach(PagedMemory.of(segs), QueueWorker.BLKIF);
         QueueWorker worker = new QueueWorker("blkback-d" + domid + "-" + devid + "-q" + q, ring, port, calls, exec,
                 ctx.counters(), ctx.say());
         queues.add(new Queue(worker, port, handles, hostAddrs, frames, frameCount));
