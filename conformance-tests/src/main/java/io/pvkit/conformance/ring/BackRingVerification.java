@@ -631,6 +631,7 @@ public abstract class BackRingVerification {
     @Test
     public void required_RING_13_backendBrokenStateIsFinal() {
         Fixture f = fixture(NEAR_WRAP);
+        assertEquals(RingState.ACTIVE, f.ring.state(), "RING-13: a healthy ring must report ACTIVE before anything broke it");
         f.publish(2, 1);
         f.pollAndAnswer(Integer.MAX_VALUE);
         // two requests consumed; one response put but not pushed, one request still unanswered

@@ -501,6 +501,7 @@ public abstract class FrontRingVerification {
     @Test
     public void required_RING_13_frontendBrokenStateIsFinal() {
         Fixture f = fixture(NEAR_WRAP);
+        assertEquals(RingState.ACTIVE, f.ring.state(), "RING-13: a healthy ring must report ACTIVE before anything broke it");
         f.put(1, 1);
         f.ring.pushRequests();
         List<MemorySegment> reqs = f.consume();
