@@ -7,6 +7,7 @@ module io.pvkit.conformance {
     requires transitive io.pvkit.rings;
     requires transitive io.pvkit.events;
     requires transitive io.pvkit.grant;
+    requires io.pvkit.process;
     requires transitive org.junit.jupiter.api;
     requires transitive org.junit.platform.launcher;
     requires org.junit.platform.reporting;
@@ -14,6 +15,7 @@ module io.pvkit.conformance {
     exports io.pvkit.conformance;
     exports io.pvkit.conformance.blk;
     exports io.pvkit.conformance.bytestream;
+    exports io.pvkit.conformance.domain;
     exports io.pvkit.conformance.hostile;
     exports io.pvkit.conformance.grant;
     exports io.pvkit.conformance.hypercall;

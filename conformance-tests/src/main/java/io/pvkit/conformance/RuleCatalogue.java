@@ -29,6 +29,7 @@ public final class RuleCatalogue {
         sets.add(new io.pvkit.conformance.grant.GrantRules());
         sets.add(new io.pvkit.conformance.xenstore.XenstoreRules());
         sets.add(new io.pvkit.conformance.blk.BlockRules());
+        sets.add(new io.pvkit.conformance.domain.DomainRules());
         SETS = List.copyOf(sets);
         Map<String, Rule> byId = new HashMap<>();
         for (RuleSet set : SETS) {

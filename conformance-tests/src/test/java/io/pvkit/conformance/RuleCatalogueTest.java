@@ -39,7 +39,9 @@ class RuleCatalogueTest {
             io.pvkit.conformance.evtchn.GuestUpcallVerification.class,
             io.pvkit.conformance.grant.GrantTableVerification.class,
             io.pvkit.conformance.xenstore.XenstoreVerification.class,
-            io.pvkit.conformance.blk.BlockBackendVerification.class);
+            io.pvkit.conformance.blk.BlockBackendVerification.class,
+            io.pvkit.conformance.domain.DomainDeathVerification.class,
+            io.pvkit.conformance.domain.GuestProcessDeathVerification.class);
 
     @Test
     void shouldHaveARuleForEveryAdversarialCatalogueCase() {

@@ -232,6 +232,7 @@ public abstract class ByteStreamReaderVerification {
     @Test
     public void required_BS_05_readerBrokenStateIsFinal() {
         Fixture f = fixture(LAYOUT, START);
+        assertEquals(RingState.ACTIVE, f.reader.state(), "BS-05: a fresh reader must report ACTIVE before anything broke it");
         ByteStreamPeer.setInt(f.page, LAYOUT.prodOffset(), START + LAYOUT.size() + 1);
         ByteStreamPeer.assertBreaks("BS-05: prod size + 1 ahead", () -> f.read(sentinel(64)), f.reader::state);
         ByteStreamPeer.setInt(f.page, LAYOUT.prodOffset(), START);

@@ -220,6 +220,7 @@ public abstract class ByteStreamWriterVerification {
     @Test
     public void required_BS_05_writerBrokenStateIsFinal() {
         Fixture f = fixture(LAYOUT, START);
+        assertEquals(RingState.ACTIVE, f.writer.state(), "BS-05: a fresh writer must report ACTIVE before anything broke it");
         ByteStreamPeer.setInt(f.page, LAYOUT.consOffset(), START + 1);
         ByteStreamPeer.assertBreaks("BS-05: cons ahead of prod", () -> f.write(ByteStreamPeer.bytes(64, 7)), f.writer::state);
         ByteStreamPeer.setInt(f.page, LAYOUT.consOffset(), START);

@@ -631,6 +631,7 @@ public abstract class BackRingVerification {
     @Test
     public void required_RING_13_backendBrokenStateIsFinal() {
         Fixture f = fixture(NEAR_WRAP);
+        assertEquals(RingState.ACTIVE, f.ring.state(), "RING-13: a healthy ring must report ACTIVE before anything broke it");
         f.publish(2, 1);
         f.pollAndAnswer(Integer.MAX_VALUE);
         // two requests consumed; one response put but not pushed, one request still unanswered
@@ -826,5 +827,28 @@ public abstract class BackRingVerification {
         hostile.script(REQ_PROD, n -> n == 0 ? NEAR_WRAP : NEAR_WRAP + 1);
         assertTrue(h.ring.finalCheckForRequests(), "the re-check after arming must find the request published meanwhile");
         assertEquals(1, h.poll(Integer.MAX_VALUE), "RING-23: the request the re-check found must then be consumed");
+    }
+    /**
+     * <a href="../../../../../RULES.md#ring-24">RING-24</a> (SHOULD): with requests already pending, the kit sets
+     * {@code req_event} to a value of its own; the final check must report work and leave {@code req_event} as the
+     * kit wrote it, in every round of a stream of batches.
+     *
+     * <p>If this fails, check: {@code RING_FINAL_CHECK_FOR_REQUESTS} first checks for unconsumed requests and
+     * returns at once when it finds some; only a check that found nothing writes {@code req_event = req_cons + 1}.
+     */
+    @Test
+    public void optional_RING_24_finalCheckWithRequestsPendingLeavesReqEventAlone() {
+        Fixture f = fixture(NEAR_WRAP);
+        for (int round = 0; round < 20; round++) {
+            f.publish(1 + round % 3, 1);
+            int mark = f.reqProd + 1000 + round;
+            RingTestProtocol.setIntRelease(f.page, REQ_EVENT, mark);
+            assertTrue(f.ring.finalCheckForRequests(), "RING-24: requests are pending, the final check must report work");
+            int event = RingTestProtocol.getInt(f.page, REQ_EVENT);
+            assertEquals(mark, event, "RING-24: the final check found requests pending and still wrote req_event ("
+                    + Integer.toUnsignedString(mark) + " -> " + Integer.toUnsignedString(event) + "); arm the event only "
+                    + "when the first check found nothing");
+            f.pollAndAnswer(Integer.MAX_VALUE);
+        }
     }
 }

@@ -204,6 +204,19 @@ public abstract class FrontRingVerification {
             RingTestProtocol.setIntRelease(f.page, RSP_PROD, bad);
             RingVerificationSupport.assertBreaks("rsp_prod " + Integer.toUnsignedString(bad), f::poll, f.ring::state);
             assertTrue(f.completed.isEmpty(), "responses consumed from an overflowing ring");
+            // the same rsp_prod seen first by the non-consuming operations
+            for (String action : List.of("hasUnconsumedResponses", "finalCheckForResponses")) {
+                Fixture g = fixture(NEAR_WRAP);
+                g.put(1, 1);
+                g.ring.pushRequests();
+                RingTestProtocol.setIntRelease(g.page, RSP_PROD, bad);
+                boolean[] work = {false};
+                RingVerificationSupport.assertBreaks("FE-01: " + action + "() with rsp_prod " + Integer.toUnsignedString(bad)
+                        + " (validate rsp_prod in every operation that reads it)", () -> work[0] =
+                                action.equals("hasUnconsumedResponses") ? g.ring.hasUnconsumedResponses()
+                                        : g.ring.finalCheckForResponses(), g.ring::state);
+                assertFalse(work[0], "FE-01: " + action + "() reported work for an invalid rsp_prod");
+            }
         }
         // hostile memory: rsp_prod overflows on its first read and looks empty afterwards
         MemorySegment page = pages.newPage(1);
@@ -479,8 +492,8 @@ public abstract class FrontRingVerification {
     /**
      * <a href="../../../../../RULES.md#ring-13">RING-13</a> (frontend side): the ring breaks on an overflowing
      * {@code rsp_prod}; then the backend restores a valid {@code rsp_prod} over a genuine response. Polling,
-     * {@code hasUnconsumedResponses}, the final check, a put and a push must complete nothing and leave the
-     * shared page as it is; {@code state()} stays {@code BROKEN}.
+     * {@code hasUnconsumedResponses}, the final check, a put and a push must complete nothing, report no pending
+     * work and leave the shared page as it is; {@code state()} stays {@code BROKEN}.
      *
      * <p>If this fails, check: the fault is remembered and every operation checks it first (throwing
      * {@code RingBrokenException}); nothing clears it except a new ring.
@@ -488,6 +501,7 @@ public abstract class FrontRingVerification {
     @Test
     public void required_RING_13_frontendBrokenStateIsFinal() {
         Fixture f = fixture(NEAR_WRAP);
+        assertEquals(RingState.ACTIVE, f.ring.state(), "RING-13: a healthy ring must report ACTIVE before anything broke it");
         f.put(1, 1);
         f.ring.pushRequests();
         List<MemorySegment> reqs = f.consume();
@@ -500,17 +514,20 @@ public abstract class FrontRingVerification {
         byte[] before = f.page.toArray(ValueLayout.JAVA_BYTE);
         for (String action : List.of("pollResponses", "hasUnconsumedResponses", "finalCheckForResponses", "putRequest",
                 "pushRequests")) {
+            boolean[] work = {false};
             boolean returned = RingVerificationSupport.survives(() -> {
                 switch (action) {
                     case "pollResponses" -> f.poll();
-                    case "hasUnconsumedResponses" -> f.ring.hasUnconsumedResponses();
-                    case "finalCheckForResponses" -> f.ring.finalCheckForResponses();
+                    case "hasUnconsumedResponses" -> work[0] = f.ring.hasUnconsumedResponses();
+                    case "finalCheckForResponses" -> work[0] = f.ring.finalCheckForResponses();
                     case "putRequest" -> f.ring.putRequest(RingTestProtocol.request(1, 99));
                     default -> f.ring.pushRequests();
                 }
             });
             String what = "RING-13: " + action + "() on a broken ring after the backend restored a valid rsp_prod"
                     + (returned ? " returned normally" : " threw RingBrokenException");
+            assertFalse(work[0], what + " and reported pending work: a broken ring reports none (throw "
+                    + "RingBrokenException or answer false)");
             assertEquals(completedBefore, f.completed.size(), what + " and completed a response: BROKEN must be final");
             assertEquals(RingState.BROKEN, f.ring.state(), what + " and state() is no longer BROKEN: BROKEN must be final");
             assertArrayEquals(before, f.page.toArray(ValueLayout.JAVA_BYTE),
@@ -836,5 +853,32 @@ public abstract class FrontRingVerification {
         assertEquals(1, reads, "RING-05: the frontend read rsp_prod " + reads + " times while consuming one batch of 20 "
                 + "responses; read it once per batch into a local, validate that copy and loop against it (a peer can "
                 + "change rsp_prod between reads: XSA-155)");
+    }
+    /**
+     * <a href="../../../../../RULES.md#ring-24">RING-24</a> (SHOULD): with responses already pending, the kit sets
+     * {@code rsp_event} to a value of its own; the final check must report work and leave {@code rsp_event} as the
+     * kit wrote it, in every round of a stream of batches.
+     *
+     * <p>If this fails, check: {@code RING_FINAL_CHECK_FOR_RESPONSES} first checks for unconsumed responses and
+     * returns at once when it finds some; only a check that found nothing writes {@code rsp_event = rsp_cons + 1}.
+     */
+    @Test
+    public void optional_RING_24_finalCheckWithResponsesPendingLeavesRspEventAlone() {
+        Fixture f = fixture(NEAR_WRAP);
+        for (int round = 0; round < 20; round++) {
+            f.put(1 + round % 3, 1);
+            f.ring.pushRequests();
+            for (MemorySegment r : f.consume()) {
+                f.respond(RingTestProtocol.answer(r));
+            }
+            int mark = f.rspProd + 1000 + round;
+            RingTestProtocol.setIntRelease(f.page, RSP_EVENT, mark);
+            assertTrue(f.ring.finalCheckForResponses(), "RING-24: responses are pending, the final check must report work");
+            int event = RingTestProtocol.getInt(f.page, RSP_EVENT);
+            assertEquals(mark, event, "RING-24: the final check found responses pending and still wrote rsp_event ("
+                    + Integer.toUnsignedString(mark) + " -> " + Integer.toUnsignedString(event) + "); arm the event only "
+                    + "when the first check found nothing");
+            f.poll();
+        }
     }
 }

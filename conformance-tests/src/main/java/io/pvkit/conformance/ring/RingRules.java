@@ -93,6 +93,12 @@ public final class RingRules implements RuleSet {
                     "A final check with nothing pending sets the event index to consumer + 1 and reports work exactly "
                             + "when entries are pending.",
                     "RING_FINAL_CHECK_FOR_REQUESTS, RING_FINAL_CHECK_FOR_RESPONSES; " + RING_H),
+            Rule.should("RING-24",
+                    "A final check that finds entries already pending reports work without writing the event index "
+                            + "(it arms only when it found nothing), so a consumer that is still busy asks for no "
+                            + "notification it does not need.",
+                    "RING_FINAL_CHECK_FOR_REQUESTS, RING_FINAL_CHECK_FOR_RESPONSES (break before req_event/rsp_event "
+                            + "is written); " + RING_H),
             Rule.must("FE-01",
                     "A frontend that sees rsp_prod more than RING_SIZE ahead of rsp_cons, or beyond the requests it "
                             + "published, consumes nothing and enters an error state.",

@@ -19,5 +19,10 @@ public enum Capability {
      * {@link DomainConfig#sharedView(io.pvkit.abi.memory.GuestMemory)} of the request the domain was created
      * with, so the kit's hostile rules (GNT-20, GNT-21) can count and change what it reads, deterministically.
      */
-    SHARED_MEMORY_VIEW
+    SHARED_MEMORY_VIEW,
+    /**
+     * {@link HypervisorUnderTest#resourceCounts()} reports what the implementation holds (domains, allocated ports,
+     * grant mappings), so that DOM-02 can check that a dead domain leaves nothing behind.
+     */
+    RESOURCE_COUNTS
 }

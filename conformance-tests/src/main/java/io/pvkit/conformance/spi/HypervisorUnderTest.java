@@ -36,6 +36,19 @@ public interface HypervisorUnderTest extends AutoCloseable {
      */
     void destroyDomain(DomainUnderTest domain);
 
+    /**
+     * What the implementation holds right now, summed over every domain it has (its own service domains
+     * included), when it declares {@link Capability#RESOURCE_COUNTS}. The kit compares two snapshots, so any
+     * constant offset (a control domain's own ports) does not matter; what matters is that a dead domain leaves
+     * nothing behind.
+     *
+     * @return the counts
+     * @throws UnsupportedOperationException when the capability is not declared
+     */
+    default ResourceCounts resourceCounts() {
+        throw new UnsupportedOperationException("RESOURCE_COUNTS not supported");
+    }
+
     /** Destroys every remaining domain and releases the hypervisor. */
     @Override
     void close();

@@ -94,8 +94,8 @@ class ThirdPartyPathIT {
         // 2. exactly the published modules, with sources, Javadoc, the BOM and the runner
         Path pvkit = localRepo.resolve("io/pvkit");
         try (Stream<Path> dirs = Files.list(pvkit)) {
-            assertEquals(List.of("conformance-tests", "pv-abi", "pv-events", "pv-grant", "pv-rings", "pv-xenbus", "pvkit-bom",
-                    "pvkit-parent"),
+            assertEquals(List.of("conformance-tests", "pv-abi", "pv-events", "pv-grant", "pv-kvm", "pv-process", "pv-rings",
+                    "pv-xenbus", "pvkit-bom", "pvkit-parent"),
                     dirs.map(p -> p.getFileName().toString()).sorted().toList(), "installed artifacts");
         }
         for (String module : List.of("pv-abi", "pv-rings", "pv-events", "pv-grant", "pv-xenbus", "conformance-tests")) {

@@ -184,6 +184,13 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class BackArmsWhenPending extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.ARMS_WHEN_PENDING);
+        }
+    }
+
     // ---------------------------------------------------------------- front rings: one flaw each
 
     abstract static class ToyFront extends FrontRingVerification {
@@ -342,6 +349,27 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class HasUnconsumedUnchecked extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.HAS_UNCONSUMED_UNCHECKED);
+        }
+    }
+
+    static final class FrontReportsWorkWhenBroken extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.REPORTS_WORK_WHEN_BROKEN);
+        }
+    }
+
+    static final class FrontArmsWhenPending extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.ARMS_WHEN_PENDING);
+        }
+    }
+
     // ---------------------------------------------------------------- self-tests
 
     /** The toy fails exactly these rules (so each rule is shown to catch a flaw of its own). */
@@ -376,13 +404,13 @@ class RingVerificationSelfTest {
         assertOnlyFails(RereadProdEachEntry.class, "RING-02", "RING-05");   // re-reading is also reading more than once
         // broken wrap arithmetic breaks everything that starts near 2^32
         assertOnlyFails(UnsignedLongDifferenceBack.class, "RING-03", "RING-09", "RING-10", "RING-11", "RING-15", "RING-22",
-                "RING-23");
+                "RING-23", "RING-24");
         assertOnlyFails(DoubleFetch.class, "RING-04");
         assertOnlyFails(ReadProdTwice.class, "RING-02", "RING-05");   // the second read may see a jumped index
         assertOnlyFails(RedeliverAfterException.class, "RING-06");
         assertOnlyFails(NoTailZero.class, "RING-07");
         assertOnlyFails(IgnoreLimit.class, "RING-08");
-        assertOnlyFails(TrustReqEvent.class, "RING-09", "RING-10", "RING-23");   // its final check trusts req_event too
+        assertOnlyFails(TrustReqEvent.class, "RING-09", "RING-10", "RING-23", "RING-24");   // its final check trusts req_event too
         assertOnlyFails(BackEventPlusTwo.class, "RING-10", "RING-23");
         assertOnlyFails(SpeculativeCopy.class, "RING-03", "RING-11");   // a stale prefetched slot also breaks the wrap test
         assertOnlyFails(NoUnionRounding.class, "RING-20");
@@ -395,6 +423,8 @@ class RingVerificationSelfTest {
         // survivors of PIT on pv-rings (docs/mutation-testing.md) the kit passed before
         assertOnlyFails(NoResponseCopy.class, "RING-07");
         assertOnlyFails(AnswersWhenBroken.class, "RING-13");
+        // PIT survivor: a final check that arms req_event although requests are pending (SHOULD)
+        assertOnlyFails(BackArmsWhenPending.class, "RING-24");
     }
 
     @Test
@@ -412,7 +442,7 @@ class RingVerificationSelfTest {
         // misplaced slots: every rule that writes responses where io/ring.h puts them
         // (and every rule where the kit, reading the io/ring.h slot, finds another id than putRequest returned)
         assertOnlyFails(Header128.class, "FE-02", "FE-03", "FE-04", "FE-05", "FE-06", "FE-07", "RING-03", "RING-05",
-                "RING-10", "RING-20", "RING-23");
+                "RING-10", "RING-20", "RING-23", "RING-24");
         assertOnlyFails(InitEventAtProd.class, "RING-21");
         assertOnlyFails(FrontNotifyInclusive.class, "RING-22");
         assertOnlyFails(FrontEventPlusTwo.class, "RING-10", "RING-23");
@@ -421,6 +451,11 @@ class RingVerificationSelfTest {
         assertOnlyFails(AcceptUnpushed.class, "RING-14");
         assertOnlyFails(FrontBrokenNotSticky.class, "RING-13");
         assertOnlyFails(FrontPushesWhenBroken.class, "RING-13");   // a PIT survivor on pv-rings the kit passed before
+        // PIT survivors of hasUnconsumedResponses (docs/mutation-testing.md): no validation of rsp_prod (FE-01, and
+        // with it no BROKEN check: RING-13), BROKEN not checked first (RING-13), arming with work pending (RING-24)
+        assertOnlyFails(HasUnconsumedUnchecked.class, "FE-01", "RING-13");
+        assertOnlyFails(FrontReportsWorkWhenBroken.class, "RING-13");
+        assertOnlyFails(FrontArmsWhenPending.class, "RING-24");
     }
 
     /**
@@ -460,7 +495,7 @@ class RingVerificationSelfTest {
         SelfTestReport report = SelfTest.run(CookieIds.class);
         // every rule that puts and consumes requests; each failure names the requirement (checked below)
         assertEquals(new TreeSet<>(Set.of("FE-02", "FE-03", "FE-04", "FE-05", "FE-06", "FE-07", "RING-03", "RING-05",
-                "RING-10", "RING-13", "RING-14", "RING-23")), new TreeSet<>(report.failedRules()), report::toString);
+                "RING-10", "RING-13", "RING-14", "RING-23", "RING-24")), new TreeSet<>(report.failedRules()), report::toString);
         for (String rule : report.failedRules()) {
             for (Throwable failure : report.failuresOf(rule)) {
                 assertTrue(String.valueOf(failure.getMessage()).contains("requires blkfront-style ids"),

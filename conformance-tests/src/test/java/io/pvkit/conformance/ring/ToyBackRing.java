@@ -33,7 +33,9 @@ final class ToyBackRing implements BackRing {
         /** Zeroes the slot's tail but never copies the response in (the request's bytes stay). */
         NO_RESPONSE_COPY,
         /** Checks BROKEN when consuming, but still answers and publishes responses on a broken ring. */
-        ANSWERS_WHEN_BROKEN
+        ANSWERS_WHEN_BROKEN,
+        /** The final check arms req_event even when requests are already pending. */
+        ARMS_WHEN_PENDING
     }
 
     private final MemoryAccess mem;
@@ -193,7 +195,7 @@ final class ToyBackRing implements BackRing {
                 return false;
             }
         }
-        if (unconsumedRequests() > 0) {
+        if (unconsumedRequests() > 0 && !has(Flaw.ARMS_WHEN_PENDING)) {
             return true;
         }
         mem.setIntVolatile(SharedRingLayout.REQ_EVENT_OFFSET, reqCons + (has(Flaw.EVENT_PLUS_TWO) ? 2 : 1));

@@ -31,7 +31,13 @@ final class ToyFrontRing implements FrontRing {
         /** Returns shadow indices but stamps a cookie (index + size) into the id field: not what the kit requires. */
         COOKIE_IDS,
         /** No full fence between the release store of req_prod and the read of req_event (lost wake-up). */
-        PUSH_NO_FENCE
+        PUSH_NO_FENCE,
+        /** hasUnconsumedResponses() reads rsp_prod without validating it (nor checking BROKEN). */
+        HAS_UNCONSUMED_UNCHECKED,
+        /** hasUnconsumedResponses() validates rsp_prod but forgets to check BROKEN first. */
+        REPORTS_WORK_WHEN_BROKEN,
+        /** The final check arms rsp_event even when responses are already pending. */
+        ARMS_WHEN_PENDING
     }
 
     private final MemoryAccess mem;
@@ -234,13 +240,23 @@ final class ToyFrontRing implements FrontRing {
     @Override
     public boolean hasUnconsumedResponses() {
         int prod = mem.getIntVolatile(SharedRingLayout.RSP_PROD_OFFSET);
-        check(prod);
+        if (has(Flaw.REPORTS_WORK_WHEN_BROKEN)) {
+            RingFault remembered = fault;
+            fault = null;
+            try {
+                check(prod);
+            } finally {
+                fault = fault == null ? remembered : fault;
+            }
+        } else if (!has(Flaw.HAS_UNCONSUMED_UNCHECKED)) {
+            check(prod);
+        }
         return prod != rspCons;
     }
 
     @Override
     public boolean finalCheckForResponses() {
-        if (hasUnconsumedResponses()) {
+        if (hasUnconsumedResponses() && !has(Flaw.ARMS_WHEN_PENDING)) {
             return true;
         }
         mem.setIntVolatile(SharedRingLayout.RSP_EVENT_OFFSET, rspCons + (has(Flaw.EVENT_PLUS_TWO) ? 2 : 1));

@@ -12,6 +12,7 @@ import io.pvkit.conformance.spi.Capability;
 import io.pvkit.conformance.spi.DomainConfig;
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
+import io.pvkit.conformance.spi.ResourceCounts;
 import io.pvkit.hypervisor.Domain;
 import io.pvkit.hypervisor.Hypervisor;
 import io.pvkit.hypervisor.HypervisorConfig;
@@ -53,7 +54,15 @@ public final class ReferenceHypervisorPort implements HypervisorUnderTest {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.PRIVILEGED_DOMAINS, Capability.CONSOLE_OUTPUT, Capability.MULTICALL);
+        return EnumSet.of(Capability.PRIVILEGED_DOMAINS, Capability.CONSOLE_OUTPUT, Capability.MULTICALL,
+                Capability.RESOURCE_COUNTS);
+    }
+
+    /** {@link Hypervisor#counts()}: every domain (domain 0 and its services' ports included). */
+    @Override
+    public ResourceCounts resourceCounts() {
+        io.pvkit.hypervisor.ResourceCounts c = hypervisor.counts();
+        return new ResourceCounts(c.domains(), c.boundPorts(), c.grantMappings());
     }
 
     @Override

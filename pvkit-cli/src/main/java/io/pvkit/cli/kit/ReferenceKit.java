@@ -10,7 +10,8 @@ public final class ReferenceKit {
 
     /** The verifications {@code pvkit kit} runs, in order. */
     public static final List<Class<?>> VERIFICATIONS = List.of(ReferenceHypercallConformance.class,
-            ReferenceEventChannelConformance.class, ReferenceGrantConformance.class, ReferenceBlockConformance.class);
+            ReferenceEventChannelConformance.class, ReferenceGrantConformance.class, ReferenceBlockConformance.class,
+            ReferenceDomainDeathConformance.class, ReferenceGuestProcessConformance.class);
 
     private ReferenceKit() {
     }
