@@ -10,6 +10,7 @@ import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.grant.GrantFlags;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.PagedMemory;
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
 import io.pvkit.grant.MapResult;
@@ -334,7 +335,7 @@ final class MiniBlkback implements BlockBackendUnderTest {
             if (bug == Bug.FIRST_RING_PAGE_ONLY) {
                 pages = pages.subList(0, 1);
             }
-            this.ring = SharedBackRing.attach(new PagedMemoryAccess(pages), BLKIF);
+            this.ring = SharedBackRing.attach(PagedMemory.of(pages.toArray(MemorySegment[]::new)), BLKIF);
             this.worker = Thread.ofPlatform().daemon().name("mini-blkback-d" + dev.fe + "-q" + index).unstarted(this::run);
             int p = remotePort == 0 && bug == Bug.MISSING_PORT_ACCEPTED ? -1
                     : hv.bindDom0(dev.fe, remotePort, port -> LockSupport.unpark(worker));
