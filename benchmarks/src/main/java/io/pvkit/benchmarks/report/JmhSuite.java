@@ -28,8 +28,10 @@ final class JmhSuite {
         "io.pvkit.benchmarks.evtchn.EventSendHypercallBenchmark",
         "io.pvkit.benchmarks.evtchn.EventChannelThroughputBenchmark.(sendAndDemux|sendCoalesced|baselineAtomicOr)",
         "io.pvkit.benchmarks.evtchn.EventChannelLatencyBenchmark",
+        "io.pvkit.benchmarks.evtchn.EventSendScalingBenchmark",
         "io.pvkit.benchmarks.grant.GrantMapBenchmark",
         "io.pvkit.benchmarks.grant.GrantCopyBenchmark",
+        "io.pvkit.benchmarks.grant.GrantMapConcurrentBenchmark",
         "io.pvkit.benchmarks.block.BlockIoBenchmark",
         "io.pvkit.benchmarks.block.Dom0GrantCopyBenchmark",
     };

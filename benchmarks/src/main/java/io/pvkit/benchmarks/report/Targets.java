@@ -152,6 +152,13 @@ final class Targets {
         row("Events", "send to handler on a spinning vCPU vs one-way flag ping-pong", js(ev), js(fl), evr, "≤ 2",
                 verdict(noisy(ev, fl), evr <= 2));
         speed.put("event to handler", 1 / evr);
+        String one = "EventSendScalingBenchmark.oneGuest[sendPath=library]";
+        String two = "EventSendScalingBenchmark.twoGuests[sendPath=library]";
+        String old = "EventSendScalingBenchmark.twoGuests[sendPath=globalReadLock]";
+        row("Events", "(context) two guests sending at once, aggregate vs one guest (no global lock on the send path)",
+                js(two), js(one), j(two) / j(one), "none", Verdict.CONTEXT);
+        row("Events", "(context) two guests sending, per-port locks vs the former global read lock (emulated)",
+                js(two), js(old), j(two) / j(old), "none", Verdict.CONTEXT);
         // grants
         for (String mode : List.of("Shared", "Confined")) {
             String k = "GrantMapBenchmark.mapReadUnmap" + mode;
@@ -160,6 +167,15 @@ final class Targets {
                     js("GrantMapBenchmark.baseline" + mode + "Arena"), Double.NaN, "≥ 1 M pairs/s (≤ 1000 ns)",
                     verdict(noisy(k) && ns > 1000, ns <= 1000));
         }
+        String ck = "GrantMapBenchmark.mapReadUnmapChecked";
+        String sh = "GrantMapBenchmark.mapReadUnmapShared";
+        double cns = j(ck);
+        row("Grants", "map+unmap CHECKED, the lifetime a multi-threaded backend uses (pairs/s = 1e9 / ns) vs SHARED",
+                js(ck), js(sh), cns / j(sh), "≥ 1 M pairs/s (≤ 1000 ns)", verdict(noisy(ck) && cns > 1000, cns <= 1000));
+        String c2 = "GrantMapConcurrentBenchmark.mapReadUnmap[lifetime=CHECKED]";
+        String s2 = "GrantMapConcurrentBenchmark.mapReadUnmap[lifetime=SHARED]";
+        row("Grants", "(context) map+unmap from two threads on one table, CHECKED vs SHARED (ns per pair per thread)",
+                js(c2), js(s2), j(c2) / j(s2), "none", Verdict.CONTEXT);
         for (String path : List.of("grantCopyJavaApi", "grantCopyHypercall")) {
             String k = "GrantCopyBenchmark." + path + "[bytes=4096]";
             String base = "GrantCopyBenchmark.baselineSegmentCopy[bytes=4096]";
@@ -172,7 +188,8 @@ final class Targets {
         // allocation
         for (String k : List.of("RingPushPollBenchmark.exchange", "EventSendHypercallBenchmark.hypercallSend",
                 "EventSendHypercallBenchmark.directSend", "EventChannelThroughputBenchmark.sendAndDemux",
-                "GrantCopyBenchmark.grantCopyJavaApi[bytes=4096]", "GrantCopyBenchmark.grantCopyHypercall[bytes=4096]")) {
+                "GrantCopyBenchmark.grantCopyJavaApi[bytes=4096]", "GrantCopyBenchmark.grantCopyHypercall[bytes=4096]",
+                "GrantMapBenchmark.mapReadUnmapChecked")) {
             int p = k.indexOf('[');
             String key = p < 0 ? k + ":gc.alloc.rate.norm" : k.substring(0, p) + ":gc.alloc.rate.norm" + k.substring(p);
             double bytes = j(key);
