@@ -36,14 +36,16 @@ import picocli.CommandLine.Spec;
                     + "guests that run in their own processes: pvkit guest --connect SOCKET. Each guest gets a domain "
                     + "in a sealed memfd and a mailbox for its hypercalls; its console lines are printed as "
                     + "'name| line'. Prints each guest's join and leave (with how it ended). Runs until interrupted.",
-            "Exit status: 0 stopped normally; 1 the hypervisor failed; 2 bad options."})
+            "Exit status: 0 stopped normally; 1 the hypervisor failed, or SOCKET is in use or not a socket; 2 bad options;"
+                    + " 143/130 stopped by SIGTERM/SIGINT (the socket is removed)."})
 final class HypervisorCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
 
     @Option(names = "--socket", paramLabel = "SOCKET", required = true,
-            description = "where guests connect (a Unix socket; it must not exist; removed at exit)")
+            description = "where guests connect (a Unix socket; removed at exit, also on SIGTERM/SIGINT; a socket file "
+                    + "nobody listens on, left by a killed hypervisor, is replaced; one in use is refused)")
     private Path socket;
 
     @Option(names = "--log-dir", paramLabel = "DIR",
@@ -106,9 +108,23 @@ final class HypervisorCommand implements Callable<Integer> {
     @SuppressWarnings("try") // the listener is held open for the run; closed (stops accepting) at the end
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            String stale = HypervisorSocket.claim(socket);
+            if (stale != null) {
+                out.println(stale);
+                out.flush();
+            }
+        } catch (HypervisorSocket.Refused e) {
+            err.println("pvkit hypervisor: " + e.getMessage());
+            err.flush();
+            return PvkitCommand.FAILED;
+        }
         int limit = exitAfter == null ? Integer.MAX_VALUE : Math.max(1, exitAfter);
         CountDownLatch left = new CountDownLatch(limit == Integer.MAX_VALUE ? 1 : limit);
         Object lock = new Object();
+        Object boundKey = null;
+        Thread hook = null;
         try (Hypervisor hv = Hypervisor.start(new HypervisorConfig(logDir, line -> {
                     synchronized (lock) {
                         out.println(line);
@@ -124,6 +140,19 @@ final class HypervisorCommand implements Callable<Integer> {
                      left.countDown();
                  }
              })) {
+            // the socket is ours from here: remove it at exit, also on SIGTERM/SIGINT (kill -9 runs no hook; the next
+            // start replaces the file then)
+            Object key = HypervisorSocket.fileKey(socket);
+            boundKey = key;
+            hook = Thread.ofPlatform().name("pvkit-hypervisor-socket").unstarted(() -> {
+                if (HypervisorSocket.release(socket, key)) {
+                    synchronized (lock) {
+                        out.println("pvkit hypervisor: stopped by a signal; removed " + socket);
+                        out.flush();
+                    }
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
             synchronized (lock) {
                 out.println("pvkit hypervisor: domain 0 is up; waiting for guests on " + socket
                         + " (pvkit guest --connect " + socket + ")");
@@ -139,7 +168,16 @@ final class HypervisorCommand implements Callable<Integer> {
                 out.flush();
             }
         } finally {
-            Files.deleteIfExists(socket);
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // the JVM is shutting down: the hook runs
+                }
+            }
+            if (boundKey != null || hook != null) {
+                HypervisorSocket.release(socket, boundKey);
+            }
         }
         return PvkitCommand.OK;
     }
