@@ -8,6 +8,11 @@ import io.pvkit.hypervisor.Hypervisor;
 import io.pvkit.hypervisor.HypervisorConfig;
 import io.pvkit.process.GuestListener;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.StandardOpenOption;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +22,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -53,7 +59,8 @@ final class HypervisorCommand implements Callable<Integer> {
     private Path logDir;
 
     @Option(names = "--disk-dir", paramLabel = "DIR",
-            description = "give each guest a writable disk DIR/<name>.img (created sparse with --disk-size when missing)")
+            description = "give each guest a writable disk DIR/<name>.img: an existing one is served as it is (never "
+                    + "truncated or resized), a missing one is created sparse with --disk-size")
     private Path diskDir;
 
     @Option(names = "--disk-size", paramLabel = "SIZE", defaultValue = "16M", converter = Units.ByteSizeConverter.class,
@@ -77,26 +84,31 @@ final class HypervisorCommand implements Callable<Integer> {
     }
 
     /**
-     * The policy: what each guest asked for, its disk when {@code --disk-dir} is set, the extra command line.
+     * The policy: what each guest asked for, its disk when {@code --disk-dir} is set, the extra command line. An
+     * image that exists already (an earlier run's, perhaps one that was killed) is served as it is: never
+     * truncated, recreated or resized; a missing one is created sparse with {@code --disk-size}.
      *
+     * @param note receives one line per disk handed out (new or existing)
      * @return the policy
      */
-    GuestPolicy policy() {
+    GuestPolicy policy(Consumer<String> note) {
         return request -> {
             DomainConfig c = GuestPolicy.asRequested().configFor(request);
             c = new DomainConfig(c.name(), c.memoryFrames(), c.vcpus(), false, null, guestCmdline.strip(), null);
             if (diskDir != null) {
                 Path image = diskDir.resolve(c.name() + ".img");
                 try {
-                    if (!Files.exists(image)) {
-                        Files.createDirectories(diskDir);
-                        try (var f = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.CREATE_NEW,
-                                java.nio.file.StandardOpenOption.WRITE)) {
-                            f.write(java.nio.ByteBuffer.allocate(1), diskSize - 1);
-                        }
+                    Files.createDirectories(diskDir);
+                    try (FileChannel f = FileChannel.open(image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                        f.write(ByteBuffer.allocate(1), diskSize - 1);
+                        note.accept("pvkit hypervisor: guest " + c.name() + " gets a new disk " + image + " (" + diskSize
+                                + " bytes)");
+                    } catch (FileAlreadyExistsException e) {
+                        note.accept("pvkit hypervisor: guest " + c.name() + " gets the existing disk " + image + " ("
+                                + Files.size(image) + " bytes; --disk-size applies only to new images)");
                     }
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
                 c = c.withDisks(List.of(DiskConfig.writable(image)));
             }
@@ -131,7 +143,12 @@ final class HypervisorCommand implements Callable<Integer> {
                         out.flush();
                     }
                 }));
-             GuestListener listener = hv.listenForGuests(socket, policy(), e -> {
+             GuestListener listener = hv.listenForGuests(socket, policy(line -> {
+                 synchronized (lock) {
+                     out.println(line);
+                     out.flush();
+                 }
+             }), e -> {
                  synchronized (lock) {
                      out.println(describe(e));
                      out.flush();

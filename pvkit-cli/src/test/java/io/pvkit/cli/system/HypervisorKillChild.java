@@ -34,6 +34,9 @@ import java.util.concurrent.CountDownLatch;
  * closes (the test JVM went away), so that no child outlives a failed test.
  */
 public final class HypervisorKillChild {
+    /** The guests write blocks {@code [0, 224)} only: the rest of a 256-block disk keeps its initial fill. */
+    static final long WRITE_BLOCKS = 224;
+
     private HypervisorKillChild() {
     }
 
@@ -74,7 +77,7 @@ public final class HypervisorKillChild {
                 int flushEvery = Integer.parseInt(args[i + 3]);
                 boolean[] first = {true};
                 StampWorkload w = new StampWorkload(new StampWorkload.Plan(true, firstGen, maxWrites, flushEvery, 8, 2,
-                        seed + i), line -> {
+                        seed + i, WRITE_BLOCKS), line -> {
                             synchronized (out) {
                                 if (first[0]) {
                                     first[0] = false;

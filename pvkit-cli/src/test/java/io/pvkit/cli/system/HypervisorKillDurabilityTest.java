@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -50,9 +51,10 @@ import org.junit.jupiter.api.io.TempDir;
  * one, never anything torn within a sector), blocks never written still hold the initial fill, and the file
  * kept its size. The next hypervisor's read-back through blkback must equal that direct read; after the last
  * kill a hypervisor in this JVM reads everything back once more. Before the kills, a first hypervisor writes 64
- * blocks per disk and exits normally (a clean restart; its JVM also leaves the class-data archive that the
- * later JVMs start from). To keep the test short, each next hypervisor process is started while the previous
- * one runs, but creates its guests (and so opens the images) only after the previous one is dead.
+ * blocks per disk and exits normally (a clean restart). The guests write only the first 224 of the 256 blocks:
+ * the last 32 must keep the initial fill. To keep the test short (JVM and hypervisor start dominate a trial),
+ * the next two hypervisor processes are started while the current one runs, but each creates its guests (and so
+ * opens the images) only after the previous one is dead.
  *
  * <p>What this proves is the promise for process death: an acknowledged write is in the host's page cache and
  * survives the hypervisor process. A flush's stronger promise (on stable storage, surviving power loss) cannot
@@ -67,6 +69,8 @@ class HypervisorKillDurabilityTest {
     private static final String EOF = "\u0000EOF";
     private static final List<String> PHASES = java.util.Collections.synchronizedList(new ArrayList<>());
     private static final List<String> GUESTS = List.of("noflush", "flush");
+    /** Hypervisor processes started ahead of their trial (JVM and hypervisor start dominate a trial). */
+    private static final int AHEAD = 2;
 
     @TempDir
     Path dir;
@@ -105,28 +109,33 @@ class HypervisorKillDurabilityTest {
             d.lastDirect = SectorStamp.readImage(d.image);
             assertTrue(d.ledger.judge(d.lastDirect).ok(), "the initial fill");
         }
-        // a first hypervisor that writes 64 blocks per disk and exits normally: a clean restart before the kills,
-        // and its JVM leaves the class-data archive the later JVMs start from (a killed JVM writes none)
+        // a first hypervisor that writes 64 blocks per disk and exits normally: a clean restart before the kills;
+        // the hypervisors of the first trials start meanwhile (their guests wait for "go")
         Child warmUp = launch(-1, seed, 64, disks);
         warmUp.go();
-        runToEnd(warmUp, disks);
+        ArrayDeque<Child> ahead = new ArrayDeque<>();
+        int launched = 0;
         List<Integer> targets = new ArrayList<>();
         long started = System.nanoTime();
-        Child next = launch(0, seed, Long.MAX_VALUE / 4, disks);
         try {
+            while (ahead.size() < AHEAD && launched < KILLS) {
+                ahead.add(launch(launched++, seed, Long.MAX_VALUE / 4, disks));
+            }
+            runToEnd(warmUp, disks);
             for (int k = 0; k < KILLS; k++) {
-            // kill points: a few right after the first acknowledgements, the rest spread over 600 writes
-            int target = k < 4 ? 1 + random.nextInt(4) : 8 + random.nextInt(600);
-            targets.add(target);
-            Child current = next;
-            current.go();   // the previous hypervisor is dead: this one may open the images
-            next = k + 1 < KILLS ? launch(k + 1, seed, Long.MAX_VALUE / 4, disks) : null;
-            trial(current, k, target, disks);
+                // kill points: a few right after the first acknowledgements, the rest spread over 600 writes
+                int target = k < 4 ? 1 + random.nextInt(4) : 8 + random.nextInt(600);
+                targets.add(target);
+                Child current = ahead.poll();
+                current.go();   // the previous hypervisor is dead: this one may open the images
+                if (launched < KILLS) {
+                    ahead.add(launch(launched++, seed, Long.MAX_VALUE / 4, disks));
+                }
+                trial(current, k, target, disks);
             }
         } finally {
-            if (next != null) {
-                next.process().destroyForcibly();
-            }
+            warmUp.process().destroyForcibly();
+            ahead.forEach(c -> c.process().destroyForcibly());
         }
         long trialsMillis = (System.nanoTime() - started) / 1_000_000;
         finalReadBack(disks);
@@ -146,6 +155,8 @@ class HypervisorKillDurabilityTest {
                     + d.readBacksCompared);
             assertTrue(v.ok(), d.name + ": " + v.firstMismatch());
             assertTrue(d.ledger.ackedCount() >= KILLS, d.name + ": too few writes acknowledged to mean anything");
+            assertEquals(DISK / StampWorkload.BLOCK - HypervisorKillChild.WRITE_BLOCKS, v.blocksNeverWritten(),
+                    d.name + ": blocks never written");
             assertEquals(KILLS + 2, d.readBacksCompared, d.name + ": read-backs compared");
         }
         assertTrue(disks.get("flush").ledger.flushes() > 0, "the flush guest flushed");
@@ -163,8 +174,6 @@ class HypervisorKillDurabilityTest {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto",
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m", "-XX:-UsePerfData",
-                // class data of the warm-up JVM, shared by the later ones (JVM start dominates a trial)
-                "-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + dir.resolve("child.jsa"),
                 "-cp", System.getProperty("java.class.path"),
                 HypervisorKillChild.class.getName(), Long.toString(seed + k), Long.toString(maxWrites)));
         long firstGen = (k + 2L) * 10_000_000L;
@@ -323,7 +332,7 @@ class HypervisorKillDurabilityTest {
             for (Disk d : disks.values()) {
                 List<String> l = java.util.Collections.synchronizedList(new ArrayList<>());
                 lines.put(d, l);
-                StampWorkload w = new StampWorkload(new StampWorkload.Plan(true, 0, 0, 0, 8, 2, 0), l::add);
+                StampWorkload w = new StampWorkload(new StampWorkload.Plan(true, 0, 0, 0, 8, 2, 0, 0), l::add);
                 domains.add(hv.createDomain(new DomainConfig(d.name, 1024, 1, false, ReferenceGuest.entryPoint(
                         GuestOptions.builder().workload(w).verbosity(ConsoleVerbosity.QUIET).build()), "pvkit.blk=off",
                         new MemoryBacking.Arena()).withDisks(List.of(DiskConfig.writable(d.image)))));

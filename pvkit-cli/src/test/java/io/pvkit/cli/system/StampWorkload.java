@@ -51,8 +51,10 @@ final class StampWorkload implements Workload {
      * @param queueDepth requests in flight
      * @param queues blkif queues asked for
      * @param seed the write order's seed
+     * @param writeBlocks the writes touch only blocks {@code [0, writeBlocks)} (0: the whole disk)
      */
-    record Plan(boolean readFirst, long firstGen, long maxWrites, int flushEvery, int queueDepth, int queues, long seed) {
+    record Plan(boolean readFirst, long firstGen, long maxWrites, int flushEvery, int queueDepth, int queues, long seed,
+                long writeBlocks) {
     }
 
     private final Plan plan;
@@ -80,7 +82,7 @@ final class StampWorkload implements Workload {
                 readAll(disk, blocks);
             }
             if (plan.maxWrites() > 0) {
-                write(disk, blocks);
+                write(disk, plan.writeBlocks() > 0 ? Math.min(blocks, plan.writeBlocks()) : blocks);
             }
         }
     }
