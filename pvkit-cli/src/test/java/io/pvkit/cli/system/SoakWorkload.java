@@ -25,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * image file afterwards.
  */
 final class SoakWorkload implements Workload {
-    private final long deadlineNanos;
+    private final AtomicLong deadlineNanos;
     private final int queues;
     private final int queueDepth;
     private final long seed;
@@ -41,7 +41,7 @@ final class SoakWorkload implements Workload {
     private volatile BlockFeatures features;
     private volatile String firstMismatch;
 
-    SoakWorkload(long deadlineNanos, int queues, int queueDepth, long seed) {
+    SoakWorkload(AtomicLong deadlineNanos, int queues, int queueDepth, long seed) {
         this.deadlineNanos = deadlineNanos;
         this.queues = queues;
         this.queueDepth = queueDepth;
@@ -99,7 +99,7 @@ final class SoakWorkload implements Workload {
         }
 
         void go() {
-            while (System.nanoTime() - deadlineNanos < 0) {
+            while (System.nanoTime() - deadlineNanos.get() < 0) {
                 if (free.isEmpty()) {
                     disk.awaitCompletions();
                     continue;
