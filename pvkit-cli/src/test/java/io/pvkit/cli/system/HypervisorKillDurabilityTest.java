@@ -139,20 +139,22 @@ class HypervisorKillDurabilityTest {
         }
         long trialsMillis = (System.nanoTime() - started) / 1_000_000;
         finalReadBack(disks);
-        System.out.println("[hypervisor-death] child phases (ms since its JVM started): " + PHASES);
+        System.out.println("[hypervisor-death] a hypervisor process, mean ms: " + phases());
         System.out.println("[hypervisor-death] " + KILLS + " kill points (kill -9 of the hypervisor process after "
                 + targets + " acknowledgements of the noflush guest's writes), " + trialsMillis + " ms");
         for (Disk d : disks.values()) {
-            WriteLedger.Verdict v = d.ledger.judge(SectorStamp.readImage(d.image));
-            System.out.println("[hypervisor-death] " + d.name + ": " + KILLS + " kill points, writes issued "
-                    + d.ledger.issuedTotal() + ", acknowledged " + d.ledger.ackedCount() + " (flushes acknowledged "
-                    + d.ledger.flushes() + "), acknowledged writes found " + d.ledger.ackedCount() + " - lost 0 = "
-                    + (v.ok() ? d.ledger.ackedCount() : "FAILED") + "; unacknowledged (in flight at a kill) "
-                    + d.ledger.unacked() + "; blocks at their latest acknowledged write " + v.blocksAtLatestAck()
-                    + ", holding a later in-flight write " + v.blocksPastLatestAck() + ", torn between sectors "
-                    + v.tornBlocks() + ", never written (initial fill intact) " + v.blocksNeverWritten()
-                    + "; mismatches " + v.mismatches() + "; read-backs through blkback equal to the file "
-                    + d.readBacksCompared);
+            long[] gens = SectorStamp.readImage(d.image);
+            WriteLedger.Verdict v = d.ledger.judge(gens);
+            long found = d.ledger.acknowledgedFound(gens);
+            System.out.println("[hypervisor-death] " + d.name + ": " + KILLS + " kill points; writes issued "
+                    + d.ledger.issuedTotal() + ", acknowledged " + d.ledger.ackedCount() + ", acknowledged and found "
+                    + found + " (intact, or overwritten by a later write to the same blocks); flushes acknowledged "
+                    + d.ledger.flushes() + "; in flight at a kill " + d.ledger.unacked() + "; blocks at their latest "
+                    + "acknowledged write " + v.blocksAtLatestAck() + ", holding a later in-flight write "
+                    + v.blocksPastLatestAck() + ", torn between sectors " + v.tornBlocks() + ", never written (initial "
+                    + "fill intact) " + v.blocksNeverWritten() + "; mismatches " + v.mismatches()
+                    + "; read-backs through blkback equal to the file " + d.readBacksCompared);
+            assertEquals(d.ledger.ackedCount(), found, d.name + ": acknowledged writes found");
             assertTrue(v.ok(), d.name + ": " + v.firstMismatch());
             assertTrue(d.ledger.ackedCount() >= KILLS, d.name + ": too few writes acknowledged to mean anything");
             assertEquals(DISK / StampWorkload.BLOCK - HypervisorKillChild.WRITE_BLOCKS, v.blocksNeverWritten(),
@@ -348,6 +350,20 @@ class HypervisorKillDurabilityTest {
                 compareReadBack(d);
             }
         }
+    }
+
+    /** The children's phase lines, averaged: JVM start to main, to hypervisor up; go to guests connected. */
+    private static String phases() {
+        Map<String, java.util.LongSummaryStatistics> m = new java.util.TreeMap<>();
+        synchronized (PHASES) {
+            for (String l : PHASES) {
+                String[] w = l.split(" ");
+                m.computeIfAbsent(w[1], x -> new java.util.LongSummaryStatistics()).accept(Long.parseLong(w[2]));
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        m.forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append(' ').append(Math.round(v.getAverage())));
+        return b + " (main and hypervisor: since its JVM started; connected: since go)";
     }
 
     private static String read(Path p) {

@@ -18,6 +18,7 @@ final class WriteLedger {
     private final long[] lastAcked;                       // per block: the latest acknowledged generation, 0 = none
     private final List<List<Long>> issued;                // per block: every generation issued to it, in order
     private final Map<Long, long[]> writes = new HashMap<>();   // gen -> {first block, count}
+    private final List<Long> acked = new ArrayList<>();
     private long issuedCount;
     private long ackedCount;
     private long flushes;
@@ -60,6 +61,7 @@ final class WriteLedger {
                     lastAcked[(int) b] = gen;
                 }
                 ackedCount++;
+                acked.add(gen);
             }
             case "F" -> {
                 flushes++;
@@ -88,6 +90,29 @@ final class WriteLedger {
 
     long lastFlushedGen() {
         return lastFlushedGen;
+    }
+
+    /**
+     * The acknowledged writes whose data is on the disk: every sector they wrote holds their generation or a later
+     * write's (one issued to that block after them).
+     *
+     * @param sectorGens the generation of every sector of the disk
+     * @return how many of the acknowledged writes are found
+     */
+    long acknowledgedFound(long[] sectorGens) {
+        long found = 0;
+        for (long gen : acked) {
+            long[] wr = writes.get(gen);
+            boolean ok = true;
+            for (long b = wr[0]; b < wr[0] + wr[1]; b++) {
+                for (int s = 0; s < sectorsPerBlock; s++) {
+                    long g = sectorGens[(int) b * sectorsPerBlock + s];
+                    ok &= g == gen || (g > gen && issued.get((int) b).contains(g));
+                }
+            }
+            found += ok ? 1 : 0;
+        }
+        return found;
     }
 
     /** What {@link #judge} found. */
