@@ -68,6 +68,7 @@ class HypervisorKillDurabilityTest {
     private static final int SECTORS_PER_BLOCK = StampWorkload.BLOCK / SectorStamp.SECTOR;
     private static final String EOF = "\u0000EOF";
     private static final List<String> PHASES = java.util.Collections.synchronizedList(new ArrayList<>());
+    private int restarts;
     private static final List<String> GUESTS = List.of("noflush", "flush");
     /** Hypervisor processes started ahead of their trial (JVM and hypervisor start dominate a trial). */
     private static final int AHEAD = 2;
@@ -121,17 +122,33 @@ class HypervisorKillDurabilityTest {
             while (ahead.size() < AHEAD && launched < KILLS) {
                 ahead.add(launch(launched++, seed, Long.MAX_VALUE / 4, disks));
             }
-            runToEnd(warmUp, disks);
+            for (int attempt = 1; !runToEnd(warmUp, disks); attempt++) {
+                assertTrue(attempt < 4, "hypervisor start failed 3 times: " + read(warmUp.err()));
+                restarts++;
+                warmUp = launch(-1, seed, 64, disks);
+                warmUp.go();
+            }
             for (int k = 0; k < KILLS; k++) {
                 // kill points: a few right after the first acknowledgements, the rest spread over 600 writes
                 int target = k < 4 ? 1 + random.nextInt(4) : 8 + random.nextInt(600);
                 targets.add(target);
                 Child current = ahead.poll();
-                current.go();   // the previous hypervisor is dead: this one may open the images
                 if (launched < KILLS) {
                     ahead.add(launch(launched++, seed, Long.MAX_VALUE / 4, disks));
                 }
-                trial(current, k, target, disks);
+                for (int attempt = 1; ; attempt++) {
+                    if (!startFailed(current)) {
+                        current.go();   // the previous hypervisor is dead: this one may open the images
+                        if (trial(current, k, target, disks)) {
+                            break;
+                        }
+                    }
+                    // domain 0 did not come up within the hypervisor's 5 s (a very busy machine): the process
+                    // ended before its guests opened the images; another one runs this trial
+                    assertTrue(attempt < 4, "hypervisor start failed 3 times: " + read(current.err()));
+                    restarts++;
+                    current = launch(k, seed, Long.MAX_VALUE / 4, disks);
+                }
             }
         } finally {
             warmUp.process().destroyForcibly();
@@ -141,7 +158,8 @@ class HypervisorKillDurabilityTest {
         finalReadBack(disks);
         System.out.println("[hypervisor-death] a hypervisor process, mean ms: " + phases());
         System.out.println("[hypervisor-death] " + KILLS + " kill points (kill -9 of the hypervisor process after "
-                + targets + " acknowledgements of the noflush guest's writes), " + trialsMillis + " ms");
+                + targets + " acknowledgements of the noflush guest's writes), " + trialsMillis + " ms; hypervisor "
+                + "processes whose domain 0 did not start in time (busy machine) and were replaced: " + restarts);
         for (Disk d : disks.values()) {
             long[] gens = SectorStamp.readImage(d.image);
             WriteLedger.Verdict v = d.ledger.judge(gens);
@@ -167,8 +185,14 @@ class HypervisorKillDurabilityTest {
     /** A hypervisor process, started, its guests waiting for {@link #go}. */
     private record Child(int k, Process process, BlockingQueue<String> lines, Path err, Thread reader) {
         void go() throws java.io.IOException {
-            process.getOutputStream().write("go\n".getBytes(StandardCharsets.US_ASCII));
-            process.getOutputStream().flush();
+            try {
+                process.getOutputStream().write("go\n".getBytes(StandardCharsets.US_ASCII));
+                process.getOutputStream().flush();
+            } catch (java.io.IOException e) {
+                throw new AssertionError("hypervisor process " + k + " ended before its trial (exit "
+                        + (process.isAlive() ? "none" : process.exitValue()) + "); output: " + lines + "; stderr: "
+                        + read(err), e);
+            }
         }
     }
 
@@ -199,8 +223,11 @@ class HypervisorKillDurabilityTest {
         return new Child(k, p, lines, err, reader);
     }
 
-    /** The warm-up hypervisor: its guests write their budget, power off, and the process exits by itself. */
-    private static void runToEnd(Child c, Map<String, Disk> disks) throws Exception {
+    /**
+     * The warm-up hypervisor: its guests write their budget, power off, and the process exits by itself. False
+     * when its hypervisor did not start (and another process must run it).
+     */
+    private static boolean runToEnd(Child c, Map<String, Disk> disks) throws Exception {
         Map<String, Long> acks = new HashMap<>();
         Map<String, Long> issues = new HashMap<>();
         int ends = 0;
@@ -209,6 +236,9 @@ class HypervisorKillDurabilityTest {
             String line = c.lines().poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             assertNotNull(line, () -> "warm-up: no progress within 90 s; stderr: " + read(c.err()));
             if (line.equals(EOF)) {
+                if (ends == 0 && acks.isEmpty() && c.process().waitFor(10, TimeUnit.SECONDS) && startFailed(c)) {
+                    return false;
+                }
                 break;
             }
             if (line.contains(" END ")) {
@@ -228,9 +258,16 @@ class HypervisorKillDurabilityTest {
             assertTrue(v.ok(), () -> "warm-up, " + d.name + ": " + v.firstMismatch());
             d.lastDirect = now;
         }
+        return true;
     }
 
-    private void trial(Child c, int k, int target, Map<String, Disk> disks) throws Exception {
+    /** Whether the process ended because its hypervisor did not start (then it never touched the images). */
+    private static boolean startFailed(Child c) throws InterruptedException {
+        return c.process().waitFor(0, TimeUnit.MILLISECONDS) && read(c.err()).contains("domain 0 did not start");
+    }
+
+    /** Runs trial {@code k}; false when the hypervisor did not start and another process must run it. */
+    private boolean trial(Child c, int k, int target, Map<String, Disk> disks) throws Exception {
         Process p = c.process();
         BlockingQueue<String> lines = c.lines();
         Path err = c.err();
@@ -243,6 +280,10 @@ class HypervisorKillDurabilityTest {
             while (readsDone < disks.size() || acks.getOrDefault("noflush", 0L) < target) {
                 String line = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
                 assertNotNull(line, () -> "trial " + k + ": no progress within 60 s; stderr: " + read(err));
+                if (line.equals(EOF) && readsDone == 0 && acks.isEmpty() && p.waitFor(10, TimeUnit.SECONDS)
+                        && startFailed(c)) {
+                    return false;
+                }
                 assertTrue(!line.equals(EOF), () -> "trial " + k + ": the hypervisor process ended before the kill: "
                         + read(err));
                 readsDone += handle(line, disks, acks, issues) ? 1 : 0;
@@ -266,6 +307,7 @@ class HypervisorKillDurabilityTest {
             d.ackedAtKills += acks.getOrDefault(d.name, 0L);
             d.inFlightAtKills += issues.getOrDefault(d.name, 0L) - acks.getOrDefault(d.name, 0L);
         }
+        return true;
     }
 
     /** Routes one child line; returns true when it ends a guest's read-back. */
