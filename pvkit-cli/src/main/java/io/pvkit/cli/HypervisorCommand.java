@@ -192,7 +192,7 @@ final class HypervisorCommand implements Callable<Integer> {
                     // the JVM is shutting down: the hook runs
                 }
             }
-            if (boundKey != null || hook != null) {
+            if (hook != null) {   // bound by this process (else the file, if any, is someone else's)
                 HypervisorSocket.release(socket, boundKey);
             }
         }
