@@ -15,8 +15,6 @@ import io.pvkit.hypervisor.DomainConfig;
 import io.pvkit.hypervisor.Hypervisor;
 import io.pvkit.hypervisor.HypervisorConfig;
 import io.pvkit.hypervisor.MemoryBacking;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -202,24 +200,19 @@ class HypervisorKillDurabilityTest {
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx128m", "-XX:-UsePerfData",
                 "-cp", System.getProperty("java.class.path"),
                 HypervisorKillChild.class.getName(), Long.toString(seed + k), Long.toString(maxWrites)));
+        // generations are unique over trials and disks: a block of one disk found in the other would name its writer
         long firstGen = (k + 2L) * 10_000_000L;
         for (Disk d : disks.values()) {
             cmd.addAll(List.of(d.name, d.image.toString(), Long.toString(firstGen), Integer.toString(d.flushEvery)));
+            firstGen += 5_000_000L;
         }
         Path err = dir.resolve("child-" + k + ".err");
-        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+        // standard output goes to a file, not a pipe: after a kill, a pipe's unread bytes can be lost to the reader
+        // (the JDK closes the stream of an ended process under it: "Stream closed"); the file keeps every line
+        Path outFile = dir.resolve("child-" + k + "-" + System.nanoTime() + ".out");
+        Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(outFile.toFile()).start();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        Thread reader = Thread.ofPlatform().daemon().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l = r.readLine(); l != null; l = r.readLine()) {
-                    lines.add(l);
-                }
-            } catch (Exception e) {
-                lines.add("reader " + e);
-            } finally {
-                lines.add(EOF);
-            }
-        });
+        Thread reader = Thread.ofPlatform().daemon().start(() -> tail(outFile, p, lines));
         return new Child(k, p, lines, err, reader);
     }
 
@@ -261,6 +254,44 @@ class HypervisorKillDurabilityTest {
         return true;
     }
 
+    /** Follows the file {@code out} that process {@code p} writes, line by line, until it ended; then {@link #EOF}. */
+    private static void tail(Path out, Process p, BlockingQueue<String> lines) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(out)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
+            java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
+            long at = 0;
+            while (true) {
+                boolean ended = !p.isAlive();   // checked before reading: what it wrote before it ended is read below
+                buf.clear();
+                int n = ch.read(buf, at);
+                if (n > 0) {
+                    at += n;
+                    for (int i = 0; i < n; i++) {
+                        byte c = buf.get(i);
+                        if (c == '\n') {
+                            lines.add(partial.toString(StandardCharsets.UTF_8));
+                            partial.reset();
+                        } else {
+                            partial.write(c);
+                        }
+                    }
+                    continue;
+                }
+                if (ended) {
+                    if (partial.size() > 0) {
+                        lines.add(partial.toString(StandardCharsets.UTF_8));
+                    }
+                    return;
+                }
+                Thread.sleep(2);
+            }
+        } catch (Exception e) {
+            lines.add("reader " + e);
+        } finally {
+            lines.add(EOF);
+        }
+    }
+
     /** Whether the process ended because its hypervisor did not start (then it never touched the images). */
     private static boolean startFailed(Child c) throws InterruptedException {
         return c.process().waitFor(0, TimeUnit.MILLISECONDS) && read(c.err()).contains("domain 0 did not start");
@@ -292,7 +323,8 @@ class HypervisorKillDurabilityTest {
             p.destroyForcibly();
         }
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the killed process ended");
-        reader.join(10_000);
+        reader.join(30_000);
+        assertTrue(!reader.isAlive(), "all of the killed process's output was read");
         // what the guests printed before they died was acknowledged too: the pipe keeps it after the kill
         for (String line = lines.poll(); line != null && !line.equals(EOF); line = lines.poll()) {
             handle(line, disks, acks, issues);
