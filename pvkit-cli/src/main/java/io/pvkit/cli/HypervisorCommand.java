@@ -8,6 +8,11 @@ import io.pvkit.hypervisor.Hypervisor;
 import io.pvkit.hypervisor.HypervisorConfig;
 import io.pvkit.process.GuestListener;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.StandardOpenOption;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +22,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,14 +42,16 @@ import picocli.CommandLine.Spec;
                     + "guests that run in their own processes: pvkit guest --connect SOCKET. Each guest gets a domain "
                     + "in a sealed memfd and a mailbox for its hypercalls; its console lines are printed as "
                     + "'name| line'. Prints each guest's join and leave (with how it ended). Runs until interrupted.",
-            "Exit status: 0 stopped normally; 1 the hypervisor failed; 2 bad options."})
+            "Exit status: 0 stopped normally; 1 the hypervisor failed, or SOCKET is in use or not a socket; 2 bad options;"
+                    + " 143/130 stopped by SIGTERM/SIGINT (the socket is removed)."})
 final class HypervisorCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
 
     @Option(names = "--socket", paramLabel = "SOCKET", required = true,
-            description = "where guests connect (a Unix socket; it must not exist; removed at exit)")
+            description = "where guests connect (a Unix socket; removed at exit, also on SIGTERM/SIGINT; a socket file "
+                    + "nobody listens on, left by a killed hypervisor, is replaced; one in use is refused)")
     private Path socket;
 
     @Option(names = "--log-dir", paramLabel = "DIR",
@@ -51,7 +59,8 @@ final class HypervisorCommand implements Callable<Integer> {
     private Path logDir;
 
     @Option(names = "--disk-dir", paramLabel = "DIR",
-            description = "give each guest a writable disk DIR/<name>.img (created sparse with --disk-size when missing)")
+            description = "give each guest a writable disk DIR/<name>.img: an existing one is served as it is (never "
+                    + "truncated or resized), a missing one is created sparse with --disk-size")
     private Path diskDir;
 
     @Option(names = "--disk-size", paramLabel = "SIZE", defaultValue = "16M", converter = Units.ByteSizeConverter.class,
@@ -75,26 +84,31 @@ final class HypervisorCommand implements Callable<Integer> {
     }
 
     /**
-     * The policy: what each guest asked for, its disk when {@code --disk-dir} is set, the extra command line.
+     * The policy: what each guest asked for, its disk when {@code --disk-dir} is set, the extra command line. An
+     * image that exists already (an earlier run's, perhaps one that was killed) is served as it is: never
+     * truncated, recreated or resized; a missing one is created sparse with {@code --disk-size}.
      *
+     * @param note receives one line per disk handed out (new or existing)
      * @return the policy
      */
-    GuestPolicy policy() {
+    GuestPolicy policy(Consumer<String> note) {
         return request -> {
             DomainConfig c = GuestPolicy.asRequested().configFor(request);
             c = new DomainConfig(c.name(), c.memoryFrames(), c.vcpus(), false, null, guestCmdline.strip(), null);
             if (diskDir != null) {
                 Path image = diskDir.resolve(c.name() + ".img");
                 try {
-                    if (!Files.exists(image)) {
-                        Files.createDirectories(diskDir);
-                        try (var f = java.nio.channels.FileChannel.open(image, java.nio.file.StandardOpenOption.CREATE_NEW,
-                                java.nio.file.StandardOpenOption.WRITE)) {
-                            f.write(java.nio.ByteBuffer.allocate(1), diskSize - 1);
-                        }
+                    Files.createDirectories(diskDir);
+                    try (FileChannel f = FileChannel.open(image, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                        f.write(ByteBuffer.allocate(1), diskSize - 1);
+                        note.accept("pvkit hypervisor: guest " + c.name() + " gets a new disk " + image + " (" + diskSize
+                                + " bytes)");
+                    } catch (FileAlreadyExistsException e) {
+                        note.accept("pvkit hypervisor: guest " + c.name() + " gets the existing disk " + image + " ("
+                                + Files.size(image) + " bytes; --disk-size applies only to new images)");
                     }
                 } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
+                    throw new UncheckedIOException(e);
                 }
                 c = c.withDisks(List.of(DiskConfig.writable(image)));
             }
@@ -106,16 +120,35 @@ final class HypervisorCommand implements Callable<Integer> {
     @SuppressWarnings("try") // the listener is held open for the run; closed (stops accepting) at the end
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            String stale = HypervisorSocket.claim(socket);
+            if (stale != null) {
+                out.println(stale);
+                out.flush();
+            }
+        } catch (HypervisorSocket.Refused e) {
+            err.println("pvkit hypervisor: " + e.getMessage());
+            err.flush();
+            return PvkitCommand.FAILED;
+        }
         int limit = exitAfter == null ? Integer.MAX_VALUE : Math.max(1, exitAfter);
         CountDownLatch left = new CountDownLatch(limit == Integer.MAX_VALUE ? 1 : limit);
         Object lock = new Object();
+        Object boundKey = null;
+        Thread hook = null;
         try (Hypervisor hv = Hypervisor.start(new HypervisorConfig(logDir, line -> {
                     synchronized (lock) {
                         out.println(line);
                         out.flush();
                     }
                 }));
-             GuestListener listener = hv.listenForGuests(socket, policy(), e -> {
+             GuestListener listener = hv.listenForGuests(socket, policy(line -> {
+                 synchronized (lock) {
+                     out.println(line);
+                     out.flush();
+                 }
+             }), e -> {
                  synchronized (lock) {
                      out.println(describe(e));
                      out.flush();
@@ -124,6 +157,19 @@ final class HypervisorCommand implements Callable<Integer> {
                      left.countDown();
                  }
              })) {
+            // the socket is ours from here: remove it at exit, also on SIGTERM/SIGINT (kill -9 runs no hook; the next
+            // start replaces the file then)
+            Object key = HypervisorSocket.fileKey(socket);
+            boundKey = key;
+            hook = Thread.ofPlatform().name("pvkit-hypervisor-socket").unstarted(() -> {
+                if (HypervisorSocket.release(socket, key)) {
+                    synchronized (lock) {
+                        out.println("pvkit hypervisor: stopped by a signal; removed " + socket);
+                        out.flush();
+                    }
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
             synchronized (lock) {
                 out.println("pvkit hypervisor: domain 0 is up; waiting for guests on " + socket
                         + " (pvkit guest --connect " + socket + ")");
@@ -139,7 +185,16 @@ final class HypervisorCommand implements Callable<Integer> {
                 out.flush();
             }
         } finally {
-            Files.deleteIfExists(socket);
+            if (hook != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException e) {
+                    // the JVM is shutting down: the hook runs
+                }
+            }
+            if (hook != null) {   // bound by this process (else the file, if any, is someone else's)
+                HypervisorSocket.release(socket, boundKey);
+            }
         }
         return PvkitCommand.OK;
     }
