@@ -1,10 +1,8 @@
 package io.pvkit.conformance.blk;
 
 import io.pvkit.abi.DomainSpec;
-import io.pvkit.abi.HypercallOp;
-import io.pvkit.abi.XenErrno;
-import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.conformance.LibraryGuest;
 import io.pvkit.conformance.spi.Capability;
 import io.pvkit.conformance.spi.DomainConfig;
 import io.pvkit.conformance.spi.DomainUnderTest;
@@ -41,8 +39,8 @@ final class BlkTestHypervisor implements HypervisorUnderTest {
     private final UpcallDemultiplexer dom0Events = new UpcallDemultiplexer(dom0Memory, 0, 0);
     private final Thread dom0Vcpu;
     private volatile boolean running = true;
-    private final List<Guest> guests = new ArrayList<>();
-    private final List<Guest> zombies = new ArrayList<>();
+    private final List<LibraryGuest> guests = new ArrayList<>();
+    private final List<LibraryGuest> zombies = new ArrayList<>();
     private int nextDomid = 1;
 
     BlkTestHypervisor() {
@@ -79,9 +77,9 @@ final class BlkTestHypervisor implements HypervisorUnderTest {
 
     /** A guest's memory, for broken backends that bypass grants. */
     GuestMemory memoryOf(int domid) {
-        for (Guest g : guests) {
-            if (g.domid == domid) {
-                return g.memory;
+        for (LibraryGuest g : guests) {
+            if (g.domid() == domid) {
+                return g.memory();
             }
         }
         throw new IllegalArgumentException("no domain " + domid);
@@ -97,8 +95,8 @@ final class BlkTestHypervisor implements HypervisorUnderTest {
         if (config.privileged()) {
             throw new UnsupportedOperationException("no privileged test guests");
         }
-        Guest g = new Guest(nextDomid++, GuestMemory.allocate(config.frames()));
-        DomainSpec spec = new DomainSpec(g.domid, g.memory, 1, false);
+        LibraryGuest g = new LibraryGuest(nextDomid++, GuestMemory.allocate(config.frames()), grantOps, eventOps);
+        DomainSpec spec = new DomainSpec(g.domid(), g.memory(), 1, false);
         channels.addDomain(spec, 0, v -> { });
         tables.addDomain(spec, config.frames() - TABLE_FRAMES, TABLE_FRAMES);
         guests.add(g);
@@ -113,10 +111,10 @@ final class BlkTestHypervisor implements HypervisorUnderTest {
      */
     @Override
     public void destroyDomain(DomainUnderTest domain) {
-        Guest g = (Guest) domain;
+        LibraryGuest g = (LibraryGuest) domain;
         if (guests.remove(g)) {
-            tables.markDying(g.domid);
-            while (!channels.releaseDomain(g.domid, 64)) {
+            tables.markDying(g.domid());
+            while (!channels.releaseDomain(g.domid(), 64)) {
                 Thread.onSpinWait();
             }
             zombies.add(g);
@@ -125,21 +123,21 @@ final class BlkTestHypervisor implements HypervisorUnderTest {
 
     /** Whether a guest was destroyed (its zombie may still be mapped). */
     boolean destroyed(int domid) {
-        return zombies.stream().anyMatch(g -> g.domid == domid);
+        return zombies.stream().anyMatch(g -> g.domid() == domid);
     }
 
     @Override
     public void close() {
-        for (Guest g : List.copyOf(guests)) {
+        for (LibraryGuest g : List.copyOf(guests)) {
             destroyDomain(g);
         }
-        for (Guest g : zombies) {
+        for (LibraryGuest g : zombies) {
             int spins = 0;
-            while (!tables.releaseDomain(g.domid, 64) && spins++ < 10_000) {
+            while (!tables.releaseDomain(g.domid(), 64) && spins++ < 10_000) {
                 tables.reap();
             }
             if (spins < 10_000) {
-                g.memory.close();
+                g.memory().close();
             }
         }
         zombies.clear();
@@ -149,56 +147,6 @@ final class BlkTestHypervisor implements HypervisorUnderTest {
             dom0Vcpu.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private final class Guest implements DomainUnderTest {
-        final int domid;
-        final GuestMemory memory;
-
-        Guest(int domid, GuestMemory memory) {
-            this.domid = domid;
-            this.memory = memory;
-        }
-
-        @Override
-        public int domid() {
-            return domid;
-        }
-
-        @Override
-        public boolean privileged() {
-            return false;
-        }
-
-        @Override
-        public int vcpus() {
-            return 1;
-        }
-
-        @Override
-        public GuestMemory memory() {
-            return memory;
-        }
-
-        @Override
-        public long hypercall(int vcpu, long op, long a1, long a2, long a3, long a4, long a5) {
-            HypercallContext c = HypercallContext.of(domid, vcpu, false, memory);
-            if (op == HypercallOp.GRANT_TABLE_OP.number()) {
-                long size = io.pvkit.abi.grant.GrantTableOp.of(a1).map(x -> x.argLayout().byteSize()).orElse(0L);
-                long rc;
-                long uops = a2;
-                long count = a3;
-                while ((rc = grantOps.grantTableOp(c, a1, uops, count)) > 0) {
-                    uops += rc * size;
-                    count -= rc;
-                }
-                return rc;
-            }
-            if (op == HypercallOp.EVENT_CHANNEL_OP.number()) {
-                return eventOps.hypercall(c, op, a1, a2, a3, a4, a5);
-            }
-            return XenErrno.ENOSYS.negated();
         }
     }
 }

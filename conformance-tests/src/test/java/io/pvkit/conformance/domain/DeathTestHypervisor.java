@@ -1,12 +1,9 @@
 package io.pvkit.conformance.domain;
 
 import io.pvkit.abi.DomainSpec;
-import io.pvkit.abi.HypercallOp;
-import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.evtchn.EvtchnStatus;
-import io.pvkit.abi.grant.GrantTableOp;
-import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.conformance.LibraryGuest;
 import io.pvkit.conformance.spi.Capability;
 import io.pvkit.conformance.spi.DomainConfig;
 import io.pvkit.conformance.spi.DomainUnderTest;
@@ -45,7 +42,7 @@ final class DeathTestHypervisor implements HypervisorUnderTest {
     private final GrantTableHypercall grantOps = new GrantTableHypercall(tables);
     private final EventChannels channels = new EventChannels();
     private final EventChannelHypercalls eventOps = new EventChannelHypercalls(channels);
-    private final List<Guest> guests = new ArrayList<>();
+    private final List<LibraryGuest> guests = new ArrayList<>();
     private int leakedRecords;
     private int nextDomid = 1;
 
@@ -60,8 +57,8 @@ final class DeathTestHypervisor implements HypervisorUnderTest {
 
     @Override
     public DomainUnderTest createDomain(DomainConfig config) {
-        Guest g = new Guest(nextDomid++, GuestMemory.allocate(config.frames()));
-        DomainSpec spec = new DomainSpec(g.domid, g.memory, 1, false);
+        LibraryGuest g = new LibraryGuest(nextDomid++, GuestMemory.allocate(config.frames()), grantOps, eventOps);
+        DomainSpec spec = new DomainSpec(g.domid(), g.memory(), 1, false);
         channels.addDomain(spec, 0, v -> { });
         tables.addDomain(spec, config.frames() - TABLE_FRAMES, TABLE_FRAMES);
         guests.add(g);
@@ -70,20 +67,20 @@ final class DeathTestHypervisor implements HypervisorUnderTest {
 
     @Override
     public void destroyDomain(DomainUnderTest domain) {
-        Guest g = (Guest) domain;
+        LibraryGuest g = (LibraryGuest) domain;
         if (!guests.remove(g)) {
             return;
         }
         if (!flaws.contains(Flaw.MAPPINGS_KEPT)) {
-            tables.markDying(g.domid);
+            tables.markDying(g.domid());
         }
         if (!flaws.contains(Flaw.PORTS_STAY_BOUND)) {
-            while (!channels.releaseDomain(g.domid, 64)) {
+            while (!channels.releaseDomain(g.domid(), 64)) {
                 Thread.onSpinWait();
             }
         }
         if (!flaws.contains(Flaw.MAPPINGS_KEPT)) {
-            for (int spins = 0; !tables.releaseDomain(g.domid, 64) && spins < 10_000; spins++) {
+            for (int spins = 0; !tables.releaseDomain(g.domid(), 64) && spins < 10_000; spins++) {
                 tables.reap();
             }
         }
@@ -115,58 +112,8 @@ final class DeathTestHypervisor implements HypervisorUnderTest {
 
     @Override
     public void close() {
-        for (Guest g : List.copyOf(guests)) {
+        for (LibraryGuest g : List.copyOf(guests)) {
             destroyDomain(g);
-        }
-    }
-
-    private final class Guest implements DomainUnderTest {
-        final int domid;
-        final GuestMemory memory;
-
-        Guest(int domid, GuestMemory memory) {
-            this.domid = domid;
-            this.memory = memory;
-        }
-
-        @Override
-        public int domid() {
-            return domid;
-        }
-
-        @Override
-        public boolean privileged() {
-            return false;
-        }
-
-        @Override
-        public int vcpus() {
-            return 1;
-        }
-
-        @Override
-        public GuestMemory memory() {
-            return memory;
-        }
-
-        @Override
-        public long hypercall(int vcpu, long op, long a1, long a2, long a3, long a4, long a5) {
-            HypercallContext c = HypercallContext.of(domid, vcpu, false, memory);
-            if (op == HypercallOp.GRANT_TABLE_OP.number()) {
-                long size = GrantTableOp.of(a1).map(x -> x.argLayout().byteSize()).orElse(0L);
-                long rc;
-                long uops = a2;
-                long count = a3;
-                while ((rc = grantOps.grantTableOp(c, a1, uops, count)) > 0) {
-                    uops += rc * size;
-                    count -= rc;
-                }
-                return rc;
-            }
-            if (op == HypercallOp.EVENT_CHANNEL_OP.number()) {
-                return eventOps.hypercall(c, op, a1, a2, a3, a4, a5);
-            }
-            return XenErrno.ENOSYS.negated();
         }
     }
 }

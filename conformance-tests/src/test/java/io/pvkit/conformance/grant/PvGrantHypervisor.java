@@ -88,13 +88,7 @@ class PvGrantHypervisor implements HypervisorUnderTest {
      * never sees a positive result); broken variants override it.
      */
     long grantTableOp(HypercallContext ctx, long cmd, long uops, long count) {
-        long rc;
-        long size = io.pvkit.abi.grant.GrantTableOp.of(cmd).map(op -> op.argLayout().byteSize()).orElse(0L);
-        while ((rc = hypercall.grantTableOp(ctx, cmd, uops, count)) > 0) {
-            uops += rc * size;
-            count -= rc;
-        }
-        return rc;
+        return io.pvkit.conformance.LibraryGuest.grantTableOpToCompletion(hypercall, ctx, cmd, uops, count);
     }
 
     /** Finishes the releases pv-grant deferred (views held by in-flight I/O); broken variants override it. */
