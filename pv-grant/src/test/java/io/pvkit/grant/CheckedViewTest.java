@@ -11,13 +11,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.Pipe;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,7 +33,6 @@ class CheckedViewTest {
     private static final int HOST = GntMap.HOST_MAP;
     private static final int RO = GntMap.READONLY;
     private static final int BUSY = GrantFlags.READING | GrantFlags.WRITING;
-    private static final long DEADLINE_NANOS = 20_000_000_000L;
 
     private static Fixture fixture() {
         return new Fixture(new GrantTables(MappingLifetime.CHECKED, 16));
@@ -168,7 +165,7 @@ class CheckedViewTest {
             MapResult m2 = f.hv.map(2, 1, ref2, HOST | RO, 0x2000);
             MemorySegment seg2 = f.hv.segmentOf(2, m2.handle());
             assertTrue(seg2.isReadOnly());
-            try (BlockedViewWriter io = new BlockedViewWriter(m2.view())) {
+            try (InFlightReleaseTest.BlockedWriter io = blockedViewWriter(m2.view())) {
                 assertEquals(Gntst.OKAY, f.hv.unmap(2, m2.handle()));
                 assertThrows(IllegalStateException.class, () -> seg2.get(ValueLayout.JAVA_BYTE, 0),
                         "the segment is closed at unmap");
@@ -181,57 +178,13 @@ class CheckedViewTest {
     }
 
     /** A thread blocked in {@code view.writeTo(pipe.sink(), ...)} on a full pipe. */
-    private static final class BlockedViewWriter implements AutoCloseable {
-        final Pipe pipe = Pipe.open();
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final Thread thread;
-
-        BlockedViewWriter(GrantView view) throws IOException {
-            pipe.sink().configureBlocking(false);
-            ByteBuffer filler = ByteBuffer.allocateDirect(1 << 16);
-            while (pipe.sink().write(filler.clear()) > 0) {
-                // fill the pipe's kernel buffer so that the next blocking write blocks
+    private static InFlightReleaseTest.BlockedWriter blockedViewWriter(GrantView view) throws IOException {
+        return new InFlightReleaseTest.BlockedWriter(sink -> {
+            int done = 0;
+            while (done < 4096) {
+                done += view.writeTo(sink, done, 4096 - done);
             }
-            pipe.sink().configureBlocking(true);
-            thread = Thread.ofPlatform().name("blocked-view-writer").start(() -> {
-                try {
-                    int done = 0;
-                    while (done < 4096) {
-                        done += view.writeTo(pipe.sink(), done, 4096 - done);
-                    }
-                } catch (Throwable t) {
-                    failure.set(t);
-                }
-            });
-            long end = System.nanoTime() + DEADLINE_NANOS;
-            while (System.nanoTime() < end) {
-                for (StackTraceElement e : thread.getStackTrace()) {
-                    if (e.isNativeMethod() && e.getMethodName().startsWith("write")) {
-                        return;
-                    }
-                }
-                Thread.onSpinWait();
-            }
-            throw new AssertionError("the writer never blocked in a native write");
-        }
-
-        void release() throws Exception {
-            pipe.source().configureBlocking(false);
-            ByteBuffer sink = ByteBuffer.allocateDirect(1 << 16);
-            long end = System.nanoTime() + DEADLINE_NANOS;
-            while (thread.isAlive() && System.nanoTime() < end) {
-                pipe.source().read(sink.clear());
-            }
-            thread.join(1000);
-            assertFalse(thread.isAlive(), "the writer finished");
-            assertNull(failure.get(), "the in-flight write completed without error");
-        }
-
-        @Override
-        public void close() throws IOException {
-            pipe.sink().close();
-            pipe.source().close();
-        }
+        });
     }
 
     @Test
@@ -240,7 +193,7 @@ class CheckedViewTest {
             int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 0x5A), false);
             MapResult m = f.hv.map(2, 1, ref, HOST, 0x1000);
             GrantView v = m.view();
-            try (BlockedViewWriter io = new BlockedViewWriter(v)) {
+            try (InFlightReleaseTest.BlockedWriter io = blockedViewWriter(v)) {
                 assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle()), "the unmap is accepted");
                 assertThrows(IllegalStateException.class, () -> v.getByte(0), "no new access starts");
                 assertEquals(BUSY, f.flags(1, ref) & BUSY, "busy bits while the transfer is in flight");
@@ -265,8 +218,8 @@ class CheckedViewTest {
             int ref2 = f.guest[1].grantAccess(0, f.dataFrame(1, 1, (byte) 0x5B), false);
             MapResult m = f.hv.map(2, 1, ref, HOST, 0x1000);
             MapResult m2 = f.hv.map(0, 1, ref2, HOST, 0x1000);
-            try (BlockedViewWriter io = new BlockedViewWriter(m.view());
-                 BlockedViewWriter io2 = new BlockedViewWriter(m2.view())) {
+            try (InFlightReleaseTest.BlockedWriter io = blockedViewWriter(m.view());
+                 InFlightReleaseTest.BlockedWriter io2 = blockedViewWriter(m2.view())) {
                 // the mapper 2 dies, and the granter 1 dies
                 assertFalse(f.hv.releaseDomain(2, 16), "the mapper's teardown waits for its view");
                 for (int i = 0; i < 3; i++) {

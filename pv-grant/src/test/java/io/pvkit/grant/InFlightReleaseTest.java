@@ -27,13 +27,31 @@ class InFlightReleaseTest {
     private static final int HOST = GntMap.HOST_MAP;
     private static final long DEADLINE_NANOS = 20_000_000_000L;
 
-    /** A thread blocked in {@code Pipe.sink().write(view.asByteBuffer())} on a full pipe. */
+    /** A transfer into the pipe that blocks once the pipe is full. */
+    @FunctionalInterface
+    interface Transfer {
+        void writeAll(Pipe.SinkChannel sink) throws IOException;
+    }
+
+    /**
+     * A thread blocked in a transfer into a full pipe: {@code Pipe.sink().write(view.asByteBuffer())} for a
+     * segment, or any other {@link Transfer} (a {@code GrantView.writeTo}).
+     */
     static final class BlockedWriter implements AutoCloseable {
         final Pipe pipe = Pipe.open();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final Thread thread;
 
         BlockedWriter(MemorySegment view) throws IOException {
+            this(sink -> {
+                ByteBuffer b = view.asByteBuffer();
+                while (b.hasRemaining()) {
+                    sink.write(b);
+                }
+            });
+        }
+
+        BlockedWriter(Transfer transfer) throws IOException {
             pipe.sink().configureBlocking(false);
             ByteBuffer filler = ByteBuffer.allocateDirect(1 << 16);
             while (pipe.sink().write(filler.clear()) > 0) {
@@ -42,10 +60,7 @@ class InFlightReleaseTest {
             pipe.sink().configureBlocking(true);
             thread = Thread.ofPlatform().name("blocked-writer").start(() -> {
                 try {
-                    ByteBuffer b = view.asByteBuffer();
-                    while (b.hasRemaining()) {
-                        pipe.sink().write(b);
-                    }
+                    transfer.writeAll(pipe.sink());
                 } catch (Throwable t) {
                     failure.set(t);
                 }
