@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""The kit's mutation score for one module, from PIT's mutations.xml and a list of excluded mutants.
+
+Usage:
+  docs/mutation/score.py conformance-tests/target/pit-reports/rings/mutations.xml docs/mutation/rings-excluded.tsv [--survivors]
+
+The exclusion file (tab-separated, '#' starts a comment line) has one row per excluded mutant or group:
+  class  method  line  mutator  category  reason
+  - class:    fully qualified name of the mutated class ('*' as a suffix matches nested classes, e.g. io.pvkit.rings.RingWaits*)
+  - method:   the mutated method name, or '*'
+  - line:     the line number, or '*'
+  - mutator:  a substring of PIT's mutator class name (e.g. MathMutator, VoidMethodCall), or '*'
+  - category: 'equivalent' (no test can observe it) or 'out-of-scope' (pvkit API behaviour that no rule of
+              the kit's SPI can reach; each row says why)
+  - reason:   one sentence
+
+Printed: mutants generated, detected (killed, timed out, memory or run error), survived, no coverage, the
+excluded ones per category, and two scores:
+  score (equivalent excluded)      = detected / (generated - equivalent)
+  score (both categories excluded) = detected / (generated - equivalent - out-of-scope)
+An exclusion row that matches no surviving or uncovered mutant is reported as stale (exit status 3), and a row
+that names a line and matches a detected mutant is an error (exit status 2): only mutants that the kit did not
+detect may be excluded (a class- or method-wide row with line '*' leaves the detected ones counted as detected).
+"""
+import sys
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+
+
+def load_exclusions(path):
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for n, raw in enumerate(f, 1):
+            line = raw.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            cols = line.split("\t")
+            if len(cols) < 6:
+                sys.exit(f"{path}:{n}: expected 6 tab-separated columns, got {len(cols)}")
+            cls, method, lineno, mutator, category, reason = [c.strip() for c in cols[:6]]
+            if category not in ("equivalent", "out-of-scope"):
+                sys.exit(f"{path}:{n}: category must be 'equivalent' or 'out-of-scope', was '{category}'")
+            if not reason:
+                sys.exit(f"{path}:{n}: a reason is required")
+            rows.append(dict(n=n, cls=cls, method=method, line=lineno, mutator=mutator, category=category,
+                             reason=reason))
+    return rows
+
+
+def matches(row, m):
+    if row["cls"].endswith("*"):
+        if not m["cls"].startswith(row["cls"][:-1]):
+            return False
+    elif row["cls"] != m["cls"]:
+        return False
+    if row["method"] != "*" and row["method"] != m["method"]:
+        return False
+    if row["line"] != "*" and row["line"] != m["line"]:
+        return False
+    if row["mutator"] != "*" and row["mutator"] not in m["mutator"]:
+        return False
+    return True
+
+
+def main(argv):
+    if len(argv) < 2:
+        sys.exit(__doc__)
+    xml_path = argv[0]
+    excl_path = argv[1]
+    show_survivors = "--survivors" in argv
+    mutants = []
+    for e in ET.parse(xml_path).getroot().iter("mutation"):
+        mutants.append(dict(
+            status=e.get("status"),
+            detected=e.get("detected") == "true",
+            cls=e.findtext("mutatedClass"),
+            method=e.findtext("mutatedMethod"),
+            line=e.findtext("lineNumber"),
+            mutator=e.findtext("mutator"),
+            description=e.findtext("description")))
+    rows = load_exclusions(excl_path) if excl_path != "-" else []
+    used = Counter()
+    errors = []
+    excluded = Counter()
+    remaining = []
+    for m in mutants:
+        hit = next((r for r in rows if matches(r, m)), None)
+        if hit is not None:
+            used[hit["n"]] += 1
+            if m["detected"]:
+                if hit["line"] == "*":
+                    # a class- or method-wide row: what the kit detects there still counts as detected
+                    continue
+                errors.append(f"row {hit['n']} excludes a detected mutant: {m['cls']}.{m['method']} line {m['line']} "
+                              f"{m['description']}")
+                continue
+            excluded[hit["category"]] += 1
+            continue
+        if not m["detected"]:
+            remaining.append(m)
+    total = len(mutants)
+    detected = sum(1 for m in mutants if m["detected"])
+    status = Counter(m["status"] for m in mutants)
+    eq = excluded["equivalent"]
+    oos = excluded["out-of-scope"]
+    print(f"mutations.xml: {xml_path}")
+    print(f"generated {total}; detected {detected} (" + ", ".join(
+        f"{k} {v}" for k, v in sorted(status.items()) if k not in ("SURVIVED", "NO_COVERAGE")) + ")"
+          f"; survived {status['SURVIVED']}; no coverage {status['NO_COVERAGE']}")
+    print(f"excluded: equivalent {eq}, out-of-scope {oos} ({excl_path})")
+    if total - eq > 0:
+        print(f"score (equivalent excluded): {detected}/{total - eq} = {100.0 * detected / (total - eq):.1f} %")
+    if total - eq - oos > 0:
+        print(f"score (equivalent and out-of-scope excluded): {detected}/{total - eq - oos} = "
+              f"{100.0 * detected / (total - eq - oos):.1f} %")
+    per_class = defaultdict(Counter)
+    for m in remaining:
+        per_class[m["cls"]][m["status"]] += 1
+    if per_class:
+        print("not detected and not excluded, per class:")
+        for cls, c in sorted(per_class.items(), key=lambda kv: -sum(kv[1].values())):
+            print(f"  {cls}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
+    if show_survivors:
+        for m in sorted(remaining, key=lambda m: (m["cls"], int(m["line"] or 0))):
+            print(f"  {m['status']:<11} {m['cls']}.{m['method']} line {m['line']}: {m['description']} "
+                  f"[{m['mutator'].rsplit('.', 1)[-1]}]")
+    stale = [r for r in rows if used[r["n"]] == 0]
+    for r in stale:
+        print(f"stale exclusion (matches nothing): row {r['n']}: {r['cls']} {r['method']} {r['line']} {r['mutator']}")
+    for e in errors:
+        print("ERROR: " + e)
+    if errors:
+        return 2
+    if stale:
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
