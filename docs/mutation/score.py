@@ -2,7 +2,11 @@
 """The kit's mutation score for one module, from PIT's mutations.xml and a list of excluded mutants.
 
 Usage:
-  docs/mutation/score.py conformance-tests/target/pit-reports/rings/mutations.xml docs/mutation/rings-excluded.tsv [--survivors]
+  docs/mutation/score.py MUTATIONS.xml [MORE.xml ...] EXCLUDED.tsv [--survivors]
+
+Several mutations.xml files (e.g. per-class runs with -Dpvkit.pit.targetClasses, copied aside after each run) are
+combined; a mutant (class, method, descriptor, line, mutator, index) seen in several files takes the newest file's
+result (later arguments win). Give '-' instead of EXCLUDED.tsv for no exclusions.
 
 The exclusion file (tab-separated, '#' starts a comment line) has one row per excluded mutant or group:
   class  method  line  mutator  category  reason
@@ -63,13 +67,22 @@ def matches(row, m):
 
 
 def main(argv):
-    if len(argv) < 2:
-        sys.exit(__doc__)
-    xml_path = argv[0]
-    excl_path = argv[1]
     show_survivors = "--survivors" in argv
+    args = [a for a in argv if a != "--survivors"]
+    if len(args) < 2:
+        sys.exit(__doc__)
+    xml_paths = args[:-1]
+    excl_path = args[-1]
+    xml_path = ", ".join(xml_paths)
+    by_key = {}
+    for path in xml_paths:
+        for e in ET.parse(path).getroot().iter("mutation"):
+            key = (e.findtext("mutatedClass"), e.findtext("mutatedMethod"), e.findtext("methodDescription"),
+                   e.findtext("lineNumber"), e.findtext("mutator"), e.findtext("indexes/index") or e.findtext("index"),
+                   e.findtext("description"))
+            by_key[key] = e
     mutants = []
-    for e in ET.parse(xml_path).getroot().iter("mutation"):
+    for e in by_key.values():
         mutants.append(dict(
             status=e.get("status"),
             detected=e.get("detected") == "true",
