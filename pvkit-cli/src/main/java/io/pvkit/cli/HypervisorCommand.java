@@ -26,6 +26,7 @@ import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -75,6 +76,11 @@ final class HypervisorCommand implements Callable<Integer> {
             description = "stop after this long (default: run until interrupted)")
     private Duration runFor;
 
+    @Option(names = "--service-timeout", paramLabel = "TIME", converter = Units.DurationConverter.class,
+            description = "how long domain 0's services may take to start before the hypervisor gives up (default: 5s; "
+                    + "raise it on a heavily loaded machine)")
+    private Duration serviceTimeout;
+
     @Option(names = "--exit-after", paramLabel = "N",
             description = "stop once N guests have left (default: never)")
     private Integer exitAfter;
@@ -121,6 +127,11 @@ final class HypervisorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (serviceTimeout != null && (serviceTimeout.compareTo(Duration.ofMillis(1)) < 0
+                || serviceTimeout.compareTo(HypervisorConfig.MAX_SERVICE_TIMEOUT) > 0)) {
+            throw new ParameterException(spec.commandLine(), "--service-timeout must be from 1ms to "
+                    + HypervisorConfig.MAX_SERVICE_TIMEOUT.toMinutes() + "m, not " + serviceTimeout);
+        }
         try {
             String stale = HypervisorSocket.claim(socket);
             if (stale != null) {
@@ -137,12 +148,16 @@ final class HypervisorCommand implements Callable<Integer> {
         Object lock = new Object();
         Object boundKey = null;
         Thread hook = null;
-        try (Hypervisor hv = Hypervisor.start(new HypervisorConfig(logDir, line -> {
-                    synchronized (lock) {
-                        out.println(line);
-                        out.flush();
-                    }
-                }));
+        HypervisorConfig config = new HypervisorConfig(logDir, line -> {
+            synchronized (lock) {
+                out.println(line);
+                out.flush();
+            }
+        });
+        if (serviceTimeout != null) {
+            config = config.withServiceTimeout(serviceTimeout);
+        }
+        try (Hypervisor hv = Hypervisor.start(config);
              GuestListener listener = hv.listenForGuests(socket, policy(line -> {
                  synchronized (lock) {
                      out.println(line);

@@ -105,9 +105,12 @@ class PvkitCommandTest {
         assertTrue(demo.contains("--guests-in-processes"), demo);
         String hv = run("hypervisor", "--help").out();
         for (String option : List.of("--socket", "--log-dir", "--disk-dir", "--disk-size", "--guest-cmdline", "--for",
-                "--exit-after")) {
+                "--exit-after", "--service-timeout")) {
             assertTrue(hv.contains(option), option + " missing from:\n" + hv);
         }
+        Run tooLong = run("hypervisor", "--socket", "/nonexistent/pvkit-st.sock", "--service-timeout", "11m");
+        assertEquals(PvkitCommand.USAGE, tooLong.code(), tooLong.err());
+        assertTrue(tooLong.err().contains("--service-timeout must be from 1ms to 10m"), tooLong.err());
         String guest = run("guest", "--help").out();
         for (String option : List.of("--connect", "--name", "--memory", "--vcpus", "--duration", "--rounds")) {
             assertTrue(guest.contains(option), option + " missing from:\n" + guest);

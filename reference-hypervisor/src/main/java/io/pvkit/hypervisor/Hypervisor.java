@@ -70,8 +70,12 @@ public final class Hypervisor implements AutoCloseable {
     public static final String DOM0_NAME = "Domain-0";
     /** Domain 0's own frames (16 MiB: most are the block backend's per-queue buffers, 34 frames a queue). */
     public static final long DOM0_FRAMES = 4096;
-    /** The longest the toolstack waits for domain 0 or a vCPU before it logs and goes on. */
-    public static final Duration SERVICE_TIMEOUT = Duration.ofSeconds(5);
+    /**
+     * The longest the toolstack waits, at destroy, for a vCPU or a domain's resources to go before it logs
+     * and goes on; also the default of {@link HypervisorConfig#serviceTimeout()}, the wait for domain 0 at
+     * start.
+     */
+    public static final Duration SERVICE_TIMEOUT = HypervisorConfig.DEFAULT_SERVICE_TIMEOUT;
 
     private static final System.Logger LOG = System.getLogger("io.pvkit.hypervisor");
 
@@ -88,12 +92,14 @@ public final class Hypervisor implements AutoCloseable {
     private volatile boolean closed;
     private final Path xenstoreSocket;
     private final Path xenstoreTempDir;
+    private final Duration serviceTimeout;
     private XenstoreToolstack xenstore;
     private volatile Domain0 dom0Services;
     private final List<GuestListener> listeners = new CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<Integer, GuestSession> sessions = new ConcurrentHashMap<>();
 
     private Hypervisor(HypervisorConfig config) {
+        this.serviceTimeout = config.serviceTimeout();
         if (config.xenstoreSocket() != null) {
             this.xenstoreSocket = config.xenstoreSocket().toAbsolutePath();
             this.xenstoreTempDir = null;
@@ -120,7 +126,8 @@ public final class Hypervisor implements AutoCloseable {
      *
      * @param config where console output goes
      * @return the running hypervisor
-     * @throws IllegalStateException when domain 0 does not come up within {@link #SERVICE_TIMEOUT}
+     * @throws IllegalStateException when domain 0 does not come up within the configuration's
+     *     {@linkplain HypervisorConfig#serviceTimeout() service timeout}
      */
     public static Hypervisor start(HypervisorConfig config) {
         Objects.requireNonNull(config, "config");
@@ -144,9 +151,9 @@ public final class Hypervisor implements AutoCloseable {
         handles.put(0, new Domain(record, this));
         startVcpu(record, 0);
         try {
-            toolstack.ready().get(SERVICE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            toolstack.ready().get(serviceTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("domain 0 did not start: "
+            throw new IllegalStateException("domain 0 did not start within " + serviceTimeout + ": "
                     + (record.crashCause() != null ? record.crashCause() : e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -65,7 +65,8 @@ public final class HypervisorKillChild {
         out.println("# main " + (System.currentTimeMillis() - jvmStart));
         long seed = Long.parseLong(args[0]);
         long maxWrites = Long.parseLong(args[1]);
-        try (Hypervisor hv = Hypervisor.start(HypervisorConfig.quiet())) {
+        // a generous start timeout: on a loaded machine domain 0 of a child JVM can need more than the default 5 s
+        try (Hypervisor hv = Hypervisor.start(HypervisorConfig.quiet().withServiceTimeout(java.time.Duration.ofSeconds(60)))) {
             out.println("# hypervisor " + (System.currentTimeMillis() - jvmStart));
             go.await();
             long goAt = System.currentTimeMillis();

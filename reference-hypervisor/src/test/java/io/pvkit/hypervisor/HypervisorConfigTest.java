@@ -1,0 +1,42 @@
+package io.pvkit.hypervisor;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HypervisorConfigTest {
+
+    @Test
+    void theServiceTimeoutDefaultsToFiveSecondsAndCanBeRaised() {
+        HypervisorConfig c = HypervisorConfig.quiet();
+        assertEquals(Duration.ofSeconds(5), c.serviceTimeout());
+        assertEquals(Duration.ofSeconds(60), c.withServiceTimeout(Duration.ofSeconds(60)).serviceTimeout());
+        assertEquals(c.consoleSink(), c.withServiceTimeout(Duration.ofSeconds(60)).consoleSink());
+    }
+
+    @Test
+    void aServiceTimeoutOutOfRangeIsRefused() {
+        HypervisorConfig c = HypervisorConfig.quiet();
+        assertThrows(IllegalArgumentException.class, () -> c.withServiceTimeout(Duration.ZERO));
+        assertThrows(IllegalArgumentException.class, () -> c.withServiceTimeout(Duration.ofNanos(999_999)));
+        assertThrows(IllegalArgumentException.class, () -> c.withServiceTimeout(Duration.ofMinutes(10).plusMillis(1)));
+        assertThrows(NullPointerException.class, () -> c.withServiceTimeout(null));
+        assertEquals(Duration.ofMinutes(10), c.withServiceTimeout(Duration.ofMinutes(10)).serviceTimeout());
+    }
+
+    @Test
+    void domainZeroThatCannotStartWithinTheTimeoutIsReportedWithTheTimeout() {
+        // domain 0 starts xenstored, the console, echo and block backends on its own vCPU thread: never within 1 ms
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> Hypervisor.start(HypervisorConfig.quiet().withServiceTimeout(Duration.ofMillis(1))).close());
+        assertTrue(e.getMessage().startsWith("domain 0 did not start within PT0.001S"), e.getMessage());
+        // and the default starts it
+        try (Hypervisor hv = Hypervisor.start(HypervisorConfig.quiet())) {
+            assertTrue(hv.domains().size() >= 1);
+        }
+    }
+}
