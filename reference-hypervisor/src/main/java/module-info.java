@@ -7,6 +7,7 @@ module io.pvkit.hypervisor {
     requires io.pvkit.rings;
     requires io.pvkit.events;
     requires io.pvkit.grant;
+    requires jdk.jfr;
     requires transitive io.pvkit.process;
 
     exports io.pvkit.hypervisor;

@@ -27,6 +27,9 @@ import java.util.Objects;
  * {@code -EPERM} for an unprivileged caller and {@code -ENOSYS} for a privileged one (not provided);
  * everything else {@code -ENOSYS}.
  *
+ * <p>Every hypercall can be recorded as the JFR event {@code io.pvkit.Hypercall} ({@link HypercallEvent}, off
+ * by default).
+ *
  * <p>The edge: a bad guest pointer ({@link GuestMemoryFault}) is {@code -EFAULT}; memory closed under a
  * dying domain is {@code -ESRCH}; any other exception is a hypervisor bug, logged, counted in the domain's
  * faults and answered {@code -EINVAL}.
@@ -86,7 +89,21 @@ public final class Dispatcher implements HypercallHandler {
         }
         try {
             d.hypercalls.increment();
-            return route(d, caller, op, arg1, arg2, arg3, arg4, arg5, true);
+            if (!HypercallEvent.COMPILED_IN) {
+                return route(d, caller, op, arg1, arg2, arg3, arg4, arg5, true);
+            }
+            HypercallEvent event = new HypercallEvent();
+            event.begin();
+            long rc = route(d, caller, op, arg1, arg2, arg3, arg4, arg5, true);
+            if (event.shouldCommit()) {
+                event.domid = d.domid;
+                event.vcpu = caller.vcpu();
+                event.op = op;
+                event.arg1 = arg1;
+                event.result = rc;
+                event.commit();
+            }
+            return rc;
         } finally {
             d.exit();
         }
