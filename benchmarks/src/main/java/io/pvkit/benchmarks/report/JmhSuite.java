@@ -29,6 +29,7 @@ final class JmhSuite {
         "io.pvkit.benchmarks.evtchn.EventChannelThroughputBenchmark.(sendAndDemux|sendCoalesced|baselineAtomicOr)",
         "io.pvkit.benchmarks.evtchn.EventChannelLatencyBenchmark",
         "io.pvkit.benchmarks.evtchn.EventSendScalingBenchmark",
+        "io.pvkit.benchmarks.hypervisor.HypercallDispatchBenchmark",
         "io.pvkit.benchmarks.grant.GrantMapBenchmark",
         "io.pvkit.benchmarks.grant.GrantCopyBenchmark",
         "io.pvkit.benchmarks.grant.GrantMapConcurrentBenchmark",

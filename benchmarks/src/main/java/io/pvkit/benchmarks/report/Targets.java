@@ -159,6 +159,14 @@ final class Targets {
                 js(two), js(one), j(two) / j(one), "none", Verdict.CONTEXT);
         row("Events", "(context) two guests sending, per-port locks vs the former global read lock (emulated)",
                 js(two), js(old), j(two) / j(old), "none", Verdict.CONTEXT);
+        // JFR events off: the same dispatcher with and without the event code (two JVMs, one run)
+        for (String call : List.of("xenVersion", "send")) {
+            String on = "HypercallDispatchBenchmark." + call;
+            String out = "HypercallDispatchBenchmark." + call + "WithoutEventCode";
+            double r = j(on) / j(out);
+            row("JFR", "hypercall (" + call + ") through the reference dispatcher, io.pvkit.Hypercall event off vs no "
+                    + "event code", js(on), js(out), r, "≤ 1.1 (no cost)", verdict(noisy(on, out), r <= 1.1));
+        }
         // grants
         for (String mode : List.of("Shared", "Confined")) {
             String k = "GrantMapBenchmark.mapReadUnmap" + mode;
@@ -189,7 +197,7 @@ final class Targets {
         for (String k : List.of("RingPushPollBenchmark.exchange", "EventSendHypercallBenchmark.hypercallSend",
                 "EventSendHypercallBenchmark.directSend", "EventChannelThroughputBenchmark.sendAndDemux",
                 "GrantCopyBenchmark.grantCopyJavaApi[bytes=4096]", "GrantCopyBenchmark.grantCopyHypercall[bytes=4096]",
-                "GrantMapBenchmark.mapReadUnmapChecked")) {
+                "GrantMapBenchmark.mapReadUnmapChecked", "HypercallDispatchBenchmark.xenVersion")) {
             int p = k.indexOf('[');
             String key = p < 0 ? k + ":gc.alloc.rate.norm" : k.substring(0, p) + ":gc.alloc.rate.norm" + k.substring(p);
             double bytes = j(key);
