@@ -8,7 +8,8 @@ package io.pvkit.guest.block;
  * (for example the index of the buffer the request used).
  *
  * <p>Called on the guest's vCPU thread, where futures complete (see {@link BlockDevice}); it may submit more
- * requests.
+ * requests. Unlike a future's dependent action, an exception it throws is not captured: it propagates out of the
+ * frontend call that ran the completion (the other completions stay queued and run at the next call).
  */
 @FunctionalInterface
 public interface BlockCompletion {
