@@ -542,4 +542,74 @@ class BlockFrontendTest {
         assertEquals(0, run.stats().block().grantsLeaked());
         assertNull(run.stats().failure());
     }
+
+    // ------------------------------------------------------------------------------------ callback form
+
+    @Test
+    void shouldCompleteEveryCallbackRequestOnceWithItsTagAndItsOwnData() throws Exception {
+        int blocks = 48;
+        long[] calls = new long[blocks + 1];
+        RuntimeException[] failures = new RuntimeException[1];
+        Scripted w = new Scripted(opts(0, 1, false, true), (disk, env) -> {
+            // more requests than the queue depth (16): reused shadows and operations must never mix two requests
+            for (int b = 0; b < blocks; b++) {
+                disk.writeAsync(8L * b, filled(4096, 100 + b), b, (tag, e) -> {
+                    calls[(int) tag]++;
+                    if (e != null) {
+                        failures[0] = e;
+                    }
+                });
+            }
+            disk.awaitIdle();
+            MemorySegment[] back = new MemorySegment[blocks];
+            for (int b = 0; b < blocks; b++) {
+                back[b] = MemorySegment.ofArray(new byte[4096]);
+                disk.readAsync(8L * b, back[b], b, (tag, e) -> {
+                    calls[(int) tag]++;
+                    if (e != null) {
+                        failures[0] = e;
+                    }
+                });
+            }
+            // a transfer that splits into two requests (16 pages, 11 direct segments each): one callback, at the end
+            MemorySegment big = MemorySegment.ofArray(new byte[65536]);
+            disk.readAsync(0, big, blocks, (tag, e) -> calls[(int) tag]++);
+            disk.awaitIdle();
+            for (int b = 0; b < blocks; b++) {
+                assertEquals(-1, filled(4096, 100 + b).mismatch(back[b]), "block " + b);
+            }
+            for (int b = 0; b < 16; b++) {
+                assertEquals(-1, filled(4096, 100 + b).mismatch(big.asSlice(4096L * b, 4096)), "page " + b + " of the split read");
+            }
+        });
+        Run run = boot(w, "pvkit.blk=off", be -> { });
+        run.assertDone();
+        assertNull(failures[0]);
+        for (int b = 0; b < blocks; b++) {
+            assertEquals(2, calls[b], "tag " + b + ": one write and one read");
+        }
+        assertEquals(1, calls[blocks], "the split read completes once");
+        assertEquals(0, run.stats().block().grantsLeaked());
+    }
+
+    @Test
+    void shouldReportAnErrorStatusToTheCallback() throws Exception {
+        RuntimeException[] seen = new RuntimeException[3];
+        Scripted w = new Scripted(opts(0, 1, true, false), (disk, env) -> {
+            for (int t = 0; t < 3; t++) {
+                disk.readAsync(8L * t, MemorySegment.ofArray(new byte[4096]), t, (tag, e) -> seen[(int) tag] = e);
+            }
+            disk.awaitIdle();
+            assertEquals(BlockDeviceState.CONNECTED, disk.state());
+        });
+        Run run = boot(w, "pvkit.blk=off", be -> {
+            be.hostile = TestBlockBackend.Hostile.ERROR_STATUS;
+            be.hostileAt = 2;
+        });
+        run.assertDone();
+        assertNull(seen[0]);
+        BlockIoException e = assertInstanceOf(BlockIoException.class, seen[1]);
+        assertEquals(BlkifOp.READ, e.operation());
+        assertNull(seen[2]);
+    }
 }

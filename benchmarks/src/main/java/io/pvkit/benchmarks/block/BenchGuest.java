@@ -2,6 +2,7 @@ package io.pvkit.benchmarks.block;
 
 import io.pvkit.guest.GuestEnvironment;
 import io.pvkit.guest.Workload;
+import io.pvkit.guest.block.BlockCompletion;
 import io.pvkit.guest.block.BlockFrontend;
 import io.pvkit.guest.block.BlockFrontendOptions;
 import io.pvkit.guest.block.BlockStats;
@@ -9,7 +10,6 @@ import io.pvkit.guest.block.GuestFrames;
 import org.HdrHistogram.Histogram;
 
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -21,7 +21,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Per job it keeps {@code queueDepth} requests in flight, records each request's latency (submit to
  * completion callback, HdrHistogram) and counts completions; the frontend's {@link BlockStats} counts the
- * notifications in both directions.
+ * notifications in both directions. Requests use the callback form ({@link BlockCompletion}, the buffer's index
+ * as the tag), so the guest allocates nothing per request in steady state.
  */
 final class BenchGuest implements Workload {
     private final BlockFrontendOptions options;
@@ -31,7 +32,12 @@ final class BenchGuest implements Workload {
     private volatile BlockJob job;
     private volatile boolean stop;
     private volatile Thread vcpu;
-    private final ArrayDeque<MemorySegment> free = new ArrayDeque<>();
+    /** The job's buffers; a request's tag is its buffer's index (the callback form allocates nothing per request). */
+    private MemorySegment[] buffers = new MemorySegment[0];
+    private long[] started = new long[0];
+    private int[] free = new int[0];
+    private int freeCount;
+    private final BlockCompletion completion = this::done;
     private int bufferSize;
     private long completed;
     private Throwable failure;
@@ -98,12 +104,18 @@ final class BenchGuest implements Workload {
 
     private long execute(BlockFrontend disk, BlockJob j) {
         int depth = Math.max(1, Math.min(j.queueDepth, disk.queueDepth()));
-        if (bufferSize != j.blockSize || free.size() < depth) {
-            free.clear();
+        if (bufferSize != j.blockSize || buffers.length < depth) {
             bufferSize = j.blockSize;
+            buffers = new MemorySegment[depth];
+            started = new long[depth];
+            free = new int[depth];
             for (int i = 0; i < depth; i++) {
-                free.add(MemorySegment.ofArray(new byte[j.blockSize]));
+                buffers[i] = MemorySegment.ofArray(new byte[j.blockSize]);
             }
+        }
+        freeCount = 0;
+        for (int i = 0; i < buffers.length; i++) {
+            free[freeCount++] = i;
         }
         int sectorsPerBlock = j.blockSize / 512;
         long blocks = disk.sectors() / sectorsPerBlock;
@@ -115,12 +127,15 @@ final class BenchGuest implements Workload {
                 throw new IllegalStateException("block request failed", failure);
             }
             boolean more = j.more(issued);
-            if (more && disk.outstanding() < depth && !free.isEmpty()) {
+            if (more && disk.outstanding() < depth && freeCount > 0) {
                 long lba = BlockSequence.block(j.sequential, j.firstIndex + issued, blocks) * sectorsPerBlock;
-                MemorySegment buf = free.removeFirst();
-                long start = System.nanoTime();
-                CompletableFuture<Void> f = j.write ? disk.writeAsync(lba, buf) : disk.readAsync(lba, buf);
-                f.whenComplete((v, e) -> done(buf, start, e));
+                int b = free[--freeCount];
+                started[b] = System.nanoTime();
+                if (j.write) {
+                    disk.writeAsync(lba, buffers[b], b, completion);
+                } else {
+                    disk.readAsync(lba, buffers[b], b, completion);
+                }
                 issued++;
                 continue;
             }
@@ -131,9 +146,10 @@ final class BenchGuest implements Workload {
         }
     }
 
-    private void done(MemorySegment buf, long start, Throwable e) {
-        free.addLast(buf);
-        latency.recordValue(Math.min(latency.getHighestTrackableValue(), System.nanoTime() - start));
+    private void done(long tag, RuntimeException e) {
+        int b = (int) tag;
+        free[freeCount++] = b;
+        latency.recordValue(Math.min(latency.getHighestTrackableValue(), System.nanoTime() - started[b]));
         if (e != null && failure == null) {
             failure = e;
         }

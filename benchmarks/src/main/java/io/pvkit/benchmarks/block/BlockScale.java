@@ -70,7 +70,11 @@ public final class BlockScale {
                     (System.nanoTime() - t0) / 1e9);
             long total = 0;
             long nanos = 0;
+            ProcessCounters before = null;
             for (int r = 0; r <= rounds; r++) {
+                if (r == 1) {
+                    before = ProcessCounters.now();
+                }
                 long start = System.nanoTime();
                 long n = rig.runAll(false, 4096, false, 0, start + (long) (seconds * 1e9), QUEUE_DEPTH);
                 long t = System.nanoTime() - start;
@@ -80,6 +84,10 @@ public final class BlockScale {
                     total += n;
                     nanos += t;
                 }
+            }
+            if (before != null && total > 0) {
+                // CPU time and context switches per request: what the machine pays, independent of its load
+                log.printf(Locale.ROOT, "scale: %d guests: %s%n", guests, ProcessCounters.now().perRequest(before, total));
             }
             return total * 1e9 / nanos;
         }

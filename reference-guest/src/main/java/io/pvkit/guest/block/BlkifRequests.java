@@ -29,7 +29,7 @@ final class BlkifRequests {
     private BlkifRequests() {
     }
 
-    /** A zeroed request image (padding bytes stay zero). */
+    /** A zeroed request image (padding bytes stay zero); each writer below clears it first, so one can be reused. */
     static MemorySegment newImage() {
         return MemorySegment.ofArray(new long[(int) (BlkifRequestLayout.SIZE / 8)]);
     }
@@ -44,11 +44,11 @@ final class BlkifRequests {
         return (byte) (i == n - 1 ? (sectors - 1) % SECTORS_PER_PAGE : SECTORS_PER_PAGE - 1);
     }
 
-    /** A direct read or write: up to 11 segments in the request itself. */
-    static void direct(MemorySegment image, BlkifOp op, int handle, long sector, int sectors, int[] refs) {
+    /** A direct read or write: up to 11 segments in the request itself, their references {@code refs[0..count)}. */
+    static void direct(MemorySegment image, BlkifOp op, int handle, long sector, int sectors, int[] refs, int count) {
         int n = segments(sectors);
-        if (n > BlkifRequestLayout.MAX_SEGMENTS_PER_REQUEST || n != refs.length) {
-            throw new IllegalArgumentException(n + " segments for " + refs.length + " refs");
+        if (n > BlkifRequestLayout.MAX_SEGMENTS_PER_REQUEST || n != count || count > refs.length) {
+            throw new IllegalArgumentException(n + " segments for " + count + " refs");
         }
         image.fill((byte) 0);
         image.set(ValueLayout.JAVA_BYTE, BlkifRequestLayout.OPERATION_OFFSET, (byte) op.code());
@@ -64,16 +64,16 @@ final class BlkifRequests {
     }
 
     /**
-     * An indirect read or write: the segments go into the indirect pages (512 per page, at
-     * {@code indirectGpas}), the request carries the pages' grant references.
+     * An indirect read or write: the segments (references {@code refs[0..count)}) go into the indirect pages
+     * (512 per page, at {@code indirectGpas[0..pages)}), the request carries the pages' grant references
+     * ({@code refs[count..count + pages)}).
      */
-    static void indirect(MemorySegment image, BlkifOp op, int handle, long sector, int sectors, int[] refs,
-                         MemoryAccess memory, long[] indirectGpas, int[] indirectRefs) {
+    static void indirect(MemorySegment image, BlkifOp op, int handle, long sector, int sectors, int[] refs, int count,
+                         MemoryAccess memory, long[] indirectGpas, int pages) {
         int n = segments(sectors);
-        int pages = indirectPages(n);
-        if (n != refs.length || pages != indirectRefs.length || pages != indirectGpas.length
+        if (n != count || pages != indirectPages(n) || count + pages > refs.length || pages > indirectGpas.length
                 || pages > BlkifRequestIndirectLayout.MAX_INDIRECT_PAGES_PER_REQUEST) {
-            throw new IllegalArgumentException(n + " segments, " + indirectRefs.length + " indirect pages");
+            throw new IllegalArgumentException(n + " segments, " + pages + " indirect pages");
         }
         for (int i = 0; i < n; i++) {
             long at = indirectGpas[i / BlkifRequestIndirectLayout.SEGMENTS_PER_INDIRECT_FRAME]
@@ -90,7 +90,7 @@ final class BlkifRequests {
         image.set(ValueLayout.JAVA_LONG, BlkifRequestIndirectLayout.SECTOR_NUMBER_OFFSET, sector);
         image.set(ValueLayout.JAVA_SHORT, BlkifRequestIndirectLayout.HANDLE_OFFSET, (short) handle);
         for (int p = 0; p < pages; p++) {
-            image.set(ValueLayout.JAVA_INT, BlkifRequestIndirectLayout.INDIRECT_GREFS_OFFSET + 4L * p, indirectRefs[p]);
+            image.set(ValueLayout.JAVA_INT, BlkifRequestIndirectLayout.INDIRECT_GREFS_OFFSET + 4L * p, refs[count + p]);
         }
     }
 

@@ -104,6 +104,34 @@ public interface BlockDevice extends AutoCloseable {
     CompletableFuture<Void> writeAsync(long sector, MemorySegment buffer);
 
     /**
+     * Reads like {@link #readAsync(long, MemorySegment)}, reporting the end to {@code done} instead of a future.
+     * The default wraps the future; {@link BlockFrontend} allocates nothing per call in steady state.
+     *
+     * @param sector the first sector
+     * @param buffer where the data goes (see the class description)
+     * @param tag passed back to {@code done} unchanged
+     * @param done called once, on the vCPU thread, when the operation ended
+     */
+    default void readAsync(long sector, MemorySegment buffer, long tag, BlockCompletion done) {
+        java.util.Objects.requireNonNull(done, "done");
+        readAsync(sector, buffer).whenComplete((v, e) -> done.completed(tag, BlockCompletions.unwrap(e)));
+    }
+
+    /**
+     * Writes like {@link #writeAsync(long, MemorySegment)}, reporting the end to {@code done} instead of a
+     * future. The default wraps the future; {@link BlockFrontend} allocates nothing per call in steady state.
+     *
+     * @param sector the first sector
+     * @param buffer the data (see the class description)
+     * @param tag passed back to {@code done} unchanged
+     * @param done called once, on the vCPU thread, when the operation ended
+     */
+    default void writeAsync(long sector, MemorySegment buffer, long tag, BlockCompletion done) {
+        java.util.Objects.requireNonNull(done, "done");
+        writeAsync(sector, buffer).whenComplete((v, e) -> done.completed(tag, BlockCompletions.unwrap(e)));
+    }
+
+    /**
      * Flushes the backend's cache ({@code BLKIF_OP_FLUSH_DISKCACHE}).
      *
      * @return completes when every write completed before this call is durable

@@ -47,7 +47,9 @@ import java.util.concurrent.CompletionException;
  * <p>I/O: see {@link BlockDevice}. Requests are spread round-robin over the queues; a transfer longer than one
  * request carries (11 direct segments, or the negotiated indirect segments) is split. Requests that do not fit
  * (ring full, queue depth reached, no free page or grant reference) wait in the guest and are issued as
- * responses free space.
+ * responses free space. Request shadows, operations and the request image are reused, so in steady state the
+ * callback form ({@link #readAsync(long, MemorySegment, long, BlockCompletion)}) allocates nothing per request and
+ * the future form only its future.
  *
  * <p>Trust: everything the backend writes is hostile. Its keys are read once and validated. Its responses are
  * matched by id through pv-rings ({@link FrontRing}: a response id out of range or not outstanding, or a
@@ -64,6 +66,8 @@ public final class BlockFrontend implements BlockDevice {
     private static final int IO_TIMEOUT_FACTOR = 3;
     /** How long a wait for completions polls the rings before it arms {@code rsp_event} and sleeps. */
     static final long POLL_NANOS = 50_000;
+    /** The first part of that window spins instead of yielding (a response to one request comes within microseconds). */
+    static final long SPIN_NANOS = 5_000;
     /** The vbd directory under the guest's home. */
     public static final String VBD = "vbd";
 
@@ -78,6 +82,11 @@ public final class BlockFrontend implements BlockDevice {
     private final List<BlockQueue> queues = new ArrayList<>();
     private final ArrayDeque<BlockRequest> pending = new ArrayDeque<>();
     private final ArrayDeque<BlockRequest.Operation> done = new ArrayDeque<>();
+    // steady state allocates nothing per request: shadows and operations are reused, the request image is one
+    private final ArrayDeque<BlockRequest> freeRequests = new ArrayDeque<>();
+    private final ArrayDeque<BlockRequest.Operation> freeOperations = new ArrayDeque<>();
+    private final MemorySegment requestImage = BlkifRequests.newImage();
+    private final long[] indirectGpas = new long[io.pvkit.abi.blkif.BlkifRequestIndirectLayout.MAX_INDIRECT_PAGES_PER_REQUEST];
     private BlockPages pages;
     private BlockHandshake handshake;
     private BlockFeatures features;
@@ -220,15 +229,37 @@ public final class BlockFrontend implements BlockDevice {
 
     @Override
     public CompletableFuture<Void> readAsync(long sector, MemorySegment buffer) {
-        return transfer(BlkifOp.READ, sector, buffer);
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        transfer(BlkifOp.READ, sector, buffer, future, null, 0);
+        return future;
     }
 
     @Override
     public CompletableFuture<Void> writeAsync(long sector, MemorySegment buffer) {
+        checkWritable();
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        transfer(BlkifOp.WRITE, sector, buffer, future, null, 0);
+        return future;
+    }
+
+    /** Allocates nothing in steady state: the shadow and the operation are reused. */
+    @Override
+    public void readAsync(long sector, MemorySegment buffer, long tag, BlockCompletion done) {
+        transfer(BlkifOp.READ, sector, buffer, null, Objects.requireNonNull(done, "done"), tag);
+    }
+
+    /** Allocates nothing in steady state: the shadow and the operation are reused. */
+    @Override
+    public void writeAsync(long sector, MemorySegment buffer, long tag, BlockCompletion done) {
+        Objects.requireNonNull(done, "done");
+        checkWritable();
+        transfer(BlkifOp.WRITE, sector, buffer, null, done, tag);
+    }
+
+    private void checkWritable() {
         if (features.readOnly()) {
             throw new UnsupportedOperationException("block: " + path + " is read-only");
         }
-        return transfer(BlkifOp.WRITE, sector, buffer);
     }
 
     @Override
@@ -236,7 +267,10 @@ public final class BlockFrontend implements BlockDevice {
         if (!features.flush()) {
             throw new UnsupportedOperationException("block: the backend of " + path + " offers no feature-flush-cache");
         }
-        return submit(List.of(new BlockRequest(BlkifOp.FLUSH_DISKCACHE, 0, 0, null, new BlockRequest.Operation(1))));
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        BlockRequest.Operation operation = operation(1, future, null, 0);
+        submit(request().set(BlkifOp.FLUSH_DISKCACHE, 0, 0, null, 0, 0, operation), operation);
+        return future;
     }
 
     @Override
@@ -248,10 +282,14 @@ public final class BlockFrontend implements BlockDevice {
             throw new UnsupportedOperationException("block: " + path + " is read-only");
         }
         checkRange(sector, count);
-        return submit(List.of(new BlockRequest(BlkifOp.DISCARD, sector, count, null, new BlockRequest.Operation(1))));
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        BlockRequest.Operation operation = operation(1, future, null, 0);
+        submit(request().set(BlkifOp.DISCARD, sector, count, null, 0, 0, operation), operation);
+        return future;
     }
 
-    private CompletableFuture<Void> transfer(BlkifOp op, long sector, MemorySegment buffer) {
+    private void transfer(BlkifOp op, long sector, MemorySegment buffer, CompletableFuture<Void> future,
+                          BlockCompletion callback, long tag) {
         Objects.requireNonNull(buffer, "buffer");
         long bytes = buffer.byteSize();
         if (bytes == 0 || bytes % BlkifRequests.SECTOR != 0) {
@@ -264,14 +302,37 @@ public final class BlockFrontend implements BlockDevice {
         checkRange(sector, count);
         int per = maxSectorsPerRequest();
         int n = (int) ((count + per - 1) / per);
-        BlockRequest.Operation operation = new BlockRequest.Operation(n);
-        List<BlockRequest> parts = new ArrayList<>(n);
+        BlockRequest.Operation operation = operation(n, future, callback, tag);
+        if (state != BlockDeviceState.CONNECTED) {
+            fail(operation);
+            return;
+        }
         for (long off = 0; off < count; off += per) {
             long len = Math.min(per, count - off);
-            parts.add(new BlockRequest(op, sector + off, len,
-                    buffer.asSlice(off * BlkifRequests.SECTOR, len * BlkifRequests.SECTOR), operation));
+            // the part's range of the caller's buffer, kept as an offset: no slice per request
+            pending.add(request().set(op, sector + off, len, buffer, off * BlkifRequests.SECTOR,
+                    len * BlkifRequests.SECTOR, operation));
         }
-        return submit(parts);
+        pump();
+        runCompletions();
+    }
+
+    private BlockRequest request() {
+        BlockRequest r = freeRequests.pollFirst();
+        return r != null ? r : new BlockRequest();
+    }
+
+    private BlockRequest.Operation operation(int requests, CompletableFuture<Void> future, BlockCompletion callback,
+                                             long tag) {
+        BlockRequest.Operation o = freeOperations.pollFirst();
+        return (o != null ? o : new BlockRequest.Operation()).set(requests, future, callback, tag);
+    }
+
+    /** An operation refused because the device is not connected: completed at once (through the done queue). */
+    private void fail(BlockRequest.Operation operation) {
+        operation.set(1, operation.future, operation.callback, operation.tag).requestDone(unusable());
+        done.add(operation);
+        runCompletions();
     }
 
     private void checkRange(long sector, long count) {
@@ -286,16 +347,16 @@ public final class BlockFrontend implements BlockDevice {
         }
     }
 
-    private CompletableFuture<Void> submit(List<BlockRequest> parts) {
-        CompletableFuture<Void> future = parts.getFirst().operation.future;
+    private void submit(BlockRequest r, BlockRequest.Operation operation) {
         if (state != BlockDeviceState.CONNECTED) {
-            future.completeExceptionally(unusable());
-            return future;
+            r.clear();
+            freeRequests.addFirst(r);
+            fail(operation);
+            return;
         }
-        pending.addAll(parts);
+        pending.add(r);
         pump();
         runCompletions();
-        return future;
     }
 
     @Override
@@ -324,16 +385,16 @@ public final class BlockFrontend implements BlockDevice {
             if (outstanding() == 0) {
                 return 0;
             }
-            for (BlockQueue q : queues) {
-                collect(q);   // responses that arrived while we were busy: rsp_event stays where it is
+            for (int i = 0; i < queues.size(); i++) {
+                collect(queues.get(i));   // responses that arrived while we were busy: rsp_event stays where it is
             }
             pump();
             runCompletions();
             if (completedRequests != before || state != BlockDeviceState.CONNECTED || pollForResponses()) {
                 continue;
             }
-            for (BlockQueue q : queues) {
-                drain(q);   // nothing came within the poll window: arm rsp_event (final check) before sleeping
+            for (int i = 0; i < queues.size(); i++) {
+                drain(queues.get(i));   // nothing came within the poll window: arm rsp_event (final check) before sleeping
             }
             pump();
             runCompletions();
@@ -391,7 +452,8 @@ public final class BlockFrontend implements BlockDevice {
                 pending.removeFirst();
                 issue(q, r, data, indirect);
             }
-            for (BlockQueue q : queues) {
+            for (int i = 0; i < queues.size(); i++) {
+                BlockQueue q = queues.get(i);
                 if (q.dirty) {
                     q.dirty = false;
                     if (q.ring.pushRequests()) {
@@ -417,39 +479,34 @@ public final class BlockFrontend implements BlockDevice {
     }
 
     private void issue(BlockQueue q, BlockRequest r, int data, int indirect) {
-        BlockPages.Page[] used = new BlockPages.Page[data + indirect];
-        int[] refs = new int[data + indirect];
-        for (int i = 0; i < used.length; i++) {
+        r.ensurePages(data + indirect);
+        BlockPages.Page[] used = r.pages;
+        int[] refs = r.refs;
+        for (int i = 0; i < data + indirect; i++) {
             used[i] = pages.take();
         }
         if (r.op == BlkifOp.WRITE) {
             for (int i = 0; i < data; i++) {
                 long off = (long) i * GuestMemory.PAGE_SIZE;
-                pages.fill(used[i], r.buffer, off, (int) Math.min(GuestMemory.PAGE_SIZE, r.buffer.byteSize() - off));
+                pages.fill(used[i], r.buffer, r.offset + off, (int) Math.min(GuestMemory.PAGE_SIZE, r.bytes - off));
             }
         }
-        for (int i = 0; i < used.length; i++) {
+        for (int i = 0; i < data + indirect; i++) {
             // data the backend only reads (a write's pages, the segment lists) is granted read-only
             refs[i] = pages.grant(used[i], r.op == BlkifOp.WRITE || i >= data);
         }
-        r.pages = used;
-        r.refs = refs;
         r.dataPages = data;
-        MemorySegment image = BlkifRequests.newImage();
+        MemorySegment image = requestImage;   // the ring copies it into the slot (and its shadow) at once
         switch (r.op) {
             case READ, WRITE -> {
-                int[] dataRefs = java.util.Arrays.copyOf(refs, data);
                 if (indirect == 0) {
-                    BlkifRequests.direct(image, r.op, handle, r.sector, (int) r.sectors, dataRefs);
+                    BlkifRequests.direct(image, r.op, handle, r.sector, (int) r.sectors, refs, data);
                 } else {
-                    long[] gpas = new long[indirect];
-                    int[] indirectRefs = new int[indirect];
                     for (int p = 0; p < indirect; p++) {
-                        gpas[p] = used[data + p].gpa();
-                        indirectRefs[p] = refs[data + p];
+                        indirectGpas[p] = used[data + p].gpa();
                     }
-                    BlkifRequests.indirect(image, r.op, handle, r.sector, (int) r.sectors, dataRefs, memory, gpas,
-                            indirectRefs);
+                    BlkifRequests.indirect(image, r.op, handle, r.sector, (int) r.sectors, refs, data, memory,
+                            indirectGpas, indirect);
                 }
             }
             case FLUSH_DISKCACHE -> BlkifRequests.flush(image, handle);
@@ -486,21 +543,30 @@ public final class BlockFrontend implements BlockDevice {
      * Polls the rings for up to {@value #POLL_NANOS} ns without arming {@code rsp_event} (NAPI's busy poll): while
      * requests are in flight the backend answers within microseconds, and a frontend that looks again instead of
      * sleeping needs no notification for them. Bounded: only called with requests outstanding, and at most one
-     * window per wait; yields between looks so that the backend can run on the same core.
+     * window per wait; spins for the first {@value #SPIN_NANOS} ns, then yields between looks so that the backend
+     * can run on the same core.
      *
      * @return whether a response arrived (or a ring broke: {@link #drain} reports it)
      */
     private boolean pollForResponses() {
-        long end = System.nanoTime() + POLL_NANOS;
+        long start = System.nanoTime();
+        long end = start + POLL_NANOS;
+        long spinUntil = start + SPIN_NANOS;
+        long now = start;
         try {
             do {
-                for (BlockQueue q : queues) {
-                    if (q.ring.hasUnconsumedResponses()) {
+                for (int i = 0; i < queues.size(); i++) {
+                    if (queues.get(i).ring.hasUnconsumedResponses()) {
                         return true;
                     }
                 }
-                Thread.yield();
-            } while (System.nanoTime() - end < 0);
+                if (now - spinUntil < 0) {
+                    Thread.onSpinWait();   // a sched_yield per look would cost a system call and often a switch
+                } else {
+                    Thread.yield();
+                }
+                now = System.nanoTime();
+            } while (now - end < 0);
         } catch (RingBrokenException e) {
             return true;
         }
@@ -545,34 +611,33 @@ public final class BlockFrontend implements BlockDevice {
         // UNTRUSTED: a private copy, validated by BlockQueue.accept (operation echoed, status known)
         short status = response.get(ValueLayout.JAVA_SHORT, BlkifResponseLayout.STATUS_OFFSET);
         boolean ok = status == BlkifResponseLayout.RSP_OKAY;
-        boolean[] reusable = revoke(r);
+        revoke(r);
         if (ok && r.op == BlkifOp.READ) {
             for (int i = 0; i < r.dataPages; i++) {
                 long off = (long) i * GuestMemory.PAGE_SIZE;
-                pages.drain(r.pages[i], r.buffer, off, (int) Math.min(GuestMemory.PAGE_SIZE, r.buffer.byteSize() - off));
+                pages.drain(r.pages[i], r.buffer, r.offset + off, (int) Math.min(GuestMemory.PAGE_SIZE, r.bytes - off));
             }
         }
-        for (int i = 0; i < r.pages.length; i++) {
-            if (reusable[i]) {
+        for (int i = 0; i < r.pageCount; i++) {
+            if (r.reusable[i]) {
                 pages.put(r.pages[i]);
             }
         }
-        long bytes = r.buffer == null ? 0 : r.buffer.byteSize();
-        stats.completed(r.op, bytes, System.nanoTime() - r.startNanos, ok);
+        stats.completed(r.op, r.bytes, System.nanoTime() - r.startNanos, ok);
         completedRequests++;
         finish(r, ok ? null : new BlockIoException(r.op, r.sector, status));
+        r.clear();
+        freeRequests.addFirst(r);
     }
 
     /** Ends the request's per-request grants; a page whose grant the backend still holds is never reused. */
-    private boolean[] revoke(BlockRequest r) {
-        boolean[] reusable = new boolean[r.pages.length];
-        for (int i = 0; i < r.pages.length; i++) {
-            reusable[i] = pages.revoke(r.refs[i]);
-            if (!reusable[i]) {
+    private void revoke(BlockRequest r) {
+        for (int i = 0; i < r.pageCount; i++) {
+            r.reusable[i] = pages.revoke(r.refs[i]);
+            if (!r.reusable[i]) {
                 stats.grantLeaked();
             }
         }
-        return reusable;
     }
 
     private void finish(BlockRequest r, RuntimeException error) {
@@ -593,7 +658,13 @@ public final class BlockFrontend implements BlockDevice {
         try {
             BlockRequest.Operation op;
             while ((op = done.pollFirst()) != null) {
-                op.complete();
+                CompletableFuture<Void> future = op.future;
+                BlockCompletion callback = op.callback;
+                long tag = op.tag;
+                RuntimeException failure = op.failure();
+                op.set(0, null, null, 0);
+                freeOperations.addFirst(op);   // before the callback, which may submit (and reuse it) at once
+                BlockRequest.Operation.complete(future, callback, tag, failure);
             }
         } finally {
             completing = false;

@@ -10,6 +10,7 @@ import io.pvkit.hypervisor.dom0.Dom0Kernel;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,7 +38,8 @@ final class PersistentGrants {
     private static final long MAP_AREA = 0x0000_6800_0000_0000L;
     private static final AtomicLong NEXT_PAGE = new AtomicLong();
 
-    private record Mapping(int handle, long hostAddr, MemorySegment page) {
+    /** A kept mapping; {@code nio} is the page as a buffer for positional file I/O, made once (worker-confined). */
+    private record Mapping(int handle, long hostAddr, MemorySegment page, ByteBuffer nio) {
     }
 
     private final GuestHypercalls hc;
@@ -104,8 +106,20 @@ final class PersistentGrants {
             }
             return null;
         }
-        put(gref, new Mapping(handle, hostAddr, page));
+        put(gref, new Mapping(handle, hostAddr, page, page.asByteBuffer()));
         return page;
+    }
+
+    /**
+     * The mapping of a reference as a buffer, for a request that the file reads into (or writes from) the
+     * granted page directly; maps the reference now if it is new and fits the bounds (as {@link #page}).
+     *
+     * @param gref the guest's reference (UNTRUSTED: any value; the hypervisor checks it)
+     * @return the page's buffer (position and limit are the caller's to set), or null to move this segment by
+     *     grant copy
+     */
+    ByteBuffer buffer(int gref) {
+        return page(gref) == null ? null : get(gref).nio();
     }
 
     private static int slot(int gref) {

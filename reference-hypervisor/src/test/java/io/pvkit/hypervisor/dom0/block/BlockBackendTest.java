@@ -242,6 +242,37 @@ class BlockBackendTest {
     }
 
     @Test
+    void shouldMoveAPartialOneSegmentRequestStraightBetweenTheFileAndThePersistentPage() throws Exception {
+        // a one-segment request in a kept mapping skips the bounce buffer: only its sectors of the page may move
+        Path img = image("direct.img", DISK_BYTES);
+        Domain g = guest("direct", List.of(DiskConfig.writable(img)));
+        BlkTestFrontend f = new BlkTestFrontend(hv, g, DEVID);
+        f.connect(1, 0, true);
+        long page = f.frames(1);
+        int ref = f.dataPage(page, null, false);
+        byte[] expected = Files.readAllBytes(img);
+        byte[] p = randomPage();
+        f.mem.write(GuestMemory.gpaOf(page), p, 0, PAGE);
+        // WRITE sectors 2..5 of the page to sectors 100..103
+        assertOkay(f.submit(0, BlkTestFrontend.rw(BlkifOp.WRITE, 100, new Seg(ref, 2, 5))));
+        System.arraycopy(p, 2 * 512, expected, 100 * 512, 4 * 512);
+        assertArrayEquals(expected, Files.readAllBytes(img), "only sectors 2..5 of the page reach the file");
+        // READ sectors 300..302 into sectors 1..3 of the (refilled) page: the other sectors keep their bytes
+        byte[] fill = new byte[PAGE];
+        Arrays.fill(fill, (byte) 0x5A);
+        f.mem.write(GuestMemory.gpaOf(page), fill, 0, PAGE);
+        assertOkay(f.submit(0, BlkTestFrontend.rw(BlkifOp.READ, 300, new Seg(ref, 1, 3))));
+        byte[] got = new byte[PAGE];
+        f.mem.read(GuestMemory.gpaOf(page), got, 0, PAGE);
+        byte[] want = fill.clone();
+        System.arraycopy(expected, 300 * 512, want, 512, 3 * 512);
+        assertArrayEquals(want, got);
+        assertEquals(1, hv.counts().blockGrantMappings() - 1, "the page is a kept mapping beside the ring");
+        f.write(f.fe + "/state", "5");
+        f.awaitBackendState(6);
+    }
+
+    @Test
     void shouldFlushAndDiscard() throws Exception {
         Path img = image("fd.img", DISK_BYTES);
         Domain g = guest("fd", List.of(DiskConfig.writable(img)));
