@@ -5,6 +5,7 @@ import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.grant.internal.ActiveEntry;
+import io.pvkit.grant.internal.CopiesInFlight;
 import io.pvkit.grant.internal.CopyOperation;
 import io.pvkit.grant.internal.DomainGrants;
 import io.pvkit.grant.internal.Gntst;
@@ -58,7 +59,9 @@ import java.util.function.BiFunction;
  * it returned true.
  *
  * <p>Thread safety: all methods may be called concurrently. Book-keeping is under one lock; closing a
- * shared arena and copying bytes happen outside it.
+ * shared arena and copying bytes happen outside it. A copy of entries already used before takes no global lock
+ * at all: each grant side is acquired and released under that entry's own lock (Xen's active-entry lock), and
+ * teardown waits for copies in flight through a per-thread announcement.
  */
 public final class GrantTables {
     /** Default maximum number of mappings one domain may hold. */
@@ -101,8 +104,9 @@ public final class GrantTables {
         this.registry = new Registry(maptrackLimit);
         this.release = new MappingRelease(registry);
         this.mapOp = new MapOperation(registry, release);
-        this.copyOp = new CopyOperation(registry, release);
-        this.teardown = new Teardown(registry, release);
+        CopiesInFlight inFlight = new CopiesInFlight();
+        this.copyOp = new CopyOperation(registry, release, inFlight);
+        this.teardown = new Teardown(registry, release, inFlight);
     }
 
     /** Test seam: replaces how a mapping's view is made (to inject a failure). */
@@ -259,17 +263,32 @@ public final class GrantTables {
             if (a == b) {
                 return Gntst.OKAY; // swapping a reference with itself is a no-op, pinned or not (Xen)
             }
-            if (pinned(d, a) || pinned(d, b)) {
-                return Gntst.EAGAIN;
+            // both entries' locks (in reference order) across the check and the swap: a lock-free copy cannot pin
+            // either in between (an entry never created cannot be pinned: it is created under this monitor)
+            ActiveEntry lo = d.peekActive(Math.min(a, b));
+            ActiveEntry hi = d.peekActive(Math.max(a, b));
+            lockIfPresent(lo);
+            try {
+                lockIfPresent(hi);
+                try {
+                    if (pinned(lo) || pinned(hi)) {
+                        return Gntst.EAGAIN;
+                    }
+                    long ga = d.entryGpa(a);
+                    long gb = d.entryGpa(b);
+                    // UNTRUSTED: each entry is read once, as a whole, and written back swapped (the granter's own
+                    // table)
+                    long ea = d.shared.getLongVolatile(ga);
+                    long eb = d.shared.getLongVolatile(gb);
+                    d.shared.setLongVolatile(ga, eb);
+                    d.shared.setLongVolatile(gb, ea);
+                    return Gntst.OKAY;
+                } finally {
+                    unlockIfPresent(hi);
+                }
+            } finally {
+                unlockIfPresent(lo);
             }
-            long ga = d.entryGpa(a);
-            long gb = d.entryGpa(b);
-            // UNTRUSTED: each entry is read once, as a whole, and written back swapped (the granter's own table)
-            long ea = d.shared.getLongVolatile(ga);
-            long eb = d.shared.getLongVolatile(gb);
-            d.shared.setLongVolatile(ga, eb);
-            d.shared.setLongVolatile(gb, ea);
-            return Gntst.OKAY;
         }
     }
 
@@ -517,8 +536,15 @@ public final class GrantTables {
         synchronized (registry) {
             DomainGrants d = registry.getLocked(granter);
             ActiveEntry a = d == null || ref < 0 ? null : d.peekActive(ref);
-            return a == null ? PinCounts.NONE
-                    : new PinCounts(a.hostRead, a.hostWrite, a.devRead, a.devWrite, a.copyRead, a.copyWrite);
+            if (a == null) {
+                return PinCounts.NONE;
+            }
+            a.lock();
+            try {
+                return new PinCounts(a.hostRead, a.hostWrite, a.devRead, a.devWrite, a.copyRead, a.copyWrite);
+            } finally {
+                a.unlock();
+            }
         }
     }
 
@@ -582,8 +608,19 @@ public final class GrantTables {
 
     // -------------------------------------------------------------------------------------- helpers
 
-    private static boolean pinned(DomainGrants d, int ref) {
-        ActiveEntry a = d.peekActive(ref);
+    private static boolean pinned(ActiveEntry a) {
         return a != null && a.pins() > 0;
+    }
+
+    private static void lockIfPresent(ActiveEntry a) {
+        if (a != null) {
+            a.lock();
+        }
+    }
+
+    private static void unlockIfPresent(ActiveEntry a) {
+        if (a != null) {
+            a.unlock();
+        }
     }
 }

@@ -47,7 +47,6 @@ public final class MapOperation {
      */
     public Outcome mapLocked(int mapperId, int granterId, long ref, int flags, long hostAddr,
                              MappingLifetime lifetime) {
-        boolean confined = lifetime == MappingLifetime.CONFINED;
         DomainGrants mapper = registry.liveLocked(mapperId);
         if (mapper == null) {
             return Outcome.failed(Gntst.GENERAL_ERROR);
@@ -76,6 +75,21 @@ public final class MapOperation {
         }
         int r = (int) ref;
         ActiveEntry act = granter.active(r);
+        // the entry's own lock from the pin check to the pin: a lock-free copy of the same entry sees either no
+        // pin and no busy bit of this map, or both
+        act.lock();
+        try {
+            return pinLocked(mapper, granter, m, r, act, readOnly, kinds, lifetime);
+        } finally {
+            act.unlock();
+        }
+    }
+
+    /** The part of a map under the entry's lock: pin check, entry CAS, frame snapshot, view, pin. */
+    private Outcome pinLocked(DomainGrants mapper, DomainGrants granter, Mapping m, int r, ActiveEntry act,
+                              boolean readOnly, int kinds, MappingLifetime lifetime) {
+        final int mapperId = mapper.domid;
+        final boolean confined = lifetime == MappingLifetime.CONFINED;
         if (act.pins() > 0 && (act.domid != mapperId || act.nearOverflow())) {
             mapper.maptrack.free(m);
             return Outcome.failed(Gntst.GENERAL_ERROR);
