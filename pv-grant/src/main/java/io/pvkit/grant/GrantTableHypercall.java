@@ -3,6 +3,7 @@ package io.pvkit.grant;
 import io.pvkit.abi.HypercallOp;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.grant.GntCopy;
+import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.grant.GnttabCopyLayout;
 import io.pvkit.abi.grant.GnttabGetStatusFramesLayout;
 import io.pvkit.abi.grant.GnttabGetVersionLayout;
@@ -181,17 +182,22 @@ public final class GrantTableHypercall implements HypercallHandler {
                 || gop == GrantTableOp.GET_VERSION;
     }
 
+    /**
+     * One map element through {@link GrantTables#mapHandle}: no result object, and for a CHECKED table no view
+     * until the mapper asks {@link GrantTables#viewOf} (a guest mapping through the hypercall never touches one).
+     */
     private long map(HypercallContext caller, MemorySegment arg, long gpa) {
-        MapResult r = tables.map(caller.domid(), u16(arg, GnttabMapGrantRefLayout.DOM_OFFSET),
-                u32(arg, GnttabMapGrantRefLayout.REF_OFFSET),
-                arg.get(ValueLayout.JAVA_INT, GnttabMapGrantRefLayout.FLAGS_OFFSET),
+        int flags = arg.get(ValueLayout.JAVA_INT, GnttabMapGrantRefLayout.FLAGS_OFFSET);
+        int r = tables.mapHandle(caller.domid(), u16(arg, GnttabMapGrantRefLayout.DOM_OFFSET),
+                u32(arg, GnttabMapGrantRefLayout.REF_OFFSET), flags,
                 arg.get(ValueLayout.JAVA_LONG, GnttabMapGrantRefLayout.HOST_ADDR_OFFSET));
         GuestMemory m = caller.memory();
-        if (r.ok()) {
-            m.setInt(gpa + GnttabMapGrantRefLayout.HANDLE_OFFSET, r.handle());
-            m.setLong(gpa + GnttabMapGrantRefLayout.DEV_BUS_ADDR_OFFSET, r.devBusAddr());
+        if (r >= 0) {
+            m.setInt(gpa + GnttabMapGrantRefLayout.HANDLE_OFFSET, r);
+            m.setLong(gpa + GnttabMapGrantRefLayout.DEV_BUS_ADDR_OFFSET,
+                    (flags & GntMap.DEVICE_MAP) != 0 ? tables.devBusAddr(caller.domid(), r) : 0);
         }
-        m.setShort(gpa + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) r.status());
+        m.setShort(gpa + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) Math.min(r, 0));
         return 0;
     }
 

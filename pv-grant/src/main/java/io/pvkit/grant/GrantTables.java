@@ -5,6 +5,7 @@ import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.grant.internal.ActiveEntry;
+import io.pvkit.grant.internal.CopiesInFlight;
 import io.pvkit.grant.internal.CopyOperation;
 import io.pvkit.grant.internal.DomainGrants;
 import io.pvkit.grant.internal.Gntst;
@@ -58,7 +59,9 @@ import java.util.function.BiFunction;
  * it returned true.
  *
  * <p>Thread safety: all methods may be called concurrently. Book-keeping is under one lock; closing a
- * shared arena and copying bytes happen outside it.
+ * shared arena and copying bytes happen outside it. A copy of entries already used before takes no global lock
+ * at all: each grant side is acquired and released under that entry's own lock (Xen's active-entry lock), and
+ * teardown waits for copies in flight through a per-thread announcement.
  */
 public final class GrantTables {
     /** Default maximum number of mappings one domain may hold. */
@@ -101,8 +104,9 @@ public final class GrantTables {
         this.registry = new Registry(maptrackLimit);
         this.release = new MappingRelease(registry);
         this.mapOp = new MapOperation(registry, release);
-        this.copyOp = new CopyOperation(registry, release);
-        this.teardown = new Teardown(registry, release);
+        CopiesInFlight inFlight = new CopiesInFlight();
+        this.copyOp = new CopyOperation(registry, release, inFlight);
+        this.teardown = new Teardown(registry, release, inFlight);
     }
 
     /** Test seam: replaces how a mapping's view is made (to inject a failure). */
@@ -259,17 +263,32 @@ public final class GrantTables {
             if (a == b) {
                 return Gntst.OKAY; // swapping a reference with itself is a no-op, pinned or not (Xen)
             }
-            if (pinned(d, a) || pinned(d, b)) {
-                return Gntst.EAGAIN;
+            // both entries' locks (in reference order) across the check and the swap: a lock-free copy cannot pin
+            // either in between (an entry never created cannot be pinned: it is created under this monitor)
+            ActiveEntry lo = d.peekActive(Math.min(a, b));
+            ActiveEntry hi = d.peekActive(Math.max(a, b));
+            lockIfPresent(lo);
+            try {
+                lockIfPresent(hi);
+                try {
+                    if (pinned(lo) || pinned(hi)) {
+                        return Gntst.EAGAIN;
+                    }
+                    long ga = d.entryGpa(a);
+                    long gb = d.entryGpa(b);
+                    // UNTRUSTED: each entry is read once, as a whole, and written back swapped (the granter's own
+                    // table)
+                    long ea = d.shared.getLongVolatile(ga);
+                    long eb = d.shared.getLongVolatile(gb);
+                    d.shared.setLongVolatile(ga, eb);
+                    d.shared.setLongVolatile(gb, ea);
+                    return Gntst.OKAY;
+                } finally {
+                    unlockIfPresent(hi);
+                }
+            } finally {
+                unlockIfPresent(lo);
             }
-            long ga = d.entryGpa(a);
-            long gb = d.entryGpa(b);
-            // UNTRUSTED: each entry is read once, as a whole, and written back swapped (the granter's own table)
-            long ea = d.shared.getLongVolatile(ga);
-            long eb = d.shared.getLongVolatile(gb);
-            d.shared.setLongVolatile(ga, eb);
-            d.shared.setLongVolatile(gb, ea);
-            return Gntst.OKAY;
         }
     }
 
@@ -327,14 +346,77 @@ public final class GrantTables {
         synchronized (registry) {
             try {
                 release.reapOwnLocked();
-                MapOperation.Outcome o = mapOp.mapLocked(mapper, granterDomid, ref, flags, hostAddr, lifetime);
-                Mapping m = o.mapping();
-                return m == null ? MapResult.failed(o.status())
-                        : new MapResult(Gntst.OKAY, m.handle, o.devBusAddr(), m.segment, m.view);
+                int st = mapOp.mapLocked(mapper, granterDomid, ref, flags, hostAddr, lifetime, false);
+                if (st != Gntst.OKAY) {
+                    return MapResult.failed(st);
+                }
+                Mapping m = mapOp.mapped;
+                return new MapResult(Gntst.OKAY, m.handle, mapOp.mappedDevBusAddr, m.segment, m.view);
             } catch (RuntimeException e) {
                 unexpected(e);
                 return MapResult.failed(Gntst.GENERAL_ERROR);
             }
+        }
+    }
+
+    /**
+     * GNTTABOP_map_grant_ref that answers only the handle, allocating nothing in steady state (the hypercall
+     * interface's shape: a status or a handle in one {@code int}). The lifetime is the table's default; for
+     * {@link MappingLifetime#CHECKED} no view object is made at map time: {@link #viewOf} makes it on its first
+     * call for the handle, and {@link #segmentOf} a segment, as for any CHECKED mapping. A backend that maps to
+     * hand the frame to a device ({@code GNTMAP_device_map}), or maps and unmaps without touching the page through
+     * a view, then pays no allocation per map at all (the mapping's book-keeping object is reused per maptrack
+     * slot). SHARED and CONFINED host mappings still make their arena and segment at map time.
+     *
+     * @param mapper the mapping (calling) domain
+     * @param granterDomid the granting domain
+     * @param ref the grant reference (u32, untrusted)
+     * @param flags GNTMAP_* bits (untrusted)
+     * @param hostAddr where the mapping appears for the mapper (recorded; unmap must name it)
+     * @return the handle (at least 0) on success, else the negative GNTST code
+     */
+    public int mapHandle(int mapper, int granterDomid, long ref, int flags, long hostAddr) {
+        final GrantMapEvent event = new GrantMapEvent();
+        if (event.isEnabled()) {
+            event.begin();
+        }
+        int result;
+        synchronized (registry) {
+            try {
+                release.reapOwnLocked();
+                int st = mapOp.mapLocked(mapper, granterDomid, ref, flags, hostAddr, defaultLifetime, true);
+                result = st == Gntst.OKAY ? mapOp.mapped.handle : st;
+            } catch (RuntimeException e) {
+                unexpected(e);
+                result = Gntst.GENERAL_ERROR;
+            }
+        }
+        if (event.isEnabled()) {
+            event.end();
+            if (event.shouldCommit()) {
+                event.mapper = mapper;
+                event.granter = granterDomid;
+                event.ref = ref;
+                event.flags = flags;
+                event.shared = defaultLifetime == MappingLifetime.SHARED;
+                event.status = Math.min(result, 0);
+                event.commit();
+            }
+        }
+        return result;
+    }
+
+    /**
+     * The device address of a live device mapping (the hypercall's {@code dev_bus_addr} after
+     * {@link #mapHandle}).
+     *
+     * @return the frame's guest-physical address, or 0 when {@code handle} is not a live device mapping
+     */
+    long devBusAddr(int mapper, int handle) {
+        synchronized (registry) {
+            DomainGrants d = registry.liveLocked(mapper);
+            Mapping m = d == null ? null : d.maptrack.lookup(handle);
+            return m == null || (m.kinds & GntMap.DEVICE_MAP) == 0 ? 0 : GuestMemory.gpaOf(m.frame);
         }
     }
 
@@ -517,8 +599,15 @@ public final class GrantTables {
         synchronized (registry) {
             DomainGrants d = registry.getLocked(granter);
             ActiveEntry a = d == null || ref < 0 ? null : d.peekActive(ref);
-            return a == null ? PinCounts.NONE
-                    : new PinCounts(a.hostRead, a.hostWrite, a.devRead, a.devWrite, a.copyRead, a.copyWrite);
+            if (a == null) {
+                return PinCounts.NONE;
+            }
+            a.lock();
+            try {
+                return new PinCounts(a.hostRead, a.hostWrite, a.devRead, a.devWrite, a.copyRead, a.copyWrite);
+            } finally {
+                a.unlock();
+            }
         }
     }
 
@@ -539,7 +628,7 @@ public final class GrantTables {
         synchronized (registry) {
             DomainGrants d = registry.liveLocked(mapper);
             Mapping m = d == null ? null : d.maptrack.lookup(handle);
-            if (m == null || m.view == null) {
+            if (m == null || !m.checked) {
                 return m == null ? null : m.segment;
             }
             try {
@@ -553,7 +642,8 @@ public final class GrantTables {
 
     /**
      * The checked view of a live {@link MappingLifetime#CHECKED} host mapping, for a mapper that mapped through
-     * the hypercall interface (the counterpart of {@link #segmentOf} for that lifetime).
+     * the hypercall interface or {@link #mapHandle} (the counterpart of {@link #segmentOf} for that lifetime); a
+     * mapping made by {@code mapHandle} gets its view on the first call, and the same view afterwards.
      *
      * @param mapper the domain that holds the mapping
      * @param handle the mapping handle (untrusted)
@@ -563,7 +653,7 @@ public final class GrantTables {
         synchronized (registry) {
             DomainGrants d = registry.liveLocked(mapper);
             Mapping m = d == null ? null : d.maptrack.lookup(handle);
-            return m == null ? null : m.view;
+            return m == null ? null : mapOp.viewOfLocked(m);
         }
     }
 
@@ -582,8 +672,19 @@ public final class GrantTables {
 
     // -------------------------------------------------------------------------------------- helpers
 
-    private static boolean pinned(DomainGrants d, int ref) {
-        ActiveEntry a = d.peekActive(ref);
+    private static boolean pinned(ActiveEntry a) {
         return a != null && a.pins() > 0;
+    }
+
+    private static void lockIfPresent(ActiveEntry a) {
+        if (a != null) {
+            a.lock();
+        }
+    }
+
+    private static void unlockIfPresent(ActiveEntry a) {
+        if (a != null) {
+            a.unlock();
+        }
     }
 }

@@ -91,6 +91,32 @@ public class GrantMapBenchmark {
         return b;
     }
 
+    /**
+     * The allocation-free shape: {@code mapHandle} answers only the handle, the view is made on request by
+     * {@code viewOf} (once per mapping).
+     *
+     * @return the byte read through the mapping's checked view
+     */
+    @Benchmark
+    public byte mapHandleReadUnmapChecked() {
+        int h = checked.mapHandle(2, 1, ref, GntMap.HOST_MAP | GntMap.READONLY, 0);
+        byte b = checked.viewOf(2, h).getByte(0);
+        checked.unmap(2, h);
+        return b;
+    }
+
+    /**
+     * {@code mapHandle} and unmap of a CHECKED host mapping that is never read through a view (a backend handing
+     * the page to a device, or only keeping it pinned): no object per map at all.
+     *
+     * @return the unmap status
+     */
+    @Benchmark
+    public int mapHandleUnmapChecked() {
+        int h = checked.mapHandle(2, 1, ref, GntMap.HOST_MAP | GntMap.READONLY, 0);
+        return checked.unmap(2, h) + h;
+    }
+
     private byte mapReadUnmap(GrantTables t) {
         MapResult m = t.map(2, 1, ref, GntMap.HOST_MAP | GntMap.READONLY, 0);
         byte b = m.segment().get(ValueLayout.JAVA_BYTE, 0);

@@ -5,12 +5,15 @@ import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.memory.MemoryAccess;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 
 /**
  * The hypervisor's grant state of one domain: where its table lives, its active entries, the mappings
  * it holds (maptrack) and the mappings of its grants held by others. Guarded by the
- * {@code GrantTables} lock.
+ * {@code GrantTables} lock, except the fields the copy fast path reads without it ({@link #nrFrames},
+ * {@link #dying}, {@link #activeIfPresent}); each {@link ActiveEntry} has its own lock.
  *
  * <p>Two views of the same memory: {@link #shared} for every access to the shared grant entries (the
  * protocol's fields the granter writes at any time: flags+domid and frame), {@link #memory} for the
@@ -25,13 +28,20 @@ public final class DomainGrants {
     public final boolean privileged;
     public final long tableBaseGfn;
     public final int maxFrames;
-    public int nrFrames = 1;
-    public boolean dying;
+    /** The active table size in frames; grows under the registry lock, read without it by the copy fast path. */
+    public volatile int nrFrames = 1;
+    /** Set once when teardown starts; read without the registry lock by the copy fast path. */
+    public volatile boolean dying;
     /** Mappings or copies that still pin this domain's entries or frames outside the lists below. */
     public int busy;
     public final Maptrack maptrack;
     private final ArrayList<Mapping> foreign = new ArrayList<>();
-    private ActiveEntry[] active = new ActiveEntry[GrantEntryV1Layout.ENTRIES_PER_FRAME];
+    /**
+     * Active entries by reference. Entries are created and the array grown (copy-on-write) only under the
+     * registry lock; the copy fast path reads them without it ({@link #activeIfPresent}).
+     */
+    private volatile ActiveEntry[] active = new ActiveEntry[GrantEntryV1Layout.ENTRIES_PER_FRAME];
+    private static final VarHandle ACTIVE_ELEMENT = MethodHandles.arrayElementVarHandle(ActiveEntry[].class);
 
     private MemorySegment readOnlyMemory;
 
@@ -67,23 +77,39 @@ public final class DomainGrants {
                 + (long) (ref % GrantEntryV1Layout.ENTRIES_PER_FRAME) * GrantEntryV1Layout.SIZE;
     }
 
+    /** @return the active entry of {@code ref}, created if needed. Caller holds the registry lock. */
     public ActiveEntry active(int ref) {
-        if (ref >= active.length) {
+        ActiveEntry[] all = active;
+        if (ref >= all.length) {
             ActiveEntry[] grown = new ActiveEntry[Math.max(refLimit(), ref + 1)];
-            System.arraycopy(active, 0, grown, 0, active.length);
+            System.arraycopy(all, 0, grown, 0, all.length);
+            all = grown;
             active = grown;
         }
-        ActiveEntry a = active[ref];
+        ActiveEntry a = all[ref];
         if (a == null) {
             a = new ActiveEntry();
-            active[ref] = a;
+            // ORDERING: release: a lock-free reader that sees the entry sees it constructed
+            ACTIVE_ELEMENT.setRelease(all, ref, a);
         }
         return a;
     }
 
     /** @return the active entry of {@code ref} if one was ever created, else null */
     public ActiveEntry peekActive(int ref) {
-        return ref < active.length ? active[ref] : null;
+        return activeIfPresent(ref);
+    }
+
+    /**
+     * The active entry of {@code ref} without the registry lock (null when none was created yet: the caller
+     * then takes the locked path, which creates it).
+     *
+     * @param ref a reference, at least 0
+     * @return the entry or null
+     */
+    public ActiveEntry activeIfPresent(int ref) {
+        ActiveEntry[] all = active;
+        return ref < all.length ? (ActiveEntry) ACTIVE_ELEMENT.getAcquire(all, ref) : null;
     }
 
     public void addForeign(Mapping m) {

@@ -18,12 +18,13 @@ public final class MapOperation {
     /** {@code GNTMAP_host_map | GNTMAP_device_map}. */
     private static final int KINDS = GntMap.HOST_MAP | GntMap.DEVICE_MAP;
 
-    /** The outcome of one map: a status and, on success, the mapping. */
-    public record Outcome(int status, Mapping mapping, long devBusAddr) {
-        static Outcome failed(int status) {
-            return new Outcome(status, null, 0);
-        }
-    }
+    /**
+     * The mapping of the last successful {@link #mapLocked} (read by the caller under the same lock hold); a
+     * field instead of a result object, so that a map allocates nothing besides its view.
+     */
+    public Mapping mapped;
+    /** The device address of the last successful {@link #mapLocked} ({@code GNTMAP_device_map}), else 0. */
+    public long mappedDevBusAddr;
 
     private final Registry registry;
     private final MappingRelease release;
@@ -41,44 +42,61 @@ public final class MapOperation {
 
     /**
      * Maps {@code ref} of {@code granterId} for {@code mapperId}. Caller holds the lock. Throws only for a bug
-     * (after undoing everything this map did).
+     * (after undoing everything this map did). On success the mapping is {@link #mapped} (and its device address
+     * {@link #mappedDevBusAddr}) until the next map.
      *
      * @param lifetime how the host view ends: a confined or shared arena, or a checked view
+     * @param lazyView for a CHECKED host mapping, make no view now ({@link #viewOfLocked} makes it on request)
+     * @return a GNTST code
      */
-    public Outcome mapLocked(int mapperId, int granterId, long ref, int flags, long hostAddr,
-                             MappingLifetime lifetime) {
-        boolean confined = lifetime == MappingLifetime.CONFINED;
+    public int mapLocked(int mapperId, int granterId, long ref, int flags, long hostAddr,
+                         MappingLifetime lifetime, boolean lazyView) {
         DomainGrants mapper = registry.liveLocked(mapperId);
         if (mapper == null) {
-            return Outcome.failed(Gntst.GENERAL_ERROR);
+            return Gntst.GENERAL_ERROR;
         }
         // UNTRUSTED: flags select the kinds; neither host nor device is "bad gntref" (Xen)
         if ((flags & KINDS) == 0) {
-            return Outcome.failed(Gntst.BAD_GNTREF);
+            return Gntst.BAD_GNTREF;
         }
         if ((flags & (GntMap.APPLICATION_MAP | GntMap.CONTAINS_PTE)) != 0) {
-            return Outcome.failed(Gntst.GENERAL_ERROR); // PV page-table forms; unsupported here
+            return Gntst.GENERAL_ERROR; // PV page-table forms; unsupported here
         }
         DomainGrants granter = granterId == DomId.SELF ? null : registry.liveLocked(granterId);
         if (granter == null) {
-            return Outcome.failed(Gntst.BAD_DOMAIN);
+            return Gntst.BAD_DOMAIN;
         }
         boolean readOnly = (flags & GntMap.READONLY) != 0;
         int kinds = flags & KINDS;
-        Mapping m = new Mapping(mapper, granter, readOnly, hostAddr, kinds);
-        if (mapper.maptrack.allocate(m) < 0) {
-            return Outcome.failed(Gntst.NO_SPACE);
+        Mapping m = mapper.maptrack.allocate(mapper, granter, readOnly, hostAddr, kinds);
+        if (m == null) {
+            return Gntst.NO_SPACE;
         }
         // UNTRUSTED: ref is range-checked against the active table size before any access (XSA-18)
         if (ref < 0 || ref >= granter.refLimit()) {
             mapper.maptrack.free(m);
-            return Outcome.failed(Gntst.BAD_GNTREF);
+            return Gntst.BAD_GNTREF;
         }
         int r = (int) ref;
         ActiveEntry act = granter.active(r);
+        // the entry's own lock from the pin check to the pin: a lock-free copy of the same entry sees either no
+        // pin and no busy bit of this map, or both
+        act.lock();
+        try {
+            return pinLocked(mapper, granter, m, r, act, readOnly, kinds, lifetime, lazyView);
+        } finally {
+            act.unlock();
+        }
+    }
+
+    /** The part of a map under the entry's lock: pin check, entry CAS, frame snapshot, view, pin. */
+    private int pinLocked(DomainGrants mapper, DomainGrants granter, Mapping m, int r, ActiveEntry act,
+                          boolean readOnly, int kinds, MappingLifetime lifetime, boolean lazyView) {
+        final int mapperId = mapper.domid;
+        final boolean confined = lifetime == MappingLifetime.CONFINED;
         if (act.pins() > 0 && (act.domid != mapperId || act.nearOverflow())) {
             mapper.maptrack.free(m);
-            return Outcome.failed(Gntst.GENERAL_ERROR);
+            return Gntst.GENERAL_ERROR;
         }
         // from here on, everything done is undone if anything throws: a failed map leaves no busy bit,
         // pin, handle, foreign-list entry or arena behind
@@ -91,7 +109,7 @@ public final class MapOperation {
                 int st = EntryProtocol.setStatus(granter, r, !firstPin, readOnly, mapperId, true);
                 if (st != Gntst.OKAY) {
                     mapper.maptrack.free(m);
-                    return Outcome.failed(st);
+                    return st;
                 }
                 statusSet = true;
                 if (firstPin) {
@@ -102,7 +120,7 @@ public final class MapOperation {
                     if (frame >= granter.memory.frames()) {
                         EntryProtocol.clearAfterRelease(granter, r, act, !readOnly);
                         mapper.maptrack.free(m);
-                        return Outcome.failed(Gntst.BAD_PAGE);
+                        return Gntst.BAD_PAGE;
                     }
                     act.domid = mapperId;
                     act.frame = frame;
@@ -111,9 +129,9 @@ public final class MapOperation {
             MemorySegment segment = null;
             CheckedView view = null;
             if ((kinds & GntMap.HOST_MAP) != 0 && lifetime == MappingLifetime.CHECKED) {
+                m.checked = true;
                 // no alias and no arena: a window on the granter's own segment, guarded by the view's state word
-                view = new CheckedView(readOnly ? granter.readOnlyMemory() : granter.memory.segment(), act.frame,
-                        readOnly, release, m);
+                view = lazyView ? null : newView(granter, act.frame, readOnly, m);
             } else if ((kinds & GntMap.HOST_MAP) != 0) {
                 arena = confined ? Arena.ofConfined() : Arena.ofShared();
                 MemorySegment alias = aliaser.apply(granter.memory.frame(act.frame), arena);
@@ -129,11 +147,32 @@ public final class MapOperation {
             m.view = view;
             m.owner = arena != null && confined ? Thread.currentThread() : null;
             long devBusAddr = (kinds & GntMap.DEVICE_MAP) != 0 ? GuestMemory.gpaOf(act.frame) : 0;
-            return new Outcome(Gntst.OKAY, m, devBusAddr);
+            mapped = m;
+            mappedDevBusAddr = devBusAddr;
+            return Gntst.OKAY;
         } catch (RuntimeException e) {
             rollback(m, act, r, arena, statusSet, pinned);
             throw e;
         }
+    }
+
+    private CheckedView newView(DomainGrants granter, long frame, boolean readOnly, Mapping m) {
+        return new CheckedView(readOnly ? granter.readOnlyMemory() : granter.memory.segment(), frame, readOnly,
+                release, m);
+    }
+
+    /**
+     * The checked view of a live CHECKED host mapping, made now if its map made none ({@code mapHandle}); the
+     * same view on every later call. Caller holds the lock.
+     *
+     * @param m a live mapping
+     * @return its view, or null when it is not a CHECKED host mapping
+     */
+    public CheckedView viewOfLocked(Mapping m) {
+        if (m.view == null && m.checked && (m.kinds & GntMap.HOST_MAP) != 0) {
+            m.view = newView(m.granter, m.frame, m.readOnly, m);
+        }
+        return m.view;
     }
 
     /**

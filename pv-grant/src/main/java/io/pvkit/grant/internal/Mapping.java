@@ -4,14 +4,21 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
- * One maptrack entry: a mapping of (granter, ref) held by a mapper. Mutable fields are guarded by the
+ * One maptrack entry: a mapping of (granter, ref) held by a mapper. Fields are guarded by the
  * {@code GrantTables} lock.
+ *
+ * <p><b>Reused per maptrack slot.</b> Once a mapping is released (its slot freed, {@link Maptrack#release}),
+ * nothing refers to it any more: it left the mapper's live list and the granter's foreign list at detach, the
+ * pending list before its completion, and its revoked {@link CheckedView} only calls back while an access is in
+ * flight, which the release waited for. So the slot keeps the object and {@link #reset} makes it the next
+ * mapping of that slot (a map allocates no {@code Mapping}). Its handle carries the slot's new generation, so
+ * a stale handle still misses it.
  */
 public final class Mapping {
-    public final DomainGrants mapper;
-    public final DomainGrants granter;
-    public final boolean readOnly;
-    public final long hostAddr;
+    public DomainGrants mapper;
+    public DomainGrants granter;
+    public boolean readOnly;
+    public long hostAddr;
     /** The granter's reference; set once the map succeeded. */
     public int ref;
     /** The pinned frame snapshot; set once the map succeeded. */
@@ -26,7 +33,9 @@ public final class Mapping {
     /** The arena bounding {@link #segment}; null when there is no host mapping (any more). */
     public Arena arena;
     public MemorySegment segment;
-    /** The checked view of a CHECKED host mapping; null otherwise (or once detached). */
+    /** Whether this is a CHECKED host mapping (its view may be made later, on request). */
+    public boolean checked;
+    /** The checked view of a CHECKED host mapping; null otherwise (or once detached, or not made yet). */
     public CheckedView view;
     /** The arena of the host view being ended by a release (between detach and finish). */
     Arena endingArena;
@@ -40,10 +49,28 @@ public final class Mapping {
     public boolean pendingClose;
 
     public Mapping(DomainGrants mapper, DomainGrants granter, boolean readOnly, long hostAddr, int kinds) {
+        reset(mapper, granter, readOnly, hostAddr, kinds);
+    }
+
+    /** Makes this (released) object a fresh mapping, every field as a new one would have it but the handle. */
+    void reset(DomainGrants mapper, DomainGrants granter, boolean readOnly, long hostAddr, int kinds) {
         this.mapper = mapper;
         this.granter = granter;
         this.readOnly = readOnly;
         this.hostAddr = hostAddr;
         this.kinds = kinds;
+        this.ref = 0;
+        this.frame = 0;
+        this.mapperIndex = -1;
+        this.foreignIndex = -1;
+        this.arena = null;
+        this.segment = null;
+        this.checked = false;
+        this.view = null;
+        this.endingArena = null;
+        this.endingView = null;
+        this.owner = null;
+        this.retired = false;
+        this.pendingClose = false;
     }
 }

@@ -30,6 +30,8 @@ import java.util.List;
 public final class MappingRelease {
     private final Registry registry;
     private final ArrayList<Pending> pending = new ArrayList<>();
+    /** {@code pending.size()}, for the copy fast path, which reads it without the registry lock. */
+    private volatile int pendingCount;
 
     /** A mapping whose view could not be ended yet; its host pins are held. Guarded by the registry lock. */
     private static final class Pending {
@@ -53,6 +55,16 @@ public final class MappingRelease {
      */
     public MappingRelease(Registry registry) {
         this.registry = registry;
+    }
+
+    /**
+     * Whether some view end is deferred (read without the registry lock by the copy fast path, which then takes
+     * the locked path so that the calling thread reaps its own deferred ends first, as every locked op does).
+     *
+     * @return true while the pending list is not empty
+     */
+    public boolean hasPending() {
+        return pendingCount != 0;
     }
 
     /**
@@ -128,6 +140,7 @@ public final class MappingRelease {
         }
         m.pendingClose = true;
         pending.add(new Pending(m, arena, view));
+        pendingCount = pending.size();
     }
 
     /**
@@ -141,6 +154,7 @@ public final class MappingRelease {
                 if (p.mapping == m && p.view != null) {
                     if (p.arena == null) { // else the arena's close (reap) completes it
                         pending.remove(i);
+                        pendingCount = pending.size();
                         completePendingLocked(p);
                     }
                     return;
@@ -182,8 +196,13 @@ public final class MappingRelease {
 
     private static void unpinLocked(Mapping m, int kinds) {
         ActiveEntry act = m.granter.active(m.ref);
-        EntryProtocol.pin(act, kinds, m.readOnly, -1);
-        EntryProtocol.clearAfterRelease(m.granter, m.ref, act, !m.readOnly);
+        act.lock();
+        try {
+            EntryProtocol.pin(act, kinds, m.readOnly, -1);
+            EntryProtocol.clearAfterRelease(m.granter, m.ref, act, !m.readOnly);
+        } finally {
+            act.unlock();
+        }
     }
 
     private void completePendingLocked(Pending p) {
@@ -213,6 +232,7 @@ public final class MappingRelease {
                 continue;
             }
             pending.remove(i);
+            pendingCount = pending.size();
             completePendingLocked(p);
             n++;
         }
@@ -250,6 +270,7 @@ public final class MappingRelease {
                 p.claimed = false;
                 if (dead[i] && (p.view == null || p.view.quiescent())) {
                     pending.remove(p);
+                    pendingCount = pending.size();
                     completePendingLocked(p);
                     n++;
                 } else if (dead[i]) {
@@ -267,6 +288,7 @@ public final class MappingRelease {
             Pending p = pending.get(i);
             if (p.view != null && p.arena == null && p.view.quiescent()) {
                 pending.remove(i);
+                pendingCount = pending.size();
                 completePendingLocked(p);
                 n++;
             }

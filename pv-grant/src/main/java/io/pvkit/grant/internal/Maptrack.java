@@ -28,6 +28,8 @@ public final class Maptrack {
     private final int indexMask;
     private final int generationMask;
     private Mapping[] slots;
+    /** The released mapping object of each free slot, reused by its next map ({@link Mapping#reset}). */
+    private Mapping[] spares;
     private int[] generation;
     /** FIFO ring of free slot indices. */
     private int[] free;
@@ -56,6 +58,7 @@ public final class Maptrack {
         this.generationMask = (int) ((1L << generationBits) - 1);
         int initial = Math.min(limit, 64);
         this.slots = new Mapping[initial];
+        this.spares = new Mapping[initial];
         this.generation = new int[initial];
         this.free = new int[initial];
     }
@@ -76,8 +79,38 @@ public final class Maptrack {
         return 31 - indexBits;
     }
 
+    /**
+     * Takes a slot for a new mapping, reusing the slot's released {@link Mapping} object when it has one.
+     *
+     * @return the new mapping with its handle, or null when the limit is reached
+     */
+    public Mapping allocate(DomainGrants mapper, DomainGrants granter, boolean readOnly, long hostAddr, int kinds) {
+        int index = takeSlot();
+        if (index < 0) {
+            return null;
+        }
+        Mapping m = spares[index];
+        if (m == null) {
+            m = new Mapping(mapper, granter, readOnly, hostAddr, kinds);
+        } else {
+            spares[index] = null;
+            m.reset(mapper, granter, readOnly, hostAddr, kinds);
+        }
+        bind(index, m);
+        return m;
+    }
+
     /** @return the new handle, or -1 when the limit is reached */
     public int allocate(Mapping m) {
+        int index = takeSlot();
+        if (index < 0) {
+            return -1;
+        }
+        bind(index, m);
+        return m.handle;
+    }
+
+    private int takeSlot() {
         int index;
         if (used < limit) {
             // a fresh slot first: a slot is reused only once all have been used
@@ -92,16 +125,20 @@ public final class Maptrack {
         } else {
             return -1;
         }
+        return index;
+    }
+
+    private void bind(int index, Mapping m) {
         slots[index] = m;
         m.handle = ((generation[index] & generationMask) << indexBits) | index;
         m.retired = false;
         m.mapperIndex = live.size();
         live.add(m);
-        return m.handle;
     }
 
     private void grow(int n) {
         slots = Arrays.copyOf(slots, n);
+        spares = Arrays.copyOf(spares, n);
         generation = Arrays.copyOf(generation, n);
         int[] ring = new int[n];
         for (int i = 0; i < freeCount; i++) {
@@ -151,6 +188,7 @@ public final class Maptrack {
         }
         retired--;
         slots[index] = null;
+        spares[index] = m;
         generation[index]++;
         free[(freeHead + freeCount) % free.length] = index;
         freeCount++;

@@ -7,19 +7,23 @@ import io.pvkit.abi.DomId;
  * Releasing a dying domain's grant state, bounded per call and resumable (XSA-380): the mappings it
  * holds are released, the mappings of its grants held by others are revoked, each through
  * {@link MappingRelease}; the domain is forgotten only when no mapping, no pending view end and no copy
- * references it any more.
+ * references it any more (locked copies count {@link DomainGrants#busy}, lock-free ones announce themselves in
+ * {@link CopiesInFlight}).
  */
 public final class Teardown {
     private final Registry registry;
     private final MappingRelease release;
+    private final CopiesInFlight inFlight;
 
     /**
      * @param registry the domains and the lock
      * @param release the release path
+     * @param inFlight the lock-free copies in flight (a domain is kept while one uses its memory)
      */
-    public Teardown(Registry registry, MappingRelease release) {
+    public Teardown(Registry registry, MappingRelease release, CopiesInFlight inFlight) {
         this.registry = registry;
         this.release = release;
+        this.inFlight = inFlight;
     }
 
     /**
@@ -74,7 +78,9 @@ public final class Teardown {
             if (d == null) {
                 return true;
             }
-            if (d.maptrack.slotsInUse() == 0 && d.foreignCount() == 0 && d.busy == 0) {
+            // ORDERING: `dying` was set (volatile) above before this scan: a lock-free copy announced after the scan
+            // sees it and touches nothing (CopiesInFlight)
+            if (d.maptrack.slotsInUse() == 0 && d.foreignCount() == 0 && d.busy == 0 && !inFlight.uses(d)) {
                 registry.removeLocked(domid);
                 return true;
             }
