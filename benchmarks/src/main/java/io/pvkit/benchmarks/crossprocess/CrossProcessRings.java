@@ -38,7 +38,8 @@ import java.util.regex.Pattern;
 public final class CrossProcessRings {
     private static final Pattern SECONDS = Pattern.compile("seconds=([0-9.]+)");
     private static final Pattern MEASURED = Pattern.compile("measured=([0-9]+)");
-    private static final Pattern CPU = Pattern.compile("cpu=([0-9.]+)");
+    private static final Pattern CPU = Pattern.compile(" cpu=([0-9.]+)");
+    private static final Pattern THREAD_CPU = Pattern.compile("thread-cpu=([0-9.]+)");
     private static final String START = "0xFFFFFFF0";
 
     /**
@@ -186,7 +187,7 @@ public final class CrossProcessRings {
         }
     }
 
-    /** Runs a one-process loop; returns its (measured, seconds, cpu, 0), NaN when it failed. */
+    /** Runs a one-process loop; returns its (measured, seconds, looping thread's cpu, 0), NaN when it failed. */
     private static double[] loopRun(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -200,7 +201,10 @@ public final class CrossProcessRings {
             System.err.println("loop failed: " + cmd + "\n  " + out.strip());
             return failed();
         }
-        return new double[] {Double.parseDouble(n.group(1)), Double.parseDouble(m.group(1)), cpu(out), 0};
+        // the looping thread's own CPU time where reported (the JVM's JIT and GC threads excluded), else the process's
+        Matcher t = THREAD_CPU.matcher(out);
+        double cpu = t.find() ? Double.parseDouble(t.group(1)) : cpu(out);
+        return new double[] {Double.parseDouble(n.group(1)), Double.parseDouble(m.group(1)), cpu, 0};
     }
 
     private static double[] failed() {

@@ -106,6 +106,9 @@ public final class RingPeer {
     private static final ThreadLocal<Long> STARTED = ThreadLocal.withInitial(System::nanoTime);
     /** This process's CPU time when the exchange started, per thread. */
     private static final ThreadLocal<Long> CPU_STARTED = ThreadLocal.withInitial(RingPeer::processCpuNanos);
+    /** This thread's CPU time when the exchange started. */
+    private static final ThreadLocal<Long> THREAD_CPU_STARTED = ThreadLocal.withInitial(RingPeer::threadCpuNanos);
+    private static final Path THREAD_SCHEDSTAT = Path.of("/proc/thread-self/schedstat");
 
     private RingPeer() {
     }
@@ -507,12 +510,31 @@ public final class RingPeer {
     static void markStart() {
         STARTED.set(System.nanoTime());
         CPU_STARTED.set(processCpuNanos());
+        THREAD_CPU_STARTED.set(threadCpuNanos());
     }
 
-    /** {@link RingWork}'s line: the window since {@link #markStart()}. */
+    /**
+     * {@link RingWork}'s line: the window since {@link #markStart()}, with this thread's CPU time where Linux reports
+     * it ({@code thread-cpu}, nanosecond accounting, the JIT's and the GC's threads excluded).
+     */
     static String summary(String role, long n, long bad, long warmup) {
+        final long threadStart = THREAD_CPU_STARTED.get();
+        final long threadNow = threadCpuNanos();
         return String.format(Locale.ROOT, "%s n=%d bad=%d measured=%d seconds=%.6f cpu=%.6f", role, n, bad, n - warmup,
-                (System.nanoTime() - STARTED.get()) / 1e9, (processCpuNanos() - CPU_STARTED.get()) / 1e9);
+                (System.nanoTime() - STARTED.get()) / 1e9, (processCpuNanos() - CPU_STARTED.get()) / 1e9)
+                + (threadStart < 0 || threadNow < 0 ? ""
+                : String.format(Locale.ROOT, " thread-cpu=%.6f", (threadNow - threadStart) / 1e9));
+    }
+
+    /** This thread's CPU time from {@code /proc/thread-self/schedstat} (nanoseconds), or -1 where there is none. */
+    static long threadCpuNanos() {
+        try {
+            String line = java.nio.file.Files.readString(THREAD_SCHEDSTAT);
+            int space = line.indexOf(' ');
+            return Long.parseLong(space < 0 ? line.strip() : line.substring(0, space));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     /** This process's CPU time (every thread), or 0 where the platform does not report it. */

@@ -20,8 +20,9 @@ import java.util.Locale;
  * java -cp pv-rings.jar:pv-abi.jar io.pvkit.rings.tools.RingWork RING-PAGES COUNT [WARMUP]
  * </pre>
  *
- * <p>Prints {@code loop n=<count> bad=<b> measured=<count - warmup> seconds=<s> cpu=<s>}: wall and process CPU
- * time over the exchanges after the first {@code WARMUP} (JIT warm-up excluded); 64-byte requests, 16-byte
+ * <p>Prints {@code loop n=<count> bad=<b> measured=<count - warmup> seconds=<s> cpu=<s> [thread-cpu=<s>]}: wall,
+ * process CPU time (JIT and GC threads included) and, on Linux, this thread's own CPU time over the exchanges
+ * after the first {@code WARMUP} (JIT warm-up excluded); 64-byte requests, 16-byte
  * responses, ring initialised at {@code 0xFFFFFFF0} (index wrap included), as the cross-process figures.
  */
 public final class RingWork {
