@@ -4,9 +4,16 @@
  * io.pvkit.rings.tools.RingPeer so that either side can be swapped for pvkit:
  *
  *   xen_ring_pair front|back <file> <ring-pages> <count> <start-index> [window [timeout-seconds [warmup]]]
+ *   xen_ring_pair loop <ring-pages> <count> [warmup]
  *
- * warmup (front): the printed seconds cover the exchanges after the first <warmup> responses (as RingPeer's
- * --warmup does, where it excludes the JIT's warm-up); the run still exchanges <count> requests.
+ * warmup: the printed seconds and cpu cover the exchanges after the first <warmup> responses (front) or
+ * requests served (back), as RingPeer's --warmup does, where it excludes the JIT's warm-up; the run still
+ * exchanges <count> requests. cpu= is this process's CPU time (user + system) over the same window: unlike
+ * the seconds it barely moves with the machine's load.
+ *
+ * loop: the front's and the back's work of one exchange done alternately by one thread over private memory
+ * (fill the ring and push, serve every request and push, consume every response), no waiting and no second
+ * process: the work per request of this code, to set against RingPeer's loop (io.pvkit.rings.tools.RingWork).
  *
  * File: <ring-pages> pages of shared ring, then a control page { u32 ready = "PVKR"; u32 state
  * (1 running, 2 done); u32 start; } written by the front (release on ready).
@@ -19,7 +26,7 @@
  * with RING_FINAL_CHECK_FOR_* before idling, and count the notifications the pushes asked for (there is
  * no event channel: the counts are what a real pair would send).
  *
- * Prints one line "<role> n=<exchanged> bad=<b> notifies=<m> seconds=<s>" and exits 0 (all good),
+ * Prints one line "<role> n=<exchanged> bad=<b> notifies=<m> [measured=<w>] seconds=<s> cpu=<s>" and exits 0 (all good),
  * 1 (checksum mismatch), 2 (broken ring), 3 (timeout), 64 (bad arguments).
  *
  * Build: gcc -O2 -msse4.2 -o xen_ring_pair xen_ring_pair.c   (needs libxen-dev's headers)
@@ -71,6 +78,12 @@ static double seconds_now(void) {
     return (double) t.tv_sec + (double) t.tv_nsec * 1e-9;
 }
 
+static double cpu_now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double) t.tv_sec + (double) t.tv_nsec * 1e-9;
+}
+
 /* RingPeer's idle policy: yield 1000 times, then sleep 20 us per idle step until work arrives. */
 struct waiter { unsigned idles; double deadline; };
 static inline void waiter_reset(struct waiter *w) { w->idles = 0; }
@@ -86,8 +99,87 @@ static int waiter_idle(struct waiter *w) {
     return 0;
 }
 
+/* The three steps of an exchange, shared by front, back and loop (inlined by -O2). */
+struct front_state { uint32_t *expected; uint64_t x; long sent, received, bad, notifies; unsigned window; };
+
+/* Fills the ring (as far as the window allows) with random requests and pushes them once; 1 when any was put. */
+static inline int fill_requests(struct pv_front_ring *fr, struct front_state *f, long count) {
+    unsigned size = RING_SIZE(fr);
+    int queued = 0;
+    while (f->sent < count && !RING_FULL(fr) && fr->req_prod_pvt - fr->rsp_cons < f->window) {
+        struct pv_req *rq = RING_GET_REQUEST(fr, fr->req_prod_pvt);
+        struct pv_req local;
+        uint64_t x = f->x;
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        local.len = (uint32_t) (x % (PAYLOAD_BYTES + 1));
+        for (unsigned i = 0; i < PAYLOAD_BYTES; i += 8) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            memcpy(local.payload + i, &x, 8);
+        }
+        f->x = x;
+        memset(local.payload + local.len, 0, PAYLOAD_BYTES - local.len);
+        local.id = fr->req_prod_pvt & (size - 1);
+        local.crc = crc32c(local.payload, local.len);
+        f->expected[local.id] = local.crc;
+        *rq = local;
+        fr->req_prod_pvt++;
+        f->sent++;
+        queued = 1;
+    }
+    if (queued) {
+        int notify;
+        RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(fr, notify);
+        f->notifies += notify;
+    }
+    return queued;
+}
+
+/* Consumes every published response: the number consumed, or -1 when the back broke the ring. */
+static inline long consume_responses(struct pv_front_ring *fr, struct front_state *f) {
+    unsigned size = RING_SIZE(fr);
+    RING_IDX prod = fr->sring->rsp_prod;
+    xen_rmb();
+    if (RING_RESPONSE_PROD_OVERFLOW(fr, prod)) return -1;
+    long n = 0;
+    for (; fr->rsp_cons != prod; fr->rsp_cons++, n++) {
+        struct pv_rsp rp;
+        RING_COPY_RESPONSE(fr, fr->rsp_cons, &rp);
+        if (rp.id >= size) return -1;
+        f->bad += rp.status != 0 || rp.crc != f->expected[rp.id];
+        f->received++;
+    }
+    return n;
+}
+
+struct back_state { long served, bad, notifies; };
+
+/* Serves every published request and pushes the responses once: the number served, or -1 on overflow. */
+static inline long serve_requests(struct pv_back_ring *br, struct back_state *b) {
+    RING_IDX prod = br->sring->req_prod;
+    xen_rmb();
+    if (RING_REQUEST_PROD_OVERFLOW(br, prod)) return -1;
+    if (br->req_cons == prod) return 0;
+    long n = 0;
+    for (; br->req_cons != prod; br->req_cons++, n++) {
+        struct pv_req rq;
+        RING_COPY_REQUEST(br, br->req_cons, &rq);
+        uint32_t len = rq.len <= PAYLOAD_BYTES ? rq.len : 0;
+        uint32_t crc = crc32c(rq.payload, len);
+        struct pv_rsp *rp = RING_GET_RESPONSE(br, br->rsp_prod_pvt++);
+        rp->id = rq.id;
+        rp->status = (rq.len <= PAYLOAD_BYTES && crc == rq.crc) ? 0 : 1;
+        rp->crc = crc;
+        b->bad += rp->status;
+        b->served++;
+    }
+    int notify;
+    RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(br, notify);
+    b->notifies += notify;
+    return n;
+}
+
 static int back(struct pv_sring *s, unsigned long bytes, volatile struct control *ctl, long count, RING_IDX start,
-                struct waiter *w) {
+                long warmup, struct waiter *w) {
     while (__atomic_load_n(&ctl->ready, __ATOMIC_ACQUIRE) != MAGIC || ctl->state != 1u) {
         if (waiter_idle(w)) { printf("back n=0 error=timeout\n"); return 3; }
     }
@@ -95,37 +187,28 @@ static int back(struct pv_sring *s, unsigned long bytes, volatile struct control
     struct pv_back_ring br;
     BACK_RING_ATTACH(&br, s, start, bytes);
     waiter_reset(w);
-    long served = 0, bad = 0, notifies = 0;
-    double t0 = seconds_now();
-    while (served < count) {
-        RING_IDX prod = s->req_prod;
-        xen_rmb();
-        if (RING_REQUEST_PROD_OVERFLOW(&br, prod)) { printf("back n=%ld error=overflow\n", served); return 2; }
-        if (br.req_cons != prod) {
-            for (; br.req_cons != prod; br.req_cons++) {
-                struct pv_req rq;
-                RING_COPY_REQUEST(&br, br.req_cons, &rq);
-                uint32_t len = rq.len <= PAYLOAD_BYTES ? rq.len : 0;
-                uint32_t crc = crc32c(rq.payload, len);
-                struct pv_rsp *rp = RING_GET_RESPONSE(&br, br.rsp_prod_pvt++);
-                rp->id = rq.id;
-                rp->status = (rq.len <= PAYLOAD_BYTES && crc == rq.crc) ? 0 : 1;
-                rp->crc = crc;
-                bad += rp->status;
-                served++;
-            }
-            int notify;
-            RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&br, notify);
-            notifies += notify;
+    struct back_state bs = { 0, 0, 0 };
+    double t0 = seconds_now(), c0 = cpu_now();
+    int warm = warmup == 0;
+    while (bs.served < count) {
+        if (!warm && bs.served >= warmup) {
+            warm = 1;
+            t0 = seconds_now();
+            c0 = cpu_now();
+        }
+        long n = serve_requests(&br, &bs);
+        if (n < 0) { printf("back n=%ld error=overflow\n", bs.served); return 2; }
+        if (n > 0) {
             waiter_reset(w);
             continue;
         }
         int more;
         RING_FINAL_CHECK_FOR_REQUESTS(&br, more);
-        if (!more && waiter_idle(w)) { printf("back n=%ld error=timeout\n", served); return 3; }
+        if (!more && waiter_idle(w)) { printf("back n=%ld error=timeout\n", bs.served); return 3; }
     }
-    printf("back n=%ld bad=%ld notifies=%ld seconds=%.6f\n", served, bad, notifies, seconds_now() - t0);
-    return bad ? 1 : 0;
+    printf("back n=%ld bad=%ld notifies=%ld measured=%ld seconds=%.6f cpu=%.6f\n", bs.served, bs.bad, bs.notifies,
+           bs.served - warmup, seconds_now() - t0, cpu_now() - c0);
+    return bs.bad ? 1 : 0;
 }
 
 static int front(struct pv_sring *s, unsigned long bytes, volatile struct control *ctl, long count, RING_IDX start,
@@ -141,70 +224,79 @@ static int front(struct pv_sring *s, unsigned long bytes, volatile struct contro
     ctl->state = 1u;
     __atomic_store_n(&ctl->ready, MAGIC, __ATOMIC_RELEASE);
 
-    unsigned size = RING_SIZE(&fr);
-    uint32_t *expected = calloc(size, sizeof(uint32_t));
-    uint64_t x = 0x9E3779B97F4A7C15ull;
-    long sent = 0, received = 0, bad = 0, notifies = 0;
-    double t0 = seconds_now();
+    struct front_state f = { calloc(RING_SIZE(&fr), sizeof(uint32_t)), 0x9E3779B97F4A7C15ull, 0, 0, 0, 0, window };
+    double t0 = seconds_now(), c0 = cpu_now();
     int warm = warmup == 0;
-    while (received < count) {
-        if (!warm && received >= warmup) {
+    while (f.received < count) {
+        if (!warm && f.received >= warmup) {
             warm = 1;
             t0 = seconds_now();
+            c0 = cpu_now();
         }
-        int queued = 0;
-        while (sent < count && !RING_FULL(&fr) && fr.req_prod_pvt - fr.rsp_cons < window) {
-            struct pv_req *rq = RING_GET_REQUEST(&fr, fr.req_prod_pvt);
-            struct pv_req local;
-            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-            local.len = (uint32_t) (x % (PAYLOAD_BYTES + 1));
-            for (unsigned i = 0; i < PAYLOAD_BYTES; i += 8) {
-                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-                memcpy(local.payload + i, &x, 8);
-            }
-            memset(local.payload + local.len, 0, PAYLOAD_BYTES - local.len);
-            local.id = fr.req_prod_pvt & (size - 1);
-            local.crc = crc32c(local.payload, local.len);
-            expected[local.id] = local.crc;
-            *rq = local;
-            fr.req_prod_pvt++;
-            sent++;
-            queued = 1;
-        }
-        if (queued) {
-            int notify;
-            RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&fr, notify);
-            notifies += notify;
-        }
-        RING_IDX prod = s->rsp_prod;
-        xen_rmb();
-        if (RING_RESPONSE_PROD_OVERFLOW(&fr, prod)) { printf("front n=%ld error=overflow\n", received); return 2; }
-        if (fr.rsp_cons != prod) {
-            for (; fr.rsp_cons != prod; fr.rsp_cons++) {
-                struct pv_rsp rp;
-                RING_COPY_RESPONSE(&fr, fr.rsp_cons, &rp);
-                if (rp.id >= size) { printf("front n=%ld error=bad id\n", received); return 2; }
-                bad += rp.status != 0 || rp.crc != expected[rp.id];
-                received++;
-            }
+        int queued = fill_requests(&fr, &f, count);
+        long n = consume_responses(&fr, &f);
+        if (n < 0) { printf("front n=%ld error=bad response\n", f.received); return 2; }
+        if (n > 0) {
             waiter_reset(w);
             continue;
         }
         if (queued) continue;
         int more;
         RING_FINAL_CHECK_FOR_RESPONSES(&fr, more);
-        if (!more && waiter_idle(w)) { printf("front n=%ld error=timeout\n", received); return 3; }
+        if (!more && waiter_idle(w)) { printf("front n=%ld error=timeout\n", f.received); return 3; }
     }
-    double t = seconds_now() - t0;
+    double t = seconds_now() - t0, c = cpu_now() - c0;
     __atomic_store_n(&ctl->state, 2u, __ATOMIC_RELEASE);
-    printf("front n=%ld bad=%ld notifies=%ld measured=%ld seconds=%.6f\n", received, bad, notifies, received - warmup, t);
-    free(expected);
-    return bad ? 1 : 0;
+    printf("front n=%ld bad=%ld notifies=%ld measured=%ld seconds=%.6f cpu=%.6f\n", f.received, f.bad, f.notifies,
+           f.received - warmup, t, c);
+    free(f.expected);
+    return f.bad ? 1 : 0;
+}
+
+/* One thread, private memory: fill and push, serve and push, consume, until <count> exchanges. */
+static int loop(unsigned long bytes, long count, long warmup) {
+    struct pv_sring *s = aligned_alloc(PAGE_BYTES, bytes);
+    if (s == NULL) { perror("aligned_alloc"); return 64; }
+    RING_IDX start = 0xFFFFFFF0u;
+    SHARED_RING_INIT(s);
+    s->req_prod = s->rsp_prod = start;
+    s->req_event = s->rsp_event = start + 1;
+    struct pv_front_ring fr;
+    FRONT_RING_ATTACH(&fr, s, start, bytes);
+    struct pv_back_ring br;
+    BACK_RING_ATTACH(&br, s, start, bytes);
+    struct front_state f = { calloc(RING_SIZE(&fr), sizeof(uint32_t)), 0x9E3779B97F4A7C15ull, 0, 0, 0, 0, ~0u };
+    struct back_state bs = { 0, 0, 0 };
+    double t0 = seconds_now(), c0 = cpu_now();
+    int warm = warmup == 0;
+    while (f.received < count) {
+        if (!warm && f.received >= warmup) {
+            warm = 1;
+            t0 = seconds_now();
+            c0 = cpu_now();
+        }
+        fill_requests(&fr, &f, count);
+        if (serve_requests(&br, &bs) < 0 || consume_responses(&fr, &f) < 0) { printf("loop error=broken\n"); return 2; }
+    }
+    double t = seconds_now() - t0, c = cpu_now() - c0;
+    /* one thread: its CPU time is the process's (thread-cpu as RingWork prints it) */
+    printf("loop n=%ld bad=%ld measured=%ld seconds=%.6f cpu=%.6f thread-cpu=%.6f\n", f.received, f.bad + bs.bad,
+           f.received - warmup, t, c, c);
+    free(f.expected);
+    free(s);
+    return f.bad + bs.bad ? 1 : 0;
 }
 
 int main(int argc, char **argv) {
+    if (argc >= 4 && strcmp(argv[1], "loop") == 0) {
+        long pages = strtol(argv[2], NULL, 0), count = strtol(argv[3], NULL, 0);
+        long warmup = argc > 4 ? strtol(argv[4], NULL, 0) : 0;
+        if (pages < 1 || count < 0 || warmup < 0 || warmup > count) { fprintf(stderr, "bad arguments\n"); return 64; }
+        return loop((unsigned long) pages * PAGE_BYTES, count, warmup);
+    }
     if (argc < 6) {
-        fprintf(stderr, "usage: %s front|back <file> <ring-pages> <count> <start> [window [timeout-seconds]]\n", argv[0]);
+        fprintf(stderr, "usage: %s front|back <file> <ring-pages> <count> <start> [window [timeout-seconds [warmup]]]\n"
+                        "       %s loop <ring-pages> <count> [warmup]\n", argv[0], argv[0]);
         return 64;
     }
     long pages = strtol(argv[3], NULL, 0), count = strtol(argv[4], NULL, 0);
@@ -221,7 +313,7 @@ int main(int argc, char **argv) {
     struct waiter w = { 0, seconds_now() + timeout };
     volatile struct control *ctl = (volatile struct control *) (m + bytes);
     if (strcmp(argv[1], "front") == 0) return front((struct pv_sring *) m, bytes, ctl, count, start, window, warmup, &w);
-    if (strcmp(argv[1], "back") == 0) return back((struct pv_sring *) m, bytes, ctl, count, start, &w);
-    fprintf(stderr, "role must be front or back\n");
+    if (strcmp(argv[1], "back") == 0) return back((struct pv_sring *) m, bytes, ctl, count, start, warmup, &w);
+    fprintf(stderr, "role must be front, back or loop\n");
     return 64;
 }

@@ -22,16 +22,24 @@ import java.util.regex.Pattern;
  *   <li>throughput (64-byte requests, 1-page ring of 32 slots, the front keeps the ring full): C front + C back,
  *       pvkit {@code RingPeer} front + back, pvkit back with the C front, C back with the pvkit front;</li>
  *   <li>round trip (window 1): C pair, pvkit pair;</li>
- *   <li>flag ping-pong (the floor): C pair, Java pair.</li>
+ *   <li>flag ping-pong (the floor): C pair, Java pair;</li>
+ *   <li>CPU per request of each throughput pair ({@code cpu.*}: both processes' CPU time, user + system, over
+ *       their measured windows, per measured request): unlike the rates it barely moves with the load of a
+ *       shared machine;</li>
+ *   <li>work per request ({@code work.*}): the C pair's and pvkit's front and back stepped alternately by one
+ *       thread over private memory ({@code xen_ring_pair loop}, {@code RingWork}): the CPU cost of the code
+ *       without any waiting.</li>
  * </ul>
- * The front's own timer is the figure; every driver (C or Java) starts it after its first {@code warmup}
- * exchanges (a quarter of the run), so that pvkit's figure is its steady state and not its JIT warm-up; the rate
- * is the measured exchanges over those seconds.
+ * The front's own timer is the figure; every driver (C or Java, front and back) starts it after its first
+ * {@code warmup} exchanges (a quarter of the run), so that pvkit's figure is its steady state and not its JIT
+ * warm-up; the rate is the measured exchanges over those seconds.
  * Each figure is kept per round; ratios are taken round by round and their median reported.
  */
 public final class CrossProcessRings {
     private static final Pattern SECONDS = Pattern.compile("seconds=([0-9.]+)");
     private static final Pattern MEASURED = Pattern.compile("measured=([0-9]+)");
+    private static final Pattern CPU = Pattern.compile(" cpu=([0-9.]+)");
+    private static final Pattern THREAD_CPU = Pattern.compile("thread-cpu=([0-9.]+)");
     private static final String START = "0xFFFFFFF0";
 
     /**
@@ -61,6 +69,12 @@ public final class CrossProcessRings {
         m.put("rtt.pvkit-pvkit", "µs");
         m.put("flag.c-c", "µs");
         m.put("flag.java-java", "µs");
+        m.put("cpu.c-c", "ns/req");
+        m.put("cpu.pvkit-pvkit", "ns/req");
+        m.put("cpu.pvkitBack-cFront", "ns/req");
+        m.put("cpu.cBack-pvkitFront", "ns/req");
+        m.put("work.c", "ns/req");
+        m.put("work.pvkit", "ns/req");
         return m;
     }
 
@@ -94,14 +108,17 @@ public final class CrossProcessRings {
                 String rtN = Long.toString(rt);
                 String rtW = Long.toString(rt / 4);
                 String f = file.toString();
-                List<String> cBack = List.of(pair.toString(), "back", f, "1", tpN, START);
+                List<String> cBack = List.of(pair.toString(), "back", f, "1", tpN, START, "4294967295", "120", tpW);
                 List<String> cFront = List.of(pair.toString(), "front", f, "1", tpN, START, "4294967295", "120", tpW);
-                List<String> jBack = ringPeer(java, jar, "back", file, tp, null, 0);
+                List<String> jBack = ringPeer(java, jar, "back", file, tp, null, tp / 4);
                 List<String> jFront = ringPeer(java, jar, "front", file, tp, null, tp / 4);
-                out.get("tp.c-c").add(rate(pairRun(file, cBack, cFront)));
-                out.get("tp.pvkit-pvkit").add(rate(pairRun(file, jBack, jFront)));
-                out.get("tp.pvkitBack-cFront").add(rate(pairRun(file, jBack, cFront)));
-                out.get("tp.cBack-pvkitFront").add(rate(pairRun(file, cBack, jFront)));
+                throughput(out, "c-c", pairRun(file, cBack, cFront));
+                throughput(out, "pvkit-pvkit", pairRun(file, jBack, jFront));
+                throughput(out, "pvkitBack-cFront", pairRun(file, jBack, cFront));
+                throughput(out, "cBack-pvkitFront", pairRun(file, cBack, jFront));
+                out.get("work.c").add(cpuPerRequest(loopRun(List.of(pair.toString(), "loop", "1", tpN, tpW))));
+                out.get("work.pvkit").add(cpuPerRequest(loopRun(List.of(java, "-cp", jar, "io.pvkit.rings.tools.RingWork",
+                        "1", tpN, tpW))));
                 List<String> cBackRt = List.of(pair.toString(), "back", f, "1", rtN, START);
                 List<String> cFrontRt = List.of(pair.toString(), "front", f, "1", rtN, START, "1", "120", rtW);
                 out.get("rtt.c-c").add(micros(pairRun(file, cBackRt, cFrontRt)));
@@ -125,6 +142,16 @@ public final class CrossProcessRings {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    private static void throughput(Map<String, List<Double>> out, String pair, double[] run) {
+        out.get("tp." + pair).add(rate(run));
+        out.get("cpu." + pair).add(cpuPerRequest(run));
+    }
+
+    /** Nanoseconds of CPU (both processes) per measured exchange; NaN when the run failed or reported no CPU. */
+    private static double cpuPerRequest(double[] run) {
+        return (run[2] + run[3]) / run[0] * 1e9;
     }
 
     /** Millions of exchanges per second from a driver's (measured, seconds); NaN when the run failed. */
@@ -160,7 +187,40 @@ public final class CrossProcessRings {
         }
     }
 
-    /** Runs the waiting side, then the driving side, over a fresh file; returns the driver's (measured, seconds). */
+    /** Runs a one-process loop; returns its (measured, seconds, looping thread's cpu, 0), NaN when it failed. */
+    private static double[] loopRun(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(180, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return failed();
+        }
+        Matcher m = SECONDS.matcher(out);
+        Matcher n = MEASURED.matcher(out);
+        if (p.exitValue() != 0 || !m.find() || !n.find()) {
+            System.err.println("loop failed: " + cmd + "\n  " + out.strip());
+            return failed();
+        }
+        // the looping thread's own CPU time where reported (the JVM's JIT and GC threads excluded), else the process's
+        Matcher t = THREAD_CPU.matcher(out);
+        double cpu = t.find() ? Double.parseDouble(t.group(1)) : cpu(out);
+        return new double[] {Double.parseDouble(n.group(1)), Double.parseDouble(m.group(1)), cpu, 0};
+    }
+
+    private static double[] failed() {
+        return new double[] {Double.NaN, Double.NaN, Double.NaN, Double.NaN};
+    }
+
+    /** The {@code cpu=} seconds of a line, NaN when it has none (the flag ping-pongs). */
+    private static double cpu(String line) {
+        Matcher c = CPU.matcher(line);
+        return c.find() ? Double.parseDouble(c.group(1)) : Double.NaN;
+    }
+
+    /**
+     * Runs the waiting side, then the driving side, over a fresh file; returns the driver's (measured, seconds)
+     * and both sides' CPU seconds over their measured windows (driver, waiter; NaN where not reported).
+     */
     private static double[] pairRun(Path file, List<String> waiter, List<String> driver) throws IOException, InterruptedException {
         Files.deleteIfExists(file);
         Process w = new ProcessBuilder(waiter).redirectErrorStream(true).start();
@@ -171,15 +231,15 @@ public final class CrossProcessRings {
         if (!ok) {
             d.destroyForcibly();
             w.destroyForcibly();
-            return new double[] {Double.NaN, Double.NaN};
+            return failed();
         }
         Matcher m = SECONDS.matcher(dOut);
         Matcher n = MEASURED.matcher(dOut);
         if (d.exitValue() != 0 || w.exitValue() != 0 || !m.find() || !n.find()) {
             System.err.println("pair failed: " + driver + "\n  " + dOut.strip() + "\n  " + wOut.strip());
-            return new double[] {Double.NaN, Double.NaN};
+            return failed();
         }
-        return new double[] {Double.parseDouble(n.group(1)), Double.parseDouble(m.group(1))};
+        return new double[] {Double.parseDouble(n.group(1)), Double.parseDouble(m.group(1)), cpu(dOut), cpu(wOut)};
     }
 
     /**

@@ -135,7 +135,10 @@ public final class BenchReport {
         b.append("\n`tp` = 64-byte requests per second through a 1-page ring (32 slots) kept full by the front; "
                 + "`rtt` = window 1 round trip; `flag` = bare flag ping-pong over the same file layout; both sides poll "
                 + "with RingPeer's policy (sched_yield up to 1000 times, then 20 µs sleeps). Every driver times the last "
-                + "three quarters of its run (after its JIT warm-up, for the Java ones).\n");
+                + "three quarters of its run (after its JIT warm-up, for the Java ones); `cpu` = both processes' CPU time "
+                + "(user + system) over their measured windows per request of a `tp` run, the waiting policy's "
+                + "`sched_yield` calls included; `work` = the front's and the back's work done alternately by one thread "
+                + "over private memory (`xen_ring_pair loop`, `RingWork`), that thread's CPU time per request.\n");
         return b.toString();
     }
 

@@ -117,6 +117,13 @@ final class Targets {
         double flags = crossRatio("flag.java-java", "flag.c-c");
         row("Rings", "(context) Java flag ping-pong vs C flag ping-pong", cs("flag.java-java"), cs("flag.c-c"), flags,
                 "none", Verdict.CONTEXT);
+        // CPU, not time: the one-thread work loops do not wait, so the machine's load barely moves their ratio
+        row("Rings", "(context) work per request, one thread, no waiting: RingWork vs xen_ring_pair loop (CPU ns)",
+                cs("work.pvkit"), cs("work.c") + crossRange("work.pvkit", "work.c"), crossRatio("work.pvkit", "work.c"),
+                "none", Verdict.CONTEXT);
+        row("Rings", "(context) CPU per request of both processes, pvkit pair vs C pair (throughput runs, waiting included)",
+                cs("cpu.pvkit-pvkit"), cs("cpu.c-c") + crossRange("cpu.pvkit-pvkit", "cpu.c-c"),
+                crossRatio("cpu.pvkit-pvkit", "cpu.c-c"), "none", Verdict.CONTEXT);
         // rings, in-process
         String pp = "RingPingPongBenchmark.pvkit:pvkitRoundTrip";
         String jc = "RingPingPongBenchmark.jctools:jctoolsRoundTrip";

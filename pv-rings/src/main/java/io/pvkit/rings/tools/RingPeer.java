@@ -42,9 +42,12 @@ import java.util.zip.CRC32C;
  *      --count 100000 [--start 0xFFFFFFF0] [--seed 7] [--timeout-seconds 60] [--window 1] [--warmup 50000]
  * </pre>
  *
- * <p>{@code --warmup W} (front): the printed {@code seconds} cover only the exchanges after the first
- * {@code W} responses (JIT warm-up excluded, as a benchmark harness would), and the line adds
- * {@code measured=<count - W>}; the run still exchanges {@code count} requests.
+ * <p>{@code --warmup W}: the printed {@code seconds} cover only the exchanges after the first
+ * {@code W} responses (front) or requests served (back) (JIT warm-up excluded, as a benchmark harness would),
+ * and the line adds {@code measured=<count - W>}; the run still exchanges {@code count} requests. The line's
+ * {@code cpu} is this process's CPU time (user + system, every thread: JIT and GC included) over the same
+ * window, from {@link ProcessHandle.Info#totalCpuDuration()} (the kernel's accounting, typically 10 ms ticks):
+ * a figure that, unlike {@code seconds}, barely moves with the load of a shared machine.
  *
  * <p>File: {@code ring-pages} pages of shared ring, then one control page:
  * <pre>
@@ -101,6 +104,11 @@ public final class RingPeer {
     private static final VarHandle CONTROL_WORD = ValueLayout.JAVA_INT.varHandle();
     /** When the exchange started (after the handshake), per thread. */
     private static final ThreadLocal<Long> STARTED = ThreadLocal.withInitial(System::nanoTime);
+    /** This process's CPU time when the exchange started, per thread. */
+    private static final ThreadLocal<Long> CPU_STARTED = ThreadLocal.withInitial(RingPeer::processCpuNanos);
+    /** This thread's CPU time when the exchange started. */
+    private static final ThreadLocal<Long> THREAD_CPU_STARTED = ThreadLocal.withInitial(RingPeer::threadCpuNanos);
+    private static final Path THREAD_SCHEDSTAT = Path.of("/proc/thread-self/schedstat");
 
     private RingPeer() {
     }
@@ -118,7 +126,8 @@ public final class RingPeer {
      * @param seed the payload seed (front)
      * @param timeoutNanos the overall time limit
      * @param window the most requests the front keeps outstanding (1 = ping-pong)
-     * @param warmup responses the front receives before its timer starts (0: timed from the handshake)
+     * @param warmup responses the front receives (requests the back serves) before its timer starts (0: timed
+     *        from the handshake)
      */
     public record Options(boolean front, Path file, int ringPages, int requestSize, int responseSize, long count,
                           int start, long seed, long timeoutNanos, int window, long warmup) {
@@ -271,7 +280,7 @@ public final class RingPeer {
     public static Result run(Options options) {
         long ringBytes = (long) options.ringPages() * GuestMemory.PAGE_SIZE;
         long fileBytes = ringBytes + GuestMemory.PAGE_SIZE;
-        STARTED.set(System.nanoTime());
+        markStart();
         try (GuestMemory memory = GuestMemory.mapFile(options.file(), options.ringPages() + 1L);
              FileChannel size = FileChannel.open(options.file(), StandardOpenOption.READ)) {
             MemoryAccess ring = GuestMemory.wrap(memory.slice(0, ringBytes));
@@ -406,10 +415,15 @@ public final class RingPeer {
             return new Result(0, 0, 0, EXIT_MISMATCH, "back error=" + mismatch);
         }
         BackRing back = SharedBackRing.attach(memory, o.type(), o.start());
-        STARTED.set(System.nanoTime());
+        markStart();
         PeerBack peer = new PeerBack(back, o, waiter);
+        boolean warm = o.warmup() == 0;
         try {
             while (peer.served() < o.count()) {
+                if (!warm && peer.served() >= o.warmup()) {
+                    warm = true;
+                    markStart();
+                }
                 guard.check();
                 if (!peer.step()) {
                     return result("back", peer.served(), peer.bad(), peer.notifies(), back.requestConsumerIndex(), 3,
@@ -421,7 +435,7 @@ public final class RingPeer {
                     e.getMessage());
         }
         return result("back", peer.served(), peer.bad(), peer.notifies(), back.requestConsumerIndex(),
-                peer.bad() == 0 ? 0 : 1, null);
+                peer.bad() == 0 ? 0 : 1, null, o.warmup() == 0 ? "" : " measured=" + (peer.served() - o.warmup()));
     }
 
     /**
@@ -469,14 +483,14 @@ public final class RingPeer {
         CONTROL_WORD.setVolatile(control, STATE_OFFSET, STATE_RUNNING);
         // ORDERING: release: the initialised header, start and state are visible before the magic.
         CONTROL_WORD.setRelease(control, 0L, READY_MAGIC);
-        STARTED.set(System.nanoTime());
+        markStart();
         PeerFront peer = new PeerFront(front, o, new Waiter(o.timeoutNanos()));
         boolean warm = o.warmup() == 0;
         try {
             while (peer.received() < o.count()) {
                 if (!warm && peer.received() >= o.warmup()) {
                     warm = true;
-                    STARTED.set(System.nanoTime());
+                    markStart();
                 }
                 guard.check();
                 if (!peer.step()) {
@@ -492,6 +506,42 @@ public final class RingPeer {
                 peer.bad() == 0 ? 0 : 1, null, o.warmup() == 0 ? "" : " measured=" + (peer.received() - o.warmup()));
     }
 
+    /** Starts the measured window: wall clock and process CPU time. */
+    static void markStart() {
+        STARTED.set(System.nanoTime());
+        CPU_STARTED.set(processCpuNanos());
+        THREAD_CPU_STARTED.set(threadCpuNanos());
+    }
+
+    /**
+     * {@link RingWork}'s line: the window since {@link #markStart()}, with this thread's CPU time where Linux reports
+     * it ({@code thread-cpu}, nanosecond accounting, the JIT's and the GC's threads excluded).
+     */
+    static String summary(String role, long n, long bad, long warmup) {
+        final long threadStart = THREAD_CPU_STARTED.get();
+        final long threadNow = threadCpuNanos();
+        return String.format(Locale.ROOT, "%s n=%d bad=%d measured=%d seconds=%.6f cpu=%.6f", role, n, bad, n - warmup,
+                (System.nanoTime() - STARTED.get()) / 1e9, (processCpuNanos() - CPU_STARTED.get()) / 1e9)
+                + (threadStart < 0 || threadNow < 0 ? ""
+                : String.format(Locale.ROOT, " thread-cpu=%.6f", (threadNow - threadStart) / 1e9));
+    }
+
+    /** This thread's CPU time from {@code /proc/thread-self/schedstat} (nanoseconds), or -1 where there is none. */
+    static long threadCpuNanos() {
+        try {
+            String line = java.nio.file.Files.readString(THREAD_SCHEDSTAT);
+            int space = line.indexOf(' ');
+            return Long.parseLong(space < 0 ? line.strip() : line.substring(0, space));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** This process's CPU time (every thread), or 0 where the platform does not report it. */
+    static long processCpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+    }
+
     private static Result result(String role, long n, long bad, long notifies, int index, int exit, String error) {
         return result(role, n, bad, notifies, index, exit, error, "");
     }
@@ -499,9 +549,10 @@ public final class RingPeer {
     private static Result result(String role, long n, long bad, long notifies, int index, int exit, String error,
                                  String extra) {
         double seconds = (System.nanoTime() - STARTED.get()) / 1e9;
+        double cpu = (processCpuNanos() - CPU_STARTED.get()) / 1e9;
         String line = role + (role.equals("back") ? " served=" : " received=") + n + " bad=" + bad + " notifies=" + notifies
                 + " index=" + Integer.toUnsignedString(index) + String.format(Locale.ROOT, " seconds=%.6f", seconds)
-                + extra + (error == null ? "" : " error=" + error);
+                + extra + String.format(Locale.ROOT, " cpu=%.6f", cpu) + (error == null ? "" : " error=" + error);
         return new Result(n, bad, notifies, exit, line);
     }
 }

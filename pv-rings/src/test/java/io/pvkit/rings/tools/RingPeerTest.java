@@ -96,6 +96,26 @@ class RingPeerTest {
     }
 
     @Test
+    void shouldTimeBothSidesAfterTheirWarmupAndReportTheirCpuTime() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            ByteArrayOutputStream backOut = new ByteArrayOutputStream();
+            Future<Integer> back = pool.submit(() -> run(args("back", "--count", "400", "--warmup", "100",
+                    "--timeout-seconds", "20"), backOut, new ByteArrayOutputStream()));
+            ByteArrayOutputStream frontOut = new ByteArrayOutputStream();
+            assertEquals(0, run(args("front", "--count", "400", "--warmup", "300", "--timeout-seconds", "20"), frontOut,
+                    new ByteArrayOutputStream()), frontOut.toString(StandardCharsets.UTF_8));
+            assertEquals(0, back.get(30, TimeUnit.SECONDS), backOut.toString(StandardCharsets.UTF_8));
+            String frontLine = frontOut.toString(StandardCharsets.UTF_8);
+            String backLine = backOut.toString(StandardCharsets.UTF_8);
+            assertTrue(frontLine.matches("(?s)front received=400 bad=0 .* measured=100 cpu=[0-9]+\\.[0-9]{6}\\s*"), frontLine);
+            assertTrue(backLine.matches("(?s)back served=400 bad=0 .* measured=300 cpu=[0-9]+\\.[0-9]{6}\\s*"), backLine);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void shouldRefuseAStartThatDoesNotMatchTheRing() throws Exception {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
