@@ -204,7 +204,8 @@ final class Targets {
         for (String k : List.of("RingPushPollBenchmark.exchange", "EventSendHypercallBenchmark.hypercallSend",
                 "EventSendHypercallBenchmark.directSend", "EventChannelThroughputBenchmark.sendAndDemux",
                 "GrantCopyBenchmark.grantCopyJavaApi[bytes=4096]", "GrantCopyBenchmark.grantCopyHypercall[bytes=4096]",
-                "GrantMapBenchmark.mapReadUnmapChecked", "HypercallDispatchBenchmark.xenVersion")) {
+                "GrantMapBenchmark.mapReadUnmapChecked", "GrantMapBenchmark.mapHandleReadUnmapChecked",
+                "GrantMapBenchmark.mapHandleUnmapChecked", "HypercallDispatchBenchmark.xenVersion")) {
             int p = k.indexOf('[');
             String key = p < 0 ? k + ":gc.alloc.rate.norm" : k.substring(0, p) + ":gc.alloc.rate.norm" + k.substring(p);
             double bytes = j(key);
