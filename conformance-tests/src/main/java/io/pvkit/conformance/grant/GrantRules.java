@@ -11,7 +11,8 @@ import java.util.List;
  * semantics of map, copy, setup and the hypercall interface beyond the catalogue (GNT-15 .. GNT-17), the
  * model-based GNT-18, the release of a view under in-flight I/O (GNT-19), the hostile-entry rules GNT-20
  * (no double fetch, bounded compare-and-swap) and GNT-21 (no frame consumed before its entry is published),
- * and GNT-22 (a dying domain stays dead).
+ * GNT-22 (a dying domain stays dead), and the statuses of map and unmap arguments, multi-frame tables, batches
+ * and the operations on other domains (GNT-23 .. GNT-26).
  * Tested by {@link GrantTableVerification}.
  */
 public final class GrantRules implements RuleSet {
@@ -114,6 +115,32 @@ public final class GrantRules implements RuleSet {
                             + "grants: the dying state is final, so nothing appears behind the teardown's walk.",
                     "xen/common/grant_table.c (gnttab_release_mappings runs on a dying domain: d->is_dying); "
                             + "XSA-380"),
+            Rule.must("GNT-23",
+                    "A map whose flags name neither host nor device map is GNTST_bad_gntref and one naming a granter "
+                            + "that does not exist (or DOMID_SELF) GNTST_bad_domain; an unmap whose host_addr or "
+                            + "dev_bus_addr is not the mapping's fails and keeps the mapping, and one naming neither "
+                            + "part is okay and unmaps nothing.",
+                    "xen/common/grant_table.c (map_grant_ref: \"Bad flags in grant map op\", rcu_lock_domain_by_id; "
+                            + "unmap_common: dev_bus_addr check, replace_grant_host_mapping, op->done)"),
+            Rule.must("GNT-24",
+                    "After setup_table grew the table, reference 512 + k is slot k of the second listed frame: map "
+                            + "and copy act on that entry only, and the first reference beyond the table is "
+                            + "GNTST_bad_gntref.",
+                    "xen/include/public/grant_table.h (GNTTABOP_setup_table, grant_entry_v1); "
+                            + "xen/common/grant_table.c (shared_entry_v1, nr_grant_entries)"),
+            Rule.must("GNT-25",
+                    "A batch longer than one call's work is continued to its end: every element gets its status, "
+                            + "the guest sees 0, and nothing after the last element is read or written; setup_table "
+                            + "and query_size with a count other than 1 are -EINVAL.",
+                    "xen/common/grant_table.c (do_grant_table_op: hypercall_create_continuation; "
+                            + "gnttab_setup_table, gnttab_query_size: count != 1)"),
+            Rule.must("GNT-26",
+                    "query_size and setup_table name an existing domain (else GNTST_bad_domain) that is the caller "
+                            + "unless the caller is privileged (else GNTST_permission_denied); get_version answers 1, "
+                            + "-ESRCH or -EPERM likewise; set_version accepts 1, refuses 0 and 3 with -EINVAL, and "
+                            + "reports the version in use.",
+                    "xen/common/grant_table.c (gnttab_query_size, gnttab_setup_table, gnttab_get_version, "
+                            + "gnttab_set_version; XSM_TARGET)"),
             Rule.must("FE-09",
                     "A frontend's end of foreign access is a compare-and-swap that fails while the grant is "
                             + "mapped, reports the page as still in use, and leaves the grant valid.",

@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-22, FE-09, FE-10)
+ * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-26, FE-09, FE-10)
  * against a hypervisor under test, through {@code __HYPERVISOR_grant_table_op} exactly as guests issue it.
  *
  * <p>Extend it in your test scope:
@@ -899,6 +899,91 @@ public abstract class GrantTableVerification {
     @Test
     public void required_GNT_22_dyingDomainStaysDeadWhileItsTeardownWaits() throws Exception {
         releaseDuringIo().dyingDomainStaysDead();
+    }
+
+    // ---------------------------------------------------------------------------------- GNT-23 .. GNT-26
+
+    /** GNT-23 .. GNT-26 (statuses of arguments, multi-frame tables, batches, other domains) live in {@link OperationStatuses}. */
+    private OperationStatuses operationStatuses() {
+        return new OperationStatuses(hypervisor, domains, a, b, domainFrames());
+    }
+
+    /**
+     * Rule {@linkplain GrantRules GNT-23}: a map whose flags name neither {@code GNTMAP_host_map} nor
+     * {@code GNTMAP_device_map} is {@code GNTST_bad_gntref}; a map naming a granter that does not exist, or
+     * {@code DOMID_SELF}, is {@code GNTST_bad_domain}; an unmap whose {@code host_addr} is not the mapping's, or
+     * whose {@code dev_bus_addr} is not the mapped frame's, fails and leaves the mapping; an unmap naming neither
+     * part ({@code host_addr} and {@code dev_bus_addr} 0) is okay and unmaps nothing.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>map checks {@code flags & (GNTMAP_host_map | GNTMAP_device_map)} first, and looks the granter up by id
+     *       only ({@code rcu_lock_domain_by_id}, which does not know {@code DOMID_SELF});</li>
+     *   <li>unmap compares {@code dev_bus_addr} with the mapped frame and {@code host_addr} with the mapping's
+     *       address before it releases anything, and releases only the parts the arguments name.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_23_mapAndUnmapArgumentsAreCheckedAsXenDoes() {
+        operationStatuses().mapAndUnmapArgumentsAreCheckedAsXenDoes();
+    }
+
+    /**
+     * Rule {@linkplain GrantRules GNT-24}: after {@code setup_table(DOMID_SELF, 2)} a reference of the second
+     * table frame ({@code 512 + k}) is the entry at slot {@code k} of {@code frame_list[1]}: a copy reads the frame
+     * that entry grants, a map sets its GTF_reading, the same slot of the first frame stays untouched, and
+     * {@code 1024} is {@code GNTST_bad_gntref}. Passes trivially when the table's maximum is one frame.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the entry address is {@code frame[ref / 512] + (ref % 512) * 8}, with the frames setup_table
+     *       listed;</li>
+     *   <li>the per-entry state (pins, the frame snapshot) grows with the table.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_24_entriesOfTheSecondTableFrameAreUsed() {
+        operationStatuses().entriesOfTheSecondTableFrameAreUsed();
+    }
+
+    /**
+     * Rule {@linkplain GrantRules GNT-25}: a batch of {@value OperationStatuses#LONG_BATCH} unmaps (more than any
+     * per-call bound, so it is continued) returns 0 to the guest, writes every element's status, performs its
+     * first and last element, and reads or writes nothing after the last element; {@code setup_table} and
+     * {@code query_size} with a count other than 1 are {@code -EINVAL} and write nothing.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the continuation resumes at the first element not done, with the remaining count, and the loop over a
+     *       call's elements stops at the count (not one after it);</li>
+     *   <li>the single-element commands check {@code count != 1} first (Xen's {@code gnttab_setup_table},
+     *       {@code gnttab_query_size}).</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_25_batchesAreDoneExactly() {
+        operationStatuses().batchesAreDoneExactly();
+    }
+
+    /**
+     * Rule {@linkplain GrantRules GNT-26}: {@code query_size} and {@code setup_table} naming a domain that does not
+     * exist are {@code GNTST_bad_domain}, naming another domain from an unprivileged one
+     * {@code GNTST_permission_denied}; {@code get_version} is 0 with version 1 for the caller, {@code -ESRCH} for a
+     * domain that does not exist, {@code -EPERM} for another domain from an unprivileged one;
+     * {@code set_version(1)} is 0 and {@code set_version(0)} or {@code (3)} {@code -EINVAL}, each reporting the
+     * version in use. With {@link Capability#PRIVILEGED_DOMAINS}, a privileged domain reads another domain's
+     * size and version and grows its table.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the target domain is looked up ({@code DOMID_SELF} is the caller) before the privilege check, and
+     *       only a privileged caller (Xen's XSM_TARGET) passes it for another domain;</li>
+     *   <li>{@code set_version} writes the version in use back in every case.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_26_tableOperationsOnOtherDomains() {
+        operationStatuses().tableOperationsOnOtherDomains();
     }
 
     // ------------------------------------------------------------------------------------------ FE-09
