@@ -11,8 +11,8 @@ import java.util.List;
  * semantics of map, copy, setup and the hypercall interface beyond the catalogue (GNT-15 .. GNT-17), the
  * model-based GNT-18, the release of a view under in-flight I/O (GNT-19), the hostile-entry rules GNT-20
  * (no double fetch, bounded compare-and-swap) and GNT-21 (no frame consumed before its entry is published),
- * GNT-22 (a dying domain stays dead), and the statuses of map and unmap arguments, multi-frame tables, batches
- * and the operations on other domains (GNT-23 .. GNT-26).
+ * GNT-22 (a dying domain stays dead), the statuses of map and unmap arguments, multi-frame tables, batches,
+ * operations on other domains and copy sides (GNT-23 .. GNT-27), and the frontend's grant entries (GNT-28).
  * Tested by {@link GrantTableVerification}.
  */
 public final class GrantRules implements RuleSet {
@@ -141,13 +141,28 @@ public final class GrantRules implements RuleSet {
                             + "reports the version in use.",
                     "xen/common/grant_table.c (gnttab_query_size, gnttab_setup_table, gnttab_get_version, "
                             + "gnttab_set_version; XSM_TARGET)"),
+            Rule.must("GNT-27",
+                    "A copy side given as a frame names the caller's own memory (else GNTST_permission_denied or "
+                            + "GNTST_bad_page), a granter that does not exist is GNTST_bad_domain, only the grantee "
+                            + "copies an entry, a copy into a read-only-mapped writable grant sets GTF_writing only "
+                            + "while it runs, and an entry whose frame is not the granter's is GNTST_bad_page for map "
+                            + "and copy with no busy bit left.",
+                    "xen/common/grant_table.c (gnttab_copy_lock_domain, gnttab_copy_claim_buf, "
+                            + "acquire_grant_for_copy: unlock_out_clear; map_grant_ref: get_paged_frame)"),
             Rule.must("FE-09",
                     "A frontend's end of foreign access is a compare-and-swap that fails while the grant is "
                             + "mapped, reports the page as still in use, and leaves the grant valid.",
                     "XSA-396 / CVE-2022-23036..23042 (Linux 33172ab50a53, 66e3531b33ee)"),
             Rule.must("FE-10",
                     "A frontend shares a page only after zeroing it, so a backend never sees stale data.",
-                    "XSA-403 / CVE-2022-33740..33742"));
+                    "XSA-403 / CVE-2022-33740..33742"),
+            Rule.must("GNT-28",
+                    "A frontend's shared page is a grant entry that names exactly the grantee, the frame and "
+                            + "GTF_permit_access (with GTF_readonly only when asked), at a reference outside the "
+                            + "reserved 0..7 that no other live grant holds and that is not handed out again while "
+                            + "its end of access failed.",
+                    "xen/include/public/grant_table.h (GNTTAB_NR_RESERVED_ENTRIES, grant_entry_v1); "
+                            + "Linux drivers/xen/grant-table.c (gnttab_grant_foreign_access_ref, get_free_entries)"));
 
     /** Creates the rule set (the catalogue does this once). */
     public GrantRules() {

@@ -26,8 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The checks of GNT-23 .. GNT-26 (the statuses and effects of map and unmap arguments, tables of more than one
- * frame, long and single-element batches, and the table operations that name another domain), split out of
+ * The checks of GNT-23 .. GNT-27 (the statuses and effects of map and unmap arguments, tables of more than one
+ * frame, long and single-element batches, the table operations that name another domain, copy sides and bad
+ * frames), split out of
  * {@link GrantTableVerification}, which keeps the public test methods and their Javadoc. One instance serves one
  * test method, with that method's hypervisor and domains.
  */
@@ -206,6 +207,70 @@ final class OperationStatuses {
         }
         throw new AssertionError("no " + frames + " contiguous data frames in a domain of " + d.mem.frames()
                 + " frames (domainFrames() too small)");
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-27
+
+    /** GNT-27: the statuses and effects of copy sides and of entries whose frame is not the granter's. */
+    void copySidesAndBadFramesAreCheckedAsXenDoes(GrantDomain c) {
+        a.fillFrame(a.data(0), (byte) 0x31);
+        b.fillFrame(b.data(0), (byte) 0);
+        a.grant(FIRST_REF, b.domid(), a.data(0), true);
+        // a frame side names only the caller's own memory
+        assertEquals(GrantStatus.PERMISSION_DENIED.code(), b.copy(new GrantDomain.Copy(a.data(0), a.domid(), 0,
+                b.data(0), DomId.SELF, 0, 64, 0))[0], "a copy whose source is a frame of another domain");
+        assertEquals(0, b.byteAt(b.data(0), 0), "the refused copy from another domain's frame wrote the destination");
+        assertEquals(GrantStatus.PERMISSION_DENIED.code(), b.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0,
+                a.data(1), a.domid(), 0, 64, GntCopy.SOURCE_GREF))[0], "a copy whose destination is a frame of another domain");
+        assertEquals(0, a.busy(FIRST_REF), "the refused copy (destination frame of another domain) left the source busy");
+        long outside = b.mem.frames() + 3;
+        assertEquals(GrantStatus.BAD_PAGE.code(), b.copy(new GrantDomain.Copy(outside, DomId.SELF, 0, b.data(0),
+                DomId.SELF, 0, 64, 0))[0], "a copy from frame " + outside + ", outside the caller's memory");
+        assertEquals(GrantStatus.BAD_PAGE.code(), b.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0, outside,
+                DomId.SELF, 0, 64, GntCopy.SOURCE_GREF))[0], "a copy into frame " + outside + ", outside the caller's memory");
+        assertEquals(0, a.busy(FIRST_REF), "the refused copy (destination outside memory) left the source busy");
+        assertEquals(GrantStatus.BAD_DOMAIN.code(), b.copy(new GrantDomain.Copy(FIRST_REF, NO_SUCH_DOMAIN, 0,
+                b.data(0), DomId.SELF, 0, 64, GntCopy.SOURCE_GREF))[0], "a copy from a granter that does not exist");
+        assertNegative(c.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0, c.data(0), DomId.SELF, 0, 64,
+                GntCopy.SOURCE_GREF))[0], "a copy by a domain that is not the grantee");
+        assertEquals(0, a.busy(FIRST_REF), "the refused copy by another domain left busy bits");
+
+        // while the grantee's mapping pins the entry, another domain still cannot copy it
+        GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
+        assertEquals(OKAY, m.status());
+        c.fillFrame(c.data(0), (byte) 0);
+        assertNegative(c.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0, c.data(0), DomId.SELF, 0, 64,
+                GntCopy.SOURCE_GREF))[0], "a copy by another domain of an entry the grantee has mapped");
+        assertEquals(0, c.byteAt(c.data(0), 0), "the refused copy of the pinned entry wrote C's frame");
+        assertEquals(GrantFlags.READING, a.busy(FIRST_REF), "the grantee's pin is intact after C's refused copy");
+        assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
+
+        // a writable grant the grantee mapped read-only: a copy into it sets GTF_writing only while it runs
+        a.grant(FIRST_REF + 1, b.domid(), a.data(1), false);
+        a.fillFrame(a.data(1), (byte) 0);
+        b.fillFrame(b.data(1), (byte) 0x42);
+        GrantDomain.Mapped ro = b.map(a.domid(), FIRST_REF + 1, HOST | RO, 0x2000);
+        assertEquals(OKAY, ro.status());
+        assertEquals(OKAY, b.copy(new GrantDomain.Copy(b.data(1), DomId.SELF, 0, FIRST_REF + 1, a.domid(), 0, 64,
+                GntCopy.DEST_GREF))[0], "a copy into a writable grant the grantee has mapped read-only");
+        assertEquals(0x42, a.byteAt(a.data(1), 63), "the copy into the read-only-mapped writable grant arrived");
+        assertEquals(GrantFlags.READING, a.busy(FIRST_REF + 1), "after the copy only the read-only mapping's "
+                + "GTF_reading remains (GTF_writing cleared with the copy's writable use)");
+        assertEquals(OKAY, b.unmap(ro.handle(), 0x2000, 0));
+
+        // an entry whose frame is not the granter's: GNTST_bad_page, and the busy bits the attempt set are cleared
+        long badFrame = a.mem.frames() + 5;
+        a.mem.setInt(a.entryGpa(FIRST_REF + 2) + GrantEntryV1Layout.FRAME_OFFSET, (int) badFrame);
+        a.mem.setIntRelease(a.entryGpa(FIRST_REF + 2) + GrantEntryV1Layout.FLAGS_OFFSET,
+                (b.domid() << 16) | GrantFlags.PERMIT_ACCESS);
+        assertEquals(GrantStatus.BAD_PAGE.code(), b.map(a.domid(), FIRST_REF + 2, HOST, 0x3000).status(),
+                "a map of an entry whose frame " + badFrame + " lies outside the granter's memory");
+        assertEquals(0, a.busy(FIRST_REF + 2), "the refused map (bad frame) left busy bits");
+        assertEquals(GrantStatus.BAD_PAGE.code(), b.copy(new GrantDomain.Copy(b.data(1), DomId.SELF, 0, FIRST_REF + 2,
+                a.domid(), 0, 64, GntCopy.DEST_GREF))[0], "a copy into an entry whose frame lies outside the "
+                + "granter's memory");
+        assertEquals(0, a.busy(FIRST_REF + 2), "the refused copy (bad frame) left busy bits");
+        assertTrue(a.revoke(FIRST_REF + 2), "the granter can revoke the entry with the bad frame");
     }
 
     // ------------------------------------------------------------------------------------------ GNT-26

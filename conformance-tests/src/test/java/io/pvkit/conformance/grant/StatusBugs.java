@@ -15,10 +15,13 @@ import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BrokenVerification;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.Buggy;
+import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.grant.TableSize;
 
+import java.lang.foreign.MemorySegment;
+
 /**
- * The broken implementations that GNT-23 .. GNT-26 catch and the rules before them did not (each a pv-grant
+ * The broken implementations that GNT-23 .. GNT-28 catch and the rules before them did not (each a pv-grant
  * hypervisor with one bug in its grant_table_op path); listed in
  * {@link GrantTableVerificationSelfTest#brokenImplementations()}. Not test classes themselves (nested, so no
  * runner selects them).
@@ -313,6 +316,238 @@ final class StatusBugs {
                     return rc;
                 }
             };
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-27
+
+    /** A pv-grant hypervisor that rewrites one copy status into another. */
+    abstract static class CopyStatusRewritten extends BrokenVerification {
+        abstract GrantStatus from();
+
+        abstract GrantStatus to();
+
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    long st = uops + GnttabCopyLayout.STATUS_OFFSET;
+                    if (is(cmd, GrantTableOp.COPY) && c.memory().getShort(st) == from().code()) {
+                        status(c.memory(), st, to());
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-27: a copy side naming another domain's frame is reported as a bad page, not as permission denied. */
+    static final class ForeignFrameIsBadPage extends CopyStatusRewritten {
+        @Override
+        GrantStatus from() {
+            return GrantStatus.PERMISSION_DENIED;
+        }
+
+        @Override
+        GrantStatus to() {
+            return GrantStatus.BAD_PAGE;
+        }
+    }
+
+    /** GNT-27: a frame outside memory, or an entry's frame outside the granter's memory, is a general error for copy. */
+    static final class BadPageIsGeneralError extends CopyStatusRewritten {
+        @Override
+        GrantStatus from() {
+            return GrantStatus.BAD_PAGE;
+        }
+
+        @Override
+        GrantStatus to() {
+            return GrantStatus.GENERAL_ERROR;
+        }
+    }
+
+    /** GNT-27: a copy naming a granter that does not exist is a general error. */
+    static final class CopyUnknownGranterIsGeneralError extends CopyStatusRewritten {
+        @Override
+        GrantStatus from() {
+            return GrantStatus.BAD_DOMAIN;
+        }
+
+        @Override
+        GrantStatus to() {
+            return GrantStatus.GENERAL_ERROR;
+        }
+    }
+
+    /** GNT-27: a copy from a pinned entry checks only that it is pinned, not who pinned it. */
+    static final class CopyOfPinnedEntryByAnyone extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    GuestMemory m = c.memory();
+                    int flags = is(cmd, GrantTableOp.COPY) ? m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) : 0;
+                    if (flags != GntCopy.SOURCE_GREF || m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET)
+                            != GrantStatus.GENERAL_ERROR.code()) {
+                        return rc;
+                    }
+                    int granter = u16(m, uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET);
+                    int ref = m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                    if (dom(granter) == null || ref < 0 || ref >= 512 || tables.pins(granter, ref).total() == 0) {
+                        return rc;
+                    }
+                    GuestMemory g = dom(granter).memory;
+                    long frame = Integer.toUnsignedLong(g.getInt(entry(granter, ref) + GrantEntryV1Layout.FRAME_OFFSET));
+                    long dst = m.getLong(uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                    MemorySegment.copy(g.segment(), GuestMemory.gpaOf(frame), m.segment(), GuestMemory.gpaOf(dst),
+                            u16(m, uops + GnttabCopyLayout.LEN_OFFSET));
+                    status(m, uops + GnttabCopyLayout.STATUS_OFFSET, GrantStatus.OKAY);
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-27: a copy into a grant that stays pinned by a read-only mapping leaves GTF_writing set. */
+    static final class CopyLeavesWritingOnPinnedEntry extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    GuestMemory m = c.memory();
+                    if (!is(cmd, GrantTableOp.COPY) || (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.DEST_GREF) == 0
+                            || m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET) != GrantStatus.OKAY.code()) {
+                        return rc;
+                    }
+                    int granter = u16(m, uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET);
+                    int ref = m.getInt(uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                    if (dom(granter) != null && ref >= 0 && ref < 512 && tables.pins(granter, ref).total() > 0) {
+                        dom(granter).memory.getAndBitwiseOrInt(entry(granter, ref), io.pvkit.abi.grant.GrantFlags.WRITING);
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-27: a map refused for its entry's bad frame leaves GTF_reading set. */
+    static final class BadFrameLeavesReading extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    GuestMemory m = c.memory();
+                    if (is(cmd, GrantTableOp.MAP_GRANT_REF)
+                            && m.getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_PAGE.code()) {
+                        int granter = u16(m, uops + GnttabMapGrantRefLayout.DOM_OFFSET);
+                        int ref = m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET);
+                        if (dom(granter) != null && ref >= 0 && ref < 512) {
+                            dom(granter).memory.getAndBitwiseOrInt(entry(granter, ref), io.pvkit.abi.grant.GrantFlags.READING);
+                        }
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-28
+
+    /** A frontend's granting code written from grant_table.h with one flaw. */
+    abstract static class ToyFrontendGrants extends BrokenVerification {
+        enum Flaw { RESERVED_REFS, ONE_REF, ALWAYS_WRITABLE, FREES_REF_IN_USE }
+
+        abstract Flaw flaw();
+
+        @Override
+        PvGrantHypervisor broken() {
+            return new PvGrantHypervisor();
+        }
+
+        @Override
+        protected GrantingGuest createGrantingGuest(DomainUnderTest domain, long[] tableFrames) {
+            GuestMemory mem = domain.memory();
+            long table = GuestMemory.gpaOf(tableFrames[0]);
+            java.util.ArrayDeque<Integer> free = new java.util.ArrayDeque<>();
+            for (int r = 511; r >= (flaw() == Flaw.RESERVED_REFS ? 0 : 8); r--) {
+                free.push(r);
+            }
+            return new GrantingGuest() {
+                @Override
+                public int sharePage(int domid, long gfn, boolean readOnly) {
+                    int ref = flaw() == Flaw.ONE_REF ? 8 : free.pop();
+                    mem.fill(GuestMemory.gpaOf(gfn), GuestMemory.PAGE_SIZE, (byte) 0);
+                    long e = table + (long) ref * GrantEntryV1Layout.SIZE;
+                    mem.setInt(e + GrantEntryV1Layout.FRAME_OFFSET, (int) gfn);
+                    boolean ro = readOnly && flaw() != Flaw.ALWAYS_WRITABLE;
+                    mem.setIntRelease(e + GrantEntryV1Layout.FLAGS_OFFSET, (domid << 16)
+                            | io.pvkit.abi.grant.GrantFlags.PERMIT_ACCESS | (ro ? io.pvkit.abi.grant.GrantFlags.READONLY : 0));
+                    return ref;
+                }
+
+                @Override
+                public boolean endAccess(int ref) {
+                    long e = table + (long) ref * GrantEntryV1Layout.SIZE;
+                    int seen = mem.getIntVolatile(e);
+                    while (true) {
+                        if ((seen & (io.pvkit.abi.grant.GrantFlags.READING | io.pvkit.abi.grant.GrantFlags.WRITING)) != 0) {
+                            if (flaw() == Flaw.FREES_REF_IN_USE) {
+                                free.push(ref);
+                            }
+                            return false;
+                        }
+                        int witness = mem.compareAndExchangeInt(e, seen, seen & 0xFFFF0000);
+                        if (witness == seen) {
+                            if (flaw() != Flaw.ONE_REF) {
+                                free.push(ref);
+                            }
+                            return true;
+                        }
+                        seen = witness;
+                    }
+                }
+            };
+        }
+    }
+
+    /** GNT-28: the frontend hands out the reserved references 0 .. 7. */
+    static final class HandsOutReservedRefs extends ToyFrontendGrants {
+        @Override
+        Flaw flaw() {
+            return Flaw.RESERVED_REFS;
+        }
+    }
+
+    /** GNT-28: the frontend shares every page through the same reference. */
+    static final class OneRefForAll extends ToyFrontendGrants {
+        @Override
+        Flaw flaw() {
+            return Flaw.ONE_REF;
+        }
+    }
+
+    /** GNT-28: the frontend ignores "read-only" and grants every page writable. */
+    static final class GrantsAlwaysWritable extends ToyFrontendGrants {
+        @Override
+        Flaw flaw() {
+            return Flaw.ALWAYS_WRITABLE;
+        }
+    }
+
+    /** GNT-28: the frontend returns a reference to its free list even when its end of access failed. */
+    static final class FreesRefStillInUse extends ToyFrontendGrants {
+        @Override
+        Flaw flaw() {
+            return Flaw.FREES_REF_IN_USE;
         }
     }
 }
