@@ -131,14 +131,14 @@ public final class GrantRules implements RuleSet {
             Rule.must("GNT-25",
                     "A batch longer than one call's work is continued to its end: every element gets its status, "
                             + "the guest sees 0, and nothing after the last element is read or written; setup_table "
-                            + "and query_size with a count other than 1 are -EINVAL.",
-                    "xen/common/grant_table.c (do_grant_table_op: hypercall_create_continuation; "
+                            + "and query_size with a count other than 1 are -EINVAL, and an unknown command is -ENOSYS.",
+                    "xen/common/grant_table.c (do_grant_table_op: hypercall_create_continuation, default -ENOSYS; "
                             + "gnttab_setup_table, gnttab_query_size: count != 1)"),
             Rule.must("GNT-26",
                     "query_size and setup_table name an existing domain (else GNTST_bad_domain) that is the caller "
                             + "unless the caller is privileged (else GNTST_permission_denied); get_version answers 1, "
                             + "-ESRCH or -EPERM likewise; set_version accepts 1, refuses 0 and 3 with -EINVAL, and "
-                            + "reports the version in use.",
+                            + "reports the version in use; setup_table of exactly the maximum is allowed.",
                     "xen/common/grant_table.c (gnttab_query_size, gnttab_setup_table, gnttab_get_version, "
                             + "gnttab_set_version; XSM_TARGET)"),
             Rule.must("GNT-27",

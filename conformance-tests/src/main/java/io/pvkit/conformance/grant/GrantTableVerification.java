@@ -950,7 +950,8 @@ public abstract class GrantTableVerification {
      * Rule {@linkplain GrantRules GNT-25}: a batch of {@value OperationStatuses#LONG_BATCH} unmaps (more than any
      * per-call bound, so it is continued) returns 0 to the guest, writes every element's status, performs its
      * first and last element, and reads or writes nothing after the last element; {@code setup_table} and
-     * {@code query_size} with a count other than 1 are {@code -EINVAL} and write nothing.
+     * {@code query_size} with a count other than 1 are {@code -EINVAL} and write nothing; an unknown command is
+     * {@code -ENOSYS}.
      *
      * <p>If this fails, check:
      * <ul>
@@ -971,7 +972,8 @@ public abstract class GrantTableVerification {
      * {@code GNTST_permission_denied}; {@code get_version} is 0 with version 1 for the caller, {@code -ESRCH} for a
      * domain that does not exist, {@code -EPERM} for another domain from an unprivileged one;
      * {@code set_version(1)} is 0 and {@code set_version(0)} or {@code (3)} {@code -EINVAL}, each reporting the
-     * version in use. With {@link Capability#PRIVILEGED_DOMAINS}, a privileged domain reads another domain's
+     * version in use; {@code setup_table} of exactly {@code max_nr_frames} is allowed. With
+     * {@link Capability#PRIVILEGED_DOMAINS}, a privileged domain reads another domain's
      * size and version and grows its table.
      *
      * <p>If this fails, check:

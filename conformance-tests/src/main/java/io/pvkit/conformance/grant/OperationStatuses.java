@@ -1,6 +1,7 @@
 package io.pvkit.conformance.grant;
 
 import io.pvkit.abi.DomId;
+import io.pvkit.abi.HypercallOp;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GntMap;
@@ -43,6 +44,8 @@ final class OperationStatuses {
     private static final int NO_SUCH_DOMAIN = 0x7FEF;
     /** The elements of GNT-25's long batch: more than any per-call bound a hypervisor is likely to have. */
     static final int LONG_BATCH = 1500;
+    /** A GNTTABOP number no Xen version defines. */
+    static final int UNKNOWN_CMD = 99;
 
     private final HypervisorUnderTest hypervisor;
     private final List<DomainUnderTest> domains;
@@ -178,6 +181,9 @@ final class OperationStatuses {
                     + "-element batch was written");
         }
 
+        assertEquals(XenErrno.ENOSYS.negated(), b.dom.hypercall(0, HypercallOp.GRANT_TABLE_OP.number(), UNKNOWN_CMD,
+                b.scratch, 1, 0, 0), "grant_table_op with the unknown command " + UNKNOWN_CMD);
+
         // setup_table and query_size take exactly one element (Xen: count != 1 is -EINVAL)
         long einval = XenErrno.EINVAL.negated();
         long arg = b.scratch;
@@ -301,6 +307,12 @@ final class OperationStatuses {
                     "set_version(" + v + ") reports the version in use");
         }
         assertEquals(1, a.querySize(DomId.SELF)[1], "another domain's calls left A's table alone");
+        int max = b.querySize(DomId.SELF)[2];
+        if (max <= 64) { // the frame list fits in the scratch frame
+            assertEquals(OKAY, b.setupTable(DomId.SELF, max, b.scratch + 2048),
+                    "setup_table(DOMID_SELF, " + max + "): the maximum itself is allowed");
+            assertEquals(max, b.querySize(DomId.SELF)[1], "query_size after setup_table of the maximum");
+        }
 
         if (!hypervisor.capabilities().contains(Capability.PRIVILEGED_DOMAINS)) {
             return;

@@ -885,6 +885,8 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-25", StatusBugs.ContinuationSkipsAnElement.class, Set.of()),
                 Arguments.of("GNT-25", StatusBugs.BatchRunsOnePastTheEnd.class, Set.of()),
                 Arguments.of("GNT-25", StatusBugs.SingleOpsTakeAnyCount.class, Set.of()),
+                Arguments.of("GNT-25", StatusBugs.UnknownCommandIsDone.class, Set.of()),
+                Arguments.of("GNT-26", StatusBugs.SetupRefusesTheMaximum.class, Set.of()),
                 Arguments.of("GNT-26", StatusBugs.AnyoneQueriesAnySize.class, Set.of()),
                 Arguments.of("GNT-26", StatusBugs.PrivilegeCheckedBeforeLookup.class, Set.of()),
                 Arguments.of("GNT-26", StatusBugs.GetVersionOfAnyone.class, Set.of()),

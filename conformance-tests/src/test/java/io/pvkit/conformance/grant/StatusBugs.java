@@ -7,6 +7,7 @@ import io.pvkit.abi.grant.GnttabCopyLayout;
 import io.pvkit.abi.grant.GnttabGetVersionLayout;
 import io.pvkit.abi.grant.GnttabMapGrantRefLayout;
 import io.pvkit.abi.grant.GnttabQuerySizeLayout;
+import io.pvkit.abi.grant.GnttabSetupTableLayout;
 import io.pvkit.abi.grant.GnttabUnmapGrantRefLayout;
 import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.grant.GrantStatus;
@@ -548,6 +549,42 @@ final class StatusBugs {
         @Override
         Flaw flaw() {
             return Flaw.FREES_REF_IN_USE;
+        }
+    }
+
+    /** GNT-25: a grant_table_op with a command it does not know returns 0, as if done. */
+    static final class UnknownCommandIsDone extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long grantTableOp(HypercallContext c, long cmd, long uops, long count) {
+                    return GrantTableOp.ofOrNull(cmd) == null ? 0 : super.grantTableOp(c, cmd, uops, count);
+                }
+            };
+        }
+    }
+
+    /** GNT-26: setup_table refuses a count equal to the maximum (an off-by-one in the bound). */
+    static final class SetupRefusesTheMaximum extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    GuestMemory m = c.memory();
+                    if (is(cmd, GrantTableOp.SETUP_TABLE) && m.getShort(uops + GnttabSetupTableLayout.STATUS_OFFSET) == 0) {
+                        int dom = u16(m, uops + GnttabSetupTableLayout.DOM_OFFSET);
+                        int target = dom == DomId.SELF ? c.domid() : dom;
+                        long nr = Integer.toUnsignedLong(m.getInt(uops + GnttabSetupTableLayout.NR_FRAMES_OFFSET));
+                        if (nr == tables.querySize(target, target).maxFrames()) {
+                            status(m, uops + GnttabSetupTableLayout.STATUS_OFFSET, GrantStatus.GENERAL_ERROR);
+                        }
+                    }
+                    return rc;
+                }
+            };
         }
     }
 }
