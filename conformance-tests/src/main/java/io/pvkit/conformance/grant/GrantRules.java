@@ -143,7 +143,8 @@ public final class GrantRules implements RuleSet {
                             + "gnttab_set_version; XSM_TARGET)"),
             Rule.must("GNT-27",
                     "A copy side given as a frame names the caller's own memory (else GNTST_permission_denied or "
-                            + "GNTST_bad_page), a granter that does not exist is GNTST_bad_domain, only the grantee "
+                            + "GNTST_bad_page; all 64 bits of the frame count, while a reference is only the low 32), "
+                            + "a granter that does not exist is GNTST_bad_domain, only the grantee "
                             + "copies an entry, a copy into a read-only-mapped writable grant sets GTF_writing only "
                             + "while it runs, and an entry whose frame is not the granter's is GNTST_bad_page for map "
                             + "and copy with no busy bit left.",

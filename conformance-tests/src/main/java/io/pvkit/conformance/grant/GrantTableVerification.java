@@ -990,7 +990,8 @@ public abstract class GrantTableVerification {
 
     /**
      * Rule {@linkplain GrantRules GNT-27}: a copy side given as a frame names the caller's own memory (a frame of
-     * another domain is {@code GNTST_permission_denied}, one outside the caller's memory {@code GNTST_bad_page}); a
+     * another domain is {@code GNTST_permission_denied}, one outside the caller's memory {@code GNTST_bad_page}, and
+     * all 64 bits of the frame count, while a reference is only the low 32 bits of the union); a
      * granter that does not exist is {@code GNTST_bad_domain}; a domain that is not the grantee cannot copy an
      * entry, pinned by the grantee or not; a copy into a writable grant the grantee mapped read-only sets
      * GTF_writing only while it runs; and an entry whose frame lies outside the granter's memory is

@@ -5,6 +5,7 @@ import io.pvkit.abi.HypercallOp;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GntMap;
+import io.pvkit.abi.grant.GnttabCopyLayout;
 import io.pvkit.abi.grant.GnttabGetVersionLayout;
 import io.pvkit.abi.grant.GnttabQuerySizeLayout;
 import io.pvkit.abi.grant.GnttabSetVersionLayout;
@@ -241,6 +242,23 @@ final class OperationStatuses {
                 GntCopy.SOURCE_GREF))[0], "a copy by a domain that is not the grantee");
         assertEquals(0, a.busy(FIRST_REF), "the refused copy by another domain left busy bits");
 
+        // the 64-bit union of a side: a frame is all 64 bits (never truncated to 32), a reference only the low 32
+        long huge = (1L << 32) | b.data(0);
+        assertEquals(GrantStatus.BAD_PAGE.code(), b.copy(new GrantDomain.Copy(huge, DomId.SELF, 0, b.data(1),
+                DomId.SELF, 0, 64, 0))[0], "a copy from frame 0x" + Long.toHexString(huge) + " (not truncated to 32 bits)");
+        assertEquals(GrantStatus.BAD_PAGE.code(), b.copy(new GrantDomain.Copy(b.data(1), DomId.SELF, 0, huge,
+                DomId.SELF, 0, 64, 0))[0], "a copy into frame 0x" + Long.toHexString(huge) + " (not truncated to 32 bits)");
+        b.fillFrame(b.data(2), (byte) 0);
+        assertEquals(OKAY, copyWithHighBits(b, GntCopy.SOURCE_GREF, FIRST_REF, a.domid(), b.data(2), DomId.SELF),
+                "a copy whose source reference has other bits in the upper half of the 64-bit union");
+        assertEquals(0x31, b.byteAt(b.data(2), 63), "the copy from the reference (upper half of the union ignored)");
+        a.grant(FIRST_REF + 3, b.domid(), a.data(3), false);
+        b.fillFrame(b.data(3), (byte) 0x57);
+        assertEquals(OKAY, copyWithHighBits(b, GntCopy.DEST_GREF, b.data(3), DomId.SELF, FIRST_REF + 3, a.domid()),
+                "a copy whose destination reference has other bits in the upper half of the 64-bit union");
+        assertEquals(0x57, a.byteAt(a.data(3), 63), "the copy into the reference (upper half of the union ignored)");
+        assertEquals(0, a.busy(FIRST_REF) | a.busy(FIRST_REF + 3), "the copies released their grants");
+
         // while the grantee's mapping pins the entry, another domain still cannot copy it
         GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
         assertEquals(OKAY, m.status());
@@ -277,6 +295,27 @@ final class OperationStatuses {
                 + "granter's memory");
         assertEquals(0, a.busy(FIRST_REF + 2), "the refused copy (bad frame) left busy bits");
         assertTrue(a.revoke(FIRST_REF + 2), "the granter can revoke the entry with the bad frame");
+    }
+
+    /**
+     * One 64-byte copy whose grant side's 64-bit union holds {@code 0xA5A5A5A5} in its upper half (only the low 32 bits
+     * are the reference, {@code grant_ref_t}).
+     */
+    private static int copyWithHighBits(GrantDomain d, int flags, long src, int srcDom, long dst, int dstDom) {
+        long el = d.scratch;
+        long high = 0xA5A5_A5A5_0000_0000L;
+        d.mem.fill(el, GnttabCopyLayout.SIZE, (byte) 0);
+        d.mem.setLong(el + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET,
+                (flags & GntCopy.SOURCE_GREF) != 0 ? high | src : src);
+        d.mem.setShort(el + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET, (short) srcDom);
+        d.mem.setLong(el + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_U_OFFSET,
+                (flags & GntCopy.DEST_GREF) != 0 ? high | dst : dst);
+        d.mem.setShort(el + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET, (short) dstDom);
+        d.mem.setShort(el + GnttabCopyLayout.LEN_OFFSET, (short) 64);
+        d.mem.setShort(el + GnttabCopyLayout.FLAGS_OFFSET, (short) flags);
+        d.mem.setShort(el + GnttabCopyLayout.STATUS_OFFSET, (short) 0x7777);
+        assertEquals(0, d.op(GrantTableOp.COPY, el, 1), "grant_table_op(copy) returns 0 for a processed batch");
+        return d.mem.getShort(el + GnttabCopyLayout.STATUS_OFFSET);
     }
 
     // ------------------------------------------------------------------------------------------ GNT-26

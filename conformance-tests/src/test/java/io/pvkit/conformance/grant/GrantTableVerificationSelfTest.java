@@ -898,6 +898,8 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-27", StatusBugs.CopyOfPinnedEntryByAnyone.class, Set.of()),
                 Arguments.of("GNT-27", StatusBugs.CopyLeavesWritingOnPinnedEntry.class, Set.of()),
                 Arguments.of("GNT-27", StatusBugs.BadFrameLeavesReading.class, Set.of()),
+                Arguments.of("GNT-27", StatusBugs.CopyUnionTruncated.class, Set.of()),
+                Arguments.of("GNT-27", StatusBugs.CopyRefReadAs64Bits.class, Set.of()),
                 Arguments.of("GNT-28", StatusBugs.HandsOutReservedRefs.class, Set.of()),
                 Arguments.of("GNT-28", StatusBugs.OneRefForAll.class, Set.of()),
                 Arguments.of("GNT-28", StatusBugs.GrantsAlwaysWritable.class, Set.of()),

@@ -587,4 +587,47 @@ final class StatusBugs {
             };
         }
     }
+
+    /** GNT-27: a copy side's 64-bit union is read as 32 bits, so a frame beyond 2^32 is truncated to a valid one. */
+    static final class CopyUnionTruncated extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    if (is(cmd, GrantTableOp.COPY) && count == 1) {
+                        for (long side : new long[] {GnttabCopyLayout.SOURCE_OFFSET, GnttabCopyLayout.DEST_OFFSET}) {
+                            long u = uops + side + GnttabCopyLayout.PTR_U_OFFSET;
+                            c.memory().setLong(u, c.memory().getLong(u) & 0xFFFF_FFFFL);
+                        }
+                    }
+                    return real(c, cmd, uops, count);
+                }
+            };
+        }
+    }
+
+    /** GNT-27: a reference side is read as the whole 64-bit union, so bits in its upper half make it a bad reference. */
+    static final class CopyRefReadAs64Bits extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    if (!is(cmd, GrantTableOp.COPY) || count != 1) {
+                        return real(c, cmd, uops, count);
+                    }
+                    int flags = m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET);
+                    long src = m.getLong(uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                    long dst = m.getLong(uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                    if (((flags & GntCopy.SOURCE_GREF) != 0 && src >>> 32 != 0) || ((flags & GntCopy.DEST_GREF) != 0 && dst >>> 32 != 0)) {
+                        status(m, uops + GnttabCopyLayout.STATUS_OFFSET, GrantStatus.BAD_GNTREF);
+                        return 0;
+                    }
+                    return real(c, cmd, uops, count);
+                }
+            };
+        }
+    }
 }
