@@ -11,7 +11,8 @@ import java.util.List;
  * semantics of map, copy, setup and the hypercall interface beyond the catalogue (GNT-15 .. GNT-17), the
  * model-based GNT-18, the release of a view under in-flight I/O (GNT-19), the hostile-entry rules GNT-20
  * (no double fetch, bounded compare-and-swap) and GNT-21 (no frame consumed before its entry is published),
- * and GNT-22 (a dying domain stays dead).
+ * GNT-22 (a dying domain stays dead), the statuses of map and unmap arguments, multi-frame tables, batches,
+ * operations on other domains and copy sides (GNT-23 .. GNT-27), and the frontend's grant entries (GNT-28).
  * Tested by {@link GrantTableVerification}.
  */
 public final class GrantRules implements RuleSet {
@@ -114,13 +115,55 @@ public final class GrantRules implements RuleSet {
                             + "grants: the dying state is final, so nothing appears behind the teardown's walk.",
                     "xen/common/grant_table.c (gnttab_release_mappings runs on a dying domain: d->is_dying); "
                             + "XSA-380"),
+            Rule.must("GNT-23",
+                    "A map whose flags name neither host nor device map is GNTST_bad_gntref and one naming a granter "
+                            + "that does not exist (or DOMID_SELF) GNTST_bad_domain; an unmap whose host_addr or "
+                            + "dev_bus_addr is not the mapping's fails and keeps the mapping, and one naming neither "
+                            + "part is okay and unmaps nothing.",
+                    "xen/common/grant_table.c (map_grant_ref: \"Bad flags in grant map op\", rcu_lock_domain_by_id; "
+                            + "unmap_common: dev_bus_addr check, replace_grant_host_mapping, op->done)"),
+            Rule.must("GNT-24",
+                    "After setup_table grew the table, reference 512 + k is slot k of the second listed frame: map "
+                            + "and copy act on that entry only, and the first reference beyond the table is "
+                            + "GNTST_bad_gntref.",
+                    "xen/include/public/grant_table.h (GNTTABOP_setup_table, grant_entry_v1); "
+                            + "xen/common/grant_table.c (shared_entry_v1, nr_grant_entries)"),
+            Rule.must("GNT-25",
+                    "A batch longer than one call's work is continued to its end: every element gets its status, "
+                            + "the guest sees 0, and nothing after the last element is read or written; setup_table "
+                            + "and query_size with a count other than 1 are -EINVAL, and an unknown command is -ENOSYS.",
+                    "xen/common/grant_table.c (do_grant_table_op: hypercall_create_continuation, default -ENOSYS; "
+                            + "gnttab_setup_table, gnttab_query_size: count != 1)"),
+            Rule.must("GNT-26",
+                    "query_size and setup_table name an existing domain (else GNTST_bad_domain) that is the caller "
+                            + "unless the caller is privileged (else GNTST_permission_denied); get_version answers 1, "
+                            + "-ESRCH or -EPERM likewise; set_version accepts 1, refuses 0 and 3 with -EINVAL, and "
+                            + "reports the version in use; setup_table of exactly the maximum is allowed.",
+                    "xen/common/grant_table.c (gnttab_query_size, gnttab_setup_table, gnttab_get_version, "
+                            + "gnttab_set_version; XSM_TARGET)"),
+            Rule.must("GNT-27",
+                    "A copy side given as a frame names the caller's own memory (else GNTST_permission_denied or "
+                            + "GNTST_bad_page; all 64 bits of the frame count, while a reference is only the low 32), "
+                            + "a granter that does not exist is GNTST_bad_domain, only the grantee "
+                            + "copies an entry, a copy into a read-only-mapped writable grant sets GTF_writing only "
+                            + "while it runs, and an entry whose frame is not the granter's is GNTST_bad_page for map "
+                            + "and copy with no busy bit left.",
+                    "xen/common/grant_table.c (gnttab_copy_lock_domain, gnttab_copy_claim_buf, "
+                            + "acquire_grant_for_copy: unlock_out_clear; map_grant_ref: get_paged_frame)"),
             Rule.must("FE-09",
                     "A frontend's end of foreign access is a compare-and-swap that fails while the grant is "
                             + "mapped, reports the page as still in use, and leaves the grant valid.",
                     "XSA-396 / CVE-2022-23036..23042 (Linux 33172ab50a53, 66e3531b33ee)"),
             Rule.must("FE-10",
                     "A frontend shares a page only after zeroing it, so a backend never sees stale data.",
-                    "XSA-403 / CVE-2022-33740..33742"));
+                    "XSA-403 / CVE-2022-33740..33742"),
+            Rule.must("GNT-28",
+                    "A frontend's shared page is a grant entry that names exactly the grantee, the frame and "
+                            + "GTF_permit_access (with GTF_readonly only when asked), at a reference outside the "
+                            + "reserved 0..7 that no other live grant holds and that is not handed out again while "
+                            + "its end of access failed.",
+                    "xen/include/public/grant_table.h (GNTTAB_NR_RESERVED_ENTRIES, grant_entry_v1); "
+                            + "Linux drivers/xen/grant-table.c (gnttab_grant_foreign_access_ref, get_free_entries)"));
 
     /** Creates the rule set (the catalogue does this once). */
     public GrantRules() {

@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-22, FE-09, FE-10)
+ * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-28, FE-09, FE-10)
  * against a hypervisor under test, through {@code __HYPERVISOR_grant_table_op} exactly as guests issue it.
  *
  * <p>Extend it in your test scope:
@@ -56,7 +56,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code grant_entry_v1} layout and revokes them with the protocol of {@code grant_table.h}. Observations
  * are what a guest can see: statuses, the GTF_reading/GTF_writing bits of its own entries, and memory.
  *
- * <p>Hooks: {@link #mappingView} (GNT-15, GNT-19) and {@link #createGrantingGuest} (FE-09, FE-10) return
+ * <p>Hooks: {@link #mappingView} (GNT-15, GNT-19) and {@link #createGrantingGuest} (FE-09, FE-10, GNT-28) return
  * null to skip those rules; {@link #settle} finishes releases the implementation deferred (GNT-19);
  * {@link #maptrackLimit()} declares the maptrack limit GNT-09 checks; {@link #modelSeed()} pins the seed of
  * GNT-18.
@@ -120,11 +120,11 @@ public abstract class GrantTableVerification {
     }
 
     /**
-     * The implementation's guest-side granting code over a domain's grant table, for FE-09 and FE-10.
+     * The implementation's guest-side granting code over a domain's grant table, for FE-09, FE-10 and GNT-28.
      *
      * @param domain the granting domain
      * @param tableFrames the frames of its grant table (from setup_table)
-     * @return the adapter, or null to skip FE-09 and FE-10
+     * @return the adapter, or null to skip FE-09, FE-10 and GNT-28
      */
     protected GrantingGuest createGrantingGuest(DomainUnderTest domain, long[] tableFrames) {
         return null;
@@ -901,6 +901,117 @@ public abstract class GrantTableVerification {
         releaseDuringIo().dyingDomainStaysDead();
     }
 
+    // ---------------------------------------------------------------------------------- GNT-23 .. GNT-26
+
+    /** GNT-23 .. GNT-26 (statuses of arguments, multi-frame tables, batches, other domains) live in {@link OperationStatuses}. */
+    private OperationStatuses operationStatuses() {
+        return new OperationStatuses(hypervisor, domains, a, b, domainFrames());
+    }
+
+    /**
+     * Rule {@linkplain GrantRules GNT-23}: a map whose flags name neither {@code GNTMAP_host_map} nor
+     * {@code GNTMAP_device_map} is {@code GNTST_bad_gntref}; a map naming a granter that does not exist, or
+     * {@code DOMID_SELF}, is {@code GNTST_bad_domain}; an unmap whose {@code host_addr} is not the mapping's, or
+     * whose {@code dev_bus_addr} is not the mapped frame's, fails and leaves the mapping; an unmap naming neither
+     * part ({@code host_addr} and {@code dev_bus_addr} 0) is okay and unmaps nothing.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>map checks {@code flags & (GNTMAP_host_map | GNTMAP_device_map)} first, and looks the granter up by id
+     *       only ({@code rcu_lock_domain_by_id}, which does not know {@code DOMID_SELF});</li>
+     *   <li>unmap compares {@code dev_bus_addr} with the mapped frame and {@code host_addr} with the mapping's
+     *       address before it releases anything, and releases only the parts the arguments name.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_23_mapAndUnmapArgumentsAreCheckedAsXenDoes() {
+        operationStatuses().mapAndUnmapArgumentsAreCheckedAsXenDoes();
+    }
+
+    /**
+     * Rule {@linkplain GrantRules GNT-24}: after {@code setup_table(DOMID_SELF, 2)} a reference of the second
+     * table frame ({@code 512 + k}) is the entry at slot {@code k} of {@code frame_list[1]}: a copy reads the frame
+     * that entry grants, a map sets its GTF_reading, the same slot of the first frame stays untouched, and
+     * {@code 1024} is {@code GNTST_bad_gntref}. Passes trivially when the table's maximum is one frame.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the entry address is {@code frame[ref / 512] + (ref % 512) * 8}, with the frames setup_table
+     *       listed;</li>
+     *   <li>the per-entry state (pins, the frame snapshot) grows with the table.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_24_entriesOfTheSecondTableFrameAreUsed() {
+        operationStatuses().entriesOfTheSecondTableFrameAreUsed();
+    }
+
+    /**
+     * Rule {@linkplain GrantRules GNT-25}: a batch of {@value OperationStatuses#LONG_BATCH} unmaps (more than any
+     * per-call bound, so it is continued) returns 0 to the guest, writes every element's status, performs its
+     * first and last element, and reads or writes nothing after the last element; {@code setup_table} and
+     * {@code query_size} with a count other than 1 are {@code -EINVAL} and write nothing; an unknown command is
+     * {@code -ENOSYS}.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the continuation resumes at the first element not done, with the remaining count, and the loop over a
+     *       call's elements stops at the count (not one after it);</li>
+     *   <li>the single-element commands check {@code count != 1} first (Xen's {@code gnttab_setup_table},
+     *       {@code gnttab_query_size}).</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_25_batchesAreDoneExactly() {
+        operationStatuses().batchesAreDoneExactly();
+    }
+
+    /**
+     * Rule {@linkplain GrantRules GNT-26}: {@code query_size} and {@code setup_table} naming a domain that does not
+     * exist are {@code GNTST_bad_domain}, naming another domain from an unprivileged one
+     * {@code GNTST_permission_denied}; {@code get_version} is 0 with version 1 for the caller, {@code -ESRCH} for a
+     * domain that does not exist, {@code -EPERM} for another domain from an unprivileged one;
+     * {@code set_version(1)} is 0 and {@code set_version(0)} or {@code (3)} {@code -EINVAL}, each reporting the
+     * version in use; {@code setup_table} of exactly {@code max_nr_frames} is allowed. With
+     * {@link Capability#PRIVILEGED_DOMAINS}, a privileged domain reads another domain's
+     * size and version and grows its table.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the target domain is looked up ({@code DOMID_SELF} is the caller) before the privilege check, and
+     *       only a privileged caller (Xen's XSM_TARGET) passes it for another domain;</li>
+     *   <li>{@code set_version} writes the version in use back in every case.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_26_tableOperationsOnOtherDomains() {
+        operationStatuses().tableOperationsOnOtherDomains();
+    }
+
+    /**
+     * Rule {@linkplain GrantRules GNT-27}: a copy side given as a frame names the caller's own memory (a frame of
+     * another domain is {@code GNTST_permission_denied}, one outside the caller's memory {@code GNTST_bad_page}, and
+     * all 64 bits of the frame count, while a reference is only the low 32 bits of the union); a
+     * granter that does not exist is {@code GNTST_bad_domain}; a domain that is not the grantee cannot copy an
+     * entry, pinned by the grantee or not; a copy into a writable grant the grantee mapped read-only sets
+     * GTF_writing only while it runs; and an entry whose frame lies outside the granter's memory is
+     * {@code GNTST_bad_page} for map and copy, with no busy bit left behind. Every refused copy releases the side it
+     * had already acquired.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>a frame side is allowed only for the caller ({@code gnttab_copy_lock_domain}) and range-checked
+     *       against the caller's memory;</li>
+     *   <li>a pinned entry is usable only by the domain that pinned it ({@code act->domid});</li>
+     *   <li>the frame read after the status CAS is validated, and on failure the busy bits that CAS set are
+     *       cleared ({@code unlock_out_clear}).</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_27_copySidesAndBadFramesAreCheckedAsXenDoes() {
+        operationStatuses().copySidesAndBadFramesAreCheckedAsXenDoes(c);
+    }
+
     // ------------------------------------------------------------------------------------------ FE-09
 
     /**
@@ -949,6 +1060,67 @@ public abstract class GrantTableVerification {
                 GntCopy.SOURCE_GREF))[0], "the backend copies the shared page");
         for (int i = 0; i < GuestMemory.PAGE_SIZE; i++) {
             assertEquals(0, b.byteAt(b.data(0), i), "byte " + i + " of the shared page is stale data");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-28
+
+    /**
+     * Rule {@linkplain GrantRules GNT-28}: the frontend's grant entries. Twelve pages shared with B (read-only and
+     * writable alternately) get twelve distinct references, none of them reserved (0 .. 7) or beyond the table,
+     * each entry naming exactly B, the page's frame and {@code GTF_permit_access} (plus {@code GTF_readonly} when
+     * asked); a reference whose end of access failed because B maps it is not handed out again until it ended.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the free list starts at {@code GNTTAB_NR_RESERVED_ENTRIES} (8; 0 .. 7 belong to the toolstack:
+     *       console and xenstore);</li>
+     *   <li>the entry is {@code frame}, then {@code domid << 16 | GTF_permit_access [| GTF_readonly]}, no other
+     *       bit;</li>
+     *   <li>a reference goes back to the free list only after its end of access succeeded.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_28_frontendGrantEntriesAreExactAndDistinct() {
+        GrantingGuest guest = createGrantingGuest(a.dom, a.tableFrames.clone());
+        Assumptions.assumeTrue(guest != null, "no guest-side granting code supplied");
+        int n = 12;
+        int[] refs = new int[n];
+        for (int i = 0; i < n; i++) {
+            boolean ro = i % 2 == 0;
+            long gfn = a.data(i % 4);
+            refs[i] = guest.sharePage(b.domid(), gfn, ro);
+            assertTrue(refs[i] >= FIRST_REF && refs[i] < GrantEntryV1Layout.ENTRIES_PER_FRAME, "shared page " + i
+                    + " got reference " + refs[i] + ": the references 0..7 are reserved and the table has one frame");
+            for (int j = 0; j < i; j++) {
+                assertTrue(refs[i] != refs[j], "shared pages " + j + " and " + i + " got the same reference " + refs[i]);
+            }
+            int word = a.mem.getIntVolatile(a.entryGpa(refs[i]));
+            assertEquals(GrantFlags.PERMIT_ACCESS | (ro ? GrantFlags.READONLY : 0), word & 0xFFFF,
+                    "the flags of shared page " + i + " (reference " + refs[i] + ", read-only " + ro + ")");
+            assertEquals(b.domid(), word >>> 16, "the domid of shared page " + i + " (reference " + refs[i] + ")");
+            assertEquals(gfn, Integer.toUnsignedLong(a.mem.getInt(a.entryGpa(refs[i]) + GrantEntryV1Layout.FRAME_OFFSET)),
+                    "the frame of shared page " + i + " (reference " + refs[i] + ")");
+        }
+        int held = refs[1];
+        GrantDomain.Mapped m = b.map(a.domid(), held, HOST, 0x1000);
+        assertEquals(OKAY, m.status(), "the backend maps shared page 1");
+        assertFalse(guest.endAccess(held), "end of access of the mapped page");
+        for (int i = 0; i < n; i += 2) {
+            assertTrue(guest.endAccess(refs[i]), "end of access of the unmapped page " + i);
+        }
+        int[] again = new int[n];
+        for (int i = 0; i < n; i++) {
+            again[i] = guest.sharePage(b.domid(), a.data(4 + i % 4), true);
+            assertTrue(again[i] != held, "reference " + held + " was handed out again while its end of access had failed");
+        }
+        for (int r : again) {
+            assertTrue(guest.endAccess(r), "end of access of a page shared again");
+        }
+        assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
+        assertTrue(guest.endAccess(held), "end of access after the unmap");
+        for (int i = 3; i < n; i += 2) {
+            assertTrue(guest.endAccess(refs[i]), "end of access of page " + i);
         }
     }
 

@@ -1,0 +1,633 @@
+package io.pvkit.conformance.grant;
+
+import io.pvkit.abi.DomId;
+import io.pvkit.abi.grant.GntCopy;
+import io.pvkit.abi.grant.GntMap;
+import io.pvkit.abi.grant.GnttabCopyLayout;
+import io.pvkit.abi.grant.GnttabGetVersionLayout;
+import io.pvkit.abi.grant.GnttabMapGrantRefLayout;
+import io.pvkit.abi.grant.GnttabQuerySizeLayout;
+import io.pvkit.abi.grant.GnttabSetupTableLayout;
+import io.pvkit.abi.grant.GnttabUnmapGrantRefLayout;
+import io.pvkit.abi.grant.GrantEntryV1Layout;
+import io.pvkit.abi.grant.GrantStatus;
+import io.pvkit.abi.grant.GrantTableOp;
+import io.pvkit.abi.hypercall.HypercallContext;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BrokenVerification;
+import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.Buggy;
+import io.pvkit.conformance.spi.DomainUnderTest;
+import io.pvkit.grant.TableSize;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The broken implementations that GNT-23 .. GNT-28 catch and the rules before them did not (each a pv-grant
+ * hypervisor with one bug in its grant_table_op path); listed in
+ * {@link GrantTableVerificationSelfTest#brokenImplementations()}. Not test classes themselves (nested, so no
+ * runner selects them).
+ */
+final class StatusBugs {
+    private StatusBugs() {
+    }
+
+    private static int u16(GuestMemory m, long gpa) {
+        return Short.toUnsignedInt(m.getShort(gpa));
+    }
+
+    private static void status(GuestMemory m, long gpa, GrantStatus st) {
+        m.setShort(gpa, (short) st.code());
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-23
+
+    /** GNT-23: a map whose flags name neither host nor device map is taken as a host map. */
+    static final class KindlessMapIsHostMap extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long f = uops + GnttabMapGrantRefLayout.FLAGS_OFFSET;
+                    int flags = is(cmd, GrantTableOp.MAP_GRANT_REF) ? c.memory().getInt(f) : GntMap.HOST_MAP;
+                    if ((flags & (GntMap.HOST_MAP | GntMap.DEVICE_MAP)) != 0) {
+                        return real(c, cmd, uops, count);
+                    }
+                    c.memory().setInt(f, flags | GntMap.HOST_MAP);
+                    long rc = real(c, cmd, uops, count);
+                    c.memory().setInt(f, flags);
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-23: a map naming a granter that does not exist is a general error, not GNTST_bad_domain. */
+    static final class UnknownGranterIsGeneralError extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    long st = uops + GnttabMapGrantRefLayout.STATUS_OFFSET;
+                    if (is(cmd, GrantTableOp.MAP_GRANT_REF) && c.memory().getShort(st) == GrantStatus.BAD_DOMAIN.code()) {
+                        status(c.memory(), st, GrantStatus.GENERAL_ERROR);
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-23: a map naming DOMID_SELF as the granter maps the caller's own grant. */
+    static final class SelfAsGranterIsTheCaller extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long d = uops + GnttabMapGrantRefLayout.DOM_OFFSET;
+                    if (!is(cmd, GrantTableOp.MAP_GRANT_REF) || u16(c.memory(), d) != DomId.SELF) {
+                        return real(c, cmd, uops, count);
+                    }
+                    c.memory().setShort(d, (short) c.domid());
+                    long rc = real(c, cmd, uops, count);
+                    c.memory().setShort(d, (short) DomId.SELF);
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-23: an unmap refused for its host_addr or dev_bus_addr is retried as an unmap of the whole handle. */
+    static final class UnmapIgnoresAddresses extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    long st = uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET;
+                    if (is(cmd, GrantTableOp.UNMAP_GRANT_REF) && c.memory().getShort(st) == GrantStatus.GENERAL_ERROR.code()) {
+                        c.memory().setShort(st, (short) tables.unmap(c.domid(),
+                                c.memory().getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET)));
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-23: an unmap naming neither part (host_addr and dev_bus_addr 0) unmaps the whole handle. */
+    static final class UnmapOfNoPartUnmapsAll extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    if (is(cmd, GrantTableOp.UNMAP_GRANT_REF) && m.getLong(uops + GnttabUnmapGrantRefLayout.HOST_ADDR_OFFSET) == 0
+                            && m.getLong(uops + GnttabUnmapGrantRefLayout.DEV_BUS_ADDR_OFFSET) == 0) {
+                        m.setShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET, (short) tables.unmap(c.domid(),
+                                m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET)));
+                        return 0;
+                    }
+                    return real(c, cmd, uops, count);
+                }
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-24
+
+    /** GNT-24: the entry of reference 512 + k is looked up in the first table frame (slot k). */
+    static final class FirstTableFrameOnly extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    long refAt;
+                    int granter;
+                    if (is(cmd, GrantTableOp.MAP_GRANT_REF)) {
+                        refAt = uops + GnttabMapGrantRefLayout.REF_OFFSET;
+                        granter = u16(m, uops + GnttabMapGrantRefLayout.DOM_OFFSET);
+                    } else if (is(cmd, GrantTableOp.COPY) && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0) {
+                        refAt = uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET;
+                        granter = u16(m, uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET);
+                    } else {
+                        return real(c, cmd, uops, count);
+                    }
+                    int ref = m.getInt(refAt);
+                    TableSize size = tables.querySize(granter, granter);
+                    int per = GrantEntryV1Layout.ENTRIES_PER_FRAME;
+                    if (!size.ok() || ref < per || ref >= size.nrFrames() * per) {
+                        return real(c, cmd, uops, count);
+                    }
+                    m.setInt(refAt, ref % per);
+                    long rc = real(c, cmd, uops, count);
+                    m.setInt(refAt, ref);
+                    return rc;
+                }
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-25
+
+    /** GNT-25: the continuation resumes one element too far, so the first element of each continued call is skipped. */
+    static final class ContinuationSkipsAnElement extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long grantTableOp(HypercallContext c, long cmd, long uops, long count) {
+                    long size = GrantTableOp.ofOrNull(cmd) == null ? 0 : GrantTableOp.ofOrNull(cmd).argLayout().byteSize();
+                    long rc;
+                    while ((rc = hypercall.grantTableOp(c, cmd, uops, count)) > 0) {
+                        uops += (rc + 1) * size;
+                        count -= Math.min(count, rc + 1);
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-25: an unmap batch also performs the element after its last one. */
+    static final class BatchRunsOnePastTheEnd extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    if (rc == 0 && count > 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
+                        real(c, cmd, uops + count * GnttabUnmapGrantRefLayout.SIZE, 1);
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-25: query_size and setup_table with any count perform one element. */
+    static final class SingleOpsTakeAnyCount extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long grantTableOp(HypercallContext c, long cmd, long uops, long count) {
+                    boolean single = is(cmd, GrantTableOp.QUERY_SIZE) || is(cmd, GrantTableOp.SETUP_TABLE);
+                    return super.grantTableOp(c, cmd, uops, single && count < 0x8000_0000L ? 1 : count);
+                }
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-26
+
+    /** GNT-26: query_size answers for any domain, privileged caller or not. */
+    static final class AnyoneQueriesAnySize extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    int dom = is(cmd, GrantTableOp.QUERY_SIZE) ? u16(m, uops + GnttabQuerySizeLayout.DOM_OFFSET) : DomId.SELF;
+                    if (dom == DomId.SELF || dom == c.domid() || !tables.hasDomain(dom)) {
+                        return real(c, cmd, uops, count);
+                    }
+                    TableSize s = tables.querySize(dom, dom);
+                    m.setInt(uops + GnttabQuerySizeLayout.NR_FRAMES_OFFSET, s.nrFrames());
+                    m.setInt(uops + GnttabQuerySizeLayout.MAX_NR_FRAMES_OFFSET, s.maxFrames());
+                    m.setShort(uops + GnttabQuerySizeLayout.STATUS_OFFSET, (short) s.status());
+                    return 0;
+                }
+            };
+        }
+    }
+
+    /** GNT-26: query_size checks the privilege before the domain, so a domain that does not exist is "denied". */
+    static final class PrivilegeCheckedBeforeLookup extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    long st = uops + GnttabQuerySizeLayout.STATUS_OFFSET;
+                    if (is(cmd, GrantTableOp.QUERY_SIZE) && !c.privileged()
+                            && c.memory().getShort(st) == GrantStatus.BAD_DOMAIN.code()) {
+                        status(c.memory(), st, GrantStatus.PERMISSION_DENIED);
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-26: get_version answers version 1 for any domain id. */
+    static final class GetVersionOfAnyone extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    if (is(cmd, GrantTableOp.GET_VERSION) && count == 1) {
+                        c.memory().setInt(uops + GnttabGetVersionLayout.VERSION_OFFSET, 1);
+                        return 0;
+                    }
+                    return real(c, cmd, uops, count);
+                }
+            };
+        }
+    }
+
+    /** GNT-26: set_version accepts any version as a no-op. */
+    static final class SetVersionAcceptsAnything extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    return is(cmd, GrantTableOp.SET_VERSION) ? 0 : rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-26: a privileged domain is refused another domain's size like an unprivileged one. */
+    static final class PrivilegedQueryRefused extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    GuestMemory m = c.memory();
+                    int dom = u16(m, uops + GnttabQuerySizeLayout.DOM_OFFSET);
+                    if (is(cmd, GrantTableOp.QUERY_SIZE) && c.privileged() && dom != DomId.SELF && dom != c.domid()) {
+                        status(m, uops + GnttabQuerySizeLayout.STATUS_OFFSET, GrantStatus.PERMISSION_DENIED);
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-27
+
+    /** A pv-grant hypervisor that rewrites one copy status into another. */
+    abstract static class CopyStatusRewritten extends BrokenVerification {
+        abstract GrantStatus from();
+
+        abstract GrantStatus to();
+
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    long st = uops + GnttabCopyLayout.STATUS_OFFSET;
+                    if (is(cmd, GrantTableOp.COPY) && c.memory().getShort(st) == from().code()) {
+                        status(c.memory(), st, to());
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-27: a copy side naming another domain's frame is reported as a bad page, not as permission denied. */
+    static final class ForeignFrameIsBadPage extends CopyStatusRewritten {
+        @Override
+        GrantStatus from() {
+            return GrantStatus.PERMISSION_DENIED;
+        }
+
+        @Override
+        GrantStatus to() {
+            return GrantStatus.BAD_PAGE;
+        }
+    }
+
+    /** GNT-27: a frame outside memory, or an entry's frame outside the granter's memory, is a general error for copy. */
+    static final class BadPageIsGeneralError extends CopyStatusRewritten {
+        @Override
+        GrantStatus from() {
+            return GrantStatus.BAD_PAGE;
+        }
+
+        @Override
+        GrantStatus to() {
+            return GrantStatus.GENERAL_ERROR;
+        }
+    }
+
+    /** GNT-27: a copy naming a granter that does not exist is a general error. */
+    static final class CopyUnknownGranterIsGeneralError extends CopyStatusRewritten {
+        @Override
+        GrantStatus from() {
+            return GrantStatus.BAD_DOMAIN;
+        }
+
+        @Override
+        GrantStatus to() {
+            return GrantStatus.GENERAL_ERROR;
+        }
+    }
+
+    /** GNT-27: a copy from a pinned entry checks only that it is pinned, not who pinned it. */
+    static final class CopyOfPinnedEntryByAnyone extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    GuestMemory m = c.memory();
+                    int flags = is(cmd, GrantTableOp.COPY) ? m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) : 0;
+                    if (flags != GntCopy.SOURCE_GREF || m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET)
+                            != GrantStatus.GENERAL_ERROR.code()) {
+                        return rc;
+                    }
+                    int granter = u16(m, uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET);
+                    int ref = m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                    if (dom(granter) == null || ref < 0 || ref >= 512 || tables.pins(granter, ref).total() == 0) {
+                        return rc;
+                    }
+                    GuestMemory g = dom(granter).memory;
+                    long frame = Integer.toUnsignedLong(g.getInt(entry(granter, ref) + GrantEntryV1Layout.FRAME_OFFSET));
+                    long dst = m.getLong(uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                    MemorySegment.copy(g.segment(), GuestMemory.gpaOf(frame), m.segment(), GuestMemory.gpaOf(dst),
+                            u16(m, uops + GnttabCopyLayout.LEN_OFFSET));
+                    status(m, uops + GnttabCopyLayout.STATUS_OFFSET, GrantStatus.OKAY);
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-27: a copy into a grant that stays pinned by a read-only mapping leaves GTF_writing set. */
+    static final class CopyLeavesWritingOnPinnedEntry extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    GuestMemory m = c.memory();
+                    if (!is(cmd, GrantTableOp.COPY) || (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.DEST_GREF) == 0
+                            || m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET) != GrantStatus.OKAY.code()) {
+                        return rc;
+                    }
+                    int granter = u16(m, uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET);
+                    int ref = m.getInt(uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                    if (dom(granter) != null && ref >= 0 && ref < 512 && tables.pins(granter, ref).total() > 0) {
+                        dom(granter).memory.getAndBitwiseOrInt(entry(granter, ref), io.pvkit.abi.grant.GrantFlags.WRITING);
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-27: a map refused for its entry's bad frame leaves GTF_reading set. */
+    static final class BadFrameLeavesReading extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    GuestMemory m = c.memory();
+                    if (is(cmd, GrantTableOp.MAP_GRANT_REF)
+                            && m.getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_PAGE.code()) {
+                        int granter = u16(m, uops + GnttabMapGrantRefLayout.DOM_OFFSET);
+                        int ref = m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET);
+                        if (dom(granter) != null && ref >= 0 && ref < 512) {
+                            dom(granter).memory.getAndBitwiseOrInt(entry(granter, ref), io.pvkit.abi.grant.GrantFlags.READING);
+                        }
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-28
+
+    /** A frontend's granting code written from grant_table.h with one flaw. */
+    abstract static class ToyFrontendGrants extends BrokenVerification {
+        enum Flaw { RESERVED_REFS, ONE_REF, ALWAYS_WRITABLE, FREES_REF_IN_USE }
+
+        abstract Flaw flaw();
+
+        @Override
+        PvGrantHypervisor broken() {
+            return new PvGrantHypervisor();
+        }
+
+        @Override
+        protected GrantingGuest createGrantingGuest(DomainUnderTest domain, long[] tableFrames) {
+            GuestMemory mem = domain.memory();
+            long table = GuestMemory.gpaOf(tableFrames[0]);
+            java.util.ArrayDeque<Integer> free = new java.util.ArrayDeque<>();
+            for (int r = 511; r >= (flaw() == Flaw.RESERVED_REFS ? 0 : 8); r--) {
+                free.push(r);
+            }
+            return new GrantingGuest() {
+                @Override
+                public int sharePage(int domid, long gfn, boolean readOnly) {
+                    int ref = flaw() == Flaw.ONE_REF ? 8 : free.pop();
+                    mem.fill(GuestMemory.gpaOf(gfn), GuestMemory.PAGE_SIZE, (byte) 0);
+                    long e = table + (long) ref * GrantEntryV1Layout.SIZE;
+                    mem.setInt(e + GrantEntryV1Layout.FRAME_OFFSET, (int) gfn);
+                    boolean ro = readOnly && flaw() != Flaw.ALWAYS_WRITABLE;
+                    mem.setIntRelease(e + GrantEntryV1Layout.FLAGS_OFFSET, (domid << 16)
+                            | io.pvkit.abi.grant.GrantFlags.PERMIT_ACCESS | (ro ? io.pvkit.abi.grant.GrantFlags.READONLY : 0));
+                    return ref;
+                }
+
+                @Override
+                public boolean endAccess(int ref) {
+                    long e = table + (long) ref * GrantEntryV1Layout.SIZE;
+                    int seen = mem.getIntVolatile(e);
+                    while (true) {
+                        if ((seen & (io.pvkit.abi.grant.GrantFlags.READING | io.pvkit.abi.grant.GrantFlags.WRITING)) != 0) {
+                            if (flaw() == Flaw.FREES_REF_IN_USE) {
+                                free.push(ref);
+                            }
+                            return false;
+                        }
+                        int witness = mem.compareAndExchangeInt(e, seen, seen & 0xFFFF0000);
+                        if (witness == seen) {
+                            if (flaw() != Flaw.ONE_REF) {
+                                free.push(ref);
+                            }
+                            return true;
+                        }
+                        seen = witness;
+                    }
+                }
+            };
+        }
+    }
+
+    /** GNT-28: the frontend hands out the reserved references 0 .. 7. */
+    static final class HandsOutReservedRefs extends ToyFrontendGrants {
+        @Override
+        Flaw flaw() {
+            return Flaw.RESERVED_REFS;
+        }
+    }
+
+    /** GNT-28: the frontend shares every page through the same reference. */
+    static final class OneRefForAll extends ToyFrontendGrants {
+        @Override
+        Flaw flaw() {
+            return Flaw.ONE_REF;
+        }
+    }
+
+    /** GNT-28: the frontend ignores "read-only" and grants every page writable. */
+    static final class GrantsAlwaysWritable extends ToyFrontendGrants {
+        @Override
+        Flaw flaw() {
+            return Flaw.ALWAYS_WRITABLE;
+        }
+    }
+
+    /** GNT-28: the frontend returns a reference to its free list even when its end of access failed. */
+    static final class FreesRefStillInUse extends ToyFrontendGrants {
+        @Override
+        Flaw flaw() {
+            return Flaw.FREES_REF_IN_USE;
+        }
+    }
+
+    /** GNT-25: a grant_table_op with a command it does not know returns 0, as if done. */
+    static final class UnknownCommandIsDone extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long grantTableOp(HypercallContext c, long cmd, long uops, long count) {
+                    return GrantTableOp.ofOrNull(cmd) == null ? 0 : super.grantTableOp(c, cmd, uops, count);
+                }
+            };
+        }
+    }
+
+    /** GNT-26: setup_table refuses a count equal to the maximum (an off-by-one in the bound). */
+    static final class SetupRefusesTheMaximum extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    GuestMemory m = c.memory();
+                    if (is(cmd, GrantTableOp.SETUP_TABLE) && m.getShort(uops + GnttabSetupTableLayout.STATUS_OFFSET) == 0) {
+                        int dom = u16(m, uops + GnttabSetupTableLayout.DOM_OFFSET);
+                        int target = dom == DomId.SELF ? c.domid() : dom;
+                        long nr = Integer.toUnsignedLong(m.getInt(uops + GnttabSetupTableLayout.NR_FRAMES_OFFSET));
+                        if (nr == tables.querySize(target, target).maxFrames()) {
+                            status(m, uops + GnttabSetupTableLayout.STATUS_OFFSET, GrantStatus.GENERAL_ERROR);
+                        }
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /** GNT-27: a copy side's 64-bit union is read as 32 bits, so a frame beyond 2^32 is truncated to a valid one. */
+    static final class CopyUnionTruncated extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    if (is(cmd, GrantTableOp.COPY) && count == 1) {
+                        for (long side : new long[] {GnttabCopyLayout.SOURCE_OFFSET, GnttabCopyLayout.DEST_OFFSET}) {
+                            long u = uops + side + GnttabCopyLayout.PTR_U_OFFSET;
+                            c.memory().setLong(u, c.memory().getLong(u) & 0xFFFF_FFFFL);
+                        }
+                    }
+                    return real(c, cmd, uops, count);
+                }
+            };
+        }
+    }
+
+    /** GNT-27: a reference side is read as the whole 64-bit union, so bits in its upper half make it a bad reference. */
+    static final class CopyRefReadAs64Bits extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    if (!is(cmd, GrantTableOp.COPY) || count != 1) {
+                        return real(c, cmd, uops, count);
+                    }
+                    int flags = m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET);
+                    long src = m.getLong(uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                    long dst = m.getLong(uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                    if (((flags & GntCopy.SOURCE_GREF) != 0 && src >>> 32 != 0) || ((flags & GntCopy.DEST_GREF) != 0 && dst >>> 32 != 0)) {
+                        status(m, uops + GnttabCopyLayout.STATUS_OFFSET, GrantStatus.BAD_GNTREF);
+                        return 0;
+                    }
+                    return real(c, cmd, uops, count);
+                }
+            };
+        }
+    }
+}
