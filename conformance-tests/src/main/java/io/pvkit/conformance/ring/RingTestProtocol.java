@@ -41,6 +41,12 @@ public final class RingTestProtocol {
     public static final long CRC = 20;
     /** Offset of {@code len} in a response. */
     public static final long RSP_LEN = 16;
+    /**
+     * The size of one slot of {@link #TYPE}: {@code sizeof(union { req; rsp; })} = 64, written as a literal (the
+     * kit computes slot offsets itself, as a C peer with {@code io/ring.h} does, never with the ring type's own
+     * helpers: a wrong helper would move the kit's writes along with the implementation's).
+     */
+    public static final int SLOT_SIZE = 64;
     /** The ring type: ids are u64 at offset 0 of both entries. */
     public static final RingType TYPE = new RingType("pvkit_conformance", REQUEST_SIZE, RESPONSE_SIZE, 8,
             new RingIdField(0, 8), new RingIdField(0, 8));
@@ -111,8 +117,14 @@ public final class RingTestProtocol {
 
     // ---- raw peer writes ----
 
+    /** {@code 64 + (index & (size-1)) * 64}: where io/ring.h puts the entry of {@code index} for {@link #TYPE}. */
     static long slot(int index, int size) {
-        return TYPE.slotOffset(index, size);
+        return slot(index, size, SLOT_SIZE);
+    }
+
+    /** {@code 64 + (index & (size-1)) * slotSize}, computed by the kit (RING-20). */
+    static long slot(int index, int size, int slotSize) {
+        return SharedRingLayout.HEADER_SIZE + (long) (index & (size - 1)) * slotSize;
     }
 
     static void sharedRingInit(MemorySegment page, int start) {
