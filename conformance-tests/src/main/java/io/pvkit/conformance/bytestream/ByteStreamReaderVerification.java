@@ -138,6 +138,8 @@ public abstract class ByteStreamReaderVerification {
             for (int start : new int[] {0, NEAR_WRAP}) {
                 MemorySegment page = peer.newPage();
                 Fixture f = new Fixture(layout, wire.given(), start, GuestMemory.wrap(page), page);
+                assertEquals(wire.given(), f.reader.layout(), "BS-01: layout() must be the layout the reader was "
+                        + "attached with");
                 SplittableRandom random = new SplittableRandom(layout.size());
                 byte[] all = new byte[layout.size() * 6];
                 random.nextBytes(all);

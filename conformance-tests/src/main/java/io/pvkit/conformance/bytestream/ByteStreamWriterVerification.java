@@ -130,6 +130,8 @@ public abstract class ByteStreamWriterVerification {
             for (int start : new int[] {0, NEAR_WRAP}) {
                 MemorySegment page = peer.newPage();
                 Fixture f = new Fixture(layout, wire.given(), start, GuestMemory.wrap(page), page);
+                assertEquals(wire.given(), f.writer.layout(), "BS-01: layout() must be the layout the writer was "
+                        + "attached with");
                 SplittableRandom random = new SplittableRandom(layout.size());
                 byte[] all = new byte[layout.size() * 6];
                 random.nextBytes(all);
@@ -174,7 +176,9 @@ public abstract class ByteStreamWriterVerification {
         Fixture f = fixture(LAYOUT, START);
         int size = LAYOUT.size();
         byte[] first = ByteStreamPeer.bytes(size * 3 / 4, 1);
+        assertEquals(size, f.writer.space(), "BS-03: space() of an empty ring");
         assertEquals(first.length, f.write(first), "BS-03: an empty ring takes " + first.length + " bytes");
+        assertEquals(size / 4, f.writer.space(), "BS-03: space() with " + first.length + " bytes unconsumed");
         byte[] second = ByteStreamPeer.bytes(size, 2);
         int n = f.write(second);
         assertEquals(size / 4, n, "BS-03: with " + first.length + " bytes unconsumed in a ring of " + size
@@ -187,6 +191,7 @@ public abstract class ByteStreamWriterVerification {
         assertArrayEquals(before, ByteStreamPeer.snapshot(f.page), "BS-03: a write to a full ring changed the page");
         byte[] taken = ByteStreamPeer.consume(f.page, LAYOUT, 10);
         assertArrayEquals(Arrays.copyOf(first, 10), taken, "BS-03: the first bytes of the ring");
+        assertEquals(10, f.writer.space(), "BS-03: space() after the reader consumed 10 bytes of a full ring");
         assertEquals(10, f.write(ByteStreamPeer.bytes(20, 4)), "BS-03: 10 bytes were freed; the writer may write 10");
         assertArrayEquals(Arrays.copyOfRange(first, 10, first.length),
                 ByteStreamPeer.get(f.page, LAYOUT, START + 10, first.length - 10),

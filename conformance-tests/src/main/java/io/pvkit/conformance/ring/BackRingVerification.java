@@ -370,8 +370,10 @@ public abstract class BackRingVerification {
      * bytes 0..23 of the slot are exactly the response given (with a status and length that differ from the
      * request's bytes at those offsets) and bytes 24..63 are zero.
      *
+     * The same with 10-byte responses in 16-byte slots (a tail that is not a multiple of 8 bytes).
+     *
      * <p>If this fails, check: the response is copied into the slot in full, and the rest of the union slot is
-     * cleared.
+     * cleared, to its last byte.
      */
     @Test
     public void required_RING_07_responseSlotCarriesNoStaleBytes() {
@@ -397,6 +399,33 @@ public abstract class BackRingVerification {
             byte[] tail = f.page.asSlice(slot + RingTestProtocol.RESPONSE_SIZE,
                     RingTestProtocol.SLOT_SIZE - RingTestProtocol.RESPONSE_SIZE).toArray(ValueLayout.JAVA_BYTE);
             assertArrayEquals(new byte[tail.length], tail, "slot " + i + " leaks bytes after the response");
+        }
+        // entries of odd sizes: 16-byte requests, 10-byte responses with 2-byte ids (slot 16): a 6-byte tail
+        RingType odd = new RingType("u16_odd", 16, 10, 2, new io.pvkit.rings.RingIdField(0, 2),
+                new io.pvkit.rings.RingIdField(0, 2));
+        MemorySegment page = pages.newPage(1);
+        RingTestProtocol.sharedRingInit(page, 0);
+        BackRing ring = createBackRing(GuestMemory.wrap(page), odd, 0);
+        for (int i = 0; i < 3; i++) {
+            page.asSlice(64 + 16L * i, 16).fill((byte) 0xEE);
+            page.set(ValueLayout.JAVA_SHORT_UNALIGNED, 64 + 16L * i, (short) i);
+        }
+        RingTestProtocol.setIntRelease(page, REQ_PROD, 3);
+        List<byte[]> answers = new ArrayList<>();
+        ring.pollRequests(r -> {
+            MemorySegment response = MemorySegment.ofArray(new byte[10]);
+            response.fill((byte) (0x51 + answers.size()));
+            response.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, r.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0));
+            answers.add(response.toArray(ValueLayout.JAVA_BYTE));
+            ring.putResponse(response);
+        }, Integer.MAX_VALUE);
+        ring.pushResponses();
+        assertEquals(3, answers.size(), "RING-07: 3 requests of " + odd + " published, " + answers.size() + " handed out");
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(answers.get(i), page.asSlice(64 + 16L * i, 10).toArray(ValueLayout.JAVA_BYTE),
+                    "RING-07: slot " + i + " of " + odd + " does not hold the 10-byte response given");
+            assertArrayEquals(new byte[6], page.asSlice(64 + 16L * i + 10, 6).toArray(ValueLayout.JAVA_BYTE),
+                    "RING-07: slot " + i + " of " + odd + " leaks request bytes in the 6 bytes after the response");
         }
     }
 

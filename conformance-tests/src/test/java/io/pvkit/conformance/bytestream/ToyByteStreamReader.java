@@ -40,7 +40,9 @@ final class ToyByteStreamReader implements ByteStreamReader {
         /** Checks at attach that the data array fits the memory, but not the two indices. */
         FITS_DATA_ONLY,
         /** Breaks and stays BROKEN, but fault() never says why (always null). */
-        FAULT_NOT_REPORTED
+        FAULT_NOT_REPORTED,
+        /** layout() answers null. */
+        LAYOUT_NOT_REPORTED
     }
 
     private final MemoryAccess mem;
@@ -92,7 +94,7 @@ final class ToyByteStreamReader implements ByteStreamReader {
 
     @Override
     public ByteStreamLayout layout() {
-        return layout;
+        return has(Flaw.LAYOUT_NOT_REPORTED) ? null : layout;
     }
 
     @Override

@@ -40,7 +40,11 @@ final class ToyByteStreamWriter implements ByteStreamWriter {
         /** Checks at attach that the data array fits the memory, but not the two indices. */
         FITS_DATA_ONLY,
         /** Breaks and stays BROKEN, but fault() never says why (always null). */
-        FAULT_NOT_REPORTED
+        FAULT_NOT_REPORTED,
+        /** space() = (size - used) &amp; (size-1): an empty ring reports no space. */
+        SPACE_MASKED,
+        /** layout() answers null. */
+        LAYOUT_NOT_REPORTED
     }
 
     private final MemoryAccess mem;
@@ -89,12 +93,13 @@ final class ToyByteStreamWriter implements ByteStreamWriter {
 
     @Override
     public ByteStreamLayout layout() {
-        return layout;
+        return has(Flaw.LAYOUT_NOT_REPORTED) ? null : layout;
     }
 
     @Override
     public int space() {
-        return size - used(mem.getIntAcquire(layout.consOffset()));
+        int space = size - used(mem.getIntAcquire(layout.consOffset()));
+        return has(Flaw.SPACE_MASKED) ? space & (size - 1) : space;
     }
 
     @Override

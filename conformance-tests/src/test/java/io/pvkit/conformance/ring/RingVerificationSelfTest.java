@@ -240,6 +240,13 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class TailZeroInLongs extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.TAIL_ZERO_IN_LONGS);
+        }
+    }
+
     // ---------------------------------------------------------------- front rings: one flaw each
 
     abstract static class ToyFront extends FrontRingVerification {
@@ -563,6 +570,8 @@ class RingVerificationSelfTest {
         assertOnlyFails(AnswersUnconsumed.class, "RING-27");
         assertOnlyFails(RspIndexPublished.class, "RING-06");
         assertOnlyFails(BackTypeNotReported.class, "RING-20");
+        // PIT survivor: RingMemory.zero's byte loop (only 8-byte multiples were ever zeroed by the kit's types)
+        assertOnlyFails(TailZeroInLongs.class, "RING-07");
     }
 
     @Test

@@ -49,7 +49,9 @@ final class ToyBackRing implements BackRing {
         /** responseProducerIndex() reports the published rsp_prod, not rsp_prod_pvt. */
         RSP_INDEX_PUBLISHED,
         /** type() answers null. */
-        TYPE_NOT_REPORTED
+        TYPE_NOT_REPORTED,
+        /** Zeroes a response slot's tail in whole 8-byte words only (a 6-byte tail keeps request bytes). */
+        TAIL_ZERO_IN_LONGS
     }
 
     private final MemoryAccess mem;
@@ -242,8 +244,11 @@ final class ToyBackRing implements BackRing {
             MemoryCopies.copyIn(response, 0, mem, off, type.responseSize());
         }
         if (!has(Flaw.NO_TAIL_ZERO) && slot > type.responseSize()) {
-            MemoryCopies.copyIn(MemorySegment.ofArray(new byte[slot - type.responseSize()]), 0, mem, off + type.responseSize(),
-                    slot - type.responseSize());
+            int tail = slot - type.responseSize();
+            if (has(Flaw.TAIL_ZERO_IN_LONGS)) {
+                tail &= ~7;   // whole 8-byte words only: the last bytes of an odd tail keep the request's
+            }
+            MemoryCopies.copyIn(MemorySegment.ofArray(new byte[tail]), 0, mem, off + type.responseSize(), tail);
         }
         rspProdPvt++;
     }
