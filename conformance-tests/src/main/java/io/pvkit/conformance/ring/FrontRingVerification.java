@@ -879,7 +879,9 @@ public abstract class FrontRingVerification {
                     "RING-20: request " + i + " of " + type + " must be at byte 64 + " + i + " * " + slot);
         }
         for (int i = 0; i < size; i++) {
-            MemorySegment.copy(entry(type.responseSize(), ids[i], 0x40 + i), 0, page, 64L + (long) i * slot, type.responseSize());
+            MemorySegment response = entry(type.responseSize(), ids[i], 0x40 + i);
+            response.set(U32, OP, page.get(U32, 64L + (long) i * slot + OP));   // the request's op, as a backend echoes it
+            MemorySegment.copy(response, 0, page, 64L + (long) i * slot, type.responseSize());
         }
         RingTestProtocol.setIntRelease(page, RSP_PROD, size);
         List<Integer> completed = new ArrayList<>();
@@ -915,7 +917,7 @@ public abstract class FrontRingVerification {
     }
 
     private static void assertEntryAt(MemorySegment page, long offset, int bytes, long id, int fill, String what) {
-        assertEquals(id, page.get(U64, offset), what + ": the id field");
+        assertEquals(id, page.get(U64, offset), what + ": the id field. " + SHADOW_IDS);
         byte[] rest = new byte[bytes - 8];
         java.util.Arrays.fill(rest, (byte) fill);
         assertArrayEquals(rest, page.asSlice(offset + 8, bytes - 8).toArray(ValueLayout.JAVA_BYTE), what + ": its bytes");
