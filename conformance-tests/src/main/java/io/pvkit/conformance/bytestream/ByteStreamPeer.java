@@ -1,5 +1,8 @@
 package io.pvkit.conformance.bytestream;
 
+import io.pvkit.abi.memory.ForwardingMemoryAccess;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.rings.ByteStreamLayout;
 import io.pvkit.rings.RingBrokenException;
 import io.pvkit.rings.RingState;
@@ -8,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,6 +39,66 @@ final class ByteStreamPeer implements AutoCloseable {
             arena.close();
             arena = null;
         }
+    }
+
+    /**
+     * A ring the kit hands to the implementation ({@code given}) and where the C headers put it ({@code wire}):
+     * the kit's peer writes at the wire offsets, written here as literals from the headers, never derived from
+     * the layout given (a wrong layout helper would otherwise move the kit's writes along with the implementation's).
+     */
+    record Wire(ByteStreamLayout given, ByteStreamLayout wire) {
+    }
+
+    /**
+     * Xenstore's two rings ({@code io/xs_wire.h}: req[1024] @0, rsp[1024] @1024, req_cons/req_prod @2048/2052,
+     * rsp_cons/rsp_prod @2056/2060), the console's ({@code io/console.h}: in[1024] @0, out[2048] @1024,
+     * in_cons/in_prod @3072/3076, out_cons/out_prod @3080/3084) and libxenvchan's in-page rings
+     * ({@code struct vchan_interface}: left cons/prod @0/4 with 2^10 bytes at 1024, right cons/prod @8/12 with
+     * 2^11 bytes at 2048).
+     */
+    static List<Wire> wires() {
+        return List.of(
+                new Wire(ByteStreamLayout.XENSTORE_REQUEST, new ByteStreamLayout("xs_wire.h req", 0, 1024, 2048, 2052)),
+                new Wire(ByteStreamLayout.XENSTORE_RESPONSE, new ByteStreamLayout("xs_wire.h rsp", 1024, 1024, 2056, 2060)),
+                new Wire(ByteStreamLayout.CONSOLE_IN, new ByteStreamLayout("console.h in", 0, 1024, 3072, 3076)),
+                new Wire(ByteStreamLayout.CONSOLE_OUT, new ByteStreamLayout("console.h out", 1024, 2048, 3080, 3084)),
+                new Wire(ByteStreamLayout.vchan("vchan.left", 0, 1024, 10), new ByteStreamLayout("vchan left", 1024, 1024, 0, 4)),
+                new Wire(ByteStreamLayout.vchan("vchan.right", 8, 2048, 11),
+                        new ByteStreamLayout("vchan right", 2048, 2048, 8, 12)));
+    }
+
+    /**
+     * Layouts and memory sizes for BS-08: each ring once in memory that holds it exactly, once in memory one
+     * byte short of it, with the producer index, the consumer index and the data array in turn last.
+     */
+    record Fit(ByteStreamLayout layout, long bytes, boolean fits) {
+    }
+
+    static List<Fit> fits() {
+        ByteStreamLayout prodLast = new ByteStreamLayout("prod last", 0, 1024, 2048, 2052);
+        ByteStreamLayout consLast = new ByteStreamLayout("cons last", 0, 1024, 2052, 2048);
+        ByteStreamLayout dataLast = new ByteStreamLayout("data last", 1024, 1024, 0, 4);
+        return List.of(new Fit(prodLast, 2056, true), new Fit(prodLast, 2055, false),
+                new Fit(consLast, 2056, true), new Fit(consLast, 2055, false),
+                new Fit(dataLast, 2048, true), new Fit(dataLast, 2047, false));
+    }
+
+    /**
+     * A page seen as shared memory of only {@code bytes} bytes ({@code byteSize()} and {@code contains} say so;
+     * guest memory proper is whole pages, a mapping of a ring may be shorter).
+     */
+    static MemoryAccess truncated(MemorySegment page, long bytes) {
+        return new ForwardingMemoryAccess(GuestMemory.wrap(page)) {
+            @Override
+            public long byteSize() {
+                return bytes;
+            }
+
+            @Override
+            public boolean contains(long gpa, long length) {
+                return gpa >= 0 && length >= 0 && gpa <= bytes - length;
+            }
+        };
     }
 
     static int getInt(MemorySegment page, long offset) {

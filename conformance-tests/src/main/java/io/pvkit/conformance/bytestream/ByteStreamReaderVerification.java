@@ -5,6 +5,7 @@ import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.hostile.HostileMemory;
 import io.pvkit.rings.ByteStreamLayout;
 import io.pvkit.rings.ByteStreamReader;
+import io.pvkit.rings.RingFault;
 import io.pvkit.rings.RingState;
 
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import static io.pvkit.conformance.bytestream.ByteStreamPeer.hex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -74,10 +77,15 @@ public abstract class ByteStreamReaderVerification {
         final ByteStreamReader reader;
 
         Fixture(ByteStreamLayout layout, int start, MemoryAccess view, MemorySegment page) {
+            this(layout, layout, start, view, page);
+        }
+
+        /** The kit's peer works at {@code wire}'s offsets; the reader under test is given {@code given}. */
+        Fixture(ByteStreamLayout wire, ByteStreamLayout given, int start, MemoryAccess view, MemorySegment page) {
             this.page = page;
-            this.layout = layout;
-            ByteStreamPeer.init(page, layout, start);
-            this.reader = createReader(view, layout);
+            this.layout = wire;
+            ByteStreamPeer.init(page, wire, start);
+            this.reader = createReader(view, given);
         }
 
         int cons() {
@@ -114,8 +122,8 @@ public abstract class ByteStreamReaderVerification {
     }
 
     /**
-     * <a href="../../../../../RULES.md#bs-01">BS-01</a> (reader side): on each of xenstore's and the console's
-     * rings, the kit streams 6 rings' worth of bytes in random chunks (at most half a ring outstanding) from
+     * <a href="../../../../../RULES.md#bs-01">BS-01</a> (reader side): on each of xenstore's, the console's and
+     * libxenvchan's in-page rings (the kit writing at the C headers' offsets, {@code ByteStreamPeer#wires}), the kit streams 6 rings' worth of bytes in random chunks (at most half a ring outstanding) from
      * index 0 and from just below 2^32; the reader reads random amounts.
      *
      * <p>If this fails, check: {@code prod - cons} is computed in 32-bit unsigned arithmetic (not as a difference
@@ -124,11 +132,14 @@ public abstract class ByteStreamReaderVerification {
      */
     @Test
     public void required_BS_01_readerIndicesWrapAt2To32() {
-        for (ByteStreamLayout layout : List.of(ByteStreamLayout.XENSTORE_REQUEST, ByteStreamLayout.XENSTORE_RESPONSE,
-                ByteStreamLayout.CONSOLE_IN, ByteStreamLayout.CONSOLE_OUT)) {
+        for (ByteStreamPeer.Wire wire : ByteStreamPeer.wires()) {
+            ByteStreamLayout layout = wire.wire();
             List<byte[]> runs = new ArrayList<>();
             for (int start : new int[] {0, NEAR_WRAP}) {
-                Fixture f = fixture(layout, start);
+                MemorySegment page = peer.newPage();
+                Fixture f = new Fixture(layout, wire.given(), start, GuestMemory.wrap(page), page);
+                assertEquals(wire.given(), f.reader.layout(), "BS-01: layout() must be the layout the reader was "
+                        + "attached with");
                 SplittableRandom random = new SplittableRandom(layout.size());
                 byte[] all = new byte[layout.size() * 6];
                 random.nextBytes(all);
@@ -233,8 +244,11 @@ public abstract class ByteStreamReaderVerification {
     public void required_BS_05_readerBrokenStateIsFinal() {
         Fixture f = fixture(LAYOUT, START);
         assertEquals(RingState.ACTIVE, f.reader.state(), "BS-05: a fresh reader must report ACTIVE before anything broke it");
+        assertNull(f.reader.fault(), "BS-05: fault() of a fresh reader must be null (it names why a ring broke)");
         ByteStreamPeer.setInt(f.page, LAYOUT.prodOffset(), START + LAYOUT.size() + 1);
         ByteStreamPeer.assertBreaks("BS-05: prod size + 1 ahead", () -> f.read(sentinel(64)), f.reader::state);
+        RingFault fault = f.reader.fault();
+        assertNotNull(fault, "BS-05: a broken reader must say why: fault() is null after it broke");
         ByteStreamPeer.setInt(f.page, LAYOUT.prodOffset(), START);
         ByteStreamPeer.publish(f.page, LAYOUT, ByteStreamPeer.bytes(20, 5));
         byte[] before = ByteStreamPeer.snapshot(f.page);
@@ -246,6 +260,7 @@ public abstract class ByteStreamReaderVerification {
             int avail = ByteStreamPeer.brokenOr(f.reader::available);
             assertTrue(avail <= 0, "BS-05: a broken reader reports " + avail + " bytes available");
             assertEquals(RingState.BROKEN, f.reader.state(), "BS-05: state() after the peer restored valid indices");
+            assertEquals(fault, f.reader.fault(), "BS-05: fault() changed after the peer restored valid indices");
         }
         assertArrayEquals(before, ByteStreamPeer.snapshot(f.page), "BS-05: a broken reader wrote to the shared page");
     }
@@ -307,5 +322,30 @@ public abstract class ByteStreamReaderVerification {
         assertEquals(30, n, "BS-07: 30 bytes were published");
         assertEquals(List.of("cons " + hex(START + 30)), notified, "BS-07: one notification, after cons was published "
                 + "(the writer it wakes must see the freed space)");
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#bs-08">BS-08</a> (SHOULD, reader side): the reader is created over shared memory
+     * that holds its ring exactly (it must attach) and over memory one byte short, with the producer index, the
+     * consumer index and the data array in turn the last part of the ring (it must refuse).
+     *
+     * <p>If this fails, check: at creation, {@code dataOffset + size}, {@code prodOffset + 4} and
+     * {@code consOffset + 4} are each compared with the memory's size, and a ring that does not fit is refused
+     * with {@code IllegalArgumentException} instead of faulting on a later access.
+     */
+    @Test
+    public void optional_BS_08_readerRefusesMemoryThatDoesNotHoldTheRing() {
+        for (ByteStreamPeer.Fit c : ByteStreamPeer.fits()) {
+            MemorySegment page = peer.newPage();
+            ByteStreamPeer.init(page, c.layout(), START);
+            String what = "BS-08: a reader for " + c.layout() + " over " + c.bytes() + " bytes of shared memory";
+            try {
+                ByteStreamReader attached = createReader(ByteStreamPeer.truncated(page, c.bytes()), c.layout());
+                assertTrue(c.fits(), what + " was created; the ring does not fit, refuse it with IllegalArgumentException");
+                assertEquals(hex(START), hex(attached.consumerIndex()), what + ": consumerIndex() after attaching");
+            } catch (IllegalArgumentException refused) {
+                assertTrue(!c.fits(), what + " was refused (" + refused.getMessage() + "), but the ring fits exactly");
+            }
+        }
     }
 }

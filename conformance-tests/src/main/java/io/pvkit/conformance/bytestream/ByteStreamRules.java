@@ -6,7 +6,7 @@ import io.pvkit.conformance.RuleSet;
 import java.util.List;
 
 /**
- * The byte-stream ring rules (BS-01..07): the rings of xenstore ({@code io/xs_wire.h}), the PV console
+ * The byte-stream ring rules (BS-01..08): the rings of xenstore ({@code io/xs_wire.h}), the PV console
  * ({@code io/console.h}) and libxenvchan, tested by {@link ByteStreamReaderVerification} and
  * {@link ByteStreamWriterVerification}.
  */
@@ -46,7 +46,13 @@ public final class ByteStreamRules implements RuleSet {
                     "A side publishes its index only after its copy of the data completed (a fault during the copy "
                             + "publishes nothing), and notifies the peer only after publishing and only when it moved bytes.",
                     "Linux xenbus_comms.c xb_write (virt_wmb; req_prod += n; notify) and xb_read (virt_mb; "
-                            + "rsp_cons += n; notify); " + XS_WIRE));
+                            + "rsp_cons += n; notify); " + XS_WIRE),
+            Rule.should("BS-08",
+                    "A side refuses to attach (IllegalArgumentException) to shared memory that does not hold its whole "
+                            + "ring (the data array and both indices), instead of faulting on a later access, and "
+                            + "attaches to memory that holds the ring exactly.",
+                    "Linux xenbus_comms.c and libxenvchan map exactly the ring's page(s); XSA-155 (validate what the "
+                            + "peer's layout implies before use); " + XS_WIRE + "; " + CONSOLE));
 
     /** Creates the rule set (the catalogue does this once). */
     public ByteStreamRules() {

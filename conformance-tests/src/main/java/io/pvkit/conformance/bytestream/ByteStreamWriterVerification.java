@@ -5,6 +5,7 @@ import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.hostile.HostileMemory;
 import io.pvkit.rings.ByteStreamLayout;
 import io.pvkit.rings.ByteStreamWriter;
+import io.pvkit.rings.RingFault;
 import io.pvkit.rings.RingState;
 
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,8 @@ import org.junit.jupiter.api.Test;
 import static io.pvkit.conformance.bytestream.ByteStreamPeer.hex;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -74,10 +77,15 @@ public abstract class ByteStreamWriterVerification {
         final ByteStreamWriter writer;
 
         Fixture(ByteStreamLayout layout, int start, MemoryAccess view, MemorySegment page) {
+            this(layout, layout, start, view, page);
+        }
+
+        /** The kit's peer works at {@code wire}'s offsets; the writer under test is given {@code given}. */
+        Fixture(ByteStreamLayout wire, ByteStreamLayout given, int start, MemoryAccess view, MemorySegment page) {
             this.page = page;
-            this.layout = layout;
-            ByteStreamPeer.init(page, layout, start);
-            this.writer = createWriter(view, layout);
+            this.layout = wire;
+            ByteStreamPeer.init(page, wire, start);
+            this.writer = createWriter(view, given);
         }
 
         int cons() {
@@ -106,8 +114,8 @@ public abstract class ByteStreamWriterVerification {
     }
 
     /**
-     * <a href="../../../../../RULES.md#bs-01">BS-01</a> (writer side): on each of xenstore's and the console's
-     * rings, the writer streams 6 rings' worth of bytes in random chunks from index 0 and from just below 2^32
+     * <a href="../../../../../RULES.md#bs-01">BS-01</a> (writer side): on each of xenstore's, the console's and
+     * libxenvchan's in-page rings (the kit reading at the C headers' offsets, {@code ByteStreamPeer#wires}), the writer streams 6 rings' worth of bytes in random chunks from index 0 and from just below 2^32
      * while the kit consumes random, smaller amounts (the ring is mostly full when the indices cross 2^32).
      *
      * <p>If this fails, check: {@code prod - cons} is computed in 32-bit unsigned arithmetic (not as a difference
@@ -116,11 +124,14 @@ public abstract class ByteStreamWriterVerification {
      */
     @Test
     public void required_BS_01_writerIndicesWrapAt2To32() {
-        for (ByteStreamLayout layout : List.of(ByteStreamLayout.XENSTORE_REQUEST, ByteStreamLayout.XENSTORE_RESPONSE,
-                ByteStreamLayout.CONSOLE_IN, ByteStreamLayout.CONSOLE_OUT)) {
+        for (ByteStreamPeer.Wire wire : ByteStreamPeer.wires()) {
+            ByteStreamLayout layout = wire.wire();
             List<byte[]> runs = new ArrayList<>();
             for (int start : new int[] {0, NEAR_WRAP}) {
-                Fixture f = fixture(layout, start);
+                MemorySegment page = peer.newPage();
+                Fixture f = new Fixture(layout, wire.given(), start, GuestMemory.wrap(page), page);
+                assertEquals(wire.given(), f.writer.layout(), "BS-01: layout() must be the layout the writer was "
+                        + "attached with");
                 SplittableRandom random = new SplittableRandom(layout.size());
                 byte[] all = new byte[layout.size() * 6];
                 random.nextBytes(all);
@@ -165,7 +176,9 @@ public abstract class ByteStreamWriterVerification {
         Fixture f = fixture(LAYOUT, START);
         int size = LAYOUT.size();
         byte[] first = ByteStreamPeer.bytes(size * 3 / 4, 1);
+        assertEquals(size, f.writer.space(), "BS-03: space() of an empty ring");
         assertEquals(first.length, f.write(first), "BS-03: an empty ring takes " + first.length + " bytes");
+        assertEquals(size / 4, f.writer.space(), "BS-03: space() with " + first.length + " bytes unconsumed");
         byte[] second = ByteStreamPeer.bytes(size, 2);
         int n = f.write(second);
         assertEquals(size / 4, n, "BS-03: with " + first.length + " bytes unconsumed in a ring of " + size
@@ -178,6 +191,7 @@ public abstract class ByteStreamWriterVerification {
         assertArrayEquals(before, ByteStreamPeer.snapshot(f.page), "BS-03: a write to a full ring changed the page");
         byte[] taken = ByteStreamPeer.consume(f.page, LAYOUT, 10);
         assertArrayEquals(Arrays.copyOf(first, 10), taken, "BS-03: the first bytes of the ring");
+        assertEquals(10, f.writer.space(), "BS-03: space() after the reader consumed 10 bytes of a full ring");
         assertEquals(10, f.write(ByteStreamPeer.bytes(20, 4)), "BS-03: 10 bytes were freed; the writer may write 10");
         assertArrayEquals(Arrays.copyOfRange(first, 10, first.length),
                 ByteStreamPeer.get(f.page, LAYOUT, START + 10, first.length - 10),
@@ -221,8 +235,11 @@ public abstract class ByteStreamWriterVerification {
     public void required_BS_05_writerBrokenStateIsFinal() {
         Fixture f = fixture(LAYOUT, START);
         assertEquals(RingState.ACTIVE, f.writer.state(), "BS-05: a fresh writer must report ACTIVE before anything broke it");
+        assertNull(f.writer.fault(), "BS-05: fault() of a fresh writer must be null (it names why a ring broke)");
         ByteStreamPeer.setInt(f.page, LAYOUT.consOffset(), START + 1);
         ByteStreamPeer.assertBreaks("BS-05: cons ahead of prod", () -> f.write(ByteStreamPeer.bytes(64, 7)), f.writer::state);
+        RingFault fault = f.writer.fault();
+        assertNotNull(fault, "BS-05: a broken writer must say why: fault() is null after it broke");
         ByteStreamPeer.setInt(f.page, LAYOUT.consOffset(), START);
         byte[] before = ByteStreamPeer.snapshot(f.page);
         for (int i = 0; i < 3; i++) {
@@ -231,6 +248,7 @@ public abstract class ByteStreamWriterVerification {
             int space = ByteStreamPeer.brokenOr(f.writer::space);
             assertTrue(space <= 0, "BS-05: a broken writer reports " + space + " bytes of space");
             assertEquals(RingState.BROKEN, f.writer.state(), "BS-05: state() after the peer restored valid indices");
+            assertEquals(fault, f.writer.fault(), "BS-05: fault() changed after the peer restored valid indices");
         }
         assertArrayEquals(before, ByteStreamPeer.snapshot(f.page), "BS-05: a broken writer wrote to the shared page");
     }
@@ -292,5 +310,30 @@ public abstract class ByteStreamWriterVerification {
         f.write(ByteStreamPeer.bytes(LAYOUT.size() - 30, 12));
         assertEquals(0, f.writer.write(MemorySegment.ofArray(bytes), 0, 30, record::run), "BS-07: the ring is full");
         assertEquals(List.of(), notified, "BS-07: the writer notified the reader after writing nothing");
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#bs-08">BS-08</a> (SHOULD, writer side): the writer is created over shared memory
+     * that holds its ring exactly (it must attach) and over memory one byte short, with the producer index, the
+     * consumer index and the data array in turn the last part of the ring (it must refuse).
+     *
+     * <p>If this fails, check: at creation, {@code dataOffset + size}, {@code prodOffset + 4} and
+     * {@code consOffset + 4} are each compared with the memory's size, and a ring that does not fit is refused
+     * with {@code IllegalArgumentException} instead of faulting on a later access.
+     */
+    @Test
+    public void optional_BS_08_writerRefusesMemoryThatDoesNotHoldTheRing() {
+        for (ByteStreamPeer.Fit c : ByteStreamPeer.fits()) {
+            MemorySegment page = peer.newPage();
+            ByteStreamPeer.init(page, c.layout(), START);
+            String what = "BS-08: a writer for " + c.layout() + " over " + c.bytes() + " bytes of shared memory";
+            try {
+                ByteStreamWriter attached = createWriter(ByteStreamPeer.truncated(page, c.bytes()), c.layout());
+                assertTrue(c.fits(), what + " was created; the ring does not fit, refuse it with IllegalArgumentException");
+                assertEquals(hex(START), hex(attached.producerIndex()), what + ": producerIndex() after attaching");
+            } catch (IllegalArgumentException refused) {
+                assertTrue(!c.fits(), what + " was refused (" + refused.getMessage() + "), but the ring fits exactly");
+            }
+        }
     }
 }

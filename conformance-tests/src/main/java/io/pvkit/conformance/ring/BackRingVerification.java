@@ -9,6 +9,7 @@ import io.pvkit.conformance.property.Gens;
 import io.pvkit.conformance.property.Property;
 import io.pvkit.conformance.property.StateMachine;
 import io.pvkit.rings.BackRing;
+import io.pvkit.rings.RingFault;
 import io.pvkit.rings.RingIndex;
 import io.pvkit.rings.RingState;
 import io.pvkit.rings.RingType;
@@ -34,6 +35,7 @@ import static io.pvkit.conformance.ring.RingTestProtocol.U64;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -351,6 +353,9 @@ public abstract class BackRingVerification {
         MemorySegment error = RingTestProtocol.answer(f.seen.get(0));
         error.set(U32, 12, 0xFFFFFFFF);
         f.ring.putResponse(error);
+        assertEquals(1, (int) RingIndex.distance(0, f.ring.responseProducerIndex()), "RING-06: responseProducerIndex() "
+                + "(rsp_prod_pvt) after answering the rejected request, before the push");
+        assertEquals(0, RingTestProtocol.getInt(f.page, RSP_PROD), "RING-06: rsp_prod moved before the push");
         f.ring.pushResponses();
         f.pollAndAnswer(Integer.MAX_VALUE);
         assertEquals(List.of(0L, 1L, 2L), f.seen.stream().map(r -> r.get(U64, 0)).toList(),
@@ -365,8 +370,10 @@ public abstract class BackRingVerification {
      * bytes 0..23 of the slot are exactly the response given (with a status and length that differ from the
      * request's bytes at those offsets) and bytes 24..63 are zero.
      *
+     * The same with 10-byte responses in 16-byte slots (a tail that is not a multiple of 8 bytes).
+     *
      * <p>If this fails, check: the response is copied into the slot in full, and the rest of the union slot is
-     * cleared.
+     * cleared, to its last byte.
      */
     @Test
     public void required_RING_07_responseSlotCarriesNoStaleBytes() {
@@ -390,8 +397,35 @@ public abstract class BackRingVerification {
                     "RING-07: slot " + i + " does not hold the response given to putResponse (the response must be "
                             + "copied into the slot in full; the request's bytes must not remain)");
             byte[] tail = f.page.asSlice(slot + RingTestProtocol.RESPONSE_SIZE,
-                    TYPE.slotSize() - RingTestProtocol.RESPONSE_SIZE).toArray(ValueLayout.JAVA_BYTE);
+                    RingTestProtocol.SLOT_SIZE - RingTestProtocol.RESPONSE_SIZE).toArray(ValueLayout.JAVA_BYTE);
             assertArrayEquals(new byte[tail.length], tail, "slot " + i + " leaks bytes after the response");
+        }
+        // entries of odd sizes: 16-byte requests, 10-byte responses with 2-byte ids (slot 16): a 6-byte tail
+        RingType odd = new RingType("u16_odd", 16, 10, 2, new io.pvkit.rings.RingIdField(0, 2),
+                new io.pvkit.rings.RingIdField(0, 2));
+        MemorySegment page = pages.newPage(1);
+        RingTestProtocol.sharedRingInit(page, 0);
+        BackRing ring = createBackRing(GuestMemory.wrap(page), odd, 0);
+        for (int i = 0; i < 3; i++) {
+            page.asSlice(64 + 16L * i, 16).fill((byte) 0xEE);
+            page.set(ValueLayout.JAVA_SHORT_UNALIGNED, 64 + 16L * i, (short) i);
+        }
+        RingTestProtocol.setIntRelease(page, REQ_PROD, 3);
+        List<byte[]> answers = new ArrayList<>();
+        ring.pollRequests(r -> {
+            MemorySegment response = MemorySegment.ofArray(new byte[10]);
+            response.fill((byte) (0x51 + answers.size()));
+            response.set(ValueLayout.JAVA_SHORT_UNALIGNED, 0, r.get(ValueLayout.JAVA_SHORT_UNALIGNED, 0));
+            answers.add(response.toArray(ValueLayout.JAVA_BYTE));
+            ring.putResponse(response);
+        }, Integer.MAX_VALUE);
+        ring.pushResponses();
+        assertEquals(3, answers.size(), "RING-07: 3 requests of " + odd + " published, " + answers.size() + " handed out");
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(answers.get(i), page.asSlice(64 + 16L * i, 10).toArray(ValueLayout.JAVA_BYTE),
+                    "RING-07: slot " + i + " of " + odd + " does not hold the 10-byte response given");
+            assertArrayEquals(new byte[6], page.asSlice(64 + 16L * i + 10, 6).toArray(ValueLayout.JAVA_BYTE),
+                    "RING-07: slot " + i + " of " + odd + " leaks request bytes in the 6 bytes after the response");
         }
     }
 
@@ -632,6 +666,7 @@ public abstract class BackRingVerification {
     public void required_RING_13_backendBrokenStateIsFinal() {
         Fixture f = fixture(NEAR_WRAP);
         assertEquals(RingState.ACTIVE, f.ring.state(), "RING-13: a healthy ring must report ACTIVE before anything broke it");
+        assertNull(f.ring.fault(), "RING-13: fault() of a healthy ring must be null (it names why a ring broke)");
         f.publish(2, 1);
         f.pollAndAnswer(Integer.MAX_VALUE);
         // two requests consumed; one response put but not pushed, one request still unanswered
@@ -641,6 +676,8 @@ public abstract class BackRingVerification {
         int good = f.reqProd;
         RingTestProtocol.setIntRelease(f.page, REQ_PROD, good + f.size + 1);
         RingVerificationSupport.assertBreaks("RING-13: req_prod RING_SIZE+1 ahead", () -> f.poll(Integer.MAX_VALUE), f.ring::state);
+        RingFault fault = f.ring.fault();
+        assertNotNull(fault, "RING-13: a broken ring must say why: fault() is null after the ring broke");
         RingTestProtocol.setIntRelease(f.page, REQ_PROD, good);
         f.publish(1, 1);
         int seenBefore = f.seen.size();
@@ -664,6 +701,7 @@ public abstract class BackRingVerification {
                     + "RingBrokenException or answer 0/false)");
             assertEquals(seenBefore, f.seen.size(), what + " and handed out a request: BROKEN must be final");
             assertEquals(RingState.BROKEN, f.ring.state(), what + " and state() is no longer BROKEN: BROKEN must be final");
+            assertEquals(fault, f.ring.fault(), what + " and fault() changed: the first fault is kept");
             assertArrayEquals(before, f.page.toArray(ValueLayout.JAVA_BYTE),
                     what + " and wrote to the shared page: a broken ring no longer touches shared memory");
         }
@@ -717,22 +755,28 @@ public abstract class BackRingVerification {
      * <a href="../../../../../RULES.md#ring-20">RING-20</a>: slot counts of {@code __RING_SIZE} and requests found at
      * the C offsets for several entry types.
      *
+     * The slot sizes the kit writes at are literals (112, 96, 16, 64), not the ring type's {@code slotSize()}.
+     * A ring area too small for one slot must be refused; one slot exactly is a ring of size 1.
+     *
      * <p>If this fails, check: slot = max(request, response) rounded up to the union alignment; slots start
-     * at byte 64; the count is rounded down to a power of two.
+     * at byte 64; the count is rounded down to a power of two; a count of 0 is refused.
      */
     @Test
     public void required_RING_20_slotLayoutMatchesIoRingH() {
-        record Case(RingType type, int pages, int slots) { }
+        // slot sizes are literals from io/ring.h's union rule, never the ring type's own slotSize()
+        record Case(RingType type, int pages, int slots, int slot) { }
         for (Case c : List.of(
-                new Case(new RingType("blkif", 112, 16, 8, TYPE.requestId(), TYPE.responseId()), 1, 32),
-                new Case(new RingType("blkif", 112, 16, 8, TYPE.requestId(), TYPE.responseId()), 4, 128),
-                new Case(new RingType("wide_rsp", 32, 96, 8, TYPE.requestId(), TYPE.responseId()), 1, 32),
-                new Case(new RingType("odd", 12, 8, 8, new io.pvkit.rings.RingIdField(0, 8), TYPE.responseId()), 1, 128))) {
+                new Case(new RingType("blkif", 112, 16, 8, TYPE.requestId(), TYPE.responseId()), 1, 32, 112),
+                new Case(new RingType("blkif", 112, 16, 8, TYPE.requestId(), TYPE.responseId()), 4, 128, 112),
+                new Case(new RingType("wide_rsp", 32, 96, 8, TYPE.requestId(), TYPE.responseId()), 1, 32, 96),
+                new Case(new RingType("odd", 12, 8, 8, new io.pvkit.rings.RingIdField(0, 8), TYPE.responseId()), 1, 128, 16),
+                new Case(TYPE, 1, 32, RingTestProtocol.SLOT_SIZE))) {
             MemorySegment page = pages.newPage(c.pages());
             RingTestProtocol.sharedRingInit(page, 0);
             BackRing ring = createBackRing(GuestMemory.wrap(page), c.type(), 0);
             assertEquals(c.slots(), ring.size(), c.type() + " over " + c.pages() + " page(s)");
-            int slot = c.type().slotSize();
+            assertEquals(c.type(), ring.type(), "RING-20: type() must be the ring type the ring was created with");
+            int slot = c.slot();
             for (int i = 0; i < ring.size(); i++) {
                 long off = SharedRingLayout.HEADER_SIZE + (long) i * slot;
                 page.set(U64, off, 0xABC0000L + i);
@@ -746,6 +790,18 @@ public abstract class BackRingVerification {
                 assertEquals(0xABC0000L + i, got.get(i), "request " + i + " of " + c.type() + " read from the wrong offset");
             }
         }
+        // a ring area of 64 + 63 bytes holds no 64-byte slot (__RING_SIZE 0); 64 + 64 bytes hold exactly one
+        MemorySegment page = pages.newPage(1);
+        RingTestProtocol.sharedRingInit(page, 0);
+        try {
+            BackRing none = createBackRing(RingVerificationSupport.truncated(page, 127), TYPE, 0);
+            fail("RING-20: a back ring over 127 bytes (no 64-byte slot after the 64-byte header) was created with size "
+                    + none.size() + "; refuse it with IllegalArgumentException (a ring of 0 slots masks indices with -1)");
+        } catch (IllegalArgumentException expected) {
+            // __RING_SIZE is 0: no ring
+        }
+        BackRing one = createBackRing(RingVerificationSupport.truncated(page, 128), TYPE, 0);
+        assertEquals(1, one.size(), "RING-20: __RING_SIZE of a 128-byte ring area with 64-byte slots");
     }
 
     /**
@@ -769,7 +825,8 @@ public abstract class BackRingVerification {
 
     /**
      * <a href="../../../../../RULES.md#ring-22">RING-22</a>, property-based: for random starts, batch sizes and
-     * {@code rsp_event} values, {@code pushResponses} notifies exactly when the event lies in (old, new].
+     * {@code rsp_event} values, {@code pushResponses} notifies exactly when the event lies in (old, new];
+     * {@code pushResponses(Notifier)} calls the notifier exactly then.
      *
      * <p>If this fails, check: {@code (u32)(new - event) < (u32)(new - old)} with unsigned compare, old being
      * the previously published {@code rsp_prod}.
@@ -797,6 +854,22 @@ public abstract class BackRingVerification {
                         pages.close();
                     }
                 });
+        // pushResponses(Notifier) calls the notifier exactly when the push asks for a notification
+        for (int event : new int[] {NEAR_WRAP + 2, NEAR_WRAP + 3}) {
+            Fixture f = fixture(NEAR_WRAP);
+            f.publish(2, 1);
+            f.ring.pollRequests(r -> f.ring.putResponse(RingTestProtocol.answer(r)), Integer.MAX_VALUE);
+            RingTestProtocol.setIntRelease(f.page, RSP_EVENT, event);
+            int[] notified = {0};
+            boolean notify = f.ring.pushResponses(() -> notified[0]++);
+            boolean inWindow = event == NEAR_WRAP + 2;
+            String what = "RING-22: pushResponses(Notifier) of 2 responses from " + Integer.toUnsignedString(NEAR_WRAP)
+                    + " with rsp_event " + Integer.toUnsignedString(event);
+            assertEquals(inWindow, notify, what + " returned " + notify);
+            assertEquals(inWindow ? 1 : 0, notified[0], what + " called the notifier " + notified[0] + " time(s); it must "
+                    + "notify exactly when the push asks for it (and return that decision)");
+            assertEquals(NEAR_WRAP + 2, RingTestProtocol.getInt(f.page, RSP_PROD), what + ": rsp_prod");
+        }
     }
 
     /**
@@ -828,6 +901,76 @@ public abstract class BackRingVerification {
         assertTrue(h.ring.finalCheckForRequests(), "the re-check after arming must find the request published meanwhile");
         assertEquals(1, h.poll(Integer.MAX_VALUE), "RING-23: the request the re-check found must then be consumed");
     }
+    /**
+     * <a href="../../../../../RULES.md#ring-26">RING-26</a> (backend side): six requests are published; the handler
+     * of the first calls {@code pollRequests} again. The nested call may be refused ({@code IllegalStateException})
+     * or consume requests itself; either way every request must be handed out exactly once, in order.
+     *
+     * <p>If this fails, check: a consumer loop that keeps {@code req_cons} in a local must refuse a nested poll
+     * (a re-entrancy flag), or re-read the private index after the handler returns.
+     */
+    @Test
+    public void required_RING_26_reenteredRequestPollHandsOutEachRequestOnce() {
+        Fixture f = fixture(NEAR_WRAP);
+        f.publish(6, 1);
+        List<Long> handed = new ArrayList<>();
+        String[] nested = {"not called"};
+        int outer = f.ring.pollRequests(r -> {
+            handed.add(r.get(U64, 0));
+            if (handed.size() == 1) {
+                try {
+                    int n = f.ring.pollRequests(inner -> handed.add(inner.get(U64, 0)), Integer.MAX_VALUE);
+                    nested[0] = "consumed " + n;
+                } catch (IllegalStateException refused) {
+                    nested[0] = "refused";
+                }
+            }
+        }, Integer.MAX_VALUE);
+        String what = "RING-26: pollRequests re-entered from its handler (the nested call " + nested[0] + ", the outer "
+                + "returned " + outer + ")";
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L), handed, what + ": the ids handed out, in order; each request "
+                + "exactly once");
+        assertEquals(RingState.ACTIVE, f.ring.state(), what + ": genuine traffic must not break the ring");
+        assertEquals(NEAR_WRAP + 6, f.ring.requestConsumerIndex(), what + ": req_cons after six requests");
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-27">RING-27</a>: two requests are published; the backend consumes one
+     * (limit 1) and answers it, then is asked for a second response while the second request is still unconsumed.
+     * It must refuse ({@code IllegalStateException}) and leave the second request's slot and {@code rsp_prod} alone;
+     * the second request is then handed out intact.
+     *
+     * <p>If this fails, check: {@code putResponse} compares {@code rsp_prod_pvt} with {@code req_cons} and refuses
+     * when every consumed request is answered (its slot would be an unconsumed request's).
+     */
+    @Test
+    public void required_RING_27_noResponseForAnUnconsumedRequest() {
+        Fixture f = fixture(NEAR_WRAP);
+        f.publish(2, 1);
+        assertEquals(1, f.poll(1), "RING-27: pollRequests(handler, 1)");
+        f.ring.putResponse(RingTestProtocol.answer(f.seen.get(0)));
+        assertEquals(0, f.ring.pendingResponses(), "RING-27: pendingResponses() after answering the one consumed request");
+        byte[] before = f.page.toArray(ValueLayout.JAVA_BYTE);
+        MemorySegment extra = RingTestProtocol.answer(f.seen.get(0));
+        extra.set(U32, 12, 0xBAD);
+        try {
+            f.ring.putResponse(extra);
+            fail("RING-27: putResponse with no consumed request waiting was accepted; it writes the slot of request "
+                    + Integer.toUnsignedString(NEAR_WRAP + 1) + ", which the frontend published and the backend has not "
+                    + "read: refuse it with IllegalStateException");
+        } catch (IllegalStateException expected) {
+            // every consumed request is answered
+        }
+        assertArrayEquals(before, f.page.toArray(ValueLayout.JAVA_BYTE), "RING-27: the refused putResponse wrote to the "
+                + "shared page");
+        assertEquals(1, f.poll(Integer.MAX_VALUE), "RING-27: the second request");
+        assertEquals(1L, f.seen.get(1).get(U64, 0), "RING-27: the second request's id");
+        assertTrue(RingTestProtocol.intact(f.seen.get(1)), "RING-27: the second request was overwritten");
+        f.ring.putResponse(RingTestProtocol.answer(f.seen.get(1)));
+        f.ring.pushResponses();
+        assertEquals(NEAR_WRAP + 2, RingTestProtocol.getInt(f.page, RSP_PROD), "RING-27: rsp_prod after two responses");
+    }
+
     /**
      * <a href="../../../../../RULES.md#ring-24">RING-24</a> (SHOULD): with requests already pending, the kit sets
      * {@code req_event} to a value of its own; the final check must report work and leave {@code req_event} as the

@@ -9,6 +9,7 @@ import io.pvkit.conformance.property.Gens;
 import io.pvkit.conformance.property.Property;
 import io.pvkit.conformance.property.StateMachine;
 import io.pvkit.rings.FrontRing;
+import io.pvkit.rings.RingFault;
 import io.pvkit.rings.RingIndex;
 import io.pvkit.rings.RingState;
 import io.pvkit.rings.RingType;
@@ -37,6 +38,8 @@ import static io.pvkit.conformance.ring.RingTestProtocol.U64;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -254,7 +257,10 @@ public abstract class FrontRingVerification {
      * <a href="../../../../../RULES.md#fe-03">FE-03</a>: a duplicate completion of an id, and a completion of an id
      * that was never issued.
      *
-     * <p>If this fails, check: the shadow marks ids in flight; a response for an id not in flight breaks the ring.
+     * Then a completed id (and ids -1 and {@code size}) must be refused by {@code outstandingRequest}.
+     *
+     * <p>If this fails, check: the shadow marks ids in flight; a response for an id not in flight breaks the ring;
+     * {@code outstandingRequest} range-checks the id and refuses one that is not in flight.
      */
     @Test
     public void required_FE_03_unknownOrDuplicateResponseIdBreaksRing() {
@@ -275,6 +281,26 @@ public abstract class FrontRingVerification {
         g.respond(rsp);
         RingVerificationSupport.assertBreaks("never-issued id", g::poll, g.ring::state);
         assertTrue(g.completed.isEmpty(), "FE-03: the frontend completed " + g.completed + " for a never-issued id");
+
+        // a completed id is no longer outstanding: its shadow is gone (outstandingRequest refuses it)
+        Fixture h = fixture(0);
+        int first = h.put(1, 1);
+        int second = h.put(1, 2);
+        h.ring.pushRequests();
+        List<MemorySegment> two = h.consume();
+        assertEquals(2, h.ring.outstandingRequest(second).get(U32, OP), "FE-03: outstandingRequest(" + second
+                + ") must be the shadow of the outstanding request with op 2");
+        h.respond(RingTestProtocol.answer(two.get(0)));
+        assertEquals(1, h.poll(), "FE-03: one genuine response");
+        for (int id : new int[] {first, -1, h.size}) {
+            try {
+                MemorySegment stale = h.ring.outstandingRequest(id);
+                fail("FE-03: outstandingRequest(" + id + ") returned " + stale + ", but id " + id + " is not outstanding ("
+                        + (id == first ? "its response was consumed" : "out of range") + "); throw IllegalArgumentException");
+            } catch (IllegalArgumentException expected) {
+                // not outstanding
+            }
+        }
     }
 
     /**
@@ -294,6 +320,42 @@ public abstract class FrontRingVerification {
         RingVerificationSupport.assertBreaks("FE-04: response op 4 for a request with op 3 (the validator passed to "
                 + "createFrontRing rejects it)", f::poll, f.ring::state);
         assertTrue(f.completed.isEmpty(), "FE-04: the frontend completed " + f.completed + " with a mismatched op");
+
+        // each response is checked against its own request's shadow: four requests with different ops are
+        // outstanding at once and answered out of order
+        Fixture g = fixture(0);
+        int[] ids = new int[4];
+        for (int i = 0; i < 4; i++) {
+            ids[i] = g.put(1, 10 + i);
+        }
+        g.ring.pushRequests();
+        List<MemorySegment> reqs = g.consume();
+        int[] order = {2, 0, 3, 1};
+        List<String> expected = new ArrayList<>();
+        for (int k : order) {
+            g.respond(RingTestProtocol.answer(reqs.get(k)));
+            expected.add("id " + ids[k] + ": request op " + (10 + k) + ", response op " + (10 + k));
+        }
+        List<String> seen = new ArrayList<>();
+        int polled = g.ring.pollResponses((id, r) -> seen.add("id " + id + ": request op "
+                + g.ring.outstandingRequest(id).get(U32, OP) + ", response op " + r.get(U32, OP)), Integer.MAX_VALUE);
+        assertEquals(4, polled, "FE-04: four genuine responses to requests with ops 10..13, answered out of order, "
+                + "must all be accepted; the frontend consumed " + polled + " (state " + g.ring.state() + "): check each "
+                + "response against the shadow of the request its id names, one shadow per id");
+        assertEquals(expected, seen, "FE-04: the handler's outstandingRequest(id) must be the request of that id");
+        // a response carrying the op of another outstanding request is still a mismatch
+        Fixture h = fixture(0);
+        h.put(1, 20);
+        h.put(1, 21);
+        h.ring.pushRequests();
+        List<MemorySegment> two = h.consume();
+        MemorySegment crossed = RingTestProtocol.answer(two.get(0));
+        crossed.set(U32, OP, 21);
+        h.respond(crossed);
+        RingVerificationSupport.assertBreaks("FE-04: the response to the request with op 20 carries op 21, the op of "
+                + "the other outstanding request (validate against the shadow of the id answered, not the last put)",
+                h::poll, h.ring::state);
+        assertTrue(h.completed.isEmpty(), "FE-04: the frontend completed " + h.completed + " with another request's op");
     }
 
     /**
@@ -381,6 +443,32 @@ public abstract class FrontRingVerification {
                 + " beyond the request's buffer of " + RingTestProtocol.PAYLOAD + " (the validator passed to createFrontRing "
                 + "rejects it)", f::poll, f.ring::state);
         assertTrue(f.completed.isEmpty(), "FE-07: the frontend completed " + f.completed + " with an oversized len");
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-08">RING-08</a> (frontend side): with a full ring of responses
+     * published, {@code pollResponses(handler, 3)} consumes exactly 3; the rest stays for later rounds.
+     *
+     * <p>If this fails, check: the response loop honours its per-round limit ({@code consumed < limit}).
+     */
+    @Test
+    public void required_RING_08_responsePollHonoursItsLimit() {
+        Fixture f = fixture(NEAR_WRAP);
+        f.put(f.size, 1);
+        f.ring.pushRequests();
+        for (MemorySegment r : f.consume()) {
+            f.respond(RingTestProtocol.answer(r));
+        }
+        for (int round = 1; round <= 2; round++) {
+            int consumed = f.ring.pollResponses((id, r) -> f.completed.add(id), 3);
+            assertEquals(3, consumed, "RING-08: pollResponses(handler, 3) with " + (f.size - 3 * (round - 1))
+                    + " responses published returned " + consumed + "; one call must consume exactly min(limit, available)");
+            assertEquals(3 * round, f.completed.size(), "RING-08: pollResponses(handler, 3) called the handler "
+                    + (f.completed.size() - 3 * (round - 1)) + " times; the limit bounds the handler calls of one round");
+            assertTrue(f.ring.hasUnconsumedResponses(), "RING-08: the responses beyond the limit must stay on the ring");
+        }
+        int rest = f.poll();
+        assertEquals(f.size - 6, rest, "RING-08: the responses beyond the limits of two rounds must be consumed by the next");
     }
 
     /**
@@ -502,12 +590,15 @@ public abstract class FrontRingVerification {
     public void required_RING_13_frontendBrokenStateIsFinal() {
         Fixture f = fixture(NEAR_WRAP);
         assertEquals(RingState.ACTIVE, f.ring.state(), "RING-13: a healthy ring must report ACTIVE before anything broke it");
+        assertNull(f.ring.fault(), "RING-13: fault() of a healthy ring must be null (it names why a ring broke)");
         f.put(1, 1);
         f.ring.pushRequests();
         List<MemorySegment> reqs = f.consume();
         f.put(1, 1);   // put, not yet pushed: a push on the broken ring must not publish it
         RingTestProtocol.setIntRelease(f.page, RSP_PROD, f.start + f.size + 1);
         RingVerificationSupport.assertBreaks("RING-13: rsp_prod RING_SIZE+1 ahead", f::poll, f.ring::state);
+        RingFault fault = f.ring.fault();
+        assertNotNull(fault, "RING-13: a broken ring must say why: fault() is null after the ring broke");
         RingTestProtocol.setIntRelease(f.page, RSP_PROD, f.start);
         f.respond(RingTestProtocol.answer(reqs.get(0)));
         int completedBefore = f.completed.size();
@@ -530,6 +621,7 @@ public abstract class FrontRingVerification {
                     + "RingBrokenException or answer false)");
             assertEquals(completedBefore, f.completed.size(), what + " and completed a response: BROKEN must be final");
             assertEquals(RingState.BROKEN, f.ring.state(), what + " and state() is no longer BROKEN: BROKEN must be final");
+            assertEquals(fault, f.ring.fault(), what + " and fault() changed: the first fault is kept");
             assertArrayEquals(before, f.page.toArray(ValueLayout.JAVA_BYTE),
                     what + " and wrote to the shared page: a broken ring no longer touches shared memory");
         }
@@ -690,7 +782,8 @@ public abstract class FrontRingVerification {
      * refuses one more request, and round-trips exactly as from 0.
      *
      * <p>If this fails, check: {@code RING_FREE_REQUESTS} with unsigned arithmetic; full is
-     * {@code req_prod_pvt - rsp_cons == size}.
+     * {@code req_prod_pvt - rsp_cons == size}; {@code outstandingRequests()} counts requests put (pushed or not)
+     * and not yet answered.
      */
     @Test
     public void required_RING_03_frontendWrapAndFullRing() {
@@ -698,7 +791,17 @@ public abstract class FrontRingVerification {
         for (int start : new int[] {0, NEAR_WRAP}) {
             Fixture f = fixture(start);
             for (int round = 0; round < 3; round++) {
-                f.put(f.size, 1);
+                String at = " (start " + Integer.toUnsignedString(start) + ", round " + round + ")";
+                assertEquals(0, f.ring.outstandingRequests(), "RING-03: outstandingRequests() with every response consumed" + at);
+                assertEquals(f.size, f.ring.freeRequests(), "RING-03: freeRequests() of an empty ring" + at);
+                assertFalse(f.ring.isFull(), "RING-03: isFull() of an empty ring" + at);
+                f.put(3, 1);
+                assertEquals(3, f.ring.outstandingRequests(), "RING-03: outstandingRequests() after putting 3 requests, "
+                        + "not yet pushed (req_prod_pvt - rsp_cons)" + at);
+                assertEquals(f.size - 3, f.ring.freeRequests(), "RING-03: freeRequests() after putting 3 requests" + at);
+                f.put(f.size - 3, 1);
+                assertEquals(f.size, f.ring.outstandingRequests(), "RING-03: outstandingRequests() of a full ring" + at);
+                assertTrue(f.ring.isFull(), "RING-03: isFull() of a full ring" + at);
                 assertEquals(0, f.ring.freeRequests(), "a full ring has no free request");
                 assertEquals(FrontRing.RING_FULL, f.ring.putRequest(RingTestProtocol.request(1, 1)),
                         "RING-03: putRequest on a full ring must return RING_FULL (start " + Integer.toUnsignedString(start) + ")");
@@ -731,9 +834,93 @@ public abstract class FrontRingVerification {
         f.ring.pushRequests();
         assertEquals(32, f.size, "64-byte slots in one page");
         for (int i = 0; i < f.size; i++) {
-            MemorySegment slot = f.page.asSlice(SharedRingLayout.HEADER_SIZE + (long) i * TYPE.slotSize(), RingTestProtocol.REQUEST_SIZE);
+            MemorySegment slot = f.page.asSlice(SharedRingLayout.HEADER_SIZE + (long) i * RingTestProtocol.SLOT_SIZE,
+                    RingTestProtocol.REQUEST_SIZE);
             assertEquals(f.requests.get(i).get(U32, CRC), slot.get(U32, CRC), "request " + i + " is not in slot " + i);
         }
+        // other entry sizes, slot sizes as literals: blkif-like (112-byte requests, 16-byte responses: slot 112) and
+        // responses larger than requests (32 / 96: slot 96, a request fills a third of its slot)
+        record Case(RingType type, int slot) { }
+        for (Case c : List.of(new Case(new RingType("blkif", 112, 16, 8, TYPE.requestId(), TYPE.responseId()), 112),
+                new Case(new RingType("wide_rsp", 32, 96, 8, TYPE.requestId(), TYPE.responseId()), 96))) {
+            frontEntriesAtLiteralOffsets(c.type(), c.slot());
+        }
+        // a ring area of 64 + 63 bytes holds no 64-byte slot (__RING_SIZE 0); 64 + 64 bytes hold exactly one
+        MemorySegment page = pages.newPage(1);
+        try {
+            FrontRing none = createFrontRing(RingVerificationSupport.truncated(page, 127), TYPE, 0, RingTestProtocol.VALIDATOR);
+            fail("RING-20: a front ring over 127 bytes (no 64-byte slot after the 64-byte header) was created with size "
+                    + none.size() + "; refuse it with IllegalArgumentException (a ring of 0 slots masks indices with -1)");
+        } catch (IllegalArgumentException expected) {
+            // __RING_SIZE is 0: no ring
+        }
+        FrontRing one = createFrontRing(RingVerificationSupport.truncated(page, 128), TYPE, 0, RingTestProtocol.VALIDATOR);
+        assertEquals(1, one.size(), "RING-20: __RING_SIZE of a 128-byte ring area with 64-byte slots");
+    }
+
+    /**
+     * A full ring of requests of {@code type}, each at {@code 64 + i * slot}; the kit answers all, the frontend takes
+     * one response, puts one more request (into the first slot again, while the next slot still holds an
+     * unconsumed response) and then takes the rest: every response must complete its own id, in order.
+     */
+    private void frontEntriesAtLiteralOffsets(RingType type, int slot) {
+        MemorySegment page = pages.newPage(1);
+        FrontRing ring = createFrontRing(GuestMemory.wrap(page), type, 0, FrontRing.ResponseValidator.ACCEPT_ALL);
+        int size = ring.size();
+        assertEquals(32, size, "RING-20: __RING_SIZE of one page with " + slot + "-byte slots (" + type + ")");
+        assertEquals(type, ring.type(), "RING-20: type() must be the ring type the ring was created with");
+        int[] ids = new int[size + 1];
+        for (int i = 0; i < size; i++) {
+            ids[i] = ring.putRequest(entry(type.requestSize(), 0, i + 1));
+        }
+        ring.pushRequests();
+        for (int i = 0; i < size; i++) {
+            assertEntryAt(page, 64L + (long) i * slot, type.requestSize(), ids[i], i + 1,
+                    "RING-20: request " + i + " of " + type + " must be at byte 64 + " + i + " * " + slot);
+        }
+        for (int i = 0; i < size; i++) {
+            MemorySegment response = entry(type.responseSize(), ids[i], 0x40 + i);
+            response.set(U32, OP, page.get(U32, 64L + (long) i * slot + OP));   // the request's op, as a backend echoes it
+            MemorySegment.copy(response, 0, page, 64L + (long) i * slot, type.responseSize());
+        }
+        RingTestProtocol.setIntRelease(page, RSP_PROD, size);
+        List<Integer> completed = new ArrayList<>();
+        List<String> bad = new ArrayList<>();
+        FrontRing.ResponseHandler handler = (id, r) -> {
+            int k = completed.size();
+            completed.add(id);
+            if (r.get(ValueLayout.JAVA_BYTE, type.responseSize() - 1) != (byte) (0x40 + k)) {
+                bad.add("response " + k + " (id " + id + ")");
+            }
+        };
+        assertEquals(1, ring.pollResponses(handler, 1), "RING-20: the first response of " + type);
+        ids[size] = ring.putRequest(entry(type.requestSize(), 0, 0x77));
+        ring.pushRequests();
+        assertEntryAt(page, 64L, type.requestSize(), ids[size], 0x77, "RING-20: request " + size + " of " + type
+                + " must be at byte 64 again (index " + size + " of a ring of " + size + ")");
+        assertEquals(size - 1, ring.pollResponses(handler, Integer.MAX_VALUE), "RING-20: the other responses of " + type);
+        List<Integer> expected = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            expected.add(ids[i]);
+        }
+        assertEquals(expected, completed, "RING-20: the ids completed by the responses of " + type + " (each response "
+                + "at 64 + i * " + slot + "; putting a request must not touch the slots after its own)");
+        assertEquals(List.of(), bad, "RING-20: responses of " + type + " delivered with other bytes than the kit wrote");
+    }
+
+    /** An entry of {@code bytes} bytes: u64 {@code id} at 0, then bytes of value {@code fill}. */
+    private static MemorySegment entry(int bytes, long id, int fill) {
+        MemorySegment e = MemorySegment.ofArray(new byte[bytes]);
+        e.fill((byte) fill);
+        e.set(U64, 0, id);
+        return e;
+    }
+
+    private static void assertEntryAt(MemorySegment page, long offset, int bytes, long id, int fill, String what) {
+        assertEquals(id, page.get(U64, offset), what + ": the id field. " + SHADOW_IDS);
+        byte[] rest = new byte[bytes - 8];
+        java.util.Arrays.fill(rest, (byte) fill);
+        assertArrayEquals(rest, page.asSlice(offset + 8, bytes - 8).toArray(ValueLayout.JAVA_BYTE), what + ": its bytes");
     }
 
     /**
@@ -759,7 +946,8 @@ public abstract class FrontRingVerification {
 
     /**
      * <a href="../../../../../RULES.md#ring-22">RING-22</a> (frontend side), property-based: {@code pushRequests}
-     * notifies exactly when {@code req_event} lies in (old, new].
+     * notifies exactly when {@code req_event} lies in (old, new]; {@code pushRequests(Notifier)} calls the notifier
+     * exactly then.
      *
      * <p>If this fails, check: {@code (u32)(new - event) < (u32)(new - old)} with unsigned compare.
      */
@@ -783,6 +971,21 @@ public abstract class FrontRingVerification {
                         pages.close();
                     }
                 });
+        // pushRequests(Notifier) calls the notifier exactly when the push asks for a notification
+        for (int event : new int[] {NEAR_WRAP + 2, NEAR_WRAP + 3}) {
+            Fixture f = fixture(NEAR_WRAP);
+            f.put(2, 1);
+            RingTestProtocol.setIntRelease(f.page, REQ_EVENT, event);
+            int[] notified = {0};
+            boolean notify = f.ring.pushRequests(() -> notified[0]++);
+            boolean inWindow = event == NEAR_WRAP + 2;
+            String what = "RING-22: pushRequests(Notifier) of 2 requests from " + Integer.toUnsignedString(NEAR_WRAP)
+                    + " with req_event " + Integer.toUnsignedString(event);
+            assertEquals(inWindow, notify, what + " returned " + notify);
+            assertEquals(inWindow ? 1 : 0, notified[0], what + " called the notifier " + notified[0] + " time(s); it must "
+                    + "notify exactly when the push asks for it (and return that decision)");
+            assertEquals(NEAR_WRAP + 2, RingTestProtocol.getInt(f.page, REQ_PROD), what + ": req_prod");
+        }
     }
 
     /**
@@ -854,6 +1057,153 @@ public abstract class FrontRingVerification {
                 + "responses; read it once per batch into a local, validate that copy and loop against it (a peer can "
                 + "change rsp_prod between reads: XSA-155)");
     }
+    /**
+     * <a href="../../../../../RULES.md#ring-26">RING-26</a> (frontend side): six responses are published; the handler
+     * of the first calls {@code pollResponses} again. The nested call may be refused ({@code IllegalStateException})
+     * or consume responses itself; either way every response must be completed exactly once, in order.
+     *
+     * <p>If this fails, check: a response loop that keeps {@code rsp_cons} in a local must refuse a nested poll
+     * (a re-entrancy flag), or re-read the private index after the handler returns.
+     */
+    @Test
+    public void required_RING_26_reenteredResponsePollCompletesEachResponseOnce() {
+        Fixture f = fixture(NEAR_WRAP);
+        f.put(6, 1);
+        f.ring.pushRequests();
+        for (MemorySegment r : f.consume()) {
+            f.respond(RingTestProtocol.answer(r));
+        }
+        List<Integer> completed = new ArrayList<>();
+        String[] nested = {"not called"};
+        int outer = RingVerificationSupport.survives(() -> f.ring.pollResponses((id, r) -> {
+            completed.add(id);
+            if (completed.size() == 1) {
+                try {
+                    int n = f.ring.pollResponses((innerId, inner) -> completed.add(innerId), Integer.MAX_VALUE);
+                    nested[0] = "consumed " + n;
+                } catch (IllegalStateException refused) {
+                    nested[0] = "refused";
+                }
+            }
+        }, Integer.MAX_VALUE)) ? completed.size() : -1;
+        String what = "RING-26: pollResponses re-entered from its handler (the nested call " + nested[0]
+                + (outer < 0 ? ", the outer call threw RingBrokenException" : "") + ")";
+        assertEquals(f.putIds, completed, what + ": the ids completed, in order; each response exactly once");
+        assertEquals(RingState.ACTIVE, f.ring.state(), what + ": genuine traffic must not break the ring");
+        assertEquals(NEAR_WRAP + 6, f.ring.responseConsumerIndex(), what + ": rsp_cons after six responses");
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-25">RING-25</a>: a ring type whose ids are 2 bytes at offset 0 of both
+     * entries (netif's {@code uint16_t id}). Six requests whose bytes 0..7 hold a pattern are put: each slot must
+     * hold the returned id in bytes 0..1 and the request's own bytes 2..7. They are answered out of order with
+     * responses whose bytes 2..7 are {@code 0xFF} (not part of the id): all must be accepted, each for its id; a
+     * response whose 2-byte id is the ring size must break the ring. Then a ring of 2^17 slots with 2-byte ids: the
+     * frontend must refuse it at creation ({@code IllegalArgumentException}) or never issue an id above 65535.
+     *
+     * <p>If this fails, check: the id is written and read with the id field's width (not always 8 bytes), and a
+     * slot count beyond what the field can number is rejected.
+     */
+    @Test
+    public void required_RING_25_idsHaveTheWidthOfTheIdField() {
+        RingType narrow = new RingType("narrow_ids", RingTestProtocol.REQUEST_SIZE, RingTestProtocol.RESPONSE_SIZE, 8,
+                new io.pvkit.rings.RingIdField(0, 2), new io.pvkit.rings.RingIdField(0, 2));
+        MemorySegment page = pages.newPage(1);
+        FrontRing ring = createFrontRing(GuestMemory.wrap(page), narrow, NEAR_WRAP, RingTestProtocol.VALIDATOR);
+        int size = ring.size();
+        final long pattern = 0xA5A4_A3A2_A1A0_9F9EL;
+        int n = 6;
+        int[] ids = new int[n];
+        List<MemorySegment> given = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            MemorySegment r = RingTestProtocol.request(30 + i, i);
+            r.set(U64, 0, pattern);
+            ids[i] = ring.putRequest(r);
+            if (ids[i] < 0 || ids[i] >= size) {
+                fail(SHADOW_IDS + " putRequest returned id " + ids[i] + " for a ring of " + size + " slots with 2-byte ids");
+            }
+            given.add(r);
+        }
+        ring.pushRequests();
+        for (int i = 0; i < n; i++) {
+            long slot = RingTestProtocol.slot(NEAR_WRAP + i, size);
+            int stamped = Short.toUnsignedInt(page.get(ValueLayout.JAVA_SHORT_UNALIGNED, slot));
+            assertEquals(ids[i], stamped, "RING-25: request " + i + " (putRequest returned id " + ids[i] + "): the 2-byte "
+                    + "id field at offset 0 of its slot holds " + stamped + ". " + SHADOW_IDS);
+            assertEquals(Long.toHexString(pattern >>> 16), Long.toHexString(page.get(U64, slot) >>> 16),
+                    "RING-25: request " + i + ": bytes 2..7 lie beyond the 2-byte id field and must be the request's own "
+                            + "bytes (write the id with the field's width, not 8 bytes)");
+        }
+        List<MemorySegment> published = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            MemorySegment copy = MemorySegment.ofArray(new long[RingTestProtocol.REQUEST_SIZE / 8]);
+            MemorySegment.copy(page, RingTestProtocol.slot(NEAR_WRAP + i, size), copy, 0, RingTestProtocol.REQUEST_SIZE);
+            published.add(copy);
+        }
+        int[] order = {3, 0, 5, 1, 4, 2};
+        List<Integer> expected = new ArrayList<>();
+        for (int j = 0; j < n; j++) {
+            int k = order[j];
+            MemorySegment rsp = RingTestProtocol.answer(published.get(k));
+            rsp.set(U64, 0, 0xFFFF_FFFF_FFFF_0000L | ids[k]);
+            RingTestProtocol.writeResponse(page, size, NEAR_WRAP + j, rsp);
+            expected.add(ids[k]);
+        }
+        RingTestProtocol.setIntRelease(page, RSP_PROD, NEAR_WRAP + n);
+        List<Integer> completed = new ArrayList<>();
+        int polled = RingVerificationSupport.survives(() -> ring.pollResponses((id, r) -> completed.add(id),
+                Integer.MAX_VALUE)) ? completed.size() : -1;
+        assertEquals(expected, completed, "RING-25: six responses with 2-byte ids (bytes 2..7 set, not part of the id), "
+                + "answered out of order; the frontend completed " + completed + (polled < 0 ? " and broke" : "")
+                + ": read the id with the field's width");
+        // a 2-byte id equal to the ring size is out of range
+        ring.putRequest(given.get(0));
+        ring.pushRequests();
+        MemorySegment bad = RingTestProtocol.answer(given.get(0));
+        bad.set(U64, 0, size);
+        RingTestProtocol.writeResponse(page, size, NEAR_WRAP + n, bad);
+        RingTestProtocol.setIntRelease(page, RSP_PROD, NEAR_WRAP + n + 1);
+        RingVerificationSupport.assertBreaks("RING-25: 2-byte response id " + size + " in a ring of " + size + " slots",
+                () -> ring.pollResponses((id, r) -> completed.add(id), Integer.MAX_VALUE), ring::state);
+        pages.close();
+
+        // 2^16 slots of 8 bytes with 2-byte ids: every id fits, the ring must be usable to the last slot
+        RingType exact = new RingType("u16_ids_2^16", 8, 8, 8, new io.pvkit.rings.RingIdField(0, 2),
+                new io.pvkit.rings.RingIdField(0, 2));
+        FrontRing fits = createFrontRing(GuestMemory.wrap(pages.newPage(129)), exact, 0, FrontRing.ResponseValidator.ACCEPT_ALL);
+        assertEquals(65536, fits.size(), "RING-25: __RING_SIZE of 129 pages with 8-byte slots");
+        MemorySegment small = MemorySegment.ofArray(new long[1]);
+        for (int k = 0; k < 65536; k++) {
+            int id = fits.putRequest(small);
+            if (id < 0 || id > 0xFFFF) {
+                fail("RING-25: request " + k + " of a ring of 65536 slots with 2-byte ids got id " + id + "; all 65536 ids "
+                        + "0..65535 fit the field, so the ring must take 65536 requests");
+            }
+        }
+        pages.close();
+
+        // 2^17 slots of 8 bytes with 2-byte ids: ids 65536 and up do not fit the field
+        RingType tiny = new RingType("tiny_u16_ids", 8, 8, 8, new io.pvkit.rings.RingIdField(0, 2),
+                new io.pvkit.rings.RingIdField(0, 2));
+        MemorySegment big = pages.newPage(257);
+        FrontRing wide;
+        try {
+            wide = createFrontRing(GuestMemory.wrap(big), tiny, 0, FrontRing.ResponseValidator.ACCEPT_ALL);
+        } catch (IllegalArgumentException refused) {
+            return;   // refused at creation: ids can never truncate
+        }
+        MemorySegment request = MemorySegment.ofArray(new long[1]);
+        for (int k = 0; k <= 65536; k++) {
+            int id = wide.putRequest(request);
+            if (id == FrontRing.RING_FULL) {
+                return;   // the frontend limits itself to the ids the field can hold
+            }
+            assertTrue(id >= 0 && id <= 0xFFFF, "RING-25: a ring of " + wide.size() + " slots with 2-byte ids issued id "
+                    + id + ", which the id field cannot hold (it truncates to " + (id & 0xFFFF) + ", another request's "
+                    + "id): refuse such a ring at creation (IllegalArgumentException) or never issue such an id");
+        }
+    }
+
     /**
      * <a href="../../../../../RULES.md#ring-24">RING-24</a> (SHOULD): with responses already pending, the kit sets
      * {@code rsp_event} to a value of its own; the final check must report work and leave {@code rsp_event} as the

@@ -9,7 +9,7 @@ import java.util.List;
  * The shared-ring rules: the ring cases of the adversarial catalogue (RING-01..11, section 7.1; FE-01..07,
  * section 7.2), the gaps outside implementers found (RING-12..14),
  * the concurrent ordering rule (RING-15) and the {@code io/ring.h} protocol rules
- * (RING-20..23), tested by {@link BackRingVerification}
+ * (RING-20..27), tested by {@link BackRingVerification}
  * and {@link FrontRingVerification}.
  */
 public final class RingRules implements RuleSet {
@@ -26,7 +26,8 @@ public final class RingRules implements RuleSet {
                     "XEN_RING_NR_UNCONSUMED_REQUESTS (Xen 21170a738c); " + RING_H),
             Rule.must("RING-03",
                     "Indices that start near 2^32 and wrap behave exactly as indices that start at 0, and a full ring "
-                            + "is never taken for an empty one.",
+                            + "is never taken for an empty one: a frontend's free and outstanding request counts "
+                            + "(RING_FREE_REQUESTS, RING_FULL) are exact at every step.",
                     "XTF f645a19 and 5535855; Firecracker verify_prepare_kick; " + RING_H),
             Rule.must("RING-04",
                     "A backend reads each request from the shared slot once (RING_COPY_REQUEST) and acts only on that "
@@ -46,7 +47,7 @@ public final class RingRules implements RuleSet {
                     "XSA-216 / CVE-2017-10911 (xen-blkback: do not leak stack data via response ring)"),
             Rule.must("RING-08",
                     "A backend consumes at most the number of requests it asked for in one round, so a flooding "
-                            + "frontend cannot monopolise it.",
+                            + "frontend cannot monopolise it; a frontend's response poll honours its limit likewise.",
                     "XSA-392 / CVE-2021-28714 (netback: don't queue unlimited number of packages)"),
             Rule.must("RING-09",
                     "An absurd req_event written by the frontend changes only whether the frontend is notified; the "
@@ -80,14 +81,16 @@ public final class RingRules implements RuleSet {
                             + "sides); Linux virtio_ring virtqueue_kick_prepare mb(); " + RING_H),
             Rule.must("RING-20",
                     "Slots start at byte 64, have the size of the C union of request and response (rounded to its "
-                            + "alignment) and number __RING_SIZE: the slots that fit, rounded down to a power of two.",
+                            + "alignment) and number __RING_SIZE: the slots that fit, rounded down to a power of two; an "
+                            + "area that holds no slot is refused.",
                     "DEFINE_RING_TYPES, __RING_SIZE; " + RING_H),
             Rule.must("RING-21",
                     "Front initialisation writes SHARED_RING_INIT (producers equal, events one past them, pvt and "
                             + "padding zeroed) and a backend attach writes nothing to the shared page.",
                     "SHARED_RING_INIT, XEN_FRONT_RING_INIT, BACK_RING_INIT; " + RING_H),
             Rule.must("RING-22",
-                    "A push requests a notification exactly when the peer's event index lies in (old, new] modulo 2^32.",
+                    "A push requests a notification exactly when the peer's event index lies in (old, new] modulo 2^32, "
+                            + "and a push given a notifier notifies exactly then.",
                     "RING_PUSH_REQUESTS_AND_CHECK_NOTIFY, RING_PUSH_RESPONSES_AND_CHECK_NOTIFY; " + RING_H),
             Rule.must("RING-23",
                     "A final check with nothing pending sets the event index to consumer + 1 and reports work exactly "
@@ -99,6 +102,25 @@ public final class RingRules implements RuleSet {
                             + "notification it does not need.",
                     "RING_FINAL_CHECK_FOR_REQUESTS, RING_FINAL_CHECK_FOR_RESPONSES (break before req_event/rsp_event "
                             + "is written); " + RING_H),
+            Rule.must("RING-25",
+                    "A frontend writes and reads ids with the width of the ring type's id field (2, 4 or 8 bytes), "
+                            + "leaving the request's other bytes as given and ignoring response bytes beyond the field, "
+                            + "and never issues an id the field cannot hold (a ring with more slots than the field can "
+                            + "number is refused; one whose ids all fit is accepted).",
+                    "io/netif.h (uint16_t id); Linux xen-netfront (ids are shadow indices below NET_TX_RING_SIZE); "
+                            + RING_H),
+            Rule.must("RING-26",
+                    "A poll re-entered from its own handler is refused (IllegalStateException) or consumes every entry "
+                            + "exactly once: no request or response is handed out twice or skipped, and the ring stays "
+                            + "usable.",
+                    "Linux blkback/xen-netfront consumer loops keep the consumer index in a local (RING_COPY_REQUEST, "
+                            + "rsp_cons); " + RING_H),
+            Rule.must("RING-27",
+                    "A backend writes a response only for a request it has consumed and not yet answered; asked for "
+                            + "more it refuses (IllegalStateException) and writes nothing, so it never overwrites a "
+                            + "published request it has not read.",
+                    "io/ring.h (rsp_prod_pvt never passes req_cons: a response slot is the consumed request's); "
+                            + RING_H),
             Rule.must("FE-01",
                     "A frontend that sees rsp_prod more than RING_SIZE ahead of rsp_cons, or beyond the requests it "
                             + "published, consumes nothing and enters an error state.",
@@ -109,10 +131,11 @@ public final class RingRules implements RuleSet {
                     "Linux b94e4b147fd1 (xen/blkfront: don't trust the backend response data blindly), XSA-376"),
             Rule.must("FE-03",
                     "A response id that is not outstanding (never issued or already completed) puts the frontend in "
-                            + "an error state and completes nothing twice.",
+                            + "an error state and completes nothing twice; a completed id's shadow is no longer handed out.",
                     "Linux blkfront/netfront hardening (XSA-376); intel/MigTD PR #986"),
             Rule.must("FE-04",
-                    "A response whose operation does not match its request puts the frontend in an error state.",
+                    "A response whose operation does not match its own request (the one its id names, with several "
+                            + "requests of different operations outstanding) puts the frontend in an error state.",
                     "Linux xen/blkfront hardening (response has wrong operation), XSA-376"),
             Rule.must("FE-05",
                     "A frontend reads each response from the shared slot once (RING_COPY_RESPONSE) and acts only on "

@@ -6,7 +6,9 @@ import io.pvkit.rings.RingIdField;
 import io.pvkit.rings.RingIndex;
 import io.pvkit.rings.RingType;
 
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.zip.CRC32C;
@@ -41,8 +43,23 @@ public final class RingTestProtocol {
     public static final long CRC = 20;
     /** Offset of {@code len} in a response. */
     public static final long RSP_LEN = 16;
-    /** The ring type: ids are u64 at offset 0 of both entries. */
-    public static final RingType TYPE = new RingType("pvkit_conformance", REQUEST_SIZE, RESPONSE_SIZE, 8,
+    /**
+     * The size of one slot of {@link #TYPE}: {@code sizeof(union { req; rsp; })} = 64, written as a literal (the
+     * kit computes slot offsets itself, as a C peer with {@code io/ring.h} does, never with the ring type's own
+     * helpers: a wrong helper would move the kit's writes along with the implementation's).
+     */
+    public static final int SLOT_SIZE = 64;
+    /** The request, as a C struct (64 bytes, 8-aligned). */
+    public static final StructLayout REQUEST_LAYOUT = MemoryLayout.structLayout(ValueLayout.JAVA_LONG.withName("id"),
+            ValueLayout.JAVA_INT.withName("op"), ValueLayout.JAVA_INT.withName("len"),
+            ValueLayout.JAVA_INT.withName("buffer_size"), ValueLayout.JAVA_INT.withName("crc"),
+            MemoryLayout.sequenceLayout(PAYLOAD, ValueLayout.JAVA_BYTE).withName("payload"));
+    /** The response, as a C struct (24 bytes, 8-aligned). */
+    public static final StructLayout RESPONSE_LAYOUT = MemoryLayout.structLayout(ValueLayout.JAVA_LONG.withName("id"),
+            ValueLayout.JAVA_INT.withName("op"), ValueLayout.JAVA_INT.withName("status"),
+            ValueLayout.JAVA_INT.withName("len"), ValueLayout.JAVA_INT.withName("crc"));
+    /** The ring type, from the two structs: ids are u64 at offset 0 of both entries. */
+    public static final RingType TYPE = RingType.of("pvkit_conformance", REQUEST_LAYOUT, RESPONSE_LAYOUT,
             new RingIdField(0, 8), new RingIdField(0, 8));
     /** The frontend's response checks: same op, len within the request's buffer. */
     public static final FrontRing.ResponseValidator VALIDATOR = (request, response) ->
@@ -111,8 +128,14 @@ public final class RingTestProtocol {
 
     // ---- raw peer writes ----
 
+    /** {@code 64 + (index & (size-1)) * 64}: where io/ring.h puts the entry of {@code index} for {@link #TYPE}. */
     static long slot(int index, int size) {
-        return TYPE.slotOffset(index, size);
+        return slot(index, size, SLOT_SIZE);
+    }
+
+    /** {@code 64 + (index & (size-1)) * slotSize}, computed by the kit (RING-20). */
+    static long slot(int index, int size, int slotSize) {
+        return SharedRingLayout.HEADER_SIZE + (long) (index & (size - 1)) * slotSize;
     }
 
     static void sharedRingInit(MemorySegment page, int start) {

@@ -1,5 +1,8 @@
 package io.pvkit.conformance.ring;
 
+import io.pvkit.abi.memory.ForwardingMemoryAccess;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.rings.RingBrokenException;
 import io.pvkit.rings.RingState;
 
@@ -28,6 +31,24 @@ abstract class RingVerificationSupport implements AutoCloseable {
             arena.close();
             arena = null;
         }
+    }
+
+    /**
+     * A page seen as a ring area of only {@code bytes} bytes ({@code byteSize()} and {@code contains} say so), for
+     * areas shorter than a page (RING-20: too small for one slot, or exactly one slot).
+     */
+    static MemoryAccess truncated(MemorySegment page, long bytes) {
+        return new ForwardingMemoryAccess(GuestMemory.wrap(page)) {
+            @Override
+            public long byteSize() {
+                return bytes;
+            }
+
+            @Override
+            public boolean contains(long gpa, long length) {
+                return gpa >= 0 && length >= 0 && gpa <= bytes - length;
+            }
+        };
     }
 
     /**

@@ -164,6 +164,55 @@ class ByteStreamVerificationSelfTest {
         }
     }
 
+    static final class ReaderFitsDataOnly extends ToyReader {
+        @Override
+        Set<ToyByteStreamReader.Flaw> flaws() {
+            return EnumSet.of(ToyByteStreamReader.Flaw.FITS_DATA_ONLY);
+        }
+    }
+
+    static final class WriterFitsDataOnly extends ToyWriter {
+        @Override
+        Set<ToyByteStreamWriter.Flaw> flaws() {
+            return EnumSet.of(ToyByteStreamWriter.Flaw.FITS_DATA_ONLY);
+        }
+    }
+
+    static final class ReaderFaultNotReported extends ToyReader {
+        @Override
+        Set<ToyByteStreamReader.Flaw> flaws() {
+            return EnumSet.of(ToyByteStreamReader.Flaw.FAULT_NOT_REPORTED);
+        }
+    }
+
+    static final class WriterFaultNotReported extends ToyWriter {
+        @Override
+        Set<ToyByteStreamWriter.Flaw> flaws() {
+            return EnumSet.of(ToyByteStreamWriter.Flaw.FAULT_NOT_REPORTED);
+        }
+    }
+
+    static final class WriterSpaceMasked extends ToyWriter {
+        @Override
+        Set<ToyByteStreamWriter.Flaw> flaws() {
+            return EnumSet.of(ToyByteStreamWriter.Flaw.SPACE_MASKED);
+        }
+    }
+
+    static final class WriterLayoutNotReported extends ToyWriter {
+        @Override
+        Set<ToyByteStreamWriter.Flaw> flaws() {
+            return EnumSet.of(ToyByteStreamWriter.Flaw.LAYOUT_NOT_REPORTED);
+        }
+    }
+
+    static final class ReaderLayoutNotReported extends ToyReader {
+        @Override
+        Set<ToyByteStreamReader.Flaw> flaws() {
+            return EnumSet.of(ToyByteStreamReader.Flaw.LAYOUT_NOT_REPORTED);
+        }
+    }
+
     /** The toy fails exactly these rules (so each rule is shown to catch a flaw of its own). */
     private static void assertOnlyFails(Class<?> verification, String... rules) {
         SelfTestReport report = SelfTest.run(verification);
@@ -194,6 +243,11 @@ class ByteStreamVerificationSelfTest {
         assertOnlyFails(ReaderRereadProd.class, "BS-06");
         assertOnlyFails(ReaderPublishBeforeCopy.class, "BS-07");
         assertOnlyFails(ReaderNotifyBeforePublish.class, "BS-07");
+        // PIT survivors of ByteStreamLayout.checkFits (docs/mutation/rings.md): attached over memory that ends
+        // inside an index (its first access would fault instead)
+        assertOnlyFails(ReaderFitsDataOnly.class, "BS-08");
+        assertOnlyFails(ReaderFaultNotReported.class, "BS-05");   // PIT survivor: fault() never called by the kit
+        assertOnlyFails(ReaderLayoutNotReported.class, "BS-01");   // PIT survivor: layout() never called by the kit
     }
 
     @Test
@@ -206,6 +260,10 @@ class ByteStreamVerificationSelfTest {
         assertOnlyFails(WriterRereadCons.class, "BS-06");
         assertOnlyFails(WriterPublishBeforeCopy.class, "BS-07");
         assertOnlyFails(WriterNotifyBeforePublish.class, "BS-07");
+        assertOnlyFails(WriterFitsDataOnly.class, "BS-08");
+        assertOnlyFails(WriterFaultNotReported.class, "BS-05");
+        assertOnlyFails(WriterLayoutNotReported.class, "BS-01");
+        assertOnlyFails(WriterSpaceMasked.class, "BS-03");   // PIT survivor: space() checked only on a broken writer
     }
 
     @Test

@@ -36,7 +36,13 @@ final class ToyByteStreamReader implements ByteStreamReader {
         /** Hands the space back (publishes cons) before copying the bytes out. */
         PUBLISH_BEFORE_COPY,
         /** Notifies the writer before publishing cons. */
-        NOTIFY_BEFORE_PUBLISH
+        NOTIFY_BEFORE_PUBLISH,
+        /** Checks at attach that the data array fits the memory, but not the two indices. */
+        FITS_DATA_ONLY,
+        /** Breaks and stays BROKEN, but fault() never says why (always null). */
+        FAULT_NOT_REPORTED,
+        /** layout() answers null. */
+        LAYOUT_NOT_REPORTED
     }
 
     private final MemoryAccess mem;
@@ -51,6 +57,11 @@ final class ToyByteStreamReader implements ByteStreamReader {
         this.layout = layout;
         this.flaws = flaws.isEmpty() ? EnumSet.noneOf(Flaw.class) : EnumSet.copyOf(flaws);
         this.size = layout.size();
+        long bytes = mem.byteSize();
+        if (layout.dataOffset() + size > bytes
+                || !has(Flaw.FITS_DATA_ONLY) && (layout.consOffset() + 4 > bytes || layout.prodOffset() + 4 > bytes)) {
+            throw new IllegalArgumentException("toy: " + layout + " does not fit " + bytes + " bytes");
+        }
         this.cons = mem.getIntVolatile(layout.consOffset());
     }
 
@@ -83,7 +94,7 @@ final class ToyByteStreamReader implements ByteStreamReader {
 
     @Override
     public ByteStreamLayout layout() {
-        return layout;
+        return has(Flaw.LAYOUT_NOT_REPORTED) ? null : layout;
     }
 
     @Override
@@ -146,6 +157,6 @@ final class ToyByteStreamReader implements ByteStreamReader {
 
     @Override
     public RingFault fault() {
-        return fault;
+        return has(Flaw.FAULT_NOT_REPORTED) ? null : fault;
     }
 }

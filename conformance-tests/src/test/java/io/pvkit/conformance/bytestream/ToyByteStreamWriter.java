@@ -36,7 +36,15 @@ final class ToyByteStreamWriter implements ByteStreamWriter {
         /** Publishes prod before copying the bytes in. */
         PUBLISH_BEFORE_COPY,
         /** Notifies the reader before publishing prod. */
-        NOTIFY_BEFORE_PUBLISH
+        NOTIFY_BEFORE_PUBLISH,
+        /** Checks at attach that the data array fits the memory, but not the two indices. */
+        FITS_DATA_ONLY,
+        /** Breaks and stays BROKEN, but fault() never says why (always null). */
+        FAULT_NOT_REPORTED,
+        /** space() = (size - used) &amp; (size-1): an empty ring reports no space. */
+        SPACE_MASKED,
+        /** layout() answers null. */
+        LAYOUT_NOT_REPORTED
     }
 
     private final MemoryAccess mem;
@@ -51,6 +59,11 @@ final class ToyByteStreamWriter implements ByteStreamWriter {
         this.layout = layout;
         this.flaws = flaws.isEmpty() ? EnumSet.noneOf(Flaw.class) : EnumSet.copyOf(flaws);
         this.size = layout.size();
+        long bytes = mem.byteSize();
+        if (layout.dataOffset() + size > bytes
+                || !has(Flaw.FITS_DATA_ONLY) && (layout.consOffset() + 4 > bytes || layout.prodOffset() + 4 > bytes)) {
+            throw new IllegalArgumentException("toy: " + layout + " does not fit " + bytes + " bytes");
+        }
         this.prod = mem.getIntVolatile(layout.prodOffset());
     }
 
@@ -80,12 +93,13 @@ final class ToyByteStreamWriter implements ByteStreamWriter {
 
     @Override
     public ByteStreamLayout layout() {
-        return layout;
+        return has(Flaw.LAYOUT_NOT_REPORTED) ? null : layout;
     }
 
     @Override
     public int space() {
-        return size - used(mem.getIntAcquire(layout.consOffset()));
+        int space = size - used(mem.getIntAcquire(layout.consOffset()));
+        return has(Flaw.SPACE_MASKED) ? space & (size - 1) : space;
     }
 
     @Override
@@ -144,6 +158,6 @@ final class ToyByteStreamWriter implements ByteStreamWriter {
 
     @Override
     public RingFault fault() {
-        return fault;
+        return has(Flaw.FAULT_NOT_REPORTED) ? null : fault;
     }
 }

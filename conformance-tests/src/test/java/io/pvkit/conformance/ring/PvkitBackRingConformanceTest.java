@@ -9,6 +9,7 @@ import io.pvkit.rings.SharedBackRing;
 class PvkitBackRingConformanceTest extends BackRingVerification {
     @Override
     protected BackRing createBackRing(MemoryAccess memory, RingType type, int startIndex) {
-        return SharedBackRing.attach(memory, type, startIndex);
+        // BACK_RING_INIT (private indices 0) for a ring initialised at 0, BACK_RING_ATTACH otherwise
+        return startIndex == 0 ? SharedBackRing.attach(memory, type) : SharedBackRing.attach(memory, type, startIndex);
     }
 }

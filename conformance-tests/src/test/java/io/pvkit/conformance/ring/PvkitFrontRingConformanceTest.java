@@ -10,6 +10,8 @@ class PvkitFrontRingConformanceTest extends FrontRingVerification {
     @Override
     protected FrontRing createFrontRing(MemoryAccess memory, RingType type, int startIndex,
                                         FrontRing.ResponseValidator validator) {
-        return SharedFrontRing.initialise(memory, type, startIndex, validator);
+        // XEN_FRONT_RING_INIT when nothing else is asked for; SHARED_RING_INIT at startIndex with a validator otherwise
+        return startIndex == 0 && validator == FrontRing.ResponseValidator.ACCEPT_ALL ? SharedFrontRing.initialise(memory, type)
+                : SharedFrontRing.initialise(memory, type, startIndex, validator);
     }
 }

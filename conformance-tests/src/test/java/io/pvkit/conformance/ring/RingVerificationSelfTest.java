@@ -191,6 +191,62 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class BackNotifierAlways extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.NOTIFIER_ALWAYS);
+        }
+    }
+
+    static final class BackFaultNotReported extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.FAULT_NOT_REPORTED);
+        }
+    }
+
+    static final class BackStaleLocalIndex extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.STALE_LOCAL_INDEX);
+        }
+    }
+
+    static final class BackAcceptsNoSlot extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.ACCEPTS_NO_SLOT);
+        }
+    }
+
+    static final class AnswersUnconsumed extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.ANSWERS_UNCONSUMED);
+        }
+    }
+
+    static final class RspIndexPublished extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.RSP_INDEX_PUBLISHED);
+        }
+    }
+
+    static final class BackTypeNotReported extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.TYPE_NOT_REPORTED);
+        }
+    }
+
+    static final class TailZeroInLongs extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.TAIL_ZERO_IN_LONGS);
+        }
+    }
+
     // ---------------------------------------------------------------- front rings: one flaw each
 
     abstract static class ToyFront extends FrontRingVerification {
@@ -370,6 +426,83 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class FrontIgnoreLimit extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.IGNORE_LIMIT);
+        }
+    }
+
+    static final class SharedShadow extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.SHARED_SHADOW);
+        }
+    }
+
+    static final class OutstandingPushedOnly extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.OUTSTANDING_PUSHED_ONLY);
+        }
+    }
+
+    static final class FrontNotifierAlways extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.NOTIFIER_ALWAYS);
+        }
+    }
+
+    static final class WideIds extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.WIDE_IDS);
+        }
+    }
+
+    static final class NoIdWidthCheck extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.NO_ID_WIDTH_CHECK);
+        }
+    }
+
+    static final class FrontFaultNotReported extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.FAULT_NOT_REPORTED);
+        }
+    }
+
+    static final class StaleShadow extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.STALE_SHADOW);
+        }
+    }
+
+    static final class FrontStaleLocalIndex extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.STALE_LOCAL_INDEX);
+        }
+    }
+
+    static final class FrontAcceptsNoSlot extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.ACCEPTS_NO_SLOT);
+        }
+    }
+
+    static final class FrontTypeNotReported extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.TYPE_NOT_REPORTED);
+        }
+    }
+
     // ---------------------------------------------------------------- self-tests
 
     /** The toy fails exactly these rules (so each rule is shown to catch a flaw of its own). */
@@ -409,7 +542,7 @@ class RingVerificationSelfTest {
         assertOnlyFails(ReadProdTwice.class, "RING-02", "RING-05");   // the second read may see a jumped index
         assertOnlyFails(RedeliverAfterException.class, "RING-06");
         assertOnlyFails(NoTailZero.class, "RING-07");
-        assertOnlyFails(IgnoreLimit.class, "RING-08");
+        assertOnlyFails(IgnoreLimit.class, "RING-08", "RING-27");   // RING-27 polls with limit 1 too
         assertOnlyFails(TrustReqEvent.class, "RING-09", "RING-10", "RING-23", "RING-24");   // its final check trusts req_event too
         assertOnlyFails(BackEventPlusTwo.class, "RING-10", "RING-23");
         assertOnlyFails(SpeculativeCopy.class, "RING-03", "RING-11");   // a stale prefetched slot also breaks the wrap test
@@ -425,13 +558,27 @@ class RingVerificationSelfTest {
         assertOnlyFails(AnswersWhenBroken.class, "RING-13");
         // PIT survivor: a final check that arms req_event although requests are pending (SHOULD)
         assertOnlyFails(BackArmsWhenPending.class, "RING-24");
+        // PIT survivor: the pushResponses(Notifier) default's decision ignored
+        assertOnlyFails(BackNotifierAlways.class, "RING-22");
+        // PIT survivor: fault() never called by the kit (a broken ring must say why)
+        assertOnlyFails(BackFaultNotReported.class, "RING-13");
+        // PIT survivor: pollRequests' re-entrancy guard removed (a nested poll's requests handed out again)
+        assertOnlyFails(BackStaleLocalIndex.class, "RING-26");
+        // PIT survivor: "no slot fits" removed (a ring of 0 slots)
+        assertOnlyFails(BackAcceptsNoSlot.class, "RING-20");
+        // PIT survivors: putResponse's "nothing to answer" check, responseProducerIndex(), type()
+        assertOnlyFails(AnswersUnconsumed.class, "RING-27");
+        assertOnlyFails(RspIndexPublished.class, "RING-06");
+        assertOnlyFails(BackTypeNotReported.class, "RING-20");
+        // PIT survivor: RingMemory.zero's byte loop (only 8-byte multiples were ever zeroed by the kit's types)
+        assertOnlyFails(TailZeroInLongs.class, "RING-07");
     }
 
     @Test
     void shouldCatchEachFrontRingFlaw() {
         // unchecked, it also accepts responses for unpushed requests
         assertOnlyFails(NoRspOverflowCheck.class, "FE-01", "RING-14");
-        assertOnlyFails(NoIdRangeCheck.class, "FE-02");
+        assertOnlyFails(NoIdRangeCheck.class, "FE-02", "RING-25");   // RING-25's 2-byte id equal to the ring size too
         assertOnlyFails(NoInFlightCheck.class, "FE-03");
         assertOnlyFails(NoValidator.class, "FE-04", "FE-07");
         assertOnlyFails(CheckOpOnly.class, "FE-07");
@@ -442,7 +589,7 @@ class RingVerificationSelfTest {
         // misplaced slots: every rule that writes responses where io/ring.h puts them
         // (and every rule where the kit, reading the io/ring.h slot, finds another id than putRequest returned)
         assertOnlyFails(Header128.class, "FE-02", "FE-03", "FE-04", "FE-05", "FE-06", "FE-07", "RING-03", "RING-05",
-                "RING-10", "RING-20", "RING-23", "RING-24");
+                "RING-08", "RING-10", "RING-20", "RING-23", "RING-24", "RING-25", "RING-26");
         assertOnlyFails(InitEventAtProd.class, "RING-21");
         assertOnlyFails(FrontNotifyInclusive.class, "RING-22");
         assertOnlyFails(FrontEventPlusTwo.class, "RING-10", "RING-23");
@@ -456,6 +603,21 @@ class RingVerificationSelfTest {
         assertOnlyFails(HasUnconsumedUnchecked.class, "FE-01", "RING-13");
         assertOnlyFails(FrontReportsWorkWhenBroken.class, "RING-13");
         assertOnlyFails(FrontArmsWhenPending.class, "RING-24");
+        // PIT survivors on pv-rings (docs/mutation/rings.md) the kit passed before: the response poll's limit
+        // (RING-08), one shadow for every id (FE-04), outstandingRequests() (RING-03), the pushRequests(Notifier)
+        // default (RING-22), 2-byte ids (RING-25: written as 8 bytes, or too many slots for the field)
+        assertOnlyFails(FrontIgnoreLimit.class, "RING-08", "RING-20");   // RING-20's second lap polls with limit 1 too
+        // FE-03's and RING-25's checks answer requests of several ops too
+        assertOnlyFails(SharedShadow.class, "FE-03", "FE-04", "RING-25");
+        assertOnlyFails(OutstandingPushedOnly.class, "RING-03");
+        assertOnlyFails(FrontNotifierAlways.class, "RING-22");
+        assertOnlyFails(WideIds.class, "RING-25");
+        assertOnlyFails(NoIdWidthCheck.class, "RING-25");
+        assertOnlyFails(FrontFaultNotReported.class, "RING-13");
+        assertOnlyFails(StaleShadow.class, "FE-03");   // PIT survivor: outstandingRequest's checks
+        assertOnlyFails(FrontStaleLocalIndex.class, "RING-26");   // PIT survivor: pollResponses' re-entrancy guard
+        assertOnlyFails(FrontAcceptsNoSlot.class, "RING-20");   // PIT survivor: "no slot fits" removed
+        assertOnlyFails(FrontTypeNotReported.class, "RING-20");
     }
 
     /**
@@ -495,7 +657,9 @@ class RingVerificationSelfTest {
         SelfTestReport report = SelfTest.run(CookieIds.class);
         // every rule that puts and consumes requests; each failure names the requirement (checked below)
         assertEquals(new TreeSet<>(Set.of("FE-02", "FE-03", "FE-04", "FE-05", "FE-06", "FE-07", "RING-03", "RING-05",
-                "RING-10", "RING-13", "RING-14", "RING-23", "RING-24")), new TreeSet<>(report.failedRules()), report::toString);
+                "RING-08", "RING-10", "RING-13", "RING-14", "RING-20", "RING-23", "RING-24", "RING-25", "RING-26")),
+                new TreeSet<>(report.failedRules()),
+                report::toString);
         for (String rule : report.failedRules()) {
             for (Throwable failure : report.failuresOf(rule)) {
                 assertTrue(String.valueOf(failure.getMessage()).contains("requires blkfront-style ids"),

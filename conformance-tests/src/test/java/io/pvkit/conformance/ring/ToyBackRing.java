@@ -35,7 +35,23 @@ final class ToyBackRing implements BackRing {
         /** Checks BROKEN when consuming, but still answers and publishes responses on a broken ring. */
         ANSWERS_WHEN_BROKEN,
         /** The final check arms req_event even when requests are already pending. */
-        ARMS_WHEN_PENDING
+        ARMS_WHEN_PENDING,
+        /** pushResponses(Notifier) notifies on every push, not only when the push asks for it. */
+        NOTIFIER_ALWAYS,
+        /** Breaks and stays BROKEN, but fault() never says why (always null). */
+        FAULT_NOT_REPORTED,
+        /** The poll keeps its consumer index in a local with no re-entrancy guard: a nested poll's progress is lost. */
+        STALE_LOCAL_INDEX,
+        /** Accepts a ring area too small for one slot (a ring of 0 slots). */
+        ACCEPTS_NO_SLOT,
+        /** putResponse writes a response even when every consumed request is answered. */
+        ANSWERS_UNCONSUMED,
+        /** responseProducerIndex() reports the published rsp_prod, not rsp_prod_pvt. */
+        RSP_INDEX_PUBLISHED,
+        /** type() answers null. */
+        TYPE_NOT_REPORTED,
+        /** Zeroes a response slot's tail in whole 8-byte words only (a 6-byte tail keeps request bytes). */
+        TAIL_ZERO_IN_LONGS
     }
 
     private final MemoryAccess mem;
@@ -59,6 +75,9 @@ final class ToyBackRing implements BackRing {
         int max = Math.max(type.requestSize(), type.responseSize());
         this.slot = has(Flaw.NO_UNION_ROUNDING) ? max : type.slotSize();
         this.size = (int) Long.highestOneBit((mem.byteSize() - 64) / slot);
+        if (size == 0 && !has(Flaw.ACCEPTS_NO_SLOT)) {
+            throw new IllegalArgumentException("toy: no slot fits in " + mem.byteSize() + " bytes");
+        }
         this.copy = MemorySegment.ofArray(new long[(slot + 7) / 8]);
         this.prefetched = MemorySegment.ofArray(new long[(slot + 7) / 8]);
         this.reqCons = start;
@@ -113,7 +132,7 @@ final class ToyBackRing implements BackRing {
 
     @Override
     public RingType type() {
-        return type;
+        return has(Flaw.TYPE_NOT_REPORTED) ? null : type;
     }
 
     @Override
@@ -128,7 +147,7 @@ final class ToyBackRing implements BackRing {
 
     @Override
     public RingFault fault() {
-        return fault;
+        return has(Flaw.FAULT_NOT_REPORTED) ? null : fault;
     }
 
     @Override
@@ -162,8 +181,12 @@ final class ToyBackRing implements BackRing {
             }
             done++;
             reqCons++;
+            final int local = reqCons;
             try {
                 handler.onRequest(view);
+                if (has(Flaw.STALE_LOCAL_INDEX)) {
+                    reqCons = local;   // the loop's own copy of req_cons wins over what a nested poll consumed
+                }
             } catch (RuntimeException e) {
                 if (has(Flaw.REDELIVER_AFTER_HANDLER_EXCEPTION)) {
                     reqCons--;   // "retry later": the rejected request is delivered again
@@ -213,7 +236,7 @@ final class ToyBackRing implements BackRing {
         if (!has(Flaw.ANSWERS_WHEN_BROKEN)) {
             ensureActive();
         }
-        if (pendingResponses() == 0) {
+        if (pendingResponses() == 0 && !has(Flaw.ANSWERS_UNCONSUMED)) {
             throw new IllegalStateException("nothing to answer");
         }
         long off = offset(rspProdPvt);
@@ -221,8 +244,11 @@ final class ToyBackRing implements BackRing {
             MemoryCopies.copyIn(response, 0, mem, off, type.responseSize());
         }
         if (!has(Flaw.NO_TAIL_ZERO) && slot > type.responseSize()) {
-            MemoryCopies.copyIn(MemorySegment.ofArray(new byte[slot - type.responseSize()]), 0, mem, off + type.responseSize(),
-                    slot - type.responseSize());
+            int tail = slot - type.responseSize();
+            if (has(Flaw.TAIL_ZERO_IN_LONGS)) {
+                tail &= ~7;   // whole 8-byte words only: the last bytes of an odd tail keep the request's
+            }
+            MemoryCopies.copyIn(MemorySegment.ofArray(new byte[tail]), 0, mem, off + type.responseSize(), tail);
         }
         rspProdPvt++;
     }
@@ -247,12 +273,21 @@ final class ToyBackRing implements BackRing {
     }
 
     @Override
+    public boolean pushResponses(io.pvkit.rings.spi.Notifier notifier) {
+        boolean notify = pushResponses();
+        if (notify || has(Flaw.NOTIFIER_ALWAYS)) {
+            notifier.notifyPeer();
+        }
+        return notify;
+    }
+
+    @Override
     public int requestConsumerIndex() {
         return reqCons;
     }
 
     @Override
     public int responseProducerIndex() {
-        return rspProdPvt;
+        return has(Flaw.RSP_INDEX_PUBLISHED) ? rspProdPublished : rspProdPvt;
     }
 }

@@ -37,7 +37,29 @@ final class ToyFrontRing implements FrontRing {
         /** hasUnconsumedResponses() validates rsp_prod but forgets to check BROKEN first. */
         REPORTS_WORK_WHEN_BROKEN,
         /** The final check arms rsp_event even when responses are already pending. */
-        ARMS_WHEN_PENDING
+        ARMS_WHEN_PENDING,
+        /** pollResponses consumes one response more than its limit. */
+        IGNORE_LIMIT,
+        /** Validates every response against the request put last (one shadow buffer for all ids). */
+        SHARED_SHADOW,
+        /** outstandingRequests() counts only pushed requests (req_prod published - rsp_cons). */
+        OUTSTANDING_PUSHED_ONLY,
+        /** pushRequests(Notifier) notifies on every push, not only when the push asks for it. */
+        NOTIFIER_ALWAYS,
+        /** Writes and reads ids as 8 bytes whatever the id field's width. */
+        WIDE_IDS,
+        /** Accepts a ring with more slots than its id field can number (ids truncate). */
+        NO_ID_WIDTH_CHECK,
+        /** Breaks and stays BROKEN, but fault() never says why (always null). */
+        FAULT_NOT_REPORTED,
+        /** outstandingRequest(id) still hands out the shadow of a completed id. */
+        STALE_SHADOW,
+        /** The poll keeps its consumer index in a local with no re-entrancy guard: a nested poll's progress is lost. */
+        STALE_LOCAL_INDEX,
+        /** Accepts a ring area too small for one slot (a ring of 0 slots). */
+        ACCEPTS_NO_SLOT,
+        /** type() answers null. */
+        TYPE_NOT_REPORTED
     }
 
     private final MemoryAccess mem;
@@ -50,6 +72,7 @@ final class ToyFrontRing implements FrontRing {
     private final boolean[] inFlight;
     private final ArrayDeque<Integer> free = new ArrayDeque<>();
     private final MemorySegment rsp;
+    private MemorySegment lastPut;
     private int reqProdPvt;
     private int reqProdPublished;
     private int rspCons;
@@ -62,6 +85,13 @@ final class ToyFrontRing implements FrontRing {
         this.flaws = flaws.isEmpty() ? EnumSet.noneOf(Flaw.class) : EnumSet.copyOf(flaws);
         this.header = has(Flaw.HEADER_128) ? 128 : 64;
         this.size = (int) Long.highestOneBit((mem.byteSize() - 64) / type.slotSize());
+        if (size == 0 && !has(Flaw.ACCEPTS_NO_SLOT)) {
+            throw new IllegalArgumentException("toy: no slot fits in " + mem.byteSize() + " bytes");
+        }
+        int width = type.requestId().width();
+        if (!has(Flaw.NO_ID_WIDTH_CHECK) && width < 8 && size > 1L << (8 * width)) {
+            throw new IllegalArgumentException("toy: " + size + " slots do not fit " + width + "-byte ids");
+        }
         this.shadow = new MemorySegment[size];
         this.inFlight = new boolean[size];
         for (int i = 0; i < size; i++) {
@@ -101,7 +131,7 @@ final class ToyFrontRing implements FrontRing {
 
     @Override
     public RingType type() {
-        return type;
+        return has(Flaw.TYPE_NOT_REPORTED) ? null : type;
     }
 
     @Override
@@ -116,7 +146,7 @@ final class ToyFrontRing implements FrontRing {
 
     @Override
     public RingFault fault() {
-        return fault;
+        return has(Flaw.FAULT_NOT_REPORTED) ? null : fault;
     }
 
     @Override
@@ -126,7 +156,7 @@ final class ToyFrontRing implements FrontRing {
 
     @Override
     public int outstandingRequests() {
-        return (int) distance(rspCons, reqProdPvt);
+        return (int) distance(rspCons, has(Flaw.OUTSTANDING_PUSHED_ONLY) ? reqProdPublished : reqProdPvt);
     }
 
     @Override
@@ -138,8 +168,13 @@ final class ToyFrontRing implements FrontRing {
         int id = free.pop();
         MemorySegment c = MemorySegment.ofArray(new long[(type.requestSize() + 7) / 8]);
         MemorySegment.copy(request, 0, c, 0, type.requestSize());
-        type.requestId().write(c, has(Flaw.COOKIE_IDS) ? id + size : id);
+        if (has(Flaw.WIDE_IDS)) {
+            c.set(RingTestProtocol.U64, type.requestId().offset(), id);
+        } else {
+            type.requestId().write(c, has(Flaw.COOKIE_IDS) ? id + size : id);
+        }
         shadow[id] = c;
+        lastPut = c;
         inFlight[id] = true;
         MemoryCopies.copyIn(c, 0, mem, offset(reqProdPvt), type.requestSize());
         reqProdPvt++;
@@ -148,6 +183,9 @@ final class ToyFrontRing implements FrontRing {
 
     @Override
     public MemorySegment outstandingRequest(int id) {
+        if (id < 0 || id >= size || !inFlight[id] && !has(Flaw.STALE_SHADOW)) {
+            throw new IllegalArgumentException("toy: id " + id + " is not outstanding");
+        }
         return shadow[id].asReadOnly();
     }
 
@@ -168,6 +206,15 @@ final class ToyFrontRing implements FrontRing {
                 : mem.getIntVolatile(SharedRingLayout.REQ_EVENT_OFFSET);
         int c = Integer.compareUnsigned(now - event, now - old);
         return has(Flaw.NOTIFY_INCLUSIVE) ? c <= 0 : c < 0;
+    }
+
+    @Override
+    public boolean pushRequests(io.pvkit.rings.spi.Notifier notifier) {
+        boolean notify = pushRequests();
+        if (notify || has(Flaw.NOTIFIER_ALWAYS)) {
+            notifier.notifyPeer();
+        }
+        return notify;
     }
 
     private void ensureActive() {
@@ -193,7 +240,7 @@ final class ToyFrontRing implements FrontRing {
         int prod = mem.getIntAcquire(SharedRingLayout.RSP_PROD_OFFSET);
         check(prod);
         int done = 0;
-        while (rspCons != prod && done < limit) {
+        while (rspCons != prod && (done < limit || has(Flaw.IGNORE_LIMIT) && done == limit)) {
             if (has(Flaw.REREAD_RSP_PROD)) {
                 prod = mem.getIntAcquire(SharedRingLayout.RSP_PROD_OFFSET);
                 check(prod);
@@ -202,7 +249,8 @@ final class ToyFrontRing implements FrontRing {
                 }
             }
             MemoryCopies.copyOut(mem, offset(rspCons), rsp, 0, type.responseSize());
-            long raw = type.responseId().read(rsp) - (has(Flaw.COOKIE_IDS) ? size : 0);
+            long raw = (has(Flaw.WIDE_IDS) ? rsp.get(RingTestProtocol.U64, type.responseId().offset())
+                    : type.responseId().read(rsp)) - (has(Flaw.COOKIE_IDS) ? size : 0);
             if (!has(Flaw.NO_ID_RANGE_CHECK) && Long.compareUnsigned(raw, size) >= 0) {
                 throw broken(RingFault.RESPONSE_ID_OUT_OF_RANGE);
             }
@@ -210,7 +258,7 @@ final class ToyFrontRing implements FrontRing {
             if (!has(Flaw.NO_IN_FLIGHT_CHECK) && !inFlight[id]) {
                 throw broken(RingFault.RESPONSE_ID_NOT_OUTSTANDING);
             }
-            MemorySegment request = shadow[id];
+            MemorySegment request = has(Flaw.SHARED_SHADOW) ? lastPut : shadow[id];
             if (has(Flaw.READ_BACK_REQUEST)) {
                 request = MemorySegment.ofArray(new long[(type.requestSize() + 7) / 8]);
                 MemoryCopies.copyOut(mem, offset(rspCons), request, 0, type.requestSize());
@@ -226,13 +274,21 @@ final class ToyFrontRing implements FrontRing {
             if (has(Flaw.DOUBLE_FETCH_RESPONSE)) {
                 MemoryCopies.copyOut(mem, offset(rspCons), rsp, 0, type.responseSize());
             }
-            if (inFlight[id]) {
-                inFlight[id] = false;
-                free.push(id);
-            }
             rspCons++;
             done++;
-            handler.onResponse(id, rsp.asSlice(0, type.responseSize()));
+            final int local = rspCons;
+            try {
+                // the id stays outstanding while its handler runs (FrontRing.ResponseHandler)
+                handler.onResponse(id, rsp.asSlice(0, type.responseSize()));
+            } finally {
+                if (inFlight[id]) {
+                    inFlight[id] = false;
+                    free.push(id);
+                }
+            }
+            if (has(Flaw.STALE_LOCAL_INDEX)) {
+                rspCons = local;   // the loop's own copy of rsp_cons wins over what a nested poll consumed
+            }
         }
         return done;
     }
