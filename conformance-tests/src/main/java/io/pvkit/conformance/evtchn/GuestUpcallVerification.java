@@ -77,9 +77,10 @@ public abstract class GuestUpcallVerification {
         void handleUpcall();
 
         /**
-         * Drops the handler of a port the guest is closing (for Linux: {@code unbind_from_irqhandler});
-         * may be called from inside a handler, including the port's own. The default does not support it
-         * ({@code EVTG-03} is then skipped).
+         * Drops the handler of a port the guest is closing and masks the port (for Linux:
+         * {@code unbind_from_irqhandler}, whose {@code free_irq} masks the event channel); may be called from
+         * inside a handler, including the port's own. The default does not support it ({@code EVTG-03} is then
+         * skipped).
          *
          * @param port the port
          * @throws UnsupportedOperationException when not supported
@@ -332,6 +333,21 @@ public abstract class GuestUpcallVerification {
         assertEquals(1, newCalls.get(), "the new binding's event: calls of the new handler");
         assertEquals(1, otherCalls.get(), "the other port of the word: calls");
         assertTrue(!isPending(port), "the new binding's event is acked");
+        // a port dropped outside any handler (selector word 3) stays masked: a late event raises no upcall
+        int dropped = 200;
+        AtomicInteger droppedCalls = new AtomicInteger();
+        guest.register(dropped, p -> droppedCalls.incrementAndGet());
+        guest.unmask(dropped);
+        raise(dropped);
+        guest.handleUpcall();
+        assertEquals(1, droppedCalls.get(), "port " + dropped + " before it was unregistered: calls");
+        guest.unregister(dropped);
+        raise(dropped); // a late event from the old peer
+        assertTrue(!upcallPendingFlag(), "an event on port " + dropped + " after the guest unregistered it raised an "
+                + "upcall: a port the guest no longer handles must be masked (Linux: free_irq -> mask_evtchn)");
+        forceSelected(dropped);
+        guest.handleUpcall();
+        assertEquals(1, droppedCalls.get(), "port " + dropped + " after it was unregistered: calls");
     }
 
     // ------------------------------------------------------------------------------------ EVTG-04
@@ -470,6 +486,17 @@ public abstract class GuestUpcallVerification {
         if ((memory.getAndBitwiseOrLong(vi + VcpuInfoLayout.PENDING_SEL_OFFSET, sel) & sel) == 0) {
             memory.getAndBitwiseOrByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET, (byte) 1);
         }
+    }
+
+    private boolean upcallPendingFlag() {
+        return memory.getByte(SharedInfoLayout.vcpuInfoOffset(0) + VcpuInfoLayout.UPCALL_PENDING_OFFSET) != 0;
+    }
+
+    /** A hostile peer selects {@code port}'s word and raises the upcall whatever the port's mask says. */
+    private void forceSelected(int port) {
+        long vi = SharedInfoLayout.vcpuInfoOffset(0);
+        memory.getAndBitwiseOrLong(vi + VcpuInfoLayout.PENDING_SEL_OFFSET, 1L << (port >>> 6));
+        memory.getAndBitwiseOrByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET, (byte) 1);
     }
 
     private boolean isPending(int port) {

@@ -34,11 +34,15 @@ final class EventsHypervisor implements HypervisorUnderTest {
     static final Bug NONE = (hv, c, op, arg, correct) -> correct.getAsLong();
 
     final EventChannels channels = new EventChannels();
-    private final EventChannelHypercalls hypercalls = new EventChannelHypercalls(channels);
+    /** What pv-events' error handler received: exceptions it caught and answered {@code -EINVAL} for. */
+    private final List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final EventChannelHypercalls hypercalls = new EventChannelHypercalls(channels, errors::add);
     private final Bug bug;
     private final boolean tearDownOnDestroy;
     private final boolean zombie;
     private final List<GuestMemory> zombieMemories = new ArrayList<>();
+    /** A lock a planted bug may take around the operations (pv-events' own locks are internal). */
+    final java.util.concurrent.locks.ReentrantLock bugLock = new java.util.concurrent.locks.ReentrantLock();
     private volatile Runnable probe = () -> { };
     private final List<Domain> domains = new ArrayList<>();
     private final GuestMemory dom0Memory = GuestMemory.allocate(1);
@@ -121,6 +125,18 @@ final class EventsHypervisor implements HypervisorUnderTest {
         }
         dom0Memory.close();
         zombieMemories.forEach(GuestMemory::close);
+    }
+
+    /** The exceptions pv-events' error handler received so far (the kit's {@code unexpectedErrors} hook). */
+    List<Throwable> errors() {
+        synchronized (errors) {
+            return List.copyOf(errors);
+        }
+    }
+
+    /** A planted bug reports what it caught, as pv-events' catch-all does. */
+    void reportError(Throwable t) {
+        errors.add(t);
     }
 
     /** The memory of a live test domain, for bugs that poke shared_info. */

@@ -230,6 +230,49 @@ class GuestUpcallVerificationSelfTest {
         }
     }
 
+    /** pv-events' demultiplexer, but unregister leaves the port unmasked (it only drops the handler). */
+    static final class UnregisterLeavesUnmasked extends BrokenDemux {
+        final UpcallDemultiplexer real;
+
+        UnregisterLeavesUnmasked(MemoryAccess m) {
+            super(m);
+            real = new UpcallDemultiplexer(m, 0, 0);
+        }
+
+        @Override
+        public void register(int port, IntConsumer handler) {
+            real.register(port, handler::accept);
+        }
+
+        @Override
+        public void mask(int port) {
+            real.mask(port);
+        }
+
+        @Override
+        public void unmask(int port) {
+            real.unmask(port);
+        }
+
+        @Override
+        public void handleUpcall() {
+            real.handleUpcall();
+        }
+
+        @Override
+        public void unregister(int port) {
+            real.unregister(port);
+            m.getAndBitwiseAndLong(word(SharedInfoLayout.EVTCHN_MASK_OFFSET, port), ~bit(port));
+        }
+    }
+
+    static final class UnmaskedAfterUnregister extends GuestUpcallVerification {
+        @Override
+        protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
+            return new UnregisterLeavesUnmasked(memory);
+        }
+    }
+
     static final class Snapshot extends GuestUpcallVerification {
         @Override
         protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
@@ -287,6 +330,13 @@ class GuestUpcallVerificationSelfTest {
         SelfTestReport report = SelfTest.run(Reuse.class);
         assertEquals(Set.of("EVTG-03"), report.failedRules(), report::toString);
         assertTrue(report.failuresOf("EVTG-03").getFirst().getMessage().contains("old handler"), report::toString);
+    }
+
+    @Test
+    void evtg03CatchesAnUnregisterThatLeavesThePortUnmasked() {
+        SelfTestReport report = SelfTest.run(UnmaskedAfterUnregister.class);
+        assertEquals(Set.of("EVTG-03"), report.failedRules(), report::toString);
+        assertTrue(report.failuresOf("EVTG-03").getFirst().getMessage().contains("must be masked"), report::toString);
     }
 
     @Test
