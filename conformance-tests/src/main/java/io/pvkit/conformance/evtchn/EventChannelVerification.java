@@ -779,7 +779,10 @@ public abstract class EventChannelVerification {
     // ------------------------------------------------------------------------------------ EVT-09
 
     /**
-     * Rule {@linkplain EventChannelRules EVT-09} ({@code RULES.md#evt-09}): unmask re-raises exactly once.
+     * Rule {@linkplain EventChannelRules EVT-09} ({@code RULES.md#evt-09}): unmask re-raises exactly once. Domain
+     * {@code a}'s ports 1, 63, 64, 130 and 4095 (selector words 0, 0, 1, 2 and 63) are bound to {@code b} and
+     * notify vCPU 1 and 0 in turn; each is masked, sent on, then unmasked: only its mask bit may clear, and only
+     * its notify vCPU gets the selector bit {@code port / 64} and the upcall.
      *
      * <p>If this fails, check:
      * <ul>
@@ -953,7 +956,11 @@ public abstract class EventChannelVerification {
     // ------------------------------------------------------------------------------------ EVT-14
 
     /**
-     * Rule {@linkplain EventChannelRules EVT-14} ({@code RULES.md#evt-14}): the 2-level raise.
+     * Rule {@linkplain EventChannelRules EVT-14} ({@code RULES.md#evt-14}): the 2-level raise, for {@code a}'s
+     * ports 1, 63, 64, 130 and 4095 (selector words 0, 0, 1, 2 and 63; {@code a}'s other ports are IPIs), each
+     * notifying vCPU 0 and 1 in turn: after a send, the whole {@code evtchn_pending} array holds exactly the port's
+     * bit, only the notify vCPU has a selector bit ({@code port / 64}) and the upcall; a masked port gets only its
+     * pending bit and the guest's mask array is left alone.
      *
      * <p>If this fails, check:
      * <ul>
