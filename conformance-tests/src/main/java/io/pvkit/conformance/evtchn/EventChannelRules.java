@@ -93,7 +93,8 @@ public final class EventChannelRules implements RuleSet {
                     "xen/common/event_channel.c, xen/common/event_2l.c (Xen 4.17); model-based"),
             Rule.must("EVT-18",
                     "A destroyed domain stays dead: binding a port it had offered and the status of its ports fail "
-                            + "with -ESRCH, and every port of another domain that named it stays unbound (sends dropped).",
+                            + "with -ESRCH, every port of another domain that named it stays unbound (sends dropped), "
+                            + "and calls the domain itself makes while its destruction is under way allocate nothing.",
                     "xen/common/domain.c domain_kill/domain_destroy, xen/common/event_channel.c evtchn_destroy, "
                             + "evtchn_bind_interdomain and evtchn_status (rcu_lock_domain_by_id: -ESRCH)"),
             Rule.must("EVT-19",

@@ -1162,7 +1162,9 @@ public abstract class EventChannelVerification {
             probe.after("bind_virq of a bound VIRQ (-EEXIST)", virq);
             assertEquals(ENOENT, bindVirq(a, Virq.TIMER.code(), a.vcpus()));
             assertEquals(EINVAL, bindVirq(a, -1, 0));
-            probe.after("bind_virq to a vCPU the domain lacks (-ENOENT) and of a bad VIRQ (-EINVAL)");
+            assertEquals(EINVAL, bindVirq(a, Virq.NR_VIRQS, 0));
+            assertEquals(EINVAL, bindVirq(a, Integer.MAX_VALUE, 0));
+            probe.after("bind_virq to a vCPU the domain lacks (-ENOENT) and of bad VIRQs (-EINVAL)");
             assertEquals(ENOENT, bindIpi(a, a.vcpus()));
             probe.after("bind_ipi to a vCPU the domain lacks (-ENOENT)");
             assertEquals(EINVAL, bindVcpu(a, ipi, 0));
@@ -1369,6 +1371,94 @@ public abstract class EventChannelVerification {
         assertEquals(0, selector(a, 1 - vcpu), "vCPU " + (1 - vcpu) + "'s selector after " + what);
         assertEquals(1, upcallPending(a, vcpu), "vCPU " + vcpu + "'s evtchn_upcall_pending after " + what);
         assertEquals(0, upcallPending(a, 1 - vcpu), "vCPU " + (1 - vcpu) + "'s evtchn_upcall_pending after " + what);
+    }
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-18} ({@code RULES.md#evt-18}): calls a domain makes while it is being
+     * destroyed allocate nothing. Domain {@code c} binds 200 IPIs and is connected to {@code a}, and {@code a}
+     * offers it a port; at the first preemption point of {@code c}'s destruction ({@link #installPreemptionProbe}),
+     * {@code c}'s vCPU (another thread) calls alloc_unbound, bind_ipi, bind_virq and bind_interdomain (to the port
+     * {@code a} offered), each of which must fail, and send, unmask, close, bind_vcpu, status and reset, which may
+     * answer anything but must return. Afterwards {@code a}'s offer is still unbound, and (with
+     * {@link #unexpectedErrors}) the implementation caught no exception. Checked only with the preemption probe
+     * (an {@code optional_} check of a MUST rule); an implementation whose destruction reaches no preemption point
+     * is not checked here ({@code EVT-06} requires preemption points).
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the domain is marked dying before its ports are closed, and every operation checks it (Xen's
+     *       {@code get_free_port} refuses a dying domain) instead of allocating into a table being freed;</li>
+     *   <li>an operation of a caller that is no longer found answers an error instead of dereferencing it.</li>
+     * </ul>
+     *
+     * @throws InterruptedException when interrupted while waiting for the dying domain's calls
+     */
+    @Test
+    public void optional_EVT_18_callsOfADomainBeingDestroyedAllocateNothing() throws InterruptedException {
+        DomainUnderTest c = create(1);
+        for (int i = 0; i < 200; i++) {
+            int p = bindIpi(c, 0);
+            assertTrue(p > 0, "c's bind_ipi " + i + ": " + XenErrno.describe(p));
+        }
+        int[] ch = connect(c, a);
+        int offeredToC = allocUnbound(a, DomId.SELF, c.domid());
+        assertTrue(offeredToC > 0, "alloc_unbound: " + XenErrno.describe(offeredToC));
+        java.util.concurrent.ExecutorService cVcpu = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "evt-18-dying-vcpu");
+            t.setDaemon(true);
+            return t;
+        });
+        ConcurrentLinkedQueue<String> bad = new ConcurrentLinkedQueue<>();
+        AtomicBoolean fired = new AtomicBoolean();
+        Runnable probe = () -> {
+            if (!fired.compareAndSet(false, true)) {
+                return;
+            }
+            java.util.concurrent.Future<?> f = cVcpu.submit(() -> {
+                int cp = ch[0];
+                String[] names = {"alloc_unbound", "bind_ipi", "bind_virq", "bind_interdomain"};
+                long[] allocs = {
+                    raw(c, 0, EvtchnOp.ALLOC_UNBOUND, 2048, DomId.SELF | (a.domid() << 16), 0, bad),
+                    raw(c, 0, EvtchnOp.BIND_IPI, 2048, 0, 0, bad),
+                    raw(c, 0, EvtchnOp.BIND_VIRQ, 2048, Virq.DEBUG.code(), 0, bad),
+                    raw(c, 0, EvtchnOp.BIND_INTERDOMAIN, 2048, a.domid(), offeredToC, bad)};
+                for (int i = 0; i < allocs.length; i++) {
+                    if (allocs[i] >= 0) {
+                        bad.add(names[i] + " by the domain being destroyed returned " + allocs[i]);
+                    }
+                }
+                raw(c, 0, EvtchnOp.SEND, 2048, cp, 0, bad);
+                raw(c, 0, EvtchnOp.UNMASK, 2048, cp, 0, bad);
+                raw(c, 0, EvtchnOp.BIND_VCPU, 2048, cp, 0, bad);
+                raw(c, 0, EvtchnOp.STATUS, 2048, DomId.SELF, cp, bad);
+                raw(c, 0, EvtchnOp.CLOSE, 2048, cp, 0, bad);
+                if (supportsReset()) {
+                    raw(c, 0, EvtchnOp.RESET, 2048, DomId.SELF, 0, bad);
+                }
+            });
+            try {
+                f.get(lockProbeSeconds(), TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                bad.add("the dying domain's calls did not return within " + lockProbeSeconds() + " s");
+                f.cancel(true);
+            } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+                bad.add("the dying domain's calls failed: " + e);
+            }
+        };
+        try {
+            Assumptions.assumeTrue(installPreemptionProbe(hypervisor, probe),
+                    "the implementation does not report preemption points (installPreemptionProbe)");
+            domains.remove(c);
+            hypervisor.destroyDomain(c);
+        } finally {
+            installPreemptionProbe(hypervisor, () -> { });
+            cVcpu.shutdownNow();
+        }
+        assertTrue(bad.isEmpty(), "calls of the domain being destroyed, at its destruction's first preemption point"
+                + ": " + bad);
+        int[] s = status(a, DomId.SELF, offeredToC);
+        assertEquals(EvtchnStatus.UNBOUND.code(), s[1], "a's offer to the domain destroyed meanwhile");
+        assertEquals(EvtchnStatus.UNBOUND.code(), status(a, DomId.SELF, ch[1])[1], "a's former peer port");
     }
 
     // ------------------------------------------------------------------------------------ EVT-17

@@ -294,6 +294,19 @@ class EventChannelVerificationSelfTest {
     };
 
     /**
+     * A domain being destroyed still gets ports: bind_ipi of a caller that is no longer live answers success (the
+     * port written out is one of the table being freed).
+     */
+    static final EventsHypervisor.Bug DYING_DOMAIN_ALLOCATES = (hv, c, op, arg, ok) -> {
+        long r = ok.getAsLong();
+        if (op == EvtchnOp.BIND_IPI && r == XenErrno.ESRCH.negated() && hv.channels.hasDomain(c.domid())) {
+            c.memory().setInt(arg + 4, 1);
+            return 0;
+        }
+        return r;
+    };
+
+    /**
      * The selector bit is computed with an int shift ({@code 1 << word} instead of {@code 1L << word}): right
      * for ports below 31 * 64, wrong (bit {@code word % 32}, sign-extended) for selector words 31..63.
      */
@@ -552,6 +565,13 @@ class EventChannelVerificationSelfTest {
         }
     }
 
+    static final class Evt18DyingAllocates extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(DYING_DOMAIN_ALLOCATES, true);
+        }
+    }
+
     static final class Evt16 extends Base {
         @Override
         protected HypervisorUnderTest createHypervisor() {
@@ -744,6 +764,13 @@ class EventChannelVerificationSelfTest {
     void evt19CatchesAnErrorPathThatKeepsALock() {
         SelfTestReport report = assertCaught(Evt19.class, "EVT-19");
         assertTrue(report.failuresOf("EVT-19").getFirst().getMessage().contains("a lock was left held"),
+                report::toString);
+    }
+
+    @Test
+    void evt18CatchesADomainThatAllocatesWhileBeingDestroyed() {
+        SelfTestReport report = assertCaught(Evt18DyingAllocates.class, "EVT-18");
+        assertTrue(report.failuresOf("EVT-18").getFirst().getMessage().contains("bind_ipi by the domain being destroyed"),
                 report::toString);
     }
 
