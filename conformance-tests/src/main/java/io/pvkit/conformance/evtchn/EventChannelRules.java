@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * The event-channel rules: {@code EVT-01} .. {@code EVT-11} from the adversarial catalogue (section 7.4),
  * {@code EVT-12} .. {@code EVT-17} for the 2-level ABI semantics (EVT-17 model-based), {@code EVT-18}
- * (a destroyed domain stays dead), {@code EVT-19} (no lock left held) and {@code EVT-20} (VIRQ delivery), tested by
+ * (a destroyed domain stays dead), {@code EVT-19} (no lock left held), {@code EVT-20} (VIRQ delivery) and {@code EVT-21} (bad pointers,
+ * unknown commands), tested by
  * {@link EventChannelVerification}; {@code EVTG-01} .. {@code EVTG-04} and {@code FE-08} (the frontend's side of an event storm) for a
  * guest's upcall demultiplexer,
  * tested by {@link GuestUpcallVerification}.
@@ -109,6 +110,10 @@ public final class EventChannelRules implements RuleSet {
                             + "exactly like a send to that port, and a VIRQ not bound there, closed, or with a bad "
                             + "number or vCPU sets nothing.",
                     "xen/common/event_channel.c send_guest_vcpu_virq, send_guest_global_virq, evtchn_bind_vcpu"),
+            Rule.must("EVT-21",
+                    "An EVTCHNOP whose argument structure is not inside the caller's memory returns -EFAULT, an "
+                            + "unknown command returns -ENOSYS, and neither binds a port or raises an upcall.",
+                    "xen/common/event_channel.c do_event_channel_op (copy_from_guest: -EFAULT; default: -ENOSYS)"),
             Rule.must("EVTG-01",
                     "A guest's upcall under a storm on one port (its pending bit set again as soon as it is acked) "
                             + "returns after a bounded number of handler calls and still serves every other pending "

@@ -1461,6 +1461,44 @@ public abstract class EventChannelVerification {
         assertEquals(EvtchnStatus.UNBOUND.code(), status(a, DomId.SELF, ch[1])[1], "a's former peer port");
     }
 
+    // ------------------------------------------------------------------------------------ EVT-21
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-21} ({@code RULES.md#evt-21}): malformed calls fail cleanly. Each
+     * 2-level EVTCHNOP with its argument structure just past the end of the caller's memory, straddling the end,
+     * or at an address far beyond it returns {@code -EFAULT}; commands 14 ({@code reset_cont}, Xen-internal), 99,
+     * {@code 0x7FFFFFFF} and -1 return {@code -ENOSYS}; none of them binds a port or raises an upcall.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the argument is copied in (and range-checked against the caller's memory) before anything else, and a
+     *       failed copy answers {@code -EFAULT} (Xen's {@code copy_from_guest}), not {@code -EINVAL};</li>
+     *   <li>an unknown {@code cmd} is {@code -ENOSYS} (the default of Xen's {@code do_event_channel_op}).</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_21_badPointersAndUnknownCommandsFailCleanly() {
+        int efault = (int) XenErrno.EFAULT.negated();
+        int enosys = (int) XenErrno.ENOSYS.negated();
+        long end = domainFrames() * GuestMemory.PAGE_SIZE;
+        EvtchnOp[] ops = {EvtchnOp.ALLOC_UNBOUND, EvtchnOp.BIND_INTERDOMAIN, EvtchnOp.BIND_VIRQ, EvtchnOp.BIND_IPI,
+            EvtchnOp.CLOSE, EvtchnOp.SEND, EvtchnOp.STATUS, EvtchnOp.BIND_VCPU, EvtchnOp.UNMASK, EvtchnOp.RESET};
+        for (EvtchnOp op : ops) {
+            for (long gpa : new long[] {end, end - 2, 0x7FFF_FFFF_F000L}) {
+                long r = a.hypercall(0, HypercallOp.EVENT_CHANNEL_OP.number(), op.code(), gpa, 0, 0, 0);
+                assertEquals(efault, r, op + " with its argument at 0x" + Long.toHexString(gpa) + " (memory ends at 0x"
+                        + Long.toHexString(end) + "): " + XenErrno.describe(r));
+            }
+        }
+        for (long cmd : new long[] {14, 99, 0x7FFF_FFFFL, -1}) {
+            long r = a.hypercall(0, HypercallOp.EVENT_CHANNEL_OP.number(), cmd, argGpa(a), 0, 0, 0);
+            assertEquals(enosys, r, "event_channel_op(" + cmd + "): " + XenErrno.describe(r));
+        }
+        assertEquals(EvtchnStatus.CLOSED.code(), status(a, DomId.SELF, 1)[1], "no port was bound");
+        assertEquals(0, upcallPending(a, 0) | upcallPending(a, 1), "no upcall was raised");
+        assertEquals(1, allocUnbound(a, DomId.SELF, b.domid()), "the next port is still port 1");
+    }
+
     // ------------------------------------------------------------------------------------ EVT-17
 
     /**

@@ -306,6 +306,12 @@ class EventChannelVerificationSelfTest {
         return r;
     };
 
+    /** A failed copy-in of the argument structure answered with -EINVAL instead of -EFAULT. */
+    static final EventsHypervisor.Bug EFAULT_AS_EINVAL = (hv, c, op, arg, ok) -> {
+        long r = ok.getAsLong();
+        return r == XenErrno.EFAULT.negated() ? EINVAL : r;
+    };
+
     /**
      * The selector bit is computed with an int shift ({@code 1 << word} instead of {@code 1L << word}): right
      * for ports below 31 * 64, wrong (bit {@code word % 32}, sign-extended) for selector words 31..63.
@@ -572,6 +578,13 @@ class EventChannelVerificationSelfTest {
         }
     }
 
+    static final class Evt21 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(EFAULT_AS_EINVAL, true);
+        }
+    }
+
     static final class Evt16 extends Base {
         @Override
         protected HypervisorUnderTest createHypervisor() {
@@ -772,6 +785,12 @@ class EventChannelVerificationSelfTest {
         SelfTestReport report = assertCaught(Evt18DyingAllocates.class, "EVT-18");
         assertTrue(report.failuresOf("EVT-18").getFirst().getMessage().contains("bind_ipi by the domain being destroyed"),
                 report::toString);
+    }
+
+    @Test
+    void evt21CatchesAFaultAnsweredAsEinval() {
+        SelfTestReport report = assertCaught(Evt21.class, "EVT-21");
+        assertTrue(report.failuresOf("EVT-21").getFirst().getMessage().contains("memory ends at"), report::toString);
     }
 
     @Test
