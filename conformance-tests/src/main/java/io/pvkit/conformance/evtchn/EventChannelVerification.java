@@ -1465,8 +1465,8 @@ public abstract class EventChannelVerification {
 
     /**
      * Rule {@linkplain EventChannelRules EVT-21} ({@code RULES.md#evt-21}): malformed calls fail cleanly. Each
-     * 2-level EVTCHNOP with its argument structure just past the end of the caller's memory, straddling the end,
-     * or at an address far beyond it returns {@code -EFAULT}; commands 14 ({@code reset_cont}, Xen-internal), 99,
+     * 2-level EVTCHNOP with its argument structure just past the end of the caller's memory, straddling the end
+     * (structures larger than 4 bytes, at the last 4 bytes), or at an address far beyond it returns {@code -EFAULT}; commands 14 ({@code reset_cont}, Xen-internal), 99,
      * {@code 0x7FFFFFFF} and -1 return {@code -ENOSYS}; none of them binds a port or raises an upcall.
      *
      * <p>If this fails, check:
@@ -1484,7 +1484,9 @@ public abstract class EventChannelVerification {
         EvtchnOp[] ops = {EvtchnOp.ALLOC_UNBOUND, EvtchnOp.BIND_INTERDOMAIN, EvtchnOp.BIND_VIRQ, EvtchnOp.BIND_IPI,
             EvtchnOp.CLOSE, EvtchnOp.SEND, EvtchnOp.STATUS, EvtchnOp.BIND_VCPU, EvtchnOp.UNMASK, EvtchnOp.RESET};
         for (EvtchnOp op : ops) {
-            for (long gpa : new long[] {end, end - 2, 0x7FFF_FFFF_F000L}) {
+            long size = op.argLayout().byteSize();
+            // straddling: the last 4 bytes of memory hold only the start of a structure larger than 4 bytes
+            for (long gpa : size > 4 ? new long[] {end, end - 4, 0x7FFF_FFFF_F000L} : new long[] {end, 0x7FFF_FFFF_F000L}) {
                 long r = a.hypercall(0, HypercallOp.EVENT_CHANNEL_OP.number(), op.code(), gpa, 0, 0, 0);
                 assertEquals(efault, r, op + " with its argument at 0x" + Long.toHexString(gpa) + " (memory ends at 0x"
                         + Long.toHexString(end) + "): " + XenErrno.describe(r));
