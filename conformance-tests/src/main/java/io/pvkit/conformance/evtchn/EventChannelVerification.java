@@ -1377,9 +1377,9 @@ public abstract class EventChannelVerification {
      * Rule {@linkplain EventChannelRules EVT-18} ({@code RULES.md#evt-18}): calls a domain makes while it is being
      * destroyed allocate nothing. Domain {@code c} binds 200 IPIs and is connected to {@code a}, and {@code a}
      * offers it a port; at the first preemption point of {@code c}'s destruction ({@link #installPreemptionProbe}),
-     * {@code c}'s vCPU (another thread) calls alloc_unbound, bind_ipi, bind_virq and bind_interdomain (to the port
-     * {@code a} offered), each of which must fail, and send, unmask, close, bind_vcpu, status and reset, which may
-     * answer anything but must return. Afterwards {@code a}'s offer is still unbound, and (with
+     * {@code c}'s vCPU (another thread) calls alloc_unbound (in itself and in {@code a}), bind_ipi, bind_virq and
+     * bind_interdomain (to the port {@code a} offered), each of which must fail, and send, unmask, close, bind_vcpu,
+     * status and reset (of itself and of {@code a}), which may answer anything but must return. Afterwards {@code a}'s offer is still unbound, and (with
      * {@link #unexpectedErrors}) the implementation caught no exception. Checked only with the preemption probe
      * (an {@code optional_} check of a MUST rule); an implementation whose destruction reaches no preemption point
      * is not checked here ({@code EVT-06} requires preemption points).
@@ -1416,9 +1416,11 @@ public abstract class EventChannelVerification {
             }
             java.util.concurrent.Future<?> f = cVcpu.submit(() -> {
                 int cp = ch[0];
-                String[] names = {"alloc_unbound", "bind_ipi", "bind_virq", "bind_interdomain"};
+                String[] names = {"alloc_unbound", "alloc_unbound in another domain", "bind_ipi", "bind_virq",
+                    "bind_interdomain"};
                 long[] allocs = {
                     raw(c, 0, EvtchnOp.ALLOC_UNBOUND, 2048, DomId.SELF | (a.domid() << 16), 0, bad),
+                    raw(c, 0, EvtchnOp.ALLOC_UNBOUND, 2048, a.domid() | (a.domid() << 16), 0, bad),
                     raw(c, 0, EvtchnOp.BIND_IPI, 2048, 0, 0, bad),
                     raw(c, 0, EvtchnOp.BIND_VIRQ, 2048, Virq.DEBUG.code(), 0, bad),
                     raw(c, 0, EvtchnOp.BIND_INTERDOMAIN, 2048, a.domid(), offeredToC, bad)};
@@ -1431,9 +1433,11 @@ public abstract class EventChannelVerification {
                 raw(c, 0, EvtchnOp.UNMASK, 2048, cp, 0, bad);
                 raw(c, 0, EvtchnOp.BIND_VCPU, 2048, cp, 0, bad);
                 raw(c, 0, EvtchnOp.STATUS, 2048, DomId.SELF, cp, bad);
+                raw(c, 0, EvtchnOp.STATUS, 2048, a.domid(), 1, bad);
                 raw(c, 0, EvtchnOp.CLOSE, 2048, cp, 0, bad);
                 if (supportsReset()) {
                     raw(c, 0, EvtchnOp.RESET, 2048, DomId.SELF, 0, bad);
+                    raw(c, 0, EvtchnOp.RESET, 2048, a.domid(), 0, bad);
                 }
             });
             try {
