@@ -55,7 +55,7 @@ public final class EventChannelRules implements RuleSet {
             Rule.must("EVT-09",
                     "EVTCHNOP_unmask of a masked pending port clears only its mask bit and raises the upcall "
                             + "exactly once on its notify vCPU (selector bit port / 64), for ports in every selector "
-                            + "word, and unmasking it again raises nothing.",
+                            + "word, and unmasking it again, or unmasking a port that is not pending, raises nothing.",
                     "XSA-332 (Linux 4d3fe31bd993, f01337197419); xen/common/event_2l.c evtchn_2l_unmask"),
             Rule.must("EVT-10",
                     "bind_interdomain to a port that is not unbound, not offered to the caller, or in a domain "
@@ -79,7 +79,8 @@ public final class EventChannelRules implements RuleSet {
             Rule.must("EVT-14",
                     "send to an unmasked port sets its pending bit (bit port % 64 of word port / 64), the notify "
                             + "vCPU's selector bit port / 64 and evtchn_upcall_pending, and to a masked port only the "
-                            + "pending bit, for ports in every selector word; no other bit changes.",
+                            + "pending bit, for ports in every selector word; no other bit changes, and nothing new is "
+                            + "raised (nor the vCPU kicked) while the selector bit or evtchn_upcall_pending is still set.",
                     "xen/common/event_2l.c evtchn_2l_set_pending; xen/include/public/xen.h (shared_info)"),
             Rule.must("EVT-15",
                     "Port 0 is reserved: it is never allocated, reports closed, and cannot be closed or sent on.",

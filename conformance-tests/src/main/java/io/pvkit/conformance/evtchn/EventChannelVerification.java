@@ -827,6 +827,17 @@ public abstract class EventChannelVerification {
             if (upcalls >= 0) {
                 assertEquals(upcalls + 1, upcallCount(a, v), "still exactly one upcall for " + where);
             }
+            clearAllPending(a);
+            setMask(a, ap);
+            assertEquals(0, unmask(a, ap));
+            assertEquals(0, upcallPending(a, v) | upcallPending(a, 1 - v), "unmask of masked " + where
+                    + " that is not pending raised an upcall");
+            assertEquals(0, selector(a, v) | selector(a, 1 - v), "unmask of masked " + where
+                    + " that is not pending set a selector bit");
+            if (upcalls >= 0) {
+                assertEquals(upcalls + 1, upcallCount(a, v), "unmask of masked " + where + " that is not pending "
+                        + "kicked the vCPU");
+            }
         }
     }
 
@@ -990,6 +1001,36 @@ public abstract class EventChannelVerification {
             assertEquals(1, upcallPending(a, v), "evtchn_upcall_pending after a send to " + where);
             assertEquals(0, upcallPending(a, 1 - v), "the other vCPU's upcall after a send to " + where);
         }
+        // Xen raises evtchn_upcall_pending only when the selector bit was clear, and kicks only when the flag was
+        // clear: a send while the guest has not yet taken its upcall, or has cleared the flag but not yet swapped
+        // the selector, raises nothing new
+        int[] first = channels.get(0);
+        int[] other = channels.get(channels.size() - 1);
+        for (int[] ch : channels) {
+            assertEquals(0, bindVcpu(a, ch[1], 0));
+        }
+        clearAllPending(a);
+        clearUpcall(a, 0);
+        assertEquals(0, send(b, first[0]));
+        long kicks = upcallCount(a, 0);
+        assertEquals(0, send(b, other[0]));
+        assertEquals(1, upcallPending(a, 0), "upcall after two sends");
+        assertEquals((1L << (first[1] >>> 6)) | (1L << (other[1] >>> 6)), selector(a, 0), "selector after sends to "
+                + "ports " + first[1] + " and " + other[1]);
+        if (kicks >= 0) {
+            assertEquals(kicks, upcallCount(a, 0), "a send to port " + other[1] + " while evtchn_upcall_pending was "
+                    + "still set kicked the vCPU again (kick only when the flag goes from 0 to 1)");
+        }
+        clearAllPending(a);
+        a.memory().getAndBitwiseAndByte(sharedInfo(a) + SharedInfoLayout.vcpuInfoOffset(0)
+                + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 0); // the guest cleared the flag, not yet the selector
+        assertEquals(0, send(b, other[0]));
+        assertEquals(0, upcallPending(a, 0), "a send to port " + other[1] + " whose selector bit was still set "
+                + "raised evtchn_upcall_pending (Xen raises it only when the selector bit was clear)");
+        if (kicks >= 0) {
+            assertEquals(kicks, upcallCount(a, 0), "a send whose selector bit was still set kicked the vCPU");
+        }
+        clearUpcall(a, 0);
         for (int[] ch : channels) {
             int ap = ch[1];
             String where = "masked port " + ap + " (selector word " + (ap >>> 6) + ")";
@@ -1005,6 +1046,9 @@ public abstract class EventChannelVerification {
             assertWords(masks, maskWords(a), "evtchn_mask after a send to " + where + " (guest-owned: unchanged)");
             assertEquals(0, selector(a, 0) | selector(a, 1), where + ": no selector bit");
             assertEquals(0, upcallPending(a, 0) | upcallPending(a, 1), where + ": no upcall");
+            if (upcallCount(a, 0) >= 0) {
+                assertEquals(kicks, upcallCount(a, 0), where + ": the vCPU was kicked");
+            }
             clearMask(a, ap);
         }
     }

@@ -306,6 +306,28 @@ class EventChannelVerificationSelfTest {
         return r;
     };
 
+    /**
+     * A send kicks the target vCPU whenever it set a port's pending bit, without looking at the mask, the selector
+     * or evtchn_upcall_pending (the flags in shared_info are still set as Xen does).
+     */
+    static final EventsHypervisor.Bug KICK_ON_EVERY_NEW_PENDING = (hv, c, op, arg, ok) -> {
+        if (op != EvtchnOp.SEND || !c.memory().contains(arg, 4)) {
+            return ok.getAsLong();
+        }
+        ChannelStatus s = hv.channels.inspect(c.domid(), c.memory().getInt(arg));
+        if (s.state() != EvtchnStatus.INTERDOMAIN) {
+            return ok.getAsLong();
+        }
+        GuestMemory m = hv.memoryOf(s.remoteDom());
+        long bit = 1L << (s.remotePort() & 63);
+        boolean was = (m.getLongVolatile(pendingWord(s.remotePort())) & bit) != 0;
+        long r = ok.getAsLong();
+        if (r == 0 && !was && (m.getLongVolatile(pendingWord(s.remotePort())) & bit) != 0) {
+            hv.kick(s.remoteDom(), hv.channels.inspect(s.remoteDom(), s.remotePort()).vcpu());
+        }
+        return r;
+    };
+
     /** A failed copy-in of the argument structure answered with -EINVAL instead of -EFAULT. */
     static final EventsHypervisor.Bug EFAULT_AS_EINVAL = (hv, c, op, arg, ok) -> {
         long r = ok.getAsLong();
@@ -585,6 +607,13 @@ class EventChannelVerificationSelfTest {
         }
     }
 
+    static final class Evt14KicksTooOften extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(KICK_ON_EVERY_NEW_PENDING, true);
+        }
+    }
+
     static final class Evt16 extends Base {
         @Override
         protected HypervisorUnderTest createHypervisor() {
@@ -760,6 +789,13 @@ class EventChannelVerificationSelfTest {
         // right for every port below 1984 (all the kit used before), wrong for the last selector words
         SelfTestReport report = assertCaught(Evt14IntShiftSelector.class, "EVT-14", "EVT-09");
         assertTrue(report.failuresOf("EVT-14").getFirst().getMessage().contains("selector bit of word 63"),
+                report::toString);
+    }
+
+    @Test
+    void evt14CatchesASendThatKicksWhateverTheFlagsSay() {
+        SelfTestReport report = assertCaught(Evt14KicksTooOften.class, "EVT-14");
+        assertTrue(report.failuresOf("EVT-14").getFirst().getMessage().contains("kicked the vCPU again"),
                 report::toString);
     }
 

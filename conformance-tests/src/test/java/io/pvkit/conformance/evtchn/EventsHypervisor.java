@@ -139,6 +139,15 @@ final class EventsHypervisor implements HypervisorUnderTest {
         errors.add(t);
     }
 
+    /** Kicks a vCPU of a live test domain (counted as an upcall), for bugs that kick too often. */
+    void kick(int domid, int vcpu) {
+        for (Domain d : domains) {
+            if (d.domid == domid) {
+                d.upcalls.incrementAndGet(vcpu);
+            }
+        }
+    }
+
     /** The memory of a live test domain, for bugs that poke shared_info. */
     GuestMemory memoryOf(int domid) {
         for (Domain d : domains) {
