@@ -603,7 +603,9 @@ class EventChannelVerificationSelfTest {
     static final class Evt21 extends Base {
         @Override
         protected HypervisorUnderTest createHypervisor() {
-            return new EventsHypervisor(EFAULT_AS_EINVAL, true);
+            EventsHypervisor hv = new EventsHypervisor(EFAULT_AS_EINVAL, true);
+            hv.bugOnBadPointers = true;
+            return hv;
         }
     }
 
@@ -671,19 +673,19 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt01CatchesWrongErrnoAtExhaustion() {
-        assertCaught(Evt01.class, "EVT-01");
+        assertCaught(Evt01.class, "EVT-01", "EVT-19");   // EVT-19 also exhausts a domain
     }
 
     @Test
     void evt01CatchesAFailedAllocationThatFreesAPort() {
-        SelfTestReport report = assertCaught(Evt01FreesAPort.class, "EVT-01");
+        SelfTestReport report = assertCaught(Evt01FreesAPort.class, "EVT-01", "EVT-19");
         assertTrue(report.failuresOf("EVT-01").getFirst().getMessage().contains("after the failed allocations"),
                 report::toString);
     }
 
     @Test
     void evt02CatchesSendOnFreePort() {
-        assertCaught(Evt02.class, "EVT-02", "EVT-03", "EVT-12", "EVT-15");
+        assertCaught(Evt02.class, "EVT-02", "EVT-03", "EVT-12", "EVT-15", "EVT-19");
     }
 
     @Test
@@ -697,7 +699,7 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt03CatchesStatusBeyondLimit() {
-        assertCaught(Evt03.class, "EVT-03", "EVT-02");
+        assertCaught(Evt03.class, "EVT-03", "EVT-02", "EVT-19");
     }
 
     @Test
@@ -743,7 +745,7 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt10CatchesAllocForOthers() {
-        assertCaught(Evt10.class, "EVT-10");
+        assertCaught(Evt10.class, "EVT-10", "EVT-18", "EVT-19");   // EVT-18/19 also allocate for another domain
         // PIT survivors on pv-events (docs/mutation-testing.md) the kit passed before
         assertCaught(Evt10UnknownDomain.class, "EVT-10", "EVT-18");   // a destroyed domain is unknown too
         assertCaught(Evt10NoSuchVcpu.class, "EVT-10");
@@ -801,7 +803,7 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt15CatchesClosablePortZero() {
-        assertCaught(Evt15.class, "EVT-15", "EVT-02");
+        assertCaught(Evt15.class, "EVT-15", "EVT-02", "EVT-19");
     }
 
     @Test
@@ -839,7 +841,7 @@ class EventChannelVerificationSelfTest {
     @Test
     void evt18CatchesADestroyedDomainThatStaysBindable() {
         SelfTestReport report = assertCaught(Evt18Zombie.class, "EVT-18");
-        assertTrue(report.failuresOf("EVT-18").getFirst().getMessage().contains("dead domain must stay dead"),
+        assertTrue(report.failuresOf("EVT-18").stream().anyMatch(t -> t.getMessage().contains("dead domain must stay dead")),
                 report::toString);
     }
 }

@@ -41,6 +41,8 @@ final class EventsHypervisor implements HypervisorUnderTest {
     private final boolean tearDownOnDestroy;
     private final boolean zombie;
     private final List<GuestMemory> zombieMemories = new ArrayList<>();
+    /** Whether the planted bug also sees calls whose argument is not inside the caller's memory. */
+    boolean bugOnBadPointers;
     /** A lock a planted bug may take around the operations (pv-events' own locks are internal). */
     final java.util.concurrent.locks.ReentrantLock bugLock = new java.util.concurrent.locks.ReentrantLock();
     private volatile Runnable probe = () -> { };
@@ -195,7 +197,10 @@ final class EventsHypervisor implements HypervisorUnderTest {
         @Override
         public long hypercall(int vcpu, long op, long a1, long a2, long a3, long a4, long a5) {
             HypercallContext c = HypercallContext.of(domid, vcpu, false, memory);
-            if (op == HypercallOp.EVENT_CHANNEL_OP.number() && EvtchnOp.of(a1).isPresent()) {
+            // a planted bug sees only arguments inside memory (EVT-21's bad pointers go the correct way), unless it
+            // is about bad pointers itself
+            if (op == HypercallOp.EVENT_CHANNEL_OP.number() && EvtchnOp.of(a1).isPresent()
+                    && (bugOnBadPointers || memory.contains(a2, EvtchnOp.of(a1).get().argLayout().byteSize()))) {
                 return bug.around(EventsHypervisor.this, c, EvtchnOp.of(a1).get(), a2,
                         () -> hypercalls.hypercall(c, op, a1, a2, a3, a4, a5));
             }
