@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * The event-channel rules: {@code EVT-01} .. {@code EVT-11} from the adversarial catalogue (section 7.4),
- * {@code EVT-12} .. {@code EVT-17} for the 2-level ABI semantics (EVT-17 model-based) and {@code EVT-18}
- * (a destroyed domain stays dead), tested by
+ * {@code EVT-12} .. {@code EVT-17} for the 2-level ABI semantics (EVT-17 model-based), {@code EVT-18}
+ * (a destroyed domain stays dead), {@code EVT-19} (no lock left held), {@code EVT-20} (VIRQ delivery) and {@code EVT-21} (bad pointers,
+ * unknown commands), tested by
  * {@link EventChannelVerification}; {@code EVTG-01} .. {@code EVTG-04} and {@code FE-08} (the frontend's side of an event storm) for a
  * guest's upcall demultiplexer,
  * tested by {@link GuestUpcallVerification}.
@@ -21,7 +22,9 @@ public final class EventChannelRules implements RuleSet {
                     "XSA-317 (XTF xsa-317), XSA-496 (40c59b6c29); xen/common/event_channel.c get_free_port"),
             Rule.must("EVT-02",
                     "send, unmask, close, status and bind_vcpu on a negative, out-of-range or never-allocated "
-                            + "port return -EINVAL (status of a free port in range reports closed) and change nothing.",
+                            + "port return -EINVAL (status of a free port in range reports closed) and change nothing; "
+                            + "the port is range-checked, not used as an index whose exception a catch-all turns into "
+                            + "-EINVAL (checked for every rule where the implementation reports what it caught).",
                     "XSA-221 (XTF xsa-221), XSA-342, d4bfa0c78f"),
             Rule.must("EVT-03",
                     "No port at or above the 2-level limit (4096 for 64-bit guests) is ever allocated or usable, "
@@ -50,8 +53,9 @@ public final class EventChannelRules implements RuleSet {
                             + "(pending is a level, not a counter), so a flooding peer raises at most one upcall.",
                     "XSA-332 (Linux late EOI); xen/common/event_2l.c evtchn_2l_set_pending"),
             Rule.must("EVT-09",
-                    "EVTCHNOP_unmask of a masked pending port raises the upcall exactly once, and unmasking it "
-                            + "again raises nothing.",
+                    "EVTCHNOP_unmask of a masked pending port clears only its mask bit and raises the upcall "
+                            + "exactly once on its notify vCPU (selector bit port / 64), for ports in every selector "
+                            + "word, and unmasking it again, or unmasking a port that is not pending, raises nothing.",
                     "XSA-332 (Linux 4d3fe31bd993, f01337197419); xen/common/event_2l.c evtchn_2l_unmask"),
             Rule.must("EVT-10",
                     "bind_interdomain to a port that is not unbound, not offered to the caller, or in a domain "
@@ -73,8 +77,10 @@ public final class EventChannelRules implements RuleSet {
                             + "offered to the closing domain.",
                     "xen/include/public/event_channel.h (EVTCHNOP_close); event_channel.c __evtchn_close"),
             Rule.must("EVT-14",
-                    "send to an unmasked port sets the pending bit, the notify vCPU's selector bit and "
-                            + "evtchn_upcall_pending, and to a masked port only the pending bit.",
+                    "send to an unmasked port sets its pending bit (bit port % 64 of word port / 64), the notify "
+                            + "vCPU's selector bit port / 64 and evtchn_upcall_pending, and to a masked port only the "
+                            + "pending bit, for ports in every selector word; no other bit changes, and nothing new is "
+                            + "raised (nor the vCPU kicked) while the selector bit or evtchn_upcall_pending is still set.",
                     "xen/common/event_2l.c evtchn_2l_set_pending; xen/include/public/xen.h (shared_info)"),
             Rule.must("EVT-15",
                     "Port 0 is reserved: it is never allocated, reports closed, and cannot be closed or sent on.",
@@ -89,9 +95,26 @@ public final class EventChannelRules implements RuleSet {
                     "xen/common/event_channel.c, xen/common/event_2l.c (Xen 4.17); model-based"),
             Rule.must("EVT-18",
                     "A destroyed domain stays dead: binding a port it had offered and the status of its ports fail "
-                            + "with -ESRCH, and every port of another domain that named it stays unbound (sends dropped).",
+                            + "with -ESRCH, every port of another domain that named it stays unbound (sends dropped), "
+                            + "and calls the domain itself makes while its destruction is under way allocate nothing.",
                     "xen/common/domain.c domain_kill/domain_destroy, xen/common/event_channel.c evtchn_destroy, "
                             + "evtchn_bind_interdomain and evtchn_status (rcu_lock_domain_by_id: -ESRCH)"),
+            Rule.must("EVT-19",
+                    "No operation leaves a lock held: after every EVTCHNOP, on its success path and on each of its "
+                            + "error paths, and after domain creation and destruction, another vCPU's status, send, "
+                            + "alloc_unbound and close on the ports just touched return.",
+                    "xen/common/event_channel.c (event_lock, evtchn_read_lock/evtchn_write_lock released on "
+                            + "every path); a lock left held deadlocks every other vCPU"),
+            Rule.must("EVT-20",
+                    "A VIRQ the hypervisor raises follows its binding: a per-vCPU VIRQ is delivered only through the "
+                            + "port bound on the vCPU it is raised for, a global VIRQ to its port's notify vCPU, each "
+                            + "exactly like a send to that port, and a VIRQ not bound there, closed, or with a bad "
+                            + "number or vCPU sets nothing.",
+                    "xen/common/event_channel.c send_guest_vcpu_virq, send_guest_global_virq, evtchn_bind_vcpu"),
+            Rule.must("EVT-21",
+                    "An EVTCHNOP whose argument structure is not inside the caller's memory returns -EFAULT, an "
+                            + "unknown command returns -ENOSYS, and neither binds a port or raises an upcall.",
+                    "xen/common/event_channel.c do_event_channel_op (copy_from_guest: -EFAULT; default: -ENOSYS)"),
             Rule.must("EVTG-01",
                     "A guest's upcall under a storm on one port (its pending bit set again as soon as it is acked) "
                             + "returns after a bounded number of handler calls and still serves every other pending "
@@ -104,7 +127,8 @@ public final class EventChannelRules implements RuleSet {
             Rule.must("EVTG-03",
                     "A handler that closes its own port while it runs, with the port reused at once by a new binding, "
                             + "is called once: a late event for the old binding goes nowhere and the new binding's event "
-                            + "goes to the new handler only, exactly once.",
+                            + "goes to the new handler only, exactly once; a port the guest unregistered stays masked, so "
+                            + "a late event for it raises no upcall and runs no handler.",
                     "XSA-331 (Linux 073d0552ead5 \"avoid removing an event channel while handling it\"); "
                             + "Xen 78e24c269b; guest side of EVT-04"),
             Rule.must("EVTG-04",

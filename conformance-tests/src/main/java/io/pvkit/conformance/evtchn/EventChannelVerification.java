@@ -73,6 +73,8 @@ public abstract class EventChannelVerification {
     /** The second unprivileged test domain (1 vCPU). */
     private DomainUnderTest b;
     private final List<DomainUnderTest> domains = new ArrayList<>();
+    /** Unexpected exceptions the implementation reported ({@link #unexpectedErrors}), checked after each rule. */
+    private final List<Throwable> modelErrors = java.util.Collections.synchronizedList(new ArrayList<>());
 
     /** For subclasses. */
     protected EventChannelVerification() {
@@ -145,6 +147,32 @@ public abstract class EventChannelVerification {
     }
 
     /**
+     * Capability hook for {@code EVT-20}: makes the hypervisor raise VIRQ {@code virq} for {@code vcpu} of
+     * {@code domain}, as its timer or console would (Xen's {@code send_guest_vcpu_virq} for a per-vCPU VIRQ,
+     * {@code send_guest_global_virq} for a global one, which ignores {@code vcpu}). The kit passes any value,
+     * including VIRQ numbers and vCPUs that do not exist (nothing may happen then, and nothing may be thrown).
+     *
+     * @param hypervisor the hypervisor created by {@link #createHypervisor()}
+     * @param domain the target domain
+     * @param vcpu the vCPU (per-vCPU VIRQs)
+     * @param virq the VIRQ number
+     * @return false (default) when the implementation cannot raise VIRQs on request ({@code EVT-20} is skipped)
+     */
+    protected boolean raiseVirq(HypervisorUnderTest hypervisor, DomainUnderTest domain, int vcpu, int virq) {
+        return false;
+    }
+
+    /**
+     * How long {@code EVT-19} waits for another vCPU's calls after each operation before it reports a lock left
+     * held (default 30 s: a hang detector on a loaded machine, never a performance bound).
+     *
+     * @return the wait in seconds, at least 1
+     */
+    protected int lockProbeSeconds() {
+        return 30;
+    }
+
+    /**
      * The property used by the model-based rule {@code EVT-17}. Override only to pin a seed (for example a
      * self-test's broken implementation with a known failing seed); the default takes tries and seed from
      * {@code -Dpvkit.tries} / {@code -Dpvkit.seed}.
@@ -153,6 +181,21 @@ public abstract class EventChannelVerification {
      */
     protected Property modelProperty() {
         return Property.named("EVT-17 event channels vs model");
+    }
+
+    /**
+     * Capability hook: the unexpected exceptions the implementation caught so far and answered for with an
+     * ordinary result (a bug it hid from the guest, e.g. an unchecked array index that a catch-all turned into
+     * {@code -EINVAL}; for pv-events, what its {@code ErrorHandler} received). When supported, every rule
+     * additionally requires that the implementation saw none while the kit ran it, so that a range check
+     * replaced by a caught exception does not pass as a correct {@code -EINVAL}.
+     *
+     * @param hypervisor a hypervisor created by {@link #createHypervisor()} (also those of {@code EVT-17})
+     * @return a snapshot of the exceptions caught since it was created, or null (default) when the
+     *     implementation cannot report them (the check is skipped)
+     */
+    protected List<Throwable> unexpectedErrors(HypervisorUnderTest hypervisor) {
+        return null;
     }
 
     /**
@@ -176,7 +219,20 @@ public abstract class EventChannelVerification {
                 hypervisor.destroyDomain(d);
             }
             domains.clear();
+            List<Throwable> errors = unexpectedErrors(hypervisor);
+            if (errors != null) {
+                modelErrors.addAll(errors);
+            }
             hypervisor.close();
+        }
+        List<Throwable> errors = List.copyOf(modelErrors);
+        modelErrors.clear();
+        if (!errors.isEmpty()) {
+            AssertionError e = new AssertionError("the implementation caught " + errors.size() + " unexpected "
+                    + "exception(s) while the kit ran this rule and answered the guest as if nothing happened "
+                    + "(a check replaced by a caught exception, e.g. a port used as an index before its range "
+                    + "check); first: " + errors.getFirst(), errors.getFirst());
+            throw e;
         }
     }
 
@@ -723,7 +779,10 @@ public abstract class EventChannelVerification {
     // ------------------------------------------------------------------------------------ EVT-09
 
     /**
-     * Rule {@linkplain EventChannelRules EVT-09} ({@code RULES.md#evt-09}): unmask re-raises exactly once.
+     * Rule {@linkplain EventChannelRules EVT-09} ({@code RULES.md#evt-09}): unmask re-raises exactly once. Domain
+     * {@code a}'s ports 1, 63, 64, 130 and 4095 (selector words 0, 0, 1, 2 and 63) are bound to {@code b} and
+     * notify vCPU 1 and 0 in turn; each is masked, sent on, then unmasked: only its mask bit may clear, and only
+     * its notify vCPU gets the selector bit {@code port / 64} and the upcall.
      *
      * <p>If this fails, check:
      * <ul>
@@ -734,28 +793,51 @@ public abstract class EventChannelVerification {
      */
     @Test
     public void required_EVT_09_unmaskOfPendingPortRaisesExactlyOnce() {
-        int[] ch = connect(b, a);
-        int ap = ch[1];
-        assertEquals(0, bindVcpu(a, ap, 1));
-        clearPending(a, ap);
-        clearUpcall(a, 0);
-        clearUpcall(a, 1);
-        setMask(a, ap);
-        assertEquals(0, send(b, ch[0]));
-        assertTrue(pending(a, ap));
-        assertEquals(0, upcallPending(a, 1), "masked: no upcall");
-        long upcalls = upcallCount(a, 1);
-        assertEquals(0, unmask(a, ap));
-        assertEquals(1, upcallPending(a, 1), "unmask of a pending port raises the upcall");
-        assertEquals(1L << (ap >>> 6), selector(a, 1));
-        if (upcalls >= 0) {
-            assertEquals(upcalls + 1, upcallCount(a, 1), "exactly one upcall");
-        }
-        clearUpcall(a, 1);
-        assertEquals(0, unmask(a, ap));
-        assertEquals(0, upcallPending(a, 1), "a second unmask raises nothing");
-        if (upcalls >= 0) {
-            assertEquals(upcalls + 1, upcallCount(a, 1), "still exactly one upcall");
+        List<int[]> channels = channelsInSeveralWords();
+        for (int i = 0; i < channels.size(); i++) {
+            int[] ch = channels.get(i);
+            int ap = ch[1];
+            int v = 1 - i % 2;
+            String where = "port " + ap + " (selector word " + (ap >>> 6) + ", notify vCPU " + v + ")";
+            assertEquals(0, bindVcpu(a, ap, v));
+            clearAllPending(a);
+            clearUpcall(a, 0);
+            clearUpcall(a, 1);
+            setMask(a, ap);
+            long[] masks = maskWords(a);
+            assertEquals(0, send(b, ch[0]));
+            assertTrue(pending(a, ap), where);
+            assertEquals(0, upcallPending(a, v), where + " masked: no upcall");
+            long upcalls = upcallCount(a, v);
+            assertEquals(0, unmask(a, ap));
+            masks[ap >>> 6] &= ~(1L << (ap & 63));
+            assertWords(masks, maskWords(a), "evtchn_mask after unmask of " + where + " (only its bit cleared)");
+            assertEquals(1, upcallPending(a, v), "unmask of pending " + where + " raises the upcall");
+            assertEquals(1L << (ap >>> 6), selector(a, v), "selector after unmask of " + where);
+            assertEquals(0, selector(a, 1 - v), "the other vCPU's selector after unmask of " + where);
+            assertEquals(0, upcallPending(a, 1 - v), "the other vCPU's upcall after unmask of " + where);
+            assertTrue(pending(a, ap), "unmask leaves " + where + " pending");
+            if (upcalls >= 0) {
+                assertEquals(upcalls + 1, upcallCount(a, v), "exactly one upcall for " + where);
+            }
+            clearUpcall(a, v);
+            assertEquals(0, unmask(a, ap));
+            assertEquals(0, upcallPending(a, v), "a second unmask of " + where + " raises nothing");
+            assertEquals(0, selector(a, v), "a second unmask of " + where + " selects nothing");
+            if (upcalls >= 0) {
+                assertEquals(upcalls + 1, upcallCount(a, v), "still exactly one upcall for " + where);
+            }
+            clearAllPending(a);
+            setMask(a, ap);
+            assertEquals(0, unmask(a, ap));
+            assertEquals(0, upcallPending(a, v) | upcallPending(a, 1 - v), "unmask of masked " + where
+                    + " that is not pending raised an upcall");
+            assertEquals(0, selector(a, v) | selector(a, 1 - v), "unmask of masked " + where
+                    + " that is not pending set a selector bit");
+            if (upcalls >= 0) {
+                assertEquals(upcalls + 1, upcallCount(a, v), "unmask of masked " + where + " that is not pending "
+                        + "kicked the vCPU");
+            }
         }
     }
 
@@ -885,7 +967,11 @@ public abstract class EventChannelVerification {
     // ------------------------------------------------------------------------------------ EVT-14
 
     /**
-     * Rule {@linkplain EventChannelRules EVT-14} ({@code RULES.md#evt-14}): the 2-level raise.
+     * Rule {@linkplain EventChannelRules EVT-14} ({@code RULES.md#evt-14}): the 2-level raise, for {@code a}'s
+     * ports 1, 63, 64, 130 and 4095 (selector words 0, 0, 1, 2 and 63; {@code a}'s other ports are IPIs), each
+     * notifying vCPU 0 and 1 in turn: after a send, the whole {@code evtchn_pending} array holds exactly the port's
+     * bit, only the notify vCPU has a selector bit ({@code port / 64}) and the upcall; a masked port gets only its
+     * pending bit and the guest's mask array is left alone.
      *
      * <p>If this fails, check:
      * <ul>
@@ -896,24 +982,75 @@ public abstract class EventChannelVerification {
      */
     @Test
     public void required_EVT_14_sendSetsPendingSelectorAndUpcall() {
-        for (int i = 0; i < 70; i++) {
-            bindIpi(b, 0); // push the next ports into the second selector word
+        List<int[]> channels = channelsInSeveralWords();
+        for (int i = 0; i < channels.size(); i++) {
+            int[] ch = channels.get(i);
+            int ap = ch[1];
+            int v = i % 2;
+            String where = "port " + ap + " (selector word " + (ap >>> 6) + ", notify vCPU " + v + ")";
+            assertEquals(0, bindVcpu(a, ap, v));
+            clearAllPending(a);
+            clearUpcall(a, 0);
+            clearUpcall(a, 1);
+            assertEquals(0, send(b, ch[0]));
+            long[] expected = new long[SharedInfoLayout.EVTCHN_WORDS];
+            expected[ap >>> 6] = 1L << (ap & 63);
+            assertWords(expected, pendingWords(a), "evtchn_pending after a send to " + where);
+            assertEquals(1L << (ap >>> 6), selector(a, v), "selector bit of word " + (ap >>> 6) + " for " + where);
+            assertEquals(0, selector(a, 1 - v), "the other vCPU's selector after a send to " + where);
+            assertEquals(1, upcallPending(a, v), "evtchn_upcall_pending after a send to " + where);
+            assertEquals(0, upcallPending(a, 1 - v), "the other vCPU's upcall after a send to " + where);
         }
-        int[] ch = connect(b, a);
-        int ap = ch[1];
-        clearPending(a, ap);
+        // Xen raises evtchn_upcall_pending only when the selector bit was clear, and kicks only when the flag was
+        // clear: a send while the guest has not yet taken its upcall, or has cleared the flag but not yet swapped
+        // the selector, raises nothing new
+        int[] first = channels.get(0);
+        int[] other = channels.get(channels.size() - 1);
+        for (int[] ch : channels) {
+            assertEquals(0, bindVcpu(a, ch[1], 0));
+        }
+        clearAllPending(a);
         clearUpcall(a, 0);
-        assertEquals(0, send(b, ch[0]));
-        assertTrue(pending(a, ap));
-        assertEquals(1L << (ap >>> 6), selector(a, 0), "selector bit of word " + (ap >>> 6));
-        assertEquals(1, upcallPending(a, 0));
-        clearPending(a, ap);
+        assertEquals(0, send(b, first[0]));
+        long kicks = upcallCount(a, 0);
+        assertEquals(0, send(b, other[0]));
+        assertEquals(1, upcallPending(a, 0), "upcall after two sends");
+        assertEquals((1L << (first[1] >>> 6)) | (1L << (other[1] >>> 6)), selector(a, 0), "selector after sends to "
+                + "ports " + first[1] + " and " + other[1]);
+        if (kicks >= 0) {
+            assertEquals(kicks, upcallCount(a, 0), "a send to port " + other[1] + " while evtchn_upcall_pending was "
+                    + "still set kicked the vCPU again (kick only when the flag goes from 0 to 1)");
+        }
+        clearAllPending(a);
+        a.memory().getAndBitwiseAndByte(sharedInfo(a) + SharedInfoLayout.vcpuInfoOffset(0)
+                + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 0); // the guest cleared the flag, not yet the selector
+        assertEquals(0, send(b, other[0]));
+        assertEquals(0, upcallPending(a, 0), "a send to port " + other[1] + " whose selector bit was still set "
+                + "raised evtchn_upcall_pending (Xen raises it only when the selector bit was clear)");
+        if (kicks >= 0) {
+            assertEquals(kicks, upcallCount(a, 0), "a send whose selector bit was still set kicked the vCPU");
+        }
         clearUpcall(a, 0);
-        setMask(a, ap);
-        assertEquals(0, send(b, ch[0]));
-        assertTrue(pending(a, ap));
-        assertEquals(0, selector(a, 0), "masked: no selector bit");
-        assertEquals(0, upcallPending(a, 0), "masked: no upcall");
+        for (int[] ch : channels) {
+            int ap = ch[1];
+            String where = "masked port " + ap + " (selector word " + (ap >>> 6) + ")";
+            clearAllPending(a);
+            clearUpcall(a, 0);
+            clearUpcall(a, 1);
+            setMask(a, ap);
+            long[] masks = maskWords(a);
+            assertEquals(0, send(b, ch[0]));
+            long[] expected = new long[SharedInfoLayout.EVTCHN_WORDS];
+            expected[ap >>> 6] = 1L << (ap & 63);
+            assertWords(expected, pendingWords(a), "evtchn_pending after a send to " + where);
+            assertWords(masks, maskWords(a), "evtchn_mask after a send to " + where + " (guest-owned: unchanged)");
+            assertEquals(0, selector(a, 0) | selector(a, 1), where + ": no selector bit");
+            assertEquals(0, upcallPending(a, 0) | upcallPending(a, 1), where + ": no upcall");
+            if (upcallCount(a, 0) >= 0) {
+                assertEquals(kicks, upcallCount(a, 0), where + ": the vCPU was kicked");
+            }
+            clearMask(a, ap);
+        }
     }
 
     // ------------------------------------------------------------------------------------ EVT-15
@@ -1004,6 +1141,414 @@ public abstract class EventChannelVerification {
         assertEquals(c.domid(), s[3], "a's offer to the dead domain");
     }
 
+    // ------------------------------------------------------------------------------------ EVT-19
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-19} ({@code RULES.md#evt-19}): no operation leaves a lock held. After
+     * each kind of operation of {@code a} or {@code b} on the test's thread (every EVTCHNOP on its success path
+     * and on each of its error paths, domain creation and destruction), the kit's "vCPU 1" thread reads the status
+     * of and sends on the ports just touched, and allocates and closes a port of {@code a}; each of these calls
+     * must return. A lock left held is invisible to the thread that holds it (re-entrant locks) and to every
+     * single-threaded rule; another vCPU waits for it forever. The kit waits {@link #lockProbeSeconds()} for each
+     * probe: a hang detector only, a correct implementation answers in microseconds.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>every early {@code return} of an error path releases what the operation took (use
+     *       {@code try}/{@code finally});</li>
+     *   <li>a port's lock is released on every path, including the one that finds the port in an unexpected
+     *       state;</li>
+     *   <li>domain creation and destruction release the domain-list lock.</li>
+     * </ul>
+     *
+     * @throws InterruptedException when interrupted while waiting for a probe
+     */
+    @Test
+    public void required_EVT_19_noOperationLeavesALockHeld() throws InterruptedException {
+        java.util.concurrent.ExecutorService vcpu1 = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "evt-19-vcpu1");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            LockProbe probe = new LockProbe(vcpu1);
+            int offered = allocUnbound(a, DomId.SELF, b.domid());
+            probe.after("alloc_unbound", offered);
+            int bLocal = bindInterdomain(b, a.domid(), offered);
+            assertTrue(bLocal > 0, "bind_interdomain: " + XenErrno.describe(bLocal));
+            probe.after("bind_interdomain", new int[] {bLocal}, offered);
+            assertEquals(0, send(b, bLocal));
+            probe.after("send", new int[] {bLocal}, offered);
+            setMask(a, offered);
+            assertEquals(0, unmask(a, offered));
+            probe.after("unmask", offered);
+            assertEquals(0, status(a, DomId.SELF, offered)[0]);
+            probe.after("status", offered);
+            assertEquals(0, bindVcpu(a, offered, 1));
+            probe.after("bind_vcpu", offered);
+            int virq = bindVirq(a, Virq.TIMER.code(), 0);
+            assertTrue(virq > 0, "bind_virq: " + XenErrno.describe(virq));
+            probe.after("bind_virq", virq);
+            int ipi = bindIpi(a, 1);
+            assertTrue(ipi > 0, "bind_ipi: " + XenErrno.describe(ipi));
+            probe.after("bind_ipi", ipi);
+            int unbound = allocUnbound(a, DomId.SELF, b.domid());
+            // error paths, each followed by a probe
+            assertEquals(EPERM, allocUnbound(a, b.domid(), a.domid()));
+            probe.after("alloc_unbound for another domain (-EPERM)");
+            assertEquals(ESRCH, allocUnbound(a, 0x7FEE, b.domid()));
+            probe.after("alloc_unbound for a domain that does not exist (-ESRCH)");
+            assertTrue(bindInterdomain(b, a.domid(), offered) < 0);
+            probe.after("bind_interdomain to a bound port (-EINVAL)", offered);
+            assertTrue(bindInterdomain(b, 0x7FEE, 1) < 0);
+            probe.after("bind_interdomain to a domain that does not exist (-ESRCH)");
+            assertTrue(bindVirq(a, Virq.TIMER.code(), 0) < 0);
+            probe.after("bind_virq of a bound VIRQ (-EEXIST)", virq);
+            assertEquals(ENOENT, bindVirq(a, Virq.TIMER.code(), a.vcpus()));
+            assertEquals(EINVAL, bindVirq(a, -1, 0));
+            assertEquals(EINVAL, bindVirq(a, Virq.NR_VIRQS, 0));
+            assertEquals(EINVAL, bindVirq(a, Integer.MAX_VALUE, 0));
+            probe.after("bind_virq to a vCPU the domain lacks (-ENOENT) and of bad VIRQs (-EINVAL)");
+            assertEquals(ENOENT, bindIpi(a, a.vcpus()));
+            probe.after("bind_ipi to a vCPU the domain lacks (-ENOENT)");
+            assertEquals(EINVAL, bindVcpu(a, ipi, 0));
+            assertEquals(ENOENT, bindVcpu(a, offered, a.vcpus()));
+            assertEquals(EINVAL, bindVcpu(a, portLimit(), 0));
+            probe.after("bind_vcpu of an IPI port (-EINVAL), to a vCPU the domain lacks (-ENOENT), of a bad port "
+                    + "(-EINVAL)", ipi, offered);
+            assertEquals(EINVAL, close(a, 0));
+            assertEquals(EINVAL, close(a, portLimit() - 1));
+            assertEquals(EINVAL, close(a, -1));
+            probe.after("close of port 0, of a free port and of a bad port (-EINVAL)", 0, portLimit() - 1);
+            assertEquals(EINVAL, send(a, virq));
+            assertEquals(EINVAL, send(a, portLimit() - 1));
+            assertEquals(EINVAL, unmask(a, -1));
+            assertEquals(EINVAL, status(a, DomId.SELF, -1)[0]);
+            probe.after("send on a VIRQ and on a free port, unmask and status of a bad port (-EINVAL)", virq,
+                    portLimit() - 1);
+            assertEquals(EPERM, status(a, b.domid(), bLocal)[0]);
+            probe.after("status of another domain's port (-EPERM)");
+            // closes of every kind of port
+            assertEquals(0, close(a, offered));
+            probe.after("close of an interdomain port", new int[] {bLocal}, offered);
+            assertEquals(0, close(a, virq));
+            probe.after("close of a VIRQ port", virq);
+            assertEquals(0, close(a, ipi));
+            assertEquals(0, close(a, unbound));
+            probe.after("close of an IPI and an unbound port", ipi, unbound);
+            // exhaustion (-ENOSPC) on every allocating op, in a fresh domain
+            DomainUnderTest c = create(1);
+            int last = 0;
+            for (int i = 1; i < portLimit(); i++) {
+                last = bindIpi(c, 0);
+                assertTrue(last > 0, "bind_ipi " + i + ": " + XenErrno.describe(last));
+            }
+            int offeredToC = allocUnbound(a, DomId.SELF, c.domid());
+            probe.after("domain creation and " + (portLimit() - 1) + " bind_ipi", offeredToC);
+            assertEquals(ENOSPC, allocUnbound(c, DomId.SELF, a.domid()));
+            assertEquals(ENOSPC, bindInterdomain(c, a.domid(), offeredToC));
+            assertEquals(ENOSPC, bindVirq(c, Virq.TIMER.code(), 0));
+            assertEquals(ENOSPC, bindIpi(c, 0));
+            probe.after("alloc_unbound, bind_interdomain, bind_virq and bind_ipi with no free port (-ENOSPC)",
+                    offeredToC);
+            if (supportsReset()) {
+                assertEquals(EPERM, reset(a, b.domid()));
+                assertEquals(ESRCH, reset(a, 0x7FEE));
+                probe.after("reset of another domain (-EPERM) and of one that does not exist (-ESRCH)");
+                assertEquals(0, reset(c, DomId.SELF));
+                probe.after("reset", offeredToC);
+            }
+            domains.remove(c);
+            hypervisor.destroyDomain(c);
+            probe.after("domain destruction", offeredToC);
+        } finally {
+            vcpu1.shutdownNow();
+        }
+    }
+
+
+    /** {@code EVT-19}'s probe: calls of {@code a} and {@code b} on another thread, each of which must return. */
+    private final class LockProbe {
+        private final java.util.concurrent.ExecutorService vcpu1;
+
+        LockProbe(java.util.concurrent.ExecutorService vcpu1) {
+            this.vcpu1 = vcpu1;
+        }
+
+        /** On vCPU 1 of {@code a}: status of and a send on each of {@code aPorts}, alloc_unbound and close. */
+        void after(String what, int... aPorts) throws InterruptedException {
+            after(what, new int[0], aPorts);
+        }
+
+        /** As {@link #after(String, int...)}, and the status of each of {@code bPorts} (b's only vCPU). */
+        void after(String what, int[] bPorts, int... aPorts) throws InterruptedException {
+            ConcurrentLinkedQueue<String> bad = new ConcurrentLinkedQueue<>();
+            java.util.concurrent.Future<?> f = vcpu1.submit(() -> {
+                for (int port : bPorts) {
+                    long st = raw(b, 0, EvtchnOp.STATUS, 2048, DomId.SELF, port, bad);
+                    if (st != 0) {
+                        bad.add("status of b's port " + port + " returned " + XenErrno.describe(st));
+                    }
+                }
+                for (int port : aPorts) {
+                    // status {dom = SELF, port} at offset 2048; send {port} at offset 2560
+                    long st = raw(a, 1, EvtchnOp.STATUS, 2048, DomId.SELF, port, bad);
+                    if (st != 0) {
+                        bad.add("status of port " + port + " returned " + XenErrno.describe(st));
+                    }
+                    long r = raw(a, 1, EvtchnOp.SEND, 2560, port, 0, bad);
+                    if (r != 0 && r != EINVAL) {
+                        bad.add("send on port " + port + " returned " + XenErrno.describe(r));
+                    }
+                }
+                long r = raw(a, 1, EvtchnOp.ALLOC_UNBOUND, 3072, DomId.SELF | (b.domid() << 16), 0, bad);
+                if (r == 0) {
+                    int port = a.memory().getInt(argGpa(a) + 3072 + 4);
+                    long c = raw(a, 1, EvtchnOp.CLOSE, 3584, port, 0, bad);
+                    if (c != 0) {
+                        bad.add("close of port " + port + " it just allocated returned " + XenErrno.describe(c));
+                    }
+                } else if (r != ENOSPC) {
+                    bad.add("alloc_unbound returned " + XenErrno.describe(r));
+                }
+            });
+            try {
+                f.get(lockProbeSeconds(), TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                f.cancel(true);
+                fail("after " + what + " on vCPU 0, another vCPU's status/send on ports "
+                        + java.util.Arrays.toString(aPorts) + " or alloc_unbound + close did not return within "
+                        + lockProbeSeconds() + " s: a lock was left held");
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new AssertionError("after " + what + ", vCPU 1's calls threw", e.getCause());
+            }
+            assertTrue(bad.isEmpty(), "after " + what + ", vCPU 1's calls: " + bad);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-20
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-20} ({@code RULES.md#evt-20}): a raised VIRQ follows its binding.
+     * Domain {@code a} (2 vCPUs) binds 99 IPIs first, so that its VIRQ ports lie in selector word 1: the per-vCPU
+     * {@code VIRQ_TIMER} on vCPU 1 and the global {@code VIRQ_CONSOLE} (bound on vCPU 0, then moved to vCPU 1 with
+     * bind_vcpu). Through {@link #raiseVirq}: a VIRQ raised for a vCPU it is not bound on, a VIRQ not bound, bad
+     * VIRQ numbers and vCPUs set nothing; the per-vCPU VIRQ raised on its vCPU and the global one (whatever vCPU is
+     * named) set exactly their port's pending bit, its selector bit and {@code evtchn_upcall_pending} of the
+     * notify vCPU; a masked one only its pending bit; after close nothing; domain {@code b} is never touched.
+     * Checked only with the {@link #raiseVirq} capability (an {@code optional_} check of a MUST rule).
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>a per-vCPU VIRQ is looked up in the named vCPU's {@code virq_to_evtchn}, a global one in vCPU 0's;</li>
+     *   <li>a global VIRQ is delivered to the port's notify vCPU ({@code bind_vcpu} moves it);</li>
+     *   <li>the VIRQ number and the vCPU are range-checked before any table lookup, and a closed port is
+     *       removed from {@code virq_to_evtchn}.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_EVT_20_raisedVirqFollowsItsBinding() {
+        Assumptions.assumeTrue(raiseVirq(hypervisor, a, 0, Virq.TIMER.code()),
+                "the implementation cannot raise VIRQs on request (raiseVirq)");
+        assertNothingRaised("VIRQ_TIMER raised with no VIRQ bound");
+        for (int i = 0; i < 99; i++) {
+            assertTrue(bindIpi(a, 0) > 0);
+        }
+        int timer = bindVirq(a, Virq.TIMER.code(), 1);
+        assertTrue(timer > 0, "bind_virq(VIRQ_TIMER, vCPU 1): " + XenErrno.describe(timer));
+        int console = bindVirq(a, Virq.CONSOLE.code(), 0);
+        assertTrue(console > 0, "bind_virq(VIRQ_CONSOLE, vCPU 0): " + XenErrno.describe(console));
+        assertEquals(0, bindVcpu(a, console, 1), "bind_vcpu of a global VIRQ's port");
+        clearAllPending(a);
+        clearUpcall(a, 0);
+        clearUpcall(a, 1);
+        raiseVirq(hypervisor, a, 0, Virq.TIMER.code());
+        assertNothingRaised("VIRQ_TIMER raised on vCPU 0 (bound on vCPU 1 only)");
+        for (int[] bad : new int[][] {{-1, Virq.TIMER.code()}, {a.vcpus(), Virq.TIMER.code()}, {0, -1},
+            {0, Virq.NR_VIRQS}, {1, Virq.DEBUG.code()}, {0, Integer.MIN_VALUE}, {Integer.MAX_VALUE, 0}}) {
+            raiseVirq(hypervisor, a, bad[0], bad[1]);
+            assertNothingRaised("VIRQ " + bad[1] + " raised on vCPU " + bad[0] + " (not bound there, or no such "
+                    + "VIRQ or vCPU)");
+        }
+        raiseVirq(hypervisor, a, 1, Virq.TIMER.code());
+        assertRaisedOnly(timer, 1, "VIRQ_TIMER raised on vCPU 1 (its port " + timer + ")");
+        for (int vcpu : new int[] {0, 1}) {
+            clearAllPending(a);
+            clearUpcall(a, 0);
+            clearUpcall(a, 1);
+            raiseVirq(hypervisor, a, vcpu, Virq.CONSOLE.code());
+            assertRaisedOnly(console, 1, "global VIRQ_CONSOLE raised naming vCPU " + vcpu + " (its port " + console
+                    + " notifies vCPU 1)");
+        }
+        clearAllPending(a);
+        clearUpcall(a, 0);
+        clearUpcall(a, 1);
+        setMask(a, timer);
+        raiseVirq(hypervisor, a, 1, Virq.TIMER.code());
+        long[] expected = new long[SharedInfoLayout.EVTCHN_WORDS];
+        expected[timer >>> 6] = 1L << (timer & 63);
+        assertWords(expected, pendingWords(a), "evtchn_pending after masked VIRQ_TIMER");
+        assertEquals(0, selector(a, 0) | selector(a, 1) | upcallPending(a, 0) | upcallPending(a, 1),
+                "masked VIRQ_TIMER raised an upcall");
+        clearMask(a, timer);
+        clearAllPending(a);
+        assertEquals(0, close(a, timer));
+        assertEquals(0, close(a, console));
+        raiseVirq(hypervisor, a, 1, Virq.TIMER.code());
+        raiseVirq(hypervisor, a, 0, Virq.CONSOLE.code());
+        assertNothingRaised("VIRQs raised after their ports were closed");
+        assertWords(new long[SharedInfoLayout.EVTCHN_WORDS], pendingWords(b), "b's evtchn_pending (a's VIRQs only)");
+        assertEquals(0, selector(b, 0) | upcallPending(b, 0), "b's selector and upcall (a's VIRQs only)");
+    }
+
+    private void assertNothingRaised(String what) {
+        assertWords(new long[SharedInfoLayout.EVTCHN_WORDS], pendingWords(a), "evtchn_pending after " + what);
+        assertEquals(0, selector(a, 0) | selector(a, 1), "selectors after " + what);
+        assertEquals(0, upcallPending(a, 0) | upcallPending(a, 1), "evtchn_upcall_pending after " + what);
+    }
+
+    private void assertRaisedOnly(int port, int vcpu, String what) {
+        long[] expected = new long[SharedInfoLayout.EVTCHN_WORDS];
+        expected[port >>> 6] = 1L << (port & 63);
+        assertWords(expected, pendingWords(a), "evtchn_pending after " + what);
+        assertEquals(1L << (port >>> 6), selector(a, vcpu), "vCPU " + vcpu + "'s selector after " + what);
+        assertEquals(0, selector(a, 1 - vcpu), "vCPU " + (1 - vcpu) + "'s selector after " + what);
+        assertEquals(1, upcallPending(a, vcpu), "vCPU " + vcpu + "'s evtchn_upcall_pending after " + what);
+        assertEquals(0, upcallPending(a, 1 - vcpu), "vCPU " + (1 - vcpu) + "'s evtchn_upcall_pending after " + what);
+    }
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-18} ({@code RULES.md#evt-18}): calls a domain makes while it is being
+     * destroyed allocate nothing. Domain {@code c} binds 200 IPIs and is connected to {@code a}, and {@code a}
+     * offers it a port; at the first preemption point of {@code c}'s destruction ({@link #installPreemptionProbe}),
+     * {@code c}'s vCPU (another thread) calls alloc_unbound (in itself and in {@code a}), bind_ipi, bind_virq and
+     * bind_interdomain (to the port {@code a} offered), each of which must fail, and send, unmask, close, bind_vcpu,
+     * status and reset (of itself and of {@code a}), which may answer anything but must return. Afterwards {@code a}'s offer is still unbound, and (with
+     * {@link #unexpectedErrors}) the implementation caught no exception. Checked only with the preemption probe
+     * (an {@code optional_} check of a MUST rule); an implementation whose destruction reaches no preemption point
+     * is not checked here ({@code EVT-06} requires preemption points).
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the domain is marked dying before its ports are closed, and every operation checks it (Xen's
+     *       {@code get_free_port} refuses a dying domain) instead of allocating into a table being freed;</li>
+     *   <li>an operation of a caller that is no longer found answers an error instead of dereferencing it.</li>
+     * </ul>
+     *
+     * @throws InterruptedException when interrupted while waiting for the dying domain's calls
+     */
+    @Test
+    public void optional_EVT_18_callsOfADomainBeingDestroyedAllocateNothing() throws InterruptedException {
+        DomainUnderTest c = create(1);
+        for (int i = 0; i < 200; i++) {
+            int p = bindIpi(c, 0);
+            assertTrue(p > 0, "c's bind_ipi " + i + ": " + XenErrno.describe(p));
+        }
+        int[] ch = connect(c, a);
+        int offeredToC = allocUnbound(a, DomId.SELF, c.domid());
+        assertTrue(offeredToC > 0, "alloc_unbound: " + XenErrno.describe(offeredToC));
+        java.util.concurrent.ExecutorService cVcpu = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "evt-18-dying-vcpu");
+            t.setDaemon(true);
+            return t;
+        });
+        ConcurrentLinkedQueue<String> bad = new ConcurrentLinkedQueue<>();
+        AtomicBoolean fired = new AtomicBoolean();
+        Runnable probe = () -> {
+            if (!fired.compareAndSet(false, true)) {
+                return;
+            }
+            java.util.concurrent.Future<?> f = cVcpu.submit(() -> {
+                int cp = ch[0];
+                String[] names = {"alloc_unbound", "alloc_unbound in another domain", "bind_ipi", "bind_virq",
+                    "bind_interdomain"};
+                long[] allocs = {
+                    raw(c, 0, EvtchnOp.ALLOC_UNBOUND, 2048, DomId.SELF | (a.domid() << 16), 0, bad),
+                    raw(c, 0, EvtchnOp.ALLOC_UNBOUND, 2048, a.domid() | (a.domid() << 16), 0, bad),
+                    raw(c, 0, EvtchnOp.BIND_IPI, 2048, 0, 0, bad),
+                    raw(c, 0, EvtchnOp.BIND_VIRQ, 2048, Virq.DEBUG.code(), 0, bad),
+                    raw(c, 0, EvtchnOp.BIND_INTERDOMAIN, 2048, a.domid(), offeredToC, bad)};
+                for (int i = 0; i < allocs.length; i++) {
+                    if (allocs[i] >= 0) {
+                        bad.add(names[i] + " by the domain being destroyed returned " + allocs[i]);
+                    }
+                }
+                raw(c, 0, EvtchnOp.SEND, 2048, cp, 0, bad);
+                raw(c, 0, EvtchnOp.UNMASK, 2048, cp, 0, bad);
+                raw(c, 0, EvtchnOp.BIND_VCPU, 2048, cp, 0, bad);
+                raw(c, 0, EvtchnOp.STATUS, 2048, DomId.SELF, cp, bad);
+                raw(c, 0, EvtchnOp.STATUS, 2048, a.domid(), 1, bad);
+                raw(c, 0, EvtchnOp.CLOSE, 2048, cp, 0, bad);
+                if (supportsReset()) {
+                    raw(c, 0, EvtchnOp.RESET, 2048, DomId.SELF, 0, bad);
+                    raw(c, 0, EvtchnOp.RESET, 2048, a.domid(), 0, bad);
+                }
+            });
+            try {
+                f.get(lockProbeSeconds(), TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                bad.add("the dying domain's calls did not return within " + lockProbeSeconds() + " s");
+                f.cancel(true);
+            } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+                bad.add("the dying domain's calls failed: " + e);
+            }
+        };
+        try {
+            Assumptions.assumeTrue(installPreemptionProbe(hypervisor, probe),
+                    "the implementation does not report preemption points (installPreemptionProbe)");
+            domains.remove(c);
+            hypervisor.destroyDomain(c);
+        } finally {
+            installPreemptionProbe(hypervisor, () -> { });
+            cVcpu.shutdownNow();
+        }
+        assertTrue(bad.isEmpty(), "calls of the domain being destroyed, at its destruction's first preemption point"
+                + ": " + bad);
+        int[] s = status(a, DomId.SELF, offeredToC);
+        assertEquals(EvtchnStatus.UNBOUND.code(), s[1], "a's offer to the domain destroyed meanwhile");
+        assertEquals(EvtchnStatus.UNBOUND.code(), status(a, DomId.SELF, ch[1])[1], "a's former peer port");
+    }
+
+    // ------------------------------------------------------------------------------------ EVT-21
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-21} ({@code RULES.md#evt-21}): malformed calls fail cleanly. Each
+     * 2-level EVTCHNOP with its argument structure just past the end of the caller's memory, straddling the end
+     * (structures larger than 4 bytes, at the last 4 bytes), or at an address far beyond it returns {@code -EFAULT}; commands 14 ({@code reset_cont}, Xen-internal), 99,
+     * {@code 0x7FFFFFFF} and -1 return {@code -ENOSYS}; none of them binds a port or raises an upcall.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the argument is copied in (and range-checked against the caller's memory) before anything else, and a
+     *       failed copy answers {@code -EFAULT} (Xen's {@code copy_from_guest}), not {@code -EINVAL};</li>
+     *   <li>an unknown {@code cmd} is {@code -ENOSYS} (the default of Xen's {@code do_event_channel_op}).</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_21_badPointersAndUnknownCommandsFailCleanly() {
+        int efault = (int) XenErrno.EFAULT.negated();
+        int enosys = (int) XenErrno.ENOSYS.negated();
+        long end = domainFrames() * GuestMemory.PAGE_SIZE;
+        EvtchnOp[] ops = {EvtchnOp.ALLOC_UNBOUND, EvtchnOp.BIND_INTERDOMAIN, EvtchnOp.BIND_VIRQ, EvtchnOp.BIND_IPI,
+            EvtchnOp.CLOSE, EvtchnOp.SEND, EvtchnOp.STATUS, EvtchnOp.BIND_VCPU, EvtchnOp.UNMASK, EvtchnOp.RESET};
+        for (EvtchnOp op : ops) {
+            long size = op.argLayout().byteSize();
+            // straddling: the last 4 bytes of memory hold only the start of a structure larger than 4 bytes
+            for (long gpa : size > 4 ? new long[] {end, end - 4, 0x7FFF_FFFF_F000L} : new long[] {end, 0x7FFF_FFFF_F000L}) {
+                long r = a.hypercall(0, HypercallOp.EVENT_CHANNEL_OP.number(), op.code(), gpa, 0, 0, 0);
+                assertEquals(efault, r, op + " with its argument at 0x" + Long.toHexString(gpa) + " (memory ends at 0x"
+                        + Long.toHexString(end) + "): " + XenErrno.describe(r));
+            }
+        }
+        for (long cmd : new long[] {14, 99, 0x7FFF_FFFFL, -1}) {
+            long r = a.hypercall(0, HypercallOp.EVENT_CHANNEL_OP.number(), cmd, argGpa(a), 0, 0, 0);
+            assertEquals(enosys, r, "event_channel_op(" + cmd + "): " + XenErrno.describe(r));
+        }
+        assertEquals(EvtchnStatus.CLOSED.code(), status(a, DomId.SELF, 1)[1], "no port was bound");
+        assertEquals(0, upcallPending(a, 0) | upcallPending(a, 1), "no upcall was raised");
+        assertEquals(1, allocUnbound(a, DomId.SELF, b.domid()), "the next port is still port 1");
+    }
+
     // ------------------------------------------------------------------------------------ EVT-17
 
     /**
@@ -1071,10 +1616,17 @@ public abstract class EventChannelVerification {
 
     /** One hypercall whose 32-bit argument word lives at {@code offset} of the argument frame. */
     private long raw(DomainUnderTest d, int vcpu, EvtchnOp op, long offset, int word, ConcurrentLinkedQueue<String> bad) {
+        return raw(d, vcpu, op, offset, word, 0, bad);
+    }
+
+    /** One hypercall whose two 32-bit argument words live at {@code offset} of the argument frame (rest zero). */
+    private long raw(DomainUnderTest d, int vcpu, EvtchnOp op, long offset, int word, int word2,
+            ConcurrentLinkedQueue<String> bad) {
         try {
             long gpa = argGpa(d) + offset;
+            d.memory().fill(gpa, 24, (byte) 0);
             d.memory().setInt(gpa, word);
-            d.memory().setInt(gpa + 4, 0);
+            d.memory().setInt(gpa + 4, word2);
             return d.hypercall(vcpu, HypercallOp.EVENT_CHANNEL_OP.number(), op.code(), gpa, 0, 0, 0);
         } catch (RuntimeException e) {
             bad.add(op + " threw " + e);
@@ -1194,6 +1746,71 @@ public abstract class EventChannelVerification {
         d.memory().getAndBitwiseOrLong(maskWord(d, port), 1L << (port & 63));
     }
 
+    private void clearMask(DomainUnderTest d, int port) {
+        d.memory().getAndBitwiseAndLong(maskWord(d, port), ~(1L << (port & 63)));
+    }
+
+    private long[] pendingWords(DomainUnderTest d) {
+        return words(d, SharedInfoLayout.EVTCHN_PENDING_OFFSET);
+    }
+
+    private long[] maskWords(DomainUnderTest d) {
+        return words(d, SharedInfoLayout.EVTCHN_MASK_OFFSET);
+    }
+
+    private long[] words(DomainUnderTest d, long offset) {
+        long[] w = new long[SharedInfoLayout.EVTCHN_WORDS];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = d.memory().getLongVolatile(sharedInfo(d) + offset + i * 8L);
+        }
+        return w;
+    }
+
+    private void clearAllPending(DomainUnderTest d) {
+        for (int i = 0; i < SharedInfoLayout.EVTCHN_WORDS; i++) {
+            d.memory().setLongVolatile(sharedInfo(d) + SharedInfoLayout.EVTCHN_PENDING_OFFSET + i * 8L, 0);
+        }
+    }
+
+    private static void assertWords(long[] expected, long[] actual, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            if (expected[i] != actual[i]) {
+                fail(what + ": word " + i + " (ports " + (i << 6) + ".." + ((i << 6) + 63) + ") is 0x"
+                        + Long.toHexString(actual[i]) + ", expected 0x" + Long.toHexString(expected[i])
+                        + " (bit = port % 64 of word port / 64)");
+            }
+        }
+    }
+
+    /**
+     * Channels whose ports in {@code a} lie in several selector words: ports 1, 63, 64, 130 and the last port
+     * below the limit (those below {@link #portLimit()}), each bound to a port {@code b} offers; every other
+     * port of {@code a} is an IPI of vCPU 0 (a is full). Returns {b's port, a's port} pairs, a's ports ascending.
+     * Relies on lowest-free-first allocation (as {@code EVT-01} and {@code EVT-04} do).
+     */
+    private List<int[]> channelsInSeveralWords() {
+        int limit = portLimit();
+        Set<Integer> wanted = new TreeSet<>();
+        for (int p : new int[] {1, 63, 64, 130, limit - 1}) {
+            if (p > 0 && p < limit) {
+                wanted.add(p);
+            }
+        }
+        for (int p = 1; p < limit; p++) {
+            assertEquals(p, bindIpi(a, 0), "bind_ipi number " + p + " of a fresh domain (lowest free port first)");
+        }
+        for (int p : wanted) {
+            assertEquals(0, close(a, p), "close of IPI port " + p);
+        }
+        List<int[]> channels = new ArrayList<>();
+        for (int p : wanted) {
+            int[] ch = connect(b, a);
+            assertEquals(p, ch[1], "bind_interdomain takes the lowest free port of a");
+            channels.add(ch);
+        }
+        return channels;
+    }
+
     private long selector(DomainUnderTest d, int vcpu) {
         return d.memory().getLongVolatile(sharedInfo(d) + SharedInfoLayout.vcpuInfoOffset(vcpu)
                 + VcpuInfoLayout.PENDING_SEL_OFFSET);
@@ -1232,6 +1849,10 @@ public abstract class EventChannelVerification {
                 if (d != null) {
                     hv.destroyDomain(d);
                 }
+            }
+            List<Throwable> errors = unexpectedErrors(hv);
+            if (errors != null) {
+                modelErrors.addAll(errors);
             }
             hv.close();
         }

@@ -77,9 +77,10 @@ public abstract class GuestUpcallVerification {
         void handleUpcall();
 
         /**
-         * Drops the handler of a port the guest is closing (for Linux: {@code unbind_from_irqhandler});
-         * may be called from inside a handler, including the port's own. The default does not support it
-         * ({@code EVTG-03} is then skipped).
+         * Drops the handler of a port the guest is closing and masks the port (for Linux:
+         * {@code unbind_from_irqhandler}, whose {@code free_irq} masks the event channel); may be called from
+         * inside a handler, including the port's own. The default does not support it ({@code EVTG-03} is then
+         * skipped).
          *
          * @param port the port
          * @throws UnsupportedOperationException when not supported
@@ -237,6 +238,57 @@ public abstract class GuestUpcallVerification {
         }
     }
 
+    /**
+     * Rule {@linkplain EventChannelRules EVTG-01} ({@code RULES.md#evtg-01}): every pending unmasked port is served,
+     * once, wherever the guest's scan resumes. Ports at both ends of several selector words (1, 63, 64, 127, 130,
+     * 2047, 4032, 4095) are registered and unmasked; for each of them in turn the kit first raises that port alone
+     * and lets the guest handle it (so its scan resumes after that port, possibly in the next word or back at word
+     * 0), then raises all of them at once: the guest's upcalls (it may spread the work over several, at most 8,
+     * leaving {@code evtchn_upcall_pending} set meanwhile) call each handler exactly once and ack every port.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the word index of port {@code p} is {@code p / 64} and its bit {@code p % 64}, in both directions
+     *       (port = word * 64 + bit);</li>
+     *   <li>the resume point wraps from bit 63 to the next word and from word 63 to word 0, and the scan visits
+     *       every selected word once (the resume word twice: its high bits first, its low bits last);</li>
+     *   <li>work left for the next upcall keeps {@code evtchn_upcall_pending} set.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVTG_01_everyWordIsServedOnceWhereverTheScanResumes() {
+        int[] ports = {1, 63, 64, 127, 130, 2047, 4032, 4095};
+        AtomicIntegerArray calls = new AtomicIntegerArray(SharedInfoLayout.NR_2L_CHANNELS);
+        for (int p : ports) {
+            guest.register(p, calls::incrementAndGet);
+            guest.unmask(p);
+        }
+        int[] expected = new int[SharedInfoLayout.NR_2L_CHANNELS];
+        for (int first : ports) {
+            raise(first);
+            upcallsUntilDone();
+            expected[first]++;
+            assertEquals(expected[first], calls.get(first), "port " + first + " raised alone: calls");
+            for (int p : ports) {
+                raise(p);
+            }
+            upcallsUntilDone();
+            for (int p : ports) {
+                expected[p]++;
+                assertEquals(expected[p], calls.get(p), "port " + p + " raised once with " + ports.length
+                        + " ports of several words, the scan resuming after port " + first + ": calls");
+                assertTrue(!isPending(p), "port " + p + " was served but not acked");
+            }
+        }
+    }
+
+    /** Upcalls while {@code evtchn_upcall_pending} is set, at most 8. */
+    private void upcallsUntilDone() {
+        for (int i = 0; i < 8 && upcallPendingFlag(); i++) {
+            guest.handleUpcall();
+        }
+    }
+
     /** After read {@code n} of the pending word at {@code offset}, raises {@code port} and re-arms for read n + 1. */
     private void stormAfterEachRead(long offset, int port, int n) {
         if (n > STORM_READS) {
@@ -332,6 +384,21 @@ public abstract class GuestUpcallVerification {
         assertEquals(1, newCalls.get(), "the new binding's event: calls of the new handler");
         assertEquals(1, otherCalls.get(), "the other port of the word: calls");
         assertTrue(!isPending(port), "the new binding's event is acked");
+        // a port dropped outside any handler (selector word 3) stays masked: a late event raises no upcall
+        int dropped = 200;
+        AtomicInteger droppedCalls = new AtomicInteger();
+        guest.register(dropped, p -> droppedCalls.incrementAndGet());
+        guest.unmask(dropped);
+        raise(dropped);
+        guest.handleUpcall();
+        assertEquals(1, droppedCalls.get(), "port " + dropped + " before it was unregistered: calls");
+        guest.unregister(dropped);
+        raise(dropped); // a late event from the old peer
+        assertTrue(!upcallPendingFlag(), "an event on port " + dropped + " after the guest unregistered it raised an "
+                + "upcall: a port the guest no longer handles must be masked (Linux: free_irq -> mask_evtchn)");
+        forceSelected(dropped);
+        guest.handleUpcall();
+        assertEquals(1, droppedCalls.get(), "port " + dropped + " after it was unregistered: calls");
     }
 
     // ------------------------------------------------------------------------------------ EVTG-04
@@ -470,6 +537,17 @@ public abstract class GuestUpcallVerification {
         if ((memory.getAndBitwiseOrLong(vi + VcpuInfoLayout.PENDING_SEL_OFFSET, sel) & sel) == 0) {
             memory.getAndBitwiseOrByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET, (byte) 1);
         }
+    }
+
+    private boolean upcallPendingFlag() {
+        return memory.getByte(SharedInfoLayout.vcpuInfoOffset(0) + VcpuInfoLayout.UPCALL_PENDING_OFFSET) != 0;
+    }
+
+    /** A hostile peer selects {@code port}'s word and raises the upcall whatever the port's mask says. */
+    private void forceSelected(int port) {
+        long vi = SharedInfoLayout.vcpuInfoOffset(0);
+        memory.getAndBitwiseOrLong(vi + VcpuInfoLayout.PENDING_SEL_OFFSET, 1L << (port >>> 6));
+        memory.getAndBitwiseOrByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET, (byte) 1);
     }
 
     private boolean isPending(int port) {

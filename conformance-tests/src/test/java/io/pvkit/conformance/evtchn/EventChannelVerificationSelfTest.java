@@ -253,6 +253,116 @@ class EventChannelVerificationSelfTest {
     static final EventsHypervisor.Bug CLOSE_PORT_ZERO = (hv, c, op, arg, ok) ->
             op == EvtchnOp.CLOSE && c.memory().getInt(arg) == 0 ? 0 : ok.getAsLong();
 
+    /**
+     * No range check on send, unmask, close and bind_vcpu: the port indexes the port table, and a catch-all turns
+     * the out-of-bounds exception into {@code -EINVAL} (reported to the error handler, as pv-events' does). The
+     * guest sees Xen's answer; only the {@code unexpectedErrors} hook shows the hidden bug.
+     */
+    static final EventsHypervisor.Bug RANGE_CHECK_BY_EXCEPTION = (hv, c, op, arg, ok) -> {
+        if (op == EvtchnOp.SEND || op == EvtchnOp.UNMASK || op == EvtchnOp.CLOSE || op == EvtchnOp.BIND_VCPU) {
+            int[] table = new int[hv.channels.portLimit(c.domid())];
+            int port = c.memory().getInt(arg);
+            try {
+                table[port]++;
+            } catch (ArrayIndexOutOfBoundsException e) {
+                hv.reportError(e);
+                return EINVAL;
+            }
+        }
+        return ok.getAsLong();
+    };
+
+    /**
+     * Every operation passes a re-entrant lock on entry (taken and released before the operation proper, so no
+     * preemption point is ever reached with it held), but bind_virq's {@code -EEXIST} path takes it again and
+     * returns without releasing it: the calling thread never notices (re-entrant), every other vCPU blocks on its
+     * next call.
+     */
+    static final EventsHypervisor.Bug EEXIST_KEEPS_THE_LOCK = (hv, c, op, arg, ok) -> {
+        try {
+            hv.bugLock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return XenErrno.EINTR.negated();
+        }
+        hv.bugLock.unlock();
+        long r = ok.getAsLong();
+        if (op == EvtchnOp.BIND_VIRQ && r == XenErrno.EEXIST.negated()) {
+            hv.bugLock.lock();   // the bug: the error path's lock is never released
+        }
+        return r;
+    };
+
+    /**
+     * A domain being destroyed still gets ports: bind_ipi of a caller that is no longer live answers success (the
+     * port written out is one of the table being freed).
+     */
+    static final EventsHypervisor.Bug DYING_DOMAIN_ALLOCATES = (hv, c, op, arg, ok) -> {
+        long r = ok.getAsLong();
+        if (op == EvtchnOp.BIND_IPI && r == XenErrno.ESRCH.negated() && hv.channels.hasDomain(c.domid())) {
+            c.memory().setInt(arg + 4, 1);
+            return 0;
+        }
+        return r;
+    };
+
+    /**
+     * A send kicks the target vCPU whenever it set a port's pending bit, without looking at the mask, the selector
+     * or evtchn_upcall_pending (the flags in shared_info are still set as Xen does).
+     */
+    static final EventsHypervisor.Bug KICK_ON_EVERY_NEW_PENDING = (hv, c, op, arg, ok) -> {
+        if (op != EvtchnOp.SEND || !c.memory().contains(arg, 4)) {
+            return ok.getAsLong();
+        }
+        ChannelStatus s = hv.channels.inspect(c.domid(), c.memory().getInt(arg));
+        if (s.state() != EvtchnStatus.INTERDOMAIN) {
+            return ok.getAsLong();
+        }
+        GuestMemory m = hv.memoryOf(s.remoteDom());
+        long bit = 1L << (s.remotePort() & 63);
+        boolean was = (m.getLongVolatile(pendingWord(s.remotePort())) & bit) != 0;
+        long r = ok.getAsLong();
+        if (r == 0 && !was && (m.getLongVolatile(pendingWord(s.remotePort())) & bit) != 0) {
+            hv.kick(s.remoteDom(), hv.channels.inspect(s.remoteDom(), s.remotePort()).vcpu());
+        }
+        return r;
+    };
+
+    /** A failed copy-in of the argument structure answered with -EINVAL instead of -EFAULT. */
+    static final EventsHypervisor.Bug EFAULT_AS_EINVAL = (hv, c, op, arg, ok) -> {
+        long r = ok.getAsLong();
+        return r == XenErrno.EFAULT.negated() ? EINVAL : r;
+    };
+
+    /**
+     * The selector bit is computed with an int shift ({@code 1 << word} instead of {@code 1L << word}): right
+     * for ports below 31 * 64, wrong (bit {@code word % 32}, sign-extended) for selector words 31..63.
+     */
+    static final EventsHypervisor.Bug INT_SHIFT_SELECTOR = (hv, c, op, arg, ok) -> {
+        long r = ok.getAsLong();
+        if (r != 0 || (op != EvtchnOp.SEND && op != EvtchnOp.UNMASK)) {
+            return r;
+        }
+        int port = c.memory().getInt(arg);
+        ChannelStatus s = hv.channels.inspect(c.domid(), port);
+        int domid = c.domid();
+        if (op == EvtchnOp.SEND && s.state() == EvtchnStatus.INTERDOMAIN) {
+            domid = s.remoteDom();
+            port = s.remotePort();
+        } else if (op == EvtchnOp.SEND && s.state() != EvtchnStatus.IPI) {
+            return r;
+        }
+        int word = port >>> 6;
+        if (word >= 31) {
+            GuestMemory m = hv.memoryOf(domid);
+            long sel = vcpuInfo(hv.channels.inspect(domid, port).vcpu()) + VcpuInfoLayout.PENDING_SEL_OFFSET;
+            if ((m.getAndBitwiseAndLong(sel, ~(1L << word)) & (1L << word)) != 0) {
+                m.getAndBitwiseOrLong(sel, (long) (1 << word));
+            }
+        }
+        return r;
+    };
+
     // ------------------------------------------------------------------ concrete verifications
 
     abstract static class Base extends EventChannelVerification {
@@ -264,6 +374,17 @@ class EventChannelVerificationSelfTest {
         @Override
         protected boolean installPreemptionProbe(HypervisorUnderTest hypervisor, Runnable probe) {
             ((EventsHypervisor) hypervisor).onPreemptionPoint(probe);
+            return true;
+        }
+
+        @Override
+        protected List<Throwable> unexpectedErrors(HypervisorUnderTest hypervisor) {
+            return ((EventsHypervisor) hypervisor).errors();
+        }
+
+        @Override
+        protected boolean raiseVirq(HypervisorUnderTest hypervisor, DomainUnderTest domain, int vcpu, int virq) {
+            ((EventsHypervisor) hypervisor).channels.raiseVirq(domain.domid(), vcpu, virq);
             return true;
         }
 
@@ -431,6 +552,70 @@ class EventChannelVerificationSelfTest {
         }
     }
 
+    static final class Evt02RangeCheckByException extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(RANGE_CHECK_BY_EXCEPTION, true);
+        }
+    }
+
+    static final class Evt14IntShiftSelector extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(INT_SHIFT_SELECTOR, true);
+        }
+    }
+
+    static final class Evt19 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(EEXIST_KEEPS_THE_LOCK, true);
+        }
+
+        /** The planted lock is never released: any wait catches it. */
+        @Override
+        protected int lockProbeSeconds() {
+            return 2;
+        }
+    }
+
+    /** Per-vCPU VIRQs looked up on vCPU 0, as global ones are: a timer bound on vCPU 1 never fires. */
+    static final class Evt20 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor();
+        }
+
+        @Override
+        protected boolean raiseVirq(HypervisorUnderTest hypervisor, DomainUnderTest domain, int vcpu, int virq) {
+            ((EventsHypervisor) hypervisor).channels.raiseVirq(domain.domid(), 0, virq);
+            return true;
+        }
+    }
+
+    static final class Evt18DyingAllocates extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(DYING_DOMAIN_ALLOCATES, true);
+        }
+    }
+
+    static final class Evt21 extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            EventsHypervisor hv = new EventsHypervisor(EFAULT_AS_EINVAL, true);
+            hv.bugOnBadPointers = true;
+            return hv;
+        }
+    }
+
+    static final class Evt14KicksTooOften extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(KICK_ON_EVERY_NEW_PENDING, true);
+        }
+    }
+
     static final class Evt16 extends Base {
         @Override
         protected HypervisorUnderTest createHypervisor() {
@@ -488,24 +673,33 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt01CatchesWrongErrnoAtExhaustion() {
-        assertCaught(Evt01.class, "EVT-01");
+        assertCaught(Evt01.class, "EVT-01", "EVT-19");   // EVT-19 also exhausts a domain
     }
 
     @Test
     void evt01CatchesAFailedAllocationThatFreesAPort() {
-        SelfTestReport report = assertCaught(Evt01FreesAPort.class, "EVT-01");
+        SelfTestReport report = assertCaught(Evt01FreesAPort.class, "EVT-01", "EVT-19");
         assertTrue(report.failuresOf("EVT-01").getFirst().getMessage().contains("after the failed allocations"),
                 report::toString);
     }
 
     @Test
     void evt02CatchesSendOnFreePort() {
-        assertCaught(Evt02.class, "EVT-02", "EVT-03", "EVT-12", "EVT-15");
+        assertCaught(Evt02.class, "EVT-02", "EVT-03", "EVT-12", "EVT-15", "EVT-19");
+    }
+
+    @Test
+    void evt02CatchesARangeCheckReplacedByACaughtException() {
+        // the guest sees -EINVAL everywhere; the unexpectedErrors hook shows the hidden exception (EVT-03, EVT-17's
+        // pinned try and EVT-19's error paths use ports beyond the limit too)
+        SelfTestReport report = assertCaught(Evt02RangeCheckByException.class, "EVT-02", "EVT-03", "EVT-17", "EVT-19");
+        assertTrue(report.failuresOf("EVT-02").getFirst().getMessage().contains("unexpected exception"),
+                report::toString);
     }
 
     @Test
     void evt03CatchesStatusBeyondLimit() {
-        assertCaught(Evt03.class, "EVT-03", "EVT-02");
+        assertCaught(Evt03.class, "EVT-03", "EVT-02", "EVT-19");
     }
 
     @Test
@@ -551,9 +745,9 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt10CatchesAllocForOthers() {
-        assertCaught(Evt10.class, "EVT-10");
+        assertCaught(Evt10.class, "EVT-10", "EVT-18", "EVT-19");   // EVT-18/19 also allocate for another domain
         // PIT survivors on pv-events (docs/mutation-testing.md) the kit passed before
-        assertCaught(Evt10UnknownDomain.class, "EVT-10", "EVT-18");   // a destroyed domain is unknown too
+        assertCaught(Evt10UnknownDomain.class, "EVT-10", "EVT-18", "EVT-19");   // a destroyed domain is unknown too
         assertCaught(Evt10NoSuchVcpu.class, "EVT-10");
     }
 
@@ -593,8 +787,23 @@ class EventChannelVerificationSelfTest {
     }
 
     @Test
+    void evt14CatchesASelectorBitComputedWithAnIntShift() {
+        // right for every port below 1984 (all the kit used before), wrong for the last selector words
+        SelfTestReport report = assertCaught(Evt14IntShiftSelector.class, "EVT-14", "EVT-09");
+        assertTrue(report.failuresOf("EVT-14").getFirst().getMessage().contains("selector bit of word 63"),
+                report::toString);
+    }
+
+    @Test
+    void evt14CatchesASendThatKicksWhateverTheFlagsSay() {
+        SelfTestReport report = assertCaught(Evt14KicksTooOften.class, "EVT-14");
+        assertTrue(report.failuresOf("EVT-14").getFirst().getMessage().contains("kicked the vCPU again"),
+                report::toString);
+    }
+
+    @Test
     void evt15CatchesClosablePortZero() {
-        assertCaught(Evt15.class, "EVT-15", "EVT-02");
+        assertCaught(Evt15.class, "EVT-15", "EVT-02", "EVT-19");
     }
 
     @Test
@@ -603,9 +812,36 @@ class EventChannelVerificationSelfTest {
     }
 
     @Test
+    void evt19CatchesAnErrorPathThatKeepsALock() {
+        SelfTestReport report = assertCaught(Evt19.class, "EVT-19");
+        assertTrue(report.failuresOf("EVT-19").getFirst().getMessage().contains("a lock was left held"),
+                report::toString);
+    }
+
+    @Test
+    void evt18CatchesADomainThatAllocatesWhileBeingDestroyed() {
+        SelfTestReport report = assertCaught(Evt18DyingAllocates.class, "EVT-18");
+        assertTrue(report.failuresOf("EVT-18").getFirst().getMessage().contains("bind_ipi by the domain being destroyed"),
+                report::toString);
+    }
+
+    @Test
+    void evt21CatchesAFaultAnsweredAsEinval() {
+        SelfTestReport report = assertCaught(Evt21.class, "EVT-21");
+        assertTrue(report.failuresOf("EVT-21").getFirst().getMessage().contains("memory ends at"), report::toString);
+    }
+
+    @Test
+    void evt20CatchesPerVcpuVirqsLookedUpOnVcpuZero() {
+        SelfTestReport report = assertCaught(Evt20.class, "EVT-20");
+        assertTrue(report.failuresOf("EVT-20").getFirst().getMessage().contains("VIRQ_TIMER raised on vCPU 1"),
+                report::toString);
+    }
+
+    @Test
     void evt18CatchesADestroyedDomainThatStaysBindable() {
         SelfTestReport report = assertCaught(Evt18Zombie.class, "EVT-18");
-        assertTrue(report.failuresOf("EVT-18").getFirst().getMessage().contains("dead domain must stay dead"),
+        assertTrue(report.failuresOf("EVT-18").stream().anyMatch(t -> t.getMessage().contains("dead domain must stay dead")),
                 report::toString);
     }
 }

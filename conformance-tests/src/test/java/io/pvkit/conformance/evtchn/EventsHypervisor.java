@@ -34,11 +34,17 @@ final class EventsHypervisor implements HypervisorUnderTest {
     static final Bug NONE = (hv, c, op, arg, correct) -> correct.getAsLong();
 
     final EventChannels channels = new EventChannels();
-    private final EventChannelHypercalls hypercalls = new EventChannelHypercalls(channels);
+    /** What pv-events' error handler received: exceptions it caught and answered {@code -EINVAL} for. */
+    private final List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final EventChannelHypercalls hypercalls = new EventChannelHypercalls(channels, errors::add);
     private final Bug bug;
     private final boolean tearDownOnDestroy;
     private final boolean zombie;
     private final List<GuestMemory> zombieMemories = new ArrayList<>();
+    /** Whether the planted bug also sees calls whose argument is not inside the caller's memory. */
+    boolean bugOnBadPointers;
+    /** A lock a planted bug may take around the operations (pv-events' own locks are internal). */
+    final java.util.concurrent.locks.ReentrantLock bugLock = new java.util.concurrent.locks.ReentrantLock();
     private volatile Runnable probe = () -> { };
     private final List<Domain> domains = new ArrayList<>();
     private final GuestMemory dom0Memory = GuestMemory.allocate(1);
@@ -123,6 +129,27 @@ final class EventsHypervisor implements HypervisorUnderTest {
         zombieMemories.forEach(GuestMemory::close);
     }
 
+    /** The exceptions pv-events' error handler received so far (the kit's {@code unexpectedErrors} hook). */
+    List<Throwable> errors() {
+        synchronized (errors) {
+            return List.copyOf(errors);
+        }
+    }
+
+    /** A planted bug reports what it caught, as pv-events' catch-all does. */
+    void reportError(Throwable t) {
+        errors.add(t);
+    }
+
+    /** Kicks a vCPU of a live test domain (counted as an upcall), for bugs that kick too often. */
+    void kick(int domid, int vcpu) {
+        for (Domain d : domains) {
+            if (d.domid == domid) {
+                d.upcalls.incrementAndGet(vcpu);
+            }
+        }
+    }
+
     /** The memory of a live test domain, for bugs that poke shared_info. */
     GuestMemory memoryOf(int domid) {
         for (Domain d : domains) {
@@ -170,7 +197,10 @@ final class EventsHypervisor implements HypervisorUnderTest {
         @Override
         public long hypercall(int vcpu, long op, long a1, long a2, long a3, long a4, long a5) {
             HypercallContext c = HypercallContext.of(domid, vcpu, false, memory);
-            if (op == HypercallOp.EVENT_CHANNEL_OP.number() && EvtchnOp.of(a1).isPresent()) {
+            // a planted bug sees only arguments inside memory (EVT-21's bad pointers go the correct way), unless it
+            // is about bad pointers itself
+            if (op == HypercallOp.EVENT_CHANNEL_OP.number() && EvtchnOp.of(a1).isPresent()
+                    && (bugOnBadPointers || memory.contains(a2, EvtchnOp.of(a1).get().argLayout().byteSize()))) {
                 return bug.around(EventsHypervisor.this, c, EvtchnOp.of(a1).get(), a2,
                         () -> hypercalls.hypercall(c, op, a1, a2, a3, a4, a5));
             }

@@ -230,6 +230,81 @@ class GuestUpcallVerificationSelfTest {
         }
     }
 
+    /** pv-events' demultiplexer, but unregister leaves the port unmasked (it only drops the handler). */
+    static final class UnregisterLeavesUnmasked extends BrokenDemux {
+        final UpcallDemultiplexer real;
+
+        UnregisterLeavesUnmasked(MemoryAccess m) {
+            super(m);
+            real = new UpcallDemultiplexer(m, 0, 0);
+        }
+
+        @Override
+        public void register(int port, IntConsumer handler) {
+            real.register(port, handler::accept);
+        }
+
+        @Override
+        public void mask(int port) {
+            real.mask(port);
+        }
+
+        @Override
+        public void unmask(int port) {
+            real.unmask(port);
+        }
+
+        @Override
+        public void handleUpcall() {
+            real.handleUpcall();
+        }
+
+        @Override
+        public void unregister(int port) {
+            real.unregister(port);
+            m.getAndBitwiseAndLong(word(SharedInfoLayout.EVTCHN_MASK_OFFSET, port), ~bit(port));
+        }
+    }
+
+    /** A bounded scan written for a 32-bit selector: words 32..63 are swallowed with the selector, never served. */
+    static final class ThirtyTwoWords extends BrokenDemux {
+        ThirtyTwoWords(MemoryAccess m) {
+            super(m);
+        }
+
+        @Override
+        public void handleUpcall() {
+            int rounds = 0;
+            do {
+                long sel = takeSelector();
+                for (int w = 0; w < 32; w++) {
+                    if ((sel & (1L << w)) != 0) {
+                        long bits = active(w);
+                        for (int b = 0; b < 64; b++) {
+                            if ((bits & (1L << b)) != 0) {
+                                ackAndRun((w << 6) + b);
+                            }
+                        }
+                    }
+                }
+            } while (++rounds < 4 && m.getByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET) != 0);
+        }
+    }
+
+    static final class HalfSelector extends GuestUpcallVerification {
+        @Override
+        protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
+            return new ThirtyTwoWords(memory);
+        }
+    }
+
+    static final class UnmaskedAfterUnregister extends GuestUpcallVerification {
+        @Override
+        protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
+            return new UnregisterLeavesUnmasked(memory);
+        }
+    }
+
     static final class Snapshot extends GuestUpcallVerification {
         @Override
         protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
@@ -287,6 +362,22 @@ class GuestUpcallVerificationSelfTest {
         SelfTestReport report = SelfTest.run(Reuse.class);
         assertEquals(Set.of("EVTG-03"), report.failedRules(), report::toString);
         assertTrue(report.failuresOf("EVTG-03").getFirst().getMessage().contains("old handler"), report::toString);
+    }
+
+    @Test
+    void evtg01CatchesAScanOfHalfTheSelectorWords() {
+        SelfTestReport report = SelfTest.run(HalfSelector.class);
+        assertEquals(Set.of("EVTG-01"), report.failedRules(), report::toString);
+        assertEquals(1, report.failuresOf("EVTG-01").size(), report::toString);
+        assertTrue(report.failuresOf("EVTG-01").getFirst().getMessage().contains("port 4032 raised once"),
+                report::toString);
+    }
+
+    @Test
+    void evtg03CatchesAnUnregisterThatLeavesThePortUnmasked() {
+        SelfTestReport report = SelfTest.run(UnmaskedAfterUnregister.class);
+        assertEquals(Set.of("EVTG-03"), report.failedRules(), report::toString);
+        assertTrue(report.failuresOf("EVTG-03").getFirst().getMessage().contains("must be masked"), report::toString);
     }
 
     @Test
