@@ -63,20 +63,10 @@ final class StatusBugs {
     }
 
     /** GNT-23: a map naming a granter that does not exist is a general error, not GNTST_bad_domain. */
-    static final class UnknownGranterIsGeneralError extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    long st = uops + GnttabMapGrantRefLayout.STATUS_OFFSET;
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF) && c.memory().getShort(st) == GrantStatus.BAD_DOMAIN.code()) {
-                        status(c.memory(), st, GrantStatus.GENERAL_ERROR);
-                    }
-                    return rc;
-                }
-            };
+    static final class UnknownGranterIsGeneralError extends StatusRewritten {
+        UnknownGranterIsGeneralError() {
+            super(GrantTableOp.MAP_GRANT_REF, GnttabMapGrantRefLayout.STATUS_OFFSET, GrantStatus.BAD_DOMAIN,
+                    GrantStatus.GENERAL_ERROR);
         }
     }
 
@@ -322,11 +312,19 @@ final class StatusBugs {
 
     // ------------------------------------------------------------------------------------------ GNT-27
 
-    /** A pv-grant hypervisor that rewrites one copy status into another. */
-    abstract static class CopyStatusRewritten extends BrokenVerification {
-        abstract GrantStatus from();
+    /** A status {@code from} that {@code op} answers is rewritten to {@code to} (after the real call). */
+    abstract static class StatusRewritten extends BrokenVerification {
+        private final GrantTableOp op;
+        private final long statusOffset;
+        private final GrantStatus from;
+        private final GrantStatus to;
 
-        abstract GrantStatus to();
+        StatusRewritten(GrantTableOp op, long statusOffset, GrantStatus from, GrantStatus to) {
+            this.op = op;
+            this.statusOffset = statusOffset;
+            this.from = from;
+            this.to = to;
+        }
 
         @Override
         PvGrantHypervisor broken() {
@@ -334,9 +332,9 @@ final class StatusBugs {
                 @Override
                 long bug(HypercallContext c, long cmd, long uops, long count) {
                     long rc = real(c, cmd, uops, count);
-                    long st = uops + GnttabCopyLayout.STATUS_OFFSET;
-                    if (is(cmd, GrantTableOp.COPY) && c.memory().getShort(st) == from().code()) {
-                        status(c.memory(), st, to());
+                    long st = uops + statusOffset;
+                    if (is(cmd, op) && c.memory().getShort(st) == from.code()) {
+                        status(c.memory(), st, to);
                     }
                     return rc;
                 }
@@ -345,41 +343,23 @@ final class StatusBugs {
     }
 
     /** GNT-27: a copy side naming another domain's frame is reported as a bad page, not as permission denied. */
-    static final class ForeignFrameIsBadPage extends CopyStatusRewritten {
-        @Override
-        GrantStatus from() {
-            return GrantStatus.PERMISSION_DENIED;
-        }
-
-        @Override
-        GrantStatus to() {
-            return GrantStatus.BAD_PAGE;
+    static final class ForeignFrameIsBadPage extends StatusRewritten {
+        ForeignFrameIsBadPage() {
+            super(GrantTableOp.COPY, GnttabCopyLayout.STATUS_OFFSET, GrantStatus.PERMISSION_DENIED, GrantStatus.BAD_PAGE);
         }
     }
 
     /** GNT-27: a frame outside memory, or an entry's frame outside the granter's memory, is a general error for copy. */
-    static final class BadPageIsGeneralError extends CopyStatusRewritten {
-        @Override
-        GrantStatus from() {
-            return GrantStatus.BAD_PAGE;
-        }
-
-        @Override
-        GrantStatus to() {
-            return GrantStatus.GENERAL_ERROR;
+    static final class BadPageIsGeneralError extends StatusRewritten {
+        BadPageIsGeneralError() {
+            super(GrantTableOp.COPY, GnttabCopyLayout.STATUS_OFFSET, GrantStatus.BAD_PAGE, GrantStatus.GENERAL_ERROR);
         }
     }
 
     /** GNT-27: a copy naming a granter that does not exist is a general error. */
-    static final class CopyUnknownGranterIsGeneralError extends CopyStatusRewritten {
-        @Override
-        GrantStatus from() {
-            return GrantStatus.BAD_DOMAIN;
-        }
-
-        @Override
-        GrantStatus to() {
-            return GrantStatus.GENERAL_ERROR;
+    static final class CopyUnknownGranterIsGeneralError extends StatusRewritten {
+        CopyUnknownGranterIsGeneralError() {
+            super(GrantTableOp.COPY, GnttabCopyLayout.STATUS_OFFSET, GrantStatus.BAD_DOMAIN, GrantStatus.GENERAL_ERROR);
         }
     }
 
