@@ -84,6 +84,22 @@ static double cpu_now(void) {
     return (double) t.tv_sec + (double) t.tv_nsec * 1e-9;
 }
 
+/* The measured window: it starts when the first `warmup` items are done (at once for no warm-up). */
+struct window { long warmup; int warm; double t0, c0; };
+static void window_open(struct window *w, long warmup) {
+    w->warmup = warmup;
+    w->warm = warmup == 0;
+    w->t0 = seconds_now();
+    w->c0 = cpu_now();
+}
+static inline void window_mark(struct window *w, long done) {
+    if (!w->warm && done >= w->warmup) {
+        w->warm = 1;
+        w->t0 = seconds_now();
+        w->c0 = cpu_now();
+    }
+}
+
 /* RingPeer's idle policy: yield 1000 times, then sleep 20 us per idle step until work arrives. */
 struct waiter { unsigned idles; double deadline; };
 static inline void waiter_reset(struct waiter *w) { w->idles = 0; }
@@ -188,14 +204,10 @@ static int back(struct pv_sring *s, unsigned long bytes, volatile struct control
     BACK_RING_ATTACH(&br, s, start, bytes);
     waiter_reset(w);
     struct back_state bs = { 0, 0, 0 };
-    double t0 = seconds_now(), c0 = cpu_now();
-    int warm = warmup == 0;
+    struct window win;
+    window_open(&win, warmup);
     while (bs.served < count) {
-        if (!warm && bs.served >= warmup) {
-            warm = 1;
-            t0 = seconds_now();
-            c0 = cpu_now();
-        }
+        window_mark(&win, bs.served);
         long n = serve_requests(&br, &bs);
         if (n < 0) { printf("back n=%ld error=overflow\n", bs.served); return 2; }
         if (n > 0) {
@@ -207,7 +219,7 @@ static int back(struct pv_sring *s, unsigned long bytes, volatile struct control
         if (!more && waiter_idle(w)) { printf("back n=%ld error=timeout\n", bs.served); return 3; }
     }
     printf("back n=%ld bad=%ld notifies=%ld measured=%ld seconds=%.6f cpu=%.6f\n", bs.served, bs.bad, bs.notifies,
-           bs.served - warmup, seconds_now() - t0, cpu_now() - c0);
+           bs.served - warmup, seconds_now() - win.t0, cpu_now() - win.c0);
     return bs.bad ? 1 : 0;
 }
 
@@ -225,14 +237,10 @@ static int front(struct pv_sring *s, unsigned long bytes, volatile struct contro
     __atomic_store_n(&ctl->ready, MAGIC, __ATOMIC_RELEASE);
 
     struct front_state f = { calloc(RING_SIZE(&fr), sizeof(uint32_t)), 0x9E3779B97F4A7C15ull, 0, 0, 0, 0, window };
-    double t0 = seconds_now(), c0 = cpu_now();
-    int warm = warmup == 0;
+    struct window win;
+    window_open(&win, warmup);
     while (f.received < count) {
-        if (!warm && f.received >= warmup) {
-            warm = 1;
-            t0 = seconds_now();
-            c0 = cpu_now();
-        }
+        window_mark(&win, f.received);
         int queued = fill_requests(&fr, &f, count);
         long n = consume_responses(&fr, &f);
         if (n < 0) { printf("front n=%ld error=bad response\n", f.received); return 2; }
@@ -245,7 +253,7 @@ static int front(struct pv_sring *s, unsigned long bytes, volatile struct contro
         RING_FINAL_CHECK_FOR_RESPONSES(&fr, more);
         if (!more && waiter_idle(w)) { printf("front n=%ld error=timeout\n", f.received); return 3; }
     }
-    double t = seconds_now() - t0, c = cpu_now() - c0;
+    double t = seconds_now() - win.t0, c = cpu_now() - win.c0;
     __atomic_store_n(&ctl->state, 2u, __ATOMIC_RELEASE);
     printf("front n=%ld bad=%ld notifies=%ld measured=%ld seconds=%.6f cpu=%.6f\n", f.received, f.bad, f.notifies,
            f.received - warmup, t, c);
@@ -267,18 +275,14 @@ static int loop(unsigned long bytes, long count, long warmup) {
     BACK_RING_ATTACH(&br, s, start, bytes);
     struct front_state f = { calloc(RING_SIZE(&fr), sizeof(uint32_t)), 0x9E3779B97F4A7C15ull, 0, 0, 0, 0, ~0u };
     struct back_state bs = { 0, 0, 0 };
-    double t0 = seconds_now(), c0 = cpu_now();
-    int warm = warmup == 0;
+    struct window win;
+    window_open(&win, warmup);
     while (f.received < count) {
-        if (!warm && f.received >= warmup) {
-            warm = 1;
-            t0 = seconds_now();
-            c0 = cpu_now();
-        }
+        window_mark(&win, f.received);
         fill_requests(&fr, &f, count);
         if (serve_requests(&br, &bs) < 0 || consume_responses(&fr, &f) < 0) { printf("loop error=broken\n"); return 2; }
     }
-    double t = seconds_now() - t0, c = cpu_now() - c0;
+    double t = seconds_now() - win.t0, c = cpu_now() - win.c0;
     /* one thread: its CPU time is the process's (thread-cpu as RingWork prints it) */
     printf("loop n=%ld bad=%ld measured=%ld seconds=%.6f cpu=%.6f thread-cpu=%.6f\n", f.received, f.bad + bs.bad,
            f.received - warmup, t, c, c);
