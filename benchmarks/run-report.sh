@@ -3,8 +3,8 @@
 #
 #   benchmarks/run-report.sh [--quick] [--out DIR] [--no-build]
 #
-# --quick: short JMH iterations and 2 cross-process rounds (about 10 minutes on a 2-vCPU machine);
-# without it: the full settings (about 25 minutes). Needs JDK 25, gcc and Xen's headers (libxen-dev).
+# --quick: short JMH iterations and 2 cross-process rounds (about 4 minutes on a 2-vCPU machine);
+# without it: the full settings (about 12 minutes). Needs JDK 25, gcc and Xen's headers (libxen-dev).
 # Besides the ring, event and grant suites it runs the block figures: BlockIoBenchmark and Dom0GrantCopyBenchmark
 # (JMH), BlockNotifications (blkback poll window off and on) and BlockScale (64 guests x 4 queues).
 # The whole run is bounded by `timeout` (15 minutes quick, 45 minutes full).
