@@ -4,24 +4,15 @@ import io.pvkit.abi.blkif.BlkifOp;
 import io.pvkit.abi.blkif.BlkifRequestIndirectLayout;
 import io.pvkit.abi.blkif.BlkifRequestLayout;
 import io.pvkit.abi.blkif.BlkifRequestSegmentLayout;
-import io.pvkit.abi.blkif.BlkifResponseLayout;
-import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.blk.FrontendRing.Response;
 import io.pvkit.conformance.blk.FrontendRing.Seg;
 import io.pvkit.conformance.spi.DomainConfig;
 import io.pvkit.conformance.spi.DomainUnderTest;
-import io.pvkit.conformance.spi.HypervisorUnderTest;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -59,53 +50,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@link BlockCapability#LIVE_MAPPING_COUNT}; those methods are {@code optional_}. The other rules are
  * {@code required_} and never skipped.
  */
-public abstract class BlockBackendVerification {
+public abstract class BlockBackendVerification extends BlockBench {
     /** The frontend domain's memory, in frames. */
     public static final int FRONTEND_FRAMES = 2048;
     /** The top frames of the frontend's memory the kit never touches (a platform may keep its grant table there). */
     public static final int RESERVED_TOP_FRAMES = 16;
     /** The size of the test image: 4096 sectors. */
     public static final int IMAGE_BYTES = 2 * 1024 * 1024;
-    private static final int SECTOR = 512;
-    private static final int OKAY = BlkifResponseLayout.RSP_OKAY;
-    private static final int ERROR = BlkifResponseLayout.RSP_ERROR;
-    private static final int EOPNOTSUPP = BlkifResponseLayout.RSP_EOPNOTSUPP;
-    private static final int READ = BlkifOp.READ.code();
-    private static final int WRITE = BlkifOp.WRITE.code();
-    private static final int FLUSH = BlkifOp.FLUSH_DISKCACHE.code();
-    private static final int INDIRECT = BlkifOp.INDIRECT.code();
-    private static final byte MARKER = (byte) 0xA5;
-
-    private BlockBackendUnderTest backend;
-    private HypervisorUnderTest hypervisor;
-    private DomainUnderTest domain;
-    private FrontendGuest guest;
-    private final List<Path> files = new ArrayList<>();
-    private final List<BlockDeviceSession> sessions = new ArrayList<>();
-    private long nextId = 0x1122_3344_5566_0000L;
-    /** Whether {@link #ringKeys} offers feature-persistent (BLK-19 does when the backend offers it). */
-    private boolean persistent;
-
-    /** A connected device as the kit's frontend sees it. */
-    final class Device {
-        final BlockDeviceSession session;
-        final Path image;
-        final Map<String, String> keys;
-        final FrontendRing[] rings;
-        final int backendDomid;
-
-        Device(BlockDeviceSession session, Path image, Map<String, String> keys, FrontendRing[] rings) {
-            this.session = session;
-            this.image = image;
-            this.keys = keys;
-            this.rings = rings;
-            this.backendDomid = session.backendDomid();
-        }
-
-        FrontendRing ring() {
-            return rings[0];
-        }
-    }
 
     /** Creates the verification; subclasses supply the backend through {@link #createBackend()}. */
     protected BlockBackendVerification() {
@@ -116,6 +67,7 @@ public abstract class BlockBackendVerification {
      *
      * @return the backend under test
      */
+    @Override
     protected abstract BlockBackendUnderTest createBackend();
 
     /**
@@ -123,222 +75,9 @@ public abstract class BlockBackendVerification {
      *
      * @return the bound (5 seconds by default)
      */
+    @Override
     protected Duration responseTimeout() {
         return Duration.ofSeconds(5);
-    }
-
-    @BeforeEach
-    final void setUpBackend() throws IOException {
-        backend = createBackend();
-        hypervisor = backend.hypervisor();
-        domain = hypervisor.createDomain(new DomainConfig(FRONTEND_FRAMES, 1, false));
-        guest = new FrontendGuest(domain, FRONTEND_FRAMES - RESERVED_TOP_FRAMES);
-    }
-
-    @AfterEach
-    final void tearDownBackend() throws IOException {
-        try {
-            for (BlockDeviceSession s : sessions) {
-                try {
-                    s.close();
-                } catch (RuntimeException ignored) {
-                    // the check already failed or passed; the backend is closed below anyway
-                }
-            }
-            if (backend != null) {
-                backend.close();
-            }
-        } finally {
-            for (Path f : files) {
-                Files.deleteIfExists(f);
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------------------------------- helpers
-
-    private static byte pattern(long offset) {
-        return (byte) (offset * 31 + (offset >>> 9) * 7 + 3);
-    }
-
-    private Path newImage() {
-        try {
-            Path f = Files.createTempFile("pvkit-blk-", ".img");
-            files.add(f);
-            byte[] b = new byte[IMAGE_BYTES];
-            for (int i = 0; i < b.length; i++) {
-                b[i] = pattern(i);
-            }
-            Files.write(f, b);
-            return f;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static byte[] read(Path image) {
-        try {
-            return Files.readAllBytes(image);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private long id() {
-        return nextId++ ^ 0x0000_00FF_0000_0000L;
-    }
-
-    private BlockDeviceSession open(Path image, boolean readOnly) {
-        BlockDeviceSession s = backend.open(domain, image, readOnly);
-        sessions.add(s);
-        return s;
-    }
-
-    private static long number(Map<String, String> keys, String key, long absent) {
-        String v = keys.get(key);
-        if (v == null) {
-            return absent;
-        }
-        assertTrue(v.matches("[0-9]{1,19}"), "backend key " + key + " = '" + v + "' is not an unsigned decimal");
-        return Long.parseLong(v);
-    }
-
-    private Map<String, String> ringKeys(FrontendRing[] rings, boolean multi) {
-        Map<String, String> k = new LinkedHashMap<>();
-        for (int q = 0; q < rings.length; q++) {
-            String prefix = multi ? "queue-" + q + "/" : "";
-            FrontendRing r = rings[q];
-            if (r.order == 0) {
-                k.put(prefix + "ring-ref", Integer.toString(r.refs[0]));
-            } else {
-                for (int i = 0; i < r.refs.length; i++) {
-                    k.put(prefix + "ring-ref" + i, Integer.toString(r.refs[i]));
-                }
-            }
-            k.put(prefix + "event-channel", Integer.toString(r.port));
-        }
-        if (rings[0].order > 0) {
-            k.put("ring-page-order", Integer.toString(rings[0].order));
-        }
-        if (multi) {
-            k.put("multi-queue-num-queues", Integer.toString(rings.length));
-        }
-        k.put("protocol", "x86_64-abi");
-        k.put("feature-persistent", persistent ? "1" : "0");
-        return k;
-    }
-
-    /** Opens and connects a device with {@code queues} rings of {@code 2^order} pages; fails unless Connected. */
-    Device connect(Path image, boolean readOnly, int order, int queues) {
-        BlockDeviceSession s = open(image, readOnly);
-        Map<String, String> keys = s.backendKeys();
-        FrontendRing[] rings = new FrontendRing[queues];
-        for (int q = 0; q < queues; q++) {
-            rings[q] = new FrontendRing(guest, s.backendDomid(), order);
-        }
-        BlockDeviceSession.ConnectResult r = s.connect(ringKeys(rings, queues > 1));
-        assertTrue(r.connected(), "the backend refused a well-formed frontend (order " + order + ", " + queues
-                + " queue(s)): state " + r.state() + ", error '" + r.error() + "'");
-        return new Device(s, image, r.backendKeys().isEmpty() ? keys : r.backendKeys(), rings);
-    }
-
-    Device connect() {
-        return connect(newImage(), false, 0, 1);
-    }
-
-    /** A frame granted to the backend, filled with {@code fill}. */
-    private record Page(long gfn, int ref) {
-    }
-
-    private Page page(Device d, boolean readOnly, byte fill) {
-        long gfn = guest.allocFrames(1);
-        guest.fillPage(gfn, fill);
-        return new Page(gfn, guest.grant(d.backendDomid, gfn, readOnly));
-    }
-
-    private Page dataPage(Device d, boolean readOnly, long seed) {
-        long gfn = guest.allocFrames(1);
-        byte[] b = new byte[GuestMemory.PAGE_SIZE];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = (byte) (seed * 131 + i * 17 + (i >>> 9));
-        }
-        guest.writePage(gfn, b);
-        return new Page(gfn, guest.grant(d.backendDomid, gfn, readOnly));
-    }
-
-    private Response single(FrontendRing ring) {
-        return ring.awaitOne(responseTimeout());
-    }
-
-    /** Reads {@code sectors} (1..8) at {@code sector} through a direct READ and checks the bytes. */
-    private void assertReadWorks(Device d, FrontendRing ring, long sector, String after) {
-        Page p = page(d, false, MARKER);
-        long id = id();
-        ring.putDirect(READ, 1, id, sector, new Seg(p.ref, 0, 7));
-        ring.push();
-        Response r = single(ring);
-        assertEquals(id, r.id(), "after " + after + ": the next request's response id");
-        assertEquals(OKAY, r.status(), "after " + after + ": the next valid READ (sector " + sector + ") must be served");
-        byte[] img = read(d.image);
-        byte[] got = guest.page(p.gfn);
-        assertArrayEquals(Arrays.copyOfRange(img, (int) sector * SECTOR, (int) sector * SECTOR + 4096), got,
-                "after " + after + ": the READ returned other bytes than the image's");
-    }
-
-    /**
-     * Submits one bad request (already written by {@code put}), expects an error with its id, an image and pages
-     * unchanged, and the next request served.
-     */
-    private void assertRefused(Device d, String what, Set<Integer> allowed, Runnable put, long id, Page... pages) {
-        FrontendRing ring = d.ring();
-        byte[] before = read(d.image);
-        List<byte[]> pagesBefore = new ArrayList<>();
-        for (Page p : pages) {
-            pagesBefore.add(guest.page(p.gfn));
-        }
-        put.run();
-        ring.push();
-        Response r = single(ring);
-        assertEquals(id, r.id(), what + ": the response must carry the request's id");
-        assertTrue(allowed.contains(r.status()), what + ": status must be one of " + allowed + " but was " + r.status());
-        assertArrayEquals(before, read(d.image), what + ": the image changed");
-        for (int i = 0; i < pages.length; i++) {
-            assertArrayEquals(pagesBefore.get(i), guest.page(pages[i].gfn), what + ": guest page " + i + " changed");
-        }
-        assertReadWorks(d, ring, 17, what);
-    }
-
-    private void assertRefused(Device d, String what, Runnable put, long id, Page... pages) {
-        assertRefused(d, what, Set.of(ERROR), put, id, pages);
-    }
-
-    private void assertNoBusyEntries(String when) {
-        for (int ref : guest.everGranted) {
-            assertEquals(0, guest.busy(ref), when + ": grant " + ref + " still has GTF_reading/GTF_writing set");
-        }
-    }
-
-    /**
-     * The image as a frontend may rely on it after its writes were acknowledged: when the backend offers
-     * feature-flush-cache a flush is issued first (its status is BLK-14's business), since blkif lets a backend
-     * with a volatile cache answer a WRITE before the data reaches the file.
-     */
-    private byte[] imageAfterFlush(Device d, FrontendRing ring) {
-        if (number(d.keys, "feature-flush-cache", 0) == 1) {
-            ring.putDirect(FLUSH, 0, id(), 0);
-            ring.push();
-            single(ring);
-        }
-        return read(d.image);
-    }
-
-    private long sectors(Device d) {
-        return number(d.keys, "sectors", IMAGE_BYTES / SECTOR);
-    }
-
-    private static long copyBack(byte[] img, byte[] page, Seg seg, long sector) {
-        System.arraycopy(page, seg.first() * SECTOR, img, (int) sector * SECTOR, seg.sectors() * SECTOR);
-        return sector + seg.sectors();
     }
 
     // ------------------------------------------------------------------------------------------ BLK-01
