@@ -9,6 +9,7 @@ import io.pvkit.conformance.property.Gens;
 import io.pvkit.conformance.property.Property;
 import io.pvkit.conformance.property.StateMachine;
 import io.pvkit.rings.BackRing;
+import io.pvkit.rings.RingBrokenException;
 import io.pvkit.rings.RingFault;
 import io.pvkit.rings.RingIndex;
 import io.pvkit.rings.RingState;
@@ -100,7 +101,7 @@ public abstract class BackRingVerification {
         Fixture(int start, MemoryAccess view, MemorySegment page) {
             this.page = page;
             RingTestProtocol.sharedRingInit(page, start);
-            this.ring = createBackRing(view, TYPE, start);
+            this.ring = createBackRing(view, RingTestProtocol.type(), start);
             this.size = ring.size();
             this.reqProd = start;
         }
@@ -659,8 +660,10 @@ public abstract class BackRingVerification {
      * {@code unconsumedRequests}, the final check and a response push must hand out nothing and leave the shared
      * page as it is; {@code state()} stays {@code BROKEN}.
      *
+     * A {@code RingBrokenException} thrown by one of them must name the ring's {@code fault()}.
+     *
      * <p>If this fails, check: the fault is remembered and every operation checks it first (throwing
-     * {@code RingBrokenException}); nothing clears it except a new ring.
+     * {@code RingBrokenException} with that fault); nothing clears it except a new ring.
      */
     @Test
     public void required_RING_13_backendBrokenStateIsFinal() {
@@ -686,7 +689,8 @@ public abstract class BackRingVerification {
                 "pushResponses");
         for (String action : actions) {
             int[] answer = {0};
-            boolean returned = RingVerificationSupport.survives(() -> {
+            RingBrokenException thrown = null;
+            try {
                 switch (action) {
                     case "pollRequests" -> f.poll(Integer.MAX_VALUE);
                     case "unconsumedRequests" -> answer[0] = f.ring.unconsumedRequests();
@@ -694,9 +698,15 @@ public abstract class BackRingVerification {
                     case "putResponse" -> f.ring.putResponse(RingTestProtocol.answer(f.seen.get(3)));
                     default -> f.ring.pushResponses();
                 }
-            });
+            } catch (RingBrokenException e) {
+                thrown = e;
+            }
             String what = "RING-13: " + action + "() on a broken ring after the frontend restored a valid req_prod"
-                    + (returned ? " returned normally" : " threw RingBrokenException");
+                    + (thrown == null ? " returned normally" : " threw RingBrokenException");
+            if (thrown != null) {
+                assertEquals(fault, thrown.fault(), what + " naming fault " + thrown.fault() + ", but the ring's fault() is "
+                        + fault + ": the exception must name the fault the ring reports");
+            }
             assertEquals(0, answer[0], what + " and reported pending work: a broken ring reports none (throw "
                     + "RingBrokenException or answer 0/false)");
             assertEquals(seenBefore, f.seen.size(), what + " and handed out a request: BROKEN must be final");

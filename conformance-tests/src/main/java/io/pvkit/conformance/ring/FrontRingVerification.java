@@ -9,7 +9,9 @@ import io.pvkit.conformance.property.Gens;
 import io.pvkit.conformance.property.Property;
 import io.pvkit.conformance.property.StateMachine;
 import io.pvkit.rings.FrontRing;
+import io.pvkit.rings.RingBrokenException;
 import io.pvkit.rings.RingFault;
+import io.pvkit.rings.RingIdField;
 import io.pvkit.rings.RingIndex;
 import io.pvkit.rings.RingState;
 import io.pvkit.rings.RingType;
@@ -108,6 +110,31 @@ public abstract class FrontRingVerification {
         return true;
     }
 
+    /**
+     * Capability hook: whether your frontend can attach to a live ring ({@code FRONT_RING_ATTACH}, RING-21's attach
+     * check). Return true and override {@link #attachFrontRing} to have it checked.
+     *
+     * @return false by default
+     */
+    protected boolean attachesFrontRings() {
+        return false;
+    }
+
+    /**
+     * {@code FRONT_RING_ATTACH}: your frontend attached to a live ring whose header is already initialised, with
+     * {@code req_prod_pvt = rsp_cons = index}. It must not write the shared page. Called only when
+     * {@link #attachesFrontRings()} is true.
+     *
+     * @param memory the ring area; every shared access must go through it
+     * @param type entry sizes and id fields
+     * @param index the index both producers of the live ring are at
+     * @param validator the protocol checks your frontend applies to each response (against its shadow request)
+     * @return the attached front ring
+     */
+    protected FrontRing attachFrontRing(MemoryAccess memory, RingType type, int index, FrontRing.ResponseValidator validator) {
+        throw new UnsupportedOperationException("attachesFrontRings() is true but attachFrontRing is not overridden");
+    }
+
     /** Closes the pages of the test. */
     @AfterEach
     public void closePages() {
@@ -130,7 +157,7 @@ public abstract class FrontRingVerification {
         Fixture(int start, MemoryAccess view, MemorySegment page) {
             this.page = page;
             this.start = start;
-            this.ring = createFrontRing(view, TYPE, start, RingTestProtocol.VALIDATOR);
+            this.ring = createFrontRing(view, RingTestProtocol.type(), start, RingTestProtocol.VALIDATOR);
             this.size = ring.size();
             this.rspProd = start;
             this.reqCons = start;
@@ -583,8 +610,10 @@ public abstract class FrontRingVerification {
      * {@code hasUnconsumedResponses}, the final check, a put and a push must complete nothing, report no pending
      * work and leave the shared page as it is; {@code state()} stays {@code BROKEN}.
      *
+     * A {@code RingBrokenException} thrown by one of them must name the ring's {@code fault()}.
+     *
      * <p>If this fails, check: the fault is remembered and every operation checks it first (throwing
-     * {@code RingBrokenException}); nothing clears it except a new ring.
+     * {@code RingBrokenException} with that fault); nothing clears it except a new ring.
      */
     @Test
     public void required_RING_13_frontendBrokenStateIsFinal() {
@@ -606,7 +635,8 @@ public abstract class FrontRingVerification {
         for (String action : List.of("pollResponses", "hasUnconsumedResponses", "finalCheckForResponses", "putRequest",
                 "pushRequests")) {
             boolean[] work = {false};
-            boolean returned = RingVerificationSupport.survives(() -> {
+            RingBrokenException thrown = null;
+            try {
                 switch (action) {
                     case "pollResponses" -> f.poll();
                     case "hasUnconsumedResponses" -> work[0] = f.ring.hasUnconsumedResponses();
@@ -614,9 +644,15 @@ public abstract class FrontRingVerification {
                     case "putRequest" -> f.ring.putRequest(RingTestProtocol.request(1, 99));
                     default -> f.ring.pushRequests();
                 }
-            });
+            } catch (RingBrokenException e) {
+                thrown = e;
+            }
             String what = "RING-13: " + action + "() on a broken ring after the backend restored a valid rsp_prod"
-                    + (returned ? " returned normally" : " threw RingBrokenException");
+                    + (thrown == null ? " returned normally" : " threw RingBrokenException");
+            if (thrown != null) {
+                assertEquals(fault, thrown.fault(), what + " naming fault " + thrown.fault() + ", but the ring's fault() is "
+                        + fault + ": the exception must name the fault the ring reports");
+            }
             assertFalse(work[0], what + " and reported pending work: a broken ring reports none (throw "
                     + "RingBrokenException or answer false)");
             assertEquals(completedBefore, f.completed.size(), what + " and completed a response: BROKEN must be final");
@@ -781,9 +817,11 @@ public abstract class FrontRingVerification {
      * <a href="../../../../../RULES.md#ring-03">RING-03</a> (frontend side): a full ring across 2^32 reports full,
      * refuses one more request, and round-trips exactly as from 0.
      *
+     * Then a request one byte shorter than the type's is put: it must be refused and take no id and no slot.
+     *
      * <p>If this fails, check: {@code RING_FREE_REQUESTS} with unsigned arithmetic; full is
-     * {@code req_prod_pvt - rsp_cons == size}; {@code outstandingRequests()} counts requests put (pushed or not)
-     * and not yet answered.
+     * {@code req_prod_pvt - rsp_cons == size}; {@code outstandingRequests()} and {@code requestProducerIndex()} count
+     * requests put (pushed or not); {@code putRequest} checks the request's length before it takes an id.
      */
     @Test
     public void required_RING_03_frontendWrapAndFullRing() {
@@ -799,6 +837,8 @@ public abstract class FrontRingVerification {
                 assertEquals(3, f.ring.outstandingRequests(), "RING-03: outstandingRequests() after putting 3 requests, "
                         + "not yet pushed (req_prod_pvt - rsp_cons)" + at);
                 assertEquals(f.size - 3, f.ring.freeRequests(), "RING-03: freeRequests() after putting 3 requests" + at);
+                assertEquals(start + f.requests.size(), f.ring.requestProducerIndex(), "RING-03: requestProducerIndex() "
+                        + "(req_prod_pvt) after putting 3 requests, not yet pushed: it counts every request put" + at);
                 f.put(f.size - 3, 1);
                 assertEquals(f.size, f.ring.outstandingRequests(), "RING-03: outstandingRequests() of a full ring" + at);
                 assertTrue(f.ring.isFull(), "RING-03: isFull() of a full ring" + at);
@@ -820,6 +860,47 @@ public abstract class FrontRingVerification {
             runs.add(f.completed);
         }
         assertEquals(runs.get(0), runs.get(1), "start 0xFFFFFFF0 behaved differently from start 0");
+        refusedShortRequestTakesNoSlot();
+    }
+
+    /**
+     * Two requests are put; a request one byte shorter than the type's must be refused (an exception other than
+     * {@code RingBrokenException}) and take no id and no slot: the counts and {@code req_prod_pvt} stay, the ring stays
+     * ACTIVE and then takes exactly the {@code freeRequests()} it reported.
+     */
+    private void refusedShortRequestTakesNoSlot() {
+        Fixture f = fixture(NEAR_WRAP);
+        f.put(2, 1);
+        int free = f.ring.freeRequests();
+        MemorySegment shortRequest = MemorySegment.ofArray(new byte[RingTestProtocol.REQUEST_SIZE - 1]);
+        try {
+            int id = f.ring.putRequest(shortRequest);
+            fail("RING-03: putRequest of a " + (RingTestProtocol.REQUEST_SIZE - 1) + "-byte request (the type's requests have "
+                    + RingTestProtocol.REQUEST_SIZE + " bytes) returned " + id + "; refuse it (IllegalArgumentException)");
+        } catch (RingBrokenException e) {
+            fail("RING-03: a short request is the caller's mistake, not the backend's: putRequest must not break the ring", e);
+        } catch (RuntimeException refused) {
+            // refused: nothing may have changed
+        }
+        String what = "RING-03: after putRequest refused a short request";
+        assertEquals(RingState.ACTIVE, f.ring.state(), what + ", state()");
+        assertEquals(free, f.ring.freeRequests(), what + ", freeRequests() changed: a refused put must take no id and no "
+                + "slot (check the length before taking an id from the free list)");
+        assertEquals(2, f.ring.outstandingRequests(), what + ", outstandingRequests()");
+        assertEquals(NEAR_WRAP + 2, f.ring.requestProducerIndex(), what + ", requestProducerIndex() (req_prod_pvt)");
+        for (int k = 0; k < free; k++) {
+            MemorySegment r = RingTestProtocol.request(1, f.requests.size());
+            int id = f.ring.putRequest(r);
+            if (id == FrontRing.RING_FULL) {
+                fail(what + ", the ring took only " + k + " of the " + free + " requests freeRequests() reported: the "
+                        + "refused put leaked an id or a slot");
+            }
+            f.requests.add(r);
+            f.putIds.add(id);
+        }
+        assertTrue(f.ring.isFull(), what + " and " + free + " more puts, isFull()");
+        f.ring.pushRequests();
+        assertEquals(f.size, f.consume().size(), what + ": the requests published");
     }
 
     /**
@@ -942,6 +1023,49 @@ public abstract class FrontRingVerification {
             assertArrayEquals(new byte[48], page.asSlice(16, 48).toArray(ValueLayout.JAVA_BYTE), "pvt and __pad");
             assertEquals((byte) 0x77, page.get(ValueLayout.JAVA_BYTE, 64), "slots must not be touched");
         }
+    }
+
+    /**
+     * <a href="../../../../../RULES.md#ring-21">RING-21</a> (frontend attach, when {@link #attachesFrontRings()}): the
+     * kit initialises a ring at 0x1234 and fills the padding and the slots with a pattern; attaching must write nothing
+     * to the shared page and start at that index: the first request goes into the slot of 0x1234 and the kit's response
+     * to it completes it.
+     *
+     * <p>If this fails, check: {@code FRONT_RING_ATTACH} sets private state only ({@code req_prod_pvt = rsp_cons =
+     * index}); it never writes {@code SHARED_RING_INIT}.
+     */
+    @Test
+    public void optional_RING_21_frontendAttachWritesNothing() {
+        Assumptions.assumeTrue(attachesFrontRings(), "the frontend declares no FRONT_RING_ATTACH");
+        MemorySegment page = pages.newPage(1);
+        final int index = 0x1234;
+        RingTestProtocol.sharedRingInit(page, index);
+        page.set(ValueLayout.JAVA_INT, 16, 0x5A5A5A5A);
+        for (int i = 64; i < 4096; i++) {
+            page.set(ValueLayout.JAVA_BYTE, i, (byte) i);
+        }
+        byte[] before = page.toArray(ValueLayout.JAVA_BYTE);
+        FrontRing ring = attachFrontRing(GuestMemory.wrap(page), RingTestProtocol.type(), index, RingTestProtocol.VALIDATOR);
+        assertNotNull(ring, "RING-21: attachFrontRing returned null although attachesFrontRings() is true");
+        assertArrayEquals(before, page.toArray(ValueLayout.JAVA_BYTE), "RING-21: FRONT_RING_ATTACH changed the shared page");
+        assertEquals(index, ring.requestProducerIndex(), "RING-21: requestProducerIndex() (req_prod_pvt) after attaching at "
+                + index);
+        assertEquals(index, ring.responseConsumerIndex(), "RING-21: responseConsumerIndex() (rsp_cons) after attaching at "
+                + index);
+        int id = ring.putRequest(RingTestProtocol.request(7, 7));
+        ring.pushRequests();
+        assertEquals(index + 1, RingTestProtocol.getInt(page, REQ_PROD), "RING-21: req_prod after the attached frontend's "
+                + "first push");
+        MemorySegment slot = MemorySegment.ofArray(new long[RingTestProtocol.REQUEST_SIZE / 8]);
+        MemorySegment.copy(page, RingTestProtocol.slot(index, ring.size()), slot, 0, RingTestProtocol.REQUEST_SIZE);
+        assertEquals(id, slot.get(U64, 0), "RING-21: the first request after attaching at " + index + " must be in the slot "
+                + "of index " + index + ". " + SHADOW_IDS);
+        RingTestProtocol.writeResponse(page, ring.size(), index, RingTestProtocol.answer(slot));
+        RingTestProtocol.setIntRelease(page, RSP_PROD, index + 1);
+        List<Integer> completed = new ArrayList<>();
+        ring.pollResponses((rid, r) -> completed.add(rid), Integer.MAX_VALUE);
+        assertEquals(List.of(id), completed, "RING-21: the response at index " + index + " completes the attached "
+                + "frontend's first request");
     }
 
     /**
@@ -1094,82 +1218,26 @@ public abstract class FrontRingVerification {
     }
 
     /**
-     * <a href="../../../../../RULES.md#ring-25">RING-25</a>: a ring type whose ids are 2 bytes at offset 0 of both
-     * entries (netif's {@code uint16_t id}). Six requests whose bytes 0..7 hold a pattern are put: each slot must
-     * hold the returned id in bytes 0..1 and the request's own bytes 2..7. They are answered out of order with
-     * responses whose bytes 2..7 are {@code 0xFF} (not part of the id): all must be accepted, each for its id; a
-     * response whose 2-byte id is the ring size must break the ring. Then a ring of 2^17 slots with 2-byte ids: the
-     * frontend must refuse it at creation ({@code IllegalArgumentException}) or never issue an id above 65535.
+     * <a href="../../../../../RULES.md#ring-25">RING-25</a>: ring types whose ids are 2 bytes at offset 0 of both
+     * entries (netif's {@code uint16_t id}), 4 bytes at offset 4, and 8 bytes at offset 24 of the request but 0 of the
+     * response (ids need not sit where the other entry has them: blkif_request's is at offset 8). Six requests are put:
+     * each slot must hold the request given with only its id field replaced by the returned id. They are answered out
+     * of order with responses whose bytes around the id field are {@code 0xFF} (not part of the id): all must be
+     * accepted, each for its id; a response whose id is the ring size must break the ring. Then 2^16 slots of 8 bytes
+     * with 2-byte ids must take 65536 requests, and rings of 2^17 slots whose request id, response id or both are 2
+     * bytes must be refused at creation ({@code IllegalArgumentException}) or never issue an id above 65535.
      *
-     * <p>If this fails, check: the id is written and read with the id field's width (not always 8 bytes), and a
-     * slot count beyond what the field can number is rejected.
+     * <p>If this fails, check: the id is written and read at the id field's offset with its width (not always 8
+     * bytes at offset 0), and a slot count beyond what the request or the response id field can number is rejected.
      */
     @Test
     public void required_RING_25_idsHaveTheWidthOfTheIdField() {
-        RingType narrow = new RingType("narrow_ids", RingTestProtocol.REQUEST_SIZE, RingTestProtocol.RESPONSE_SIZE, 8,
-                new io.pvkit.rings.RingIdField(0, 2), new io.pvkit.rings.RingIdField(0, 2));
-        MemorySegment page = pages.newPage(1);
-        FrontRing ring = createFrontRing(GuestMemory.wrap(page), narrow, NEAR_WRAP, RingTestProtocol.VALIDATOR);
-        int size = ring.size();
-        final long pattern = 0xA5A4_A3A2_A1A0_9F9EL;
-        int n = 6;
-        int[] ids = new int[n];
-        List<MemorySegment> given = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            MemorySegment r = RingTestProtocol.request(30 + i, i);
-            r.set(U64, 0, pattern);
-            ids[i] = ring.putRequest(r);
-            if (ids[i] < 0 || ids[i] >= size) {
-                fail(SHADOW_IDS + " putRequest returned id " + ids[i] + " for a ring of " + size + " slots with 2-byte ids");
-            }
-            given.add(r);
-        }
-        ring.pushRequests();
-        for (int i = 0; i < n; i++) {
-            long slot = RingTestProtocol.slot(NEAR_WRAP + i, size);
-            int stamped = Short.toUnsignedInt(page.get(ValueLayout.JAVA_SHORT_UNALIGNED, slot));
-            assertEquals(ids[i], stamped, "RING-25: request " + i + " (putRequest returned id " + ids[i] + "): the 2-byte "
-                    + "id field at offset 0 of its slot holds " + stamped + ". " + SHADOW_IDS);
-            assertEquals(Long.toHexString(pattern >>> 16), Long.toHexString(page.get(U64, slot) >>> 16),
-                    "RING-25: request " + i + ": bytes 2..7 lie beyond the 2-byte id field and must be the request's own "
-                            + "bytes (write the id with the field's width, not 8 bytes)");
-        }
-        List<MemorySegment> published = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            MemorySegment copy = MemorySegment.ofArray(new long[RingTestProtocol.REQUEST_SIZE / 8]);
-            MemorySegment.copy(page, RingTestProtocol.slot(NEAR_WRAP + i, size), copy, 0, RingTestProtocol.REQUEST_SIZE);
-            published.add(copy);
-        }
-        int[] order = {3, 0, 5, 1, 4, 2};
-        List<Integer> expected = new ArrayList<>();
-        for (int j = 0; j < n; j++) {
-            int k = order[j];
-            MemorySegment rsp = RingTestProtocol.answer(published.get(k));
-            rsp.set(U64, 0, 0xFFFF_FFFF_FFFF_0000L | ids[k]);
-            RingTestProtocol.writeResponse(page, size, NEAR_WRAP + j, rsp);
-            expected.add(ids[k]);
-        }
-        RingTestProtocol.setIntRelease(page, RSP_PROD, NEAR_WRAP + n);
-        List<Integer> completed = new ArrayList<>();
-        int polled = RingVerificationSupport.survives(() -> ring.pollResponses((id, r) -> completed.add(id),
-                Integer.MAX_VALUE)) ? completed.size() : -1;
-        assertEquals(expected, completed, "RING-25: six responses with 2-byte ids (bytes 2..7 set, not part of the id), "
-                + "answered out of order; the frontend completed " + completed + (polled < 0 ? " and broke" : "")
-                + ": read the id with the field's width");
-        // a 2-byte id equal to the ring size is out of range
-        ring.putRequest(given.get(0));
-        ring.pushRequests();
-        MemorySegment bad = RingTestProtocol.answer(given.get(0));
-        bad.set(U64, 0, size);
-        RingTestProtocol.writeResponse(page, size, NEAR_WRAP + n, bad);
-        RingTestProtocol.setIntRelease(page, RSP_PROD, NEAR_WRAP + n + 1);
-        RingVerificationSupport.assertBreaks("RING-25: 2-byte response id " + size + " in a ring of " + size + " slots",
-                () -> ring.pollResponses((id, r) -> completed.add(id), Integer.MAX_VALUE), ring::state);
-        pages.close();
+        idFieldsRoundTrip(new RingIdField(0, 2), new RingIdField(0, 2));
+        idFieldsRoundTrip(new RingIdField(4, 4), new RingIdField(4, 4));
+        idFieldsRoundTrip(new RingIdField(24, 8), new RingIdField(0, 8));
 
         // 2^16 slots of 8 bytes with 2-byte ids: every id fits, the ring must be usable to the last slot
-        RingType exact = new RingType("u16_ids_2^16", 8, 8, 8, new io.pvkit.rings.RingIdField(0, 2),
-                new io.pvkit.rings.RingIdField(0, 2));
+        RingType exact = new RingType("u16_ids_2^16", 8, 8, 8, new RingIdField(0, 2), new RingIdField(0, 2));
         FrontRing fits = createFrontRing(GuestMemory.wrap(pages.newPage(129)), exact, 0, FrontRing.ResponseValidator.ACCEPT_ALL);
         assertEquals(65536, fits.size(), "RING-25: __RING_SIZE of 129 pages with 8-byte slots");
         MemorySegment small = MemorySegment.ofArray(new long[1]);
@@ -1182,26 +1250,126 @@ public abstract class FrontRingVerification {
         }
         pages.close();
 
-        // 2^17 slots of 8 bytes with 2-byte ids: ids 65536 and up do not fit the field
-        RingType tiny = new RingType("tiny_u16_ids", 8, 8, 8, new io.pvkit.rings.RingIdField(0, 2),
-                new io.pvkit.rings.RingIdField(0, 2));
+        // 2^17 slots of 8 bytes: ids 65536 and up do not fit a 2-byte field, whichever entry has it
+        idsBeyondTheFieldAreNeverIssued(new RingType("u16_ids", 8, 8, 8, new RingIdField(0, 2), new RingIdField(0, 2)));
+        idsBeyondTheFieldAreNeverIssued(new RingType("u64_req_u16_rsp_ids", 8, 8, 8, new RingIdField(0, 8),
+                new RingIdField(0, 2)));
+        idsBeyondTheFieldAreNeverIssued(new RingType("u16_req_u64_rsp_ids", 8, 8, 8, new RingIdField(0, 2),
+                new RingIdField(0, 8)));
+    }
+
+    /** Writes {@code id} into {@code field} of {@code entry} as a C peer would: little-endian, the field's width. */
+    private static void writeId(MemorySegment entry, RingIdField field, long id) {
+        switch (field.width()) {
+            case 2 -> entry.set(ValueLayout.JAVA_SHORT_UNALIGNED, field.offset(), (short) id);
+            case 4 -> entry.set(ValueLayout.JAVA_INT_UNALIGNED, field.offset(), (int) id);
+            default -> entry.set(U64, field.offset(), id);
+        }
+    }
+
+    /** Reads {@code field} of {@code entry}, zero-extended, as a C peer would. */
+    private static long readId(MemorySegment entry, RingIdField field) {
+        return switch (field.width()) {
+            case 2 -> Short.toUnsignedLong(entry.get(ValueLayout.JAVA_SHORT_UNALIGNED, field.offset()));
+            case 4 -> Integer.toUnsignedLong(entry.get(ValueLayout.JAVA_INT_UNALIGNED, field.offset()));
+            default -> entry.get(U64, field.offset());
+        };
+    }
+
+    /** RING-25 over one pair of id fields: slots hold the request with only its id replaced; responses match by id. */
+    private void idFieldsRoundTrip(RingIdField requestId, RingIdField responseId) {
+        RingType type = new RingType("ids_" + requestId.width() + "@" + requestId.offset() + "_" + responseId.width() + "@"
+                + responseId.offset(), RingTestProtocol.REQUEST_SIZE, RingTestProtocol.RESPONSE_SIZE, 8, requestId, responseId);
+        String ids = requestId.width() + "-byte request ids at offset " + requestId.offset() + " and " + responseId.width()
+                + "-byte response ids at offset " + responseId.offset();
+        MemorySegment page = pages.newPage(1);
+        FrontRing ring = createFrontRing(GuestMemory.wrap(page), type, NEAR_WRAP, RingTestProtocol.VALIDATOR);
+        int size = ring.size();
+        final long pattern = 0xA5A4_A3A2_A1A0_9F9EL;
+        int n = 6;
+        int[] putIds = new int[n];
+        List<MemorySegment> given = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            MemorySegment r = RingTestProtocol.request(30 + i, i);
+            r.set(U64, 0, pattern);
+            putIds[i] = ring.putRequest(r);
+            if (putIds[i] < 0 || putIds[i] >= size) {
+                fail(SHADOW_IDS + " putRequest returned id " + putIds[i] + " for a ring of " + size + " slots with " + ids);
+            }
+            given.add(r);
+        }
+        ring.pushRequests();
+        List<MemorySegment> published = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            MemorySegment slot = MemorySegment.ofArray(new long[RingTestProtocol.REQUEST_SIZE / 8]);
+            MemorySegment.copy(page, RingTestProtocol.slot(NEAR_WRAP + i, size), slot, 0, RingTestProtocol.REQUEST_SIZE);
+            long stamped = readId(slot, requestId);
+            assertEquals(putIds[i], stamped, "RING-25: request " + i + " (putRequest returned id " + putIds[i] + ") of a ring "
+                    + "with " + ids + ": the id field of its slot holds " + stamped + ". " + SHADOW_IDS);
+            MemorySegment expected = MemorySegment.ofArray(new long[RingTestProtocol.REQUEST_SIZE / 8]);
+            MemorySegment.copy(given.get(i), 0, expected, 0, RingTestProtocol.REQUEST_SIZE);
+            writeId(expected, requestId, putIds[i]);
+            long differs = expected.mismatch(slot);
+            assertEquals(-1L, differs, "RING-25: request " + i + " of a ring with " + ids + ": byte " + differs + " of its "
+                    + "slot is not the request's own (only the id field, offset " + requestId.offset() + ", width "
+                    + requestId.width() + ", may change: write the id at the field's offset with its width)");
+            published.add(slot);
+        }
+        int[] order = {3, 0, 5, 1, 4, 2};
+        List<Integer> expected = new ArrayList<>();
+        for (int j = 0; j < n; j++) {
+            int k = order[j];
+            MemorySegment rsp = RingTestProtocol.answer(published.get(k));
+            long word = responseId.offset() & ~7L;
+            rsp.set(U64, word, -1L);   // the bytes around the id field are not part of it
+            writeId(rsp, responseId, putIds[k]);
+            RingTestProtocol.writeResponse(page, size, NEAR_WRAP + j, rsp);
+            expected.add(putIds[k]);
+        }
+        RingTestProtocol.setIntRelease(page, RSP_PROD, NEAR_WRAP + n);
+        List<Integer> completed = new ArrayList<>();
+        int polled = RingVerificationSupport.survives(() -> ring.pollResponses((id, r) -> completed.add(id),
+                Integer.MAX_VALUE)) ? completed.size() : -1;
+        assertEquals(expected, completed, "RING-25: six responses with " + ids + " (the bytes around the field set, not "
+                + "part of the id), answered out of order; the frontend completed " + completed
+                + (polled < 0 ? " and broke" : "") + ": read the id at the field's offset with its width");
+        // an id equal to the ring size is out of range
+        ring.putRequest(given.get(0));
+        ring.pushRequests();
+        MemorySegment bad = RingTestProtocol.answer(given.get(0));
+        writeId(bad, responseId, size);
+        RingTestProtocol.writeResponse(page, size, NEAR_WRAP + n, bad);
+        RingTestProtocol.setIntRelease(page, RSP_PROD, NEAR_WRAP + n + 1);
+        RingVerificationSupport.assertBreaks("RING-25: response id " + size + " in a ring of " + size + " slots with " + ids,
+                () -> ring.pollResponses((id, r) -> completed.add(id), Integer.MAX_VALUE), ring::state);
+        pages.close();
+    }
+
+    /**
+     * A ring of 2^17 slots of {@code type}, one of whose id fields is 2 bytes: refused at creation, or no id above
+     * 65535 is issued (the response id field could not carry it back, or the request field could not hold it).
+     */
+    private void idsBeyondTheFieldAreNeverIssued(RingType type) {
         MemorySegment big = pages.newPage(257);
         FrontRing wide;
         try {
-            wide = createFrontRing(GuestMemory.wrap(big), tiny, 0, FrontRing.ResponseValidator.ACCEPT_ALL);
+            wide = createFrontRing(GuestMemory.wrap(big), type, 0, FrontRing.ResponseValidator.ACCEPT_ALL);
         } catch (IllegalArgumentException refused) {
+            pages.close();
             return;   // refused at creation: ids can never truncate
         }
         MemorySegment request = MemorySegment.ofArray(new long[1]);
         for (int k = 0; k <= 65536; k++) {
             int id = wide.putRequest(request);
             if (id == FrontRing.RING_FULL) {
-                return;   // the frontend limits itself to the ids the field can hold
+                break;   // the frontend limits itself to the ids the fields can hold
             }
-            assertTrue(id >= 0 && id <= 0xFFFF, "RING-25: a ring of " + wide.size() + " slots with 2-byte ids issued id "
-                    + id + ", which the id field cannot hold (it truncates to " + (id & 0xFFFF) + ", another request's "
-                    + "id): refuse such a ring at creation (IllegalArgumentException) or never issue such an id");
+            assertTrue(id >= 0 && id <= 0xFFFF, "RING-25: a ring of " + wide.size() + " slots of " + type + " issued id "
+                    + id + ", which a 2-byte id field cannot hold (it truncates to " + (id & 0xFFFF) + ", another request's "
+                    + "id): refuse such a ring at creation (IllegalArgumentException, checking the request and the response "
+                    + "id field) or never issue such an id");
         }
+        pages.close();
     }
 
     /**
