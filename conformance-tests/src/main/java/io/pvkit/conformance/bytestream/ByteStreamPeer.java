@@ -69,7 +69,9 @@ final class ByteStreamPeer implements AutoCloseable {
 
     /**
      * Layouts and memory sizes for BS-08: each ring once in memory that holds it exactly, once in memory one
-     * byte short of it, with the producer index, the consumer index and the data array in turn last.
+     * byte short of it, with the producer index, the consumer index and the data array in turn last (and each of the
+     * three at offset 0 once: the data array, the consumer index, and the producer index of a ring whose producer index
+     * comes before its consumer index).
      */
     record Fit(ByteStreamLayout layout, long bytes, boolean fits) {
     }
@@ -78,9 +80,11 @@ final class ByteStreamPeer implements AutoCloseable {
         ByteStreamLayout prodLast = new ByteStreamLayout("prod last", 0, 1024, 2048, 2052);
         ByteStreamLayout consLast = new ByteStreamLayout("cons last", 0, 1024, 2052, 2048);
         ByteStreamLayout dataLast = new ByteStreamLayout("data last", 1024, 1024, 0, 4);
+        ByteStreamLayout prodFirst = new ByteStreamLayout("data last, prod first", 1024, 1024, 4, 0);
         return List.of(new Fit(prodLast, 2056, true), new Fit(prodLast, 2055, false),
                 new Fit(consLast, 2056, true), new Fit(consLast, 2055, false),
-                new Fit(dataLast, 2048, true), new Fit(dataLast, 2047, false));
+                new Fit(dataLast, 2048, true), new Fit(dataLast, 2047, false),
+                new Fit(prodFirst, 2048, true), new Fit(prodFirst, 2047, false));
     }
 
     /**

@@ -27,7 +27,8 @@ public final class RingRules implements RuleSet {
             Rule.must("RING-03",
                     "Indices that start near 2^32 and wrap behave exactly as indices that start at 0, and a full ring "
                             + "is never taken for an empty one: a frontend's free and outstanding request counts "
-                            + "(RING_FREE_REQUESTS, RING_FULL) are exact at every step.",
+                            + "(RING_FREE_REQUESTS, RING_FULL) and its req_prod_pvt are exact at every step, and a put it "
+                            + "refuses (a request shorter than the ring type's) takes no id and no slot.",
                     "XTF f645a19 and 5535855; Firecracker verify_prepare_kick; " + RING_H),
             Rule.must("RING-04",
                     "A backend reads each request from the shared slot once (RING_COPY_REQUEST) and acts only on that "
@@ -67,7 +68,8 @@ public final class RingRules implements RuleSet {
                             + "consumes stale slots up to RING_REQUEST_CONS_OVERFLOW; " + RING_H),
             Rule.must("RING-13",
                     "Once a side has marked its ring broken it stays broken: later operations hand out nothing, write "
-                            + "nothing to the shared page and report BROKEN, even when the peer restores valid indices.",
+                            + "nothing to the shared page and report BROKEN with the same fault (a RingBrokenException they "
+                            + "throw names it), even when the peer restores valid indices.",
                     "Linux blkfront/netfront hardening (XSA-376: the device stays in error until reconnected)"),
             Rule.must("RING-14",
                     "A frontend bounds rsp_prod by the requests it has pushed (the published req_prod), so it never "
@@ -86,8 +88,9 @@ public final class RingRules implements RuleSet {
                     "DEFINE_RING_TYPES, __RING_SIZE; " + RING_H),
             Rule.must("RING-21",
                     "Front initialisation writes SHARED_RING_INIT (producers equal, events one past them, pvt and "
-                            + "padding zeroed) and a backend attach writes nothing to the shared page.",
-                    "SHARED_RING_INIT, XEN_FRONT_RING_INIT, BACK_RING_INIT; " + RING_H),
+                            + "padding zeroed) and an attach, backend or frontend (FRONT_RING_ATTACH), writes nothing to "
+                            + "the shared page and continues at the ring's index.",
+                    "SHARED_RING_INIT, XEN_FRONT_RING_INIT, BACK_RING_INIT, FRONT_RING_ATTACH; " + RING_H),
             Rule.must("RING-22",
                     "A push requests a notification exactly when the peer's event index lies in (old, new] modulo 2^32, "
                             + "and a push given a notifier notifies exactly then.",
@@ -103,10 +106,11 @@ public final class RingRules implements RuleSet {
                     "RING_FINAL_CHECK_FOR_REQUESTS, RING_FINAL_CHECK_FOR_RESPONSES (break before req_event/rsp_event "
                             + "is written); " + RING_H),
             Rule.must("RING-25",
-                    "A frontend writes and reads ids with the width of the ring type's id field (2, 4 or 8 bytes), "
-                            + "leaving the request's other bytes as given and ignoring response bytes beyond the field, "
-                            + "and never issues an id the field cannot hold (a ring with more slots than the field can "
-                            + "number is refused; one whose ids all fit is accepted).",
+                    "A frontend writes and reads ids at the offset and with the width of the ring type's id fields "
+                            + "(2, 4 or 8 bytes), leaving the request's other bytes as given and ignoring response bytes "
+                            + "beyond the field, and never issues an id the request or the response id field cannot hold "
+                            + "(a ring with more slots than either field can number is refused; one whose ids all fit is "
+                            + "accepted).",
                     "io/netif.h (uint16_t id); Linux xen-netfront (ids are shadow indices below NET_TX_RING_SIZE); "
                             + RING_H),
             Rule.must("RING-26",

@@ -58,9 +58,8 @@ public final class RingTestProtocol {
     public static final StructLayout RESPONSE_LAYOUT = MemoryLayout.structLayout(ValueLayout.JAVA_LONG.withName("id"),
             ValueLayout.JAVA_INT.withName("op"), ValueLayout.JAVA_INT.withName("status"),
             ValueLayout.JAVA_INT.withName("len"), ValueLayout.JAVA_INT.withName("crc"));
-    /** The ring type, from the two structs: ids are u64 at offset 0 of both entries. */
-    public static final RingType TYPE = RingType.of("pvkit_conformance", REQUEST_LAYOUT, RESPONSE_LAYOUT,
-            new RingIdField(0, 8), new RingIdField(0, 8));
+    /** The ring type, from the two structs: ids are u64 at offset 0 of both entries (equal to {@link #type()}). */
+    public static final RingType TYPE = type();
     /** The frontend's response checks: same op, len within the request's buffer. */
     public static final FrontRing.ResponseValidator VALIDATOR = (request, response) ->
             request.get(U32, OP) == response.get(U32, OP)
@@ -69,6 +68,17 @@ public final class RingTestProtocol {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
     private RingTestProtocol() {
+    }
+
+    /**
+     * The ring type, built from the two structs with {@code RingType.of} on every call: the verifications' fixtures
+     * build their type when a test runs, not once in a static initialiser, so the type handed to the implementation
+     * is built by the code under test at that moment.
+     *
+     * @return a type equal to {@link #TYPE}
+     */
+    public static RingType type() {
+        return RingType.of("pvkit_conformance", REQUEST_LAYOUT, RESPONSE_LAYOUT, new RingIdField(0, 8), new RingIdField(0, 8));
     }
 
     /**

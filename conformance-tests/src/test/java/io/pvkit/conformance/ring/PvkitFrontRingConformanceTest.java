@@ -14,4 +14,14 @@ class PvkitFrontRingConformanceTest extends FrontRingVerification {
         return startIndex == 0 && validator == FrontRing.ResponseValidator.ACCEPT_ALL ? SharedFrontRing.initialise(memory, type)
                 : SharedFrontRing.initialise(memory, type, startIndex, validator);
     }
+
+    @Override
+    protected boolean attachesFrontRings() {
+        return true;
+    }
+
+    @Override
+    protected FrontRing attachFrontRing(MemoryAccess memory, RingType type, int index, FrontRing.ResponseValidator validator) {
+        return SharedFrontRing.attach(memory, type, index, validator);
+    }
 }

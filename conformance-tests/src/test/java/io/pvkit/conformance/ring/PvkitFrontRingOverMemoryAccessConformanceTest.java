@@ -16,4 +16,15 @@ class PvkitFrontRingOverMemoryAccessConformanceTest extends FrontRingVerificatio
         return SharedFrontRing.initialise(PvkitBackRingOverMemoryAccessConformanceTest.overAccess(memory), type,
                 startIndex, validator);
     }
+
+    @Override
+    protected boolean attachesFrontRings() {
+        return true;
+    }
+
+    @Override
+    protected FrontRing attachFrontRing(MemoryAccess memory, RingType type, int index, FrontRing.ResponseValidator validator) {
+        return SharedFrontRing.attach(PvkitBackRingOverMemoryAccessConformanceTest.overAccess(memory), type, index,
+                validator);
+    }
 }

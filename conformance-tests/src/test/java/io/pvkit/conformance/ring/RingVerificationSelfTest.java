@@ -247,6 +247,13 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class BackExceptionNamesOtherFault extends ToyBack {
+        @Override
+        Set<ToyBackRing.Flaw> flaws() {
+            return EnumSet.of(ToyBackRing.Flaw.EXCEPTION_NAMES_OTHER_FAULT);
+        }
+    }
+
     // ---------------------------------------------------------------- front rings: one flaw each
 
     abstract static class ToyFront extends FrontRingVerification {
@@ -255,7 +262,18 @@ class RingVerificationSelfTest {
         @Override
         protected FrontRing createFrontRing(MemoryAccess memory, RingType type, int startIndex,
                                             FrontRing.ResponseValidator validator) {
-            return new ToyFrontRing(memory, type, startIndex, validator, flaws());
+            return new ToyFrontRing(memory, type, startIndex, validator, flaws(), false);
+        }
+
+        @Override
+        protected boolean attachesFrontRings() {
+            return true;
+        }
+
+        @Override
+        protected FrontRing attachFrontRing(MemoryAccess memory, RingType type, int index,
+                                            FrontRing.ResponseValidator validator) {
+            return new ToyFrontRing(memory, type, index, validator, flaws(), true);
         }
 
         /** Only the fence toy is about ordering; the others run RING-15 briefly (it must still pass). */
@@ -503,6 +521,62 @@ class RingVerificationSelfTest {
         }
     }
 
+    static final class FrontLeaksIdOnShortRequest extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.LEAKS_ID_ON_SHORT_REQUEST);
+        }
+    }
+
+    static final class ReqIndexPublished extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.REQ_INDEX_PUBLISHED);
+        }
+    }
+
+    static final class ExceptionNamesOtherFault extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.EXCEPTION_NAMES_OTHER_FAULT);
+        }
+    }
+
+    static final class IdsAtOffsetZero extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.IDS_AT_OFFSET_ZERO);
+        }
+    }
+
+    static final class NarrowIdsAsShort extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.NARROW_IDS_AS_SHORT);
+        }
+    }
+
+    static final class ChecksRequestIdWidthOnly extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.CHECKS_REQUEST_ID_WIDTH_ONLY);
+        }
+    }
+
+    static final class FrontAttachInitialises extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.ATTACH_INITIALISES);
+        }
+    }
+
+    static final class ChecksResponseIdWidthOnly extends ToyFront {
+        @Override
+        Set<ToyFrontRing.Flaw> flaws() {
+            return EnumSet.of(ToyFrontRing.Flaw.CHECKS_RESPONSE_ID_WIDTH_ONLY);
+        }
+    }
+
     // ---------------------------------------------------------------- self-tests
 
     /** The toy fails exactly these rules (so each rule is shown to catch a flaw of its own). */
@@ -572,6 +646,8 @@ class RingVerificationSelfTest {
         assertOnlyFails(BackTypeNotReported.class, "RING-20");
         // PIT survivor: RingMemory.zero's byte loop (only 8-byte multiples were ever zeroed by the kit's types)
         assertOnlyFails(TailZeroInLongs.class, "RING-07");
+        // the RingBrokenException of a later operation names another fault than fault() (RingBrokenException.fault())
+        assertOnlyFails(BackExceptionNamesOtherFault.class, "RING-13");
     }
 
     @Test
@@ -587,9 +663,10 @@ class RingVerificationSelfTest {
         assertOnlyFails(RereadRspProd.class, "RING-05");
         assertOnlyFails(UnsignedLongDifferenceFront.class, "RING-03");
         // misplaced slots: every rule that writes responses where io/ring.h puts them
-        // (and every rule where the kit, reading the io/ring.h slot, finds another id than putRequest returned)
+        // (and every rule where the kit, reading the io/ring.h slot, finds another id than putRequest returned,
+        // RING-21's attach check included)
         assertOnlyFails(Header128.class, "FE-02", "FE-03", "FE-04", "FE-05", "FE-06", "FE-07", "RING-03", "RING-05",
-                "RING-08", "RING-10", "RING-20", "RING-23", "RING-24", "RING-25", "RING-26");
+                "RING-08", "RING-10", "RING-20", "RING-21", "RING-23", "RING-24", "RING-25", "RING-26");
         assertOnlyFails(InitEventAtProd.class, "RING-21");
         assertOnlyFails(FrontNotifyInclusive.class, "RING-22");
         assertOnlyFails(FrontEventPlusTwo.class, "RING-10", "RING-23");
@@ -618,6 +695,18 @@ class RingVerificationSelfTest {
         assertOnlyFails(FrontStaleLocalIndex.class, "RING-26");   // PIT survivor: pollResponses' re-entrancy guard
         assertOnlyFails(FrontAcceptsNoSlot.class, "RING-20");   // PIT survivor: "no slot fits" removed
         assertOnlyFails(FrontTypeNotReported.class, "RING-20");
+        // PIT gaps on pv-rings (docs/mutation/rings.md "What is left") the kit passed before: a refused short put that
+        // leaks an id, req_prod_pvt, the exception's fault, ids at other offsets and widths, the id-width check of
+        // only one of the two entries
+        assertOnlyFails(FrontLeaksIdOnShortRequest.class, "RING-03");
+        assertOnlyFails(ReqIndexPublished.class, "RING-03");
+        assertOnlyFails(ExceptionNamesOtherFault.class, "RING-13");
+        assertOnlyFails(IdsAtOffsetZero.class, "RING-25");
+        assertOnlyFails(NarrowIdsAsShort.class, "RING-25");
+        assertOnlyFails(ChecksRequestIdWidthOnly.class, "RING-25");
+        assertOnlyFails(ChecksResponseIdWidthOnly.class, "RING-25");
+        // PIT out-of-scope before: FRONT_RING_ATTACH (the capability-gated attach check of RING-21)
+        assertOnlyFails(FrontAttachInitialises.class, "RING-21");
     }
 
     /**
@@ -657,7 +746,7 @@ class RingVerificationSelfTest {
         SelfTestReport report = SelfTest.run(CookieIds.class);
         // every rule that puts and consumes requests; each failure names the requirement (checked below)
         assertEquals(new TreeSet<>(Set.of("FE-02", "FE-03", "FE-04", "FE-05", "FE-06", "FE-07", "RING-03", "RING-05",
-                "RING-08", "RING-10", "RING-13", "RING-14", "RING-20", "RING-23", "RING-24", "RING-25", "RING-26")),
+                "RING-08", "RING-10", "RING-13", "RING-14", "RING-20", "RING-21", "RING-23", "RING-24", "RING-25", "RING-26")),
                 new TreeSet<>(report.failedRules()),
                 report::toString);
         for (String rule : report.failedRules()) {

@@ -51,7 +51,9 @@ final class ToyBackRing implements BackRing {
         /** type() answers null. */
         TYPE_NOT_REPORTED,
         /** Zeroes a response slot's tail in whole 8-byte words only (a 6-byte tail keeps request bytes). */
-        TAIL_ZERO_IN_LONGS
+        TAIL_ZERO_IN_LONGS,
+        /** On a broken ring, later operations throw a RingBrokenException naming a fixed fault, not fault(). */
+        EXCEPTION_NAMES_OTHER_FAULT
     }
 
     private final MemoryAccess mem;
@@ -112,7 +114,8 @@ final class ToyBackRing implements BackRing {
 
     private void ensureActive() {
         if (fault != null && !has(Flaw.BROKEN_NOT_STICKY)) {
-            throw new RingBrokenException(fault, "toy broken");
+            throw new RingBrokenException(has(Flaw.EXCEPTION_NAMES_OTHER_FAULT) ? RingFault.STREAM_INDEX_CORRUPT : fault,
+                    "toy broken");
         }
     }
 

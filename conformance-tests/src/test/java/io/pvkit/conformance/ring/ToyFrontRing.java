@@ -6,6 +6,7 @@ import io.pvkit.conformance.hostile.MemoryCopies;
 import io.pvkit.rings.FrontRing;
 import io.pvkit.rings.RingBrokenException;
 import io.pvkit.rings.RingFault;
+import io.pvkit.rings.RingIdField;
 import io.pvkit.rings.RingIndex;
 import io.pvkit.rings.RingState;
 import io.pvkit.rings.RingType;
@@ -59,7 +60,23 @@ final class ToyFrontRing implements FrontRing {
         /** Accepts a ring area too small for one slot (a ring of 0 slots). */
         ACCEPTS_NO_SLOT,
         /** type() answers null. */
-        TYPE_NOT_REPORTED
+        TYPE_NOT_REPORTED,
+        /** Takes an id from the free list before checking the request's length: a refused short put leaks the id. */
+        LEAKS_ID_ON_SHORT_REQUEST,
+        /** requestProducerIndex() answers the published req_prod, not req_prod_pvt. */
+        REQ_INDEX_PUBLISHED,
+        /** On a broken ring, later operations throw a RingBrokenException naming a fixed fault, not fault(). */
+        EXCEPTION_NAMES_OTHER_FAULT,
+        /** Writes and reads ids with the field's width but always at offset 0. */
+        IDS_AT_OFFSET_ZERO,
+        /** Writes and reads id fields narrower than 8 bytes as 2 bytes (right for netif's u16, wrong for u32 ids). */
+        NARROW_IDS_AS_SHORT,
+        /** Refuses a ring whose request id field cannot number its slots, but not one whose response id field cannot. */
+        CHECKS_REQUEST_ID_WIDTH_ONLY,
+        /** Refuses a ring whose response id field cannot number its slots, but not one whose request id field cannot. */
+        CHECKS_RESPONSE_ID_WIDTH_ONLY,
+        /** FRONT_RING_ATTACH initialises the shared header (SHARED_RING_INIT) instead of only its private state. */
+        ATTACH_INITIALISES
     }
 
     private final MemoryAccess mem;
@@ -78,7 +95,7 @@ final class ToyFrontRing implements FrontRing {
     private int rspCons;
     private RingFault fault;
 
-    ToyFrontRing(MemoryAccess mem, RingType type, int start, ResponseValidator validator, Set<Flaw> flaws) {
+    ToyFrontRing(MemoryAccess mem, RingType type, int start, ResponseValidator validator, Set<Flaw> flaws, boolean attach) {
         this.mem = mem;
         this.type = type;
         this.validator = validator;
@@ -88,9 +105,13 @@ final class ToyFrontRing implements FrontRing {
         if (size == 0 && !has(Flaw.ACCEPTS_NO_SLOT)) {
             throw new IllegalArgumentException("toy: no slot fits in " + mem.byteSize() + " bytes");
         }
-        int width = type.requestId().width();
-        if (!has(Flaw.NO_ID_WIDTH_CHECK) && width < 8 && size > 1L << (8 * width)) {
-            throw new IllegalArgumentException("toy: " + size + " slots do not fit " + width + "-byte ids");
+        if (!has(Flaw.NO_ID_WIDTH_CHECK)) {
+            if (!has(Flaw.CHECKS_RESPONSE_ID_WIDTH_ONLY)) {
+                checkIdWidth(type.requestId().width());
+            }
+            if (!has(Flaw.CHECKS_REQUEST_ID_WIDTH_ONLY)) {
+                checkIdWidth(type.responseId().width());
+            }
         }
         this.shadow = new MemorySegment[size];
         this.inFlight = new boolean[size];
@@ -101,6 +122,9 @@ final class ToyFrontRing implements FrontRing {
         this.reqProdPvt = start;
         this.reqProdPublished = start;
         this.rspCons = start;
+        if (attach && !has(Flaw.ATTACH_INITIALISES)) {
+            return;   // FRONT_RING_ATTACH: private state only
+        }
         for (long o = 16; o < 64; o += 4) {
             mem.setInt(o, 0);
         }
@@ -113,6 +137,23 @@ final class ToyFrontRing implements FrontRing {
 
     private boolean has(Flaw f) {
         return flaws.contains(f);
+    }
+
+    private void checkIdWidth(int width) {
+        if (width < 8 && size > 1L << (8 * width)) {
+            throw new IllegalArgumentException("toy: " + size + " slots do not fit " + width + "-byte ids");
+        }
+    }
+
+    /** Where this toy actually puts an id of {@code field} (the flaws misplace it). */
+    private RingIdField idField(RingIdField field) {
+        if (has(Flaw.IDS_AT_OFFSET_ZERO)) {
+            return new RingIdField(0, field.width());
+        }
+        if (has(Flaw.NARROW_IDS_AS_SHORT) && field.width() < 8) {
+            return new RingIdField(field.offset(), 2);
+        }
+        return field;
     }
 
     private long offset(int index) {
@@ -162,6 +203,9 @@ final class ToyFrontRing implements FrontRing {
     @Override
     public int putRequest(MemorySegment request) {
         ensureActive();
+        if (request.byteSize() < type.requestSize() && !has(Flaw.LEAKS_ID_ON_SHORT_REQUEST)) {
+            throw new IllegalArgumentException("toy: short request");
+        }
         if (freeRequests() <= 0 || free.isEmpty()) {
             return RING_FULL;
         }
@@ -171,7 +215,7 @@ final class ToyFrontRing implements FrontRing {
         if (has(Flaw.WIDE_IDS)) {
             c.set(RingTestProtocol.U64, type.requestId().offset(), id);
         } else {
-            type.requestId().write(c, has(Flaw.COOKIE_IDS) ? id + size : id);
+            idField(type.requestId()).write(c, has(Flaw.COOKIE_IDS) ? id + size : id);
         }
         shadow[id] = c;
         lastPut = c;
@@ -219,7 +263,8 @@ final class ToyFrontRing implements FrontRing {
 
     private void ensureActive() {
         if (fault != null && !has(Flaw.BROKEN_NOT_STICKY)) {
-            throw new RingBrokenException(fault, "toy broken");
+            throw new RingBrokenException(has(Flaw.EXCEPTION_NAMES_OTHER_FAULT) ? RingFault.RESPONSE_REJECTED : fault,
+                    "toy broken");
         }
     }
 
@@ -250,7 +295,7 @@ final class ToyFrontRing implements FrontRing {
             }
             MemoryCopies.copyOut(mem, offset(rspCons), rsp, 0, type.responseSize());
             long raw = (has(Flaw.WIDE_IDS) ? rsp.get(RingTestProtocol.U64, type.responseId().offset())
-                    : type.responseId().read(rsp)) - (has(Flaw.COOKIE_IDS) ? size : 0);
+                    : idField(type.responseId()).read(rsp)) - (has(Flaw.COOKIE_IDS) ? size : 0);
             if (!has(Flaw.NO_ID_RANGE_CHECK) && Long.compareUnsigned(raw, size) >= 0) {
                 throw broken(RingFault.RESPONSE_ID_OUT_OF_RANGE);
             }
@@ -322,7 +367,7 @@ final class ToyFrontRing implements FrontRing {
 
     @Override
     public int requestProducerIndex() {
-        return reqProdPvt;
+        return has(Flaw.REQ_INDEX_PUBLISHED) ? reqProdPublished : reqProdPvt;
     }
 
     @Override
