@@ -947,8 +947,9 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt14CatchesASendThatKicksWhateverTheFlagsSay() {
+        // its extra kick on a 0 -> 1 raise breaks "exactly one kick" first, before the "kicked again" check
         SelfTestReport report = assertCaught(Evt14KicksTooOften.class, "EVT-14");
-        assertTrue(report.failuresOf("EVT-14").getFirst().getMessage().contains("kicked the vCPU again"),
+        assertTrue(report.failuresOf("EVT-14").getFirst().getMessage().contains("exactly one kick"),
                 report::toString);
     }
 
@@ -998,7 +999,7 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt16CatchesDestroyWithoutTeardown() {
-        assertCaught(Evt16.class, "EVT-16", "EVT-06", "EVT-18");
+        assertCaught(Evt16.class, "EVT-16", "EVT-06", "EVT-10", "EVT-18");   // EVT-10 destroys 10 of its 20 domains
     }
 
     @Test
@@ -1030,7 +1031,8 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt18CatchesADestroyedDomainThatStaysBindable() {
-        SelfTestReport report = assertCaught(Evt18Zombie.class, "EVT-18");
+        // EVT-10 destroys 10 of its 20 domains and then names them: still found (-EPERM), not -ESRCH
+        SelfTestReport report = assertCaught(Evt18Zombie.class, "EVT-18", "EVT-10");
         assertTrue(report.failuresOf("EVT-18").stream().anyMatch(t -> t.getMessage().contains("dead domain must stay dead")),
                 report::toString);
     }
