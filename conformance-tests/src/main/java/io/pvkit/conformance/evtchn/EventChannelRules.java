@@ -36,8 +36,10 @@ public final class EventChannelRules implements RuleSet {
                     "XSA-331 (Linux 073d0552ead5), Xen 78e24c269b; xen/common/event_channel.c evtchn_free"),
             Rule.must("EVT-05",
                     "EVTCHNOP_reset racing send and alloc_unbound from another vCPU either completes, returning 0 with "
-                            + "every port closed (only ports allocated after it are open), or is refused with -EAGAIN, "
-                            + "and the racing calls return only 0, a port or a negated errno.",
+                            + "every port closed (only ports allocated after it are open), or is refused with -EAGAIN "
+                            + "(as it must be when a port allocated while it ran is still open); a second reset started "
+                            + "while one runs is refused with -EBUSY, and the racing calls return only 0, a port or a "
+                            + "negated errno.",
                     "XSA-343 (e045199c7c, 8d385b247b), XSA-505 (0e9d647aca), XSA-358"),
             Rule.must("EVT-06",
                     "EVTCHNOP_reset and domain destruction close every port however many are bound, leaving every "
@@ -55,14 +57,16 @@ public final class EventChannelRules implements RuleSet {
             Rule.must("EVT-09",
                     "EVTCHNOP_unmask of a masked pending port clears only its mask bit and raises the upcall "
                             + "exactly once on its notify vCPU (selector bit port / 64), for ports in every selector "
-                            + "word, and unmasking it again, or unmasking a port that is not pending, raises nothing.",
+                            + "word, and unmasking it again, or unmasking a port that is not pending, raises nothing; "
+                            + "the vCPU is kicked only when evtchn_upcall_pending goes from 0 to 1, and nothing is "
+                            + "raised while the selector bit is still set.",
                     "XSA-332 (Linux 4d3fe31bd993, f01337197419); xen/common/event_2l.c evtchn_2l_unmask"),
             Rule.must("EVT-10",
                     "bind_interdomain to a port that is not unbound, not offered to the caller, or in a domain "
                             + "that does not exist fails, and an unprivileged alloc_unbound for another domain "
                             + "returns -EPERM; alloc_unbound, status and reset naming a domain that does not exist "
-                            + "return -ESRCH, and bind_ipi and bind_virq to a vCPU the domain does not have return "
-                            + "-ENOENT; no binding is created.",
+                            + "return -ESRCH (whatever its id, however many domains exist), and bind_ipi and "
+                            + "bind_virq to a vCPU the domain does not have return -ENOENT; no binding is created.",
                     "xen/include/public/event_channel.h (evtchn_alloc_unbound, evtchn_bind_interdomain)"),
             Rule.must("EVT-11",
                     "bind_interdomain marks the new local port pending, so an event sent before the bind is "
@@ -78,8 +82,9 @@ public final class EventChannelRules implements RuleSet {
                     "xen/include/public/event_channel.h (EVTCHNOP_close); event_channel.c __evtchn_close"),
             Rule.must("EVT-14",
                     "send to an unmasked port sets its pending bit (bit port % 64 of word port / 64), the notify "
-                            + "vCPU's selector bit port / 64 and evtchn_upcall_pending, and to a masked port only the "
-                            + "pending bit, for ports in every selector word; no other bit changes, and nothing new is "
+                            + "vCPU's selector bit port / 64 and evtchn_upcall_pending, kicking that vCPU exactly "
+                            + "once, and to a masked port only the pending bit, for ports in every selector word; no "
+                            + "other bit changes, and nothing new is "
                             + "raised (nor the vCPU kicked) while the selector bit or evtchn_upcall_pending is still set.",
                     "xen/common/event_2l.c evtchn_2l_set_pending; xen/include/public/xen.h (shared_info)"),
             Rule.must("EVT-15",

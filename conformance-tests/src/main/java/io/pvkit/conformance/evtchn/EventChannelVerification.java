@@ -66,6 +66,7 @@ public abstract class EventChannelVerification {
     private static final int EAGAIN = (int) XenErrno.EAGAIN.negated();
     private static final int ESRCH = (int) XenErrno.ESRCH.negated();
     private static final int ENOENT = (int) XenErrno.ENOENT.negated();
+    private static final int EBUSY = (int) XenErrno.EBUSY.negated();
 
     private HypervisorUnderTest hypervisor;
     /** The first unprivileged test domain (2 vCPUs). */
@@ -163,8 +164,10 @@ public abstract class EventChannelVerification {
     }
 
     /**
-     * How long {@code EVT-19} waits for another vCPU's calls after each operation before it reports a lock left
-     * held (default 30 s: a hang detector on a loaded machine, never a performance bound).
+     * How long the kit waits for calls it makes on another thread before it reports them blocked: {@code EVT-19}'s
+     * probe after each operation (a lock left held), the calls {@code EVT-05}, {@code EVT-06} and {@code EVT-18} make
+     * at a preemption point, and {@code EVT-05}'s racing threads (default 30 s: a hang detector on a loaded machine,
+     * never a performance bound; a shorter wait only makes a blocked call fail sooner).
      *
      * @return the wait in seconds, at least 1
      */
@@ -401,7 +404,9 @@ public abstract class EventChannelVerification {
      *
      * <p>First, one deterministic round: with {@link #installPreemptionProbe}, vCPU 1 allocates a port and sends
      * exactly at the reset's first preemption point, so the interleaving that a snapshot-closing reset gets wrong
-     * happens on every run; the 20 racing rounds then cover implementations without the probe.
+     * happens on every run; that port was allocated while the reset ran, so if it is still open afterwards the reset
+     * must have returned {@code -EAGAIN} (not 0); a second reset vCPU 1 starts there must be refused with
+     * {@code -EBUSY}. The 20 racing rounds then cover implementations without the probe.
      *
      * <p>If this fails, check:
      * <ul>
@@ -424,9 +429,11 @@ public abstract class EventChannelVerification {
 
     /**
      * The deterministic part of EVT-05: at the reset's first preemption point (through
-     * {@link #installPreemptionProbe}), vCPU 1 of the same domain allocates a port and sends on an IPI port, and the
-     * reset continues only after both returned (or 10 s passed). A reset that closes a snapshot of the ports taken
-     * before the preemption point then reports success with the new port open above free ones, on every run. An
+     * {@link #installPreemptionProbe}), vCPU 1 of the same domain allocates a port, sends on an IPI port and starts a
+     * second reset of the domain (which must be refused with {@code -EBUSY}), and the reset continues only after
+     * they returned (or {@link #lockProbeSeconds()} passed). A reset that closes a
+     * snapshot of the ports taken before the preemption point then reports success with the new port open above free
+     * ones, and a reset that leaves the new port open without answering {@code -EAGAIN} is wrong, on every run. An
      * implementation without the probe, or whose reset of 33 ports reaches no preemption point, gets only the
      * racing rounds.
      */
@@ -455,11 +462,18 @@ public abstract class EventChannelVerification {
                 if (s != 0 && s != EINVAL) {
                     bad.add("send at the reset's preemption point returned " + XenErrno.describe(s));
                 }
+                // reset {dom = SELF} at offset 1536: a reset is in progress (Xen's evtchn_reset: -EBUSY)
+                long nested = raw(a, 1, EvtchnOp.RESET, 1536, DomId.SELF, bad);
+                if (nested != EBUSY) {
+                    bad.add("a second reset of the domain, started at the first reset's preemption point, returned "
+                            + XenErrno.describe(nested) + " (a reset is in progress: -EBUSY, and nothing closed)");
+                }
             });
             try {
-                f.get(10, TimeUnit.SECONDS);
+                f.get(lockProbeSeconds(), TimeUnit.SECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
-                bad.add("vCPU 1's alloc_unbound/send blocked at the reset's preemption point for 10 s");
+                bad.add("vCPU 1's alloc_unbound/send blocked at the reset's preemption point for " + lockProbeSeconds()
+                        + " s");
                 f.cancel(true);
             } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
                 bad.add("vCPU 1's calls at the preemption point failed: " + e);
@@ -472,10 +486,11 @@ public abstract class EventChannelVerification {
         } finally {
             installPreemptionProbe(hypervisor, () -> { });
             vcpu1.shutdownNow();
-            assertTrue(vcpu1.awaitTermination(30, TimeUnit.SECONDS), "vCPU 1's thread did not stop");
+            assertTrue(vcpu1.awaitTermination(lockProbeSeconds(), TimeUnit.SECONDS), "vCPU 1's thread did not stop");
         }
+        // the port vCPU 1 got was allocated strictly while the reset ran: if it is still open, the reset must say so
         checkAfterReset("forced interleaving (alloc_unbound at the reset's first preemption point"
-                + (fired.get() ? ")" : ", never reached)"), r, before, allocated, bad);
+                + (fired.get() ? ")" : ", never reached)"), r, before, allocated, bad, fired.get());
     }
 
     private void raceResetOnce(int round) throws InterruptedException {
@@ -488,7 +503,7 @@ public abstract class EventChannelVerification {
         Set<Integer> allocated = java.util.concurrent.ConcurrentHashMap.newKeySet();
         AtomicBoolean resetDone = new AtomicBoolean();
         CountDownLatch start = new CountDownLatch(2);
-        Thread sender = Thread.ofPlatform().name("evt-05-send").start(() -> {
+        Thread sender = Thread.ofPlatform().daemon(true).name("evt-05-send").start(() -> {
             start.countDown();
             await(start);
             for (int i = 0; !resetDone.get() || i < 8; i++) {
@@ -499,7 +514,7 @@ public abstract class EventChannelVerification {
                 }
             }
         });
-        Thread allocator = Thread.ofPlatform().name("evt-05-alloc").start(() -> {
+        Thread allocator = Thread.ofPlatform().daemon(true).name("evt-05-alloc").start(() -> {
             start.countDown();
             await(start);
             for (int i = 0; i < 8 && !resetDone.get(); i++) {
@@ -515,15 +530,19 @@ public abstract class EventChannelVerification {
         await(start);
         int r = reset(a, DomId.SELF);
         resetDone.set(true);
-        sender.join(TimeUnit.SECONDS.toMillis(30));
-        allocator.join(TimeUnit.SECONDS.toMillis(30));
+        sender.join(TimeUnit.SECONDS.toMillis(lockProbeSeconds()));
+        allocator.join(TimeUnit.SECONDS.toMillis(lockProbeSeconds()));
         assertTrue(!sender.isAlive() && !allocator.isAlive(), "round " + round + ": racing calls did not finish");
-        checkAfterReset("round " + round, r, before, allocated, bad);
+        checkAfterReset("round " + round, r, before, allocated, bad, false);
     }
 
-    /** EVT-05's checks after a reset of {@code a} that raced other calls of {@code a}; then cleans up. */
+    /**
+     * EVT-05's checks after a reset of {@code a} that raced other calls of {@code a}; then cleans up. With
+     * {@code allocatedDuringReset}, every port in {@code allocated} was allocated while the reset ran (not perhaps
+     * after it returned, as a racing round's may be), so the reset must answer {@code -EAGAIN} if one is still open.
+     */
     private void checkAfterReset(String what, int r, List<int[]> before, Set<Integer> allocated,
-            ConcurrentLinkedQueue<String> bad) {
+            ConcurrentLinkedQueue<String> bad, boolean allocatedDuringReset) {
         assertTrue(bad.isEmpty(), what + ": racing calls misbehaved: " + bad);
         assertTrue(r == 0 || r == EAGAIN, what + ": reset returned " + XenErrno.describe(r));
         for (int[] ch : before) {
@@ -549,6 +568,11 @@ public abstract class EventChannelVerification {
                         + " is open while port " + (i + 1) + " is free (in use: " + inUse
                         + "): a port allocated during the reset survived it");
             }
+        }
+        if (allocatedDuringReset && !inUse.isEmpty()) {
+            assertEquals(EAGAIN, r, what + ": port(s) " + inUse + " allocated by vCPU 1 while the reset ran are "
+                    + "still open, but the reset returned " + XenErrno.describe(r) + " (a reset that leaves a port "
+                    + "open must answer -EAGAIN, Xen 8d385b247b)");
         }
         assertEquals(0, reset(a, DomId.SELF), what + ": reset without a race");
         for (int[] ch : before) {
@@ -611,8 +635,8 @@ public abstract class EventChannelVerification {
      * and through another domain's hypercalls, how many of that domain's ports are still bound to the domain
      * being torn down. It requires at least two preemption points per teardown of 4095 ports, at most
      * {@link #maxPortsPerPreemptionChunk()} ports closed between two of them, and every count to complete
-     * (an operation of another domain blocked at a preemption point waits 10 s, then fails). No timing is
-     * measured.
+     * (an operation of another domain blocked at a preemption point waits {@link #lockProbeSeconds()}, then fails).
+     * No timing is measured.
      *
      * <p>If this fails, check:
      * <ul>
@@ -637,7 +661,7 @@ public abstract class EventChannelVerification {
                 DomainUnderTest w = watched[0];
                 java.util.concurrent.Future<Integer> f = probeThread.submit(() -> countInState(w, EvtchnStatus.INTERDOMAIN));
                 try {
-                    counts.add(f.get(10, TimeUnit.SECONDS));
+                    counts.add(f.get(lockProbeSeconds(), TimeUnit.SECONDS));
                 } catch (java.util.concurrent.TimeoutException e) {
                     blocked.add("dom" + w.domid() + "'s status calls blocked at a preemption point");
                     f.cancel(true);
@@ -662,7 +686,7 @@ public abstract class EventChannelVerification {
         } finally {
             installPreemptionProbe(hypervisor, () -> { });
             probeThread.shutdownNow();
-            assertTrue(probeThread.awaitTermination(30, TimeUnit.SECONDS), "probe thread did not stop");
+            assertTrue(probeThread.awaitTermination(lockProbeSeconds(), TimeUnit.SECONDS), "probe thread did not stop");
         }
     }
 
@@ -782,7 +806,10 @@ public abstract class EventChannelVerification {
      * Rule {@linkplain EventChannelRules EVT-09} ({@code RULES.md#evt-09}): unmask re-raises exactly once. Domain
      * {@code a}'s ports 1, 63, 64, 130 and 4095 (selector words 0, 0, 1, 2 and 63) are bound to {@code b} and
      * notify vCPU 1 and 0 in turn; each is masked, sent on, then unmasked: only its mask bit may clear, and only
-     * its notify vCPU gets the selector bit {@code port / 64} and the upcall.
+     * its notify vCPU gets the selector bit {@code port / 64} and the upcall (kicked once). Unmasking it again, or
+     * unmasking it masked but not pending, raises nothing and kicks nobody; unmasking it pending while
+     * {@code evtchn_upcall_pending} is still set sets the selector bit but kicks nobody, and while its selector bit
+     * is still set raises nothing.
      *
      * <p>If this fails, check:
      * <ul>
@@ -838,6 +865,33 @@ public abstract class EventChannelVerification {
                 assertEquals(upcalls + 1, upcallCount(a, v), "unmask of masked " + where + " that is not pending "
                         + "kicked the vCPU");
             }
+            // Xen's evtchn_2l_unmask raises only when the selector bit was clear, and kicks only when
+            // evtchn_upcall_pending goes from 0 to 1: first the guest has not yet taken an earlier upcall (flag set)
+            setMask(a, ap);
+            assertEquals(0, send(b, ch[0]));
+            long vi = sharedInfo(a) + SharedInfoLayout.vcpuInfoOffset(v) + VcpuInfoLayout.UPCALL_PENDING_OFFSET;
+            a.memory().getAndBitwiseOrByte(vi, 1);
+            long kicks = upcallCount(a, v);
+            assertEquals(0, unmask(a, ap));
+            assertEquals(1L << (ap >>> 6), selector(a, v), "selector after unmask of pending " + where
+                    + " while evtchn_upcall_pending was still set");
+            assertEquals(1, upcallPending(a, v), "evtchn_upcall_pending after unmask of pending " + where);
+            if (kicks >= 0) {
+                assertEquals(kicks, upcallCount(a, v), "unmask of pending " + where + " kicked the vCPU although "
+                        + "evtchn_upcall_pending was still set (kick only when it goes from 0 to 1)");
+            }
+            // then the guest has cleared the flag but not yet swapped the selector (its bit still set)
+            a.memory().getAndBitwiseAndByte(vi, 0);
+            setMask(a, ap);
+            assertEquals(0, unmask(a, ap));
+            assertEquals(0, upcallPending(a, v), "unmask of pending " + where + " whose selector bit was still set "
+                    + "raised evtchn_upcall_pending");
+            if (kicks >= 0) {
+                assertEquals(kicks, upcallCount(a, v), "unmask of pending " + where + " whose selector bit was still "
+                        + "set kicked the vCPU");
+            }
+            clearAllPending(a);
+            clearUpcall(a, v);
         }
     }
 
@@ -893,6 +947,89 @@ public abstract class EventChannelVerification {
         assertEquals(EvtchnStatus.CLOSED.code(), status(c, DomId.SELF, before)[1],
                 "a bind to a vCPU that does not exist allocated port " + before);
     }
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-10} ({@code RULES.md#evt-10}) with many domains: every domain id is looked
+     * up as itself. Twenty more domains are created, each connected to {@code a} both ways ({@code a}
+     * offers a port it binds, it offers a port {@code a} binds); a send on each channel reaches only its own end; then
+     * every second one is destroyed. Afterwards, from {@code a}, {@code status} and {@code alloc_unbound} naming every
+     * domain id (0 .. 0xFFFF but {@code DOMID_SELF}) answer: for {@code a} itself its own port, for a live domain of
+     * the test {@code -EPERM}, for a destroyed one {@code -ESRCH}, for any other id {@code -ESRCH} (or {@code -EPERM}:
+     * the implementation may have domains of its own); no port is allocated.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the domain table grows with the domain ids it is given (not a fixed small table, and not one slot short
+     *       at its end);</li>
+     *   <li>a domain id at or beyond the table's end is "no such domain" ({@code -ESRCH}), never an index.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_10_everyDomainIdIsLookedUpAsItselfAmongManyDomains() {
+        List<DomainUnderTest> many = new ArrayList<>();
+        List<int[]> toA = new ArrayList<>();     // {a's port, the domain's port}: a offered, the domain bound
+        List<int[]> fromA = new ArrayList<>();   // {the domain's port, a's port}: the domain offered, a bound
+        for (int i = 0; i < MANY_DOMAINS; i++) {
+            DomainUnderTest d = create(1);
+            many.add(d);
+            toA.add(connect(a, d));
+            fromA.add(connect(d, a));
+        }
+        for (int i = 0; i < many.size(); i++) {
+            DomainUnderTest d = many.get(i);
+            String who = "domain " + d.domid();
+            clearAllPending(a);
+            clearAllPending(d);
+            assertEquals(0, send(d, toA.get(i)[1]), "send from " + who);
+            assertEquals(0, send(a, fromA.get(i)[1]), "send from a to " + who);
+            long[] expectedA = new long[SharedInfoLayout.EVTCHN_WORDS];
+            expectedA[toA.get(i)[0] >>> 6] = 1L << (toA.get(i)[0] & 63);
+            assertWords(expectedA, pendingWords(a), "a's evtchn_pending after a send from " + who);
+            long[] expectedD = new long[SharedInfoLayout.EVTCHN_WORDS];
+            expectedD[fromA.get(i)[0] >>> 6] = 1L << (fromA.get(i)[0] & 63);
+            assertWords(expectedD, pendingWords(d), "evtchn_pending of " + who + " after a's send to it");
+            int[] s = status(a, DomId.SELF, fromA.get(i)[1]);
+            assertEquals(EvtchnStatus.INTERDOMAIN.code(), s[1], "a's port bound to " + who);
+            assertEquals(d.domid(), s[3], "a's port bound to " + who + ": remote domain");
+            assertEquals(fromA.get(i)[0], s[4], "a's port bound to " + who + ": remote port");
+        }
+        Set<Integer> live = new TreeSet<>(List.of(b.domid()));
+        Set<Integer> dead = new TreeSet<>();
+        for (int i = 0; i < many.size(); i++) {
+            DomainUnderTest d = many.get(i);
+            if (i % 2 == 1) {
+                domains.remove(d);
+                hypervisor.destroyDomain(d);
+                dead.add(d.domid());
+                assertEquals(EvtchnStatus.UNBOUND.code(), status(a, DomId.SELF, fromA.get(i)[1])[1],
+                        "a's port bound to destroyed domain " + d.domid());
+            } else {
+                live.add(d.domid());
+            }
+        }
+        int aPorts = countInState(a, EvtchnStatus.CLOSED);
+        for (int id = 0; id <= 0xFFFF; id++) {
+            if (id == DomId.SELF || id == a.domid()) {
+                continue;
+            }
+            int st = status(a, id, 1)[0];
+            int al = allocUnbound(a, id, b.domid());
+            String expected = live.contains(id) ? "-EPERM (a live domain of the test)"
+                    : dead.contains(id) ? "-ESRCH (a destroyed domain)" : "-ESRCH or -EPERM (not a domain of the test)";
+            for (int[] r : new int[][] {{st, 0}, {al, 1}}) {
+                boolean ok = live.contains(id) ? r[0] == EPERM
+                        : dead.contains(id) ? r[0] == ESRCH : r[0] == ESRCH || r[0] == EPERM;
+                assertTrue(ok, (r[1] == 0 ? "status of port 1" : "alloc_unbound") + " of domain id " + id + " (0x"
+                        + Integer.toHexString(id) + ") by domain " + a.domid() + " returned " + XenErrno.describe(r[0])
+                        + ", expected " + expected);
+            }
+        }
+        assertEquals(0, status(a, a.domid(), 1)[0], "status of a's own port 1 naming a's own id");
+        assertEquals(aPorts, countInState(a, EvtchnStatus.CLOSED), "a's free ports after the lookups of every id");
+    }
+
+    /** How many domains {@code EVT-10}'s many-domain method adds (beyond 16: tables sized for a few domains grow). */
+    private static final int MANY_DOMAINS = 20;
 
     // ------------------------------------------------------------------------------------ EVT-11
 
@@ -970,8 +1107,9 @@ public abstract class EventChannelVerification {
      * Rule {@linkplain EventChannelRules EVT-14} ({@code RULES.md#evt-14}): the 2-level raise, for {@code a}'s
      * ports 1, 63, 64, 130 and 4095 (selector words 0, 0, 1, 2 and 63; {@code a}'s other ports are IPIs), each
      * notifying vCPU 0 and 1 in turn: after a send, the whole {@code evtchn_pending} array holds exactly the port's
-     * bit, only the notify vCPU has a selector bit ({@code port / 64}) and the upcall; a masked port gets only its
-     * pending bit and the guest's mask array is left alone.
+     * bit, only the notify vCPU has a selector bit ({@code port / 64}) and the upcall, and (with
+     * {@link Capability#UPCALL_COUNT}) was kicked exactly once; a masked port gets only its pending bit and the
+     * guest's mask array is left alone.
      *
      * <p>If this fails, check:
      * <ul>
@@ -992,6 +1130,8 @@ public abstract class EventChannelVerification {
             clearAllPending(a);
             clearUpcall(a, 0);
             clearUpcall(a, 1);
+            long kicksBefore = upcallCount(a, v);
+            long otherBefore = upcallCount(a, 1 - v);
             assertEquals(0, send(b, ch[0]));
             long[] expected = new long[SharedInfoLayout.EVTCHN_WORDS];
             expected[ap >>> 6] = 1L << (ap & 63);
@@ -1000,6 +1140,12 @@ public abstract class EventChannelVerification {
             assertEquals(0, selector(a, 1 - v), "the other vCPU's selector after a send to " + where);
             assertEquals(1, upcallPending(a, v), "evtchn_upcall_pending after a send to " + where);
             assertEquals(0, upcallPending(a, 1 - v), "the other vCPU's upcall after a send to " + where);
+            if (kicksBefore >= 0) {
+                // evtchn_upcall_pending went from 0 to 1: Xen's vcpu_mark_events_pending kicks the vCPU, once
+                assertEquals(kicksBefore + 1, upcallCount(a, v), "kicks of the notify vCPU by a send to " + where
+                        + " (evtchn_upcall_pending went from 0 to 1: exactly one kick)");
+                assertEquals(otherBefore, upcallCount(a, 1 - v), "kicks of the other vCPU by a send to " + where);
+            }
         }
         // Xen raises evtchn_upcall_pending only when the selector bit was clear, and kicks only when the flag was
         // clear: a send while the guest has not yet taken its upcall, or has cleared the flag but not yet swapped

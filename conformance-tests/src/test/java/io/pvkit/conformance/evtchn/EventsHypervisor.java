@@ -49,6 +49,10 @@ final class EventsHypervisor implements HypervisorUnderTest {
     private final List<Domain> domains = new ArrayList<>();
     private final GuestMemory dom0Memory = GuestMemory.allocate(1);
     private int nextDomid = 1;
+    /** The domains a planted bug is resetting right now (for a bug that lets resets nest). */
+    final java.util.Set<Integer> resetsRunning = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Set on a thread while a planted bug runs an operation whose kicks must be lost. */
+    private final ThreadLocal<Boolean> kicksLost = ThreadLocal.withInitial(() -> false);
 
     EventsHypervisor(Bug bug, boolean tearDownOnDestroy) {
         this(bug, tearDownOnDestroy, false);
@@ -150,6 +154,26 @@ final class EventsHypervisor implements HypervisorUnderTest {
         }
     }
 
+    /** The kicks a vCPU of a live test domain received so far, or -1 for another domain (bugs that kick too often). */
+    long kicks(int domid, int vcpu) {
+        for (Domain d : List.copyOf(domains)) {
+            if (d.domid == domid) {
+                return d.upcalls.get(vcpu);
+            }
+        }
+        return -1;
+    }
+
+    /** Runs {@code op} on this thread with every vCPU kick it makes lost (for bugs that forget to kick). */
+    long withoutKicks(LongSupplier op) {
+        kicksLost.set(true);
+        try {
+            return op.getAsLong();
+        } finally {
+            kicksLost.set(false);
+        }
+    }
+
     /** The memory of a live test domain, for bugs that poke shared_info. */
     GuestMemory memoryOf(int domid) {
         for (Domain d : domains) {
@@ -171,7 +195,11 @@ final class EventsHypervisor implements HypervisorUnderTest {
             this.config = config;
             this.memory = GuestMemory.allocate(config.frames());
             this.upcalls = new AtomicLongArray(config.vcpus());
-            channels.addDomain(new DomainSpec(domid, memory, config.vcpus(), false), 0, upcalls::incrementAndGet);
+            channels.addDomain(new DomainSpec(domid, memory, config.vcpus(), false), 0, v -> {
+                if (!kicksLost.get()) {
+                    upcalls.incrementAndGet(v);
+                }
+            });
         }
 
         @Override

@@ -4,8 +4,22 @@ import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
 import java.util.List;
 
-/** pv-events passes the event-channel verification. */
+/**
+ * pv-events passes the event-channel verification.
+ *
+ * <p>{@code -Dpvkit.evt.lockProbeSeconds=N} shortens EVT-19's hang detector (default: the kit's 30 s). The mutation
+ * run passes it to PIT's minions ({@code -DjvmArgs=-Dpvkit.evt.lockProbeSeconds=3}, docs/mutation/events.md): a
+ * mutant that leaves a lock held then fails EVT-19 in seconds instead of costing a minion time-out and a JVM
+ * restart. Any value still detects the same mutants (a left lock never comes free); only the cost differs.
+ */
 class PvEventsEventChannelConformanceTest extends EventChannelVerification {
+    /** The system property that overrides {@link #lockProbeSeconds()}. */
+    static final String LOCK_PROBE_PROPERTY = "pvkit.evt.lockProbeSeconds";
+
+    @Override
+    protected int lockProbeSeconds() {
+        return Math.max(1, Integer.getInteger(LOCK_PROBE_PROPERTY, super.lockProbeSeconds()));
+    }
     @Override
     protected HypervisorUnderTest createHypervisor() {
         return new EventsHypervisor();
