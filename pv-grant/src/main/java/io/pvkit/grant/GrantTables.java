@@ -42,8 +42,8 @@ import java.util.function.BiFunction;
  * ("shared entry unstable"). At the first pin the frame is read once and kept in the active entry; every
  * later use of the entry acts on that snapshot, whatever the granter writes meanwhile (GNT-06).
  *
- * <p><b>Pins.</b> Each entry counts host/device/copy uses, read-only and writable separately (at most 127
- * each, as Xen's 8-bit counters). {@code GTF_writing} is cleared when the last writable use goes, and
+ * <p><b>Pins.</b> Each entry counts host/device/copy uses, read-only and writable separately (at most 128
+ * each, as Xen's 8-bit counters, which refuse a pin while their top bit is set). {@code GTF_writing} is cleared when the last writable use goes, and
  * {@code GTF_reading} when the last use goes, both with an atomic AND on the shared word.
  *
  * <p><b>Mappings die at unmap.</b> A SHARED or CONFINED host mapping is a {@link MemorySegment} aliasing

@@ -12,7 +12,8 @@ import java.util.List;
  * model-based GNT-18, the release of a view under in-flight I/O (GNT-19), the hostile-entry rules GNT-20
  * (no double fetch, bounded compare-and-swap) and GNT-21 (no frame consumed before its entry is published),
  * GNT-22 (a dying domain stays dead), the statuses of map and unmap arguments, multi-frame tables, batches,
- * operations on other domains and copy sides (GNT-23 .. GNT-27), and the frontend's grant entries (GNT-28).
+ * operations on other domains and copy sides (GNT-23 .. GNT-27), the frontend's grant entries (GNT-28), the pin
+ * counters' overflow bound (GNT-29) and stale handles of reused maptrack slots (GNT-30).
  * Tested by {@link GrantTableVerification}.
  */
 public final class GrantRules implements RuleSet {
@@ -52,7 +53,7 @@ public final class GrantRules implements RuleSet {
                     "XSA-218 (b7f6cbb9d4); 975a8fb45c"),
             Rule.must("GNT-09",
                     "When a domain's maptrack is exhausted a map yields GNTST_no_space, and mapping works again "
-                            + "after an unmap.",
+                            + "after an unmap; once every mapping was unmapped, the whole limit can be mapped again.",
                     "XSA-218/XSA-228 (02cbeeb620)"),
             Rule.must("GNT-10",
                     "A batched copy writes a status for every element: GNTST_bad_copy_arg for an element that "
@@ -163,7 +164,22 @@ public final class GrantRules implements RuleSet {
                             + "reserved 0..7 that no other live grant holds and that is not handed out again while "
                             + "its end of access failed.",
                     "xen/include/public/grant_table.h (GNTTAB_NR_RESERVED_ENTRIES, grant_entry_v1); "
-                            + "Linux drivers/xen/grant-table.c (gnttab_grant_foreign_access_ref, get_free_entries)"));
+                            + "Linux drivers/xen/grant-table.c (gnttab_grant_foreign_access_ref, get_free_entries)"),
+            Rule.must("GNT-29",
+                    "One entry mapped by its grantee again and again with one kind of mapping (host or device, "
+                            + "read-only or writable) takes 128 mappings, and the 129th is refused with "
+                            + "GNTST_general_error (an 8-bit pin counter is never allowed past its top bit), leaving "
+                            + "the busy bits and the existing mappings as they were; after an unmap the entry can be "
+                            + "mapped again.",
+                    "xen/common/grant_table.c (map_grant_ref: \"risk of counter overflow\", "
+                            + "GNTPIN_incr2oflow_mask, GNTPIN_cntr_width)"),
+            Rule.should("GNT-30",
+                    "A handle of an unmapped mapping stays stale after its maptrack slot was reused: unmapping "
+                            + "it, even with the host address the newer mapping of that slot has, yields "
+                            + "GNTST_bad_handle and leaves the newer mapping in place (the handle tells the slot's "
+                            + "mappings apart; Xen's bare-index handles do not).",
+                    "pvkit pv-grant README (stale handles: a maptrack slot's generation); "
+                            + "xen/common/grant_table.c (unmap_common: the handle is the maptrack index)"));
 
     /** Creates the rule set (the catalogue does this once). */
     public GrantRules() {

@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-28, FE-09, FE-10)
+ * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-30, FE-09, FE-10)
  * against a hypervisor under test, through {@code __HYPERVISOR_grant_table_op} exactly as guests issue it.
  *
  * <p>Extend it in your test scope:
@@ -132,8 +132,10 @@ public abstract class GrantTableVerification {
 
     /**
      * The maximum number of mappings (maptrack entries) one domain may hold in the hypervisor under test, for
-     * GNT-09. A hypervisor must have a limit: the default, 0, declares none and GNT-09 fails. Keep it small
-     * in the test configuration (GNT-09 makes that many mappings; at most {@value #MAX_TESTED_MAPTRACK}).
+     * GNT-09, GNT-29 and GNT-30. A hypervisor must have a limit: the default, 0, declares none and those rules
+     * fail. Keep it small in the test configuration (GNT-09 and GNT-30 make that many mappings; at most
+     * {@value #MAX_TESTED_MAPTRACK}), but above 128 so that GNT-29 reaches a pin counter's bound (with a smaller
+     * limit the maptrack bounds the pins first, and GNT-29 checks only the mappings below it).
      *
      * @return the per-domain maptrack limit, or 0 for "no limit"
      */
@@ -531,7 +533,8 @@ public abstract class GrantTableVerification {
      * <ul>
      *   <li>the maptrack has a limit per domain, {@link #maptrackLimit()} declares it, and a full maptrack is
      *       reported as no_space (not general_error);</li>
-     *   <li>unmapping returns the handle to the free list.</li>
+     *   <li>unmapping returns the handle to the free list, and the free list holds every slot of the limit (a
+     *       maptrack that grows keeps the slots freed before it grew, and has room for all of them after).</li>
      * </ul>
      */
     @Test
@@ -541,7 +544,7 @@ public abstract class GrantTableVerification {
                 + "): an unbounded maptrack lets one guest exhaust hypervisor memory (XSA-218/228)");
         assertTrue(limit <= MAX_TESTED_MAPTRACK, "declared maptrack limit " + limit + " is above "
                 + MAX_TESTED_MAPTRACK + "; configure a smaller one for the test");
-        // enough references that no entry's pin counters (127 per kind) get near their limit
+        // enough references that no entry's pin counters (128 per kind) get near their bound
         int refs = Math.min(GrantEntryV1Layout.ENTRIES_PER_FRAME - FIRST_REF, Math.max(64, limit / 64 + 1));
         for (int r = 0; r < refs; r++) {
             a.grant(FIRST_REF + r, b.domid(), a.data(0), true);
@@ -562,6 +565,28 @@ public abstract class GrantTableVerification {
         held.addFirst(again);
         assertEquals(NO_SPACE, b.map(a.domid(), FIRST_REF, HOST | RO, 0x3000).status(), "and the limit still holds");
         assertEquals(limit, held.size());
+
+        // every slot freed at once (more free slots than a maptrack starts with), then the whole limit mapped again
+        for (int i = 0; i < limit; i++) {
+            assertEquals(OKAY, b.unmap(held.get(i).handle(), 0x1000 + 0x1000L * i, 0), "unmap " + (i + 1) + " of "
+                    + limit);
+        }
+        for (int r = 0; r < refs; r++) {
+            assertEquals(0, a.busy(FIRST_REF + r), "busy bits of entry " + (FIRST_REF + r) + " after every unmap");
+        }
+        held.clear();
+        for (int i = 0; i < limit; i++) {
+            GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF + (i % refs), HOST | RO, 0x1000 + 0x1000L * i);
+            assertEquals(OKAY, m.status(), "map " + (i + 1) + " of the declared limit " + limit
+                    + " after all " + limit + " mappings were unmapped");
+            held.add(m);
+        }
+        assertEquals(NO_SPACE, b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000).status(),
+                "the first map beyond the declared limit " + limit + " after every slot was reused");
+        for (int i = 0; i < limit; i++) {
+            assertEquals(OKAY, b.unmap(held.get(i).handle(), 0x1000 + 0x1000L * i, 0), "unmap " + (i + 1)
+                    + " of the reused slots");
+        }
     }
 
     // ------------------------------------------------------------------------------------------ GNT-10
@@ -859,7 +884,9 @@ public abstract class GrantTableVerification {
      * mapped) blocked in {@code Pipe.sink().write(view.asByteBuffer())} on a full pipe (NIO holds the view's
      * memory session acquired); it ends when the write completes, so the moment is deterministic for a view
      * any thread may close and for one only its mapping thread may. After the I/O, any access to the view
-     * must throw (closed, or owned by a thread that has ended).
+     * must throw (closed, or owned by a thread that has ended). A mapping with a host and a device part (when the
+     * implementation maps both) unmapped during the I/O releases both pins once the view is dead; with only its host
+     * part unmapped, the device part keeps the entry pinned until its own unmap.
      *
      * <p>If this fails, check:
      * <ul>
@@ -867,6 +894,8 @@ public abstract class GrantTableVerification {
      *       view is acquired ({@code IllegalStateException: Session is acquired}) is deferred and retried, not
      *       propagated and not ignored;</li>
      *   <li>the handle is not freed (its slot reused) while the deferred view lives;</li>
+     *   <li>a deferred release drops only the host part's pin later, and the device part's pin at the unmap that
+     *       names it;</li>
      *   <li>{@link #settle} (or the teardown itself) retries the deferred ends, and the domain's teardown
      *       reports "not done" until they happened.</li>
      * </ul>
@@ -1010,6 +1039,52 @@ public abstract class GrantTableVerification {
     @Test
     public void required_GNT_27_copySidesAndBadFramesAreCheckedAsXenDoes() {
         operationStatuses().copySidesAndBadFramesAreCheckedAsXenDoes(c);
+    }
+
+    // ---------------------------------------------------------------------------------- GNT-29, GNT-30
+
+    /** GNT-29 and GNT-30 (pin counters and stale handles of the maptrack) live in {@link MaptrackChecks}. */
+    private MaptrackChecks maptrackChecks() {
+        return new MaptrackChecks(a, b, maptrackLimit());
+    }
+
+    /**
+     * Rule {@linkplain GrantRules GNT-29}: B maps one entry of A again and again, one kind of mapping per entry
+     * (host read-only, host writable, and, when the implementation maps for devices, device read-only and device
+     * writable): 128 mappings succeed and the 129th is {@code GNTST_general_error}, with the busy bits unchanged;
+     * after one unmap the entry is mapped again, and after the last unmap it is idle. With a declared maptrack
+     * limit of 128 or less only the mappings below the limit are checked.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>each kind of use of an entry has its own pin counter, bounded as Xen's 8-bit {@code GNTPIN_*} fields:
+     *       a map is refused while the counter it increments has its top bit (0x80) set, so it reaches 128 and
+     *       never wraps;</li>
+     *   <li>the refusal comes before the entry's flags are touched and before a maptrack handle is kept;</li>
+     *   <li>an unmap lowers the counter, so the bound is not sticky.</li>
+     * </ul>
+     */
+    @Test
+    public void required_GNT_29_pinCountersStopAtTheirTopBit() {
+        maptrackChecks().pinCountersStopAtTheirTopBit();
+    }
+
+    /**
+     * Rule {@linkplain GrantRules GNT-30}: B fills its maptrack (the declared limit), unmaps its first mapping and
+     * maps again at the same host address, which can only take a freed slot; the first handle must differ from
+     * the new one and stay stale: its unmap is {@code GNTST_bad_handle}, and the new mapping stays (its own unmap
+     * succeeds). Xen's handles are bare maptrack indices and fail this SHOULD rule; pvkit's carry a generation.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>a handle carries the slot's generation besides its index, and the generation advances each time
+     *       the slot is freed;</li>
+     *   <li>the lookup compares the whole handle, not only the index.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_GNT_30_staleHandleOfAReusedSlotStaysStale() {
+        maptrackChecks().staleHandleOfAReusedSlotStaysStale();
     }
 
     // ------------------------------------------------------------------------------------------ FE-09

@@ -96,6 +96,8 @@ final class ReleaseDuringIo {
                 "the view is still alive after the unmap and the I/O completed");
         assertTrue(a.revoke(FIRST_REF), "the granter can revoke after the I/O completed");
 
+        hostAndDevicePartsReleasedDuringIo();
+
         // the mapper dies while its view is in flight: a teardown in another thread must hold the pin until then
         a.grant(FIRST_REF + 1, c.domid(), a.data(1), false);
         GrantDomain.Mapped[] held = new GrantDomain.Mapped[1];
@@ -130,6 +132,53 @@ final class ReleaseDuringIo {
         assertEquals(0, a.busy(FIRST_REF + 1), "the dead mapper's pin leaked");
         assertThrows(RuntimeException.class, () -> view2.get(ValueLayout.JAVA_BYTE, 0),
                 "the dead mapper's view is still alive");
+    }
+
+    /**
+     * GNT-19 for a mapping with a host and a device part (skipped when the implementation maps no device part, as
+     * GNT-04 is): both parts unmapped at once while the view is in use by I/O (the device part's pin must go with
+     * the host part's deferred release, not leak), and the host part alone (the device part still pins the entry
+     * after the I/O, until its own unmap).
+     */
+    private void hostAndDevicePartsReleasedDuringIo() throws Exception {
+        int both = FIRST_REF + 2;
+        int hostFirst = FIRST_REF + 3;
+        a.grant(both, b.domid(), a.data(2), false);
+        a.grant(hostFirst, b.domid(), a.data(3), false);
+        GrantDomain.Mapped[] m = new GrantDomain.Mapped[2];
+        try (InFlightWrite io = InFlightWrite.start(() -> {
+            m[0] = b.map(a.domid(), both, HOST | GntMap.DEVICE_MAP, 0x3000);
+            return m[0].status() == OKAY ? views.view(b.dom, m[0].handle()) : null;
+        })) {
+            if (io.view() == null) {
+                return; // no host+device mappings here
+            }
+            assertEquals(OKAY, b.unmap(m[0].handle(), 0x3000, m[0].devBusAddr()),
+                    "unmap of the host and the device part while the view is in use by I/O");
+            assertEquals(BUSY, a.busy(both), "the pin was dropped while the view is still in use by I/O");
+            io.finish();
+        }
+        settle.run();
+        assertEquals(0, a.busy(both), "a pin leaked: the entry mapped by a host and a device part is still busy after "
+                + "both were unmapped and the I/O completed");
+        assertTrue(a.revoke(both), "the granter can revoke after both parts were unmapped and the I/O completed");
+
+        try (InFlightWrite io = InFlightWrite.start(() -> {
+            m[1] = b.map(a.domid(), hostFirst, HOST | GntMap.DEVICE_MAP, 0x4000);
+            return m[1].status() == OKAY ? views.view(b.dom, m[1].handle()) : null;
+        })) {
+            assertNotNull(io.view(), "the view of a host+device mapping");
+            assertEquals(OKAY, b.unmap(m[1].handle(), 0x4000, 0), "unmap of the host part while its view is in use by I/O");
+            io.finish();
+        }
+        settle.run();
+        assertEquals(BUSY, a.busy(hostFirst), "the device part, still mapped, lost its pin when the host part's "
+                + "deferred release completed");
+        assertEquals(OKAY, b.unmap(m[1].handle(), 0, m[1].devBusAddr()), "unmap of the device part after the I/O");
+        assertEquals(0, a.busy(hostFirst), "a pin leaked after the host part's deferred release and the device part's "
+                + "unmap");
+        assertEquals(GrantStatus.BAD_HANDLE.code(), b.unmap(m[1].handle(), 0, m[1].devBusAddr()),
+                "the handle is stale once both parts are unmapped");
     }
 
     /** GNT-22. */

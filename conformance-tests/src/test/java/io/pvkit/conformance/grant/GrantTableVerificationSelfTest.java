@@ -53,7 +53,7 @@ class GrantTableVerificationSelfTest {
 
     /** A pv-grant hypervisor whose grant_table_op has one bug, applied per single-element call. */
     abstract static class Buggy extends PvGrantHypervisor {
-        /** Map handles to (granter, ref, readOnly) for bugs that need to find an entry (any thread may map). */
+        /** Map handles to (granter, ref, readOnly, device) for bugs that need to find an entry (any thread may map). */
         final Map<Long, long[]> maps = new java.util.concurrent.ConcurrentHashMap<>();
 
         @Override
@@ -74,7 +74,8 @@ class GrantTableVerificationSelfTest {
                 maps.put(((long) ctx.domid() << 32) | (m.getInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET) & 0xFFFFFFFFL),
                         new long[] {Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET)),
                                 Integer.toUnsignedLong(m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET)),
-                                (m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET) & GntMap.READONLY) != 0 ? 1 : 0});
+                                (m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET) & GntMap.READONLY) != 0 ? 1 : 0,
+                                (m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET) & GntMap.DEVICE_MAP) != 0 ? 1 : 0});
             }
             return rc;
         }
@@ -904,6 +905,11 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-28", StatusBugs.OneRefForAll.class, Set.of()),
                 Arguments.of("GNT-28", StatusBugs.GrantsAlwaysWritable.class, Set.of()),
                 Arguments.of("GNT-28", StatusBugs.FreesRefStillInUse.class, Set.of()),
+                Arguments.of("GNT-09", MaptrackBugs.MaptrackNeverGrows.class, Set.of("GNT-29", "GNT-30")),
+                Arguments.of("GNT-09", MaptrackBugs.FreeListDoesNotGrow.class, Set.of("GNT-29")),
+                Arguments.of("GNT-19", MaptrackBugs.DevicePinLeaksWhenHostDeferred.class, Set.of()),
+                Arguments.of("GNT-29", MaptrackBugs.PinCounterUnchecked.class, Set.of()),
+                Arguments.of("GNT-30", MaptrackBugs.HandleWithoutGeneration.class, Set.of()),
                 Arguments.of("FE-09", PlainStoreRevoke.class, Set.of("GNT-28")),
                 Arguments.of("FE-10", NoZeroing.class, Set.of()));
     }
@@ -946,7 +952,7 @@ class GrantTableVerificationSelfTest {
         for (var rule : new GrantRules().rules()) {
             assertEquals(rule, RuleCatalogue.find(rule.id()).orElseThrow());
         }
-        assertEquals(29, new GrantRules().rules().size());
+        assertEquals(31, new GrantRules().rules().size());
         Set<String> caught = brokenImplementations().map(a -> (String) a.get()[0]).collect(Collectors.toSet());
         Set<String> ids = new GrantRules().rules().stream().map(Rule::id).collect(Collectors.toSet());
         assertEquals(ids, caught, "a broken implementation per rule");

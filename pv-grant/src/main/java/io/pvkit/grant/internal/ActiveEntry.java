@@ -15,8 +15,8 @@ import java.lang.invoke.VarHandle;
  * entry CAS, the frame read, the pin counts and the atomic ANDs of a release.
  */
 public final class ActiveEntry {
-    /** Xen keeps each pin count in 8 bits and refuses a pin that would reach 0x80. */
-    public static final int MAX_PINS = 0x7F;
+    /** Xen's 8-bit pin counts refuse a pin while their top bit is set: a count reaches 0x80, never more. */
+    public static final int MAX_PINS = 0x80;
     /** Spins with {@link Thread#onSpinWait()} before a waiter starts yielding its CPU to the holder. */
     private static final int SPINS = 64;
     private static final VarHandle LOCK;

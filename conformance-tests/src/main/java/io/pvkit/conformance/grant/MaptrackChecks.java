@@ -1,0 +1,144 @@
+package io.pvkit.conformance.grant;
+
+import io.pvkit.abi.grant.GntMap;
+import io.pvkit.abi.grant.GrantEntryV1Layout;
+import io.pvkit.abi.grant.GrantFlags;
+import io.pvkit.abi.grant.GrantStatus;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The checks of GNT-29 (the pin counters' overflow bound) and GNT-30 (a stale handle of a reused maptrack slot),
+ * split out of {@link GrantTableVerification}, which keeps the public test methods and their Javadoc. One instance
+ * serves one test method, with that method's domains and the declared maptrack limit.
+ */
+final class MaptrackChecks {
+    private static final int OKAY = GrantStatus.OKAY.code();
+    private static final int HOST = GntMap.HOST_MAP;
+    private static final int DEVICE = GntMap.DEVICE_MAP;
+    private static final int RO = GntMap.READONLY;
+    private static final int FIRST_REF = 8;
+    /**
+     * The mappings of one kind an entry takes: Xen's pin counters are 8 bits wide ({@code GNTPIN_cntr_width}) and
+     * a map is refused while the counter it would increment has its top bit set, so a counter reaches 0x80.
+     */
+    static final int PINS_PER_KIND = 0x80;
+
+    private final GrantDomain a;
+    private final GrantDomain b;
+    private final int maptrackLimit;
+
+    /**
+     * @param maptrackLimit the declared limit; 0 (none declared, which GNT-09 reports) is taken as unbounded by
+     *     GNT-29, and makes GNT-30 skip (it needs a full maptrack)
+     */
+    MaptrackChecks(GrantDomain a, GrantDomain b, int maptrackLimit) {
+        this.a = a;
+        this.b = b;
+        this.maptrackLimit = maptrackLimit > 0 ? maptrackLimit : Integer.MAX_VALUE;
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-29
+
+    /** GNT-29: 128 mappings of one kind of one entry, the 129th refused; each kind on its own entry. */
+    void pinCountersStopAtTheirTopBit() {
+        int[] kinds = {HOST | RO, HOST, DEVICE | RO, DEVICE};
+        for (int k = 0; k < kinds.length; k++) {
+            int flags = kinds[k];
+            int ref = FIRST_REF + k;
+            a.grant(ref, b.domid(), a.data(k), false);
+            if ((flags & DEVICE) != 0) {
+                GrantDomain.Mapped probe = b.map(a.domid(), ref, flags, 0);
+                if (probe.status() != OKAY) {
+                    continue; // no device mappings here (GNT-04 says so too): only the host kinds are checked
+                }
+                assertEquals(OKAY, b.unmap(probe.handle(), 0, probe.devBusAddr()), "unmap of the device mapping");
+            }
+            mapOneKind(ref, flags);
+        }
+    }
+
+    private void mapOneKind(int ref, int flags) {
+        String kind = ((flags & HOST) != 0 ? "host" : "device") + ((flags & RO) != 0 ? " read-only" : " writable");
+        int busy = GrantFlags.READING | ((flags & RO) != 0 ? 0 : GrantFlags.WRITING);
+        // within a smaller maptrack, the maptrack bounds the pins before any counter can overflow (GNT-09)
+        int n = Math.min(PINS_PER_KIND, maptrackLimit);
+        List<GrantDomain.Mapped> held = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            GrantDomain.Mapped m = b.map(a.domid(), ref, flags, hostAddr(flags, i));
+            assertEquals(OKAY, m.status(), kind + " mapping " + (i + 1) + " of one entry (Xen's 8-bit pin counter "
+                    + "takes " + PINS_PER_KIND + ")");
+            held.add(m);
+        }
+        if (maptrackLimit > PINS_PER_KIND) {
+            GrantDomain.Mapped over = b.map(a.domid(), ref, flags, hostAddr(flags, n));
+            assertEquals(GrantStatus.GENERAL_ERROR.code(), over.status(), kind + " mapping " + (n + 1)
+                    + " of one entry: the pin counter would pass its top bit (maptrack limit " + maptrackLimit + ")");
+            assertEquals(busy, a.busy(ref), "the refused " + kind + " mapping changed the busy bits");
+            GrantDomain.Mapped last = held.removeLast();
+            assertEquals(OKAY, unmap(last, flags, n - 1), "unmap of " + kind + " mapping " + n);
+            GrantDomain.Mapped again = b.map(a.domid(), ref, flags, hostAddr(flags, n - 1));
+            assertEquals(OKAY, again.status(), kind + " mapping after an unmap below the counter's bound");
+            held.add(again);
+        }
+        for (int i = 0; i < held.size(); i++) {
+            assertEquals(OKAY, unmap(held.get(i), flags, i), "unmap of " + kind + " mapping " + (i + 1));
+        }
+        assertEquals(0, a.busy(ref), "busy bits after every " + kind + " mapping was unmapped");
+        assertTrue(a.revoke(ref), "the granter revokes the entry after every " + kind + " mapping was unmapped");
+    }
+
+    private static long hostAddr(int flags, int i) {
+        return (flags & HOST) != 0 ? 0x10_0000L + 0x1000L * i : 0;
+    }
+
+    private int unmap(GrantDomain.Mapped m, int flags, int i) {
+        return (flags & HOST) != 0 ? b.unmap(m.handle(), hostAddr(flags, i), 0) : b.unmap(m.handle(), 0, m.devBusAddr());
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-30
+
+    /**
+     * GNT-30: every slot of the maptrack in use, the first mapping unmapped and a new one made at its host address
+     * (so it takes a reused slot); the first handle is then stale, also with that address.
+     */
+    void staleHandleOfAReusedSlotStaysStale() {
+        Assumptions.assumeTrue(maptrackLimit != Integer.MAX_VALUE,
+                "no maptrack limit declared (GNT-09 fails): GNT-30 needs a full maptrack");
+        // enough references that no entry's pin counters get near their bound (as GNT-09)
+        int refs = Math.min(GrantEntryV1Layout.ENTRIES_PER_FRAME - FIRST_REF, Math.max(64, maptrackLimit / 64 + 1));
+        for (int r = 0; r < refs; r++) {
+            a.grant(FIRST_REF + r, b.domid(), a.data(r % 4), true);
+        }
+        List<GrantDomain.Mapped> held = new ArrayList<>();
+        for (int i = 0; i < maptrackLimit; i++) {
+            GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF + (i % refs), HOST | RO, 0x1000L * (i + 1));
+            assertEquals(OKAY, m.status(), "map " + (i + 1) + " of the declared maptrack limit " + maptrackLimit);
+            held.add(m);
+        }
+        GrantDomain.Mapped first = held.removeFirst();
+        assertEquals(OKAY, b.unmap(first.handle(), 0x1000, 0), "unmap of the first mapping");
+        GrantDomain.Mapped newer = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
+        assertEquals(OKAY, newer.status(), "a map into the freed maptrack slot");
+        assertNotEquals(first.handle(), newer.handle(), "the mapping in the reused slot got the unmapped mapping's "
+                + "handle 0x" + Integer.toHexString(first.handle()) + ": a stale handle cannot be told apart from it");
+        assertEquals(GrantStatus.BAD_HANDLE.code(), b.unmap(first.handle(), 0x1000, 0),
+                "unmap of the stale handle 0x" + Integer.toHexString(first.handle()) + " (its slot was reused by handle 0x"
+                        + Integer.toHexString(newer.handle()) + " at the same host address)");
+        assertEquals(OKAY, b.unmap(newer.handle(), 0x1000, 0), "the newer mapping survives the stale handle's unmap");
+        for (int j = 0; j < held.size(); j++) {
+            int i = j + 1; // held lost its first element: held[j] is map i, made at 0x1000 * (i + 1)
+            assertEquals(OKAY, b.unmap(held.get(j).handle(), 0x1000L * (i + 1), 0), "unmap of mapping " + (i + 1));
+        }
+        for (int r = 0; r < refs; r++) {
+            assertEquals(0, a.busy(FIRST_REF + r), "busy bits of entry " + (FIRST_REF + r) + " after every unmap");
+        }
+    }
+}

@@ -1,0 +1,210 @@
+package io.pvkit.conformance.grant;
+
+import io.pvkit.abi.grant.GnttabMapGrantRefLayout;
+import io.pvkit.abi.grant.GnttabUnmapGrantRefLayout;
+import io.pvkit.abi.grant.GrantStatus;
+import io.pvkit.abi.grant.GrantTableOp;
+import io.pvkit.abi.hypercall.HypercallContext;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BrokenVerification;
+import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.Buggy;
+import io.pvkit.grant.PinCounts;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The broken maptracks and pin counters that GNT-09 (with the conformance classes' maptrack limit above 64 and its
+ * check of a maptrack whose every slot was freed), GNT-29, GNT-30 and GNT-19's host+device mappings catch and the kit
+ * before them did not; each a pv-grant hypervisor with one bug in its grant_table_op path, listed in
+ * {@link GrantTableVerificationSelfTest#brokenImplementations()}. Not test classes themselves (nested, so no runner
+ * selects them).
+ */
+final class MaptrackBugs {
+    /** How many slots a maptrack starts with (pv-grant's initial capacity), which the bugs below never exceed. */
+    static final int INITIAL_SLOTS = 64;
+
+    private MaptrackBugs() {
+    }
+
+    private static short status(GuestMemory m, long uops, long offset) {
+        return m.getShort(uops + offset);
+    }
+
+    /** Undoes a map the real implementation made and reports {@code GNTST_no_space} instead. */
+    private static void refuseAsFull(PvGrantHypervisor hv, HypercallContext c, long uops) {
+        GuestMemory m = c.memory();
+        hv.tables.unmap(c.domid(), m.getInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET));
+        m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) GrantStatus.NO_SPACE.code());
+        m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, -1);
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-09
+
+    /** GNT-09: the maptrack never grows beyond its initial 64 slots, whatever limit it declares. */
+    static final class MaptrackNeverGrows extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    if (is(cmd, GrantTableOp.MAP_GRANT_REF) && count == 1
+                            && status(c.memory(), uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0
+                            && tables.mappingCount(c.domid()) > INITIAL_SLOTS) {
+                        refuseAsFull(this, c, uops);
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /**
+     * GNT-09: the free list keeps the 64 entries it started with when the maptrack grows: a slot freed while 64
+     * others are free is lost, so once every slot was freed only 64 can be mapped again (the declared limit holds
+     * as long as slots are freed one at a time, which is all the kit checked before).
+     */
+    static final class FreeListDoesNotGrow extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                /** Per mapper: {fresh slots taken, slots on the free list}. */
+                final Map<Integer, int[]> state = new HashMap<>();
+
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    if (count != 1) {
+                        return rc;
+                    }
+                    int[] s = state.computeIfAbsent(c.domid(), d -> new int[2]);
+                    GuestMemory m = c.memory();
+                    if (is(cmd, GrantTableOp.MAP_GRANT_REF) && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
+                        if (s[0] < PvGrantConformanceTest.MAPTRACK_LIMIT) {
+                            s[0]++;
+                        } else if (s[1] > 0) {
+                            s[1]--;
+                        } else {
+                            refuseAsFull(this, c, uops);
+                        }
+                    } else if (is(cmd, GrantTableOp.UNMAP_GRANT_REF)
+                            && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0
+                            && tables.segmentOf(c.domid(), m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET)) == null
+                            && s[1] < INITIAL_SLOTS) {
+                        s[1]++; // a slot freed beyond the 64 the list holds is lost
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-19
+
+    /**
+     * GNT-19: when the host part's release is deferred (its view in use by I/O), the device part unmapped with it
+     * keeps its pin for ever. Emulated over pv-grant by a hidden device mapping of the same entry, made for the
+     * mapper at such an unmap and never unmapped (released only with the mapper).
+     */
+    static final class DevicePinLeaksWhenHostDeferred extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    if (count != 1 || !is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
+                        return real(c, cmd, uops, count);
+                    }
+                    int handle = m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET);
+                    long[] mapped = maps.get(((long) c.domid() << 32) | (handle & 0xFFFFFFFFL));
+                    java.lang.foreign.MemorySegment view = tables.segmentOf(c.domid(), handle);
+                    long rc = real(c, cmd, uops, count);
+                    if (mapped != null && mapped[3] != 0 && view != null && view.scope().isAlive()
+                            && m.getLong(uops + GnttabUnmapGrantRefLayout.DEV_BUS_ADDR_OFFSET) != 0
+                            && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0) {
+                        tables.map(c.domid(), (int) mapped[0], mapped[1],
+                                io.pvkit.abi.grant.GntMap.DEVICE_MAP | (mapped[2] != 0 ? io.pvkit.abi.grant.GntMap.READONLY : 0),
+                                0);
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-29
+
+    /**
+     * GNT-29: the pin counters are not bounded: the map that pv-grant refuses because a counter reached 0x80 is
+     * reported as a success (with a handle), as an implementation whose 8-bit counter wraps would answer.
+     */
+    static final class PinCounterUnchecked extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    GuestMemory m = c.memory();
+                    if (is(cmd, GrantTableOp.MAP_GRANT_REF) && count == 1
+                            && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.GENERAL_ERROR.code()) {
+                        int granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
+                        PinCounts p = tables.pins(granter, m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET));
+                        if (Math.max(Math.max(p.hostRead(), p.hostWrite()), Math.max(p.deviceRead(), p.deviceWrite()))
+                                >= MaptrackChecks.PINS_PER_KIND) {
+                            m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0);
+                            m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, 0x7FFF_FFF0);
+                        }
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-30
+
+    /**
+     * GNT-30: a handle is the bare maptrack index (as in Xen), so the handle of an unmapped mapping names whatever
+     * mapping reuses its slot. Emulated over pv-grant by handing out only the index bits of its handles and
+     * translating an index back to the slot's newest handle at unmap.
+     */
+    static final class HandleWithoutGeneration extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            int limit = PvGrantConformanceTest.MAPTRACK_LIMIT;
+            int indexMask = (1 << (32 - Integer.numberOfLeadingZeros(limit - 1))) - 1;
+            return new Buggy() {
+                /** (mapper, index) to the slot's newest full handle. */
+                final Map<Long, Integer> newest = new HashMap<>();
+
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    if (count == 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
+                        long h = uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET;
+                        int index = m.getInt(h);
+                        Integer full = index >= 0 && index <= indexMask ? newest.get(((long) c.domid() << 32) | index) : null;
+                        if (full != null) {
+                            m.setInt(h, full);
+                            long rc = real(c, cmd, uops, count);
+                            m.setInt(h, index);
+                            return rc;
+                        }
+                        return real(c, cmd, uops, count);
+                    }
+                    long rc = real(c, cmd, uops, count);
+                    if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
+                            && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
+                        int full = m.getInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET);
+                        newest.put(((long) c.domid() << 32) | (full & indexMask), full);
+                        m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, full & indexMask);
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+}
