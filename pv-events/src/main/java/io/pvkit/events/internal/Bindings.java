@@ -91,8 +91,7 @@ public final class Bindings {
             if (!rd.valid(remotePort) || rd.state[remotePort] != UNBOUND || rd.remoteDom[remotePort] != ld.domid) {
                 return EINVAL;
             }
-            ld.locks.writeLock(lport);
-            rd.locks.writeLock(remotePort);
+            ChannelLocks.writeLockBoth(ld.locks, lport, rd.locks, remotePort);
             try {
                 ld.state[lport] = INTERDOMAIN;
                 ld.remoteDom[lport] = rd.domid;
@@ -235,8 +234,7 @@ public final class Bindings {
                 }
                 // ORDERING: both ends write-locked (Xen's double_evtchn_lock): a send holding the read lock of
                 // either end finishes first, and no later send can reach the old peer port.
-                d.locks.writeLock(port);
-                peer.locks.writeLock(rport);
+                ChannelLocks.writeLockBoth(d.locks, port, peer.locks, rport);
                 try {
                     d.free(port);
                     peer.state[rport] = UNBOUND;
