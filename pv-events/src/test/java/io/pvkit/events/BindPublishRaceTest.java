@@ -25,7 +25,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * whole: a send never finds an interdomain port without its peer (it would throw), and a status is always one
  * binding (an interdomain port names its remote domain and a non-zero remote port, an IPI its vCPU, a closed
  * port vCPU 0). Guards the binding path, which publishes a free port's new binding without the port's write
- * lock. {@code -Dpvkit.race.rounds=N} (default 5000) sets the rounds.
+ * lock. Like every race test it can only catch a window that opens while both threads run: with the state
+ * published before the peer field and a {@code Thread.yield()} between them, it failed on the first run (a send
+ * threw NullPointerException on the missing peer); with the same misordering and only a spin between the stores
+ * it passed on the loaded 2-vCPU machine, so it guards the order of the stores, not the JIT's or the CPU's
+ * (jcstress covers those). {@code -Dpvkit.race.rounds=N} (default 5000) sets the rounds.
  */
 class BindPublishRaceTest {
     private static final int ROUNDS = Integer.getInteger("pvkit.race.rounds", 5_000);
