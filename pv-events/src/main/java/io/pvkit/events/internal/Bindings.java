@@ -59,13 +59,10 @@ public final class Bindings {
                 return EPERM;
             }
             int rd = remoteDom & 0xFFFF;
-            d.locks.writeLock(port);
-            try {
-                d.state[port] = UNBOUND;
-                d.remoteDom[port] = rd == DomId.SELF ? c.domid : rd;
-            } finally {
-                d.locks.writeUnlock(port);
-            }
+            // ORDERING: a free port gains a binding: fields first, then the state with a release store (no port
+            // lock: no reader can be acting on a binding that does not exist yet; see DomainPorts).
+            d.remoteDom[port] = rd == DomId.SELF ? c.domid : rd;
+            d.publish(port, UNBOUND);
             return port;
         } finally {
             changes.unlock();
@@ -91,22 +88,19 @@ public final class Bindings {
             if (!rd.valid(remotePort) || rd.state[remotePort] != UNBOUND || rd.remoteDom[remotePort] != ld.domid) {
                 return EINVAL;
             }
-            ld.locks.writeLock(lport);
-            rd.locks.writeLock(remotePort);
-            try {
-                ld.state[lport] = INTERDOMAIN;
-                ld.remoteDom[lport] = rd.domid;
-                ld.peer[lport] = rd;
-                ld.remotePort[lport] = remotePort;
-                ld.notifyVcpu[lport] = 0;
-                rd.state[remotePort] = INTERDOMAIN;
-                rd.remoteDom[remotePort] = ld.domid;
-                rd.peer[remotePort] = ld;
-                rd.remotePort[remotePort] = lport;
-            } finally {
-                rd.locks.writeUnlock(remotePort);
-                ld.locks.writeUnlock(lport);
-            }
+            // ORDERING: no port lock (see DomainPorts): the local port is free and the remote port unbound, so a
+            // reader of either acts on no field written here until it reads the new state, which is published last
+            // with a release store. The remote port's remote domain is written with the value it has (the caller)
+            // and neither notify vCPU changes, so a reader that still sees UNBOUND reads a consistent binding.
+            ld.remoteDom[lport] = rd.domid;
+            ld.peer[lport] = rd;
+            ld.remotePort[lport] = remotePort;
+            ld.notifyVcpu[lport] = 0;
+            rd.remoteDom[remotePort] = ld.domid;
+            rd.peer[remotePort] = ld;
+            rd.remotePort[remotePort] = lport;
+            ld.publish(lport, INTERDOMAIN);
+            rd.publish(remotePort, INTERDOMAIN);
             // The peer may have sent while the port was unbound (dropped): always mark the local port.
             ld.setPending(lport);
             return lport;
@@ -139,15 +133,12 @@ public final class Bindings {
             if (port < 0) {
                 return ENOSPC;
             }
-            d.locks.writeLock(port);
-            try {
-                d.state[port] = VIRQ;
-                d.notifyVcpu[port] = vcpu;
-                d.virq[port] = virq;
-                d.virqToPort[vcpu][virq] = port;
-            } finally {
-                d.locks.writeUnlock(port);
-            }
+            // ORDERING: a free port gains a binding (see DomainPorts); raiseVirq reads virqToPort racily and then
+            // re-checks the state under the port's read lock, so the state is published before virqToPort.
+            d.notifyVcpu[port] = vcpu;
+            d.virq[port] = virq;
+            d.publish(port, VIRQ);
+            d.virqToPort[vcpu][virq] = port;
             return port;
         } finally {
             changes.unlock();
@@ -169,13 +160,9 @@ public final class Bindings {
             if (port < 0) {
                 return ENOSPC;
             }
-            d.locks.writeLock(port);
-            try {
-                d.state[port] = IPI;
-                d.notifyVcpu[port] = vcpu;
-            } finally {
-                d.locks.writeUnlock(port);
-            }
+            // ORDERING: a free port gains a binding (see DomainPorts)
+            d.notifyVcpu[port] = vcpu;
+            d.publish(port, IPI);
             return port;
         } finally {
             changes.unlock();
@@ -235,8 +222,7 @@ public final class Bindings {
                 }
                 // ORDERING: both ends write-locked (Xen's double_evtchn_lock): a send holding the read lock of
                 // either end finishes first, and no later send can reach the old peer port.
-                d.locks.writeLock(port);
-                peer.locks.writeLock(rport);
+                ChannelLocks.writeLockBoth(d.locks, port, peer.locks, rport);
                 try {
                     d.free(port);
                     peer.state[rport] = UNBOUND;

@@ -49,7 +49,7 @@ public final class Delivery {
         try {
             // ORDERING: under the port's read lock the binding cannot change: bind and close write-lock it (and
             // close write-locks the remote end too), so peer and remotePort name the live remote end.
-            switch (d.state[port]) {
+            switch (d.stateOf(port)) {
                 case INTERDOMAIN -> d.peer[port].setPending(d.remotePort[port]);
                 case IPI -> d.setPending(port);
                 case UNBOUND -> {
@@ -89,7 +89,7 @@ public final class Delivery {
         }
         d.locks.readLock(port);
         try {
-            if (d.state[port] != VIRQ || d.virq[port] != virq || d.virqToPort[v][virq] != port) {
+            if (d.stateOf(port) != VIRQ || d.virq[port] != virq || d.virqToPort[v][virq] != port) {
                 return false; // closed (and perhaps reused) since the racy read: the VIRQ is no longer bound there
             }
             d.setPending(port);

@@ -3,12 +3,23 @@ package io.pvkit.events.internal;
 import io.pvkit.abi.evtchn.Virq;
 import io.pvkit.events.spi.VcpuKicker;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * One domain's port table (Xen's {@code struct evtchn} array plus {@code virq_to_evtchn}) and its allocation.
  *
- * <p>Locking ({@link ChannelLocks}): every field of port {@code p} is written under {@code locks} write lock of
- * {@code p} and under {@link DomainRegistry#changes()}; it is read either under the registry lock (writers) or
- * under {@code p}'s read lock (send, unmask, status). Two reads are deliberately racy, as in Xen: a sender reads
+ * <p>Locking ({@link ChannelLocks}): every field of port {@code p} is written under {@link DomainRegistry#changes()};
+ * it is read either under the registry lock (writers) or under {@code p}'s read lock (send, unmask, status).
+ * A change that <em>retires</em> a binding (close, bind_vcpu, teardown) is made under {@code p}'s write lock, so it
+ * waits for every reader that may still act on the old binding. A change that only <em>publishes</em> a new
+ * binding (alloc_unbound, bind_virq and bind_ipi on a free port, bind_interdomain on a free local port and an
+ * unbound remote one) takes no port lock: it writes the fields first and then the state with a release store
+ * ({@link #publish}), and readers read the state first with an acquire load ({@link #stateOf}), so a reader sees
+ * either the old state (and then uses only fields the change leaves as they were: a free port's notify vCPU is
+ * 0, an unbound port's remote domain and notify vCPU are what bind_interdomain writes again) or the whole new
+ * binding. This is how RCU publishes; Xen takes the write lock there as well, which costs pv-events a fence per
+ * port and buys nothing, as no reader can hold a binding that does not exist yet. Two reads are deliberately racy, as in Xen: a sender reads
  * the <em>remote</em> port's notify vCPU ({@code rchn->notify_vcpu_id}), and VIRQ delivery reads
  * {@code virqToPort} before it locks and re-checks the port; every value ever written there is valid.
  */
@@ -20,6 +31,8 @@ public final class DomainPorts {
     public static final byte INTERDOMAIN = 3;
     public static final byte VIRQ = 4;
     public static final byte IPI = 5;
+
+    private static final VarHandle STATE = MethodHandles.arrayElementVarHandle(byte[].class);
 
     public final int domid;
     public final boolean privileged;
@@ -66,6 +79,23 @@ public final class DomainPorts {
         state[0] = RESERVED;
     }
 
+    /**
+     * The state of {@code port} for a reader holding its read lock: an acquire load, ordered before the reads of
+     * the port's other fields (pairs with {@link #publish}).
+     */
+    public byte stateOf(int port) {
+        return (byte) STATE.getAcquire(state, port);
+    }
+
+    /**
+     * Publishes a new binding of {@code port} (free before, or unbound before for the remote end of
+     * bind_interdomain): a release store of the state after every other field of the binding was written. The
+     * caller holds {@link DomainRegistry#changes()}.
+     */
+    public void publish(int port, byte newState) {
+        STATE.setRelease(state, port, newState);
+    }
+
     /** Xen's {@code port_is_valid}: every port below the ABI limit (all buckets allocated up front). */
     public boolean valid(int port) {
         return port >= 0 && port < limit;
@@ -86,7 +116,12 @@ public final class DomainPorts {
      * caller holds the port's write lock.
      */
     public void free(int port) {
-        bits.testAndClearPending(port);
+        // A read first, the atomic clear only when the bit is set: while the port is write-locked no sender can set
+        // it (every setter holds the read lock of this port or of its peer, or the registry lock), so a bit read
+        // clear stays clear (the guest may set its own bit at any time, as it may right after a clear).
+        if (bits.isPending(port)) {
+            bits.testAndClearPending(port);
+        }
         state[port] = FREE;
         remoteDom[port] = 0;
         peer[port] = null;

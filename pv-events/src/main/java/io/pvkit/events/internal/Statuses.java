@@ -57,14 +57,17 @@ public final class Statuses {
     private static ChannelStatus statusOf(DomainPorts d, int port) {
         d.locks.readLock(port);
         try {
-            int vcpu = d.notifyVcpu[port];
-            return switch (d.state[port]) {
-                case UNBOUND -> new ChannelStatus(0, EvtchnStatus.UNBOUND, vcpu, d.remoteDom[port], 0, 0);
-                case INTERDOMAIN -> new ChannelStatus(0, EvtchnStatus.INTERDOMAIN, vcpu, d.remoteDom[port],
-                        d.remotePort[port], 0);
-                case VIRQ -> new ChannelStatus(0, EvtchnStatus.VIRQ, vcpu, 0, 0, d.virq[port]);
-                case IPI -> new ChannelStatus(0, EvtchnStatus.IPI, vcpu, 0, 0, 0);
-                default -> new ChannelStatus(0, EvtchnStatus.CLOSED, vcpu, 0, 0, 0);
+            // ORDERING: the state first (acquire), then the fields of that binding: a free port may be gaining a
+            // binding meanwhile (published without the port lock, see DomainPorts), so a free port's fields are not
+            // read at all (its notify vCPU is always 0).
+            final byte state = d.stateOf(port);
+            return switch (state) {
+                case UNBOUND -> new ChannelStatus(0, EvtchnStatus.UNBOUND, d.notifyVcpu[port], d.remoteDom[port], 0, 0);
+                case INTERDOMAIN -> new ChannelStatus(0, EvtchnStatus.INTERDOMAIN, d.notifyVcpu[port],
+                        d.remoteDom[port], d.remotePort[port], 0);
+                case VIRQ -> new ChannelStatus(0, EvtchnStatus.VIRQ, d.notifyVcpu[port], 0, 0, d.virq[port]);
+                case IPI -> new ChannelStatus(0, EvtchnStatus.IPI, d.notifyVcpu[port], 0, 0, 0);
+                default -> new ChannelStatus(0, EvtchnStatus.CLOSED, 0, 0, 0, 0);
             };
         } finally {
             d.locks.readUnlock(port);
