@@ -14,7 +14,8 @@ import java.util.Map;
  * available processors), both as 4 KiB random reads from one shared image (page cache warm) for a fixed time.
  * Every guest keeps {@value #QUEUE_DEPTH} requests in flight over its queues. The single guest runs before and
  * after the 64 (each on a fresh hypervisor in the same JVM); its better figure is the baseline. A benchmark, not a test: 64 guests
- * with 256 blkback workers are too heavy for CI.
+ * with 256 blkback queues (served by blkback's shared workers, one per core, or by the number of threads the
+ * system property {@code pvkit.blkback.workers} gives) are too heavy for CI.
  *
  * <pre>java -cp benchmarks.jar io.pvkit.benchmarks.block.BlockScale [GUESTS SECONDS ROUNDS]</pre>
  */

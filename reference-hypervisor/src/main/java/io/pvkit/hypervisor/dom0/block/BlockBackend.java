@@ -23,7 +23,8 @@ import java.util.function.Consumer;
 
 /**
  * Domain 0's block backend (Linux's xen-blkback, QEMU's xen-block): the xenbus side of every vbd. Runs on
- * domain 0's vCPU; each connected queue is served by its own {@link QueueWorker} thread.
+ * domain 0's vCPU; the connected queues ({@link BlockQueue}) are served in bounded turns by a few shared worker
+ * threads ({@link BlockWorkers}).
  *
  * <p>Handshake: watches {@code /local/domain/0/backend/vbd}; for each {@code <domid>/<devid>} the toolstack
  * wrote, opens the image ({@code params}, {@code mode}), publishes every key of the contract
@@ -84,7 +85,7 @@ public final class BlockBackend {
                         HypercallHandler hypervisor, HypercallContext self, long nrPages, Consumer<String> say) {
         GuestMemory memory = self.memory();
         this.ctx = new BackendContext(xs, vcpu, demux, kernel, hypervisor, self, memory,
-                new Dom0Frames(FIRST_WORKER_FRAME, nrPages), new BlockCounters(), say);
+                new Dom0Frames(FIRST_WORKER_FRAME, nrPages), BlockWorkers.fromProperty(), new BlockCounters(), say);
     }
 
     /** Starts watching {@value #BACKEND_DIR}. */
@@ -95,7 +96,7 @@ public final class BlockBackend {
     /**
      * What the backend holds now.
      *
-     * @return devices, grant mappings, worker threads and open files
+     * @return devices, grant mappings, served queues (the {@code workerThreads} count) and open files
      */
     public BlockCounts counts() {
         return ctx.counters().snapshot();

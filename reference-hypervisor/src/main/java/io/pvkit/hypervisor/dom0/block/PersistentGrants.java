@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * of the backend (domain 0's maptrack is finite, and the console and xenstore need their entries). A
  * reference that cannot be mapped read-write (a read-only grant, a bad reference) or that does not fit
  * either bound is remembered as "not persistent" and moved by grant copy, so its checks stay the
- * hypervisor's. Used by the worker thread only; its hypercalls go through the worker's own wrappers.
+ * hypervisor's. Used by its queue's worker thread only; its hypercalls go through the queue's own wrappers.
  */
 final class PersistentGrants {
     /** Mappings one queue may keep (Linux's default {@code max_persistent_grants} is 1056 per ring). */

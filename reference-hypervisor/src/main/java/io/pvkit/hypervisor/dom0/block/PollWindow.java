@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * polls instead of sleeping. {@code max} = 0 turns polling off (the behaviour before the window).
  *
  * <p>The bound comes from the system property {@value #PROPERTY} (microseconds, read when the queue connects;
- * default {@value #DEFAULT_MAX_MICROS}). Used by one worker thread only.
+ * default {@value #DEFAULT_MAX_MICROS}). Used by one queue (its worker thread) only.
  */
 final class PollWindow {
     /** System property: the largest poll window in microseconds; 0 disables polling. */

@@ -36,7 +36,7 @@ import java.nio.ByteBuffer;
  *
  * <p>The request is a private copy (the ring's {@code RING_COPY_REQUEST}); the segments of an indirect
  * request are copied into domain 0's memory first and parsed from there. Nothing is read twice from guest
- * memory. Not thread-safe: one per worker.
+ * memory. Not thread-safe: one per queue, used by its worker thread.
  */
 final class RequestExecutor {
     /** {@code feature-max-indirect-segments}. */

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One vbd: its image (open from probe to release), its xenbus state, and while connected its queues
- * (ring pages mapped, port bound, worker running). Everything here runs on domain 0's vCPU.
+ * (ring pages mapped, port bound, served by a worker). Everything here runs on domain 0's vCPU.
  */
 final class VbdDevice {
     /** Domain 0 frames per queue: hypercall scratch, indirect page, data buffer. */
@@ -32,7 +32,7 @@ final class VbdDevice {
      * are free (64 guests of 4 queues need 256 queues; domain 0's 4096 frames hold only 120 of the large kind).
      */
     static final int SMALL_FRAMES_PER_QUEUE = 2 + RequestExecutor.SMALL_CHUNK_PAGES;
-    /** How long a disconnect waits for a worker to finish its request. */
+    /** How long a disconnect waits for a queue's worker to finish its turn. */
     static final long STOP_MILLIS = 5_000;
     /** Pseudo virtual addresses for ring mappings (the {@code host_addr} of each map). */
     private static final long RING_MAP_AREA = 0x0000_6000_0000_0000L;
@@ -49,7 +49,7 @@ final class VbdDevice {
     private boolean persistentGrants;
 
     /** One connected queue. */
-    private record Queue(QueueWorker worker, int port, int[] handles, long[] hostAddrs, long frames, int frameCount) {
+    private record Queue(BlockQueue queue, int port, int[] handles, long[] hostAddrs, long frames, int frameCount) {
     }
 
     VbdDevice(BackendContext ctx, int domid, int devid, String backend, String frontend, DiskImage image) {
@@ -66,7 +66,7 @@ final class VbdDevice {
     }
 
     /**
-     * Maps every queue's ring, binds its port and starts its worker.
+     * Maps every queue's ring, binds its port and gives the queue to a worker.
      *
      * @param cfg the validated frontend configuration
      * @throws FrontendConfig.Invalid when a reference cannot be mapped, a port cannot be bound or domain 0
@@ -131,20 +131,26 @@ final class VbdDevice {
         WorkerCalls calls = new WorkerCalls(hc, ctx.memory(), frames);
         RequestExecutor exec = new RequestExecutor(image, new GrantCopier(calls, domid), ctx.memory(), frames + 1,
                 frames + 2, frameCount - 2, persistent);
-        SharedBackRing ring = SharedBackRing.attach(PagedMemory.of(segs), QueueWorker.BLKIF);
-        QueueWorker worker = new QueueWorker("blkback-d" + domid + "-" + devid + "-q" + q, ring, port, calls, exec,
+        SharedBackRing ring = SharedBackRing.attach(PagedMemory.of(segs), BlockQueue.BLKIF);
+        BlockQueue queue = new BlockQueue("blkback-d" + domid + "-" + devid + "-q" + q, ring, port, calls, exec,
                 ctx.counters(), ctx.say());
-        queues.add(new Queue(worker, port, handles, hostAddrs, frames, frameCount));
-        ctx.demux().register(port, p -> worker.kick());
+        queues.add(new Queue(queue, port, handles, hostAddrs, frames, frameCount));
+        // late EOI (Linux's lateeoi, XSA-332): the port stays masked from this event until the queue's worker has
+        // looked at the ring (BlockQueue unmasks by EVTCHNOP_unmask), so kicks meanwhile cost domain 0 nothing
+        ctx.demux().register(port, p -> {
+            ctx.demux().mask(p);
+            queue.kick();
+        });
         ctx.demux().unmask(port);
-        worker.start();
+        ctx.counters().workers.incrementAndGet();
+        ctx.workers().add(queue);
     }
 
-    /** Stops the workers, unbinds the ports, unmaps the rings, gives the frames back. Idempotent. */
+    /** Stops the queues, unbinds the ports, unmaps the rings, gives the frames back. Idempotent. */
     void disconnect() {
         for (Queue q : queues) {
-            if (!q.worker().stop(STOP_MILLIS)) {
-                ctx.say().accept("blkback: a worker of " + backend + " did not stop in time; its mappings die under it");
+            if (!q.queue().stop(STOP_MILLIS)) {
+                ctx.say().accept("blkback: a queue of " + backend + " did not stop in time; its mappings die under it");
             }
         }
         for (Queue q : queues) {

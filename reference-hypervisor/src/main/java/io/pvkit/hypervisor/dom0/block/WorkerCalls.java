@@ -3,6 +3,7 @@ package io.pvkit.hypervisor.dom0.block;
 import io.pvkit.abi.HypercallOp;
 import io.pvkit.abi.evtchn.EvtchnOp;
 import io.pvkit.abi.evtchn.EvtchnSendLayout;
+import io.pvkit.abi.evtchn.EvtchnUnmaskLayout;
 import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.hypercall.GuestHypercalls;
 import io.pvkit.abi.memory.GuestMemory;
@@ -11,7 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * A worker's per-request hypercalls ({@code GNTTABOP_copy}, {@code EVTCHNOP_send}) without allocating: the
+ * A queue's per-request hypercalls ({@code GNTTABOP_copy}, {@code EVTCHNOP_send}, {@code EVTCHNOP_unmask}) without allocating: the
  * arguments are written straight into the worker's scratch page (a frame of domain 0 that no other thread uses)
  * and the call goes through {@link GuestHypercalls#call(long, long, long, long, long, long)}. The convenience
  * wrappers ({@code grantTableOp}, {@code send}) allocate a struct, a varargs array, its copy and a slice per
@@ -24,6 +25,7 @@ final class WorkerCalls {
     private static final long EVENT_CHANNEL_OP = HypercallOp.EVENT_CHANNEL_OP.number();
     private static final long COPY = GrantTableOp.COPY.code();
     private static final long SEND = EvtchnOp.SEND.code();
+    private static final long UNMASK = EvtchnOp.UNMASK.code();
 
     private final GuestHypercalls hc;
     private final MemorySegment scratch;
@@ -62,5 +64,16 @@ final class WorkerCalls {
     long send(int port) {
         scratch.set(ValueLayout.JAVA_INT, EvtchnSendLayout.PORT_OFFSET, port);
         return hc.call(EVENT_CHANNEL_OP, SEND, scratchGpa, 0, 0, 0);
+    }
+
+    /**
+     * {@code EVTCHNOP_unmask} on a port of domain 0: the hypervisor clears the mask and, when the port is pending,
+     * raises it on its vCPU (and wakes that vCPU), so an event sent while the port was masked is not lost.
+     *
+     * @return 0, or a negated errno
+     */
+    long unmask(int port) {
+        scratch.set(ValueLayout.JAVA_INT, EvtchnUnmaskLayout.PORT_OFFSET, port);
+        return hc.call(EVENT_CHANNEL_OP, UNMASK, scratchGpa, 0, 0, 0);
     }
 }

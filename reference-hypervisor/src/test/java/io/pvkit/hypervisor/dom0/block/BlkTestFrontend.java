@@ -131,7 +131,7 @@ final class BlkTestFrontend {
             queue.pages = 1 << order;
             queue.ringGfn = frames(queue.pages);
             MemorySegment area = mem.segment().asSlice(GuestMemory.gpaOf(queue.ringGfn), (long) queue.pages * GuestMemory.PAGE_SIZE);
-            queue.ring = SharedFrontRing.initialise(GuestMemory.wrap(area), QueueWorker.BLKIF);
+            queue.ring = SharedFrontRing.initialise(GuestMemory.wrap(area), BlockQueue.BLKIF);
             long port = hc.allocUnbound(0);
             assertTrue(port > 0);
             queue.port = (int) port;

@@ -385,6 +385,9 @@ class BlockBackendTest {
         BlkTestFrontend f = new BlkTestFrontend(hv, g, DEVID);
         f.connect(4, 4, false);
         assertEquals(4, hv.counts().blockWorkers());
+        long workerThreads = workerThreads();
+        assertTrue(workerThreads >= 1 && workerThreads <= Math.min(4, BlockWorkers.fromProperty().size()),
+                "4 queues are served by the shared workers (one per core), not a thread each: " + workerThreads);
         assertEquals(64, hv.counts().blockGrantMappings(), "4 queues x 16 ring pages");
         assertEquals(512, f.queues.get(0).ring.size(), "16 pages of 112-byte slots");
         // each queue writes 200 single-page requests to its own quarter of the disk, all in flight together
@@ -418,6 +421,7 @@ class BlockBackendTest {
         f.write(f.fe + "/state", "5");
         f.awaitBackendState(6);
         BlkTestFrontend.await("workers stopped", () -> hv.counts().blockWorkers() == 0);
+        assertEquals(0, workerThreads(), "a backend with no connected queue has no worker thread left");
         assertEquals(0, hv.counts().blockGrantMappings(), "Closing unmapped every ring page");
         assertEquals(1, hv.counts().blockOpenFiles(), "the image stays open until the device goes");
     }
@@ -641,5 +645,10 @@ class BlockBackendTest {
         ResourceCounts after = hv.counts();
         assertEquals(before, after, "no mapping, port, thread or file left");
         assertEquals(0, after.blockDevices());
+    }
+
+    /** Live threads of blkback's workers. */
+    private static long workerThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("blkback-w")).count();
     }
 }
