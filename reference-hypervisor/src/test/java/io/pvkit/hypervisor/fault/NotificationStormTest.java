@@ -55,14 +55,14 @@ class NotificationStormTest {
     /**
      * The share of its undisturbed rate a block guest keeps while another guest storms its blkif port, at least: a
      * liveness floor. Measured on 2 cores at load average 17 to 33 (other builds): before late EOI and the shared
-     * workers 0.10, 0.17 and 0.26; after 0.21, 0.38 and 0.94. The victim's vCPU shares the cores with the storm's
+     * workers 0.10, 0.17 and 0.26; after 0.21, 0.38, 0.49 and 0.94. The victim's vCPU shares the cores with the storm's
      * spinning vCPU, which no backend can prevent, so at that load this ratio does not separate the two.
      */
     static final double MIN_BLOCK_SHARE = 0.15;
     /**
      * Domain 0's CPU time (its vCPU and blkback's workers) per request of the victim may grow at most this much in
      * the storm: the fairness check. Measured at load 27 to 33: before 2.5x and 2.8x (every empty kick reached
-     * domain 0's vCPU and woke a worker that then polled its window); after 1.0x (the port stays masked after empty
+     * domain 0's vCPU and woke a worker that then polled its window); after 1.0x and 0.8x (the port stays masked after empty
      * kicks: the storm costs only its own vCPU).
      */
     static final double MAX_DOM0_COST_GROWTH = 1.6;
