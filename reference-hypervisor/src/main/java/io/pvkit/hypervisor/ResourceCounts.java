@@ -10,7 +10,7 @@ package io.pvkit.hypervisor;
  * @param vcpuThreads vCPU threads that have started and not yet ended
  * @param blockDevices vbd devices domain 0's block backend has probed and not yet released
  * @param blockGrantMappings grant mappings held by the block backend (included in {@code grantMappings})
- * @param blockWorkers live worker threads of the block backend (one per connected queue)
+ * @param blockWorkers queues being served by the block backend's shared workers (one per connected queue)
  * @param blockOpenFiles image files the block backend has open
  * @param guestSessions guest processes connected through {@link Hypervisor#listenForGuests} whose session
  *     has not ended (each holds one mailbox server thread per vCPU, a monitor thread, a socket, and the
@@ -27,7 +27,7 @@ public record ResourceCounts(int domains, int boundPorts, int grantMappings, int
      * @param vcpuThreads live vCPU threads
      * @param blockDevices vbd devices of the block backend
      * @param blockGrantMappings grant mappings of the block backend
-     * @param blockWorkers worker threads of the block backend
+     * @param blockWorkers queues being served by the block backend's shared workers
      * @param blockOpenFiles image files open
      */
     public ResourceCounts(int domains, int boundPorts, int grantMappings, int vcpuThreads, int blockDevices,

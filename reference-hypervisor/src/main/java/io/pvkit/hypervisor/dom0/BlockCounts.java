@@ -7,7 +7,7 @@ package io.pvkit.hypervisor.dom0;
  * @param devices vbd devices probed and not yet released (each holds its open image file)
  * @param grantMappings grant mappings the backend holds (the ring pages of connected queues; data moves by
  *     grant copy and holds none)
- * @param workerThreads live queue worker threads
+ * @param workerThreads queues being served by blkback's shared worker threads (one per connected queue)
  * @param openFiles open image files
  */
 public record BlockCounts(int devices, int grantMappings, int workerThreads, int openFiles) {
