@@ -48,9 +48,12 @@ import java.util.Objects;
  * <p>Thread safety and locking, as Xen's per-channel locks: every port has its own reader-writer lock.
  * {@code send}, {@code unmask}, {@code status} and VIRQ delivery take the read lock of the one port they act on
  * and no lock shared between domains, so guests sending on their own channels do not serialise. Binding changes
- * (alloc, bind, close, bind_vcpu, reset, release) are serialised by one lock, and write-lock every port they
- * change, both ends of an interdomain channel at once: a send racing a close of either end delivers to the
- * binding it found (the close waits for it) or finds the port closed, never a port closed and reused meanwhile.
+ * (alloc, bind, close, bind_vcpu, reset, release) are serialised by one lock. Those that end or change a binding
+ * (close, bind_vcpu, reset, release) write-lock every port they change, both ends of an interdomain channel at
+ * once: a send racing a close of either end delivers to the binding it found (the close waits for it) or finds
+ * the port closed, never a port closed and reused meanwhile. Those that only create a binding publish it whole
+ * (its fields before its state, with release/acquire ordering), so a concurrent reader sees the port as it was or
+ * the complete new binding.
  * The {@link VcpuKicker} is called with a port lock held and must not block.
  *
  * {@snippet :
