@@ -89,40 +89,38 @@ final class MaptrackBugs {
      * growth ({@code dropAtGrowth} true); a map the model cannot place is undone and reported as no space.
      */
     static PvGrantHypervisor modelledMaptrack(boolean dropAtGrowth) {
-        {
-            return new Buggy() {
-                /** Per mapper: {fresh slots taken, slots on the free list}. */
-                final Map<Integer, int[]> state = new HashMap<>();
+        return new Buggy() {
+            /** Per mapper: {fresh slots taken, slots on the free list}. */
+            final Map<Integer, int[]> state = new HashMap<>();
 
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    if (count != 1) {
-                        return rc;
-                    }
-                    int[] s = state.computeIfAbsent(c.domid(), d -> new int[2]);
-                    GuestMemory m = c.memory();
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF) && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
-                        if (s[0] < PvGrantConformanceTest.MAPTRACK_LIMIT) {
-                            if (dropAtGrowth && (s[0] == INITIAL_SLOTS || s[0] == 2 * INITIAL_SLOTS)) {
-                                s[1] = 0; // the grown array's free list starts empty
-                            }
-                            s[0]++;
-                        } else if (s[1] > 0) {
-                            s[1]--;
-                        } else {
-                            refuseAsFull(this, c, uops);
-                        }
-                    } else if (is(cmd, GrantTableOp.UNMAP_GRANT_REF)
-                            && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0
-                            && tables.segmentOf(c.domid(), m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET)) == null
-                            && (dropAtGrowth || s[1] < INITIAL_SLOTS)) {
-                        s[1]++; // without dropAtGrowth, a slot freed beyond the 64 the list holds is lost
-                    }
+            @Override
+            long bug(HypercallContext c, long cmd, long uops, long count) {
+                long rc = real(c, cmd, uops, count);
+                if (count != 1) {
                     return rc;
                 }
-            };
-        }
+                int[] s = state.computeIfAbsent(c.domid(), d -> new int[2]);
+                GuestMemory m = c.memory();
+                if (is(cmd, GrantTableOp.MAP_GRANT_REF) && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
+                    if (s[0] < PvGrantConformanceTest.MAPTRACK_LIMIT) {
+                        if (dropAtGrowth && (s[0] == INITIAL_SLOTS || s[0] == 2 * INITIAL_SLOTS)) {
+                            s[1] = 0; // the grown array's free list starts empty
+                        }
+                        s[0]++;
+                    } else if (s[1] > 0) {
+                        s[1]--;
+                    } else {
+                        refuseAsFull(this, c, uops);
+                    }
+                } else if (is(cmd, GrantTableOp.UNMAP_GRANT_REF)
+                        && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0
+                        && tables.segmentOf(c.domid(), m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET)) == null
+                        && (dropAtGrowth || s[1] < INITIAL_SLOTS)) {
+                    s[1]++; // without dropAtGrowth, a slot freed beyond the 64 the list holds is lost
+                }
+                return rc;
+            }
+        };
     }
 
     // ------------------------------------------------------------------------------------------ GNT-19
@@ -223,37 +221,35 @@ final class MaptrackBugs {
      */
     static PvGrantHypervisor generationBits(int bits) {
         int indexMask = indexMask() | (((1 << bits) - 1) << Integer.bitCount(indexMask())); // the bits handed out
-        {
-            return new Buggy() {
-                /** (mapper, index) to the slot's newest full handle. */
-                final Map<Long, Integer> newest = new HashMap<>();
+        return new Buggy() {
+            /** (mapper, index) to the slot's newest full handle. */
+            final Map<Long, Integer> newest = new HashMap<>();
 
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (count == 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
-                        long h = uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET;
-                        int index = m.getInt(h);
-                        Integer full = index >= 0 && (index & ~indexMask) == 0 ? newest.get(((long) c.domid() << 32) | index) : null;
-                        if (full != null) {
-                            m.setInt(h, full);
-                            long rc = real(c, cmd, uops, count);
-                            m.setInt(h, index);
-                            return rc;
-                        }
-                        return real(c, cmd, uops, count);
+            @Override
+            long bug(HypercallContext c, long cmd, long uops, long count) {
+                GuestMemory m = c.memory();
+                if (count == 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
+                    long h = uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET;
+                    int index = m.getInt(h);
+                    Integer full = index >= 0 && (index & ~indexMask) == 0 ? newest.get(((long) c.domid() << 32) | index) : null;
+                    if (full != null) {
+                        m.setInt(h, full);
+                        long rc = real(c, cmd, uops, count);
+                        m.setInt(h, index);
+                        return rc;
                     }
-                    long rc = real(c, cmd, uops, count);
-                    if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
-                            && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
-                        int full = m.getInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET);
-                        newest.put(((long) c.domid() << 32) | (full & indexMask), full);
-                        m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, full & indexMask);
-                    }
-                    return rc;
+                    return real(c, cmd, uops, count);
                 }
-            };
-        }
+                long rc = real(c, cmd, uops, count);
+                if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
+                        && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
+                    int full = m.getInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET);
+                    newest.put(((long) c.domid() << 32) | (full & indexMask), full);
+                    m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, full & indexMask);
+                }
+                return rc;
+            }
+        };
     }
 
     /**
