@@ -107,7 +107,7 @@ final class MaptrackChecks {
 
     /**
      * GNT-30: every slot of the maptrack in use, the first mapping unmapped and a new one made at its host address
-     * (so it takes a reused slot); the first handle is then stale, also with that address.
+     * (so it takes a reused slot), twice; the first handle is then stale, also with that address.
      */
     void staleHandleOfAReusedSlotStaysStale() {
         Assumptions.assumeTrue(maptrackLimit != Integer.MAX_VALUE,
@@ -125,10 +125,15 @@ final class MaptrackChecks {
         }
         GrantDomain.Mapped first = held.removeFirst();
         assertEquals(OKAY, b.unmap(first.handle(), 0x1000, 0), "unmap of the first mapping");
+        GrantDomain.Mapped between = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
+        assertEquals(OKAY, between.status(), "a map into the freed maptrack slot");
+        assertEquals(OKAY, b.unmap(between.handle(), 0x1000, 0), "unmap of the mapping in the reused slot");
         GrantDomain.Mapped newer = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
-        assertEquals(OKAY, newer.status(), "a map into the freed maptrack slot");
-        assertNotEquals(first.handle(), newer.handle(), "the mapping in the reused slot got the unmapped mapping's "
+        assertEquals(OKAY, newer.status(), "a map into the slot freed twice");
+        assertNotEquals(first.handle(), between.handle(), "the mapping in the reused slot got the unmapped mapping's "
                 + "handle 0x" + Integer.toHexString(first.handle()) + ": a stale handle cannot be told apart from it");
+        assertNotEquals(first.handle(), newer.handle(), "the mapping in the slot reused twice got the first mapping's "
+                + "handle 0x" + Integer.toHexString(first.handle()) + " again");
         assertEquals(GrantStatus.BAD_HANDLE.code(), b.unmap(first.handle(), 0x1000, 0),
                 "unmap of the stale handle 0x" + Integer.toHexString(first.handle()) + " (its slot was reused by handle 0x"
                         + Integer.toHexString(newer.handle()) + " at the same host address)");

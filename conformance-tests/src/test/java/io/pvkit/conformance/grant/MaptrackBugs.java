@@ -68,36 +68,59 @@ final class MaptrackBugs {
     static final class FreeListDoesNotGrow extends BrokenVerification {
         @Override
         PvGrantHypervisor broken() {
-            return new Buggy() {
-                /** Per mapper: {fresh slots taken, slots on the free list}. */
-                final Map<Integer, int[]> state = new HashMap<>();
+            return modelledMaptrack(false);
+        }
+    }
 
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    if (count != 1) {
-                        return rc;
-                    }
-                    int[] s = state.computeIfAbsent(c.domid(), d -> new int[2]);
-                    GuestMemory m = c.memory();
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF) && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
-                        if (s[0] < PvGrantConformanceTest.MAPTRACK_LIMIT) {
-                            s[0]++;
-                        } else if (s[1] > 0) {
-                            s[1]--;
-                        } else {
-                            refuseAsFull(this, c, uops);
-                        }
-                    } else if (is(cmd, GrantTableOp.UNMAP_GRANT_REF)
-                            && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0
-                            && tables.segmentOf(c.domid(), m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET)) == null
-                            && s[1] < INITIAL_SLOTS) {
-                        s[1]++; // a slot freed beyond the 64 the list holds is lost
-                    }
+    /**
+     * GNT-09: growing the maptrack drops the free list (a new array without the free slots copied), so slots freed
+     * before the growth are lost; the kit before froze no slot until the maptrack was full.
+     */
+    static final class GrowthDropsFreeSlots extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return modelledMaptrack(true);
+        }
+    }
+
+    /**
+     * pv-grant with a model of a broken maptrack beside it: fresh slots first (growing at 64 and 128), then the free
+     * list, which holds at most {@link #INITIAL_SLOTS} entries ({@code dropAtGrowth} false) or is emptied at each
+     * growth ({@code dropAtGrowth} true); a map the model cannot place is undone and reported as no space.
+     */
+    static PvGrantHypervisor modelledMaptrack(boolean dropAtGrowth) {
+        return new Buggy() {
+            /** Per mapper: {fresh slots taken, slots on the free list}. */
+            final Map<Integer, int[]> state = new HashMap<>();
+
+            @Override
+            long bug(HypercallContext c, long cmd, long uops, long count) {
+                long rc = real(c, cmd, uops, count);
+                if (count != 1) {
                     return rc;
                 }
-            };
-        }
+                int[] s = state.computeIfAbsent(c.domid(), d -> new int[2]);
+                GuestMemory m = c.memory();
+                if (is(cmd, GrantTableOp.MAP_GRANT_REF) && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
+                    if (s[0] < PvGrantConformanceTest.MAPTRACK_LIMIT) {
+                        if (dropAtGrowth && (s[0] == INITIAL_SLOTS || s[0] == 2 * INITIAL_SLOTS)) {
+                            s[1] = 0; // the grown array's free list starts empty
+                        }
+                        s[0]++;
+                    } else if (s[1] > 0) {
+                        s[1]--;
+                    } else {
+                        refuseAsFull(this, c, uops);
+                    }
+                } else if (is(cmd, GrantTableOp.UNMAP_GRANT_REF)
+                        && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0
+                        && tables.segmentOf(c.domid(), m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET)) == null
+                        && (dropAtGrowth || s[1] < INITIAL_SLOTS)) {
+                    s[1]++; // without dropAtGrowth, a slot freed beyond the 64 the list holds is lost
+                }
+                return rc;
+            }
+        };
     }
 
     // ------------------------------------------------------------------------------------------ GNT-19
@@ -174,33 +197,79 @@ final class MaptrackBugs {
     static final class HandleWithoutGeneration extends BrokenVerification {
         @Override
         PvGrantHypervisor broken() {
-            int limit = PvGrantConformanceTest.MAPTRACK_LIMIT;
-            int indexMask = (1 << (32 - Integer.numberOfLeadingZeros(limit - 1))) - 1;
-            return new Buggy() {
-                /** (mapper, index) to the slot's newest full handle. */
-                final Map<Long, Integer> newest = new HashMap<>();
+            return generationBits(0);
+        }
+    }
 
+    /** GNT-30: a handle keeps one bit of its slot's generation, so the handle of a slot reused twice repeats. */
+    static final class OneGenerationBit extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return generationBits(1);
+        }
+    }
+
+    /** The index bits of pv-grant's handles for the conformance classes' maptrack limit. */
+    static int indexMask() {
+        int limit = PvGrantConformanceTest.MAPTRACK_LIMIT;
+        return (1 << (32 - Integer.numberOfLeadingZeros(limit - 1))) - 1;
+    }
+
+    /**
+     * pv-grant handing out its handles with only {@code bits} of the slot's generation, and translating such a
+     * handle back to the slot's newest handle that looks the same at unmap.
+     */
+    static PvGrantHypervisor generationBits(int bits) {
+        int indexMask = indexMask() | (((1 << bits) - 1) << Integer.bitCount(indexMask())); // the bits handed out
+        return new Buggy() {
+            /** (mapper, index) to the slot's newest full handle. */
+            final Map<Long, Integer> newest = new HashMap<>();
+
+            @Override
+            long bug(HypercallContext c, long cmd, long uops, long count) {
+                GuestMemory m = c.memory();
+                if (count == 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
+                    long h = uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET;
+                    int index = m.getInt(h);
+                    Integer full = index >= 0 && (index & ~indexMask) == 0 ? newest.get(((long) c.domid() << 32) | index) : null;
+                    if (full != null) {
+                        m.setInt(h, full);
+                        long rc = real(c, cmd, uops, count);
+                        m.setInt(h, index);
+                        return rc;
+                    }
+                    return real(c, cmd, uops, count);
+                }
+                long rc = real(c, cmd, uops, count);
+                if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
+                        && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
+                    int full = m.getInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET);
+                    newest.put(((long) c.domid() << 32) | (full & indexMask), full);
+                    m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, full & indexMask);
+                }
+                return rc;
+            }
+        };
+    }
+
+    /**
+     * GNT-08: a handle whose index lies beyond the maptrack's slots is looked up past the end of its array, and the
+     * failure is reported as a general error instead of a bad handle (the kit's bogus handles had small indices).
+     */
+    static final class HugeHandleIsGeneralError extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
                 @Override
                 long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
                     GuestMemory m = c.memory();
                     if (count == 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
-                        long h = uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET;
-                        int index = m.getInt(h);
-                        Integer full = index >= 0 && index <= indexMask ? newest.get(((long) c.domid() << 32) | index) : null;
-                        if (full != null) {
-                            m.setInt(h, full);
-                            long rc = real(c, cmd, uops, count);
-                            m.setInt(h, index);
-                            return rc;
+                        int handle = m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET);
+                        if (handle >= 0 && (handle & indexMask()) >= PvGrantConformanceTest.MAPTRACK_LIMIT
+                                && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_HANDLE.code()) {
+                            m.setShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET, (short) GrantStatus.GENERAL_ERROR.code());
                         }
-                        return real(c, cmd, uops, count);
-                    }
-                    long rc = real(c, cmd, uops, count);
-                    if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
-                            && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
-                        int full = m.getInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET);
-                        newest.put(((long) c.domid() << 32) | (full & indexMask), full);
-                        m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, full & indexMask);
                     }
                     return rc;
                 }
