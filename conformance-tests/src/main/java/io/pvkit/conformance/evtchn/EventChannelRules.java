@@ -127,7 +127,8 @@ public final class EventChannelRules implements RuleSet {
                     "XSA-332 (event storms from a hostile peer); Linux drivers/xen/events/events_2l.c "
                             + "evtchn_2l_handle_events; guest side of EVT-08"),
             Rule.must("EVTG-02",
-                    "A guest's local unmask of a masked pending port delivers the event exactly once on the next upcall.",
+                    "A guest's local unmask of a masked pending port delivers the event exactly once on the next upcall, "
+                            + "for ports in every selector word.",
                     "XSA-332 (Linux 4d3fe31bd993); Linux events_2l.c evtchn_2l_unmask; guest side of EVT-09"),
             Rule.must("EVTG-03",
                     "A handler that closes its own port while it runs, with the port reused at once by a new binding, "

@@ -347,6 +347,52 @@ class GuestUpcallVerificationSelfTest {
         }
     }
 
+    /** pv-events' scan, but unmask raises selector bit 0 whatever the port's word (port << 6 for port >>> 6). */
+    static final class UnmaskSelectsWordZero extends BrokenDemux {
+        final UpcallDemultiplexer real;
+
+        UnmaskSelectsWordZero(MemoryAccess m) {
+            super(m);
+            real = new UpcallDemultiplexer(m, 0, 0);
+        }
+
+        @Override
+        public void register(int port, IntConsumer handler) {
+            real.register(port, handler::accept);
+        }
+
+        @Override
+        public void mask(int port) {
+            real.mask(port);
+        }
+
+        @Override
+        public void unmask(int port) {
+            m.getAndBitwiseAndLong(word(SharedInfoLayout.EVTCHN_MASK_OFFSET, port), ~bit(port));
+            if ((m.getLongVolatile(word(SharedInfoLayout.EVTCHN_PENDING_OFFSET, port)) & bit(port)) != 0) {
+                m.getAndBitwiseOrLong(vi + VcpuInfoLayout.PENDING_SEL_OFFSET, 1L << ((port << 6) & 63));
+                m.getAndBitwiseOrByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 1);
+            }
+        }
+
+        @Override
+        public void unregister(int port) {
+            real.unregister(port);
+        }
+
+        @Override
+        public void handleUpcall() {
+            real.handleUpcall();
+        }
+    }
+
+    static final class WordZeroUnmask extends GuestUpcallVerification {
+        @Override
+        protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
+            return new UnmaskSelectsWordZero(memory);
+        }
+    }
+
     static final class KeepsTheHandler extends GuestUpcallVerification {
         @Override
         protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
@@ -473,6 +519,13 @@ class GuestUpcallVerificationSelfTest {
         SelfTestReport report = SelfTest.run(UnmaskedAfterUnregister.class);
         assertEquals(Set.of("EVTG-03"), report.failedRules(), report::toString);
         assertTrue(report.failuresOf("EVTG-03").getFirst().getMessage().contains("must be masked"), report::toString);
+    }
+
+    @Test
+    void evtg02CatchesAnUnmaskThatSelectsTheWrongWord() {
+        SelfTestReport report = SelfTest.run(WordZeroUnmask.class);
+        assertEquals(Set.of("EVTG-02"), report.failedRules(), report::toString);
+        assertTrue(report.failuresOf("EVTG-02").getFirst().getMessage().contains("selector word 2"), report::toString);
     }
 
     @Test
