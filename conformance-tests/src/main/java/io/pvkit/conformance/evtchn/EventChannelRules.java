@@ -127,13 +127,16 @@ public final class EventChannelRules implements RuleSet {
                     "XSA-332 (event storms from a hostile peer); Linux drivers/xen/events/events_2l.c "
                             + "evtchn_2l_handle_events; guest side of EVT-08"),
             Rule.must("EVTG-02",
-                    "A guest's local unmask of a masked pending port delivers the event exactly once on the next upcall.",
+                    "A guest's local unmask of a masked pending port delivers the event exactly once on the next upcall, "
+                            + "for ports in every selector word.",
                     "XSA-332 (Linux 4d3fe31bd993); Linux events_2l.c evtchn_2l_unmask; guest side of EVT-09"),
             Rule.must("EVTG-03",
                     "A handler that closes its own port while it runs, with the port reused at once by a new binding, "
                             + "is called once: a late event for the old binding goes nowhere and the new binding's event "
                             + "goes to the new handler only, exactly once; a port the guest unregistered stays masked, so "
-                            + "a late event for it raises no upcall and runs no handler.",
+                            + "a late event for it raises no upcall and runs no handler (even one already in the scan's "
+                            + "snapshot), the other ports of its word are still served, and a pending port not bound to "
+                            + "the guest's vCPU is left pending.",
                     "XSA-331 (Linux 073d0552ead5 \"avoid removing an event channel while handling it\"); "
                             + "Xen 78e24c269b; guest side of EVT-04"),
             Rule.must("EVTG-04",

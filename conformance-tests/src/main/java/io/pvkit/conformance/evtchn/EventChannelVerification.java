@@ -34,7 +34,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Verifies the event-channel rules {@code EVT-01} .. {@code EVT-18} ({@link EventChannelRules}) against a
+ * Verifies the event-channel rules {@code EVT-01} .. {@code EVT-21} ({@link EventChannelRules}) against a
  * hypervisor under test, through {@code __HYPERVISOR_event_channel_op} (32) and the 2-level bits of each
  * domain's {@code shared_info}.
  *

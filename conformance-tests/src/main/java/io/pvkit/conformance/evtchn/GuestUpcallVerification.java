@@ -316,22 +316,24 @@ public abstract class GuestUpcallVerification {
      */
     @Test
     public void required_EVTG_02_localUnmaskOfPendingPortDeliversExactlyOnce() {
-        int port = 9;
         AtomicIntegerArray calls = new AtomicIntegerArray(SharedInfoLayout.NR_2L_CHANNELS);
-        guest.register(port, calls::incrementAndGet);
-        guest.mask(port);
-        raise(port);
-        guest.handleUpcall();
-        assertEquals(0, calls.get(port), "a masked port was delivered");
-        assertTrue(isPending(port), "a masked port's event stays pending");
-        guest.unmask(port);
-        guest.handleUpcall();
-        assertEquals(1, calls.get(port), "unmask of a pending port: deliveries on the next upcall");
-        guest.handleUpcall();
-        guest.unmask(port);
-        guest.handleUpcall();
-        assertEquals(1, calls.get(port), "delivered more than once");
-        assertTrue(!isPending(port), "the delivered event is acked");
+        for (int port : new int[] {9, 130}) {   // selector words 0 and 2
+            guest.register(port, calls::incrementAndGet);
+            guest.mask(port);
+            raise(port);
+            guest.handleUpcall();
+            assertEquals(0, calls.get(port), "a masked port was delivered");
+            assertTrue(isPending(port), "a masked port's event stays pending");
+            guest.unmask(port);
+            guest.handleUpcall();
+            assertEquals(1, calls.get(port), "unmask of pending port " + port + " (selector word " + (port >>> 6)
+                    + "): deliveries on the next upcall");
+            guest.handleUpcall();
+            guest.unmask(port);
+            guest.handleUpcall();
+            assertEquals(1, calls.get(port), "delivered more than once");
+            assertTrue(!isPending(port), "the delivered event is acked");
+        }
     }
 
     // ------------------------------------------------------------------------------------ EVTG-03
@@ -347,7 +349,10 @@ public abstract class GuestUpcallVerification {
      *       cached across a handler call (Linux 073d0552ead5);</li>
      *   <li>no "while still pending, call the same handler again" loop: the next event may belong to a new
      *       binding of the port;</li>
-     *   <li>closing a port drops its handler (and masks it) so a late event finds nothing to call.</li>
+     *   <li>closing a port drops its handler (and masks it) so a late event finds nothing to call, even one already
+     *       in the scan's snapshot;</li>
+     *   <li>unregistering touches only that port's bit (mask, and whatever marks the ports this vCPU serves), and
+     *       the scan acks only ports bound to this vCPU.</li>
      * </ul>
      */
     @Test
@@ -399,6 +404,44 @@ public abstract class GuestUpcallVerification {
         forceSelected(dropped);
         guest.handleUpcall();
         assertEquals(1, droppedCalls.get(), "port " + dropped + " after it was unregistered: calls");
+        // unregistering a port changes nothing for the other ports of its word (selector word 3): its first and last
+        // ports and another one are still served, and a pending port of the word that is not registered here (bound
+        // to another vCPU) is left pending for its own vCPU, not acked
+        int gone = 230;
+        int notMine = 202;
+        int[] neighbours = {192, 201, 255};
+        AtomicIntegerArray neighbourCalls = new AtomicIntegerArray(SharedInfoLayout.NR_2L_CHANNELS);
+        guest.register(gone, neighbourCalls::incrementAndGet);
+        guest.unmask(gone);
+        for (int p : neighbours) {
+            guest.register(p, neighbourCalls::incrementAndGet);
+            guest.unmask(p);
+        }
+        guest.unregister(gone);
+        for (int p : neighbours) {
+            raise(p);
+        }
+        raise(notMine);
+        for (int i = 0; i < 3 && upcallPendingFlag(); i++) {
+            guest.handleUpcall();
+        }
+        for (int p : neighbours) {
+            assertEquals(1, neighbourCalls.get(p), "port " + p + ", in the word of port " + gone + " which the guest "
+                    + "unregistered: calls");
+        }
+        assertTrue(isPending(notMine), "port " + notMine + ", pending and not registered on this vCPU, was acked by its "
+                + "upcall: a guest acks only the ports bound to its vCPU (Linux: active_evtchns & cpu_evtchn_mask)");
+        // a port unregistered (by another thread, or a handler of another port) right after the guest read its mask
+        // word for its pending & ~mask snapshot, before its ack: the dropped handler never runs
+        int late = 330; // selector word 5
+        AtomicInteger lateCalls = new AtomicInteger();
+        guest.register(late, p -> lateCalls.incrementAndGet());
+        guest.unmask(late);
+        raise(late);
+        hostile.afterRead(SharedInfoLayout.EVTCHN_MASK_OFFSET + (late >>> 6) * 8L, 8, 1, m -> guest.unregister(late));
+        guest.handleUpcall();
+        assertEquals(0, lateCalls.get(), "port " + late + " was unregistered right after the guest read its mask word "
+                + "(its snapshot), before the ack: its dropped handler ran");
     }
 
     // ------------------------------------------------------------------------------------ EVTG-04

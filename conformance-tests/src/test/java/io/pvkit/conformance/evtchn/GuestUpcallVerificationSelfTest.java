@@ -70,12 +70,17 @@ class GuestUpcallVerificationSelfTest {
             handlers[port] = null;
         }
 
+        /** Acks and runs a port served here; a port with no handler here (another vCPU's) is left pending. */
         boolean ackAndRun(int port) {
-            long old = m.getAndBitwiseAndLong(word(SharedInfoLayout.EVTCHN_PENDING_OFFSET, port), ~bit(port));
-            if ((old & bit(port)) == 0 || handlers[port] == null) {
+            if (handlers[port] == null) {
                 return false;
             }
-            handlers[port].accept(port);
+            long old = m.getAndBitwiseAndLong(word(SharedInfoLayout.EVTCHN_PENDING_OFFSET, port), ~bit(port));
+            IntConsumer h = handlers[port];   // looked up again after the ack
+            if ((old & bit(port)) == 0 || h == null) {
+                return false;
+            }
+            h.accept(port);
             return true;
         }
     }
@@ -147,6 +152,11 @@ class GuestUpcallVerificationSelfTest {
         @Override
         public void unmask(int port) {
             m.getAndBitwiseAndLong(word(SharedInfoLayout.EVTCHN_MASK_OFFSET, port), ~bit(port));
+        }
+
+        @Override
+        public void unregister(int port) {
+            real.unregister(port);
         }
 
         @Override
@@ -266,6 +276,137 @@ class GuestUpcallVerificationSelfTest {
         }
     }
 
+    /** pv-events' demultiplexer, but unregister only masks the port: the old handler stays registered. */
+    static final class UnregisterOnlyMasks extends BrokenDemux {
+        final UpcallDemultiplexer real;
+
+        UnregisterOnlyMasks(MemoryAccess m) {
+            super(m);
+            real = new UpcallDemultiplexer(m, 0, 0);
+        }
+
+        @Override
+        public void register(int port, IntConsumer handler) {
+            real.register(port, handler::accept);
+        }
+
+        @Override
+        public void mask(int port) {
+            real.mask(port);
+        }
+
+        @Override
+        public void unmask(int port) {
+            real.unmask(port);
+        }
+
+        @Override
+        public void handleUpcall() {
+            real.handleUpcall();
+        }
+
+        @Override
+        public void unregister(int port) {
+            real.mask(port);
+        }
+    }
+
+    /** pv-events' demultiplexer, but unregister masks the port's whole word ({@code mask |= ~0L}). */
+    static final class UnregisterMasksItsWord extends BrokenDemux {
+        final UpcallDemultiplexer real;
+
+        UnregisterMasksItsWord(MemoryAccess m) {
+            super(m);
+            real = new UpcallDemultiplexer(m, 0, 0);
+        }
+
+        @Override
+        public void register(int port, IntConsumer handler) {
+            real.register(port, handler::accept);
+        }
+
+        @Override
+        public void mask(int port) {
+            real.mask(port);
+        }
+
+        @Override
+        public void unmask(int port) {
+            real.unmask(port);
+        }
+
+        @Override
+        public void handleUpcall() {
+            real.handleUpcall();
+        }
+
+        @Override
+        public void unregister(int port) {
+            real.unregister(port);
+            m.getAndBitwiseOrLong(word(SharedInfoLayout.EVTCHN_MASK_OFFSET, port), -1L);
+        }
+    }
+
+    /** pv-events' scan, but unmask raises selector bit 0 whatever the port's word (port << 6 for port >>> 6). */
+    static final class UnmaskSelectsWordZero extends BrokenDemux {
+        final UpcallDemultiplexer real;
+
+        UnmaskSelectsWordZero(MemoryAccess m) {
+            super(m);
+            real = new UpcallDemultiplexer(m, 0, 0);
+        }
+
+        @Override
+        public void register(int port, IntConsumer handler) {
+            real.register(port, handler::accept);
+        }
+
+        @Override
+        public void mask(int port) {
+            real.mask(port);
+        }
+
+        @Override
+        public void unmask(int port) {
+            m.getAndBitwiseAndLong(word(SharedInfoLayout.EVTCHN_MASK_OFFSET, port), ~bit(port));
+            if ((m.getLongVolatile(word(SharedInfoLayout.EVTCHN_PENDING_OFFSET, port)) & bit(port)) != 0) {
+                m.getAndBitwiseOrLong(vi + VcpuInfoLayout.PENDING_SEL_OFFSET, 1L << ((port << 6) & 63));
+                m.getAndBitwiseOrByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 1);
+            }
+        }
+
+        @Override
+        public void unregister(int port) {
+            real.unregister(port);
+        }
+
+        @Override
+        public void handleUpcall() {
+            real.handleUpcall();
+        }
+    }
+
+    static final class WordZeroUnmask extends GuestUpcallVerification {
+        @Override
+        protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
+            return new UnmaskSelectsWordZero(memory);
+        }
+    }
+
+    static final class KeepsTheHandler extends GuestUpcallVerification {
+        @Override
+        protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
+            return new UnregisterOnlyMasks(memory);
+        }
+    }
+
+    static final class MasksTheWord extends GuestUpcallVerification {
+        @Override
+        protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
+            return new UnregisterMasksItsWord(memory);
+        }
+    }
+
     /** A bounded scan written for a 32-bit selector: words 32..63 are swallowed with the selector, never served. */
     static final class ThirtyTwoWords extends BrokenDemux {
         ThirtyTwoWords(MemoryAccess m) {
@@ -381,6 +522,29 @@ class GuestUpcallVerificationSelfTest {
     }
 
     @Test
+    void evtg02CatchesAnUnmaskThatSelectsTheWrongWord() {
+        SelfTestReport report = SelfTest.run(WordZeroUnmask.class);
+        assertEquals(Set.of("EVTG-02"), report.failedRules(), report::toString);
+        assertTrue(report.failuresOf("EVTG-02").getFirst().getMessage().contains("selector word 2"), report::toString);
+    }
+
+    @Test
+    void evtg03CatchesAnUnregisterThatKeepsTheHandler() {
+        SelfTestReport report = SelfTest.run(KeepsTheHandler.class);
+        assertEquals(Set.of("EVTG-03"), report.failedRules(), report::toString);
+        assertTrue(report.failuresOf("EVTG-03").getFirst().getMessage().contains("its dropped handler ran"),
+                report::toString);
+    }
+
+    @Test
+    void evtg03CatchesAnUnregisterThatMasksTheWholeWord() {
+        SelfTestReport report = SelfTest.run(MasksTheWord.class);
+        assertEquals(Set.of("EVTG-03"), report.failedRules(), report::toString);
+        assertTrue(report.failuresOf("EVTG-03").getFirst().getMessage().contains("which the guest unregistered"),
+                report::toString);
+    }
+
+    @Test
     void fe08CatchesAFrontendThatHandlesAStormOnEveryUpcall() {
         SelfTestReport report = SelfTest.run(NoAck.class);
         // a guest that never acks breaks every guest rule; FE-08 names the frontend's cost of it
@@ -405,7 +569,8 @@ class GuestUpcallVerificationSelfTest {
     void evtg01CatchesAScanThatStarvesOtherPorts() {
         SelfTestReport report = SelfTest.run(Unfair.class);
         // FE-08's re-sending storm starves the frontend's other port the same way
-        assertEquals(Set.of("EVTG-01", "FE-08"), report.failedRules(), report::toString);
+        // EVTG-03's ports of the unregistered port's word starve behind a pending port of another vCPU the same way
+        assertEquals(Set.of("EVTG-01", "EVTG-03", "FE-08"), report.failedRules(), report::toString);
         assertTrue(report.failuresOf("EVTG-01").stream().anyMatch(t -> t.getMessage().contains("starved")),
                 report::toString);
     }

@@ -2,6 +2,7 @@ package io.pvkit.conformance.evtchn;
 
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
+import io.pvkit.events.EventChannels;
 import java.util.List;
 
 /**
@@ -20,6 +21,12 @@ class PvEventsEventChannelConformanceTest extends EventChannelVerification {
     protected int lockProbeSeconds() {
         return Math.max(1, Integer.getInteger(LOCK_PROBE_PROPERTY, super.lockProbeSeconds()));
     }
+    /** pv-events' documented chunk: reset and release close at most {@link EventChannels#TEARDOWN_CHUNK} ports at once. */
+    @Override
+    protected int maxPortsPerPreemptionChunk() {
+        return EventChannels.TEARDOWN_CHUNK;
+    }
+
     @Override
     protected HypervisorUnderTest createHypervisor() {
         return new EventsHypervisor();
