@@ -30,10 +30,20 @@ class HypervisorConfigTest {
 
     @Test
     void domainZeroThatCannotStartWithinTheTimeoutIsReportedWithTheTimeout() {
-        // domain 0 starts xenstored, the console, echo and block backends on its own vCPU thread: never within 1 ms
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> Hypervisor.start(HypervisorConfig.quiet().withServiceTimeout(Duration.ofMillis(1))).close());
-        assertTrue(e.getMessage().startsWith("domain 0 did not start within PT0.001S"), e.getMessage());
+        // domain 0 starts xenstored, the console, echo and block backends on its own vCPU thread, which rarely fits
+        // in 1 ms; but when the starting thread is descheduled right after it starts domain 0's vCPU (seen at load 15),
+        // domain 0 may be ready before the wait begins. So: several attempts, at least one must time out, and every
+        // failure must name the timeout.
+        int timedOut = 0;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                Hypervisor.start(HypervisorConfig.quiet().withServiceTimeout(Duration.ofMillis(1))).close();
+            } catch (IllegalStateException e) {
+                assertTrue(e.getMessage().startsWith("domain 0 did not start within PT0.001S"), e.getMessage());
+                timedOut++;
+            }
+        }
+        assertTrue(timedOut > 0, "a 1 ms service timeout never expired in 5 starts");
         // and a generous one starts it (not the 5 s default: on two cores at load 30 domain 0 has needed more)
         try (Hypervisor hv = Hypervisor.start(HypervisorConfig.quiet().withServiceTimeout(Duration.ofSeconds(60)))) {
             assertTrue(hv.domains().size() >= 1);
