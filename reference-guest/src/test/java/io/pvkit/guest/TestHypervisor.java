@@ -442,7 +442,6 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
         int n;
         try {
             while ((n = consoleReader.read(buf, 0, 512)) > 0) {
-                consoleSeen += n;
                 for (byte b : buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE)) {
                     if (b == '\n') {
                         consoleLines.add(partialLine.toString());
@@ -451,6 +450,8 @@ final class TestHypervisor implements HypercallHandler, AutoCloseable {
                         partialLine.append((char) b);
                     }
                 }
+                // ORDERING: counted after the lines are added: a test that sees every byte drained sees every line
+                consoleSeen += n;
                 if (knobs.corruptOutConsAfterBytes >= 0 && consoleSeen >= knobs.corruptOutConsAfterBytes) {
                     knobs.corruptOutConsAfterBytes = -1;
                     knobs.consoleDrains = false;
