@@ -240,11 +240,11 @@ class GuestUpcallVerificationSelfTest {
         }
     }
 
-    /** pv-events' demultiplexer, but unregister leaves the port unmasked (it only drops the handler). */
-    static final class UnregisterLeavesUnmasked extends BrokenDemux {
+    /** pv-events' demultiplexer with one method replaced by the subclass: every method delegates by default. */
+    abstract static class OverRealDemux extends BrokenDemux {
         final UpcallDemultiplexer real;
 
-        UnregisterLeavesUnmasked(MemoryAccess m) {
+        OverRealDemux(MemoryAccess m) {
             super(m);
             real = new UpcallDemultiplexer(m, 0, 0);
         }
@@ -267,6 +267,18 @@ class GuestUpcallVerificationSelfTest {
         @Override
         public void handleUpcall() {
             real.handleUpcall();
+        }
+
+        @Override
+        public void unregister(int port) {
+            real.unregister(port);
+        }
+    }
+
+    /** pv-events' demultiplexer, but unregister leaves the port unmasked (it only drops the handler). */
+    static final class UnregisterLeavesUnmasked extends OverRealDemux {
+        UnregisterLeavesUnmasked(MemoryAccess m) {
+            super(m);
         }
 
         @Override
@@ -277,32 +289,9 @@ class GuestUpcallVerificationSelfTest {
     }
 
     /** pv-events' demultiplexer, but unregister only masks the port: the old handler stays registered. */
-    static final class UnregisterOnlyMasks extends BrokenDemux {
-        final UpcallDemultiplexer real;
-
+    static final class UnregisterOnlyMasks extends OverRealDemux {
         UnregisterOnlyMasks(MemoryAccess m) {
             super(m);
-            real = new UpcallDemultiplexer(m, 0, 0);
-        }
-
-        @Override
-        public void register(int port, IntConsumer handler) {
-            real.register(port, handler::accept);
-        }
-
-        @Override
-        public void mask(int port) {
-            real.mask(port);
-        }
-
-        @Override
-        public void unmask(int port) {
-            real.unmask(port);
-        }
-
-        @Override
-        public void handleUpcall() {
-            real.handleUpcall();
         }
 
         @Override
@@ -312,32 +301,9 @@ class GuestUpcallVerificationSelfTest {
     }
 
     /** pv-events' demultiplexer, but unregister masks the port's whole word ({@code mask |= ~0L}). */
-    static final class UnregisterMasksItsWord extends BrokenDemux {
-        final UpcallDemultiplexer real;
-
+    static final class UnregisterMasksItsWord extends OverRealDemux {
         UnregisterMasksItsWord(MemoryAccess m) {
             super(m);
-            real = new UpcallDemultiplexer(m, 0, 0);
-        }
-
-        @Override
-        public void register(int port, IntConsumer handler) {
-            real.register(port, handler::accept);
-        }
-
-        @Override
-        public void mask(int port) {
-            real.mask(port);
-        }
-
-        @Override
-        public void unmask(int port) {
-            real.unmask(port);
-        }
-
-        @Override
-        public void handleUpcall() {
-            real.handleUpcall();
         }
 
         @Override
@@ -348,22 +314,9 @@ class GuestUpcallVerificationSelfTest {
     }
 
     /** pv-events' scan, but unmask raises selector bit 0 whatever the port's word (port << 6 for port >>> 6). */
-    static final class UnmaskSelectsWordZero extends BrokenDemux {
-        final UpcallDemultiplexer real;
-
+    static final class UnmaskSelectsWordZero extends OverRealDemux {
         UnmaskSelectsWordZero(MemoryAccess m) {
             super(m);
-            real = new UpcallDemultiplexer(m, 0, 0);
-        }
-
-        @Override
-        public void register(int port, IntConsumer handler) {
-            real.register(port, handler::accept);
-        }
-
-        @Override
-        public void mask(int port) {
-            real.mask(port);
         }
 
         @Override
@@ -373,16 +326,6 @@ class GuestUpcallVerificationSelfTest {
                 m.getAndBitwiseOrLong(vi + VcpuInfoLayout.PENDING_SEL_OFFSET, 1L << ((port << 6) & 63));
                 m.getAndBitwiseOrByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 1);
             }
-        }
-
-        @Override
-        public void unregister(int port) {
-            real.unregister(port);
-        }
-
-        @Override
-        public void handleUpcall() {
-            real.handleUpcall();
         }
     }
 
