@@ -48,7 +48,7 @@ class FailureHintsTest {
     void shouldExtractTheHintOfEveryMethodAsPlainText() throws IOException {
         Map<String, String> all = extractAll();
         assertTrue(all.size() >= 70, "hints found: " + all.size());
-        String hc01 = all.get("HypercallAbiVerification.required_HC_01_unknownHypercallsReturnEnosysWithoutSideEffect");
+        String hc01 = all.get("HypercallErrorVerification.required_HC_01_unknownHypercallsReturnEnosysWithoutSideEffect");
         assertEquals("the dispatch table's bounds check (op >= NR_hypercalls and negative values as unsigned 64-bit "
                 + "numbers); that the default branch returns -ENOSYS, not 0 or -EINVAL; that no argument is read or "
                 + "written before the op is known.", hc01);
