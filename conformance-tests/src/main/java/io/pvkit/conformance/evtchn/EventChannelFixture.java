@@ -13,6 +13,7 @@ import io.pvkit.abi.evtchn.EvtchnStatus;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.evtchn.VcpuInfoLayout;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.property.Property;
 import io.pvkit.conformance.spi.Capability;
 import io.pvkit.conformance.spi.DomainConfig;
@@ -157,6 +158,19 @@ public abstract class EventChannelFixture {
     }
 
     /**
+     * How long {@code EVT-22} lets another vCPU's conflicting call run while the kit holds a call of the
+     * implementation stopped inside its delivery or close (default 500 ms). A correct implementation keeps the
+     * conflicting call waiting, so every stop costs it this long; a broken one lets the call through, which the kit
+     * sees when it returns (or leaves its mark) within the window. A shorter window only makes a broken implementation
+     * on a starved machine more likely to slip through, never a correct one fail.
+     *
+     * @return the window in milliseconds, at least 1
+     */
+    protected int raceWindowMillis() {
+        return 500;
+    }
+
+    /**
      * The property used by the model-based rule {@code EVT-17}. Override only to pin a seed (for example a
      * self-test's broken implementation with a known failing seed); the default takes tries and seed from
      * {@code -Dpvkit.tries} / {@code -Dpvkit.seed}.
@@ -221,7 +235,13 @@ public abstract class EventChannelFixture {
     }
 
     DomainUnderTest create(int vcpus) {
-        DomainUnderTest d = hypervisor.createDomain(new DomainConfig(domainFrames(), vcpus, false));
+        return create(vcpus, java.util.function.UnaryOperator.identity());
+    }
+
+    /** A test domain whose shared structures the implementation reaches through {@code view} (when it can). */
+    DomainUnderTest create(int vcpus, java.util.function.UnaryOperator<MemoryAccess> view) {
+        DomainUnderTest d = hypervisor.createDomain(new DomainConfig(domainFrames(), vcpus, false)
+                .withSharedMemoryView(view));
         domains.add(d);
         return d;
     }

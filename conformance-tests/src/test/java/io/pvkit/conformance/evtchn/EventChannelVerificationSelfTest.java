@@ -472,6 +472,48 @@ class EventChannelVerificationSelfTest {
         return r;
     };
 
+    /**
+     * A send that delivers without the port's lock: it reads the binding (through the platform's status query) and
+     * then marks {@code shared_info} itself, Xen's 2-level order and kick exactly, through the view pv-events uses
+     * for the target domain. Every single-threaded result is right; a close of the port can complete while the send
+     * is still delivering (pv-events' mutants: {@code ChannelLocks.readLock} not backing off, {@code writeLock}
+     * not waiting for the readers).
+     */
+    static final EventsHypervisor.Bug SEND_WITHOUT_LOCK = (hv, c, op, arg, ok) -> {
+        int port = op == EvtchnOp.SEND ? c.memory().getInt(arg) : 0;
+        if (port <= 0 || port >= 4096) {
+            return ok.getAsLong();
+        }
+        ChannelStatus s = hv.channels.inspect(c.domid(), port);
+        int domid;
+        int target;
+        if (s.state() == EvtchnStatus.IPI) {
+            domid = c.domid();
+            target = port;
+        } else if (s.state() == EvtchnStatus.INTERDOMAIN) {
+            domid = s.remoteDom();
+            target = s.remotePort();
+        } else {
+            return ok.getAsLong();
+        }
+        int v = hv.channels.inspect(domid, target).vcpu();
+        io.pvkit.abi.memory.MemoryAccess m = hv.viewOf(domid);
+        if (m == null) {
+            return 0;   // the target domain is gone: dropped
+        }
+        long bit = 1L << (target & 63);
+        if ((m.getAndBitwiseOrLong(pendingWord(target), bit) & bit) != 0
+                || (m.getLongVolatile(SharedInfoLayout.EVTCHN_MASK_OFFSET + (target >>> 6) * 8L) & bit) != 0) {
+            return 0;
+        }
+        long sel = 1L << (target >>> 6);
+        if ((m.getAndBitwiseOrLong(vcpuInfo(v) + VcpuInfoLayout.PENDING_SEL_OFFSET, sel) & sel) == 0
+                && (m.getAndBitwiseOrByte(vcpuInfo(v) + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 1) & 1) == 0) {
+            hv.kick(domid, v);
+        }
+        return 0;
+    };
+
     // ------------------------------------------------------------------ concrete verifications
 
     abstract static class Base extends EventChannelVerification {
@@ -495,6 +537,12 @@ class EventChannelVerificationSelfTest {
         protected boolean raiseVirq(HypervisorUnderTest hypervisor, DomainUnderTest domain, int vcpu, int virq) {
             ((EventsHypervisor) hypervisor).channels.raiseVirq(domain.domid(), vcpu, virq);
             return true;
+        }
+
+        /** EVT-22 passes a correct implementation whatever the window: keep the 35 broken runs short. */
+        @Override
+        protected int raceWindowMillis() {
+            return 50;
         }
 
         /** One pinned try of EVT-17, so that each broken implementation fails an exact set of rules. */
@@ -767,6 +815,19 @@ class EventChannelVerificationSelfTest {
         }
     }
 
+    static final class Evt22SendWithoutLock extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(SEND_WITHOUT_LOCK, true);
+        }
+
+        /** The close that does not wait returns in microseconds; a second leaves room for a loaded machine. */
+        @Override
+        protected int raceWindowMillis() {
+            return 1000;
+        }
+    }
+
     static final class Evt16 extends Base {
         @Override
         protected HypervisorUnderTest createHypervisor() {
@@ -1011,6 +1072,12 @@ class EventChannelVerificationSelfTest {
     @Test
     void evt20CatchesPerVcpuVirqsLookedUpOnVcpuZero() {
         assertCaughtSaying(Evt20.class, "EVT-20", "VIRQ_TIMER raised on vCPU 1");
+    }
+
+    @Test
+    void evt22CatchesASendThatDeliversWithoutThePortsLock() {
+        // deterministic: the close is made while the send is stopped inside its delivery (after its pending RMW)
+        assertCaughtSaying(Evt22SendWithoutLock.class, "EVT-22", "was still inside its delivery");
     }
 
     @Test
