@@ -4,6 +4,7 @@ import io.pvkit.abi.DomId;
 import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.events.internal.Bindings;
 import io.pvkit.events.internal.Delivery;
 import io.pvkit.events.internal.DomainPorts;
@@ -128,13 +129,45 @@ public final class EventChannels {
      */
     public void addDomain(DomainSpec spec, long sharedInfoGfn, VcpuKicker kicker, int portLimit) {
         Objects.requireNonNull(spec, "spec");
+        addDomain(spec, spec.memory(), sharedInfoGfn, kicker, portLimit);
+    }
+
+    /**
+     * Adds a domain whose {@code shared_info} is reached through {@code sharedInfo}: every access pv-events makes
+     * to the domain's event-channel bits (pending and mask words, each {@code vcpu_info}'s selector and
+     * {@code evtchn_upcall_pending}, which the guest may rewrite at any time) goes through that seam. Pass
+     * {@code spec.memory()} itself in production (what the other {@code addDomain} overloads do); a test passes a
+     * view that stands between the hypervisor and the page, such as the conformance kit's {@code HostileMemory},
+     * to count the accesses and to act at a chosen access inside an operation (another vCPU's call while a send
+     * is between two of its accesses). The send path costs the same either way: it always reaches
+     * {@code shared_info} through {@link MemoryAccess}, and a process that only ever passes {@link
+     * io.pvkit.abi.memory.GuestMemory} keeps that call site monomorphic.
+     *
+     * @param spec the domain: id, memory, vCPU count (1..32) and privilege
+     * @param sharedInfo the accesses to the domain's {@code shared_info}; it must address the same bytes as
+     *     {@code spec.memory()} (same size, same contents)
+     * @param sharedInfoGfn the frame of the domain's memory that holds its {@code shared_info}
+     * @param kicker how to wake the domain's vCPUs
+     * @param portLimit the number of ports (ports {@code 0..portLimit-1}), 2..4096
+     * @throws IllegalArgumentException on a bad frame or limit, or when {@code sharedInfo} has another size than
+     *     the domain's memory
+     * @throws IllegalStateException when the id is already registered
+     */
+    public void addDomain(DomainSpec spec, MemoryAccess sharedInfo, long sharedInfoGfn, VcpuKicker kicker,
+            int portLimit) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(sharedInfo, "sharedInfo");
         Objects.requireNonNull(kicker, "kicker");
         if (portLimit < 2 || portLimit > MAX_PORTS_2L) {
             throw new IllegalArgumentException("port limit must be 2.." + MAX_PORTS_2L + ", got " + portLimit);
         }
+        if (sharedInfo.byteSize() != spec.memory().byteSize()) {
+            throw new IllegalArgumentException("the shared_info view has " + sharedInfo.byteSize()
+                    + " bytes, the domain's memory " + spec.memory().byteSize() + ": not a view of the same memory");
+        }
         SharedInfoBits bits;
         try {
-            bits = new SharedInfoBits(spec.memory(), sharedInfoGfn, spec.vcpus());
+            bits = new SharedInfoBits(sharedInfo, sharedInfoGfn, spec.vcpus());
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("bad shared_info frame " + sharedInfoGfn + " for " + spec, e);
         }

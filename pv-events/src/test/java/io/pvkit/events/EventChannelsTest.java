@@ -343,4 +343,43 @@ class EventChannelsTest {
         assertEquals(ESRCH, evtchn.send(42, 1));
         assertEquals(ESRCH, evtchn.allocUnbound(42, DomId.SELF, 0));
     }
+
+    /** A view of a domain's memory that records the offsets pv-events reads and writes through it. */
+    static final class RecordingView extends io.pvkit.abi.memory.ForwardingMemoryAccess {
+        final List<Long> rmws = java.util.Collections.synchronizedList(new ArrayList<>());
+
+        RecordingView(GuestMemory real) {
+            super(real);
+        }
+
+        @Override
+        public long getAndBitwiseOrLong(long gpa, long bits) {
+            rmws.add(gpa);
+            return super.getAndBitwiseOrLong(gpa, bits);
+        }
+    }
+
+    @Test
+    void shouldReachSharedInfoThroughTheViewItWasGiven() {
+        GuestMemory m = GuestMemory.allocate(2);
+        memories.add(m);
+        RecordingView view = new RecordingView(m);
+        evtchn.addDomain(new DomainSpec(3, m, 1, false), view, 1, v -> kicks.add("3:" + v), 64);
+        assertEquals(64, evtchn.portLimit(3));
+        int ipi = evtchn.bindIpi(3, 0);
+        assertEquals(0, evtchn.send(3, ipi));
+        assertTrue(pending(m, ipi), "the view writes the domain's own memory");
+        assertEquals(List.of(4096 + SharedInfoLayout.EVTCHN_PENDING_OFFSET,
+                4096 + SharedInfoLayout.vcpuInfoOffset(0) + VcpuInfoLayout.PENDING_SEL_OFFSET), view.rmws,
+                "the pending word, then the selector: both through the view");
+        assertEquals(List.of("3:0"), kicks);
+        GuestMemory other = GuestMemory.allocate(3);
+        memories.add(other);
+        assertThrows(IllegalArgumentException.class,
+                () -> evtchn.addDomain(new DomainSpec(4, m, 1, false), other, 1, v -> { }, 64),
+                "a view of another size is not a view of the domain's memory");
+        assertFalse(evtchn.hasDomain(4));
+        assertThrows(NullPointerException.class,
+                () -> evtchn.addDomain(new DomainSpec(4, m, 1, false), null, 1, v -> { }, 64));
+    }
 }

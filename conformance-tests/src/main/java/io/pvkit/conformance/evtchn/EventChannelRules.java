@@ -7,9 +7,9 @@ import java.util.List;
 /**
  * The event-channel rules: {@code EVT-01} .. {@code EVT-11} from the adversarial catalogue (section 7.4),
  * {@code EVT-12} .. {@code EVT-17} for the 2-level ABI semantics (EVT-17 model-based), {@code EVT-18}
- * (a destroyed domain stays dead), {@code EVT-19} (no lock left held), {@code EVT-20} (VIRQ delivery) and {@code EVT-21} (bad pointers,
- * unknown commands), tested by
- * {@link EventChannelVerification}; {@code EVTG-01} .. {@code EVTG-04} and {@code FE-08} (the frontend's side of an event storm) for a
+ * (a destroyed domain stays dead), {@code EVT-19} (no lock left held), {@code EVT-20} (VIRQ delivery), {@code EVT-21} (bad pointers,
+ * unknown commands) and {@code EVT-22} (close and send in progress), tested by
+ * {@link EventChannelVerification}; {@code EVTG-01} .. {@code EVTG-05} and {@code FE-08} (the frontend's side of an event storm) for a
  * guest's upcall demultiplexer,
  * tested by {@link GuestUpcallVerification}.
  */
@@ -120,6 +120,13 @@ public final class EventChannelRules implements RuleSet {
                     "An EVTCHNOP whose argument structure is not inside the caller's memory returns -EFAULT, an "
                             + "unknown command returns -ENOSYS, and neither binds a port or raises an upcall.",
                     "xen/common/event_channel.c do_event_channel_op (copy_from_guest: -EFAULT; default: -ENOSYS)"),
+            Rule.must("EVT-22",
+                    "A close of a port returns only after every send in progress on it or on its interdomain peer has "
+                            + "finished delivering, and a send that meets a close in progress either completes first or "
+                            + "finds the port closed, so that no event marks a port after its close returned.",
+                    "XSA-343 (Xen 4.15 per-channel locks: evtchn_send holds evtchn_read_lock, evtchn_close takes "
+                            + "double_evtchn_lock / evtchn_write_lock, which waits for the readers); "
+                            + "xen/common/event_channel.c"),
             Rule.must("EVTG-01",
                     "A guest's upcall under a storm on one port (its pending bit set again as soon as it is acked) "
                             + "returns after a bounded number of handler calls and still serves every other pending "
@@ -145,6 +152,12 @@ public final class EventChannelRules implements RuleSet {
                             + "withdrew between the guest's pending/mask snapshot and its ack run no handler.",
                     "Linux drivers/xen/events/events_2l.c evtchn_2l_handle_events (active_evtchns snapshot, "
                             + "clear_evtchn before the handler), 073d0552ead5; xen/common/event_channel.c evtchn_free"),
+            Rule.should("EVTG-05",
+                    "A guest serves the pending unmasked ports of its upcalls in Linux's order: ascending from the port "
+                            + "after the last one it served, across the selected words, wrapping from port 4095 to "
+                            + "port 0.",
+                    "Linux drivers/xen/events/events_2l.c evtchn_2l_handle_events (current_word_idx, "
+                            + "current_bit_idx); the order that keeps a storming port from starving the others"),
             Rule.must("FE-08",
                     "A frontend facing an event storm from its backend does bounded work: any number of sends on a "
                             + "pending port cost one handler call, an upcall with nothing newly pending costs none, and "

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Verifies the guest-side event-channel rules {@code EVTG-01} .. {@code EVTG-04} and {@code FE-08}
+ * Verifies the guest-side event-channel rules {@code EVTG-01} .. {@code EVTG-05} and {@code FE-08}
  * ({@link EventChannelRules})
  * against a guest's upcall demultiplexer for one vCPU over a real {@code shared_info} page. The kit plays
  * the hypervisor: it raises ports exactly as Xen's {@code evtchn_2l_set_pending} does (pending, then the
@@ -279,6 +279,52 @@ public abstract class GuestUpcallVerification {
                         + " ports of several words, the scan resuming after port " + first + ": calls");
                 assertTrue(!isPending(p), "port " + p + " was served but not acked");
             }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ EVTG-05
+
+    /**
+     * Rule {@linkplain EventChannelRules EVTG-05} ({@code RULES.md#evtg-05}): the guest serves pending ports in Linux's
+     * order. Ports at both ends of several selector words (1, 63, 64, 127, 130, 2047, 4032, 4095) are registered and
+     * unmasked; for each of them in turn the kit raises that port alone and lets the guest serve it, then raises all
+     * of them at once: the guest must call their handlers in ascending port order starting right after the port it
+     * served last, wrapping from port 4095 to port 0 (its upcalls may spread the work over several, at most 8).
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the scan starts at Linux's {@code current_word_idx}/{@code current_bit_idx}, the port after the last one
+     *       served, not at port 0 or at the start of that port's word;</li>
+     *   <li>the resume point is kept from one upcall to the next and moves past every port served;</li>
+     *   <li>the resume word's low bits are served last, after every other selected word.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_EVTG_05_portsAreServedInLinuxOrderFromTheResumePoint() {
+        int[] ports = {1, 63, 64, 127, 130, 2047, 4032, 4095};
+        java.util.List<Integer> order = new java.util.ArrayList<>();
+        for (int p : ports) {
+            guest.register(p, order::add);
+            guest.unmask(p);
+        }
+        for (int first : ports) {
+            raise(first);
+            upcallsUntilDone();
+            order.clear();
+            for (int p : ports) {
+                raise(p);
+            }
+            upcallsUntilDone();
+            java.util.List<Integer> expected = new java.util.ArrayList<>();
+            for (int p : ports) {
+                expected.add(p);
+            }
+            int resume = (first + 1) % SharedInfoLayout.NR_2L_CHANNELS;
+            expected.sort(java.util.Comparator.comparingInt(p -> Math.floorMod(p - resume,
+                    SharedInfoLayout.NR_2L_CHANNELS)));
+            assertEquals(expected, order, "the order in which the guest served " + ports.length + " pending ports "
+                    + "right after serving port " + first + " alone (Linux: ascending from port " + resume
+                    + ", wrapping)");
         }
     }
 

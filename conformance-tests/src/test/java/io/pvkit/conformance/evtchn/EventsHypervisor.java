@@ -5,6 +5,7 @@ import io.pvkit.abi.evtchn.EvtchnOp;
 import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.spi.Capability;
 import io.pvkit.conformance.spi.DomainConfig;
 import io.pvkit.conformance.spi.DomainUnderTest;
@@ -20,7 +21,8 @@ import java.util.function.LongSupplier;
 
 /**
  * The porting SPI over pv-events: {@link EventChannels} + {@link EventChannelHypercalls}, domains with
- * Arena-backed memory and {@code shared_info} in frame 0, upcalls counted by the vCPU kicker. A hidden
+ * Arena-backed memory and {@code shared_info} in frame 0 (reached through the kit's shared-memory view,
+ * {@code SHARED_MEMORY_VIEW}), upcalls counted by the vCPU kicker. A hidden
  * privileged domain 0 exists for broken implementations that misuse privilege. A {@link Bug} can wrap
  * each event_channel_op to make a deliberately broken implementation.
  */
@@ -86,7 +88,7 @@ final class EventsHypervisor implements HypervisorUnderTest {
 
     @Override
     public Set<Capability> capabilities() {
-        return EnumSet.of(Capability.UPCALL_COUNT);
+        return EnumSet.of(Capability.UPCALL_COUNT, Capability.SHARED_MEMORY_VIEW);
     }
 
     @Override
@@ -174,6 +176,19 @@ final class EventsHypervisor implements HypervisorUnderTest {
         }
     }
 
+    /**
+     * The view through which pv-events reaches a live test domain's {@code shared_info} (the kit's, when a rule asked
+     * for one), for bugs that deliver events themselves; null when the domain is not live.
+     */
+    MemoryAccess viewOf(int domid) {
+        for (Domain d : List.copyOf(domains)) {
+            if (d.domid == domid) {
+                return d.view;
+            }
+        }
+        return null;
+    }
+
     /** The memory of a live test domain, for bugs that poke shared_info. */
     GuestMemory memoryOf(int domid) {
         for (Domain d : domains) {
@@ -188,6 +203,8 @@ final class EventsHypervisor implements HypervisorUnderTest {
         final int domid;
         final DomainConfig config;
         final GuestMemory memory;
+        /** What pv-events reaches {@code shared_info} through: {@link DomainConfig#sharedView} of the kit's request. */
+        final MemoryAccess view;
         final AtomicLongArray upcalls;
 
         Domain(int domid, DomainConfig config) {
@@ -195,11 +212,12 @@ final class EventsHypervisor implements HypervisorUnderTest {
             this.config = config;
             this.memory = GuestMemory.allocate(config.frames());
             this.upcalls = new AtomicLongArray(config.vcpus());
-            channels.addDomain(new DomainSpec(domid, memory, config.vcpus(), false), 0, v -> {
+            this.view = config.sharedView(memory);
+            channels.addDomain(new DomainSpec(domid, memory, config.vcpus(), false), view, 0, v -> {
                 if (!kicksLost.get()) {
                     upcalls.incrementAndGet(v);
                 }
-            });
+            }, EventChannels.MAX_PORTS_2L);
         }
 
         @Override

@@ -12,6 +12,8 @@ import java.util.List;
  * run passes it to PIT's minions ({@code -DjvmArgs=-Dpvkit.evt.lockProbeSeconds=3}, docs/mutation/events.md): a
  * mutant that leaves a lock held then fails EVT-19 in seconds instead of costing a minion time-out and a JVM
  * restart. Any value still detects the same mutants (a left lock never comes free); only the cost differs.
+ * {@code -Dpvkit.evt.raceWindowMillis=N} shortens EVT-22's window (default: the kit's 500 ms), which every
+ * correct run pays four times; a mutant that lets a close and a send overlap does so within microseconds.
  */
 class PvEventsEventChannelConformanceTest extends EventChannelVerification {
     /** The system property that overrides {@link #lockProbeSeconds()}. */
@@ -21,6 +23,14 @@ class PvEventsEventChannelConformanceTest extends EventChannelVerification {
     protected int lockProbeSeconds() {
         return Math.max(1, Integer.getInteger(LOCK_PROBE_PROPERTY, super.lockProbeSeconds()));
     }
+    /** The system property that overrides {@link #raceWindowMillis()} (EVT-22's window; the mutation run shortens it). */
+    static final String RACE_WINDOW_PROPERTY = "pvkit.evt.raceWindowMillis";
+
+    @Override
+    protected int raceWindowMillis() {
+        return Math.max(1, Integer.getInteger(RACE_WINDOW_PROPERTY, super.raceWindowMillis()));
+    }
+
     /** pv-events' documented chunk: reset and release close at most {@link EventChannels#TEARDOWN_CHUNK} ports at once. */
     @Override
     protected int maxPortsPerPreemptionChunk() {
