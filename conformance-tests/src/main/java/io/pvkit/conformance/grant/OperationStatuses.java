@@ -23,7 +23,7 @@ import io.pvkit.conformance.spi.HypervisorUnderTest;
 
 import java.util.List;
 
-import static io.pvkit.conformance.grant.GrantTableVerification.assertNegative;
+import static io.pvkit.conformance.grant.GrantTableSetupVerification.assertNegative;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
