@@ -67,6 +67,8 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
      * <ul>
      *   <li>the entry's domid is compared with the <em>mapping</em> domain, inside the same CAS that sets the
      *       busy bits;</li>
+     *   <li>an entry pinned by the grantee, by any kind of mapping (host or device, read-only or writable), is
+     *       refused to every other domain (the pin count that says "pinned" adds every kind);</li>
      *   <li>the granting domain is looked up by id and an unknown id is {@code GNTST_bad_domain};</li>
      *   <li>statuses are negative GNTST codes, never 1 (XSA-316).</li>
      * </ul>
@@ -81,6 +83,21 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
         GrantDomain.Mapped ok = b.map(a.domid(), FIRST_REF, HOST, 0x1000);
         assertEquals(OKAY, ok.status(), "the grantee can map");
         assertNegative(c.map(a.domid(), FIRST_REF, HOST | RO, 0x1000).status(), "map by another domain while pinned");
+        assertEquals(OKAY, b.unmap(ok.handle(), 0x1000, 0));
+        // pinned by a device mapping of the grantee only (when the implementation maps for devices)
+        for (int flags : new int[] {GntMap.DEVICE_MAP | RO, GntMap.DEVICE_MAP}) {
+            GrantDomain.Mapped dev = b.map(a.domid(), FIRST_REF, flags, 0);
+            if (dev.status() != OKAY) {
+                continue; // no device mappings here (GNT-04 says so)
+            }
+            String kind = (flags & RO) != 0 ? "read-only" : "writable";
+            assertNegative(c.map(a.domid(), FIRST_REF, HOST | RO, 0x1000).status(), "map by another domain while the "
+                    + "grantee's " + kind + " device mapping pins the entry");
+            assertNegative(c.map(a.domid(), FIRST_REF, GntMap.DEVICE_MAP | RO, 0).status(), "device map by another domain "
+                    + "while the grantee's " + kind + " device mapping pins the entry");
+            assertEquals(OKAY, b.unmap(dev.handle(), 0, dev.devBusAddr()), "unmap of the " + kind + " device mapping");
+        }
+        assertEquals(0, a.busy(FIRST_REF), "no busy bits after the grantee's last unmap");
     }
 
     // ------------------------------------------------------------------------------------------ GNT-03
@@ -115,11 +132,17 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
     // ------------------------------------------------------------------------------------------ GNT-04
 
     /**
-     * Rule {@linkplain GrantRules GNT-04}: GTF_writing follows the writable mappings exactly.
+     * Rule {@linkplain GrantRules GNT-04}: GTF_writing follows the writable mappings exactly. Besides single
+     * mappings, several mappings of one entry of mixed kinds (host and device, read-only and writable, a read-only one
+     * first and a writable one after it) are made and unmapped in several orders, and the busy bits are checked after
+     * every step.
      *
      * <p>If this fails, check:
      * <ul>
-     *   <li>read-only and writable pins are counted separately;</li>
+     *   <li>read-only and writable pins are counted separately, per kind (host, device), and the "pins" and
+     *       "writers" sums add every counter;</li>
+     *   <li>a writable map of an entry already pinned only read-only sets GTF_writing (the compare-and-swap is
+     *       done again for the upgrade);</li>
      *   <li>unmapping a read-only mapping never clears GTF_writing;</li>
      *   <li>the host and the device part of one handle are unmapped independently (XSA-224).</li>
      * </ul>
@@ -135,6 +158,10 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
         assertEquals(BUSY, a.busy(FIRST_REF), "GTF_writing and GTF_reading stay after a read-only unmap");
         assertEquals(OKAY, b.unmap(rw.handle(), 0x1000, 0));
         assertEquals(0, a.busy(FIRST_REF), "both clear after the last mapping");
+        PinAccounting pins = new PinAccounting(a, b);
+        // read-only first, then writable (GTF_writing set by the upgrade), two writers, unmapped in two orders
+        pins.mapAndUnmapInOrders(FIRST_REF + 1, new int[] {HOST | RO, HOST, HOST, HOST | RO},
+                new int[] {1, 0, 2, 3}, new int[] {3, 2, 0, 1});
 
         GrantDomain.Mapped both = b.map(a.domid(), FIRST_REF, HOST | GntMap.DEVICE_MAP, 0x3000);
         Assumptions.assumeTrue(both.status() == OKAY, "host+device maps not supported (status " + both.status() + ")");
@@ -142,6 +169,13 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
         assertEquals(BUSY, a.busy(FIRST_REF), "the device part still writes");
         assertEquals(OKAY, b.unmap(both.handle(), 0, both.devBusAddr()), "unmap of the device part");
         assertEquals(0, a.busy(FIRST_REF), "clear after both parts");
+        // every kind of pin on one entry: device read-only first, then writable host and device uses, unmapped in
+        // three orders
+        int dev = GntMap.DEVICE_MAP;
+        pins.mapAndUnmapInOrders(FIRST_REF + 2, new int[] {dev | RO, HOST, dev, HOST | RO, dev, HOST | dev | RO},
+                new int[] {0, 1, 2, 3, 4, 5}, new int[] {5, 4, 3, 2, 1, 0}, new int[] {1, 4, 0, 2, 5, 3},
+                new int[] {2, 1, 5, 4, 3, 0});
+        pins.mapAndUnmapInOrders(FIRST_REF + 3, new int[] {dev | RO, dev}, new int[] {1, 0});
     }
 
     // ------------------------------------------------------------------------------------------ GNT-05
@@ -358,7 +392,8 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
      * <p>If this fails, check:
      * <ul>
      *   <li>map checks {@code flags & (GNTMAP_host_map | GNTMAP_device_map)} first, and looks the granter up by id
-     *       only ({@code rcu_lock_domain_by_id}, which does not know {@code DOMID_SELF});</li>
+     *       only ({@code rcu_lock_domain_by_id}, which does not know {@code DOMID_SELF}), and an id just past the
+     *       domains the hypervisor knows (where a table of domains may end) is not looked up beyond that table;</li>
      *   <li>unmap compares {@code dev_bus_addr} with the mapped frame and {@code host_addr} with the mapping's
      *       address before it releases anything, and releases only the parts the arguments name.</li>
      * </ul>

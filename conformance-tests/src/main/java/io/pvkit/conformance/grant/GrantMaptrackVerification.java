@@ -57,6 +57,12 @@ public abstract class GrantMaptrackVerification extends GrantMapVerification {
     // ------------------------------------------------------------------------------------------ GNT-09
 
     /**
+     * How many times GNT-09 and GNT-30 free and take one maptrack slot again: more than an 8-bit reuse count (or
+     * generation) can tell apart.
+     */
+    static final int SLOT_REUSES = 300;
+
+    /**
      * Rule {@linkplain GrantRules GNT-09}: maptrack exhaustion is {@code GNTST_no_space} and recoverable.
      *
      * <p>If this fails, check:
@@ -64,7 +70,11 @@ public abstract class GrantMaptrackVerification extends GrantMapVerification {
      *   <li>the maptrack has a limit per domain, {@link #maptrackLimit()} declares it, and a full maptrack is
      *       reported as no_space (not general_error);</li>
      *   <li>unmapping returns the handle to the free list, and the free list holds every slot of the limit (a
-     *       maptrack that grows keeps the slots freed before it grew, and has room for all of them after).</li>
+     *       maptrack that grows keeps the slots freed before it grew, and has room for all of them after);</li>
+     *   <li>a handle is range-checked against the slots in use before its slot is read (a handle just past them,
+     *       where a grown array may end, is bad_handle, not an error);</li>
+     *   <li>a slot's reuse count (a handle's generation) wraps within its bits and never reaches the bits that make
+     *       a handle negative or collide with the index.</li>
      * </ul>
      */
     @Test
@@ -82,10 +92,12 @@ public abstract class GrantMaptrackVerification extends GrantMapVerification {
         // some slots freed before the maptrack fills (and, in an implementation that grows it, before it grows)
         int early = limit >= 8 ? 4 : 0;
         long earlyAddr = 0x4000_0000L;
+        long highest = -1; // the highest handle issued so far (u32): one above it was never issued
         List<GrantDomain.Mapped> kept = new ArrayList<>();
         for (int j = 0; j < 2 * early; j++) {
             GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF + j, HOST | RO, earlyAddr + 0x1000L * j);
             assertEquals(OKAY, m.status(), "early map " + (j + 1));
+            highest = Math.max(highest, Integer.toUnsignedLong(m.handle()));
             if (j % 2 == 0) {
                 assertEquals(OKAY, b.unmap(m.handle(), earlyAddr + 0x1000L * j, 0), "early unmap " + (j + 1));
             } else {
@@ -98,6 +110,13 @@ public abstract class GrantMaptrackVerification extends GrantMapVerification {
             assertEquals(OKAY, m.status(), "map " + (i + 1 + early) + " of the declared limit " + limit + " ("
                     + early + " of them held since before " + early + " earlier mappings were unmapped)");
             held.add(m);
+            highest = Math.max(highest, Integer.toUnsignedLong(m.handle()));
+            if (highest < 0xFFFF_FFFFL) {
+                // a handle never issued, wherever the maptrack's slots end: right after the highest one
+                assertEquals(BAD_HANDLE, b.unmap((int) (highest + 1), 0x1000 + 0x1000L * i, 0), "unmap of handle 0x"
+                        + Long.toHexString(highest + 1) + ", one above every handle issued, with " + (i + 1 + early)
+                        + " mappings held");
+            }
         }
         assertEquals(NO_SPACE, b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000).status(),
                 "the first map beyond the declared maptrack limit " + limit);
@@ -131,6 +150,17 @@ public abstract class GrantMaptrackVerification extends GrantMapVerification {
         }
         assertEquals(NO_SPACE, b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000).status(),
                 "the first map beyond the declared limit " + limit + " after every slot was reused");
+
+        // one slot freed and taken again and again while every other slot is held: each map still succeeds
+        long lastAddr = 0x1000 + 0x1000L * (limit - 1);
+        for (int k = 0; k < SLOT_REUSES; k++) {
+            assertEquals(OKAY, b.unmap(held.getLast().handle(), lastAddr, 0), "unmap before reuse " + (k + 1)
+                    + " of one maptrack slot");
+            GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF + ((limit - 1) % refs), HOST | RO, lastAddr);
+            assertEquals(OKAY, m.status(), "map " + (k + 1) + " into the one free maptrack slot (a full maptrack, the same "
+                    + "slot freed and taken " + SLOT_REUSES + " times)");
+            held.set(held.size() - 1, m);
+        }
         for (int i = 0; i < limit; i++) {
             assertEquals(OKAY, b.unmap(held.get(i).handle(), 0x1000 + 0x1000L * i, 0), "unmap " + (i + 1)
                     + " of the reused slots");
@@ -169,7 +199,8 @@ public abstract class GrantMaptrackVerification extends GrantMapVerification {
      * Rule {@linkplain GrantRules GNT-30}: B fills its maptrack (the declared limit), unmaps its first mapping and
      * maps again at the same host address, which can only take a freed slot, twice; the first handle must differ
      * from both new ones and stay stale: its unmap is {@code GNTST_bad_handle}, and the new mapping stays (its own unmap
-     * succeeds). Xen's handles are bare maptrack indices and fail this SHOULD rule; pvkit's carry a generation.
+     * succeeds); then the slot is freed and taken {@value #SLOT_REUSES} times more, and no new mapping gets the first
+     * handle. Xen's handles are bare maptrack indices and fail this SHOULD rule; pvkit's carry a generation.
      *
      * <p>If this fails, check:
      * <ul>

@@ -15,6 +15,7 @@ import io.pvkit.conformance.spi.DomainConfig;
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -22,6 +23,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,14 +31,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The first part of {@link GrantTableVerification} (extend that class, not this one): the hooks an implementation
  * supplies, the three test domains A, B and C, and the rules of the grant table itself (GNT-13, GNT-16, GNT-17,
- * GNT-24, GNT-25, GNT-26): {@code setup_table}, {@code query_size} and the versions, frame counts and argument arrays,
- * the second table frame, batches and their continuation, and operations on other domains.
+ * GNT-24, GNT-25, GNT-26, GNT-31): {@code setup_table}, {@code query_size} and the versions, frame counts and argument
+ * arrays, the second table frame, batches and their continuation, operations on other domains, and
+ * {@code swap_grant_ref}.
  */
 public abstract class GrantTableSetupVerification {
     static final int OKAY = GrantStatus.OKAY.code();
     static final int BAD_GNTREF = GrantStatus.BAD_GNTREF.code();
     static final int BAD_HANDLE = GrantStatus.BAD_HANDLE.code();
     static final int BAD_COPY_ARG = GrantStatus.BAD_COPY_ARG.code();
+    static final int EAGAIN = GrantStatus.EAGAIN.code();
     static final int NO_SPACE = GrantStatus.NO_SPACE.code();
     static final int HOST = GntMap.HOST_MAP;
     static final int RO = GntMap.READONLY;
@@ -129,6 +133,23 @@ public abstract class GrantTableSetupVerification {
         return null;
     }
 
+    /**
+     * Capability hook: the unexpected exceptions the implementation caught so far and answered for with an ordinary
+     * status (a bug it hid from the guest, e.g. an array indexed before its range check, whose exception a catch-all
+     * turned into {@code GNTST_general_error} or even into the right status; for pv-grant, what its
+     * {@code ErrorHandler} received). When supported, every rule additionally requires that the implementation caught
+     * none while the kit ran it (checked after the rule's domains were destroyed), so that a check replaced by a
+     * caught exception does not pass.
+     *
+     * @param hypervisor the hypervisor of the test's domains, created by {@link #createHypervisor()} (GNT-18's own
+     *     hypervisors are not asked)
+     * @return a snapshot of the exceptions caught since it was created, or null (default) when the implementation
+     *     cannot report them (the check is skipped)
+     */
+    protected List<Throwable> unexpectedErrors(HypervisorUnderTest hypervisor) {
+        return null;
+    }
+
     /** Creates the hypervisor and the domains A, B, C. */
     @BeforeEach
     public void setUpHypervisor() {
@@ -139,7 +160,7 @@ public abstract class GrantTableSetupVerification {
         c = create();
     }
 
-    private GrantDomain create() {
+    GrantDomain create() {
         HostileMemory[] view = new HostileMemory[1];
         DomainUnderTest d = hypervisor.createDomain(new DomainConfig(domainFrames(), 1, false)
                 .withSharedMemoryView(memory -> view[0] = new HostileMemory(memory)));
@@ -147,7 +168,10 @@ public abstract class GrantTableSetupVerification {
         return new GrantDomain(d, view[0]);
     }
 
-    /** Destroys the domains and closes the hypervisor. */
+    /**
+     * Destroys the domains and closes the hypervisor; then fails the rule when the implementation reported unexpected
+     * exceptions ({@link #unexpectedErrors}).
+     */
     @AfterEach
     public void tearDownHypervisor() {
         if (hypervisor != null) {
@@ -155,7 +179,14 @@ public abstract class GrantTableSetupVerification {
                 hypervisor.destroyDomain(d);
             }
             domains.clear();
+            List<Throwable> errors = unexpectedErrors(hypervisor);
             hypervisor.close();
+            if (errors != null && !errors.isEmpty()) {
+                throw new AssertionError("the implementation caught " + errors.size() + " unexpected exception(s) while "
+                        + "the kit ran this rule and answered the guest as if nothing happened (a check replaced by a "
+                        + "caught exception, e.g. an index used before its range check); first: " + errors.getFirst(),
+                        errors.getFirst());
+            }
         }
     }
 
@@ -291,13 +322,16 @@ public abstract class GrantTableSetupVerification {
      * Rule {@linkplain GrantRules GNT-24}: after {@code setup_table(DOMID_SELF, 2)} a reference of the second
      * table frame ({@code 512 + k}) is the entry at slot {@code k} of {@code frame_list[1]}: a copy reads the frame
      * that entry grants, a map sets its GTF_reading, the same slot of the first frame stays untouched, and
-     * {@code 1024} is {@code GNTST_bad_gntref}. Passes trivially when the table's maximum is one frame.
+     * {@code 1024} is {@code GNTST_bad_gntref}; reference 512 itself works from its first use (a copy), and an entry
+     * of the first frame mapped before the table grew keeps GTF_reading until its unmap, which clears it. Passes
+     * trivially when the table's maximum is one frame.
      *
      * <p>If this fails, check:
      * <ul>
      *   <li>the entry address is {@code frame[ref / 512] + (ref % 512) * 8}, with the frames setup_table
      *       listed;</li>
-     *   <li>the per-entry state (pins, the frame snapshot) grows with the table.</li>
+     *   <li>the per-entry state (pins, the frame snapshot) grows with the table, keeps the state of the entries it
+     *       had, and grows for the first reference past its end ({@code ref >= length}, not {@code >}).</li>
      * </ul>
      */
     @Test
@@ -345,6 +379,73 @@ public abstract class GrantTableSetupVerification {
     @Test
     public void required_GNT_26_tableOperationsOnOtherDomains() {
         operationStatuses().tableOperationsOnOtherDomains();
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-31
+
+    /**
+     * Rule {@linkplain GrantRules GNT-31}: {@code swap_grant_ref(a, b)} on the caller's own table exchanges the two
+     * 8-byte entries whole (flags, domid and frame: the swapped grants work for their grantees); a reference at or
+     * beyond the table, given as {@code a} or as {@code b}, is {@code GNTST_bad_gntref} with the table untouched;
+     * {@code swap_grant_ref(a, a)} is okay and changes nothing, even while {@code a} is mapped; and while either entry
+     * is mapped (the lower or the higher reference) the swap is {@code GNTST_eagain} with both entries as they were.
+     * Skipped when the implementation answers {@code -ENOSYS}.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>both references are range-checked, each on its own, before either entry is touched;</li>
+     *   <li>{@code a == b} returns okay before the pin checks (Xen: "just return success");</li>
+     *   <li>each entry's pin count is checked (under the entry's lock, so that no map or copy pins it in between)
+     *       and a pinned entry is {@code GNTST_eagain};</li>
+     *   <li>each entry is read once, as a whole, and written back swapped.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_GNT_31_swapGrantRefExchangesIdleEntriesOnly() {
+        long probe = a.swap(FIRST_REF, FIRST_REF + 1);
+        Assumptions.assumeTrue(probe != XenErrno.ENOSYS.negated(), "swap_grant_ref is not supported (-ENOSYS)");
+        assertEquals(OKAY, probe, "swap_grant_ref of two unused entries");
+        int x = FIRST_REF + 2;
+        int y = FIRST_REF + 3;
+        a.grant(x, b.domid(), a.data(0), true);
+        a.grant(y, c.domid(), a.data(1), false);
+        long ex = a.mem.getLong(a.entryGpa(x));
+        long ey = a.mem.getLong(a.entryGpa(y));
+        assertEquals(OKAY, a.swap(x, y), "swap_grant_ref(" + x + ", " + y + ") of two idle grants");
+        assertEquals(ey, a.mem.getLong(a.entryGpa(x)), "entry " + x + " after the swap: the whole entry " + y + " had");
+        assertEquals(ex, a.mem.getLong(a.entryGpa(y)), "entry " + y + " after the swap: the whole entry " + x + " had");
+        // the swapped grants work: y grants B read-only, x grants C writable
+        GrantDomain.Mapped my = b.map(a.domid(), y, HOST | RO, 0x1000);
+        assertEquals(OKAY, my.status(), "B maps reference " + y + ", which holds B's grant after the swap");
+        assertNegative(b.map(a.domid(), x, HOST | RO, 0x2000).status(), "B maps reference " + x
+                + ", which holds C's grant after the swap");
+
+        int limit = refLimit();
+        byte[] table = frameBytes(a, a.tableFrames[0]);
+        for (long bad : new long[] {limit, limit + 1L, 0xFFFF_FFFFL}) {
+            assertEquals(BAD_GNTREF, a.swap(x, bad), "swap_grant_ref(" + x + ", " + bad + ")");
+            assertEquals(BAD_GNTREF, a.swap(bad, x), "swap_grant_ref(" + bad + ", " + x + ")");
+        }
+        assertArrayEquals(table, frameBytes(a, a.tableFrames[0]), "the table after swaps with a bad reference");
+
+        // y (the higher reference) mapped: a swap with itself is a no-op, a swap with x is refused either way round
+        assertEquals(OKAY, a.swap(y, y), "swap_grant_ref(" + y + ", " + y + ") while " + y + " is mapped");
+        assertArrayEquals(table, frameBytes(a, a.tableFrames[0]), "the table after swapping a mapped entry with itself");
+        assertEquals(EAGAIN, a.swap(x, y), "swap_grant_ref(" + x + ", " + y + ") while " + y + " is mapped");
+        assertEquals(EAGAIN, a.swap(y, x), "swap_grant_ref(" + y + ", " + x + ") while " + y + " is mapped");
+        assertArrayEquals(table, frameBytes(a, a.tableFrames[0]), "the table after refused swaps");
+        assertEquals(OKAY, b.unmap(my.handle(), 0x1000, 0));
+        // x (the lower reference) mapped
+        GrantDomain.Mapped mx = c.map(a.domid(), x, HOST, 0x1000);
+        assertEquals(OKAY, mx.status(), "C maps reference " + x + ", which holds C's writable grant after the swap");
+        table = frameBytes(a, a.tableFrames[0]);
+        assertEquals(EAGAIN, a.swap(x, y), "swap_grant_ref(" + x + ", " + y + ") while " + x + " is mapped");
+        assertEquals(EAGAIN, a.swap(y, x), "swap_grant_ref(" + y + ", " + x + ") while " + x + " is mapped");
+        assertArrayEquals(table, frameBytes(a, a.tableFrames[0]), "the table after refused swaps");
+        assertEquals(OKAY, c.unmap(mx.handle(), 0x1000, 0));
+        assertEquals(OKAY, a.swap(y, x), "swap_grant_ref(" + y + ", " + x + ") once both are idle again");
+        assertEquals(ex, a.mem.getLong(a.entryGpa(x)), "entry " + x + " swapped back");
+        assertEquals(ey, a.mem.getLong(a.entryGpa(y)), "entry " + y + " swapped back");
     }
 
     // ----------------------------------------------------------------------------------------- helpers

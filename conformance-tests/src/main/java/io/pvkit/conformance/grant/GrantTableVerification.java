@@ -19,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-30, FE-09, FE-10)
+ * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-31, FE-09, FE-10)
  * against a hypervisor under test, through {@code __HYPERVISOR_grant_table_op} exactly as guests issue it.
  *
  * <p>Extend it in your test scope:
@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>Hooks: {@link #mappingView} (GNT-15, GNT-19) and {@link #createGrantingGuest} (FE-09, FE-10, GNT-28) return
  * null to skip those rules; {@link #settle} finishes releases the implementation deferred (GNT-19);
  * {@link #maptrackLimit()} declares the maptrack limit GNT-09 checks; {@link #modelSeed()} pins the seed of
- * GNT-18.
+ * GNT-18; {@link #unexpectedErrors} reports the exceptions the implementation caught and hid, which fail every rule.
  *
  * <p>Hostile entries (GNT-20, GNT-21): every domain is requested with a shared-memory view
  * ({@link DomainConfig#sharedView}) that is the kit's {@link HostileMemory} over the domain's memory. An
