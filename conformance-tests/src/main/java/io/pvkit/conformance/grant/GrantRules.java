@@ -13,7 +13,7 @@ import java.util.List;
  * (no double fetch, bounded compare-and-swap) and GNT-21 (no frame consumed before its entry is published),
  * GNT-22 (a dying domain stays dead), the statuses of map and unmap arguments, multi-frame tables, batches,
  * operations on other domains and copy sides (GNT-23 .. GNT-27), the frontend's grant entries (GNT-28), the pin
- * counters' overflow bound (GNT-29) and stale handles of reused maptrack slots (GNT-30).
+ * counters' overflow bound (GNT-29), stale handles of reused maptrack slots (GNT-30) and swap_grant_ref (GNT-31).
  * Tested by {@link GrantTableVerification}.
  */
 public final class GrantRules implements RuleSet {
@@ -33,7 +33,8 @@ public final class GrantRules implements RuleSet {
                     "xen/include/public/grant_table.h (GTF_readonly); XSA-234"),
             Rule.must("GNT-04",
                     "Unmapping a read-only mapping, or only the host or only the device part of a mapping, keeps "
-                            + "GTF_writing set while any writable mapping of the entry remains.",
+                            + "GTF_writing set while any writable mapping of the entry remains, and a writable map of an "
+                            + "entry mapped only read-only sets it, whatever the mix and order of host and device uses.",
                     "XSA-234 (XTF xsa-234); XSA-224 / CVE-2017-10920 (11fc7ccb72)"),
             Rule.must("GNT-05",
                     "GTF_reading stays set, and the granter's revoke keeps failing, while any mapping of the entry "
@@ -53,7 +54,9 @@ public final class GrantRules implements RuleSet {
                     "XSA-218 (b7f6cbb9d4); 975a8fb45c"),
             Rule.must("GNT-09",
                     "When a domain's maptrack is exhausted a map yields GNTST_no_space, and mapping works again "
-                            + "after an unmap; once every mapping was unmapped, the whole limit can be mapped again.",
+                            + "after an unmap; once every mapping was unmapped, the whole limit can be mapped again, one "
+                            + "slot freed and taken hundreds of times keeps mapping, and at every fill level a handle "
+                            + "above every handle issued is GNTST_bad_handle.",
                     "XSA-218/XSA-228 (02cbeeb620)"),
             Rule.must("GNT-10",
                     "A batched copy writes a status for every element: GNTST_bad_copy_arg for an element that "
@@ -69,7 +72,8 @@ public final class GrantRules implements RuleSet {
                     "XSA-382 / CVE-2021-28699 (ec820035b8)"),
             Rule.must("GNT-14",
                     "When a domain dies, every mapping it holds is released (its granters can revoke again) and "
-                            + "every mapping of its grants is torn down (the mappers' handles become invalid).",
+                            + "every mapping of its grants is torn down (the mappers' handles become invalid), however "
+                            + "many of either it has.",
                     "XSA-380 / CVE-2021-28698 (b1ee10be56)"),
             Rule.should("GNT-15",
                     "An in-process view of a host mapping is read-only for a read-only map and throws on any "
@@ -124,8 +128,9 @@ public final class GrantRules implements RuleSet {
                     "xen/common/grant_table.c (map_grant_ref: \"Bad flags in grant map op\", rcu_lock_domain_by_id; "
                             + "unmap_common: dev_bus_addr check, replace_grant_host_mapping, op->done)"),
             Rule.must("GNT-24",
-                    "After setup_table grew the table, reference 512 + k is slot k of the second listed frame: map "
-                            + "and copy act on that entry only, and the first reference beyond the table is "
+                    "After setup_table grew the table, reference 512 + k is slot k of the second listed frame (512 "
+                            + "included): map and copy act on that entry only, an entry pinned before the table grew "
+                            + "keeps its pin until its unmap, and the first reference beyond the table is "
                             + "GNTST_bad_gntref.",
                     "xen/include/public/grant_table.h (GNTTABOP_setup_table, grant_entry_v1); "
                             + "xen/common/grant_table.c (shared_entry_v1, nr_grant_entries)"),
@@ -174,12 +179,18 @@ public final class GrantRules implements RuleSet {
                     "xen/common/grant_table.c (map_grant_ref: \"risk of counter overflow\", "
                             + "GNTPIN_incr2oflow_mask, GNTPIN_cntr_width)"),
             Rule.should("GNT-30",
-                    "A handle of an unmapped mapping stays stale after its maptrack slot was reused: unmapping "
-                            + "it, even with the host address the newer mapping of that slot has, yields "
-                            + "GNTST_bad_handle and leaves the newer mapping in place (the handle tells the slot's "
-                            + "mappings apart; Xen's bare-index handles do not).",
+                    "A handle of an unmapped mapping stays stale after its maptrack slot was reused, hundreds of "
+                            + "times: unmapping it, even with the host address the newer mapping of that slot has, "
+                            + "yields GNTST_bad_handle and leaves the newer mapping in place, and no newer mapping gets "
+                            + "it (the handle tells the slot's mappings apart; Xen's bare-index handles do not).",
                     "pvkit pv-grant README (stale handles: a maptrack slot's generation); "
-                            + "xen/common/grant_table.c (unmap_common: the handle is the maptrack index)"));
+                            + "xen/common/grant_table.c (unmap_common: the handle is the maptrack index)"),
+            Rule.should("GNT-31",
+                    "swap_grant_ref exchanges two whole entries of the caller's table, is GNTST_bad_gntref for "
+                            + "either reference beyond the table and okay without any change for a reference swapped "
+                            + "with itself, and is GNTST_eagain with both entries unchanged while either is mapped.",
+                    "xen/common/grant_table.c (gnttab_swap_grant_ref, swap_grant_ref: \"Bad ref-a\", \"Bad ref-b\", "
+                            + "\"Just return success\", \"ref a busy\")"));
 
     /** Creates the rule set (the catalogue does this once). */
     public GrantRules() {

@@ -198,6 +198,6 @@ final class HostileEntries {
     }
 
     private static void assertNegative(long status, String what) {
-        GrantTableVerification.assertNegative(status, what);
+        GrantTableSetupVerification.assertNegative(status, what);
     }
 }

@@ -107,7 +107,8 @@ final class MaptrackChecks {
 
     /**
      * GNT-30: every slot of the maptrack in use, the first mapping unmapped and a new one made at its host address
-     * (so it takes a reused slot), twice; the first handle is then stale, also with that address.
+     * (so it takes a reused slot), twice and then {@link GrantMaptrackVerification#SLOT_REUSES} times more; the first
+     * handle is then stale, also with that address, and never handed out again.
      */
     void staleHandleOfAReusedSlotStaysStale() {
         Assumptions.assumeTrue(maptrackLimit != Integer.MAX_VALUE,
@@ -137,6 +138,17 @@ final class MaptrackChecks {
         assertEquals(GrantStatus.BAD_HANDLE.code(), b.unmap(first.handle(), 0x1000, 0),
                 "unmap of the stale handle 0x" + Integer.toHexString(first.handle()) + " (its slot was reused by handle 0x"
                         + Integer.toHexString(newer.handle()) + " at the same host address)");
+        // the same slot taken again and again: the first handle never comes back and stays stale
+        for (int k = 0; k < GrantMaptrackVerification.SLOT_REUSES; k++) {
+            assertEquals(OKAY, b.unmap(newer.handle(), 0x1000, 0), "unmap of the mapping in the slot reused " + (k + 2)
+                    + " times");
+            newer = b.map(a.domid(), FIRST_REF, HOST | RO, 0x1000);
+            assertEquals(OKAY, newer.status(), "a map into the slot freed " + (k + 3) + " times");
+            assertNotEquals(first.handle(), newer.handle(), "the mapping in the slot reused " + (k + 3) + " times got "
+                    + "the first mapping's handle 0x" + Integer.toHexString(first.handle()) + " again");
+            assertEquals(GrantStatus.BAD_HANDLE.code(), b.unmap(first.handle(), 0x1000, 0), "unmap of the stale "
+                    + "handle 0x" + Integer.toHexString(first.handle()) + " after its slot was reused " + (k + 3) + " times");
+        }
         assertEquals(OKAY, b.unmap(newer.handle(), 0x1000, 0), "the newer mapping survives the stale handle's unmap");
         for (int j = 0; j < held.size(); j++) {
             int i = j + 1; // held lost its first element: held[j] is map i, made at 0x1000 * (i + 1)

@@ -23,7 +23,7 @@ import io.pvkit.conformance.spi.HypervisorUnderTest;
 
 import java.util.List;
 
-import static io.pvkit.conformance.grant.GrantTableVerification.assertNegative;
+import static io.pvkit.conformance.grant.GrantTableSetupVerification.assertNegative;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,6 +79,15 @@ final class OperationStatuses {
                 "a map naming a granter that does not exist");
         assertEquals(GrantStatus.BAD_DOMAIN.code(), b.map(DomId.SELF, FIRST_REF, HOST, 0x1000).status(),
                 "a map naming DOMID_SELF as the granter (Xen looks the granter up by id only)");
+        // the ids right above the kit's domains, wherever a table of domains ends
+        int highest = 0;
+        for (DomainUnderTest d : domains) {
+            highest = Math.max(highest, d.domid());
+        }
+        for (int id = highest + 1; id <= highest + 16 && id < DomId.FIRST_RESERVED; id++) {
+            assertEquals(GrantStatus.BAD_DOMAIN.code(), b.map(id, FIRST_REF, HOST, 0x1000).status(),
+                    "a map naming domain " + id + ", above every domain the kit created");
+        }
         assertEquals(0, a.busy(FIRST_REF), "the refused maps left busy bits");
 
         GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF, HOST, 0x1000);
@@ -110,11 +119,35 @@ final class OperationStatuses {
         if (max < 2) {
             return; // a one-frame table: nothing beyond the first frame to check
         }
+        // an entry of the first frame pinned (mapped, and copied once) before the table grows: its pin survives it
+        int early = FIRST_REF + 1;
+        a.fillFrame(a.data(2), (byte) 0x0E);
+        a.grant(early, b.domid(), a.data(2), true);
+        GrantDomain.Mapped pinned = b.map(a.domid(), early, HOST | RO, 0x5000);
+        assertEquals(OKAY, pinned.status(), "read-only map of ref " + early + " before setup_table(2)");
+        assertEquals(OKAY, b.copy(new GrantDomain.Copy(early, a.domid(), 0, b.data(1), DomId.SELF, 0, 8,
+                GntCopy.SOURCE_GREF))[0], "copy from ref " + early + " before setup_table(2)");
         long list = a.scratch + 2048;
         assertEquals(OKAY, a.setupTable(DomId.SELF, 2, list), "setup_table(DOMID_SELF, 2)");
         long second = a.mem.getLong(list + 8);
         assertEquals(2, a.querySize(DomId.SELF)[1], "query_size after setup_table(2)");
         int per = GrantEntryV1Layout.ENTRIES_PER_FRAME;
+        // reference 512 exactly (slot 0 of the second frame), used first by a copy, then mapped
+        long firstOfSecond = GuestMemory.gpaOf(second);
+        a.fillFrame(a.data(3), (byte) 0x30);
+        a.mem.setInt(firstOfSecond + GrantEntryV1Layout.FRAME_OFFSET, (int) a.data(3));
+        a.mem.setIntRelease(firstOfSecond + GrantEntryV1Layout.FLAGS_OFFSET,
+                (b.domid() << 16) | GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY);
+        b.fillFrame(b.data(0), (byte) 0);
+        assertEquals(OKAY, b.copy(new GrantDomain.Copy(per, a.domid(), 0, b.data(0), DomId.SELF, 0, 64,
+                GntCopy.SOURCE_GREF))[0], "copy from ref " + per + " (slot 0 of the second table frame), its first use");
+        assertEquals(0x30, b.byteAt(b.data(0), 0), "the copy from ref " + per + " read the frame its entry grants");
+        GrantDomain.Mapped at512 = b.map(a.domid(), per, HOST | RO, 0x6000);
+        assertEquals(OKAY, at512.status(), "read-only map of ref " + per);
+        assertEquals(GrantFlags.READING, a.mem.getIntVolatile(firstOfSecond) & BUSY, "GTF_reading is set in ref " + per
+                + "'s entry (frame_list[1], slot 0)");
+        assertEquals(OKAY, b.unmap(at512.handle(), 0x6000, 0), "unmap of ref " + per);
+        assertEquals(0, a.mem.getIntVolatile(firstOfSecond) & BUSY, "GTF_reading cleared in ref " + per + "'s entry");
         int far = per + FIRST_REF;
         long farEntry = GuestMemory.gpaOf(second) + (long) FIRST_REF * GrantEntryV1Layout.SIZE;
         // the same slot of the first frame grants another frame to the same grantee: a mix-up shows
@@ -144,6 +177,9 @@ final class OperationStatuses {
         assertEquals(0, a.mem.getIntVolatile(farEntry) & BUSY, "ref " + far + " is untouched by the map of ref "
                 + FIRST_REF);
         assertEquals(OKAY, b.unmap(first.handle(), 0x3000, 0));
+        assertEquals(GrantFlags.READING, a.busy(early), "ref " + early + ", mapped before the table grew, is still busy");
+        assertEquals(OKAY, b.unmap(pinned.handle(), 0x5000, 0), "unmap of ref " + early + ", mapped before the table grew");
+        assertEquals(0, a.busy(early), "GTF_reading of ref " + early + " cleared at the unmap after the table grew");
     }
 
     // ------------------------------------------------------------------------------------------ GNT-25

@@ -258,6 +258,6 @@ final class ReleaseDuringIo {
 
 
     private static void assertNegative(long status, String what) {
-        GrantTableVerification.assertNegative(status, what);
+        GrantTableSetupVerification.assertNegative(status, what);
     }
 }

@@ -276,4 +276,72 @@ final class MaptrackBugs {
             };
         }
     }
+
+    // ------------------------------------------------------------------ GNT-09: slot reuse, handles past the slots
+
+    /**
+     * GNT-09 (and GNT-30): a slot's reuse count shares the handle with the index and is not masked, so the 128th reuse
+     * of one slot makes a handle with its top bit set, which the hypercall cannot hand out (a negative handle reads as
+     * an error status). Emulated over pv-grant, whose handles are {@code generation << 8 | index} for the conformance
+     * limit: a map whose handle has a generation of 128 or more is undone and refused. The kit reused a slot at most
+     * a few times before.
+     */
+    static final class SlotReuseOverflowsTheHandle extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    GuestMemory m = c.memory();
+                    if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
+                            && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
+                        int handle = m.getInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET);
+                        if ((handle >>> Integer.bitCount(indexMask())) >= 128) {
+                            tables.unmap(c.domid(), handle);
+                            m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET,
+                                    (short) GrantStatus.GENERAL_ERROR.code());
+                            m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, -1);
+                        }
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /**
+     * GNT-09: the handle just above every handle issued names the slot where a grown maptrack array ends; its lookup
+     * reads past the array, and the failure is reported as a general error instead of a bad handle (the kit's bogus
+     * handles were far beyond the slots, or had other generation bits).
+     */
+    static final class HandlePastTheSlotsIsGeneralError extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                /** Per mapper, the highest handle issued. */
+                final Map<Integer, Integer> highest = new HashMap<>();
+
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    if (count == 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
+                        Integer top = highest.get(c.domid());
+                        if (top != null && m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET) == top + 1) {
+                            m.setShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET,
+                                    (short) GrantStatus.GENERAL_ERROR.code());
+                            return 0;
+                        }
+                        return real(c, cmd, uops, count);
+                    }
+                    long rc = real(c, cmd, uops, count);
+                    if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
+                            && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
+                        highest.merge(c.domid(), m.getInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET), Math::max);
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
 }

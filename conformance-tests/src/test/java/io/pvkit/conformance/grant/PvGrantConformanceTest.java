@@ -7,6 +7,7 @@ import io.pvkit.grant.MappingLifetime;
 import io.pvkit.grant.RevokeResult;
 
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 
 /**
  * pv-grant (GrantTables + GrantTableHypercall + GuestGrantTable) passes the grant-table verification, with
@@ -42,6 +43,11 @@ class PvGrantConformanceTest extends GrantTableVerification {
     @Override
     protected void settle(HypervisorUnderTest hypervisor) {
         ((PvGrantHypervisor) hypervisor).settle();
+    }
+
+    @Override
+    protected List<Throwable> unexpectedErrors(HypervisorUnderTest hypervisor) {
+        return ((PvGrantHypervisor) hypervisor).errors();
     }
 
     @Override

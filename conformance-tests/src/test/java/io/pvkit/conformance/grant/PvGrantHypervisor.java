@@ -32,9 +32,22 @@ class PvGrantHypervisor implements HypervisorUnderTest {
     /** Set by a broken variant that must not free memory its stale mappings still alias. */
     boolean keepMemory;
 
+    /** What pv-grant's error handler received (the kit's {@code unexpectedErrors} hook). */
+    private final List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     PvGrantHypervisor(MappingLifetime lifetime, int maptrackLimit) {
-        this.tables = new GrantTables(lifetime, maptrackLimit);
+        this.tables = new GrantTables(lifetime, maptrackLimit, errors::add);
         this.hypercall = new GrantTableHypercall(tables);
+    }
+
+    /** @return the exceptions pv-grant's error handler received so far */
+    List<Throwable> errors() {
+        return List.copyOf(errors);
+    }
+
+    /** A planted bug reports what it caught, as pv-grant's catch-all does. */
+    void reportError(Throwable t) {
+        errors.add(t);
     }
 
     PvGrantHypervisor() {
