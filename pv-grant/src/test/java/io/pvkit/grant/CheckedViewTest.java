@@ -118,6 +118,32 @@ class CheckedViewTest {
         }
     }
 
+    /**
+     * A CHECKED host+device mapping whose host part alone is unmapped keeps its handle for the device part; asking
+     * for its segment then must not make one (it made a shared arena that no later unmap closed: a live segment of
+     * a frame whose pins had dropped).
+     */
+    @Test
+    void noSegmentOrViewIsMadeOnceTheHostPartIsUnmapped() {
+        try (Fixture f = fixture()) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 0x33), false);
+            MapResult m = f.hv.map(2, 1, ref, HOST | GntMap.DEVICE_MAP, 0x1000);
+            assertEquals(Gntst.OKAY, m.status());
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle(), 0x1000, 0), "the host part only");
+            assertThrows(IllegalStateException.class, () -> m.view().getByte(0), "the host view is dead");
+            MemorySegment late = f.hv.segmentOf(2, m.handle());
+            assertNull(f.hv.viewOf(2, m.handle()), "no host mapping: no view");
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle()), "the device part");
+            assertEquals(0, f.flags(1, ref) & BUSY, "nothing pinned any more");
+            assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref));
+            if (late != null) {
+                assertThrows(IllegalStateException.class, () -> late.get(ValueLayout.JAVA_BYTE, 0),
+                        "a segment made for the device-only mapping outlives every pin");
+            }
+            assertNull(late, "no host mapping: no segment");
+        }
+    }
+
     @Test
     void positionalFileTransfersGoThroughTheView(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
         try (Fixture f = fixture();
