@@ -246,9 +246,10 @@ class GrantCursorTest {
                 round.set(r);
                 current.set((long) h << 8 | patterns[which]);
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-                while (boundRound.get() != r && System.nanoTime() < deadline) {
+                while (boundRound.get() != r && violation.get() == null && System.nanoTime() < deadline) {
                     Thread.yield(); // until the reader reads through this mapping
                 }
+                assertNull(violation.get(), "round " + r);
                 assertEquals(r, boundRound.get(), "the reader read through mapping " + r);
                 current.set(-1);
                 assertEquals(Gntst.OKAY, f.hv.unmap(2, h));
