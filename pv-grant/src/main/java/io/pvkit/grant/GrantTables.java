@@ -52,7 +52,9 @@ import java.util.function.BiFunction;
  * <em>before</em> it drops the pin, so by the time the granter can revoke and reuse the page, every access
  * through the old segment throws {@link IllegalStateException}. A read-only mapping's segment is
  * {@link MemorySegment#asReadOnly() read-only}. A CHECKED host mapping is a {@link GrantView} instead,
- * revoked at unmap with one atomic instruction; the pin drops once no access through it is in flight.
+ * revoked at unmap with one atomic instruction; the pin drops once no access through it is in flight. A
+ * {@link GrantCursor} ({@link #newCursor()}) reaches any CHECKED mapping by handle without a view object, so that
+ * {@link #mapHandle}, access and {@link #unmap} allocate nothing.
  *
  * <p><b>Teardown.</b> {@link #releaseDomain(int, int)} is bounded and resumable (XSA-380): it releases
  * every mapping the dying domain holds and revokes every mapping of its grants from the mappers (their
