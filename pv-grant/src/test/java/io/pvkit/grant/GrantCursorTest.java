@@ -273,57 +273,11 @@ class GrantCursorTest {
     @Test
     void noWriteThroughACursorLandsAfterThePinsDropped() throws Exception {
         try (Fixture f = new Fixture(new GrantTables(MappingLifetime.CHECKED, 1))) {
-            long gfn = f.dataFrame(1, 0, (byte) 0);
-            long gpa = GuestMemory.gpaOf(gfn);
-            MemorySegment src = MemorySegment.ofArray(new long[64]);
-            for (int round = 0; round < 50; round++) {
-                int ref = f.guest[1].grantAccess(2, gfn, false);
-                int h = f.hv.mapHandle(2, 1, ref, HOST, 0x1000);
-                CountDownLatch started = new CountDownLatch(2);
-                AtomicLong writes = new AtomicLong();
-                Thread[] writers = new Thread[2];
-                for (int w = 0; w < 2; w++) {
-                    int id = w;
-                    writers[w] = Thread.ofPlatform().start(() -> {
-                        GrantCursor c = f.hv.newCursor();
-                        boolean bound = c.bind(2, h);
-                        started.countDown();
-                        if (!bound) {
-                            return;
-                        }
-                        try {
-                            for (long i = 1; ; i++) {
-                                if (id == 0) {
-                                    c.setLong(8 * (i & 511), i);
-                                } else {
-                                    c.copyFrom(src, 0, 512 * (i & 7), 512);
-                                }
-                                writes.incrementAndGet();
-                            }
-                        } catch (IllegalStateException expected) {
-                            // unmapped
-                        }
-                    });
-                }
-                started.await();
-                while (writes.get() < 10) {
-                    Thread.onSpinWait();
-                }
-                assertEquals(Gntst.OKAY, f.hv.unmap(2, h));
-                while ((f.flags(1, ref) & BUSY) != 0) {
-                    Thread.onSpinWait(); // the granter waits for the pins to drop
-                }
-                f.mem[1].fill(gpa, 4096, (byte) 0x77); // the page is reused
-                for (Thread t : writers) {
-                    t.join(10_000);
-                    assertFalse(t.isAlive());
-                }
-                for (int i = 0; i < 4096; i += 8) {
-                    assertEquals(0x7777_7777_7777_7777L, f.mem[1].getLong(gpa + i),
-                            "round " + round + ": a write landed at " + i + " after the pins dropped");
-                }
-                assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref));
-            }
+            CheckedViewTest.assertNoWriteLandsAfterThePinsDropped(f, 50, h -> {
+                GrantCursor c = f.hv.newCursor(); // made and bound on the writer's thread
+                assertTrue(c.bind(2, h));
+                return c;
+            });
         }
     }
 }
