@@ -5,6 +5,7 @@ import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.grant.internal.ActiveEntry;
+import io.pvkit.grant.internal.CheckedCursor;
 import io.pvkit.grant.internal.CopiesInFlight;
 import io.pvkit.grant.internal.CopyOperation;
 import io.pvkit.grant.internal.DomainGrants;
@@ -51,7 +52,9 @@ import java.util.function.BiFunction;
  * <em>before</em> it drops the pin, so by the time the granter can revoke and reuse the page, every access
  * through the old segment throws {@link IllegalStateException}. A read-only mapping's segment is
  * {@link MemorySegment#asReadOnly() read-only}. A CHECKED host mapping is a {@link GrantView} instead,
- * revoked at unmap with one atomic instruction; the pin drops once no access through it is in flight.
+ * revoked at unmap with one atomic instruction; the pin drops once no access through it is in flight. A
+ * {@link GrantCursor} ({@link #newCursor()}) reaches any CHECKED mapping by handle without a view object, so that
+ * {@link #mapHandle}, access and {@link #unmap} allocate nothing.
  *
  * <p><b>Teardown.</b> {@link #releaseDomain(int, int)} is bounded and resumable (XSA-380): it releases
  * every mapping the dying domain holds and revokes every mapping of its grants from the mappers (their
@@ -321,6 +324,9 @@ public final class GrantTables {
      */
     public MapResult map(int mapper, int granterDomid, long ref, int flags, long hostAddr, MappingLifetime lifetime) {
         Objects.requireNonNull(lifetime, "lifetime");
+        if (!GrantMapEvent.COMPILED_IN) {
+            return mapUnderLock(mapper, granterDomid, ref, flags, hostAddr, lifetime);
+        }
         final GrantMapEvent event = new GrantMapEvent();
         if (event.isEnabled()) {
             event.begin();
@@ -376,21 +382,14 @@ public final class GrantTables {
      * @return the handle (at least 0) on success, else the negative GNTST code
      */
     public int mapHandle(int mapper, int granterDomid, long ref, int flags, long hostAddr) {
+        if (!GrantMapEvent.COMPILED_IN) {
+            return mapHandleUnderLock(mapper, granterDomid, ref, flags, hostAddr);
+        }
         final GrantMapEvent event = new GrantMapEvent();
         if (event.isEnabled()) {
             event.begin();
         }
-        int result;
-        synchronized (registry) {
-            try {
-                release.reapOwnLocked();
-                int st = mapOp.mapLocked(mapper, granterDomid, ref, flags, hostAddr, defaultLifetime, true);
-                result = st == Gntst.OKAY ? mapOp.mapped.handle : st;
-            } catch (RuntimeException e) {
-                unexpected(e);
-                result = Gntst.GENERAL_ERROR;
-            }
-        }
+        final int result = mapHandleUnderLock(mapper, granterDomid, ref, flags, hostAddr);
         if (event.isEnabled()) {
             event.end();
             if (event.shouldCommit()) {
@@ -404,6 +403,19 @@ public final class GrantTables {
             }
         }
         return result;
+    }
+
+    private int mapHandleUnderLock(int mapper, int granterDomid, long ref, int flags, long hostAddr) {
+        synchronized (registry) {
+            try {
+                release.reapOwnLocked();
+                int st = mapOp.mapLocked(mapper, granterDomid, ref, flags, hostAddr, defaultLifetime, true);
+                return st == Gntst.OKAY ? mapOp.mapped.handle : st;
+            } catch (RuntimeException e) {
+                unexpected(e);
+                return Gntst.GENERAL_ERROR;
+            }
+        }
     }
 
     /**
@@ -655,6 +667,19 @@ public final class GrantTables {
             Mapping m = d == null ? null : d.maptrack.lookup(handle);
             return m == null ? null : mapOp.viewOfLocked(m);
         }
+    }
+
+    /**
+     * A new cursor over these tables, confined to the calling thread: bound by {@link GrantCursor#bind} to one
+     * live {@link MappingLifetime#CHECKED} host mapping at a time (any mapping of these tables, by mapper and
+     * handle), it reads and writes that mapping's frame as its {@link GrantView} would, and throws once that
+     * mapping is unmapped. With {@link #mapHandle} and {@link #unmap} it makes map, access and unmap allocate
+     * nothing: keep one cursor per worker thread and rebind it for every request.
+     *
+     * @return an unbound cursor (every access throws until it is bound)
+     */
+    public GrantCursor newCursor() {
+        return new CheckedCursor(registry, release);
     }
 
     /**

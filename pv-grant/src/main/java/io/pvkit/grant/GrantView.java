@@ -31,7 +31,7 @@ import java.nio.channels.WritableByteChannel;
  * ({@link IndexOutOfBoundsException} otherwise). Multi-byte values are little-endian and need no alignment.
  * Writes through a read-only mapping's view throw {@link UnsupportedOperationException}.
  */
-public sealed interface GrantView permits io.pvkit.grant.internal.CheckedView {
+public sealed interface GrantView permits GrantCursor, io.pvkit.grant.internal.CheckedView {
 
     /**
      * The size of the view.

@@ -29,7 +29,8 @@ public enum MappingLifetime {
      * map and unmap per request (well under a microsecond per pair, see the pv-grant README). An access in
      * flight when the unmap happens (a copy, a blocked channel write) finishes, and the grant's pins drop
      * when it returns. {@link GrantTables#segmentOf} still makes a segment of such a mapping on request (then its unmap costs
-     * what a SHARED one does), for a long-lived page that needs one, such as a ring.
+     * what a SHARED one does), for a long-lived page that needs one, such as a ring. A {@link GrantCursor}
+     * ({@link GrantTables#newCursor()}) accesses any CHECKED mapping by handle without a view object.
      */
     CHECKED
 }

@@ -7,7 +7,8 @@
  * Every class here may be used from any number of threads. The guest table's allocator is a monitor;
  * its entries are updated with atomics on the shared word. The hypervisor's book-keeping is guarded by
  * one lock per {@code GrantTables}; copies, shared-arena closes and every access through a
- * {@link io.pvkit.grant.GrantView} run outside it.
+ * {@link io.pvkit.grant.GrantView} run outside it. A {@link io.pvkit.grant.GrantCursor} is the exception: it is
+ * confined to the thread that made it (its binding is several fields rewritten at each bind).
  *
  * <h2>Memory order</h2>
  * The only word both sides write is the aligned 32-bit {@code flags | domid << 16} of a
@@ -21,8 +22,10 @@
  *       exactly one of "revoked" and "mapped" happens.</li>
  *   <li>Unmapping: the mapping's arena is closed first, then the busy bits are cleared with an atomic AND;
  *       a granter that sees them clear can no longer be read or written through the old mapping. A
- *       {@code CHECKED} view is revoked instead with an atomic OR on its state word; accesses in flight
- *       are counted in the same word, and the busy bits are cleared only once that count is zero.</li>
+ *       {@code CHECKED} mapping is revoked instead with an atomic OR on its maptrack slot's guard word (which
+ *       its view and every cursor bound to it check, together with the mapping's epoch in the same word);
+ *       accesses in flight are counted in the same word, and the busy bits are cleared only once that count is
+ *       zero. Scalar reads through a view or cursor read first and check the word after a load-load fence.</li>
  * </ul>
  *
  * <h2>Trust</h2>

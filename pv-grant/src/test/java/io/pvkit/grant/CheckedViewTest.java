@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -115,6 +116,32 @@ class CheckedViewTest {
             assertThrows(IllegalStateException.class, () -> a.view().setByte(0, (byte) 9));
             assertEquals(1, b.view().getByte(0));
             assertEquals(Gntst.OKAY, f.hv.unmap(2, b.handle()));
+        }
+    }
+
+    /**
+     * A CHECKED host+device mapping whose host part alone is unmapped keeps its handle for the device part; asking
+     * for its segment then must not make one (it made a shared arena that no later unmap closed: a live segment of
+     * a frame whose pins had dropped).
+     */
+    @Test
+    void noSegmentOrViewIsMadeOnceTheHostPartIsUnmapped() {
+        try (Fixture f = fixture()) {
+            int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 0x33), false);
+            MapResult m = f.hv.map(2, 1, ref, HOST | GntMap.DEVICE_MAP, 0x1000);
+            assertEquals(Gntst.OKAY, m.status());
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle(), 0x1000, 0), "the host part only");
+            assertThrows(IllegalStateException.class, () -> m.view().getByte(0), "the host view is dead");
+            MemorySegment late = f.hv.segmentOf(2, m.handle());
+            assertNull(f.hv.viewOf(2, m.handle()), "no host mapping: no view");
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle()), "the device part");
+            assertEquals(0, f.flags(1, ref) & BUSY, "nothing pinned any more");
+            assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref));
+            if (late != null) {
+                assertThrows(IllegalStateException.class, () -> late.get(ValueLayout.JAVA_BYTE, 0),
+                        "a segment made for the device-only mapping outlives every pin");
+            }
+            assertNull(late, "no host mapping: no segment");
         }
     }
 
@@ -251,53 +278,65 @@ class CheckedViewTest {
     @Test
     void noWriteLandsAfterThePinsDropped() throws Exception {
         try (Fixture f = fixture()) {
-            long gfn = f.dataFrame(1, 0, (byte) 0);
-            long gpa = GuestMemory.gpaOf(gfn);
-            MemorySegment src = MemorySegment.ofArray(new long[64]);
-            for (int round = 0; round < 200; round++) {
-                int ref = f.guest[1].grantAccess(2, gfn, false);
-                MapResult m = f.hv.map(2, 1, ref, HOST, 0x1000);
-                GrantView v = m.view();
-                CountDownLatch started = new CountDownLatch(2);
-                AtomicLong writes = new AtomicLong();
-                Thread[] writers = new Thread[2];
-                for (int w = 0; w < 2; w++) {
-                    int id = w;
-                    writers[w] = Thread.ofPlatform().start(() -> {
-                        started.countDown();
-                        try {
-                            for (long i = 1; ; i++) {
-                                if (id == 0) {
-                                    v.setLong(8 * (i & 511), i);
-                                } else {
-                                    v.copyFrom(src, 0, 512 * (i & 7), 512);
-                                }
-                                writes.incrementAndGet();
+            assertNoWriteLandsAfterThePinsDropped(f, 200, h -> f.hv.viewOf(2, h));
+        }
+    }
+
+    /**
+     * {@code rounds} times: domain 2 maps a writable grant of domain 1 ({@link Fixture}'s CHECKED tables), two writer
+     * threads each get their access to it from {@code access} (called on the writer's own thread, with the handle)
+     * and write through it (scalar and bulk) until it throws, the main thread unmaps once both have written, waits
+     * as the granter would for the busy bits to clear and overwrites the page; then every byte must be the
+     * overwrite's.
+     */
+    static void assertNoWriteLandsAfterThePinsDropped(Fixture f, int rounds, IntFunction<GrantView> access)
+            throws InterruptedException {
+        long gfn = f.dataFrame(1, 0, (byte) 0);
+        long gpa = GuestMemory.gpaOf(gfn);
+        MemorySegment src = MemorySegment.ofArray(new long[64]);
+        for (int round = 0; round < rounds; round++) {
+            int ref = f.guest[1].grantAccess(2, gfn, false);
+            int h = f.hv.mapHandle(2, 1, ref, HOST, 0x1000);
+            CountDownLatch started = new CountDownLatch(2);
+            AtomicLong writes = new AtomicLong();
+            Thread[] writers = new Thread[2];
+            for (int w = 0; w < 2; w++) {
+                int id = w;
+                writers[w] = Thread.ofPlatform().start(() -> {
+                    GrantView v = access.apply(h);
+                    started.countDown();
+                    try {
+                        for (long i = 1; ; i++) {
+                            if (id == 0) {
+                                v.setLong(8 * (i & 511), i);
+                            } else {
+                                v.copyFrom(src, 0, 512 * (i & 7), 512);
                             }
-                        } catch (IllegalStateException expected) {
-                            // unmapped
+                            writes.incrementAndGet();
                         }
-                    });
-                }
-                started.await();
-                while (writes.get() < 10) {
-                    Thread.onSpinWait();
-                }
-                assertEquals(Gntst.OKAY, f.hv.unmap(2, m.handle()));
-                while ((f.flags(1, ref) & BUSY) != 0) {
-                    Thread.onSpinWait(); // the granter waits for the pins to drop
-                }
-                f.mem[1].fill(gpa, 4096, (byte) 0x77); // the page is reused
-                for (Thread t : writers) {
-                    t.join(10_000);
-                    assertFalse(t.isAlive());
-                }
-                for (int i = 0; i < 4096; i += 8) {
-                    assertEquals(0x7777_7777_7777_7777L, f.mem[1].getLong(gpa + i),
-                            "round " + round + ": a write landed at " + i + " after the pins dropped");
-                }
-                assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref));
+                    } catch (IllegalStateException expected) {
+                        // unmapped
+                    }
+                });
             }
+            started.await();
+            while (writes.get() < 10) {
+                Thread.onSpinWait();
+            }
+            assertEquals(Gntst.OKAY, f.hv.unmap(2, h));
+            while ((f.flags(1, ref) & BUSY) != 0) {
+                Thread.onSpinWait(); // the granter waits for the pins to drop
+            }
+            f.mem[1].fill(gpa, 4096, (byte) 0x77); // the page is reused
+            for (Thread t : writers) {
+                t.join(10_000);
+                assertFalse(t.isAlive());
+            }
+            for (int i = 0; i < 4096; i += 8) {
+                assertEquals(0x7777_7777_7777_7777L, f.mem[1].getLong(gpa + i),
+                        "round " + round + ": a write landed at " + i + " after the pins dropped");
+            }
+            assertEquals(RevokeResult.REVOKED, f.guest[1].endAccess(ref));
         }
     }
 }

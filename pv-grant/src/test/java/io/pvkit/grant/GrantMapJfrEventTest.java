@@ -27,6 +27,11 @@ class GrantMapJfrEventTest {
     }
 
     @Test
+    void shouldBeCompiledInUnlessTheMeasuringSwitchRemovesIt() {
+        assertTrue(GrantMapEvent.COMPILED_IN, "only -Dpvkit.grant.jfr=false removes it");
+    }
+
+    @Test
     void shouldRecordEveryMapWhenEnabled(@TempDir Path dir) throws Exception {
         try (GuestMemory granter = GuestMemory.allocate(4); GuestMemory mapper = GuestMemory.allocate(4)) {
             GrantTables t = new GrantTables(MappingLifetime.CONFINED, 1024);

@@ -1,6 +1,7 @@
 package io.pvkit.benchmarks.block;
 
 import io.pvkit.abi.DomId;
+import io.pvkit.abi.HypercallOp;
 import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GnttabCopyLayout;
 import io.pvkit.abi.grant.GrantTableOp;
@@ -28,10 +29,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * blkback's grant-copy data path in isolation: one {@code GNTTABOP_copy} of a 4 KiB page granted by a guest,
- * issued as domain 0 through the reference hypervisor's full dispatcher with {@link GuestHypercalls} (the
- * element copied into domain 0's scratch page, as blkback's {@code GrantCopier} does), from the guest into
- * domain 0 ({@code fromGuest}, a WRITE's direction) and back ({@code toGuest}, a READ's), against
- * {@code MemorySegment.copy} of the same page between the same two memories.
+ * issued as domain 0 through the reference hypervisor's full dispatcher the way blkback's workers issue it
+ * ({@code WorkerCalls}: the element written into domain 0's scratch page, then
+ * {@link GuestHypercalls#call(long, long, long, long, long, long)} with primitive arguments, the status read back
+ * from the page), from the guest into domain 0 ({@code fromGuest}, a WRITE's direction) and back ({@code toGuest},
+ * a READ's), against {@code MemorySegment.copy} of the same page between the same two memories.
+ *
+ * <p>It used {@code GuestHypercalls.grantTableOp(op, elements)} before, the convenience wrapper, which allocated
+ * 40 B per call whenever the JIT did not scalar-replace its varargs {@code long[]} (JFR allocation samples of
+ * {@code toGuest}, 2026-11-30: {@code GuestHypercalls.callWithArray}, {@code long[]}; also a scratch slice): that was
+ * the wrapper's allocation, not the dispatcher's or pv-grant's, and not blkback's path.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,7 +46,11 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
 public class Dom0GrantCopyBenchmark {
     private Hypervisor hv;
+    private static final long GRANT_TABLE_OP = HypercallOp.GRANT_TABLE_OP.number();
+    private static final long COPY = GrantTableOp.COPY.code();
     private GuestHypercalls dom0;
+    private MemorySegment scratchPage;
+    private long scratchGpa;
     private MemorySegment from;
     private MemorySegment to;
     private MemorySegment guestPage;
@@ -66,6 +77,8 @@ public class Dom0GrantCopyBenchmark {
         long scratch = Hypervisor.DOM0_FRAMES - 2;
         long dst = Hypervisor.DOM0_FRAMES - 1;
         dom0 = new GuestHypercalls(hv.dispatcher(), d0.context(0), GuestMemory.gpaOf(scratch), GuestMemory.PAGE_SIZE);
+        scratchGpa = GuestMemory.gpaOf(scratch);
+        scratchPage = d0.memory().frame(scratch);
         from = element(ref, g.domid(), dst, GntCopy.SOURCE_GREF);
         to = element(ref, g.domid(), dst, GntCopy.DEST_GREF);
         guestPage = g.memory().frame(gfn);
@@ -99,7 +112,7 @@ public class Dom0GrantCopyBenchmark {
      */
     @Benchmark
     public long fromGuest() {
-        return dom0.grantTableOp(GrantTableOp.COPY, from) | from.get(ValueLayout.JAVA_SHORT, GnttabCopyLayout.STATUS_OFFSET);
+        return copy(from);
     }
 
     /**
@@ -109,7 +122,14 @@ public class Dom0GrantCopyBenchmark {
      */
     @Benchmark
     public long toGuest() {
-        return dom0.grantTableOp(GrantTableOp.COPY, to) | to.get(ValueLayout.JAVA_SHORT, GnttabCopyLayout.STATUS_OFFSET);
+        return copy(to);
+    }
+
+    /** One element into the scratch page, the hypercall, its status: what blkback's worker does per request. */
+    private long copy(MemorySegment element) {
+        MemorySegment.copy(element, 0, scratchPage, 0, GnttabCopyLayout.SIZE);
+        return dom0.call(GRANT_TABLE_OP, COPY, scratchGpa, 1, 0, 0)
+                | scratchPage.get(ValueLayout.JAVA_SHORT, GnttabCopyLayout.STATUS_OFFSET);
     }
 
     /**

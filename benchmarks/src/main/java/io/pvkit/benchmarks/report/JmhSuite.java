@@ -30,6 +30,7 @@ final class JmhSuite {
         "io.pvkit.benchmarks.evtchn.EventChannelLatencyBenchmark",
         "io.pvkit.benchmarks.evtchn.EventSendScalingBenchmark",
         "io.pvkit.benchmarks.hypervisor.HypercallDispatchBenchmark",
+        "io.pvkit.benchmarks.jfr.JfrOffBenchmark",
         "io.pvkit.benchmarks.grant.GrantMapBenchmark",
         "io.pvkit.benchmarks.grant.GrantCopyBenchmark",
         "io.pvkit.benchmarks.grant.GrantMapConcurrentBenchmark",

@@ -174,6 +174,18 @@ final class Targets {
             row("JFR", "hypercall (" + call + ") through the reference dispatcher, io.pvkit.Hypercall event off vs no "
                     + "event code", js(on), js(out), r, "≤ 1.1 (no cost)", verdict(noisy(on, out), r <= 1.1));
         }
+        // the library events, likewise (JfrOffBenchmark); the events pair runs once pv-events has its switch
+        for (String[] path : List.of(new String[] {"grantMapUnmap", "GrantTables.mapHandle + unmap (CHECKED), io.pvkit.GrantMap"},
+                new String[] {"eventSend", "EventChannels.send, io.pvkit.EventChannelSend"})) {
+            String on = "JfrOffBenchmark." + path[0];
+            String out = "JfrOffBenchmark." + path[0] + "WithoutEventCode";
+            double r = j(on) / j(out);
+            // a missing variant without the event code is "not measured", never a ratio against nothing
+            String measured = jmh.containsKey(out) ? js(on) : "not run (no variant without the event code; with it: "
+                    + js(on) + ")";
+            row("JFR", path[1] + " event off vs no event code", measured, js(out), r, "≤ 1.1 (no cost)",
+                    verdict(noisy(on, out), r <= 1.1));
+        }
         // grants
         for (String mode : List.of("Shared", "Confined")) {
             String k = "GrantMapBenchmark.mapReadUnmap" + mode;
@@ -205,7 +217,9 @@ final class Targets {
                 "EventSendHypercallBenchmark.directSend", "EventChannelThroughputBenchmark.sendAndDemux",
                 "GrantCopyBenchmark.grantCopyJavaApi[bytes=4096]", "GrantCopyBenchmark.grantCopyHypercall[bytes=4096]",
                 "GrantMapBenchmark.mapReadUnmapChecked", "GrantMapBenchmark.mapHandleReadUnmapChecked",
-                "GrantMapBenchmark.mapHandleUnmapChecked", "HypercallDispatchBenchmark.xenVersion")) {
+                "GrantMapBenchmark.mapHandleCursorReadUnmapChecked", "GrantMapBenchmark.mapHandleUnmapChecked",
+                "Dom0GrantCopyBenchmark.toGuest", "Dom0GrantCopyBenchmark.fromGuest",
+                "HypercallDispatchBenchmark.xenVersion", "JfrOffBenchmark.grantMapUnmap", "JfrOffBenchmark.eventSend")) {
             int p = k.indexOf('[');
             String key = p < 0 ? k + ":gc.alloc.rate.norm" : k.substring(0, p) + ":gc.alloc.rate.norm" + k.substring(p);
             double bytes = j(key);

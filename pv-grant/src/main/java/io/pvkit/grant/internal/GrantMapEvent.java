@@ -11,7 +11,8 @@ import jdk.jfr.StackTrace;
 /**
  * JFR event {@code io.pvkit.GrantMap}: one {@code GNTTABOP_map_grant_ref} (Java API or hypercall), with mapper,
  * granter, reference, flags, whether the mapping is shared-arena backed, and the GNTST status. Off by default;
- * enable it in a recording's settings ({@code io.pvkit.GrantMap#enabled=true}). When off, nothing is allocated.
+ * enable it in a recording's settings ({@code io.pvkit.GrantMap#enabled=true}). When off, nothing is allocated and
+ * no time is measurable against the same paths without the event code ({@link #COMPILED_IN}).
  */
 @Name("io.pvkit.GrantMap")
 @Label("Grant map")
@@ -20,6 +21,14 @@ import jdk.jfr.StackTrace;
 @Enabled(false)
 @StackTrace(false)
 public final class GrantMapEvent extends Event {
+    /**
+     * Whether pv-grant's map paths contain the event code at all: true unless the system property
+     * {@code pvkit.grant.jfr} is {@code false} (read once at class initialisation). Only for measuring what the
+     * disabled event costs ({@code JfrOffBenchmark} in pvkit's benchmarks): with it false, the JIT sees a constant and
+     * drops the event code, which is the "compiled out" side of the comparison.
+     */
+    public static final boolean COMPILED_IN = !"false".equals(System.getProperty("pvkit.grant.jfr"));
+
     /** The mapping domain. */
     @Label("Mapper")
     public int mapper;

@@ -128,10 +128,14 @@ public final class MapOperation {
             }
             MemorySegment segment = null;
             CheckedView view = null;
+            m.ref = r;
+            m.frame = act.frame;
             if ((kinds & GntMap.HOST_MAP) != 0 && lifetime == MappingLifetime.CHECKED) {
                 m.checked = true;
-                // no alias and no arena: a window on the granter's own segment, guarded by the view's state word
-                view = lazyView ? null : newView(granter, act.frame, readOnly, m);
+                // no alias and no arena: a window on the granter's own segment, guarded by the slot's state word at
+                // this mapping's epoch (every binding of an earlier mapping of the slot fails its check from now on)
+                m.epoch = m.guard.arm();
+                view = lazyView ? null : new CheckedView(m, release);
             } else if ((kinds & GntMap.HOST_MAP) != 0) {
                 arena = confined ? Arena.ofConfined() : Arena.ofShared();
                 MemorySegment alias = aliaser.apply(granter.memory.frame(act.frame), arena);
@@ -139,8 +143,6 @@ public final class MapOperation {
             }
             EntryProtocol.pin(act, kinds, readOnly, +1);
             pinned = true;
-            m.ref = r;
-            m.frame = act.frame;
             granter.addForeign(m);
             m.arena = arena;
             m.segment = segment;
@@ -156,11 +158,6 @@ public final class MapOperation {
         }
     }
 
-    private CheckedView newView(DomainGrants granter, long frame, boolean readOnly, Mapping m) {
-        return new CheckedView(readOnly ? granter.readOnlyMemory() : granter.memory.segment(), frame, readOnly,
-                release, m);
-    }
-
     /**
      * The checked view of a live CHECKED host mapping, made now if its map made none ({@code mapHandle}); the
      * same view on every later call. Caller holds the lock.
@@ -170,7 +167,7 @@ public final class MapOperation {
      */
     public CheckedView viewOfLocked(Mapping m) {
         if (m.view == null && m.checked && (m.kinds & GntMap.HOST_MAP) != 0) {
-            m.view = newView(m.granter, m.frame, m.readOnly, m);
+            m.view = new CheckedView(m, release);
         }
         return m.view;
     }
@@ -211,6 +208,10 @@ public final class MapOperation {
         m.arena = null;
         m.segment = null;
         m.view = null;
+        if (m.checked) {
+            m.guard.revoke(); // nothing was handed out: revoked with nothing in flight, ready for the slot's next arm
+            m.checked = false;
+        }
         m.granter.removeForeign(m);
         if (pinned) {
             EntryProtocol.pin(act, m.kinds, m.readOnly, -1);

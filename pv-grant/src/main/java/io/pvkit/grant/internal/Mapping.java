@@ -9,10 +9,11 @@ import java.lang.foreign.MemorySegment;
  *
  * <p><b>Reused per maptrack slot.</b> Once a mapping is released (its slot freed, {@link Maptrack#release}),
  * nothing refers to it any more: it left the mapper's live list and the granter's foreign list at detach, the
- * pending list before its completion, and its revoked {@link CheckedView} only calls back while an access is in
- * flight, which the release waited for. So the slot keeps the object and {@link #reset} makes it the next
- * mapping of that slot (a map allocates no {@code Mapping}). Its handle carries the slot's new generation, so
- * a stale handle still misses it.
+ * pending list before its completion, and the bindings of its revoked {@link #guard} only call back while an
+ * access is in flight, which the release waited for). So the slot keeps the object and {@link #reset} makes it the
+ * next mapping of that slot (a map allocates no {@code Mapping}). Its handle carries the slot's new generation, so
+ * a stale handle still misses it, and a CHECKED host mapping re-arms the guard with a new epoch, so a stale view or
+ * cursor binding still fails its check.
  */
 public final class Mapping {
     public DomainGrants mapper;
@@ -37,10 +38,17 @@ public final class Mapping {
     public boolean checked;
     /** The checked view of a CHECKED host mapping; null otherwise (or once detached, or not made yet). */
     public CheckedView view;
+    /**
+     * The state word every binding (view, cursor) of a CHECKED host mapping checks; one per mapping object, so per
+     * maptrack slot, re-armed with a new epoch for each CHECKED host mapping of the slot.
+     */
+    public final ViewGuard guard = new ViewGuard(this);
+    /** The guard's epoch of this mapping (valid while {@link #checked}). */
+    public int epoch;
     /** The arena of the host view being ended by a release (between detach and finish). */
     Arena endingArena;
-    /** The checked view being ended by a release (between detach and finish). */
-    CheckedView endingView;
+    /** Whether a release must revoke {@link #guard} (the CHECKED host kind was detached; between detach and finish). */
+    boolean endingChecked;
     /** The thread a confined arena belongs to; null for a shared arena. */
     public Thread owner;
     /** Set when the handle went stale (nothing mapped any more); its slot stays reserved until released. */
@@ -68,7 +76,8 @@ public final class Mapping {
         this.checked = false;
         this.view = null;
         this.endingArena = null;
-        this.endingView = null;
+        this.endingChecked = false;
+        this.epoch = 0;
         this.owner = null;
         this.retired = false;
         this.pendingClose = false;

@@ -13,8 +13,8 @@ import java.util.List;
  * <p><b>Order.</b> A release first <em>detaches</em> the kinds it removes (under the lock): the view is no
  * longer handed out, the handle goes stale once no kind remains ({@link Maptrack#retire}), but the handle's
  * slot stays reserved and the pins stay. Then, outside the lock, it <em>ends the view</em> by closing the
- * mapping's arena (SHARED, CONFINED), or, still under the lock, by revoking its {@link CheckedView}
- * (CHECKED: one atomic OR; an access through the view that is in flight finishes first, and its exit
+ * mapping's arena (SHARED, CONFINED), or, still under the lock, by revoking its {@link ViewGuard}
+ * (CHECKED: one atomic OR; an access through a view or cursor that is in flight finishes first, and its exit
  * completes the release through {@link #viewQuiescent}). Only once the view is dead does it drop the pins (clearing {@code GTF_writing} /
  * {@code GTF_reading}, so the granter may revoke and reuse the page) and free the handle's slot.
  *
@@ -38,15 +38,23 @@ public final class MappingRelease {
         final Mapping mapping;
         /** The arena still to close (SHARED, CONFINED, or a CHECKED mapping's lazily made segment), or null. */
         Arena arena;
-        /** The revoked checked view whose accesses in flight are awaited (CHECKED), or null. */
-        final CheckedView view;
+        /** Whether the mapping's revoked {@link ViewGuard} has accesses in flight to await (CHECKED). */
+        final boolean checked;
+        /** The guard's epoch that was revoked (when {@link #checked}). */
+        final int epoch;
         /** True while a thread tries to close a shared arena outside the lock. */
         boolean claimed;
 
-        Pending(Mapping mapping, Arena arena, CheckedView view) {
+        Pending(Mapping mapping, Arena arena, boolean checked, int epoch) {
             this.mapping = mapping;
             this.arena = arena;
-            this.view = view;
+            this.checked = checked;
+            this.epoch = epoch;
+        }
+
+        /** @return true when no binding of the revoked epoch has an access in flight (or there is no guard) */
+        boolean guardQuiescent() {
+            return !checked || mapping.guard.quiescent(epoch);
         }
     }
 
@@ -80,10 +88,11 @@ public final class MappingRelease {
         m.kinds &= ~removed;
         if ((removed & GntMap.HOST_MAP) != 0) {
             m.endingArena = m.arena;
-            m.endingView = m.view;
+            m.endingChecked = m.checked;
             m.arena = null;
             m.segment = null;
             m.view = null;
+            m.checked = false; // no view, cursor binding or segment is made for it any more
         }
         if (m.kinds == 0) {
             m.mapper.maptrack.retire(m);
@@ -99,12 +108,12 @@ public final class MappingRelease {
      * one ends ({@link #viewQuiescent}). Caller holds the lock.
      */
     public void finishLocked(Mapping m, int removed) {
-        CheckedView view = m.endingView;
-        m.endingView = null;
-        if (view == null || view.revoke()) {
+        boolean checked = m.endingChecked;
+        m.endingChecked = false;
+        if (!checked || m.guard.revoke()) {
             completeLocked(m, removed);
         } else {
-            deferLocked(m, removed, null, view);
+            deferLocked(m, removed, null, true);
         }
     }
 
@@ -116,42 +125,45 @@ public final class MappingRelease {
     public void finish(Mapping m, int removed) {
         // set by this thread's detachLocked, touched by no other thread since
         Arena arena = m.endingArena;
-        CheckedView view = m.endingView;
+        boolean checked = m.endingChecked;
+        int epoch = m.epoch;
         m.endingArena = null;
-        m.endingView = null;
-        if (view != null) {
-            view.revoke(); // a CHECKED mapping whose segment was asked for: no access through the view starts now
+        m.endingChecked = false;
+        if (checked) {
+            m.guard.revoke(); // a CHECKED mapping whose segment was asked for: no access through a binding starts now
         }
         boolean dead = tryEnd(m, arena);
         synchronized (registry) {
-            if (dead && (view == null || view.quiescent())) {
+            if (dead && (!checked || m.guard.quiescent(epoch))) {
                 completeLocked(m, removed);
             } else {
-                deferLocked(m, removed, dead ? null : arena, view);
+                deferLocked(m, removed, dead ? null : arena, checked);
             }
         }
     }
 
     /** Keeps the host part of a release (and its pins) pending; the device part (if any) goes now. */
-    private void deferLocked(Mapping m, int removed, Arena arena, CheckedView view) {
+    private void deferLocked(Mapping m, int removed, Arena arena, boolean checked) {
         int device = removed & ~GntMap.HOST_MAP;
         if (device != 0) {
             unpinLocked(m, device);
         }
         m.pendingClose = true;
-        pending.add(new Pending(m, arena, view));
+        pending.add(new Pending(m, arena, checked, m.epoch));
         pendingCount = pending.size();
     }
 
     /**
-     * Called by a revoked checked view when its last access in flight has ended: completes the deferred
-     * release of {@code m} (drops the host pins, frees the slot). Takes the lock.
+     * Called by a binding (view, cursor) of a revoked guard when its last access in flight has ended: completes the
+     * deferred release of {@code m}'s mapping of {@code epoch} (drops the host pins, frees the slot). Takes the lock.
+     * The epoch keeps a late call from completing a later mapping of the same slot (the release of this one may have
+     * been completed meanwhile by {@link #reap}).
      */
-    void viewQuiescent(Mapping m) {
+    void viewQuiescent(Mapping m, int epoch) {
         synchronized (registry) {
             for (int i = pending.size() - 1; i >= 0; i--) {
                 Pending p = pending.get(i);
-                if (p.mapping == m && p.view != null) {
+                if (p.mapping == m && p.checked && p.epoch == epoch) {
                     if (p.arena == null) { // else the arena's close (reap) completes it
                         pending.remove(i);
                         pendingCount = pending.size();
@@ -268,7 +280,7 @@ public final class MappingRelease {
             for (int i = 0; i < dead.length; i++) {
                 Pending p = shared.get(i);
                 p.claimed = false;
-                if (dead[i] && (p.view == null || p.view.quiescent())) {
+                if (dead[i] && p.guardQuiescent()) {
                     pending.remove(p);
                     pendingCount = pending.size();
                     completePendingLocked(p);
@@ -286,7 +298,7 @@ public final class MappingRelease {
         int n = 0;
         for (int i = pending.size() - 1; i >= 0; i--) {
             Pending p = pending.get(i);
-            if (p.view != null && p.arena == null && p.view.quiescent()) {
+            if (p.checked && p.arena == null && p.guardQuiescent()) {
                 pending.remove(i);
                 pendingCount = pending.size();
                 completePendingLocked(p);
