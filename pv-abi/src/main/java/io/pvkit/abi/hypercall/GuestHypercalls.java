@@ -52,6 +52,8 @@ public final class GuestHypercalls {
     private final HypercallContext self;
     private final long scratchGpa;
     private final long scratchBytes;
+    /** The scratch area as one segment, sliced once (the per-call helpers copy through it without allocating). */
+    private final MemorySegment scratchArea;
 
     /**
      * The outcome of a call that also returns a value through its argument structure.
@@ -87,6 +89,7 @@ public final class GuestHypercalls {
         }
         this.scratchGpa = scratchGpa;
         this.scratchBytes = scratchBytes;
+        this.scratchArea = self.memory().slice(scratchGpa, scratchBytes);
     }
 
     /**
@@ -133,10 +136,12 @@ public final class GuestHypercalls {
      */
     public long callWithArg(HypercallOp op, long cmd, MemoryLayout layout, MemorySegment arg) {
         checkSize(layout.byteSize(), arg);
-        MemorySegment scratch = scratch(arg.byteSize());
-        MemorySegment.copy(arg, 0, scratch, 0, arg.byteSize());
-        long result = call(op, cmd, scratchGpa);
-        MemorySegment.copy(scratch, 0, arg, 0, arg.byteSize());
+        long size = arg.byteSize();
+        checkScratch(size);
+        // no slice and no varargs array: a device backend issues these per request (0 B/op)
+        MemorySegment.copy(arg, 0, scratchArea, 0, size);
+        long result = call(op.number(), cmd, scratchGpa, 0, 0, 0);
+        MemorySegment.copy(scratchArea, 0, arg, 0, size);
         return result;
     }
 
@@ -154,10 +159,12 @@ public final class GuestHypercalls {
         if (elements.byteSize() % element.byteSize() != 0) {
             throw new IllegalArgumentException("not a whole number of " + element.name().orElse("elements"));
         }
-        MemorySegment scratch = scratch(elements.byteSize());
-        MemorySegment.copy(elements, 0, scratch, 0, elements.byteSize());
-        long result = call(op, cmd, scratchGpa, elements.byteSize() / element.byteSize());
-        MemorySegment.copy(scratch, 0, elements, 0, elements.byteSize());
+        long size = elements.byteSize();
+        checkScratch(size);
+        // no slice and no varargs array: a device backend issues these per request (0 B/op)
+        MemorySegment.copy(elements, 0, scratchArea, 0, size);
+        long result = call(op.number(), cmd, scratchGpa, size / element.byteSize(), 0, 0);
+        MemorySegment.copy(scratchArea, 0, elements, 0, size);
         return result;
     }
 
@@ -332,11 +339,15 @@ public final class GuestHypercalls {
     }
 
     private MemorySegment scratch(long bytes) {
+        checkScratch(bytes);
+        return scratchArea.asSlice(0, bytes);
+    }
+
+    private void checkScratch(long bytes) {
         if (bytes > scratchBytes) {
             throw new IllegalArgumentException(bytes + " bytes of arguments do not fit the " + scratchBytes
                     + "-byte scratch area");
         }
-        return self.memory().slice(scratchGpa, bytes);
     }
 
     private static MemorySegment newStruct(MemoryLayout layout) {
