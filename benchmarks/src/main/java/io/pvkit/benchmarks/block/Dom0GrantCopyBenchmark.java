@@ -125,6 +125,19 @@ public class Dom0GrantCopyBenchmark {
         return copy(to);
     }
 
+    /**
+     * Domain 0's frame into the guest page through pv-abi's convenience wrapper
+     * ({@code GuestHypercalls.grantTableOp}), which copies the element in and out of the scratch area: it must
+     * allocate nothing either.
+     *
+     * @return the hypercall's result (0)
+     */
+    @Benchmark
+    public long toGuestThroughWrapper() {
+        return dom0.grantTableOp(GrantTableOp.COPY, to)
+                | to.get(ValueLayout.JAVA_SHORT, GnttabCopyLayout.STATUS_OFFSET);
+    }
+
     /** One element into the scratch page, the hypercall, its status: what blkback's worker does per request. */
     private long copy(MemorySegment element) {
         MemorySegment.copy(element, 0, scratchPage, 0, GnttabCopyLayout.SIZE);
