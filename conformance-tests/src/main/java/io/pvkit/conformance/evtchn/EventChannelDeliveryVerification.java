@@ -13,6 +13,7 @@ import io.pvkit.abi.evtchn.VcpuInfoLayout;
 import io.pvkit.abi.evtchn.Virq;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.spi.Capability;
+import io.pvkit.conformance.spi.DomainUnderTest;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -385,6 +386,51 @@ public abstract class EventChannelDeliveryVerification extends EventChannelPortV
                 assertEquals(kicks, upcallCount(a, 0), where + ": the vCPU was kicked");
             }
             clearMask(a, ap);
+        }
+    }
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-14} ({@code RULES.md#evt-14}) on the last vCPU of a domain with the most
+     * vCPUs the 2-level ABI has room for ({@code XEN_LEGACY_MAX_VCPUS} = 32 {@code vcpu_info} slots in
+     * {@code shared_info}): an IPI bound to vCPU 31, and an interdomain port moved there with bind_vcpu, each raise
+     * exactly vCPU 31's selector bit and {@code evtchn_upcall_pending} (and kick it once), and vCPU 32 does not exist.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>a domain may have 32 vCPUs (the bound is {@code vcpus <= 32}, not {@code < 32});</li>
+     *   <li>{@code vcpu_info[31]} lies at {@code 31 * 64} in {@code shared_info}.</li>
+     * </ul>
+     */
+    @Test
+    public void required_EVT_14_theLastVcpuOfA32VcpuDomainIsRaised() {
+        DomainUnderTest big = create(io.pvkit.abi.DomainSpec.MAX_VCPUS);
+        int last = big.vcpus() - 1;
+        assertEquals(ENOENT, bindIpi(big, big.vcpus()), "bind_ipi to vCPU " + big.vcpus() + " of a domain with "
+                + big.vcpus() + " vCPUs");
+        int ipi = bindIpi(big, last);
+        assertTrue(ipi > 0, "bind_ipi to vCPU " + last + " of a domain with " + big.vcpus() + " vCPUs: "
+                + XenErrno.describe(ipi));
+        int[] ch = connect(b, big);
+        assertEquals(0, bindVcpu(big, ch[1], last), "bind_vcpu of an interdomain port to vCPU " + last);
+        int[][] sends = {{ipi, 0}, {ch[0], 1}};
+        for (int[] sendOn : sends) {
+            DomainUnderTest sender = sendOn[1] == 0 ? big : b;
+            int port = sendOn[1] == 0 ? ipi : ch[1];
+            String where = (sendOn[1] == 0 ? "IPI port " : "interdomain port ") + port + " of vCPU " + last;
+            clearAllPending(big);
+            for (int v = 0; v < big.vcpus(); v++) {
+                clearUpcall(big, v);
+            }
+            long kicks = upcallCount(big, last);
+            assertEquals(0, send(sender, sendOn[0]), "send to " + where);
+            assertTrue(pending(big, port), where + " pending");
+            assertEquals(1L << (port >>> 6), selector(big, last), "vCPU " + last + "'s selector after a send to " + where);
+            assertEquals(1, upcallPending(big, last), "vCPU " + last + "'s evtchn_upcall_pending after a send to " + where);
+            assertEquals(0, selector(big, last - 1) | upcallPending(big, last - 1) | selector(big, 0)
+                    | upcallPending(big, 0), "vCPU " + (last - 1) + " and vCPU 0 after a send to " + where);
+            if (kicks >= 0) {
+                assertEquals(kicks + 1, upcallCount(big, last), "kicks of vCPU " + last + " by a send to " + where);
+            }
         }
     }
 

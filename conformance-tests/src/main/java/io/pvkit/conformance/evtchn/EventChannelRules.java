@@ -83,7 +83,8 @@ public final class EventChannelRules implements RuleSet {
             Rule.must("EVT-14",
                     "send to an unmasked port sets its pending bit (bit port % 64 of word port / 64), the notify "
                             + "vCPU's selector bit port / 64 and evtchn_upcall_pending, kicking that vCPU exactly "
-                            + "once, and to a masked port only the pending bit, for ports in every selector word; no "
+                            + "once, and to a masked port only the pending bit, for ports in every selector word and "
+                            + "on every vCPU a domain may have (up to 32); no "
                             + "other bit changes, and nothing new is "
                             + "raised (nor the vCPU kicked) while the selector bit or evtchn_upcall_pending is still set.",
                     "xen/common/event_2l.c evtchn_2l_set_pending; xen/include/public/xen.h (shared_info)"),

@@ -514,6 +514,18 @@ class EventChannelVerificationSelfTest {
         return 0;
     };
 
+    /**
+     * Room for 31 vCPUs per domain: vCPU 31 of a 32-vCPU domain does not exist for bind_ipi and bind_vcpu (pv-events'
+     * mutant: {@code vcpus > 32} turned into {@code vcpus >= 32} in {@code SharedInfoBits}).
+     */
+    static final EventsHypervisor.Bug THIRTY_ONE_VCPUS = (hv, c, op, arg, ok) -> {
+        if (op == EvtchnOp.BIND_IPI && c.memory().getInt(arg) == 31
+                || op == EvtchnOp.BIND_VCPU && c.memory().getInt(arg + 4) == 31) {
+            return XenErrno.ENOENT.negated();
+        }
+        return ok.getAsLong();
+    };
+
     // ------------------------------------------------------------------ concrete verifications
 
     abstract static class Base extends EventChannelVerification {
@@ -828,6 +840,13 @@ class EventChannelVerificationSelfTest {
         }
     }
 
+    static final class Evt14ThirtyOneVcpus extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(THIRTY_ONE_VCPUS, true);
+        }
+    }
+
     static final class Evt16 extends Base {
         @Override
         protected HypervisorUnderTest createHypervisor() {
@@ -1072,6 +1091,11 @@ class EventChannelVerificationSelfTest {
     @Test
     void evt20CatchesPerVcpuVirqsLookedUpOnVcpuZero() {
         assertCaughtSaying(Evt20.class, "EVT-20", "VIRQ_TIMER raised on vCPU 1");
+    }
+
+    @Test
+    void evt14CatchesADomainWithRoomFor31Vcpus() {
+        assertCaughtSaying(Evt14ThirtyOneVcpus.class, "EVT-14", "bind_ipi to vCPU 31 of a domain with 32 vCPUs");
     }
 
     @Test
