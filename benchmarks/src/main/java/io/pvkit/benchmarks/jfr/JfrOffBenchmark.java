@@ -31,8 +31,8 @@ import java.util.concurrent.TimeUnit;
  *       of a CHECKED host mapping (event {@code io.pvkit.GrantMap}; switch {@code -Dpvkit.grant.jfr=false});</li>
  *   <li>{@code eventSend} / {@code eventSendWithoutEventCode}: {@code EventChannels.send} on an interdomain channel,
  *       the pending bit cleared after each send (event {@code io.pvkit.EventChannelSend}; switch
- *       {@code -Dpvkit.events.jfr=false}). The "without" side refuses to run (setup fails) while pv-events has no such
- *       switch ({@code SendEvent.COMPILED_IN}), so that the report never shows a ratio of identical code.</li>
+ *       {@code -Dpvkit.events.jfr=false}, read by pv-events' {@code SendEvent.COMPILED_IN}). The "without" side checks
+ *       that the switch exists (setup fails otherwise), so that the report never shows a ratio of identical code.</li>
  * </ul>
  * A ratio near 1 (and 0 B/op with {@code -prof gc}) says the disabled event costs nothing.
  */
@@ -66,7 +66,7 @@ public class JfrOffBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws ReflectiveOperationException {
         if ("false".equals(System.getProperty("pvkit.events.jfr"))) {
-            // fails with NoSuchFieldException until pv-events can remove its event code
+            // fails with NoSuchFieldException on a pv-events without the switch: never a ratio of identical code
             Class.forName("io.pvkit.events.internal.SendEvent").getField("COMPILED_IN");
         }
         granterMemory = GuestMemory.allocate(4);

@@ -174,7 +174,7 @@ final class Targets {
             row("JFR", "hypercall (" + call + ") through the reference dispatcher, io.pvkit.Hypercall event off vs no "
                     + "event code", js(on), js(out), r, "≤ 1.1 (no cost)", verdict(noisy(on, out), r <= 1.1));
         }
-        // the library events, likewise (JfrOffBenchmark); the events pair runs once pv-events has its switch
+        // the library events, likewise (JfrOffBenchmark: -Dpvkit.grant.jfr=false, -Dpvkit.events.jfr=false)
         for (String[] path : List.of(new String[] {"grantMapUnmap", "GrantTables.mapHandle + unmap (CHECKED), io.pvkit.GrantMap"},
                 new String[] {"eventSend", "EventChannels.send, io.pvkit.EventChannelSend"})) {
             String on = "JfrOffBenchmark." + path[0];

@@ -22,6 +22,13 @@ import jdk.jfr.StackTrace;
 @Enabled(false)
 @StackTrace(false)
 public final class SendEvent extends Event {
+    /**
+     * Whether the event code is on the send path at all: true unless {@code -Dpvkit.events.jfr=false}. Only for
+     * measuring what the disabled event costs ({@code JfrOffBenchmark} in pvkit's benchmarks): with it false the JIT
+     * sees a constant and drops the event code, the "compiled out" side of the comparison.
+     */
+    public static final boolean COMPILED_IN = !"false".equals(System.getProperty("pvkit.events.jfr"));
+
     /** The sending domain. */
     @Label("Domain")
     public int domid;
