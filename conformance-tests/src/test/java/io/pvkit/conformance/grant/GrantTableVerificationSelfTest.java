@@ -848,7 +848,6 @@ class GrantTableVerificationSelfTest {
     static Stream<Arguments> brokenImplementations() {
         return Stream.of(
                 Arguments.of("GNT-01", NoRangeCheck.class, Set.of()),
-                Arguments.of("GNT-01", TableBugs.RefZeroIsBadGntref.class, Set.of()),
                 Arguments.of("GNT-10", TableBugs.CopyIgnoresSourceOffset.class, Set.of()),
                 Arguments.of("GNT-02", PositiveStatus.class, Set.of("GNT-22", "GNT-23")),
                 Arguments.of("GNT-02", TableBugs.DevicePinLooksIdle.class, Set.of()),

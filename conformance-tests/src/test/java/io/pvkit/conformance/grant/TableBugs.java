@@ -28,8 +28,8 @@ import java.util.Set;
  * The broken implementations that the checks added for the kit's mutation score on pv-grant catch and the kit before
  * them did not: a table that grows (GNT-24), a teardown of more mappings than one step releases (GNT-14), pins of
  * mixed kinds (GNT-04), swap_grant_ref (GNT-31), device-only pins (GNT-02), ids past a table of domains (GNT-23), a
- * pinned entry written by a use (GNT-06), frame 0 as a copy side (GNT-27), copies at the pin bound (GNT-29), reference
- * 0 (GNT-01), source offsets (GNT-10), an exception hidden behind the right status (the {@code unexpectedErrors} hook);
+ * pinned entry written by a use (GNT-06), frame 0 as a copy side (GNT-27), copies at the pin bound (GNT-29), source
+ * offsets (GNT-10), an exception hidden behind the right status (the {@code unexpectedErrors} hook);
  * each a pv-grant hypervisor with one bug, listed in {@link GrantTableVerificationSelfTest#brokenImplementations()}.
  * Not test classes themselves (nested, so no runner selects them).
  */
@@ -499,35 +499,7 @@ final class TableBugs {
         }
     }
 
-    // ------------------------------------------------------------------------------------------ GNT-01, GNT-10
-
-    /**
-     * GNT-01: reference 0 is taken for "none" and refused as a bad reference (a {@code ref <= 0} range check). The
-     * kit used references from 8 on before.
-     */
-    static final class RefZeroIsBadGntref extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
-                            && m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET) == 0) {
-                        refuse(m, uops + GnttabMapGrantRefLayout.STATUS_OFFSET, GrantStatus.BAD_GNTREF);
-                        return 0;
-                    }
-                    if (count == 1 && is(cmd, GrantTableOp.COPY)
-                            && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0
-                            && m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET) == 0) {
-                        refuse(m, uops + GnttabCopyLayout.STATUS_OFFSET, GrantStatus.BAD_GNTREF);
-                        return 0;
-                    }
-                    return real(c, cmd, uops, count);
-                }
-            };
-        }
-    }
+    // ------------------------------------------------------------------------------------------ GNT-10
 
     /**
      * GNT-10: a copy from a grant ignores its source offset (it reads from the start of the granted frame); the kit's
