@@ -70,6 +70,25 @@ public abstract class GrantCopyVerification extends GrantMaptrackVerification {
             assertEquals(0, b.byteAt(b.data(2), i), "a refused copy wrote byte " + i);
         }
         assertTrue(a.revoke(FIRST_REF), "the grant can be revoked after the refused copies");
+
+        // offsets on both sides move exactly the bytes at the source offset to the destination offset, at an entry's
+        // first use and at a later one
+        for (int i = 0; i < GuestMemory.PAGE_SIZE; i++) {
+            a.mem.setByte(GuestMemory.gpaOf(a.data(1)) + i, (byte) (i * 7 + 1));
+        }
+        a.grant(FIRST_REF + 1, b.domid(), a.data(1), true);
+        for (int round = 1; round <= 2; round++) {
+            b.fillFrame(b.data(2), (byte) 0);
+            assertEquals(OKAY, b.copy(new GrantDomain.Copy(FIRST_REF + 1, a.domid(), 1000, b.data(2), DomId.SELF, 3000,
+                    96, GntCopy.SOURCE_GREF))[0], "copy of 96 bytes from offset 1000 to offset 3000 (" + round + ")");
+            for (int k = 0; k < 96; k++) {
+                assertEquals((byte) ((1000 + k) * 7 + 1), b.byteAt(b.data(2), 3000 + k), "byte " + k
+                        + " of the copy from offset 1000 to offset 3000 (" + round + ")");
+            }
+            assertEquals(0, b.byteAt(b.data(2), 2999), "the byte before the destination offset (" + round + ")");
+            assertEquals(0, b.byteAt(b.data(2), 3096), "the byte after the copied length (" + round + ")");
+        }
+        assertTrue(a.revoke(FIRST_REF + 1), "the grant copied with offsets can be revoked");
     }
 
     // ------------------------------------------------------------------------------------------ GNT-27
@@ -87,7 +106,8 @@ public abstract class GrantCopyVerification extends GrantMaptrackVerification {
      * <p>If this fails, check:
      * <ul>
      *   <li>a frame side is allowed only for the caller ({@code gnttab_copy_lock_domain}) and range-checked
-     *       against the caller's memory;</li>
+     *       against the caller's memory ({@code 0 <= frame < frames}: frame 0 is a frame, the first one past the
+     *       memory is not), as is the frame a grant names;</li>
      *   <li>a pinned entry is usable only by the domain that pinned it ({@code act->domid});</li>
      *   <li>the frame read after the status CAS is validated, and on failure the busy bits that CAS set are
      *       cleared ({@code unlock_out_clear}).</li>

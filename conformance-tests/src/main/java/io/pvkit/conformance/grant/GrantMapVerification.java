@@ -218,8 +218,9 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
      * <ul>
      *   <li>the frame is read once, at the first pin, and kept in the active entry;</li>
      *   <li>a second map or a copy of a pinned entry uses the kept frame, not the shared entry;</li>
-     *   <li>a read-only use of a pinned entry does not re-validate the shared flags or domid, and "pinned" is
-     *       the hypervisor's own pin count, never the GTF_reading bit the granter can clear.</li>
+     *   <li>a read-only use of a pinned entry does not re-validate the shared flags or domid, does not write the
+     *       shared entry (no compare-and-swap that only sets bits again), and "pinned" is the hypervisor's own pin
+     *       count, never the GTF_reading bit the granter can clear.</li>
      * </ul>
      */
     @Test
@@ -255,6 +256,11 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
             assertEquals(OKAY, b.unmap(more.handle(), 0x2000, 0));
             assertNegative(c.map(a.domid(), FIRST_REF, HOST | RO, 0x3000).status(),
                     "map by C, named in the rewritten entry, while B's pin holds (" + what + ")");
+            assertEquals(w[0], a.mem.getIntVolatile(entry + GrantEntryV1Layout.FLAGS_OFFSET), "the flags+domid word "
+                    + "after B's copy and read-only map of the pinned entry " + what + ": a use of a pinned entry "
+                    + "leaves the shared entry as the granter wrote it");
+            assertEquals(w[1], a.mem.getIntVolatile(entry + GrantEntryV1Layout.FRAME_OFFSET), "the frame after B's "
+                    + "copy and read-only map of the pinned entry " + what);
         }
         a.mem.setIntVolatile(entry + GrantEntryV1Layout.FRAME_OFFSET, (int) a.data(0));
         a.mem.setIntVolatile(entry + GrantEntryV1Layout.FLAGS_OFFSET, pinnedWord);

@@ -177,7 +177,8 @@ public abstract class GrantMaptrackVerification extends GrantMapVerification {
     /**
      * Rule {@linkplain GrantRules GNT-29}: B maps one entry of A again and again, one kind of mapping per entry
      * (host read-only, host writable, and, when the implementation maps for devices, device read-only and device
-     * writable): 128 mappings succeed and the 129th is {@code GNTST_general_error}, with the busy bits unchanged;
+     * writable): 128 mappings succeed and the 129th is {@code GNTST_general_error}, with the busy bits unchanged, as
+     * is a copy from the entry with 128 read-only host mappings and one into it with 128 writable ones;
      * after one unmap the entry is mapped again, and after the last unmap it is idle. With a declared maptrack
      * limit of 128 or less only the mappings below the limit are checked.
      *
@@ -187,6 +188,8 @@ public abstract class GrantMaptrackVerification extends GrantMapVerification {
      *       a map is refused while the counter it increments has its top bit (0x80) set, so it reaches 128 and
      *       never wraps;</li>
      *   <li>the refusal comes before the entry's flags are touched and before a maptrack handle is kept;</li>
+     *   <li>a copy adds to a host counter too (Xen's {@code acquire_grant_for_copy}: read for its source, write for its
+     *       destination) and is refused at the same bound;</li>
      *   <li>an unmap lowers the counter, so the bound is not sticky.</li>
      * </ul>
      */

@@ -42,7 +42,8 @@ public final class GrantRules implements RuleSet {
                     "XSA-218 (9a0bd460cf); XSA-230 (6e2a4c7356)"),
             Rule.must("GNT-06",
                     "While an entry is in use the hypervisor acts on its snapshot of the entry, so a granter that "
-                            + "rewrites frame, domid or flags changes nothing until the entry is unused.",
+                            + "rewrites frame, domid or flags changes nothing until the entry is unused, and a read-only "
+                            + "use of the pinned entry leaves the shared entry as the granter wrote it.",
                     "XSA-500 / CVE-2026-62428 (61b0a59ce2)"),
             Rule.must("GNT-07",
                     "The granter's revoke (a compare-and-swap of the flags to 0) fails while the entry is mapped "
@@ -148,8 +149,9 @@ public final class GrantRules implements RuleSet {
                     "xen/common/grant_table.c (gnttab_query_size, gnttab_setup_table, gnttab_get_version, "
                             + "gnttab_set_version; XSM_TARGET)"),
             Rule.must("GNT-27",
-                    "A copy side given as a frame names the caller's own memory (else GNTST_permission_denied or "
-                            + "GNTST_bad_page; all 64 bits of the frame count, while a reference is only the low 32), "
+                    "A copy side given as a frame names the caller's own memory, frame 0 included (else "
+                            + "GNTST_permission_denied or GNTST_bad_page, from the first frame past it on; all 64 bits "
+                            + "of the frame count, while a reference is only the low 32), "
                             + "a granter that does not exist is GNTST_bad_domain, only the grantee "
                             + "copies an entry, a copy into a read-only-mapped writable grant sets GTF_writing only "
                             + "while it runs, and an entry whose frame is not the granter's is GNTST_bad_page for map "
@@ -174,8 +176,9 @@ public final class GrantRules implements RuleSet {
                     "One entry mapped by its grantee again and again with one kind of mapping (host or device, "
                             + "read-only or writable) takes 128 mappings, and the 129th is refused with "
                             + "GNTST_general_error (an 8-bit pin counter is never allowed past its top bit), leaving "
-                            + "the busy bits and the existing mappings as they were; after an unmap the entry can be "
-                            + "mapped again.",
+                            + "the busy bits and the existing mappings as they were, and a copy that adds to a host "
+                            + "counter at that bound (from the entry, or into it) is refused likewise; after an unmap "
+                            + "the entry can be mapped again.",
                     "xen/common/grant_table.c (map_grant_ref: \"risk of counter overflow\", "
                             + "GNTPIN_incr2oflow_mask, GNTPIN_cntr_width)"),
             Rule.should("GNT-30",

@@ -1,5 +1,7 @@
 package io.pvkit.conformance.grant;
 
+import io.pvkit.abi.DomId;
+import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.grant.GrantFlags;
@@ -82,6 +84,17 @@ final class MaptrackChecks {
             assertEquals(GrantStatus.GENERAL_ERROR.code(), over.status(), kind + " mapping " + (n + 1)
                     + " of one entry: the pin counter would pass its top bit (maptrack limit " + maptrackLimit + ")");
             assertEquals(busy, a.busy(ref), "the refused " + kind + " mapping changed the busy bits");
+            if ((flags & HOST) != 0) {
+                // a copy adds to the host counter of its direction (Xen): refused at the same bound
+                boolean from = (flags & RO) != 0;
+                b.fillFrame(b.data(0), (byte) 0x6B);
+                GrantDomain.Copy copy = from
+                        ? new GrantDomain.Copy(ref, a.domid(), 0, b.data(0), DomId.SELF, 0, 64, GntCopy.SOURCE_GREF)
+                        : new GrantDomain.Copy(b.data(0), DomId.SELF, 0, ref, a.domid(), 0, 64, GntCopy.DEST_GREF);
+                assertEquals(GrantStatus.GENERAL_ERROR.code(), b.copy(copy)[0], "a copy " + (from ? "from" : "into")
+                        + " the entry with " + n + " " + kind + " mappings (the host counter a copy adds to is at its bound)");
+                assertEquals(busy, a.busy(ref), "the refused copy changed the busy bits");
+            }
             GrantDomain.Mapped last = held.removeLast();
             assertEquals(OKAY, unmap(last, flags, n - 1), "unmap of " + kind + " mapping " + n);
             GrantDomain.Mapped again = b.map(a.domid(), ref, flags, hostAddr(flags, n - 1));

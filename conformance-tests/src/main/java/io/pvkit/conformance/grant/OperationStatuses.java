@@ -135,9 +135,7 @@ final class OperationStatuses {
         // reference 512 exactly (slot 0 of the second frame), used first by a copy, then mapped
         long firstOfSecond = GuestMemory.gpaOf(second);
         a.fillFrame(a.data(3), (byte) 0x30);
-        a.mem.setInt(firstOfSecond + GrantEntryV1Layout.FRAME_OFFSET, (int) a.data(3));
-        a.mem.setIntRelease(firstOfSecond + GrantEntryV1Layout.FLAGS_OFFSET,
-                (b.domid() << 16) | GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY);
+        grantReadOnlyToB(firstOfSecond, a.data(3));
         b.fillFrame(b.data(0), (byte) 0);
         assertEquals(OKAY, b.copy(new GrantDomain.Copy(per, a.domid(), 0, b.data(0), DomId.SELF, 0, 64,
                 GntCopy.SOURCE_GREF))[0], "copy from ref " + per + " (slot 0 of the second table frame), its first use");
@@ -154,9 +152,7 @@ final class OperationStatuses {
         a.fillFrame(a.data(0), (byte) 0x10);
         a.fillFrame(a.data(1), (byte) 0x20);
         a.grant(FIRST_REF, b.domid(), a.data(0), true);
-        a.mem.setInt(farEntry + GrantEntryV1Layout.FRAME_OFFSET, (int) a.data(1));
-        a.mem.setIntRelease(farEntry + GrantEntryV1Layout.FLAGS_OFFSET,
-                (b.domid() << 16) | GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY);
+        grantReadOnlyToB(farEntry, a.data(1));
 
         b.fillFrame(b.data(0), (byte) 0);
         assertEquals(OKAY, b.copy(new GrantDomain.Copy(far, a.domid(), 0, b.data(0), DomId.SELF, 0, 64,
@@ -180,6 +176,13 @@ final class OperationStatuses {
         assertEquals(GrantFlags.READING, a.busy(early), "ref " + early + ", mapped before the table grew, is still busy");
         assertEquals(OKAY, b.unmap(pinned.handle(), 0x5000, 0), "unmap of ref " + early + ", mapped before the table grew");
         assertEquals(0, a.busy(early), "GTF_reading of ref " + early + " cleared at the unmap after the table grew");
+    }
+
+    /** Writes A's grant entry at {@code entry} (of a frame A listed, not through a reference): B may read {@code frame}. */
+    private void grantReadOnlyToB(long entry, long frame) {
+        a.mem.setInt(entry + GrantEntryV1Layout.FRAME_OFFSET, (int) frame);
+        a.mem.setIntRelease(entry + GrantEntryV1Layout.FLAGS_OFFSET,
+                (b.domid() << 16) | GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY);
     }
 
     // ------------------------------------------------------------------------------------------ GNT-25
@@ -266,12 +269,34 @@ final class OperationStatuses {
         assertEquals(GrantStatus.PERMISSION_DENIED.code(), b.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0,
                 a.data(1), a.domid(), 0, 64, GntCopy.SOURCE_GREF))[0], "a copy whose destination is a frame of another domain");
         assertEquals(0, a.busy(FIRST_REF), "the refused copy (destination frame of another domain) left the source busy");
-        long outside = b.mem.frames() + 3;
-        assertEquals(GrantStatus.BAD_PAGE.code(), b.copy(new GrantDomain.Copy(outside, DomId.SELF, 0, b.data(0),
-                DomId.SELF, 0, 64, 0))[0], "a copy from frame " + outside + ", outside the caller's memory");
-        assertEquals(GrantStatus.BAD_PAGE.code(), b.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0, outside,
-                DomId.SELF, 0, 64, GntCopy.SOURCE_GREF))[0], "a copy into frame " + outside + ", outside the caller's memory");
-        assertEquals(0, a.busy(FIRST_REF), "the refused copy (destination outside memory) left the source busy");
+        for (long outside : new long[] {b.mem.frames(), b.mem.frames() + 3}) {
+            assertEquals(GrantStatus.BAD_PAGE.code(), b.copy(new GrantDomain.Copy(outside, DomId.SELF, 0, b.data(0),
+                    DomId.SELF, 0, 64, 0))[0], "a copy from frame " + outside + ", outside the caller's memory");
+            assertEquals(GrantStatus.BAD_PAGE.code(), b.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0, outside,
+                    DomId.SELF, 0, 64, GntCopy.SOURCE_GREF))[0], "a copy into frame " + outside + ", outside the caller's "
+                    + "memory");
+            assertEquals(0, a.busy(FIRST_REF), "the refused copy (destination outside memory) left the source busy");
+        }
+        // frame 0 is a frame like any other: as a copy side of the caller, and as the frame a grant names (each copy
+        // twice: an entry's first use and a later one may take different paths)
+        b.mem.fill(0, 64, (byte) 0x5E);
+        a.mem.fill(0, 64, (byte) 0x5F);
+        a.grant(FIRST_REF + 3, b.domid(), 0, true);
+        for (int round = 1; round <= 2; round++) {
+            b.fillFrame(b.data(2), (byte) 0);
+            assertEquals(OKAY, b.copy(new GrantDomain.Copy(0, DomId.SELF, 0, b.data(2), DomId.SELF, 0, 64, 0))[0],
+                    "a copy from the caller's frame 0 (" + round + ")");
+            assertEquals(0x5E, b.byteAt(b.data(2), 63), "the copy from the caller's frame 0 arrived (" + round + ")");
+            assertEquals(OKAY, b.copy(new GrantDomain.Copy(FIRST_REF + 3, a.domid(), 0, b.data(2), DomId.SELF, 0, 64,
+                    GntCopy.SOURCE_GREF))[0], "a copy from a grant of the granter's frame 0 (" + round + ")");
+            assertEquals(0x5F, b.byteAt(b.data(2), 63), "the copy from the grant of frame 0 arrived (" + round + ")");
+            assertEquals(0, a.busy(FIRST_REF + 3), "the copy from the grant of frame 0 released it (" + round + ")");
+            assertEquals(OKAY, b.copy(new GrantDomain.Copy(FIRST_REF + 3, a.domid(), 0, 0, DomId.SELF, 64, 64,
+                    GntCopy.SOURCE_GREF))[0], "a copy from a grant into the caller's frame 0 (" + round + ")");
+            assertEquals((byte) 0x5F, b.mem.getByte(127), "the copy into the caller's frame 0 arrived (" + round + ")");
+            b.mem.fill(64, 64, (byte) 0);
+        }
+        assertTrue(a.revoke(FIRST_REF + 3), "the granter revokes the grant of frame 0");
         assertEquals(GrantStatus.BAD_DOMAIN.code(), b.copy(new GrantDomain.Copy(FIRST_REF, NO_SUCH_DOMAIN, 0,
                 b.data(0), DomId.SELF, 0, 64, GntCopy.SOURCE_GREF))[0], "a copy from a granter that does not exist");
         assertNegative(c.copy(new GrantDomain.Copy(FIRST_REF, a.domid(), 0, c.data(0), DomId.SELF, 0, 64,
@@ -319,18 +344,19 @@ final class OperationStatuses {
         assertEquals(OKAY, b.unmap(ro.handle(), 0x2000, 0));
 
         // an entry whose frame is not the granter's: GNTST_bad_page, and the busy bits the attempt set are cleared
-        long badFrame = a.mem.frames() + 5;
-        a.mem.setInt(a.entryGpa(FIRST_REF + 2) + GrantEntryV1Layout.FRAME_OFFSET, (int) badFrame);
-        a.mem.setIntRelease(a.entryGpa(FIRST_REF + 2) + GrantEntryV1Layout.FLAGS_OFFSET,
-                (b.domid() << 16) | GrantFlags.PERMIT_ACCESS);
-        assertEquals(GrantStatus.BAD_PAGE.code(), b.map(a.domid(), FIRST_REF + 2, HOST, 0x3000).status(),
-                "a map of an entry whose frame " + badFrame + " lies outside the granter's memory");
-        assertEquals(0, a.busy(FIRST_REF + 2), "the refused map (bad frame) left busy bits");
-        assertEquals(GrantStatus.BAD_PAGE.code(), b.copy(new GrantDomain.Copy(b.data(1), DomId.SELF, 0, FIRST_REF + 2,
-                a.domid(), 0, 64, GntCopy.DEST_GREF))[0], "a copy into an entry whose frame lies outside the "
-                + "granter's memory");
-        assertEquals(0, a.busy(FIRST_REF + 2), "the refused copy (bad frame) left busy bits");
-        assertTrue(a.revoke(FIRST_REF + 2), "the granter can revoke the entry with the bad frame");
+        for (long badFrame : new long[] {a.mem.frames(), a.mem.frames() + 5}) {
+            a.mem.setInt(a.entryGpa(FIRST_REF + 2) + GrantEntryV1Layout.FRAME_OFFSET, (int) badFrame);
+            a.mem.setIntRelease(a.entryGpa(FIRST_REF + 2) + GrantEntryV1Layout.FLAGS_OFFSET,
+                    (b.domid() << 16) | GrantFlags.PERMIT_ACCESS);
+            assertEquals(GrantStatus.BAD_PAGE.code(), b.map(a.domid(), FIRST_REF + 2, HOST, 0x3000).status(),
+                    "a map of an entry whose frame " + badFrame + " lies outside the granter's memory");
+            assertEquals(0, a.busy(FIRST_REF + 2), "the refused map (bad frame " + badFrame + ") left busy bits");
+            assertEquals(GrantStatus.BAD_PAGE.code(), b.copy(new GrantDomain.Copy(b.data(1), DomId.SELF, 0,
+                    FIRST_REF + 2, a.domid(), 0, 64, GntCopy.DEST_GREF))[0], "a copy into an entry whose frame "
+                    + badFrame + " lies outside the granter's memory");
+            assertEquals(0, a.busy(FIRST_REF + 2), "the refused copy (bad frame " + badFrame + ") left busy bits");
+            assertTrue(a.revoke(FIRST_REF + 2), "the granter can revoke the entry with the bad frame " + badFrame);
+        }
     }
 
     /**

@@ -27,10 +27,11 @@ import java.util.Set;
 /**
  * The broken implementations that the checks added for the kit's mutation score on pv-grant catch and the kit before
  * them did not: a table that grows (GNT-24), a teardown of more mappings than one step releases (GNT-14), pins of
- * mixed kinds (GNT-04), swap_grant_ref (GNT-31), device-only pins (GNT-02), ids past a table of domains (GNT-23), an
- * exception hidden behind the right status (the {@code unexpectedErrors} hook); each a pv-grant hypervisor with one
- * bug, listed in {@link GrantTableVerificationSelfTest#brokenImplementations()}. Not test classes themselves (nested,
- * so no runner selects them).
+ * mixed kinds (GNT-04), swap_grant_ref (GNT-31), device-only pins (GNT-02), ids past a table of domains (GNT-23), a
+ * pinned entry written by a use (GNT-06), frame 0 as a copy side (GNT-27), copies at the pin bound (GNT-29), source
+ * offsets (GNT-10), an exception hidden behind the right status (the {@code unexpectedErrors} hook);
+ * each a pv-grant hypervisor with one bug, listed in {@link GrantTableVerificationSelfTest#brokenImplementations()}.
+ * Not test classes themselves (nested, so no runner selects them).
  */
 final class TableBugs {
     private static final int PER_FRAME = GrantEntryV1Layout.ENTRIES_PER_FRAME;
@@ -149,6 +150,26 @@ final class TableBugs {
     }
 
     /**
+     * pv-grant whose teardown stops calling {@code releaseDomain} (and reports the domain gone) as soon as
+     * {@code stop} holds after a step that was not the last.
+     */
+    static PvGrantHypervisor teardownStoppingWhen(java.util.function.BiPredicate<PvGrantHypervisor, Integer> stop) {
+        PvGrantHypervisor hv = new PvGrantHypervisor() {
+            @Override
+            void release(int domid) {
+                while (!tables.releaseDomain(domid, 8)) {
+                    if (stop.test(this, domid)) {
+                        return;
+                    }
+                    tables.reap();
+                }
+            }
+        };
+        hv.keepMemory = true; // the mappings left behind still alias the dead domain's or its granters' memory
+        return hv;
+    }
+
+    /**
      * GNT-14: the teardown's "done" test forgets the mappings of the domain's grants that others hold, so a dying
      * granter whose grants are mapped more often than one step releases, and that maps nothing itself, is reported
      * gone with the rest of them still live (their handles keep working). The kit's dying domains before held
@@ -157,19 +178,7 @@ final class TableBugs {
     static final class TeardownDoneWhileItsGrantsAreMapped extends BrokenVerification {
         @Override
         PvGrantHypervisor broken() {
-            PvGrantHypervisor hv = new PvGrantHypervisor() {
-                @Override
-                void release(int domid) {
-                    while (!tables.releaseDomain(domid, 8)) {
-                        if (tables.mappingCount(domid) == 0 && anyPinned(this, domid)) {
-                            return;
-                        }
-                        tables.reap();
-                    }
-                }
-            };
-            hv.keepMemory = true; // the mappings left behind still alias the granter's memory
-            return hv;
+            return teardownStoppingWhen((hv, domid) -> hv.tables.mappingCount(domid) == 0 && anyPinned(hv, domid));
         }
     }
 
@@ -182,19 +191,7 @@ final class TableBugs {
     static final class TeardownDoneWhileItHoldsMappings extends BrokenVerification {
         @Override
         PvGrantHypervisor broken() {
-            PvGrantHypervisor hv = new PvGrantHypervisor() {
-                @Override
-                void release(int domid) {
-                    while (!tables.releaseDomain(domid, 8)) {
-                        if (tables.mappingCount(domid) > 0 && !anyPinned(this, domid)) {
-                            return;
-                        }
-                        tables.reap();
-                    }
-                }
-            };
-            hv.keepMemory = true;
-            return hv;
+            return teardownStoppingWhen((hv, domid) -> hv.tables.mappingCount(domid) > 0 && !anyPinned(hv, domid));
         }
     }
 
@@ -408,6 +405,129 @@ final class TableBugs {
         @Override
         protected List<Throwable> unexpectedErrors(HypervisorUnderTest hypervisor) {
             return ((PvGrantHypervisor) hypervisor).errors();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-06, 27, 29
+
+    /**
+     * GNT-06: a copy of an entry that is already pinned does the entry's compare-and-swap again, which only sets
+     * GTF_reading, so a granter that cleared GTF_reading (or rewrote the entry) while the entry is pinned finds the bit
+     * set again by a use that should act on the snapshot alone. The kit checked the statuses and bytes of such copies,
+     * not the shared entry, before.
+     */
+    static final class PinnedCopyRewritesTheEntry extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    if (count != 1 || !is(cmd, GrantTableOp.COPY)
+                            || (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) == 0) {
+                        return real(c, cmd, uops, count);
+                    }
+                    int granter = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
+                            + GnttabCopyLayout.PTR_DOMID_OFFSET));
+                    long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET
+                            + GnttabCopyLayout.PTR_U_OFFSET));
+                    boolean pinned = dom(granter) != null && ref < PER_FRAME && tables.pins(granter, (int) ref).total() > 0;
+                    long rc = real(c, cmd, uops, count);
+                    if (pinned && m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET) == 0) {
+                        dom(granter).memory.getAndBitwiseOrInt(entry(granter, ref), GrantFlags.READING);
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    /**
+     * GNT-27: a copy side given as the caller's frame 0 is refused as a bad page ({@code frame <= 0} instead of
+     * {@code frame < 0}). The kit's frame sides avoided frame 0 before.
+     */
+    static final class FrameZeroIsBadPage extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    if (count == 1 && is(cmd, GrantTableOp.COPY)
+                            && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) == 0
+                            && m.getLong(uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET) == 0) {
+                        refuse(m, uops + GnttabCopyLayout.STATUS_OFFSET, GrantStatus.BAD_PAGE);
+                        return 0;
+                    }
+                    return real(c, cmd, uops, count);
+                }
+            };
+        }
+    }
+
+    /**
+     * GNT-29: copies are not held to the pin counters' bound (only maps are), so a copy from an entry with 128
+     * read-only host mappings, or into one with 128 writable ones, goes ahead where Xen's shared host counter refuses
+     * it. Emulated over pv-grant by answering such a refused copy with success. The kit did not copy at the bound
+     * before.
+     */
+    static final class CopyIgnoresPinBound extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    long rc = real(c, cmd, uops, count);
+                    GuestMemory m = c.memory();
+                    if (count != 1 || !is(cmd, GrantTableOp.COPY)
+                            || m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET) != GrantStatus.GENERAL_ERROR.code()) {
+                        return rc;
+                    }
+                    int flags = m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET);
+                    long side = (flags & GntCopy.SOURCE_GREF) != 0 ? GnttabCopyLayout.SOURCE_OFFSET
+                            : (flags & GntCopy.DEST_GREF) != 0 ? GnttabCopyLayout.DEST_OFFSET : -1;
+                    if (side >= 0) {
+                        int granter = Short.toUnsignedInt(m.getShort(uops + side + GnttabCopyLayout.PTR_DOMID_OFFSET));
+                        PinCounts p = tables.pins(granter, m.getInt(uops + side + GnttabCopyLayout.PTR_U_OFFSET));
+                        if (Math.max(p.hostRead(), p.hostWrite()) >= MaptrackChecks.PINS_PER_KIND) {
+                            m.setShort(uops + GnttabCopyLayout.STATUS_OFFSET, (short) 0);
+                        }
+                    }
+                    return rc;
+                }
+            };
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-10
+
+    /**
+     * GNT-10: a copy from a grant ignores its source offset (it reads from the start of the granted frame); the kit's
+     * valid copies all started at source offset 0 before.
+     */
+    static final class CopyIgnoresSourceOffset extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    long at = uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_OFFSET_OFFSET;
+                    if (count != 1 || !is(cmd, GrantTableOp.COPY)
+                            || (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) == 0) {
+                        return real(c, cmd, uops, count);
+                    }
+                    short offset = m.getShort(at);
+                    int len = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.LEN_OFFSET));
+                    if (offset == 0 || Short.toUnsignedInt(offset) + len > GuestMemory.PAGE_SIZE) {
+                        return real(c, cmd, uops, count);
+                    }
+                    m.setShort(at, (short) 0);
+                    long rc = real(c, cmd, uops, count);
+                    m.setShort(at, offset);
+                    return rc;
+                }
+            };
         }
     }
 }
