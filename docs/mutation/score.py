@@ -2,7 +2,7 @@
 """The kit's mutation score for one module, from PIT's mutations.xml and a list of excluded mutants.
 
 Usage:
-  docs/mutation/score.py MUTATIONS.xml [MORE.xml ...] EXCLUDED.tsv [--survivors]
+  docs/mutation/score.py MUTATIONS.xml [MORE.xml ...] EXCLUDED.tsv [--survivors] [--unit UNIT.xml ...]
 
 Several mutations.xml files (e.g. per-class runs with -Dpvkit.pit.targetClasses, copied aside after each run) are
 combined; a mutant (class, method, descriptor, line, mutator, index) seen in several files takes the newest file's
@@ -26,6 +26,12 @@ An exclusion row that matches no surviving or uncovered mutant is reported as st
 that names a line and matches a detected mutant is an error (exit status 2): only mutants that the kit did not
 detect may be excluded (a class- or method-wide row with line '*' leaves the detected ones counted as detected).
 One exception: a TIMED_OUT mutant that a row matches is counted in that row's category, not as detected.
+
+--unit UNIT.xml (repeatable) names mutations.xml files of PIT runs with the library's OWN unit tests (the pit
+profile's pvkit.pit.tests property). Then, for every mutant excluded as out-of-scope, the status it had in those runs
+is looked up (same mutant key), and printed: how many the unit tests killed (KILLED only: a time-out is not counted),
+which ones they did not kill, and which ones no unit run contains. This answers "does anything test what the kit
+cannot reach"; it is never added to the kit's score, and is printed as a separate line.
 On two shared cores under load an equivalent mutant can exceed PIT's time limit; a time-out is then not evidence
 that the kit detected it (the count of such mutants is printed).
 """
@@ -69,9 +75,27 @@ def matches(row, m):
     return True
 
 
+def mutant_key(e):
+    return (e.findtext("mutatedClass"), e.findtext("mutatedMethod"), e.findtext("methodDescription"),
+            e.findtext("lineNumber"), e.findtext("mutator"), e.findtext("indexes/index") or e.findtext("index"),
+            e.findtext("description"))
+
+
 def main(argv):
     show_survivors = "--survivors" in argv
-    args = [a for a in argv if a != "--survivors"]
+    unit_paths = []
+    args = []
+    it = iter(argv)
+    for a in it:
+        if a == "--survivors":
+            continue
+        if a == "--unit":
+            nxt = next(it, None)
+            if nxt is None:
+                sys.exit("--unit needs a mutations.xml path")
+            unit_paths.append(nxt)
+            continue
+        args.append(a)
     if len(args) < 2:
         sys.exit(__doc__)
     xml_paths = args[:-1]
@@ -80,13 +104,15 @@ def main(argv):
     by_key = {}
     for path in xml_paths:
         for e in ET.parse(path).getroot().iter("mutation"):
-            key = (e.findtext("mutatedClass"), e.findtext("mutatedMethod"), e.findtext("methodDescription"),
-                   e.findtext("lineNumber"), e.findtext("mutator"), e.findtext("indexes/index") or e.findtext("index"),
-                   e.findtext("description"))
-            by_key[key] = e
+            by_key[mutant_key(e)] = e
+    unit_status = {}
+    for path in unit_paths:
+        for e in ET.parse(path).getroot().iter("mutation"):
+            unit_status[mutant_key(e)] = e.get("status")
     mutants = []
-    for e in by_key.values():
+    for key, e in by_key.items():
         mutants.append(dict(
+            key=key,
             status=e.get("status"),
             detected=e.get("detected") == "true",
             cls=e.findtext("mutatedClass"),
@@ -99,6 +125,7 @@ def main(argv):
     errors = []
     excluded = Counter()
     remaining = []
+    out_of_scope = []
     timed_out_excluded = 0
     for m in mutants:
         hit = next((r for r in rows if matches(r, m)), None)
@@ -109,6 +136,8 @@ def main(argv):
                 m["detected"] = False
                 timed_out_excluded += 1
                 excluded[hit["category"]] += 1
+                if hit["category"] == "out-of-scope":
+                    out_of_scope.append(m)
                 continue
             if m["detected"]:
                 if hit["line"] == "*":
@@ -118,6 +147,8 @@ def main(argv):
                               f"{m['description']}")
                 continue
             excluded[hit["category"]] += 1
+            if hit["category"] == "out-of-scope":
+                out_of_scope.append(m)
             continue
         if not m["detected"]:
             remaining.append(m)
@@ -138,6 +169,19 @@ def main(argv):
     if total - eq - oos > 0:
         print(f"score (equivalent and out-of-scope excluded): {detected}/{total - eq - oos} = "
               f"{100.0 * detected / (total - eq - oos):.1f} %")
+    if unit_paths:
+        killed = [m for m in out_of_scope if unit_status.get(m["key"]) == "KILLED"]
+        absent = [m for m in out_of_scope if m["key"] not in unit_status]
+        alive = [m for m in out_of_scope if m["key"] in unit_status and unit_status[m["key"]] != "KILLED"]
+        print(f"out-of-scope mutants killed by the library's own unit tests ({', '.join(unit_paths)}): "
+              f"{len(killed)}/{len(out_of_scope)}; not killed {len(alive)}; not in those runs {len(absent)}")
+        if total - eq > 0:
+            print(f"kit, or own unit tests for the out-of-scope ones (equivalent excluded; not the kit's score): "
+                  f"{detected + len(killed)}/{total - eq} = {100.0 * (detected + len(killed)) / (total - eq):.1f} %")
+        for m in sorted(alive, key=lambda m: (m["cls"], int(m["line"] or 0))):
+            print(f"  unit {unit_status[m['key']]:<11} {m['cls']}.{m['method']} line {m['line']}: {m['description']}")
+        for m in sorted(absent, key=lambda m: (m["cls"], int(m["line"] or 0))):
+            print(f"  not in unit runs {m['cls']}.{m['method']} line {m['line']}: {m['description']}")
     per_class = defaultdict(Counter)
     for m in remaining:
         per_class[m["cls"]][m["status"]] += 1

@@ -3,7 +3,6 @@ package io.pvkit.events.internal;
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.evtchn.Virq;
 
-import java.util.concurrent.locks.ReentrantLock;
 
 import static io.pvkit.events.internal.DomainPorts.FREE;
 import static io.pvkit.events.internal.DomainPorts.INTERDOMAIN;
@@ -40,7 +39,7 @@ public final class Bindings {
     }
 
     public int allocUnbound(int caller, int dom, int remoteDom) {
-        ReentrantLock changes = registry.changes();
+        ChangeLock changes = registry.changes();
         changes.lock();
         try {
             DomainPorts c = registry.live(caller);
@@ -70,7 +69,7 @@ public final class Bindings {
     }
 
     public int bindInterdomain(int caller, int remoteDom, int remotePort) {
-        ReentrantLock changes = registry.changes();
+        ChangeLock changes = registry.changes();
         changes.lock();
         try {
             DomainPorts ld = registry.live(caller);
@@ -110,7 +109,7 @@ public final class Bindings {
     }
 
     public int bindVirq(int caller, int virq, int vcpu) {
-        ReentrantLock changes = registry.changes();
+        ChangeLock changes = registry.changes();
         changes.lock();
         try {
             DomainPorts d = registry.live(caller);
@@ -146,7 +145,7 @@ public final class Bindings {
     }
 
     public int bindIpi(int caller, int vcpu) {
-        ReentrantLock changes = registry.changes();
+        ChangeLock changes = registry.changes();
         changes.lock();
         try {
             DomainPorts d = registry.live(caller);
@@ -170,7 +169,7 @@ public final class Bindings {
     }
 
     public int close(int caller, int port) {
-        ReentrantLock changes = registry.changes();
+        ChangeLock changes = registry.changes();
         changes.lock();
         try {
             DomainPorts d = registry.live(caller);
@@ -248,7 +247,7 @@ public final class Bindings {
     }
 
     public int bindVcpu(int caller, int port, int vcpu) {
-        ReentrantLock changes = registry.changes();
+        ChangeLock changes = registry.changes();
         changes.lock();
         try {
             DomainPorts d = registry.live(caller);

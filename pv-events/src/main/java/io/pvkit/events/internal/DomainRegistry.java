@@ -3,7 +3,6 @@ package io.pvkit.events.internal;
 import io.pvkit.abi.DomId;
 
 import java.util.Arrays;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The registered domains by id, and the lock that serialises every change of a binding or of the registry.
@@ -14,7 +13,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * release starts ({@link DomainPorts#alive}).
  */
 public final class DomainRegistry {
-    private final ReentrantLock changes = new ReentrantLock();
+    private final ChangeLock changes = new ChangeLock();
     /** By domain id; replaced, never written in place. */
     private volatile DomainPorts[] domains = new DomainPorts[16];
 
@@ -24,7 +23,7 @@ public final class DomainRegistry {
      *
      * @return the lock
      */
-    public ReentrantLock changes() {
+    public ChangeLock changes() {
         return changes;
     }
 

@@ -1,7 +1,6 @@
 package io.pvkit.events.internal;
 
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantLock;
 
 import static io.pvkit.events.internal.DomainPorts.FREE;
 import static io.pvkit.events.internal.DomainPorts.RESERVED;
@@ -44,7 +43,7 @@ public final class Teardown {
         if (budget < 1) {
             throw new IllegalArgumentException("budget must be positive, got " + budget);
         }
-        ReentrantLock changes = registry.changes();
+        ChangeLock changes = registry.changes();
         DomainPorts dying;
         changes.lock();
         try {
@@ -88,7 +87,7 @@ public final class Teardown {
     }
 
     public int reset(int caller, int dom) {
-        ReentrantLock changes = registry.changes();
+        ChangeLock changes = registry.changes();
         DomainPorts target;
         changes.lock();
         try {
@@ -141,7 +140,7 @@ public final class Teardown {
      * @return false when the domain was released meanwhile (by another thread)
      */
     private boolean closeAllInChunks(DomainPorts d) {
-        ReentrantLock changes = registry.changes();
+        ChangeLock changes = registry.changes();
         int p = 1;
         while (p < d.limit) {
             changes.lock();
