@@ -219,4 +219,27 @@ public final class EventChannelTests {
             r.r2 = reusedPending();
         }
     }
+
+    /**
+     * Two threads (two vCPUs) of dom1 allocate a port at the same time: binding changes are serialised by pv-events' binding lock
+     * (a CAS to take it, a release store to give it back), so each sees the other's port as taken and they get two
+     * different ports. dom1's port 1 is bound (the channel), so the lowest free ones are 2 and 3.
+     */
+    @JCStressTest
+    @Outcome(id = {"2, 3", "3, 2"}, expect = Expect.ACCEPTABLE, desc = "two different ports, lowest free first")
+    @Outcome(id = ".*", expect = Expect.FORBIDDEN, desc = "one port given twice or a port skipped: the binding lock did not exclude")
+    @State
+    public static class AllocVersusAlloc extends Channel {
+        /** dom1's vCPU 0 allocates. */
+        @Actor
+        public void first(II_Result r) {
+            r.r1 = ec.allocUnbound(1, DomId.SELF, 0);
+        }
+
+        /** dom1's vCPU 1 allocates. */
+        @Actor
+        public void second(II_Result r) {
+            r.r2 = ec.allocUnbound(1, DomId.SELF, 0);
+        }
+    }
 }
