@@ -62,7 +62,7 @@ class RingWaitsTest {
                 front.pushRequests();
             });
             boolean got = assertTimeoutPreemptively(Duration.ofSeconds(20),
-                    () -> RingWaits.awaitRequests(back, idle, Duration.ofSeconds(10).toNanos()));
+                    () -> RingWaits.awaitRequests(back, idle, Duration.ofSeconds(2).toNanos()));
             assertTrue(got, "a request was pushed while waiting");
             assertEquals(1, idle.resets, "reset once at the start of the wait");
             assertEquals(3, idle.idles, "idled between the empty checks only");
@@ -83,7 +83,7 @@ class RingWaitsTest {
                 back.pushResponses();
             });
             boolean got = assertTimeoutPreemptively(Duration.ofSeconds(20),
-                    () -> RingWaits.awaitResponses(front, idle, Duration.ofSeconds(10).toNanos()));
+                    () -> RingWaits.awaitResponses(front, idle, Duration.ofSeconds(2).toNanos()));
             assertTrue(got, "a response was pushed while waiting");
             assertEquals(1, idle.resets);
             assertEquals(4, idle.idles);

@@ -59,6 +59,7 @@ class ValueTypeValidationTest {
     void byteStreamLayoutsNeedAPowerOfTwoSizeAndNonNegativeFourAlignedIndices() {
         assertEquals(1, new ByteStreamLayout("b", 0, 1, 0, 4).size());
         assertEquals(1024, new ByteStreamLayout("b", 0, 1024, 0, 4).size());
+        assertEquals(0, new ByteStreamLayout("b", 0, 1024, 4, 0).prodOffset(), "producer index at offset 0");
         for (int size : new int[] {0, -1024, 3, 1000}) {
             assertThrows(IllegalArgumentException.class, () -> new ByteStreamLayout("b", 0, size, 0, 4), "size " + size);
         }
