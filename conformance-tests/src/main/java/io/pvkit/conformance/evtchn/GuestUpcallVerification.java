@@ -388,8 +388,8 @@ public abstract class GuestUpcallVerification extends GuestUpcallFixture {
      *       binding of the port;</li>
      *   <li>closing a port drops its handler (and masks it) so a late event finds nothing to call, even one already
      *       in the scan's snapshot (a handler of another port of the word may drop it while the scan runs);</li>
-     *   <li>unregistering touches only that port's bit (mask, and whatever marks the ports this vCPU serves), and
-     *       the scan acks only ports bound to this vCPU.</li>
+     *   <li>unregistering touches only that port's bit (mask, and whatever marks the ports this vCPU serves), takes
+     *       the port out of the ports this vCPU serves, and the scan acks only ports bound to this vCPU.</li>
      * </ul>
      */
     @Test
@@ -494,6 +494,16 @@ public abstract class GuestUpcallVerification extends GuestUpcallFixture {
         assertEquals(0, droppedInScanCalls.get(), "port " + droppedInScan + " was unregistered by the handler of port "
                 + dropper + ", which the same scan served first (the port was in the scan's snapshot): its dropped "
                 + "handler ran");
+        // a port the guest unregistered is no longer its own: when a hostile peer unmasks and raises it, the guest's
+        // upcall leaves it pending (Linux: evtchn_2l_remove takes it out of cpu_evtchn_mask)
+        memory.getAndBitwiseAndLong(SharedInfoLayout.EVTCHN_MASK_OFFSET + (droppedInScan >>> 6) * 8L,
+                ~(1L << (droppedInScan & 63)));
+        raise(droppedInScan);
+        guest.handleUpcall();
+        assertTrue(isPending(droppedInScan), "port " + droppedInScan + ", unregistered by the guest, then unmasked and "
+                + "raised by a hostile peer, was acked by the guest's upcall: a port the guest no longer serves is left "
+                + "pending (an unregistered port leaves the set of ports the vCPU serves, not only its handler)");
+        assertEquals(0, droppedInScanCalls.get(), "port " + droppedInScan + " after it was unregistered: calls");
     }
 
     // ------------------------------------------------------------------------------------ EVTG-04

@@ -411,14 +411,13 @@ class GuestUpcallVerificationSelfTest {
 
     /**
      * Keeps, like pv-events, a set of the ports it serves and reads it after the mask word for its {@code pending & ~mask
-     * & served} snapshot; unregister masks the port and takes it out of that set but keeps its handler (pv-events'
-     * mutant: {@code handlers.set(port, null)} removed from {@code unregister}). A port unregistered after the scan's
-     * snapshot is still acked and dispatched to the dropped handler. Scans from word 0 on every upcall (EVTG-05).
+     * & served} snapshot; the subclass decides what unregister leaves behind. Scans from word 0 on every upcall
+     * (EVTG-05).
      */
-    static final class UnregisterKeepsTheHandler extends BrokenDemux {
-        private final long[] served = new long[64];
+    abstract static class ServedSetDemux extends BrokenDemux {
+        final long[] served = new long[64];
 
-        UnregisterKeepsTheHandler(MemoryAccess m) {
+        ServedSetDemux(MemoryAccess m) {
             super(m);
         }
 
@@ -428,10 +427,13 @@ class GuestUpcallVerificationSelfTest {
             served[port >>> 6] |= bit(port);
         }
 
-        @Override
-        public void unregister(int port) {
-            mask(port);
-            served[port >>> 6] &= ~bit(port);
+        /** Acks {@code port} (in this upcall's snapshot) and runs its handler, if any. */
+        void serve(int port) {
+            long old = m.getAndBitwiseAndLong(word(SharedInfoLayout.EVTCHN_PENDING_OFFSET, port), ~bit(port));
+            IntConsumer h = handlers[port];
+            if ((old & bit(port)) != 0 && h != null) {
+                h.accept(port);
+            }
         }
 
         @Override
@@ -446,11 +448,52 @@ class GuestUpcallVerificationSelfTest {
                     long bits = active(w) & served[w];
                     for (int b = 0; b < 64; b++) {
                         if ((bits & (1L << b)) != 0) {
-                            ackAndRun((w << 6) + b);
+                            serve((w << 6) + b);
                         }
                     }
                 }
             } while (++rounds < 4 && m.getByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET) != 0);
+        }
+    }
+
+    /**
+     * Unregister masks the port and takes it out of the served set but keeps its handler (pv-events' mutant:
+     * {@code handlers.set(port, null)} removed from {@code unregister}): a port unregistered after the scan's snapshot
+     * is still acked and dispatched to the dropped handler.
+     */
+    static final class UnregisterKeepsTheHandler extends ServedSetDemux {
+        UnregisterKeepsTheHandler(MemoryAccess m) {
+            super(m);
+        }
+
+        @Override
+        public void unregister(int port) {
+            mask(port);
+            served[port >>> 6] &= ~bit(port);
+        }
+    }
+
+    /**
+     * Unregister masks the port and drops its handler but leaves it in the served set (pv-events' mutant: the
+     * {@code bound} bit cleared with {@code 1L >> bit}, i.e. not at all): the port, unmasked and raised by a hostile
+     * peer, is acked although the vCPU no longer serves it.
+     */
+    static final class UnregisterKeepsThePortServed extends ServedSetDemux {
+        UnregisterKeepsThePortServed(MemoryAccess m) {
+            super(m);
+        }
+
+        @Override
+        public void unregister(int port) {
+            mask(port);
+            handlers[port] = null;
+        }
+    }
+
+    static final class StillServedAfterUnregister extends GuestUpcallVerification {
+        @Override
+        protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
+            return new UnregisterKeepsThePortServed(memory);
         }
     }
 
@@ -668,6 +711,14 @@ class GuestUpcallVerificationSelfTest {
         // like every hand-written demultiplexer that scans from word 0 on every upcall, it also breaks EVTG-05's order
         assertEquals(Set.of("EVTG-03", "EVTG-05"), report.failedRules(), report::toString);
         assertTrue(report.failuresOf("EVTG-03").getFirst().getMessage().contains("which the same scan served first"),
+                report::toString);
+    }
+
+    @Test
+    void evtg03CatchesAnUnregisterThatLeavesThePortServed() {
+        SelfTestReport report = SelfTest.run(StillServedAfterUnregister.class);
+        assertEquals(Set.of("EVTG-03", "EVTG-05"), report.failedRules(), report::toString);
+        assertTrue(report.failuresOf("EVTG-03").getFirst().getMessage().contains("was acked by the guest's upcall"),
                 report::toString);
     }
 
