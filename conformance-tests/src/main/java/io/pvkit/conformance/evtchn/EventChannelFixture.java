@@ -37,8 +37,9 @@ import org.junit.jupiter.api.BeforeEach;
  * <p>Do not extend this class directly: extend {@link EventChannelVerification}, which inherits the rules of
  * every concern ({@link EventChannelPortVerification}: allocation, lookups and bad input;
  * {@link EventChannelDeliveryVerification}: send, pending, masking and VIRQs;
- * {@link EventChannelTeardownVerification}: reset, destruction and dying domains; {@link EventChannelVerification}:
- * locks, concurrency and the model-based rule).
+ * {@link EventChannelTeardownVerification}: reset, destruction and dying domains;
+ * {@link EventChannelCloseRaceVerification}: a close meeting calls in progress; {@link EventChannelVerification}:
+ * locks left held and the model-based rule).
  */
 public abstract class EventChannelFixture {
 
@@ -127,6 +128,24 @@ public abstract class EventChannelFixture {
      */
     protected int maxPortsPerPreemptionChunk() {
         return 256;
+    }
+
+    /**
+     * Capability hook for {@code EVT-23}: one step of a preemptible destruction of {@code domain}, as Xen's
+     * {@code evtchn_destroy} does until it answers {@code -ERESTART} and is continued: closes at most {@code maxPorts}
+     * ports of the domain and answers whether all of them are closed. The first step starts the destruction (from then
+     * on the domain is dying); the kit calls it on one thread, between steps makes calls of its own, and after the step
+     * that answered true calls {@link HypervisorUnderTest#destroyDomain} for the domain as usual (which must then
+     * finish whatever is left, if anything).
+     *
+     * @param hypervisor the hypervisor created by {@link #createHypervisor()}
+     * @param domain a domain of the hypervisor
+     * @param maxPorts the most ports this step may close, at least 1
+     * @return true when the domain has no port left, false when ports remain, or null (default, and only on the first
+     *     call, with nothing done) when the implementation cannot destroy a domain in steps ({@code EVT-23} is skipped)
+     */
+    protected Boolean destroyStep(HypervisorUnderTest hypervisor, DomainUnderTest domain, int maxPorts) {
+        return null;
     }
 
     /**

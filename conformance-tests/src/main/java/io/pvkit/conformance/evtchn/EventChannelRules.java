@@ -8,8 +8,8 @@ import java.util.List;
  * The event-channel rules: {@code EVT-01} .. {@code EVT-11} from the adversarial catalogue (section 7.4),
  * {@code EVT-12} .. {@code EVT-17} for the 2-level ABI semantics (EVT-17 model-based), {@code EVT-18}
  * (a destroyed domain stays dead), {@code EVT-19} (no lock left held), {@code EVT-20} (VIRQ delivery), {@code EVT-21} (bad pointers,
- * unknown commands) and {@code EVT-22} (close and send in progress), tested by
- * {@link EventChannelVerification}; {@code EVTG-01} .. {@code EVTG-05} and {@code FE-08} (the frontend's side of an event storm) for a
+ * unknown commands), {@code EVT-22} (close and send in progress) and {@code EVT-23} (destruction in bounded steps), tested by
+ * {@link EventChannelVerification}; {@code EVTG-01} .. {@code EVTG-06} and {@code FE-08} (the frontend's side of an event storm) for a
  * guest's upcall demultiplexer,
  * tested by {@link GuestUpcallVerification}.
  */
@@ -122,12 +122,20 @@ public final class EventChannelRules implements RuleSet {
                             + "unknown command returns -ENOSYS, and neither binds a port or raises an upcall.",
                     "xen/common/event_channel.c do_event_channel_op (copy_from_guest: -EFAULT; default: -ENOSYS)"),
             Rule.must("EVT-22",
-                    "A close of a port returns only after every send in progress on it or on its interdomain peer has "
-                            + "finished delivering, and a send that meets a close in progress either completes first or "
-                            + "finds the port closed, so that no event marks a port after its close returned.",
+                    "A close of a port returns only after every send, unmask and VIRQ delivery in progress on it or "
+                            + "on its interdomain peer has finished, and a send that meets a close in progress on either "
+                            + "end waits for it and then finds the port closed (on the peer's end: unbound), so that no "
+                            + "event marks a port after its close returned.",
                     "XSA-343 (Xen 4.15 per-channel locks: evtchn_send holds evtchn_read_lock, evtchn_close takes "
                             + "double_evtchn_lock / evtchn_write_lock, which waits for the readers); "
                             + "xen/common/event_channel.c"),
+            Rule.should("EVT-23",
+                    "A domain's destruction can run in steps that each close at most a given number of ports: a step "
+                            + "closes at least one port while any is bound, reports not done while a port remains, and "
+                            + "the step that closes the last port reports done; between two steps the dying domain "
+                            + "allocates nothing (alloc_unbound, bind_ipi, bind_interdomain fail).",
+                    "XSA-344 (2785b2a9e0: evtchn_destroy preemptible, continued after -ERESTART); "
+                            + "xen/common/event_channel.c evtchn_destroy, get_free_port (d->is_dying)"),
             Rule.must("EVTG-01",
                     "A guest's upcall under a storm on one port (its pending bit set again as soon as it is acked) "
                             + "returns after a bounded number of handler calls and still serves every other pending "
@@ -159,6 +167,15 @@ public final class EventChannelRules implements RuleSet {
                             + "port 0.",
                     "Linux drivers/xen/events/events_2l.c evtchn_2l_handle_events (current_word_idx, "
                             + "current_bit_idx); the order that keeps a storming port from starving the others"),
+            Rule.must("EVTG-06",
+                    "A guest's unmask of a pending port bound to another of its vCPUs delivers the event to that vCPU: "
+                            + "its selector bit port / 64 and evtchn_upcall_pending are set and it is kicked (through "
+                            + "EVTCHNOP_unmask, as only the hypervisor can wake another vCPU), its next upcall runs "
+                            + "the handler once, and nothing is set on the unmasking vCPU, whose upcall leaves the "
+                            + "port pending; unmasking a port that is not pending raises nothing.",
+                    "Linux drivers/xen/events/events_2l.c evtchn_2l_unmask (cpu != cpu_from_evtchn(port): "
+                            + "EVTCHNOP_unmask); xen/common/event_channel.c evtchn_unmask, event_2l.c evtchn_2l_unmask; "
+                            + "guest side of EVT-09"),
             Rule.must("FE-08",
                     "A frontend facing an event storm from its backend does bounded work: any number of sends on a "
                             + "pending port cost one handler call, an upcall with nothing newly pending costs none, and "

@@ -517,4 +517,70 @@ public abstract class EventChannelTeardownVerification extends EventChannelDeliv
         assertEquals(EvtchnStatus.UNBOUND.code(), s[1], "a's offer to the domain destroyed meanwhile");
         assertEquals(EvtchnStatus.UNBOUND.code(), status(a, DomId.SELF, ch[1])[1], "a's former peer port");
     }
+
+    // ------------------------------------------------------------------------------------ EVT-23
+
+    /**
+     * Rule {@linkplain EventChannelRules EVT-23} ({@code RULES.md#evt-23}): a domain's destruction runs in bounded steps
+     * ({@link #destroyStep}). Domain {@code c} (1 vCPU) has every port bound to a port of {@code b}, and {@code a} offers
+     * {@code c} a port; the kit then destroys {@code c} in steps of at most N = {@link #portLimit()} / 8 ports, and
+     * after each step counts {@code b}'s ports that are unbound again (their peer in {@code c} closed): each step closed
+     * at most N of them, and at least one while any was bound; a step that reports "not done" left a port bound, and
+     * the step that closed the last one reported "done". Between two steps {@code c}'s alloc_unbound, bind_ipi and
+     * bind_interdomain (to {@code a}'s offer) fail: the dying domain allocates nothing.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>each step counts every port it examines against its bound (Xen checks for preemption every 64 ports) and
+     *       stops when the bound is spent, remembering where to continue;</li>
+     *   <li>the step that reaches the end of the port table answers done in the same call;</li>
+     *   <li>the domain is marked dying at the first step, and every allocating operation checks it.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_EVT_23_destructionRunsInBoundedSteps() {
+        DomainUnderTest c = create(1);
+        int limit = portLimit();
+        int[] peers = new int[limit - 1];   // b's port bound to c's port i + 1
+        for (int i = 0; i < peers.length; i++) {
+            int[] ch = connect(b, c);
+            assertEquals(i + 1, ch[1], "bind_interdomain takes the lowest free port of c");
+            peers[i] = ch[0];
+        }
+        int offeredToC = allocUnbound(a, DomId.SELF, c.domid());
+        assertTrue(offeredToC > 0, "alloc_unbound: " + XenErrno.describe(offeredToC));
+        int n = Math.max(1, limit / 8);
+        int closed = 0;
+        for (int step = 1; step <= limit; step++) {
+            Boolean done = destroyStep(hypervisor, c, n);
+            if (done == null) {
+                Assumptions.assumeTrue(step > 1, "the implementation cannot destroy a domain in steps (destroyStep)");
+                fail("destroyStep answered null after it had started the destruction (step " + step + ")");
+            }
+            int now = 0;
+            for (int peer : peers) {
+                if (status(b, DomId.SELF, peer)[1] == EvtchnStatus.UNBOUND.code()) {
+                    now++;
+                }
+            }
+            String where = "step " + step + " of c's destruction (at most " + n + " ports per step, " + peers.length
+                    + " ports bound, " + now + " closed so far)";
+            assertTrue(now - closed <= n, where + " closed " + (now - closed) + " ports: more than its bound");
+            if (done) {
+                assertEquals(peers.length, now, where + " reported done while ports of c were still bound");
+                return;
+            }
+            assertTrue(now < peers.length, where + " closed the last port of c but reported not done");
+            assertTrue(now > closed, where + " reported not done and closed no port: no progress");
+            closed = now;
+            long[] allocs = {allocUnbound(c, DomId.SELF, b.domid()), bindIpi(c, 0), bindInterdomain(c, a.domid(),
+                offeredToC)};
+            String[] names = {"alloc_unbound", "bind_ipi", "bind_interdomain to a's offer"};
+            for (int i = 0; i < allocs.length; i++) {
+                assertTrue(allocs[i] < 0, names[i] + " of c between " + where + " and the next returned " + allocs[i]
+                        + ": a dying domain allocates nothing");
+            }
+        }
+        fail("c's destruction did not report done after " + limit + " steps");
+    }
 }

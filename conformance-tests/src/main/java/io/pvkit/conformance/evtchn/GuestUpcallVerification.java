@@ -1,30 +1,27 @@
 package io.pvkit.conformance.evtchn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.evtchn.VcpuInfoLayout;
-import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.hostile.HostileMemory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.IntConsumer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Verifies the guest-side event-channel rules {@code EVTG-01} .. {@code EVTG-05} and {@code FE-08}
+ * Verifies the guest-side event-channel rules {@code EVTG-01} .. {@code EVTG-06} and {@code FE-08}
  * ({@link EventChannelRules})
  * against a guest's upcall demultiplexer for one vCPU over a real {@code shared_info} page. The kit plays
  * the hypervisor: it raises ports exactly as Xen's {@code evtchn_2l_set_pending} does (pending, then the
  * selector bit, then {@code evtchn_upcall_pending}) on the real page, and hands the guest a
  * {@link HostileMemory} over it, through which a hostile peer acts exactly between two of the guest's
  * reads (a storm that never stops, an event withdrawn after the guest's snapshot). No rule uses a racing
- * thread or a clock.
+ * thread or a clock. The hooks (and, for {@code EVTG-06}, the optional second vCPU) are declared in
+ * {@link GuestUpcallFixture}.
  *
  * <p>Extend it in your test scope:
  * {@snippet :
@@ -42,99 +39,15 @@ import org.junit.jupiter.api.Test;
  * }
  * }
  */
-public abstract class GuestUpcallVerification {
+public abstract class GuestUpcallVerification extends GuestUpcallFixture {
 
     /** Calls of the storming port's handler after which the kit's storm stops (so that broken guests end). */
     private static final int STORM_LIMIT = 100_000;
     /** Reads of {@code evtchn_upcall_pending} after which the hostile peer of the never-ending storm gives up. */
     private static final int STORM_READS = 2_000;
 
-    /** The guest's event-channel code for one vCPU, as the kit drives it. */
-    public interface GuestVcpuUnderTest {
-        /**
-         * Registers the handler of a port bound to this vCPU; does not change its mask bit.
-         *
-         * @param port the port
-         * @param handler called with the port for each event delivered
-         */
-        void register(int port, IntConsumer handler);
-
-        /**
-         * Masks a port (the guest sets its mask bit).
-         *
-         * @param port the port
-         */
-        void mask(int port);
-
-        /**
-         * Unmasks a port the way the guest does locally (for Linux: {@code evtchn_2l_unmask}).
-         *
-         * @param port the port
-         */
-        void unmask(int port);
-
-        /** Handles one upcall on this vCPU (returns when the guest would return from the upcall). */
-        void handleUpcall();
-
-        /**
-         * Drops the handler of a port the guest is closing and masks the port (for Linux:
-         * {@code unbind_from_irqhandler}, whose {@code free_irq} masks the event channel); may be called from
-         * inside a handler, including the port's own. The default does not support it ({@code EVTG-03} is then
-         * skipped).
-         *
-         * @param port the port
-         * @throws UnsupportedOperationException when not supported
-         */
-        default void unregister(int port) {
-            throw new UnsupportedOperationException("unregister");
-        }
-    }
-
-    private GuestMemory memory;
-    /** What the guest under test reads and writes: the real page behind a hostile peer's view. */
-    private HostileMemory hostile;
-    private GuestVcpuUnderTest guest;
-
     /** For subclasses. */
     protected GuestUpcallVerification() {
-    }
-
-    /**
-     * Creates the guest code under test for {@code vcpu}, over {@code memory} whose frame
-     * {@code sharedInfoGfn} holds {@code shared_info} (all ports unmasked, nothing pending). The guest must
-     * make every access to the page through {@code memory}: the kit's hostile peer acts between its reads.
-     *
-     * @param memory the guest's memory (one frame), a {@link HostileMemory} over the real page
-     * @param sharedInfoGfn the frame of {@code shared_info} (0)
-     * @param vcpu the vCPU (0)
-     * @return the guest under test
-     */
-    protected abstract GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu);
-
-    /**
-     * The most handler calls of one storming port the guest may make in one upcall (default 64).
-     *
-     * @return the bound
-     */
-    protected int maxStormCallsPerUpcall() {
-        return 64;
-    }
-
-    /** Creates the page and the guest. */
-    @BeforeEach
-    public void setUpGuest() {
-        memory = GuestMemory.allocate(1);
-        hostile = new HostileMemory(memory);
-        guest = createGuest(hostile, 0, 0);
-        assertNotNull(guest, "createGuest() returned null");
-    }
-
-    /** Frees the page. */
-    @AfterEach
-    public void tearDownGuest() {
-        if (memory != null) {
-            memory.close();
-        }
     }
 
     // ------------------------------------------------------------------------------------ EVTG-01
@@ -382,6 +295,84 @@ public abstract class GuestUpcallVerification {
         }
     }
 
+    // ------------------------------------------------------------------------------------ EVTG-06
+
+    /**
+     * Rule {@linkplain EventChannelRules EVTG-06} ({@code RULES.md#evtg-06}): a guest's unmask of a pending port bound
+     * to another of its vCPUs delivers the event there. The kit creates the guest code of vCPU 0 and vCPU 1
+     * ({@link #createGuestVcpu}); for ports 70 and 4095 bound to vCPU 1 and unmasked by vCPU 0, and port 9 bound to
+     * vCPU 0 and unmasked by vCPU 1, each masked and pending: after the unmask the port is unmasked, the selector bit
+     * and {@code evtchn_upcall_pending} of the port's vCPU are set and that vCPU was kicked (only the hypervisor can
+     * wake another vCPU: {@link UnmaskHypercall}), nothing is set on the unmasking vCPU, whose next upcall runs no
+     * handler and leaves the port pending, and the next upcall of the port's vCPU runs its handler once. Unmasking the
+     * port again when it is masked and not pending raises nothing and kicks no one.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>unmask takes the local path (clear the mask, test pending, set this vCPU's selector bit and
+     *       {@code evtchn_upcall_pending}) only for a port bound to this vCPU; for a port of another vCPU it issues
+     *       {@code EVTCHNOP_unmask} (Linux: {@code cpu != cpu_from_evtchn(port)}), because setting this vCPU's bits
+     *       leaves the event with a vCPU whose scan skips the port: it stays pending and is never delivered;</li>
+     *   <li>the test "bound to this vCPU" is the port's own bit ({@code port / 64}, {@code port % 64}) of the set of
+     *       ports this vCPU serves;</li>
+     *   <li>the hypercall's result is checked against a negated errno, not against 0 or a positive value.</li>
+     * </ul>
+     */
+    @Test
+    public void optional_EVTG_06_unmaskOfAnotherVcpusPortDeliversItThere() {
+        GuestVcpuUnderTest[] vcpus = new GuestVcpuUnderTest[2];
+        for (int v = 0; v < vcpus.length; v++) {
+            final int caller = v;
+            vcpus[v] = createGuestVcpu(hostile, 0, v, port -> xen.unmask(caller, port));
+            if (vcpus[v] == null) {
+                org.junit.jupiter.api.Assumptions.abort("createGuestVcpu returned null: the guest has one vCPU or no "
+                        + "EVTCHNOP_unmask path");
+            }
+        }
+        AtomicIntegerArray calls = new AtomicIntegerArray(SharedInfoLayout.NR_2L_CHANNELS);
+        int[][] cases = {{70, 1}, {4095, 1}, {9, 0}};   // {port, the vCPU it is bound to}; the other one unmasks it
+        for (int[] c : cases) {
+            int port = c[0];
+            int owner = c[1];
+            int other = 1 - owner;
+            String what = "port " + port + " (selector word " + (port >>> 6) + "), bound to vCPU " + owner
+                    + ", masked and pending, unmasked by vCPU " + other;
+            xen.bindVcpu(port, owner);
+            vcpus[owner].register(port, calls::incrementAndGet);
+            vcpus[owner].mask(port);
+            raise(port);
+            assertTrue(xen.pending(port) && xen.masked(port), "the kit raised the masked " + what);
+            int kicks = xen.kicks(owner);
+            vcpus[other].unmask(port);
+            assertTrue(!xen.masked(port), what + ": still masked after the unmask (calls: " + xen.unmaskCalls() + ")");
+            assertEquals(0, xen.selector(other), what + ": the unmasking vCPU's evtchn_pending_sel was set (the event "
+                    + "is left with a vCPU that does not serve the port; Linux issues EVTCHNOP_unmask for a port of "
+                    + "another CPU); calls: " + xen.unmaskCalls());
+            assertTrue(!xen.upcallPending(other), what + ": the unmasking vCPU's evtchn_upcall_pending was set");
+            assertTrue((xen.selector(owner) & (1L << (port >>> 6))) != 0 && xen.upcallPending(owner), what
+                    + ": the port's own vCPU was not raised (selector bit " + (port >>> 6) + " and evtchn_upcall_pending); "
+                    + "calls: " + xen.unmaskCalls());
+            assertEquals(kicks + 1, xen.kicks(owner), what + ": kicks of vCPU " + owner + " (only the hypervisor can wake "
+                    + "another vCPU: EVTCHNOP_unmask); calls: " + xen.unmaskCalls());
+            vcpus[other].handleUpcall();
+            assertEquals(0, calls.get(port), what + ": vCPU " + other + "'s upcall ran the handler of a port it does "
+                    + "not serve");
+            assertTrue(xen.pending(port), what + ": vCPU " + other + "'s upcall acked a port of vCPU " + owner);
+            vcpus[owner].handleUpcall();
+            assertEquals(1, calls.get(port), what + ": handler calls on vCPU " + owner + "'s next upcall (0 = the port "
+                    + "is stuck)");
+            assertTrue(!xen.pending(port), what + ": delivered but not acked");
+            vcpus[owner].mask(port);
+            int after = xen.kicks(owner);
+            vcpus[other].unmask(port);
+            assertTrue(!xen.masked(port), "port " + port + ", masked and not pending, unmasked by vCPU " + other
+                    + ": still masked");
+            assertTrue(xen.selector(owner) == 0 && !xen.upcallPending(owner) && xen.selector(other) == 0
+                    && !xen.upcallPending(other) && xen.kicks(owner) == after, "port " + port + ", masked and not "
+                    + "pending, unmasked by vCPU " + other + ": something was raised");
+        }
+    }
+
     // ------------------------------------------------------------------------------------ EVTG-03
 
     /**
@@ -396,9 +387,9 @@ public abstract class GuestUpcallVerification {
      *   <li>no "while still pending, call the same handler again" loop: the next event may belong to a new
      *       binding of the port;</li>
      *   <li>closing a port drops its handler (and masks it) so a late event finds nothing to call, even one already
-     *       in the scan's snapshot;</li>
-     *   <li>unregistering touches only that port's bit (mask, and whatever marks the ports this vCPU serves), and
-     *       the scan acks only ports bound to this vCPU.</li>
+     *       in the scan's snapshot (a handler of another port of the word may drop it while the scan runs);</li>
+     *   <li>unregistering touches only that port's bit (mask, and whatever marks the ports this vCPU serves), takes
+     *       the port out of the ports this vCPU serves, and the scan acks only ports bound to this vCPU.</li>
      * </ul>
      */
     @Test
@@ -488,6 +479,31 @@ public abstract class GuestUpcallVerification {
         guest.handleUpcall();
         assertEquals(0, lateCalls.get(), "port " + late + " was unregistered right after the guest read its mask word "
                 + "(its snapshot), before the ack: its dropped handler ran");
+        // a port unregistered by the handler of a port of its word that the same scan serves first: the port is in the
+        // scan's snapshot and still pending when the scan reaches it, and its dropped handler never runs
+        int dropper = 384; // selector word 6, served before 390 in ascending order from the resume point (after 330)
+        int droppedInScan = 390;
+        AtomicInteger droppedInScanCalls = new AtomicInteger();
+        guest.register(droppedInScan, p -> droppedInScanCalls.incrementAndGet());
+        guest.register(dropper, p -> guest.unregister(droppedInScan));
+        guest.unmask(dropper);
+        guest.unmask(droppedInScan);
+        raise(dropper);
+        raise(droppedInScan);
+        guest.handleUpcall();
+        assertEquals(0, droppedInScanCalls.get(), "port " + droppedInScan + " was unregistered by the handler of port "
+                + dropper + ", which the same scan served first (the port was in the scan's snapshot): its dropped "
+                + "handler ran");
+        // a port the guest unregistered is no longer its own: when a hostile peer unmasks and raises it, the guest's
+        // upcall leaves it pending (Linux: evtchn_2l_remove takes it out of cpu_evtchn_mask)
+        memory.getAndBitwiseAndLong(SharedInfoLayout.EVTCHN_MASK_OFFSET + (droppedInScan >>> 6) * 8L,
+                ~(1L << (droppedInScan & 63)));
+        raise(droppedInScan);
+        guest.handleUpcall();
+        assertTrue(isPending(droppedInScan), "port " + droppedInScan + ", unregistered by the guest, then unmasked and "
+                + "raised by a hostile peer, was acked by the guest's upcall: a port the guest no longer serves is left "
+                + "pending (an unregistered port leaves the set of ports the vCPU serves, not only its handler)");
+        assertEquals(0, droppedInScanCalls.get(), "port " + droppedInScan + " after it was unregistered: calls");
     }
 
     // ------------------------------------------------------------------------------------ EVTG-04
@@ -603,44 +619,5 @@ public abstract class GuestUpcallVerification {
                     + " handler calls for the storming port (bound " + maxStormCallsPerUpcall() + ")");
         }
         assertEquals(1, calls.get(others[1]), "a port raised during the re-sending storm: calls (0 = starved)");
-    }
-
-    // ------------------------------------------------------------------------------------ helpers
-
-    private void clearPending(int port) {
-        memory.getAndBitwiseAndLong(SharedInfoLayout.EVTCHN_PENDING_OFFSET + (port >>> 6) * 8L, ~(1L << (port & 63)));
-    }
-
-    /** Xen's {@code evtchn_2l_set_pending} for vCPU 0 of the page. */
-    private void raise(int port) {
-        long word = (port >>> 6) * 8L;
-        long bit = 1L << (port & 63);
-        if ((memory.getAndBitwiseOrLong(SharedInfoLayout.EVTCHN_PENDING_OFFSET + word, bit) & bit) != 0) {
-            return;
-        }
-        if ((memory.getLongVolatile(SharedInfoLayout.EVTCHN_MASK_OFFSET + word) & bit) != 0) {
-            return;
-        }
-        long vi = SharedInfoLayout.vcpuInfoOffset(0);
-        long sel = 1L << (port >>> 6);
-        if ((memory.getAndBitwiseOrLong(vi + VcpuInfoLayout.PENDING_SEL_OFFSET, sel) & sel) == 0) {
-            memory.getAndBitwiseOrByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET, (byte) 1);
-        }
-    }
-
-    private boolean upcallPendingFlag() {
-        return memory.getByte(SharedInfoLayout.vcpuInfoOffset(0) + VcpuInfoLayout.UPCALL_PENDING_OFFSET) != 0;
-    }
-
-    /** A hostile peer selects {@code port}'s word and raises the upcall whatever the port's mask says. */
-    private void forceSelected(int port) {
-        long vi = SharedInfoLayout.vcpuInfoOffset(0);
-        memory.getAndBitwiseOrLong(vi + VcpuInfoLayout.PENDING_SEL_OFFSET, 1L << (port >>> 6));
-        memory.getAndBitwiseOrByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET, (byte) 1);
-    }
-
-    private boolean isPending(int port) {
-        return (memory.getLongVolatile(SharedInfoLayout.EVTCHN_PENDING_OFFSET + (port >>> 6) * 8L)
-                & (1L << (port & 63))) != 0;
     }
 }

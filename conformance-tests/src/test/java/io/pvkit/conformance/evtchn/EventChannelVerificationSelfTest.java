@@ -496,23 +496,95 @@ class EventChannelVerificationSelfTest {
         } else {
             return ok.getAsLong();
         }
-        int v = hv.channels.inspect(domid, target).vcpu();
+        markPendingUnlocked(hv, domid, target, hv.channels.inspect(domid, target).vcpu());
+        return 0;
+    };
+
+    /**
+     * Xen's {@code evtchn_2l_set_pending} of {@code target} on vCPU {@code v} of {@code domid}, made by a planted bug
+     * itself through the view pv-events uses for that domain, without any of pv-events' locks (the domain gone: dropped).
+     */
+    static void markPendingUnlocked(EventsHypervisor hv, int domid, int target, int v) {
         io.pvkit.abi.memory.MemoryAccess m = hv.viewOf(domid);
         if (m == null) {
-            return 0;   // the target domain is gone: dropped
+            return;
         }
         long bit = 1L << (target & 63);
         if ((m.getAndBitwiseOrLong(pendingWord(target), bit) & bit) != 0
                 || (m.getLongVolatile(SharedInfoLayout.EVTCHN_MASK_OFFSET + (target >>> 6) * 8L) & bit) != 0) {
-            return 0;
+            return;
         }
         long sel = 1L << (target >>> 6);
         if ((m.getAndBitwiseOrLong(vcpuInfo(v) + VcpuInfoLayout.PENDING_SEL_OFFSET, sel) & sel) == 0
                 && (m.getAndBitwiseOrByte(vcpuInfo(v) + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 1) & 1) == 0) {
             hv.kick(domid, v);
         }
+    }
+
+    /**
+     * An unmask that marks {@code shared_info} itself, Xen's {@code evtchn_2l_unmask} and kick exactly, through the view
+     * pv-events uses, without the port's lock: every single-threaded result is right, but a close of the port cannot
+     * wait for it (pv-events' mutant: {@code ChannelLocks.writeLockBoth} not waiting for the readers of the closer's own
+     * end).
+     */
+    static final EventsHypervisor.Bug UNMASK_WITHOUT_LOCK = (hv, c, op, arg, ok) -> {
+        int port = op == EvtchnOp.UNMASK ? c.memory().getInt(arg) : 0;
+        io.pvkit.abi.memory.MemoryAccess m = hv.viewOf(c.domid());
+        if (port <= 0 || port >= 4096 || m == null) {
+            return ok.getAsLong();
+        }
+        int v = hv.channels.inspect(c.domid(), port).vcpu();
+        long bit = 1L << (port & 63);
+        if ((m.getAndBitwiseAndLong(SharedInfoLayout.EVTCHN_MASK_OFFSET + (port >>> 6) * 8L, ~bit) & bit) != 0
+                && (m.getLongVolatile(pendingWord(port)) & bit) != 0) {
+            long sel = 1L << (port >>> 6);
+            if ((m.getAndBitwiseOrLong(vcpuInfo(v) + VcpuInfoLayout.PENDING_SEL_OFFSET, sel) & sel) == 0
+                    && (m.getAndBitwiseOrByte(vcpuInfo(v) + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 1) & 1) == 0) {
+                hv.kick(c.domid(), v);
+            }
+        }
         return 0;
     };
+
+    /**
+     * A send that does not wait for a close of its own end: while a close of interdomain port p of domain d runs, a
+     * send of d on p delivers to the binding the close started from, itself and unlocked; a send on the peer's end, and
+     * every send while no close of its port runs, goes through pv-events (pv-events' mutant: {@code writeLockBoth} not
+     * setting the writer flag of the closer's own end, so that a new reader of that end does not back off).
+     */
+    static final class SendIgnoresACloseOfItsOwnEnd implements EventsHypervisor.Bug {
+        /** (domid, port) of each close in progress of an interdomain port, with {remote domid, remote port, vCPU}. */
+        private final java.util.Map<Long, int[]> closing = new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        public long around(EventsHypervisor hv, io.pvkit.abi.hypercall.HypercallContext c, EvtchnOp op, long arg,
+                java.util.function.LongSupplier ok) {
+            if (op != EvtchnOp.CLOSE && op != EvtchnOp.SEND) {
+                return ok.getAsLong();
+            }
+            int port = c.memory().getInt(arg);
+            long key = ((long) c.domid() << 32) | (port & 0xFFFF_FFFFL);
+            if (op == EvtchnOp.SEND) {
+                int[] binding = closing.get(key);
+                if (binding == null) {
+                    return ok.getAsLong();
+                }
+                markPendingUnlocked(hv, binding[0], binding[1], binding[2]);
+                return 0;
+            }
+            ChannelStatus s = hv.channels.inspect(c.domid(), port);
+            if (s.state() != EvtchnStatus.INTERDOMAIN) {
+                return ok.getAsLong();
+            }
+            closing.put(key, new int[] {s.remoteDom(), s.remotePort(),
+                hv.channels.inspect(s.remoteDom(), s.remotePort()).vcpu()});
+            try {
+                return ok.getAsLong();
+            } finally {
+                closing.remove(key);
+            }
+        }
+    }
 
     /**
      * Room for 31 vCPUs per domain: vCPU 31 of a 32-vCPU domain does not exist for bind_ipi and bind_vcpu (pv-events'
@@ -549,6 +621,11 @@ class EventChannelVerificationSelfTest {
         protected boolean raiseVirq(HypervisorUnderTest hypervisor, DomainUnderTest domain, int vcpu, int virq) {
             ((EventsHypervisor) hypervisor).channels.raiseVirq(domain.domid(), vcpu, virq);
             return true;
+        }
+
+        @Override
+        protected Boolean destroyStep(HypervisorUnderTest hypervisor, DomainUnderTest domain, int maxPorts) {
+            return ((EventsHypervisor) hypervisor).channels.releaseDomain(domain.domid(), maxPorts);
         }
 
         /** EVT-22 passes a correct implementation whatever the window: keep the 35 broken runs short. */
@@ -840,6 +917,112 @@ class EventChannelVerificationSelfTest {
         }
     }
 
+    static final class Evt22UnmaskWithoutLock extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(UNMASK_WITHOUT_LOCK, true);
+        }
+
+        /**
+         * The call that does not wait returns in microseconds; 400 ms leaves room for a loaded machine (each of the
+         * correct cases before the failing one costs the window too).
+         */
+        @Override
+        protected int raceWindowMillis() {
+            return 400;
+        }
+    }
+
+    static final class Evt22SendIgnoresACloseOfItsOwnEnd extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(new SendIgnoresACloseOfItsOwnEnd(), true);
+        }
+
+        /**
+         * The call that does not wait returns in microseconds; 400 ms leaves room for a loaded machine (each of the
+         * correct cases before the failing one costs the window too).
+         */
+        @Override
+        protected int raceWindowMillis() {
+            return 400;
+        }
+    }
+
+    /**
+     * The platform raises a VIRQ without the port's lock: it finds the bound port through the status query and marks
+     * {@code shared_info} itself (Xen's {@code send_guest_vcpu_virq} / {@code send_guest_global_virq} results exactly),
+     * so a close of the VIRQ port does not wait for a delivery in progress (pv-events' mutant: the VIRQ case of
+     * {@code Bindings.closeLocked} without its write lock).
+     */
+    static final class Evt22VirqDeliveredWithoutLock extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor();
+        }
+
+        @Override
+        protected boolean raiseVirq(HypervisorUnderTest hypervisor, DomainUnderTest domain, int vcpu, int virq) {
+            EventsHypervisor hv = (EventsHypervisor) hypervisor;
+            boolean perVcpu = io.pvkit.abi.evtchn.Virq.of(virq).map(io.pvkit.abi.evtchn.Virq::perVcpu).orElse(true);
+            if (io.pvkit.abi.evtchn.Virq.of(virq).isEmpty() || perVcpu && (vcpu < 0 || vcpu >= domain.vcpus())) {
+                return true;
+            }
+            for (int p = 1; p < hv.channels.portLimit(domain.domid()); p++) {
+                ChannelStatus s = hv.channels.inspect(domain.domid(), p);
+                if (s.state() == EvtchnStatus.VIRQ && s.virq() == virq && (!perVcpu || s.vcpu() == vcpu)) {
+                    markPendingUnlocked(hv, domain.domid(), p, s.vcpu());
+                    return true;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * The call that does not wait returns in microseconds; 400 ms leaves room for a loaded machine (each of the
+         * correct cases before the failing one costs the window too).
+         */
+        @Override
+        protected int raceWindowMillis() {
+            return 400;
+        }
+    }
+
+    /** A destruction step that ignores its bound: it releases the whole domain at once (pv-events' budget mutants). */
+    static final class Evt23StepIgnoresItsBound extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor();
+        }
+
+        @Override
+        protected Boolean destroyStep(HypervisorUnderTest hypervisor, DomainUnderTest domain, int maxPorts) {
+            while (!((EventsHypervisor) hypervisor).channels.releaseDomain(domain.domid(), maxPorts)) {
+                Thread.onSpinWait();
+            }
+            return true;
+        }
+    }
+
+    /**
+     * The step that closes the last port reports not done; the next step, with nothing left to close, reports done
+     * (pv-events' mutant: {@code Teardown.releaseDomain} answering false where it removes the domain).
+     */
+    static final class Evt23DoneOneStepLate extends Base {
+        private final java.util.Set<Integer> finished = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor();
+        }
+
+        @Override
+        protected Boolean destroyStep(HypervisorUnderTest hypervisor, DomainUnderTest domain, int maxPorts) {
+            boolean done = ((EventsHypervisor) hypervisor).channels.releaseDomain(domain.domid(), maxPorts);
+            return done && !finished.add(domain.domid());
+        }
+    }
+
     static final class Evt14ThirtyOneVcpus extends Base {
         @Override
         protected HypervisorUnderTest createHypervisor() {
@@ -924,7 +1107,8 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt02CatchesSendOnFreePort() {
-        assertCaught(Evt02.class, "EVT-02", "EVT-03", "EVT-12", "EVT-15", "EVT-19");
+        // EVT-22's send made during a close of its port waits for the close and then sends on the freed port: 0 here
+        assertCaught(Evt02.class, "EVT-02", "EVT-03", "EVT-12", "EVT-15", "EVT-19", "EVT-22");
     }
 
     @Test
@@ -1080,7 +1264,8 @@ class EventChannelVerificationSelfTest {
 
     @Test
     void evt18CatchesADomainThatAllocatesWhileBeingDestroyed() {
-        assertCaughtSaying(Evt18DyingAllocates.class, "EVT-18", "bind_ipi by the domain being destroyed");
+        // EVT-23's calls between two steps of a destruction meet the same dying domain that allocates
+        assertCaughtSaying(Evt18DyingAllocates.class, "EVT-18", "bind_ipi by the domain being destroyed", "EVT-23");
     }
 
     @Test
@@ -1102,6 +1287,32 @@ class EventChannelVerificationSelfTest {
     void evt22CatchesASendThatDeliversWithoutThePortsLock() {
         // deterministic: the close is made while the send is stopped inside its delivery (after its pending RMW)
         assertCaughtSaying(Evt22SendWithoutLock.class, "EVT-22", "was still inside its delivery");
+    }
+
+    @Test
+    void evt22CatchesACloseThatDoesNotWaitForAnUnmaskOfItsOwnEnd() {
+        // deterministic: the close is made while c's unmask of its own end is stopped after its read of the pending word
+        assertCaughtSaying(Evt22UnmaskWithoutLock.class, "EVT-22", "while c's own unmask of it was still in progress");
+    }
+
+    @Test
+    void evt22CatchesASendThatDoesNotWaitForACloseOfItsOwnEnd() {
+        assertCaughtSaying(Evt22SendIgnoresACloseOfItsOwnEnd.class, "EVT-22", "returned before the close did");
+    }
+
+    @Test
+    void evt22CatchesAVirqDeliveryThatACloseDoesNotWaitFor() {
+        assertCaughtSaying(Evt22VirqDeliveredWithoutLock.class, "EVT-22", "while a delivery of its VIRQ was still in progress");
+    }
+
+    @Test
+    void evt23CatchesADestructionStepThatIgnoresItsBound() {
+        assertCaughtSaying(Evt23StepIgnoresItsBound.class, "EVT-23", "more than its bound");
+    }
+
+    @Test
+    void evt23CatchesADestructionThatReportsDoneOneStepLate() {
+        assertCaughtSaying(Evt23DoneOneStepLate.class, "EVT-23", "closed the last port of c but reported not done");
     }
 
     @Test

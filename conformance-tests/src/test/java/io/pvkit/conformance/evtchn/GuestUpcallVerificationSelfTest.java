@@ -409,6 +409,101 @@ class GuestUpcallVerificationSelfTest {
         }
     }
 
+    /**
+     * Keeps, like pv-events, a set of the ports it serves and reads it after the mask word for its {@code pending & ~mask
+     * & served} snapshot; the subclass decides what unregister leaves behind. Scans from word 0 on every upcall
+     * (EVTG-05).
+     */
+    abstract static class ServedSetDemux extends BrokenDemux {
+        final long[] served = new long[64];
+
+        ServedSetDemux(MemoryAccess m) {
+            super(m);
+        }
+
+        @Override
+        public void register(int port, IntConsumer handler) {
+            super.register(port, handler);
+            served[port >>> 6] |= bit(port);
+        }
+
+        /** Acks {@code port} (in this upcall's snapshot) and runs its handler, if any. */
+        void serve(int port) {
+            long old = m.getAndBitwiseAndLong(word(SharedInfoLayout.EVTCHN_PENDING_OFFSET, port), ~bit(port));
+            IntConsumer h = handlers[port];
+            if ((old & bit(port)) != 0 && h != null) {
+                h.accept(port);
+            }
+        }
+
+        @Override
+        public void handleUpcall() {
+            int rounds = 0;
+            do {
+                long sel = takeSelector();
+                for (int w = 0; w < 64; w++) {
+                    if ((sel & (1L << w)) == 0) {
+                        continue;
+                    }
+                    long bits = active(w) & served[w];
+                    for (int b = 0; b < 64; b++) {
+                        if ((bits & (1L << b)) != 0) {
+                            serve((w << 6) + b);
+                        }
+                    }
+                }
+            } while (++rounds < 4 && m.getByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET) != 0);
+        }
+    }
+
+    /**
+     * Unregister masks the port and takes it out of the served set but keeps its handler (pv-events' mutant:
+     * {@code handlers.set(port, null)} removed from {@code unregister}): a port unregistered after the scan's snapshot
+     * is still acked and dispatched to the dropped handler.
+     */
+    static final class UnregisterKeepsTheHandler extends ServedSetDemux {
+        UnregisterKeepsTheHandler(MemoryAccess m) {
+            super(m);
+        }
+
+        @Override
+        public void unregister(int port) {
+            mask(port);
+            served[port >>> 6] &= ~bit(port);
+        }
+    }
+
+    /**
+     * Unregister masks the port and drops its handler but leaves it in the served set (pv-events' mutant: the
+     * {@code bound} bit cleared with {@code 1L >> bit}, i.e. not at all): the port, unmasked and raised by a hostile
+     * peer, is acked although the vCPU no longer serves it.
+     */
+    static final class UnregisterKeepsThePortServed extends ServedSetDemux {
+        UnregisterKeepsThePortServed(MemoryAccess m) {
+            super(m);
+        }
+
+        @Override
+        public void unregister(int port) {
+            mask(port);
+            handlers[port] = null;
+        }
+    }
+
+    static final class StillServedAfterUnregister extends GuestUpcallVerification {
+        @Override
+        protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
+            return new UnregisterKeepsThePortServed(memory);
+        }
+    }
+
+    static final class HandlerKeptAfterUnregister extends GuestUpcallVerification {
+        @Override
+        protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
+            return new UnregisterKeepsTheHandler(memory);
+        }
+    }
+
     static final class NextWordResume extends GuestUpcallVerification {
         @Override
         protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
@@ -454,6 +549,78 @@ class GuestUpcallVerificationSelfTest {
     static final class Correct extends PvEventsGuestUpcallConformanceTest {
     }
 
+    /**
+     * pv-events' demultiplexers of a two-vCPU guest with their unmask replaced by {@code unmask}, which gets the page, the
+     * vCPU and the port: every other method is pv-events' own.
+     */
+    abstract static class TwoVcpusUnmaskReplaced extends PvEventsGuestUpcallConformanceTest {
+        abstract void unmask(MemoryAccess m, int vcpu, int port);
+
+        @Override
+        protected GuestVcpuUnderTest createGuestVcpu(MemoryAccess memory, long sharedInfoGfn, int vcpu,
+                UnmaskHypercall unmaskHypercall) {
+            GuestVcpuUnderTest real = super.createGuestVcpu(memory, sharedInfoGfn, vcpu, unmaskHypercall);
+            return new GuestVcpuUnderTest() {
+                @Override
+                public void register(int port, IntConsumer handler) {
+                    real.register(port, handler);
+                }
+
+                @Override
+                public void mask(int port) {
+                    real.mask(port);
+                }
+
+                @Override
+                public void unmask(int port) {
+                    TwoVcpusUnmaskReplaced.this.unmask(memory, vcpu, port);
+                }
+
+                @Override
+                public void handleUpcall() {
+                    real.handleUpcall();
+                }
+
+                @Override
+                public void unregister(int port) {
+                    real.unregister(port);
+                }
+            };
+        }
+
+        /** Linux's local path of {@code evtchn_2l_unmask} on {@code vcpu}: clear the mask, raise this vCPU when pending. */
+        static void localUnmask(MemoryAccess m, int vcpu, int port) {
+            long vi = SharedInfoLayout.vcpuInfoOffset(vcpu);
+            m.getAndBitwiseAndLong(BrokenDemux.word(SharedInfoLayout.EVTCHN_MASK_OFFSET, port), ~BrokenDemux.bit(port));
+            if ((m.getLongVolatile(BrokenDemux.word(SharedInfoLayout.EVTCHN_PENDING_OFFSET, port))
+                    & BrokenDemux.bit(port)) != 0
+                    && (m.getAndBitwiseOrLong(vi + VcpuInfoLayout.PENDING_SEL_OFFSET, 1L << (port >>> 6))
+                    & (1L << (port >>> 6))) == 0) {
+                m.getAndBitwiseOrByte(vi + VcpuInfoLayout.UPCALL_PENDING_OFFSET, 1);
+            }
+        }
+    }
+
+    /**
+     * Issue 9's finding, planted: unmask takes the local path for every port, also one bound to the other vCPU (this
+     * vCPU's selector bit and evtchn_upcall_pending are set, its scan skips the port: stuck). Right for the vCPU's own
+     * ports, so every single-vCPU rule passes.
+     */
+    static final class UnmaskAlwaysLocal extends TwoVcpusUnmaskReplaced {
+        @Override
+        void unmask(MemoryAccess m, int vcpu, int port) {
+            localUnmask(m, vcpu, port);
+        }
+    }
+
+    /** The two-vCPU guest's unmask only clears the mask bit: no hypercall, a pending port of the other vCPU is never raised. */
+    static final class ForeignUnmaskOnlyClearsTheMask extends TwoVcpusUnmaskReplaced {
+        @Override
+        void unmask(MemoryAccess m, int vcpu, int port) {
+            m.getAndBitwiseAndLong(BrokenDemux.word(SharedInfoLayout.EVTCHN_MASK_OFFSET, port), ~BrokenDemux.bit(port));
+        }
+    }
+
     static final class NoCap extends GuestUpcallVerification {
         @Override
         protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
@@ -479,7 +646,24 @@ class GuestUpcallVerificationSelfTest {
     void correctDemultiplexerPassesBothRules() {
         SelfTestReport report = SelfTest.run(Correct.class);
         assertEquals(Set.of(), report.failedRules(), () -> "failures: " + report);
-        assertEquals(Set.of("EVTG-01", "EVTG-02", "EVTG-03", "EVTG-04", "EVTG-05", "FE-08"), report.passedRules());
+        assertEquals(Set.of("EVTG-01", "EVTG-02", "EVTG-03", "EVTG-04", "EVTG-05", "EVTG-06", "FE-08"),
+                report.passedRules());
+    }
+
+    @Test
+    void evtg06CatchesAnUnmaskThatRaisesAnotherVcpusPortLocally() {
+        SelfTestReport report = SelfTest.run(UnmaskAlwaysLocal.class);
+        assertEquals(Set.of("EVTG-06"), report.failedRules(), report::toString);
+        assertTrue(report.failuresOf("EVTG-06").getFirst().getMessage().contains("the unmasking vCPU's evtchn_pending_sel"),
+                report::toString);
+    }
+
+    @Test
+    void evtg06CatchesAnUnmaskThatLeavesAnotherVcpusPortStuck() {
+        SelfTestReport report = SelfTest.run(ForeignUnmaskOnlyClearsTheMask.class);
+        assertEquals(Set.of("EVTG-06"), report.failedRules(), report::toString);
+        assertTrue(report.failuresOf("EVTG-06").getFirst().getMessage().contains("the port's own vCPU was not raised"),
+                report::toString);
     }
 
     @Test
@@ -518,6 +702,23 @@ class GuestUpcallVerificationSelfTest {
         SelfTestReport report = SelfTest.run(KeepsTheHandler.class);
         assertEquals(Set.of("EVTG-03"), report.failedRules(), report::toString);
         assertTrue(report.failuresOf("EVTG-03").getFirst().getMessage().contains("its dropped handler ran"),
+                report::toString);
+    }
+
+    @Test
+    void evtg03CatchesAnUnregisterThatKeepsTheHandlerOfAPortInTheScansSnapshot() {
+        SelfTestReport report = SelfTest.run(HandlerKeptAfterUnregister.class);
+        // like every hand-written demultiplexer that scans from word 0 on every upcall, it also breaks EVTG-05's order
+        assertEquals(Set.of("EVTG-03", "EVTG-05"), report.failedRules(), report::toString);
+        assertTrue(report.failuresOf("EVTG-03").getFirst().getMessage().contains("which the same scan served first"),
+                report::toString);
+    }
+
+    @Test
+    void evtg03CatchesAnUnregisterThatLeavesThePortServed() {
+        SelfTestReport report = SelfTest.run(StillServedAfterUnregister.class);
+        assertEquals(Set.of("EVTG-03", "EVTG-05"), report.failedRules(), report::toString);
+        assertTrue(report.failuresOf("EVTG-03").getFirst().getMessage().contains("was acked by the guest's upcall"),
                 report::toString);
     }
 

@@ -50,4 +50,12 @@ class PvEventsGuestUpcallConformanceTest extends GuestUpcallVerification {
     protected GuestVcpuUnderTest createGuest(MemoryAccess memory, long sharedInfoGfn, int vcpu) {
         return adapt(new UpcallDemultiplexer(memory, sharedInfoGfn, vcpu));
     }
+
+    /** One demultiplexer per vCPU, each unmasking the other's ports through the kit's EVTCHNOP_unmask (EVTG-06). */
+    @Override
+    protected GuestVcpuUnderTest createGuestVcpu(MemoryAccess memory, long sharedInfoGfn, int vcpu,
+            UnmaskHypercall unmaskHypercall) {
+        return adapt(new UpcallDemultiplexer(memory, sharedInfoGfn, vcpu, UpcallDemultiplexer.DEFAULT_MAX_ROUNDS,
+                unmaskHypercall::unmask));
+    }
 }
