@@ -1,5 +1,7 @@
 package io.pvkit.conformance.grant;
 
+import io.pvkit.abi.grant.GntCopy;
+import io.pvkit.abi.grant.GnttabCopyLayout;
 import io.pvkit.abi.grant.GnttabMapGrantRefLayout;
 import io.pvkit.abi.grant.GnttabUnmapGrantRefLayout;
 import io.pvkit.abi.grant.GrantStatus;
@@ -182,6 +184,58 @@ final class MaptrackBugs {
                         }
                     }
                     return rc;
+                }
+            };
+        }
+    }
+
+    /**
+     * GNT-29: a map or a copy is refused while <em>any</em> pin counter of the entry is at 0x80, not only the counters
+     * it would add to (pv-grant before session 6; Xen before 4.15's {@code GNTPIN_incr2oflow_mask}): an entry with 128
+     * read-only host mappings refuses a writable host mapping, every device mapping and a copy into it, all of which
+     * Xen allows. Emulated over pv-grant by refusing such an element before it runs. The kit checked only the
+     * refused kind and copy direction before.
+     */
+    static final class AnyCounterAtItsBoundRefuses extends BrokenVerification {
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    GuestMemory m = c.memory();
+                    if (count != 1) {
+                        return real(c, cmd, uops, count);
+                    }
+                    if (is(cmd, GrantTableOp.MAP_GRANT_REF)) {
+                        if (anyAtBound(Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET)),
+                                m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET))) {
+                            m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET,
+                                    (short) GrantStatus.GENERAL_ERROR.code());
+                            m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, -1);
+                            return 0;
+                        }
+                    } else if (is(cmd, GrantTableOp.COPY)) {
+                        int flags = m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET);
+                        if (((flags & GntCopy.SOURCE_GREF) != 0
+                                        && sideAtBound(m, uops + GnttabCopyLayout.SOURCE_OFFSET))
+                                || ((flags & GntCopy.DEST_GREF) != 0
+                                        && sideAtBound(m, uops + GnttabCopyLayout.DEST_OFFSET))) {
+                            m.setShort(uops + GnttabCopyLayout.STATUS_OFFSET, (short) GrantStatus.GENERAL_ERROR.code());
+                            return 0;
+                        }
+                    }
+                    return real(c, cmd, uops, count);
+                }
+
+                private boolean sideAtBound(GuestMemory m, long side) {
+                    return anyAtBound(Short.toUnsignedInt(m.getShort(side + GnttabCopyLayout.PTR_DOMID_OFFSET)),
+                            m.getInt(side + GnttabCopyLayout.PTR_U_OFFSET));
+                }
+
+                private boolean anyAtBound(int granter, int ref) {
+                    PinCounts p = tables.pins(granter, ref);
+                    return Math.max(Math.max(Math.max(p.hostRead(), p.hostWrite()), Math.max(p.deviceRead(),
+                            p.deviceWrite())), Math.max(p.copyRead(), p.copyWrite())) >= MaptrackChecks.PINS_PER_KIND;
                 }
             };
         }
