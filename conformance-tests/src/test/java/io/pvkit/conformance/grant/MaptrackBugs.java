@@ -10,6 +10,7 @@ import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BrokenVerification;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.Buggy;
+import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BuggyVerification;
 import io.pvkit.grant.PinCounts;
 
 import java.util.HashMap;
@@ -132,30 +133,26 @@ final class MaptrackBugs {
      * keeps its pin for ever. Emulated over pv-grant by a hidden device mapping of the same entry, made for the
      * mapper at such an unmap and never unmapped (released only with the mapper).
      */
-    static final class DevicePinLeaksWhenHostDeferred extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (count != 1 || !is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
-                        return real(c, cmd, uops, count);
-                    }
-                    int handle = m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET);
-                    long[] mapped = maps.get(((long) c.domid() << 32) | (handle & 0xFFFFFFFFL));
-                    java.lang.foreign.MemorySegment view = tables.segmentOf(c.domid(), handle);
-                    long rc = real(c, cmd, uops, count);
-                    if (mapped != null && mapped[3] != 0 && view != null && view.scope().isAlive()
-                            && m.getLong(uops + GnttabUnmapGrantRefLayout.DEV_BUS_ADDR_OFFSET) != 0
-                            && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0) {
-                        tables.map(c.domid(), (int) mapped[0], mapped[1],
-                                io.pvkit.abi.grant.GntMap.DEVICE_MAP | (mapped[2] != 0 ? io.pvkit.abi.grant.GntMap.READONLY : 0),
-                                0);
-                    }
-                    return rc;
+    static final class DevicePinLeaksWhenHostDeferred extends BuggyVerification {
+        DevicePinLeaksWhenHostDeferred() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (count != 1 || !is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
+                    return b.real(c, cmd, uops, count);
                 }
-            };
+                int handle = m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET);
+                long[] mapped = b.maps.get(((long) c.domid() << 32) | (handle & 0xFFFFFFFFL));
+                java.lang.foreign.MemorySegment view = b.tables.segmentOf(c.domid(), handle);
+                long rc = b.real(c, cmd, uops, count);
+                if (mapped != null && mapped[3] != 0 && view != null && view.scope().isAlive()
+                        && m.getLong(uops + GnttabUnmapGrantRefLayout.DEV_BUS_ADDR_OFFSET) != 0
+                        && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0) {
+                    b.tables.map(c.domid(), (int) mapped[0], mapped[1],
+                            io.pvkit.abi.grant.GntMap.DEVICE_MAP | (mapped[2] != 0 ? io.pvkit.abi.grant.GntMap.READONLY : 0),
+                            0);
+                }
+                return rc;
+            });
         }
     }
 
@@ -165,27 +162,23 @@ final class MaptrackBugs {
      * GNT-29: the pin counters are not bounded: the map that pv-grant refuses because a counter reached 0x80 is
      * reported as a success (with a handle), as an implementation whose 8-bit counter wraps would answer.
      */
-    static final class PinCounterUnchecked extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF) && count == 1
-                            && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.GENERAL_ERROR.code()) {
-                        int granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
-                        PinCounts p = tables.pins(granter, m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET));
-                        if (Math.max(Math.max(p.hostRead(), p.hostWrite()), Math.max(p.deviceRead(), p.deviceWrite()))
-                                >= MaptrackChecks.PINS_PER_KIND) {
-                            m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0);
-                            m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, 0x7FFF_FFF0);
-                        }
+    static final class PinCounterUnchecked extends BuggyVerification {
+        PinCounterUnchecked() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (is(cmd, GrantTableOp.MAP_GRANT_REF) && count == 1
+                        && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.GENERAL_ERROR.code()) {
+                    int granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
+                    PinCounts p = b.tables.pins(granter, m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET));
+                    if (Math.max(Math.max(p.hostRead(), p.hostWrite()), Math.max(p.deviceRead(), p.deviceWrite()))
+                            >= MaptrackChecks.PINS_PER_KIND) {
+                        m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0);
+                        m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, 0x7FFF_FFF0);
                     }
-                    return rc;
                 }
-            };
+                return rc;
+            });
         }
     }
 
@@ -310,24 +303,20 @@ final class MaptrackBugs {
      * GNT-08: a handle whose index lies beyond the maptrack's slots is looked up past the end of its array, and the
      * failure is reported as a general error instead of a bad handle (the kit's bogus handles had small indices).
      */
-    static final class HugeHandleIsGeneralError extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    if (count == 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
-                        int handle = m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET);
-                        if (handle >= 0 && (handle & indexMask()) >= PvGrantConformanceTest.MAPTRACK_LIMIT
-                                && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_HANDLE.code()) {
-                            m.setShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET, (short) GrantStatus.GENERAL_ERROR.code());
-                        }
+    static final class HugeHandleIsGeneralError extends BuggyVerification {
+        HugeHandleIsGeneralError() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (count == 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
+                    int handle = m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET);
+                    if (handle >= 0 && (handle & indexMask()) >= PvGrantConformanceTest.MAPTRACK_LIMIT
+                            && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_HANDLE.code()) {
+                        m.setShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET, (short) GrantStatus.GENERAL_ERROR.code());
                     }
-                    return rc;
                 }
-            };
+                return rc;
+            });
         }
     }
 
@@ -340,27 +329,23 @@ final class MaptrackBugs {
      * limit: a map whose handle has a generation of 128 or more is undone and refused. The kit reused a slot at most
      * a few times before.
      */
-    static final class SlotReuseOverflowsTheHandle extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
-                            && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
-                        int handle = m.getInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET);
-                        if ((handle >>> Integer.bitCount(indexMask())) >= 128) {
-                            tables.unmap(c.domid(), handle);
-                            m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET,
-                                    (short) GrantStatus.GENERAL_ERROR.code());
-                            m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, -1);
-                        }
+    static final class SlotReuseOverflowsTheHandle extends BuggyVerification {
+        SlotReuseOverflowsTheHandle() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
+                        && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
+                    int handle = m.getInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET);
+                    if ((handle >>> Integer.bitCount(indexMask())) >= 128) {
+                        b.tables.unmap(c.domid(), handle);
+                        m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET,
+                                (short) GrantStatus.GENERAL_ERROR.code());
+                        m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, -1);
                     }
-                    return rc;
                 }
-            };
+                return rc;
+            });
         }
     }
 
