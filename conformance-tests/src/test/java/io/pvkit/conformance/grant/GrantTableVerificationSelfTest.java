@@ -53,7 +53,7 @@ class GrantTableVerificationSelfTest {
 
     /** A pv-grant hypervisor whose grant_table_op has one bug, applied per single-element call. */
     abstract static class Buggy extends PvGrantHypervisor {
-        /** Map handles to (granter, ref, readOnly, device) for bugs that need to find an entry (any thread may map). */
+        /** Map handles to (granter, ref, readOnly, device, host) for bugs that need to find an entry (any thread may map). */
         final Map<Long, long[]> maps = new java.util.concurrent.ConcurrentHashMap<>();
 
         @Override
@@ -75,7 +75,8 @@ class GrantTableVerificationSelfTest {
                         new long[] {Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET)),
                                 Integer.toUnsignedLong(m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET)),
                                 (m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET) & GntMap.READONLY) != 0 ? 1 : 0,
-                                (m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET) & GntMap.DEVICE_MAP) != 0 ? 1 : 0});
+                                (m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET) & GntMap.DEVICE_MAP) != 0 ? 1 : 0,
+                                (m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET) & GntMap.HOST_MAP) != 0 ? 1 : 0});
             }
             return rc;
         }
@@ -819,9 +820,9 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-02", PositiveStatus.class, Set.of("GNT-22", "GNT-23")),
                 Arguments.of("GNT-02", TableBugs.DevicePinLooksIdle.class, Set.of()),
                 Arguments.of("GNT-23", TableBugs.GranterPastTheDomainTableIsGeneralError.class, Set.of()),
-                Arguments.of("GNT-03", WritableMapOfReadOnlyGrant.class, Set.of("GNT-18", "GNT-20", "GNT-29")),
+                Arguments.of("GNT-03", WritableMapOfReadOnlyGrant.class, Set.of("GNT-06", "GNT-18", "GNT-20", "GNT-29")),
                 Arguments.of("GNT-04", ReadOnlyUnmapClearsWriting.class, Set.of("GNT-29")),
-                Arguments.of("GNT-04", TableBugs.UpgradeLeavesWritingClear.class, Set.of()),
+                Arguments.of("GNT-04", TableBugs.UpgradeLeavesWritingClear.class, Set.of("GNT-06")),
                 Arguments.of("GNT-04", TableBugs.DeviceWritersOfOtherHandlesForgotten.class, Set.of("GNT-29")),
                 Arguments.of("GNT-05", UnmapClearsReading.class, Set.of("GNT-06", "GNT-18")),
                 Arguments.of("GNT-06", CopyRereadsEntry.class, Set.of("GNT-20", "GNT-27")),
@@ -898,6 +899,11 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-09", MaptrackBugs.HandlePastTheSlotsIsGeneralError.class, Set.of()),
                 Arguments.of("GNT-31", TableBugs.SwapIgnoresPins.class, Set.of()),
                 Arguments.of("GNT-31", TableBugs.SwapChecksOnlyRefA.class, Set.of()),
+                Arguments.of("GNT-31", EdgeBugs.SwapRefusesReferenceZero.class, Set.of()),
+                Arguments.of("GNT-16", EdgeBugs.SetupRefusesZeroFrames.class, Set.of()),
+                Arguments.of("GNT-23", EdgeBugs.UnmapChecksTheHostAddressOfADeviceMapping.class, Set.of()),
+                Arguments.of("GNT-06", EdgeBugs.WritableUseOfAPinnedEntryRechecksTheGrantee.class, Set.of()),
+                Arguments.of("GNT-15", EdgeBugs.SecondViewOutlivesUnmap.class, Set.of()),
                 Arguments.of("FE-09", PlainStoreRevoke.class, Set.of("GNT-28")),
                 Arguments.of("FE-10", NoZeroing.class, Set.of()));
     }
