@@ -1,5 +1,6 @@
 package io.pvkit.conformance.grant;
 
+import io.pvkit.abi.DomId;
 import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.grant.GnttabMapGrantRefLayout;
 import io.pvkit.abi.grant.GnttabSetupTableLayout;
@@ -18,6 +19,7 @@ import io.pvkit.conformance.spi.HypervisorUnderTest;
 
 import java.lang.foreign.MemorySegment;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -114,6 +116,31 @@ final class EdgeBugs {
                 }
                 return b.real(c, cmd, uops, count);
             });
+        }
+    }
+
+    /**
+     * GNT-22: an unmap by a dying domain looks its maptrack up without checking that the domain is still live, and
+     * the internal error (pv-grant: a {@code NullPointerException}) is caught and answered as a general error, which
+     * the {@code unexpectedErrors} hook reports. The kit never made a dying domain unmap before.
+     */
+    static final class DyingDomainUnmapHitsAnInternalError extends BuggyVerification {
+        DyingDomainUnmapHitsAnInternalError() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (count == 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)
+                        && b.tables.querySize(c.domid(), DomId.SELF).status() == GrantStatus.BAD_DOMAIN.code()) {
+                    b.reportError(new NullPointerException("the maptrack of dying domain " + c.domid()));
+                    refuse(m, uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET, GrantStatus.GENERAL_ERROR);
+                    return 0;
+                }
+                return b.real(c, cmd, uops, count);
+            });
+        }
+
+        @Override
+        protected List<Throwable> unexpectedErrors(HypervisorUnderTest hypervisor) {
+            return ((PvGrantHypervisor) hypervisor).errors();
         }
     }
 

@@ -904,6 +904,7 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-23", EdgeBugs.UnmapChecksTheHostAddressOfADeviceMapping.class, Set.of()),
                 Arguments.of("GNT-06", EdgeBugs.WritableUseOfAPinnedEntryRechecksTheGrantee.class, Set.of()),
                 Arguments.of("GNT-15", EdgeBugs.SecondViewOutlivesUnmap.class, Set.of()),
+                Arguments.of("GNT-22", EdgeBugs.DyingDomainUnmapHitsAnInternalError.class, Set.of()),
                 Arguments.of("FE-09", PlainStoreRevoke.class, Set.of("GNT-28")),
                 Arguments.of("FE-10", NoZeroing.class, Set.of()));
     }
