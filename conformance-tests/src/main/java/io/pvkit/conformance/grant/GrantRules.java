@@ -181,10 +181,10 @@ public final class GrantRules implements RuleSet {
                             + "GNTST_general_error (an 8-bit pin counter is never allowed past its top bit), leaving "
                             + "the busy bits and the existing mappings as they were, and a copy that adds to a host "
                             + "counter at that bound is refused likewise (a copy from the entry adds to the host "
-                            + "read-only counter, one into it to the host writable one). Only the counters a use adds "
-                            + "to are checked: with one counter at its bound, every other kind of mapping of the entry "
-                            + "and the copy in the other direction go ahead. After an unmap the entry can be mapped "
-                            + "again.",
+                            + "read-only counter, one into it to the host writable one), while only the counters a use "
+                            + "adds to are checked (with one counter at its bound, every other kind of mapping of the "
+                            + "entry and the copy in the other direction go ahead) and after an unmap the entry can be "
+                            + "mapped again.",
                     "xen/common/grant_table.c (map_grant_ref and acquire_grant_for_copy: \"risk of counter "
                             + "overflow\", GNTPIN_incr2oflow_mask(pin_incr), GNTPIN_cntr_width)"),
             Rule.should("GNT-30",
