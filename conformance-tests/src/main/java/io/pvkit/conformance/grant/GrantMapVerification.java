@@ -212,7 +212,9 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
      * the other: another frame (in range and out of range), revoked with domid C, re-granted to C, the busy
      * bit it does not own cleared (a peer-written value that regresses), a transitive type. After each
      * rewrite B's copies and read-only maps of the entry act on the frame pinned at map time, and C, named in
-     * the rewritten entry, stays out. Deterministic: every rewrite happens before the operations it affects.
+     * the rewritten entry, stays out. Then, on a writable grant B maps read-only: B's writable map is refused after
+     * the granter set GTF_readonly, and succeeds (adding only GTF_writing) after the granter re-granted the entry
+     * to C. Deterministic: every rewrite happens before the operations it affects.
      *
      * <p>If this fails, check:
      * <ul>
@@ -220,7 +222,9 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
      *   <li>a second map or a copy of a pinned entry uses the kept frame, not the shared entry;</li>
      *   <li>a read-only use of a pinned entry does not re-validate the shared flags or domid, does not write the
      *       shared entry (no compare-and-swap that only sets bits again), and "pinned" is the hypervisor's own pin
-     *       count, never the GTF_reading bit the granter can clear.</li>
+     *       count, never the GTF_reading bit the granter can clear;</li>
+     *   <li>the first writable use of a pinned entry checks GTF_readonly on the word its compare-and-swap replaces,
+     *       and not the type or domid, which were checked at the first pin.</li>
      * </ul>
      */
     @Test
@@ -266,6 +270,36 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
         a.mem.setIntVolatile(entry + GrantEntryV1Layout.FLAGS_OFFSET, pinnedWord);
         assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
         assertEquals(0, a.busy(FIRST_REF), "GTF_reading cleared at the last unmap");
+        writableUseOfAPinnedEntryChecksOnlyReadOnly();
+    }
+
+    /**
+     * GNT-06, the first writable use of a pinned entry: its compare-and-swap sets GTF_writing and checks only
+     * GTF_readonly on the word it replaces, not the type or the domid (Xen's {@code _set_status_v1}: "If not already
+     * pinned, check the grant domid and type"), so it succeeds on an entry the granter re-granted to C meanwhile and
+     * is refused on one the granter made read-only.
+     */
+    private void writableUseOfAPinnedEntryChecksOnlyReadOnly() {
+        int ref = FIRST_REF + 1;
+        a.grant(ref, b.domid(), a.data(2), false);
+        GrantDomain.Mapped ro = b.map(a.domid(), ref, HOST | RO, 0x1000);
+        assertEquals(OKAY, ro.status(), "read-only map of a writable grant");
+        long word = a.entryGpa(ref) + GrantEntryV1Layout.FLAGS_OFFSET;
+        int toC = (c.domid() << 16) | GrantFlags.PERMIT_ACCESS | GrantFlags.READING;
+        a.mem.setIntVolatile(word, (b.domid() << 16) | GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY
+                | GrantFlags.READING);
+        assertNegative(b.map(a.domid(), ref, HOST, 0x2000).status(), "writable map by the grantee of its pinned "
+                + "entry after the granter made it read-only (GTF_readonly is checked on the swapped word)");
+        assertEquals(GrantFlags.READING, a.busy(ref), "the refused writable map of the pinned entry set GTF_writing");
+        a.mem.setIntVolatile(word, toC);
+        GrantDomain.Mapped rw = b.map(a.domid(), ref, HOST, 0x2000);
+        assertEquals(OKAY, rw.status(), "writable map by the grantee of its pinned entry after the granter re-granted "
+                + "it to C (a pinned entry's type and domid are not checked again: Xen's _set_status_v1)");
+        assertEquals(toC | GrantFlags.WRITING, a.mem.getIntVolatile(word), "the word after the writable use of the "
+                + "pinned entry: GTF_writing added to what the granter wrote, nothing else changed");
+        assertEquals(OKAY, b.unmap(rw.handle(), 0x2000, 0));
+        assertEquals(OKAY, b.unmap(ro.handle(), 0x1000, 0));
+        assertEquals(0, a.busy(ref), "busy bits after both unmaps");
     }
 
     // ------------------------------------------------------------------------------------------ GNT-20

@@ -178,9 +178,11 @@ public abstract class GrantMaptrackVerification extends GrantMapVerification {
      * Rule {@linkplain GrantRules GNT-29}: B maps one entry of A again and again, one kind of mapping per entry
      * (host read-only, host writable, and, when the implementation maps for devices, device read-only and device
      * writable): 128 mappings succeed and the 129th is {@code GNTST_general_error}, with the busy bits unchanged, as
-     * is a copy from the entry with 128 read-only host mappings and one into it with 128 writable ones;
-     * after one unmap the entry is mapped again, and after the last unmap it is idle. With a declared maptrack
-     * limit of 128 or less only the mappings below the limit are checked.
+     * is a copy from the entry with 128 read-only host mappings and one into it with 128 writable ones; with one
+     * counter at its bound, a mapping of every other kind succeeds (and is unmapped), and so does the copy in the
+     * direction whose host counter is not full (both directions when a device counter is full), with its bytes
+     * copied and the busy bits as before; after one unmap the entry is mapped again, and after the last unmap it is
+     * idle. With a declared maptrack limit of 128 or less only the mappings below the limit are checked.
      *
      * <p>If this fails, check:
      * <ul>
@@ -190,6 +192,9 @@ public abstract class GrantMaptrackVerification extends GrantMapVerification {
      *   <li>the refusal comes before the entry's flags are touched and before a maptrack handle is kept;</li>
      *   <li>a copy adds to a host counter too (Xen's {@code acquire_grant_for_copy}: read for its source, write for its
      *       destination) and is refused at the same bound;</li>
+     *   <li>only the counters a use adds to are checked ({@code GNTPIN_incr2oflow_mask(pin_incr)}): an entry with 128
+     *       read-only host mappings still takes a writable host mapping, device mappings and a copy into it; a check
+     *       of "any counter at its bound" refuses those;</li>
      *   <li>an unmap lowers the counter, so the bound is not sticky.</li>
      * </ul>
      */

@@ -43,8 +43,11 @@ public final class GrantRules implements RuleSet {
             Rule.must("GNT-06",
                     "While an entry is in use the hypervisor acts on its snapshot of the entry, so a granter that "
                             + "rewrites frame, domid or flags changes nothing until the entry is unused, and a read-only "
-                            + "use of the pinned entry leaves the shared entry as the granter wrote it.",
-                    "XSA-500 / CVE-2026-62428 (61b0a59ce2)"),
+                            + "use of the pinned entry leaves the shared entry as the granter wrote it; the first "
+                            + "writable use of a pinned entry checks only GTF_readonly on the word it swaps (not its "
+                            + "type or domid) and adds only GTF_writing.",
+                    "XSA-500 / CVE-2026-62428 (61b0a59ce2); xen/common/grant_table.c (_set_status_v1: \"If not "
+                            + "already pinned, check the grant domid and type\")"),
             Rule.must("GNT-07",
                     "The granter's revoke (a compare-and-swap of the flags to 0) fails while the entry is mapped "
                             + "and succeeds after the unmap, after which the entry can no longer be mapped.",
@@ -78,12 +81,12 @@ public final class GrantRules implements RuleSet {
                     "XSA-380 / CVE-2021-28698 (b1ee10be56)"),
             Rule.should("GNT-15",
                     "An in-process view of a host mapping is read-only for a read-only map and throws on any "
-                            + "access after unmap.",
+                            + "access after unmap, every view of the mapping (asked for once or more).",
                     "pvkit ARCHITECTURE.md (pv-grant); xen/include/public/grant_table.h (GNTMAP_readonly)"),
             Rule.must("GNT-16",
                     "query_size reports the current and maximum table frames, setup_table grows the table up to "
-                            + "the maximum and reports distinct frames, and an unprivileged domain cannot set up "
-                            + "another domain's table.",
+                            + "the maximum and reports distinct frames (with 0 frames it is okay and writes nothing), "
+                            + "and an unprivileged domain cannot set up another domain's table.",
                     "xen/include/public/grant_table.h (GNTTABOP_setup_table, GNTTABOP_query_size)"),
             Rule.must("GNT-17",
                     "A grant_table_op whose argument array lies outside the caller's memory returns -EFAULT, "
@@ -177,10 +180,13 @@ public final class GrantRules implements RuleSet {
                             + "read-only or writable) takes 128 mappings, and the 129th is refused with "
                             + "GNTST_general_error (an 8-bit pin counter is never allowed past its top bit), leaving "
                             + "the busy bits and the existing mappings as they were, and a copy that adds to a host "
-                            + "counter at that bound (from the entry, or into it) is refused likewise; after an unmap "
-                            + "the entry can be mapped again.",
-                    "xen/common/grant_table.c (map_grant_ref: \"risk of counter overflow\", "
-                            + "GNTPIN_incr2oflow_mask, GNTPIN_cntr_width)"),
+                            + "counter at that bound is refused likewise (a copy from the entry adds to the host "
+                            + "read-only counter, one into it to the host writable one), while only the counters a use "
+                            + "adds to are checked (with one counter at its bound, every other kind of mapping of the "
+                            + "entry and the copy in the other direction go ahead) and after an unmap the entry can be "
+                            + "mapped again.",
+                    "xen/common/grant_table.c (map_grant_ref and acquire_grant_for_copy: \"risk of counter "
+                            + "overflow\", GNTPIN_incr2oflow_mask(pin_incr), GNTPIN_cntr_width)"),
             Rule.should("GNT-30",
                     "A handle of an unmapped mapping stays stale after its maptrack slot was reused, hundreds of "
                             + "times: unmapping it, even with the host address the newer mapping of that slot has, "
@@ -191,7 +197,7 @@ public final class GrantRules implements RuleSet {
             Rule.should("GNT-31",
                     "swap_grant_ref exchanges two whole entries of the caller's table, is GNTST_bad_gntref for "
                             + "either reference beyond the table and okay without any change for a reference swapped "
-                            + "with itself, and is GNTST_eagain with both entries unchanged while either is mapped.",
+                            + "with itself (reference 0 included), and is GNTST_eagain with both entries unchanged while either is mapped.",
                     "xen/common/grant_table.c (gnttab_swap_grant_ref, swap_grant_ref: \"Bad ref-a\", \"Bad ref-b\", "
                             + "\"Just return success\", \"ref a busy\")"));
 

@@ -259,7 +259,8 @@ public abstract class GrantTableSetupVerification {
      * <p>If this fails, check:
      * <ul>
      *   <li>query_size reports nr_frames &gt;= 1 and max_nr_frames &gt;= nr_frames;</li>
-     *   <li>setup_table grows the table and lists distinct frames inside the domain's memory;</li>
+     *   <li>setup_table grows the table and lists distinct frames inside the domain's memory; with 0 frames it
+     *       is okay and writes nothing;</li>
      *   <li>setup_table for another domain needs privilege.</li>
      * </ul>
      */
@@ -280,6 +281,11 @@ public abstract class GrantTableSetupVerification {
             }
         }
         assertEquals(want, a.querySize(DomId.SELF)[1], "query_size after setup_table");
+        // zero frames: nothing to grow, nothing to list (Xen's loops run zero times), okay
+        a.mem.setLong(list, 0x5A5A_5A5A_5A5A_5A5AL);
+        assertEquals(OKAY, a.setupTable(DomId.SELF, 0, list), "setup_table(DOMID_SELF, 0)");
+        assertEquals(0x5A5A_5A5A_5A5A_5A5AL, a.mem.getLong(list), "setup_table(0) wrote its frame list");
+        assertEquals(want, a.querySize(DomId.SELF)[1], "query_size after setup_table(0)");
         assertNegative(a.setupTable(DomId.SELF, q[2] + 1L, list), "setup_table beyond the maximum");
         assertNegative(a.setupTable(b.domid(), 1, list), "unprivileged setup_table of another domain");
     }
@@ -431,6 +437,9 @@ public abstract class GrantTableSetupVerification {
         // y (the higher reference) mapped: a swap with itself is a no-op, a swap with x is refused either way round
         assertEquals(OKAY, a.swap(y, y), "swap_grant_ref(" + y + ", " + y + ") while " + y + " is mapped");
         assertArrayEquals(table, frameBytes(a, a.tableFrames[0]), "the table after swapping a mapped entry with itself");
+        // reference 0 is in range (it may be in use by the hypervisor's own grants: a swap with itself changes nothing)
+        assertEquals(OKAY, a.swap(0, 0), "swap_grant_ref(0, 0): the lowest reference swapped with itself");
+        assertArrayEquals(table, frameBytes(a, a.tableFrames[0]), "the table after swapping reference 0 with itself");
         assertEquals(EAGAIN, a.swap(x, y), "swap_grant_ref(" + x + ", " + y + ") while " + y + " is mapped");
         assertEquals(EAGAIN, a.swap(y, x), "swap_grant_ref(" + y + ", " + x + ") while " + y + " is mapped");
         assertArrayEquals(table, frameBytes(a, a.tableFrames[0]), "the table after refused swaps");

@@ -93,12 +93,15 @@ public abstract class GrantTeardownVerification extends GrantCopyVerification {
     // ------------------------------------------------------------------------------------------ GNT-15
 
     /**
-     * Rule {@linkplain GrantRules GNT-15}: the in-process view of a mapping honours read-only and dies at unmap.
+     * Rule {@linkplain GrantRules GNT-15}: the in-process view of a mapping honours read-only and dies at unmap, and
+     * so does the view asked for a second time for the same mapping.
      *
      * <p>If this fails, check:
      * <ul>
      *   <li>a read-only map hands out {@code segment.asReadOnly()};</li>
-     *   <li>unmap ends the view's scope (closes its arena) before the pin is dropped.</li>
+     *   <li>unmap ends the view's scope (closes its arena) before the pin is dropped;</li>
+     *   <li>a second request for the view of one mapping returns the same view (or one that unmap ends as well),
+     *       never a new alias that nothing closes.</li>
      * </ul>
      */
     @Test
@@ -112,8 +115,12 @@ public abstract class GrantTeardownVerification extends GrantCopyVerification {
         assertEquals(0x77, view.get(ValueLayout.JAVA_BYTE, 100), "the view shows the granted frame");
         assertTrue(view.isReadOnly(), "the view of a read-only map is read-only");
         assertThrows(RuntimeException.class, () -> view.set(ValueLayout.JAVA_BYTE, 0, (byte) 1));
+        MemorySegment again = mappingView(hypervisor, b.dom, m.handle());
+        assertEquals(0x77, again.get(ValueLayout.JAVA_BYTE, 100), "the view asked for again shows the granted frame");
         assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
         assertThrows(IllegalStateException.class, () -> view.get(ValueLayout.JAVA_BYTE, 0), "access after unmap");
+        assertThrows(IllegalStateException.class, () -> again.get(ValueLayout.JAVA_BYTE, 0),
+                "access after unmap through the view asked for a second time");
     }
 
     // ------------------------------------------------------------------------------------------ GNT-19

@@ -49,26 +49,43 @@ final class MaptrackChecks {
 
     // ------------------------------------------------------------------------------------------ GNT-29
 
-    /** GNT-29: 128 mappings of one kind of one entry, the 129th refused; each kind on its own entry. */
+    /**
+     * GNT-29: 128 mappings of one kind of one entry, the 129th refused; each kind on its own entry. With one counter
+     * at its bound, the uses that add to another counter of the entry go ahead: every other kind of mapping, and the
+     * copy whose direction adds to the other host counter (Xen checks only the counters a use adds to).
+     */
     void pinCountersStopAtTheirTopBit() {
         int[] kinds = {HOST | RO, HOST, DEVICE | RO, DEVICE};
+        boolean devices = mapsForDevices(FIRST_REF + kinds.length);
         for (int k = 0; k < kinds.length; k++) {
             int flags = kinds[k];
+            if ((flags & DEVICE) != 0 && !devices) {
+                continue; // no device mappings here (GNT-04 says so too): only the host kinds are checked
+            }
             int ref = FIRST_REF + k;
             a.grant(ref, b.domid(), a.data(k), false);
-            if ((flags & DEVICE) != 0) {
-                GrantDomain.Mapped probe = b.map(a.domid(), ref, flags, 0);
-                if (probe.status() != OKAY) {
-                    continue; // no device mappings here (GNT-04 says so too): only the host kinds are checked
-                }
-                assertEquals(OKAY, b.unmap(probe.handle(), 0, probe.devBusAddr()), "unmap of the device mapping");
-            }
-            mapOneKind(ref, flags);
+            mapOneKind(ref, a.data(k), flags, kinds, devices);
         }
     }
 
-    private void mapOneKind(int ref, int flags) {
-        String kind = ((flags & HOST) != 0 ? "host" : "device") + ((flags & RO) != 0 ? " read-only" : " writable");
+    /** Whether B maps a grant of A for a device (a read-only device mapping of a scratch entry, unmapped again). */
+    private boolean mapsForDevices(int ref) {
+        a.grant(ref, b.domid(), a.data(0), false);
+        GrantDomain.Mapped probe = b.map(a.domid(), ref, DEVICE | RO, 0);
+        boolean devices = probe.status() == OKAY;
+        if (devices) {
+            assertEquals(OKAY, b.unmap(probe.handle(), 0, probe.devBusAddr()), "unmap of the device mapping");
+        }
+        assertTrue(a.revoke(ref), "the granter revokes the entry of the device probe");
+        return devices;
+    }
+
+    private static String kindName(int flags) {
+        return ((flags & HOST) != 0 ? "host" : "device") + ((flags & RO) != 0 ? " read-only" : " writable");
+    }
+
+    private void mapOneKind(int ref, long frame, int flags, int[] kinds, boolean devices) {
+        String kind = kindName(flags);
         int busy = GrantFlags.READING | ((flags & RO) != 0 ? 0 : GrantFlags.WRITING);
         // within a smaller maptrack, the maptrack bounds the pins before any counter can overflow (GNT-09)
         int n = Math.min(PINS_PER_KIND, maptrackLimit);
@@ -84,17 +101,7 @@ final class MaptrackChecks {
             assertEquals(GrantStatus.GENERAL_ERROR.code(), over.status(), kind + " mapping " + (n + 1)
                     + " of one entry: the pin counter would pass its top bit (maptrack limit " + maptrackLimit + ")");
             assertEquals(busy, a.busy(ref), "the refused " + kind + " mapping changed the busy bits");
-            if ((flags & HOST) != 0) {
-                // a copy adds to the host counter of its direction (Xen): refused at the same bound
-                boolean from = (flags & RO) != 0;
-                b.fillFrame(b.data(0), (byte) 0x6B);
-                GrantDomain.Copy copy = from
-                        ? new GrantDomain.Copy(ref, a.domid(), 0, b.data(0), DomId.SELF, 0, 64, GntCopy.SOURCE_GREF)
-                        : new GrantDomain.Copy(b.data(0), DomId.SELF, 0, ref, a.domid(), 0, 64, GntCopy.DEST_GREF);
-                assertEquals(GrantStatus.GENERAL_ERROR.code(), b.copy(copy)[0], "a copy " + (from ? "from" : "into")
-                        + " the entry with " + n + " " + kind + " mappings (the host counter a copy adds to is at its bound)");
-                assertEquals(busy, a.busy(ref), "the refused copy changed the busy bits");
-            }
+            otherCountersStillTakeUses(ref, frame, flags, kinds, devices, n, busy);
             GrantDomain.Mapped last = held.removeLast();
             assertEquals(OKAY, unmap(last, flags, n - 1), "unmap of " + kind + " mapping " + n);
             GrantDomain.Mapped again = b.map(a.domid(), ref, flags, hostAddr(flags, n - 1));
@@ -106,6 +113,47 @@ final class MaptrackChecks {
         }
         assertEquals(0, a.busy(ref), "busy bits after every " + kind + " mapping was unmapped");
         assertTrue(a.revoke(ref), "the granter revokes the entry after every " + kind + " mapping was unmapped");
+    }
+
+    /**
+     * With the counter of {@code full} at its bound ({@code n} mappings held): a copy is refused when it adds to that
+     * counter (Xen's {@code acquire_grant_for_copy} adds to host read for its source, host write for its destination)
+     * and goes ahead otherwise, and every other kind of mapping goes ahead (Xen's {@code map_grant_ref} checks only
+     * {@code GNTPIN_incr2oflow_mask(pin_incr)}, the counters the map adds to); nothing changes the busy bits for good.
+     */
+    private void otherCountersStillTakeUses(int ref, long frame, int full, int[] kinds, boolean devices, int n,
+                                            int busy) {
+        String kind = kindName(full);
+        for (boolean from : new boolean[] {true, false}) {
+            boolean refused = (full & HOST) != 0 && from == ((full & RO) != 0);
+            b.fillFrame(b.data(0), (byte) 0x6B);
+            a.fillFrame(frame, (byte) 0x29);
+            GrantDomain.Copy copy = from
+                    ? new GrantDomain.Copy(ref, a.domid(), 0, b.data(0), DomId.SELF, 0, 64, GntCopy.SOURCE_GREF)
+                    : new GrantDomain.Copy(b.data(0), DomId.SELF, 0, ref, a.domid(), 0, 64, GntCopy.DEST_GREF);
+            String what = "a copy " + (from ? "from" : "into") + " the entry with " + n + " " + kind + " mappings";
+            if (refused) {
+                assertEquals(GrantStatus.GENERAL_ERROR.code(), b.copy(copy)[0], what
+                        + " (the host counter a copy adds to is at its bound)");
+            } else {
+                assertEquals(OKAY, b.copy(copy)[0], what + " (it adds to the host " + (from ? "read" : "write")
+                        + " counter, which is not at its bound: only the counter a use adds to is checked)");
+                assertEquals(from ? (byte) 0x29 : (byte) 0x6B, from ? b.byteAt(b.data(0), 63) : a.byteAt(frame, 63),
+                        what + ": the last byte copied");
+            }
+            assertEquals(busy, a.busy(ref), what + " changed the busy bits");
+        }
+        for (int other : kinds) {
+            if (other == full || ((other & DEVICE) != 0 && !devices)) {
+                continue;
+            }
+            GrantDomain.Mapped m = b.map(a.domid(), ref, other, hostAddr(other, n + 1));
+            assertEquals(OKAY, m.status(), "a " + kindName(other) + " mapping of the entry with " + n + " " + kind
+                    + " mappings (its own counter is 0: only the counters a map adds to are checked)");
+            assertEquals(OKAY, unmap(m, other, n + 1), "unmap of the " + kindName(other) + " mapping");
+            assertEquals(busy, a.busy(ref), "the " + kindName(other) + " mapping and its unmap left the busy bits of "
+                    + "the " + kind + " mappings changed");
+        }
     }
 
     private static long hostAddr(int flags, int i) {

@@ -109,6 +109,14 @@ final class OperationStatuses {
         assertEquals(BUSY, a.busy(FIRST_REF), "the refused unmap (wrong dev_bus_addr) released the device mapping");
         assertEquals(OKAY, b.unmap(d.handle(), 0, d.devBusAddr()), "the unmap with the mapping's dev_bus_addr");
         assertEquals(0, a.busy(FIRST_REF), "the device mapping is gone");
+        // a host_addr names the host part only: a mapping without one ignores it (Xen: host_addr && GNTMAP_host_map)
+        GrantDomain.Mapped e = b.map(a.domid(), FIRST_REF, DEVICE, 0);
+        assertEquals(OKAY, e.status(), "the device mapping again");
+        assertEquals(OKAY, b.unmap(e.handle(), 0x7000, e.devBusAddr()), "an unmap of a device-only mapping with its "
+                + "dev_bus_addr and a non-zero host_addr (the mapping has no host part, so the host_addr is ignored)");
+        assertEquals(0, a.busy(FIRST_REF), "the device-only mapping unmapped with a host_addr is gone");
+        assertEquals(GrantStatus.BAD_HANDLE.code(), b.unmap(e.handle(), 0, e.devBusAddr()),
+                "the handle of the device-only mapping unmapped with a host_addr");
     }
 
     // ------------------------------------------------------------------------------------------ GNT-24

@@ -53,7 +53,7 @@ class GrantTableVerificationSelfTest {
 
     /** A pv-grant hypervisor whose grant_table_op has one bug, applied per single-element call. */
     abstract static class Buggy extends PvGrantHypervisor {
-        /** Map handles to (granter, ref, readOnly, device) for bugs that need to find an entry (any thread may map). */
+        /** Map handles to (granter, ref, readOnly, device, host) for bugs that need to find an entry (any thread may map). */
         final Map<Long, long[]> maps = new java.util.concurrent.ConcurrentHashMap<>();
 
         @Override
@@ -75,7 +75,8 @@ class GrantTableVerificationSelfTest {
                         new long[] {Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET)),
                                 Integer.toUnsignedLong(m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET)),
                                 (m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET) & GntMap.READONLY) != 0 ? 1 : 0,
-                                (m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET) & GntMap.DEVICE_MAP) != 0 ? 1 : 0});
+                                (m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET) & GntMap.DEVICE_MAP) != 0 ? 1 : 0,
+                                (m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET) & GntMap.HOST_MAP) != 0 ? 1 : 0});
             }
             return rc;
         }
@@ -100,6 +101,41 @@ class GrantTableVerificationSelfTest {
 
         static boolean is(long cmd, GrantTableOp op) {
             return cmd == op.code();
+        }
+    }
+
+    /** One bug of a {@link Buggy}: its {@link Buggy#bug} as a lambda; {@code b} is the hypervisor it runs in. */
+    @FunctionalInterface
+    interface Bug {
+        /**
+         * @return what {@code grant_table_op} returns to the guest
+         */
+        long apply(Buggy b, HypercallContext c, long cmd, long uops, long count);
+    }
+
+    /**
+     * A broken verification whose implementation is a {@link Buggy} running one {@link Bug}: each broken implementation
+     * is a named subclass (JUnit runs classes) whose constructor passes its bug as a lambda.
+     */
+    abstract static class BuggyVerification extends BrokenVerification {
+        private final Bug bug;
+
+        BuggyVerification(Bug bug) {
+            this.bug = bug;
+        }
+
+        @Override
+        PvGrantHypervisor broken() {
+            return new Buggy() {
+                @Override
+                long bug(HypercallContext c, long cmd, long uops, long count) {
+                    return bug.apply(this, c, cmd, uops, count);
+                }
+            };
+        }
+
+        static boolean is(long cmd, GrantTableOp op) {
+            return Buggy.is(cmd, op);
         }
     }
 
@@ -142,265 +178,217 @@ class GrantTableVerificationSelfTest {
     // ------------------------------------------------------------------------------ one bug each
 
     /** GNT-01: a map of an out-of-range reference "succeeds" (no range check). */
-    static final class NoRangeCheck extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF)
-                            && Integer.toUnsignedLong(c.memory().getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET)) >= 2048) {
-                        c.memory().setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0);
-                        return 0;
-                    }
-                    return real(c, cmd, uops, count);
+    static final class NoRangeCheck extends BuggyVerification {
+        NoRangeCheck() {
+            super((b, c, cmd, uops, count) -> {
+                if (is(cmd, GrantTableOp.MAP_GRANT_REF)
+                        && Integer.toUnsignedLong(c.memory().getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET)) >= 2048) {
+                    c.memory().setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0);
+                    return 0;
                 }
-            };
+                return b.real(c, cmd, uops, count);
+            });
         }
     }
 
     /** GNT-02: a map naming an unknown granter reports status 1 (XSA-316). */
-    static final class PositiveStatus extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF)
-                            && c.memory().getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_DOMAIN.code()) {
-                        c.memory().setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 1);
-                    }
-                    return rc;
+    static final class PositiveStatus extends BuggyVerification {
+        PositiveStatus() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                if (is(cmd, GrantTableOp.MAP_GRANT_REF)
+                        && c.memory().getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_DOMAIN.code()) {
+                    c.memory().setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 1);
                 }
-            };
+                return rc;
+            });
         }
     }
 
     /** GNT-03: a refused writable map is quietly retried read-only and reported as success. */
-    static final class WritableMapOfReadOnlyGrant extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    int flags = m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET);
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF) && (flags & GntMap.READONLY) == 0
-                            && m.getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.GENERAL_ERROR.code()) {
-                        m.setInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET, flags | GntMap.READONLY);
-                        rc = real(c, cmd, uops, count);
-                        m.setInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET, flags);
-                    }
-                    return rc;
+    static final class WritableMapOfReadOnlyGrant extends BuggyVerification {
+        WritableMapOfReadOnlyGrant() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                int flags = m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET);
+                if (is(cmd, GrantTableOp.MAP_GRANT_REF) && (flags & GntMap.READONLY) == 0
+                        && m.getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.GENERAL_ERROR.code()) {
+                    m.setInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET, flags | GntMap.READONLY);
+                    rc = b.real(c, cmd, uops, count);
+                    m.setInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET, flags);
                 }
-            };
+                return rc;
+            });
         }
     }
 
     /** GNT-04: unmapping a read-only mapping also clears GTF_writing. */
-    static final class ReadOnlyUnmapClearsWriting extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long[] m = is(cmd, GrantTableOp.UNMAP_GRANT_REF) ? maps.get(((long) c.domid() << 32)
-                            | (c.memory().getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET) & 0xFFFFFFFFL)) : null;
-                    long rc = real(c, cmd, uops, count);
-                    if (m != null && m[2] == 1 && dom((int) m[0]) != null) {
-                        clearBits((int) m[0], m[1], GrantFlags.WRITING);
-                    }
-                    return rc;
+    static final class ReadOnlyUnmapClearsWriting extends BuggyVerification {
+        ReadOnlyUnmapClearsWriting() {
+            super((b, c, cmd, uops, count) -> {
+                long[] m = is(cmd, GrantTableOp.UNMAP_GRANT_REF) ? b.maps.get(((long) c.domid() << 32)
+                        | (c.memory().getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET) & 0xFFFFFFFFL)) : null;
+                long rc = b.real(c, cmd, uops, count);
+                if (m != null && m[2] == 1 && b.dom((int) m[0]) != null) {
+                    b.clearBits((int) m[0], m[1], GrantFlags.WRITING);
                 }
-            };
+                return rc;
+            });
         }
     }
 
     /** GNT-05: every unmap of a read-only grant clears GTF_reading, whatever else is still mapped. */
-    static final class UnmapClearsReading extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long[] m = is(cmd, GrantTableOp.UNMAP_GRANT_REF) ? maps.get(((long) c.domid() << 32)
-                            | (c.memory().getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET) & 0xFFFFFFFFL)) : null;
-                    long rc = real(c, cmd, uops, count);
-                    if (m != null && m[2] == 1 && dom((int) m[0]) != null
-                            && (dom((int) m[0]).memory.getIntVolatile(entry((int) m[0], m[1])) & GrantFlags.READONLY) != 0) {
-                        clearBits((int) m[0], m[1], GrantFlags.READING);
-                    }
-                    return rc;
+    static final class UnmapClearsReading extends BuggyVerification {
+        UnmapClearsReading() {
+            super((b, c, cmd, uops, count) -> {
+                long[] m = is(cmd, GrantTableOp.UNMAP_GRANT_REF) ? b.maps.get(((long) c.domid() << 32)
+                        | (c.memory().getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET) & 0xFFFFFFFFL)) : null;
+                long rc = b.real(c, cmd, uops, count);
+                if (m != null && m[2] == 1 && b.dom((int) m[0]) != null
+                        && (b.dom((int) m[0]).memory.getIntVolatile(b.entry((int) m[0], m[1])) & GrantFlags.READONLY) != 0) {
+                    b.clearBits((int) m[0], m[1], GrantFlags.READING);
                 }
-            };
+                return rc;
+            });
         }
     }
 
     /** GNT-06: copy re-reads the frame from the shared entry instead of the pinned snapshot. */
-    static final class CopyRereadsEntry extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    if (is(cmd, GrantTableOp.COPY) && m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET) == OKAY
-                            && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0
-                            && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.DEST_GREF) == 0) {
-                        int granter = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
-                                + GnttabCopyLayout.PTR_DOMID_OFFSET));
-                        long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET));
-                        GuestMemory g = dom(granter).memory;
-                        long frame = Integer.toUnsignedLong(g.getInt(entry(granter, ref) + GrantEntryV1Layout.FRAME_OFFSET));
-                        long dst = m.getLong(uops + GnttabCopyLayout.DEST_OFFSET);
-                        int len = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.LEN_OFFSET));
-                        MemorySegment.copy(g.segment(), GuestMemory.gpaOf(frame), m.segment(), GuestMemory.gpaOf(dst), len);
-                    }
-                    return rc;
+    static final class CopyRereadsEntry extends BuggyVerification {
+        CopyRereadsEntry() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (is(cmd, GrantTableOp.COPY) && m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET) == OKAY
+                        && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0
+                        && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.DEST_GREF) == 0) {
+                    int granter = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
+                            + GnttabCopyLayout.PTR_DOMID_OFFSET));
+                    long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET));
+                    GuestMemory g = b.dom(granter).memory;
+                    long frame = Integer.toUnsignedLong(g.getInt(b.entry(granter, ref) + GrantEntryV1Layout.FRAME_OFFSET));
+                    long dst = m.getLong(uops + GnttabCopyLayout.DEST_OFFSET);
+                    int len = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.LEN_OFFSET));
+                    MemorySegment.copy(g.segment(), GuestMemory.gpaOf(frame), m.segment(), GuestMemory.gpaOf(dst), len);
                 }
-            };
+                return rc;
+            });
         }
     }
 
     /** GNT-07: map checks only the domid, so an entry the granter revoked (flags 0) can still be mapped. */
-    static final class MapOfRevokedEntry extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (!is(cmd, GrantTableOp.MAP_GRANT_REF) || count != 1) {
-                        return real(c, cmd, uops, count);
-                    }
-                    int granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
-                    long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET));
-                    Dom g = dom(granter);
-                    if (g == null || ref >= 512) {
-                        return real(c, cmd, uops, count);
-                    }
-                    long w = entry(granter, ref);
-                    int word = g.memory.getIntVolatile(w);
-                    if ((word & GrantFlags.TYPE_MASK) != GrantFlags.INVALID || word >>> 16 != c.domid()) {
-                        return real(c, cmd, uops, count);
-                    }
-                    // bug: only the domid is checked; a revoked entry (flags 0) is treated as still granted
-                    g.memory.getAndBitwiseOrInt(w, GrantFlags.PERMIT_ACCESS);
-                    long rc = real(c, cmd, uops, count);
-                    g.memory.getAndBitwiseAndInt(w, ~GrantFlags.TYPE_MASK);
-                    return rc;
+    static final class MapOfRevokedEntry extends BuggyVerification {
+        MapOfRevokedEntry() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (!is(cmd, GrantTableOp.MAP_GRANT_REF) || count != 1) {
+                    return b.real(c, cmd, uops, count);
                 }
-            };
+                int granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
+                long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET));
+                PvGrantHypervisor.Dom g = b.dom(granter);
+                if (g == null || ref >= 512) {
+                    return b.real(c, cmd, uops, count);
+                }
+                long w = b.entry(granter, ref);
+                int word = g.memory.getIntVolatile(w);
+                if ((word & GrantFlags.TYPE_MASK) != GrantFlags.INVALID || word >>> 16 != c.domid()) {
+                    return b.real(c, cmd, uops, count);
+                }
+                // bug: only the domid is checked; a revoked entry (flags 0) is treated as still granted
+                g.memory.getAndBitwiseOrInt(w, GrantFlags.PERMIT_ACCESS);
+                long rc = b.real(c, cmd, uops, count);
+                g.memory.getAndBitwiseAndInt(w, ~GrantFlags.TYPE_MASK);
+                return rc;
+            });
         }
     }
 
     /** GNT-08: an unmap of a handle that was never issued reports success. */
-    static final class BadHandleIsOkay extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long handle = is(cmd, GrantTableOp.UNMAP_GRANT_REF) && count == 1
-                            ? c.memory().getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET) & 0xFFFFFFFFL : -1;
-                    long rc = real(c, cmd, uops, count);
-                    if (handle >= 0 && !maps.containsKey(((long) c.domid() << 32) | handle)
-                            && c.memory().getShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_HANDLE.code()) {
-                        c.memory().setShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET, (short) 0);
-                    }
-                    return rc;
+    static final class BadHandleIsOkay extends BuggyVerification {
+        BadHandleIsOkay() {
+            super((b, c, cmd, uops, count) -> {
+                long handle = is(cmd, GrantTableOp.UNMAP_GRANT_REF) && count == 1
+                        ? c.memory().getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET) & 0xFFFFFFFFL : -1;
+                long rc = b.real(c, cmd, uops, count);
+                if (handle >= 0 && !b.maps.containsKey(((long) c.domid() << 32) | handle)
+                        && c.memory().getShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_HANDLE.code()) {
+                    c.memory().setShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET, (short) 0);
                 }
-            };
+                return rc;
+            });
         }
     }
 
     /** GNT-09: a full maptrack is reported as a general error. */
-    static final class NoSpaceIsGeneralError extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF)
-                            && c.memory().getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.NO_SPACE.code()) {
-                        c.memory().setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET,
-                                (short) GrantStatus.GENERAL_ERROR.code());
-                    }
-                    return rc;
+    static final class NoSpaceIsGeneralError extends BuggyVerification {
+        NoSpaceIsGeneralError() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                if (is(cmd, GrantTableOp.MAP_GRANT_REF)
+                        && c.memory().getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.NO_SPACE.code()) {
+                    c.memory().setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET,
+                            (short) GrantStatus.GENERAL_ERROR.code());
                 }
-            };
+                return rc;
+            });
         }
     }
 
     /** GNT-10: a copy batch stops at the first failing element and leaves later statuses untouched (XSA-318). */
-    static final class CopyBatchStopsEarly extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    if (!is(cmd, GrantTableOp.COPY)) {
-                        return real(c, cmd, uops, count);
-                    }
-                    for (long i = 0; i < count; i++) {
-                        long e = uops + i * GnttabCopyLayout.SIZE;
-                        long rc = real(c, cmd, e, 1);
-                        if (rc != 0 || c.memory().getShort(e + GnttabCopyLayout.STATUS_OFFSET) != OKAY) {
-                            return rc;
-                        }
-                    }
-                    return 0;
+    static final class CopyBatchStopsEarly extends BuggyVerification {
+        CopyBatchStopsEarly() {
+            super((b, c, cmd, uops, count) -> {
+                if (!is(cmd, GrantTableOp.COPY)) {
+                    return b.real(c, cmd, uops, count);
                 }
-            };
+                for (long i = 0; i < count; i++) {
+                    long e = uops + i * GnttabCopyLayout.SIZE;
+                    long rc = b.real(c, cmd, e, 1);
+                    if (rc != 0 || c.memory().getShort(e + GnttabCopyLayout.STATUS_OFFSET) != OKAY) {
+                        return rc;
+                    }
+                }
+                return 0;
+            });
         }
     }
 
     /** GNT-11: transitive and sub-page entries are treated as plain permit_access entries. */
-    static final class FollowsTransitive extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF)) {
-                        int granter = Short.toUnsignedInt(c.memory().getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
-                        long ref = Integer.toUnsignedLong(c.memory().getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET));
-                        if (dom(granter) != null && ref < 512) {
-                            long e = entry(granter, ref);
-                            int w = dom(granter).memory.getIntVolatile(e);
-                            if ((w & GrantFlags.TYPE_MASK) == GrantFlags.TRANSITIVE || (w & GrantFlags.SUB_PAGE) != 0) {
-                                dom(granter).memory.setIntVolatile(e, (w & ~(GrantFlags.TYPE_MASK | GrantFlags.SUB_PAGE))
-                                        | GrantFlags.PERMIT_ACCESS);
-                            }
+    static final class FollowsTransitive extends BuggyVerification {
+        FollowsTransitive() {
+            super((b, c, cmd, uops, count) -> {
+                if (is(cmd, GrantTableOp.MAP_GRANT_REF)) {
+                    int granter = Short.toUnsignedInt(c.memory().getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
+                    long ref = Integer.toUnsignedLong(c.memory().getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET));
+                    if (b.dom(granter) != null && ref < 512) {
+                        long e = b.entry(granter, ref);
+                        int w = b.dom(granter).memory.getIntVolatile(e);
+                        if ((w & GrantFlags.TYPE_MASK) == GrantFlags.TRANSITIVE || (w & GrantFlags.SUB_PAGE) != 0) {
+                            b.dom(granter).memory.setIntVolatile(e, (w & ~(GrantFlags.TYPE_MASK | GrantFlags.SUB_PAGE))
+                                    | GrantFlags.PERMIT_ACCESS);
                         }
                     }
-                    return real(c, cmd, uops, count);
                 }
-            };
+                return b.real(c, cmd, uops, count);
+            });
         }
     }
 
     /** GNT-13: setup_table writes frame numbers before checking nr_frames. */
-    static final class SetupWritesBeforeCheck extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    if (is(cmd, GrantTableOp.SETUP_TABLE)) {
-                        long nr = Integer.toUnsignedLong(c.memory().getInt(uops + GnttabSetupTableLayout.NR_FRAMES_OFFSET));
-                        long list = c.memory().getLong(uops + GnttabSetupTableLayout.FRAME_LIST_OFFSET);
-                        for (int i = 0; i < Math.min(nr, 8); i++) {
-                            c.memory().setLong(list + 8L * i, c.memory().frames() - TABLE_FRAMES + i);
-                        }
+    static final class SetupWritesBeforeCheck extends BuggyVerification {
+        SetupWritesBeforeCheck() {
+            super((b, c, cmd, uops, count) -> {
+                if (is(cmd, GrantTableOp.SETUP_TABLE)) {
+                    long nr = Integer.toUnsignedLong(c.memory().getInt(uops + GnttabSetupTableLayout.NR_FRAMES_OFFSET));
+                    long list = c.memory().getLong(uops + GnttabSetupTableLayout.FRAME_LIST_OFFSET);
+                    for (int i = 0; i < Math.min(nr, 8); i++) {
+                        c.memory().setLong(list + 8L * i, c.memory().frames() - PvGrantHypervisor.TABLE_FRAMES + i);
                     }
-                    return real(c, cmd, uops, count);
                 }
-            };
+                return b.real(c, cmd, uops, count);
+            });
         }
     }
 
@@ -433,19 +421,15 @@ class GrantTableVerificationSelfTest {
     }
 
     /** GNT-16: query_size reports a maximum of 0 frames. */
-    static final class QuerySizeWrongMax extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    if (is(cmd, GrantTableOp.QUERY_SIZE)) {
-                        c.memory().setInt(uops + GnttabQuerySizeLayout.MAX_NR_FRAMES_OFFSET, 0);
-                    }
-                    return rc;
+    static final class QuerySizeWrongMax extends BuggyVerification {
+        QuerySizeWrongMax() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                if (is(cmd, GrantTableOp.QUERY_SIZE)) {
+                    c.memory().setInt(uops + GnttabQuerySizeLayout.MAX_NR_FRAMES_OFFSET, 0);
                 }
-            };
+                return rc;
+            });
         }
     }
 
@@ -502,27 +486,23 @@ class GrantTableVerificationSelfTest {
     }
 
     /** GNT-06: a copy of a pinned entry re-validates the live shared flags instead of the pinned snapshot. */
-    static final class CopyRevalidatesLiveFlags extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (is(cmd, GrantTableOp.COPY) && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0) {
-                        int granter = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
-                                + GnttabCopyLayout.PTR_DOMID_OFFSET));
-                        long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET));
-                        if (dom(granter) != null && ref < 512
-                                && (dom(granter).memory.getIntVolatile(entry(granter, ref)) & GrantFlags.TYPE_MASK)
-                                        != GrantFlags.PERMIT_ACCESS) {
-                            m.setShort(uops + GnttabCopyLayout.STATUS_OFFSET, (short) GrantStatus.GENERAL_ERROR.code());
-                            return 0;
-                        }
+    static final class CopyRevalidatesLiveFlags extends BuggyVerification {
+        CopyRevalidatesLiveFlags() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (is(cmd, GrantTableOp.COPY) && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0) {
+                    int granter = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
+                            + GnttabCopyLayout.PTR_DOMID_OFFSET));
+                    long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET));
+                    if (b.dom(granter) != null && ref < 512
+                            && (b.dom(granter).memory.getIntVolatile(b.entry(granter, ref)) & GrantFlags.TYPE_MASK)
+                                    != GrantFlags.PERMIT_ACCESS) {
+                        m.setShort(uops + GnttabCopyLayout.STATUS_OFFSET, (short) GrantStatus.GENERAL_ERROR.code());
+                        return 0;
                     }
-                    return real(c, cmd, uops, count);
                 }
-            };
+                return b.real(c, cmd, uops, count);
+            });
         }
     }
 
@@ -548,28 +528,24 @@ class GrantTableVerificationSelfTest {
     }
 
     /** GNT-10: the copy bounds check adds offset and length in 16 bits, so a wrapping sum passes. */
-    static final class CopyCheckWrapsU16 extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (is(cmd, GrantTableOp.COPY) && count == 1) {
-                        int srcOff = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
-                                + GnttabCopyLayout.PTR_OFFSET_OFFSET));
-                        int dstOff = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.DEST_OFFSET
-                                + GnttabCopyLayout.PTR_OFFSET_OFFSET));
-                        int len = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.LEN_OFFSET));
-                        boolean wrapsThrough = ((srcOff + len) & 0xFFFF) <= 4096 && ((dstOff + len) & 0xFFFF) <= 4096;
-                        if (wrapsThrough && (srcOff + len > 4096 || dstOff + len > 4096)) {
-                            m.setShort(uops + GnttabCopyLayout.STATUS_OFFSET, (short) OKAY); // "copied"
-                            return 0;
-                        }
+    static final class CopyCheckWrapsU16 extends BuggyVerification {
+        CopyCheckWrapsU16() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (is(cmd, GrantTableOp.COPY) && count == 1) {
+                    int srcOff = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
+                            + GnttabCopyLayout.PTR_OFFSET_OFFSET));
+                    int dstOff = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.DEST_OFFSET
+                            + GnttabCopyLayout.PTR_OFFSET_OFFSET));
+                    int len = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.LEN_OFFSET));
+                    boolean wrapsThrough = ((srcOff + len) & 0xFFFF) <= 4096 && ((dstOff + len) & 0xFFFF) <= 4096;
+                    if (wrapsThrough && (srcOff + len > 4096 || dstOff + len > 4096)) {
+                        m.setShort(uops + GnttabCopyLayout.STATUS_OFFSET, (short) OKAY); // "copied"
+                        return 0;
                     }
-                    return real(c, cmd, uops, count);
                 }
-            };
+                return b.real(c, cmd, uops, count);
+            });
         }
     }
 
@@ -577,29 +553,25 @@ class GrantTableVerificationSelfTest {
      * GNT-13: nr_frames is checked against the maximum, but the frame list is written element by element as
      * far as it fits in the caller's memory before the output array's bounds are checked.
      */
-    static final class SetupWritesWhatFits extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (is(cmd, GrantTableOp.SETUP_TABLE) && count == 1) {
-                        long nr = Integer.toUnsignedLong(m.getInt(uops + GnttabSetupTableLayout.NR_FRAMES_OFFSET));
-                        long list = m.getLong(uops + GnttabSetupTableLayout.FRAME_LIST_OFFSET);
-                        long size = GuestMemory.gpaOf(m.frames());
-                        if (nr <= tables.querySize(c.domid(), io.pvkit.abi.DomId.SELF).maxFrames()) {
-                            for (long i = 0; i < nr; i++) {
-                                long at = list + 8 * i;
-                                if (at >= 0 && at <= size - 8) {
-                                    m.setLong(at, m.frames() - TABLE_FRAMES + i);
-                                }
+    static final class SetupWritesWhatFits extends BuggyVerification {
+        SetupWritesWhatFits() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (is(cmd, GrantTableOp.SETUP_TABLE) && count == 1) {
+                    long nr = Integer.toUnsignedLong(m.getInt(uops + GnttabSetupTableLayout.NR_FRAMES_OFFSET));
+                    long list = m.getLong(uops + GnttabSetupTableLayout.FRAME_LIST_OFFSET);
+                    long size = GuestMemory.gpaOf(m.frames());
+                    if (nr <= b.tables.querySize(c.domid(), io.pvkit.abi.DomId.SELF).maxFrames()) {
+                        for (long i = 0; i < nr; i++) {
+                            long at = list + 8 * i;
+                            if (at >= 0 && at <= size - 8) {
+                                m.setLong(at, m.frames() - PvGrantHypervisor.TABLE_FRAMES + i);
                             }
                         }
                     }
-                    return real(c, cmd, uops, count);
                 }
-            };
+                return b.real(c, cmd, uops, count);
+            });
         }
     }
 
@@ -607,26 +579,22 @@ class GrantTableVerificationSelfTest {
      * GNT-18 only: releasing a copy's source clears GTF_reading although a mapping of the entry remains (no
      * single-rule test copies from a mapped entry and then looks at the busy bits; the model does).
      */
-    static final class CopyReleaseClearsReading extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    if (is(cmd, GrantTableOp.COPY) && count == 1 && m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET) == OKAY
-                            && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0) {
-                        int granter = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
-                                + GnttabCopyLayout.PTR_DOMID_OFFSET));
-                        long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET));
-                        if (dom(granter) != null && ref < 512) {
-                            clearBits(granter, ref, GrantFlags.READING);
-                        }
+    static final class CopyReleaseClearsReading extends BuggyVerification {
+        CopyReleaseClearsReading() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (is(cmd, GrantTableOp.COPY) && count == 1 && m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET) == OKAY
+                        && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0) {
+                    int granter = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
+                            + GnttabCopyLayout.PTR_DOMID_OFFSET));
+                    long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET));
+                    if (b.dom(granter) != null && ref < 512) {
+                        b.clearBits(granter, ref, GrantFlags.READING);
                     }
-                    return rc;
                 }
-            };
+                return rc;
+            });
         }
     }
 
@@ -852,10 +820,10 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-02", PositiveStatus.class, Set.of("GNT-22", "GNT-23")),
                 Arguments.of("GNT-02", TableBugs.DevicePinLooksIdle.class, Set.of()),
                 Arguments.of("GNT-23", TableBugs.GranterPastTheDomainTableIsGeneralError.class, Set.of()),
-                Arguments.of("GNT-03", WritableMapOfReadOnlyGrant.class, Set.of("GNT-18", "GNT-20")),
-                Arguments.of("GNT-04", ReadOnlyUnmapClearsWriting.class, Set.of()),
-                Arguments.of("GNT-04", TableBugs.UpgradeLeavesWritingClear.class, Set.of()),
-                Arguments.of("GNT-04", TableBugs.DeviceWritersOfOtherHandlesForgotten.class, Set.of()),
+                Arguments.of("GNT-03", WritableMapOfReadOnlyGrant.class, Set.of("GNT-06", "GNT-18", "GNT-20", "GNT-29")),
+                Arguments.of("GNT-04", ReadOnlyUnmapClearsWriting.class, Set.of("GNT-29")),
+                Arguments.of("GNT-04", TableBugs.UpgradeLeavesWritingClear.class, Set.of("GNT-06")),
+                Arguments.of("GNT-04", TableBugs.DeviceWritersOfOtherHandlesForgotten.class, Set.of("GNT-29")),
                 Arguments.of("GNT-05", UnmapClearsReading.class, Set.of("GNT-06", "GNT-18")),
                 Arguments.of("GNT-06", CopyRereadsEntry.class, Set.of("GNT-20", "GNT-27")),
                 Arguments.of("GNT-06", CopyRevalidatesLiveFlags.class, Set.of()),
@@ -880,7 +848,7 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-16", QuerySizeWrongMax.class, Set.of("GNT-26")),
                 Arguments.of("GNT-17", FaultSwallowed.class, Set.of()),
                 Arguments.of("GNT-17", TopBitCountAccepted.class, Set.of()),
-                Arguments.of("GNT-18", CopyReleaseClearsReading.class, Set.of("GNT-06", "GNT-24")),
+                Arguments.of("GNT-18", CopyReleaseClearsReading.class, Set.of("GNT-06", "GNT-24", "GNT-29")),
                 Arguments.of("GNT-19", DeferredCloseNeverRetried.class, Set.of("GNT-22")),
                 Arguments.of("GNT-19", UnpinsWhileViewLives.class, Set.of("GNT-23")),
                 Arguments.of("GNT-20", FrameDoubleFetch.class, Set.of()),
@@ -910,7 +878,7 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-27", StatusBugs.BadPageIsGeneralError.class, Set.of()),
                 Arguments.of("GNT-27", StatusBugs.CopyUnknownGranterIsGeneralError.class, Set.of()),
                 Arguments.of("GNT-27", StatusBugs.CopyOfPinnedEntryByAnyone.class, Set.of("GNT-29")),
-                Arguments.of("GNT-27", StatusBugs.CopyLeavesWritingOnPinnedEntry.class, Set.of()),
+                Arguments.of("GNT-27", StatusBugs.CopyLeavesWritingOnPinnedEntry.class, Set.of("GNT-29")),
                 Arguments.of("GNT-27", StatusBugs.BadFrameLeavesReading.class, Set.of()),
                 Arguments.of("GNT-27", StatusBugs.CopyUnionTruncated.class, Set.of()),
                 Arguments.of("GNT-27", StatusBugs.CopyRefReadAs64Bits.class, Set.of()),
@@ -925,11 +893,18 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-30", MaptrackBugs.OneGenerationBit.class, Set.of()),
                 Arguments.of("GNT-19", MaptrackBugs.DevicePinLeaksWhenHostDeferred.class, Set.of()),
                 Arguments.of("GNT-29", MaptrackBugs.PinCounterUnchecked.class, Set.of()),
+                Arguments.of("GNT-29", MaptrackBugs.AnyCounterAtItsBoundRefuses.class, Set.of()),
                 Arguments.of("GNT-30", MaptrackBugs.HandleWithoutGeneration.class, Set.of()),
                 Arguments.of("GNT-09", MaptrackBugs.SlotReuseOverflowsTheHandle.class, Set.of("GNT-30")),
                 Arguments.of("GNT-09", MaptrackBugs.HandlePastTheSlotsIsGeneralError.class, Set.of()),
                 Arguments.of("GNT-31", TableBugs.SwapIgnoresPins.class, Set.of()),
                 Arguments.of("GNT-31", TableBugs.SwapChecksOnlyRefA.class, Set.of()),
+                Arguments.of("GNT-31", EdgeBugs.SwapRefusesReferenceZero.class, Set.of()),
+                Arguments.of("GNT-16", EdgeBugs.SetupRefusesZeroFrames.class, Set.of()),
+                Arguments.of("GNT-23", EdgeBugs.UnmapChecksTheHostAddressOfADeviceMapping.class, Set.of()),
+                Arguments.of("GNT-06", EdgeBugs.WritableUseOfAPinnedEntryRechecksTheGrantee.class, Set.of()),
+                Arguments.of("GNT-15", EdgeBugs.SecondViewOutlivesUnmap.class, Set.of()),
+                Arguments.of("GNT-22", EdgeBugs.DyingDomainUnmapHitsAnInternalError.class, Set.of()),
                 Arguments.of("FE-09", PlainStoreRevoke.class, Set.of("GNT-28")),
                 Arguments.of("FE-10", NoZeroing.class, Set.of()));
     }

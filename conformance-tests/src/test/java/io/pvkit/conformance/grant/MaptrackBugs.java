@@ -1,5 +1,7 @@
 package io.pvkit.conformance.grant;
 
+import io.pvkit.abi.grant.GntCopy;
+import io.pvkit.abi.grant.GnttabCopyLayout;
 import io.pvkit.abi.grant.GnttabMapGrantRefLayout;
 import io.pvkit.abi.grant.GnttabUnmapGrantRefLayout;
 import io.pvkit.abi.grant.GrantStatus;
@@ -8,6 +10,7 @@ import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BrokenVerification;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.Buggy;
+import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BuggyVerification;
 import io.pvkit.grant.PinCounts;
 
 import java.util.HashMap;
@@ -130,30 +133,26 @@ final class MaptrackBugs {
      * keeps its pin for ever. Emulated over pv-grant by a hidden device mapping of the same entry, made for the
      * mapper at such an unmap and never unmapped (released only with the mapper).
      */
-    static final class DevicePinLeaksWhenHostDeferred extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (count != 1 || !is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
-                        return real(c, cmd, uops, count);
-                    }
-                    int handle = m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET);
-                    long[] mapped = maps.get(((long) c.domid() << 32) | (handle & 0xFFFFFFFFL));
-                    java.lang.foreign.MemorySegment view = tables.segmentOf(c.domid(), handle);
-                    long rc = real(c, cmd, uops, count);
-                    if (mapped != null && mapped[3] != 0 && view != null && view.scope().isAlive()
-                            && m.getLong(uops + GnttabUnmapGrantRefLayout.DEV_BUS_ADDR_OFFSET) != 0
-                            && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0) {
-                        tables.map(c.domid(), (int) mapped[0], mapped[1],
-                                io.pvkit.abi.grant.GntMap.DEVICE_MAP | (mapped[2] != 0 ? io.pvkit.abi.grant.GntMap.READONLY : 0),
-                                0);
-                    }
-                    return rc;
+    static final class DevicePinLeaksWhenHostDeferred extends BuggyVerification {
+        DevicePinLeaksWhenHostDeferred() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (count != 1 || !is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
+                    return b.real(c, cmd, uops, count);
                 }
-            };
+                int handle = m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET);
+                long[] mapped = b.maps.get(((long) c.domid() << 32) | (handle & 0xFFFFFFFFL));
+                java.lang.foreign.MemorySegment view = b.tables.segmentOf(c.domid(), handle);
+                long rc = b.real(c, cmd, uops, count);
+                if (mapped != null && mapped[3] != 0 && view != null && view.scope().isAlive()
+                        && m.getLong(uops + GnttabUnmapGrantRefLayout.DEV_BUS_ADDR_OFFSET) != 0
+                        && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0) {
+                    b.tables.map(c.domid(), (int) mapped[0], mapped[1],
+                            io.pvkit.abi.grant.GntMap.DEVICE_MAP | (mapped[2] != 0 ? io.pvkit.abi.grant.GntMap.READONLY : 0),
+                            0);
+                }
+                return rc;
+            });
         }
     }
 
@@ -163,25 +162,73 @@ final class MaptrackBugs {
      * GNT-29: the pin counters are not bounded: the map that pv-grant refuses because a counter reached 0x80 is
      * reported as a success (with a handle), as an implementation whose 8-bit counter wraps would answer.
      */
-    static final class PinCounterUnchecked extends BrokenVerification {
+    static final class PinCounterUnchecked extends BuggyVerification {
+        PinCounterUnchecked() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (is(cmd, GrantTableOp.MAP_GRANT_REF) && count == 1
+                        && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.GENERAL_ERROR.code()) {
+                    int granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
+                    PinCounts p = b.tables.pins(granter, m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET));
+                    if (Math.max(Math.max(p.hostRead(), p.hostWrite()), Math.max(p.deviceRead(), p.deviceWrite()))
+                            >= MaptrackChecks.PINS_PER_KIND) {
+                        m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0);
+                        m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, 0x7FFF_FFF0);
+                    }
+                }
+                return rc;
+            });
+        }
+    }
+
+    /**
+     * GNT-29: a map or a copy is refused while <em>any</em> pin counter of the entry is at 0x80, not only the counters
+     * it would add to (pv-grant before session 6; Xen before 4.15's {@code GNTPIN_incr2oflow_mask}): an entry with 128
+     * read-only host mappings refuses a writable host mapping, every device mapping and a copy into it, all of which
+     * Xen allows. Emulated over pv-grant by refusing such an element before it runs. The kit checked only the
+     * refused kind and copy direction before.
+     */
+    static final class AnyCounterAtItsBoundRefuses extends BrokenVerification {
         @Override
         PvGrantHypervisor broken() {
             return new Buggy() {
                 @Override
                 long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
                     GuestMemory m = c.memory();
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF) && count == 1
-                            && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.GENERAL_ERROR.code()) {
-                        int granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
-                        PinCounts p = tables.pins(granter, m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET));
-                        if (Math.max(Math.max(p.hostRead(), p.hostWrite()), Math.max(p.deviceRead(), p.deviceWrite()))
-                                >= MaptrackChecks.PINS_PER_KIND) {
-                            m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0);
-                            m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, 0x7FFF_FFF0);
+                    if (count != 1) {
+                        return real(c, cmd, uops, count);
+                    }
+                    if (is(cmd, GrantTableOp.MAP_GRANT_REF)) {
+                        if (anyAtBound(Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET)),
+                                m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET))) {
+                            m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET,
+                                    (short) GrantStatus.GENERAL_ERROR.code());
+                            m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, -1);
+                            return 0;
+                        }
+                    } else if (is(cmd, GrantTableOp.COPY)) {
+                        int flags = m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET);
+                        if (((flags & GntCopy.SOURCE_GREF) != 0
+                                        && sideAtBound(m, uops + GnttabCopyLayout.SOURCE_OFFSET))
+                                || ((flags & GntCopy.DEST_GREF) != 0
+                                        && sideAtBound(m, uops + GnttabCopyLayout.DEST_OFFSET))) {
+                            m.setShort(uops + GnttabCopyLayout.STATUS_OFFSET, (short) GrantStatus.GENERAL_ERROR.code());
+                            return 0;
                         }
                     }
-                    return rc;
+                    return real(c, cmd, uops, count);
+                }
+
+                private boolean sideAtBound(GuestMemory m, long side) {
+                    return anyAtBound(Short.toUnsignedInt(m.getShort(side + GnttabCopyLayout.PTR_DOMID_OFFSET)),
+                            m.getInt(side + GnttabCopyLayout.PTR_U_OFFSET));
+                }
+
+                private boolean anyAtBound(int granter, int ref) {
+                    PinCounts p = tables.pins(granter, ref);
+                    return Math.max(Math.max(Math.max(p.hostRead(), p.hostWrite()), Math.max(p.deviceRead(),
+                            p.deviceWrite())), Math.max(p.copyRead(), p.copyWrite())) >= MaptrackChecks.PINS_PER_KIND;
                 }
             };
         }
@@ -256,24 +303,20 @@ final class MaptrackBugs {
      * GNT-08: a handle whose index lies beyond the maptrack's slots is looked up past the end of its array, and the
      * failure is reported as a general error instead of a bad handle (the kit's bogus handles had small indices).
      */
-    static final class HugeHandleIsGeneralError extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    if (count == 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
-                        int handle = m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET);
-                        if (handle >= 0 && (handle & indexMask()) >= PvGrantConformanceTest.MAPTRACK_LIMIT
-                                && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_HANDLE.code()) {
-                            m.setShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET, (short) GrantStatus.GENERAL_ERROR.code());
-                        }
+    static final class HugeHandleIsGeneralError extends BuggyVerification {
+        HugeHandleIsGeneralError() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (count == 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
+                    int handle = m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET);
+                    if (handle >= 0 && (handle & indexMask()) >= PvGrantConformanceTest.MAPTRACK_LIMIT
+                            && status(m, uops, GnttabUnmapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_HANDLE.code()) {
+                        m.setShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET, (short) GrantStatus.GENERAL_ERROR.code());
                     }
-                    return rc;
                 }
-            };
+                return rc;
+            });
         }
     }
 
@@ -286,27 +329,23 @@ final class MaptrackBugs {
      * limit: a map whose handle has a generation of 128 or more is undone and refused. The kit reused a slot at most
      * a few times before.
      */
-    static final class SlotReuseOverflowsTheHandle extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
-                            && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
-                        int handle = m.getInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET);
-                        if ((handle >>> Integer.bitCount(indexMask())) >= 128) {
-                            tables.unmap(c.domid(), handle);
-                            m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET,
-                                    (short) GrantStatus.GENERAL_ERROR.code());
-                            m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, -1);
-                        }
+    static final class SlotReuseOverflowsTheHandle extends BuggyVerification {
+        SlotReuseOverflowsTheHandle() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
+                        && status(m, uops, GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
+                    int handle = m.getInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET);
+                    if ((handle >>> Integer.bitCount(indexMask())) >= 128) {
+                        b.tables.unmap(c.domid(), handle);
+                        m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET,
+                                (short) GrantStatus.GENERAL_ERROR.code());
+                        m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, -1);
                     }
-                    return rc;
                 }
-            };
+                return rc;
+            });
         }
     }
 

@@ -16,6 +16,7 @@ import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BrokenVerification;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.Buggy;
+import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BuggyVerification;
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.grant.TableSize;
 
@@ -42,23 +43,19 @@ final class StatusBugs {
     // ------------------------------------------------------------------------------------------ GNT-23
 
     /** GNT-23: a map whose flags name neither host nor device map is taken as a host map. */
-    static final class KindlessMapIsHostMap extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long f = uops + GnttabMapGrantRefLayout.FLAGS_OFFSET;
-                    int flags = is(cmd, GrantTableOp.MAP_GRANT_REF) ? c.memory().getInt(f) : GntMap.HOST_MAP;
-                    if ((flags & (GntMap.HOST_MAP | GntMap.DEVICE_MAP)) != 0) {
-                        return real(c, cmd, uops, count);
-                    }
-                    c.memory().setInt(f, flags | GntMap.HOST_MAP);
-                    long rc = real(c, cmd, uops, count);
-                    c.memory().setInt(f, flags);
-                    return rc;
+    static final class KindlessMapIsHostMap extends BuggyVerification {
+        KindlessMapIsHostMap() {
+            super((b, c, cmd, uops, count) -> {
+                long f = uops + GnttabMapGrantRefLayout.FLAGS_OFFSET;
+                int flags = is(cmd, GrantTableOp.MAP_GRANT_REF) ? c.memory().getInt(f) : GntMap.HOST_MAP;
+                if ((flags & (GntMap.HOST_MAP | GntMap.DEVICE_MAP)) != 0) {
+                    return b.real(c, cmd, uops, count);
                 }
-            };
+                c.memory().setInt(f, flags | GntMap.HOST_MAP);
+                long rc = b.real(c, cmd, uops, count);
+                c.memory().setInt(f, flags);
+                return rc;
+            });
         }
     }
 
@@ -71,97 +68,81 @@ final class StatusBugs {
     }
 
     /** GNT-23: a map naming DOMID_SELF as the granter maps the caller's own grant. */
-    static final class SelfAsGranterIsTheCaller extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long d = uops + GnttabMapGrantRefLayout.DOM_OFFSET;
-                    if (!is(cmd, GrantTableOp.MAP_GRANT_REF) || u16(c.memory(), d) != DomId.SELF) {
-                        return real(c, cmd, uops, count);
-                    }
-                    c.memory().setShort(d, (short) c.domid());
-                    long rc = real(c, cmd, uops, count);
-                    c.memory().setShort(d, (short) DomId.SELF);
-                    return rc;
+    static final class SelfAsGranterIsTheCaller extends BuggyVerification {
+        SelfAsGranterIsTheCaller() {
+            super((b, c, cmd, uops, count) -> {
+                long d = uops + GnttabMapGrantRefLayout.DOM_OFFSET;
+                if (!is(cmd, GrantTableOp.MAP_GRANT_REF) || u16(c.memory(), d) != DomId.SELF) {
+                    return b.real(c, cmd, uops, count);
                 }
-            };
+                c.memory().setShort(d, (short) c.domid());
+                long rc = b.real(c, cmd, uops, count);
+                c.memory().setShort(d, (short) DomId.SELF);
+                return rc;
+            });
         }
     }
 
     /** GNT-23: an unmap refused for its host_addr or dev_bus_addr is retried as an unmap of the whole handle. */
-    static final class UnmapIgnoresAddresses extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    long st = uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET;
-                    if (is(cmd, GrantTableOp.UNMAP_GRANT_REF) && c.memory().getShort(st) == GrantStatus.GENERAL_ERROR.code()) {
-                        c.memory().setShort(st, (short) tables.unmap(c.domid(),
-                                c.memory().getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET)));
-                    }
-                    return rc;
+    static final class UnmapIgnoresAddresses extends BuggyVerification {
+        UnmapIgnoresAddresses() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                long st = uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET;
+                if (is(cmd, GrantTableOp.UNMAP_GRANT_REF) && c.memory().getShort(st) == GrantStatus.GENERAL_ERROR.code()) {
+                    c.memory().setShort(st, (short) b.tables.unmap(c.domid(),
+                            c.memory().getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET)));
                 }
-            };
+                return rc;
+            });
         }
     }
 
     /** GNT-23: an unmap naming neither part (host_addr and dev_bus_addr 0) unmaps the whole handle. */
-    static final class UnmapOfNoPartUnmapsAll extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (is(cmd, GrantTableOp.UNMAP_GRANT_REF) && m.getLong(uops + GnttabUnmapGrantRefLayout.HOST_ADDR_OFFSET) == 0
-                            && m.getLong(uops + GnttabUnmapGrantRefLayout.DEV_BUS_ADDR_OFFSET) == 0) {
-                        m.setShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET, (short) tables.unmap(c.domid(),
-                                m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET)));
-                        return 0;
-                    }
-                    return real(c, cmd, uops, count);
+    static final class UnmapOfNoPartUnmapsAll extends BuggyVerification {
+        UnmapOfNoPartUnmapsAll() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (is(cmd, GrantTableOp.UNMAP_GRANT_REF) && m.getLong(uops + GnttabUnmapGrantRefLayout.HOST_ADDR_OFFSET) == 0
+                        && m.getLong(uops + GnttabUnmapGrantRefLayout.DEV_BUS_ADDR_OFFSET) == 0) {
+                    m.setShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET, (short) b.tables.unmap(c.domid(),
+                            m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET)));
+                    return 0;
                 }
-            };
+                return b.real(c, cmd, uops, count);
+            });
         }
     }
 
     // ------------------------------------------------------------------------------------------ GNT-24
 
     /** GNT-24: the entry of reference 512 + k is looked up in the first table frame (slot k). */
-    static final class FirstTableFrameOnly extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    long refAt;
-                    int granter;
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF)) {
-                        refAt = uops + GnttabMapGrantRefLayout.REF_OFFSET;
-                        granter = u16(m, uops + GnttabMapGrantRefLayout.DOM_OFFSET);
-                    } else if (is(cmd, GrantTableOp.COPY) && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0) {
-                        refAt = uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET;
-                        granter = u16(m, uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET);
-                    } else {
-                        return real(c, cmd, uops, count);
-                    }
-                    int ref = m.getInt(refAt);
-                    TableSize size = tables.querySize(granter, granter);
-                    int per = GrantEntryV1Layout.ENTRIES_PER_FRAME;
-                    if (!size.ok() || ref < per || ref >= size.nrFrames() * per) {
-                        return real(c, cmd, uops, count);
-                    }
-                    m.setInt(refAt, ref % per);
-                    long rc = real(c, cmd, uops, count);
-                    m.setInt(refAt, ref);
-                    return rc;
+    static final class FirstTableFrameOnly extends BuggyVerification {
+        FirstTableFrameOnly() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                long refAt;
+                int granter;
+                if (is(cmd, GrantTableOp.MAP_GRANT_REF)) {
+                    refAt = uops + GnttabMapGrantRefLayout.REF_OFFSET;
+                    granter = u16(m, uops + GnttabMapGrantRefLayout.DOM_OFFSET);
+                } else if (is(cmd, GrantTableOp.COPY) && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0) {
+                    refAt = uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET;
+                    granter = u16(m, uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET);
+                } else {
+                    return b.real(c, cmd, uops, count);
                 }
-            };
+                int ref = m.getInt(refAt);
+                TableSize size = b.tables.querySize(granter, granter);
+                int per = GrantEntryV1Layout.ENTRIES_PER_FRAME;
+                if (!size.ok() || ref < per || ref >= size.nrFrames() * per) {
+                    return b.real(c, cmd, uops, count);
+                }
+                m.setInt(refAt, ref % per);
+                long rc = b.real(c, cmd, uops, count);
+                m.setInt(refAt, ref);
+                return rc;
+            });
         }
     }
 
@@ -187,19 +168,15 @@ final class StatusBugs {
     }
 
     /** GNT-25: an unmap batch also performs the element after its last one. */
-    static final class BatchRunsOnePastTheEnd extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    if (rc == 0 && count > 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
-                        real(c, cmd, uops + count * GnttabUnmapGrantRefLayout.SIZE, 1);
-                    }
-                    return rc;
+    static final class BatchRunsOnePastTheEnd extends BuggyVerification {
+        BatchRunsOnePastTheEnd() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                if (rc == 0 && count > 1 && is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
+                    b.real(c, cmd, uops + count * GnttabUnmapGrantRefLayout.SIZE, 1);
                 }
-            };
+                return rc;
+            });
         }
     }
 
@@ -220,93 +197,73 @@ final class StatusBugs {
     // ------------------------------------------------------------------------------------------ GNT-26
 
     /** GNT-26: query_size answers for any domain, privileged caller or not. */
-    static final class AnyoneQueriesAnySize extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    int dom = is(cmd, GrantTableOp.QUERY_SIZE) ? u16(m, uops + GnttabQuerySizeLayout.DOM_OFFSET) : DomId.SELF;
-                    if (dom == DomId.SELF || dom == c.domid() || !tables.hasDomain(dom)) {
-                        return real(c, cmd, uops, count);
-                    }
-                    TableSize s = tables.querySize(dom, dom);
-                    m.setInt(uops + GnttabQuerySizeLayout.NR_FRAMES_OFFSET, s.nrFrames());
-                    m.setInt(uops + GnttabQuerySizeLayout.MAX_NR_FRAMES_OFFSET, s.maxFrames());
-                    m.setShort(uops + GnttabQuerySizeLayout.STATUS_OFFSET, (short) s.status());
-                    return 0;
+    static final class AnyoneQueriesAnySize extends BuggyVerification {
+        AnyoneQueriesAnySize() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                int dom = is(cmd, GrantTableOp.QUERY_SIZE) ? u16(m, uops + GnttabQuerySizeLayout.DOM_OFFSET) : DomId.SELF;
+                if (dom == DomId.SELF || dom == c.domid() || !b.tables.hasDomain(dom)) {
+                    return b.real(c, cmd, uops, count);
                 }
-            };
+                TableSize s = b.tables.querySize(dom, dom);
+                m.setInt(uops + GnttabQuerySizeLayout.NR_FRAMES_OFFSET, s.nrFrames());
+                m.setInt(uops + GnttabQuerySizeLayout.MAX_NR_FRAMES_OFFSET, s.maxFrames());
+                m.setShort(uops + GnttabQuerySizeLayout.STATUS_OFFSET, (short) s.status());
+                return 0;
+            });
         }
     }
 
     /** GNT-26: query_size checks the privilege before the domain, so a domain that does not exist is "denied". */
-    static final class PrivilegeCheckedBeforeLookup extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    long st = uops + GnttabQuerySizeLayout.STATUS_OFFSET;
-                    if (is(cmd, GrantTableOp.QUERY_SIZE) && !c.privileged()
-                            && c.memory().getShort(st) == GrantStatus.BAD_DOMAIN.code()) {
-                        status(c.memory(), st, GrantStatus.PERMISSION_DENIED);
-                    }
-                    return rc;
+    static final class PrivilegeCheckedBeforeLookup extends BuggyVerification {
+        PrivilegeCheckedBeforeLookup() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                long st = uops + GnttabQuerySizeLayout.STATUS_OFFSET;
+                if (is(cmd, GrantTableOp.QUERY_SIZE) && !c.privileged()
+                        && c.memory().getShort(st) == GrantStatus.BAD_DOMAIN.code()) {
+                    status(c.memory(), st, GrantStatus.PERMISSION_DENIED);
                 }
-            };
+                return rc;
+            });
         }
     }
 
     /** GNT-26: get_version answers version 1 for any domain id. */
-    static final class GetVersionOfAnyone extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    if (is(cmd, GrantTableOp.GET_VERSION) && count == 1) {
-                        c.memory().setInt(uops + GnttabGetVersionLayout.VERSION_OFFSET, 1);
-                        return 0;
-                    }
-                    return real(c, cmd, uops, count);
+    static final class GetVersionOfAnyone extends BuggyVerification {
+        GetVersionOfAnyone() {
+            super((b, c, cmd, uops, count) -> {
+                if (is(cmd, GrantTableOp.GET_VERSION) && count == 1) {
+                    c.memory().setInt(uops + GnttabGetVersionLayout.VERSION_OFFSET, 1);
+                    return 0;
                 }
-            };
+                return b.real(c, cmd, uops, count);
+            });
         }
     }
 
     /** GNT-26: set_version accepts any version as a no-op. */
-    static final class SetVersionAcceptsAnything extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    return is(cmd, GrantTableOp.SET_VERSION) ? 0 : rc;
-                }
-            };
+    static final class SetVersionAcceptsAnything extends BuggyVerification {
+        SetVersionAcceptsAnything() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                return is(cmd, GrantTableOp.SET_VERSION) ? 0 : rc;
+            });
         }
     }
 
     /** GNT-26: a privileged domain is refused another domain's size like an unprivileged one. */
-    static final class PrivilegedQueryRefused extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    int dom = u16(m, uops + GnttabQuerySizeLayout.DOM_OFFSET);
-                    if (is(cmd, GrantTableOp.QUERY_SIZE) && c.privileged() && dom != DomId.SELF && dom != c.domid()) {
-                        status(m, uops + GnttabQuerySizeLayout.STATUS_OFFSET, GrantStatus.PERMISSION_DENIED);
-                    }
-                    return rc;
+    static final class PrivilegedQueryRefused extends BuggyVerification {
+        PrivilegedQueryRefused() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                int dom = u16(m, uops + GnttabQuerySizeLayout.DOM_OFFSET);
+                if (is(cmd, GrantTableOp.QUERY_SIZE) && c.privileged() && dom != DomId.SELF && dom != c.domid()) {
+                    status(m, uops + GnttabQuerySizeLayout.STATUS_OFFSET, GrantStatus.PERMISSION_DENIED);
                 }
-            };
+                return rc;
+            });
         }
     }
 
@@ -364,80 +321,68 @@ final class StatusBugs {
     }
 
     /** GNT-27: a copy from a pinned entry checks only that it is pinned, not who pinned it. */
-    static final class CopyOfPinnedEntryByAnyone extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    int flags = is(cmd, GrantTableOp.COPY) ? m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) : 0;
-                    if (flags != GntCopy.SOURCE_GREF || m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET)
-                            != GrantStatus.GENERAL_ERROR.code()) {
-                        return rc;
-                    }
-                    int granter = u16(m, uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET);
-                    int ref = m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
-                    if (dom(granter) == null || ref < 0 || ref >= 512 || tables.pins(granter, ref).total() == 0) {
-                        return rc;
-                    }
-                    GuestMemory g = dom(granter).memory;
-                    long frame = Integer.toUnsignedLong(g.getInt(entry(granter, ref) + GrantEntryV1Layout.FRAME_OFFSET));
-                    long dst = m.getLong(uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
-                    MemorySegment.copy(g.segment(), GuestMemory.gpaOf(frame), m.segment(), GuestMemory.gpaOf(dst),
-                            u16(m, uops + GnttabCopyLayout.LEN_OFFSET));
-                    status(m, uops + GnttabCopyLayout.STATUS_OFFSET, GrantStatus.OKAY);
+    static final class CopyOfPinnedEntryByAnyone extends BuggyVerification {
+        CopyOfPinnedEntryByAnyone() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                int flags = is(cmd, GrantTableOp.COPY) ? m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) : 0;
+                if (flags != GntCopy.SOURCE_GREF || m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET)
+                        != GrantStatus.GENERAL_ERROR.code()) {
                     return rc;
                 }
-            };
+                int granter = u16(m, uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET);
+                int ref = m.getInt(uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                if (b.dom(granter) == null || ref < 0 || ref >= 512 || b.tables.pins(granter, ref).total() == 0) {
+                    return rc;
+                }
+                GuestMemory g = b.dom(granter).memory;
+                long frame = Integer.toUnsignedLong(g.getInt(b.entry(granter, ref) + GrantEntryV1Layout.FRAME_OFFSET));
+                long dst = m.getLong(uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                MemorySegment.copy(g.segment(), GuestMemory.gpaOf(frame), m.segment(), GuestMemory.gpaOf(dst),
+                        u16(m, uops + GnttabCopyLayout.LEN_OFFSET));
+                status(m, uops + GnttabCopyLayout.STATUS_OFFSET, GrantStatus.OKAY);
+                return rc;
+            });
         }
     }
 
     /** GNT-27: a copy into a grant that stays pinned by a read-only mapping leaves GTF_writing set. */
-    static final class CopyLeavesWritingOnPinnedEntry extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    if (!is(cmd, GrantTableOp.COPY) || (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.DEST_GREF) == 0
-                            || m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET) != GrantStatus.OKAY.code()) {
-                        return rc;
-                    }
-                    int granter = u16(m, uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET);
-                    int ref = m.getInt(uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
-                    if (dom(granter) != null && ref >= 0 && ref < 512 && tables.pins(granter, ref).total() > 0) {
-                        dom(granter).memory.getAndBitwiseOrInt(entry(granter, ref), io.pvkit.abi.grant.GrantFlags.WRITING);
-                    }
+    static final class CopyLeavesWritingOnPinnedEntry extends BuggyVerification {
+        CopyLeavesWritingOnPinnedEntry() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (!is(cmd, GrantTableOp.COPY) || (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.DEST_GREF) == 0
+                        || m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET) != GrantStatus.OKAY.code()) {
                     return rc;
                 }
-            };
+                int granter = u16(m, uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_DOMID_OFFSET);
+                int ref = m.getInt(uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                if (b.dom(granter) != null && ref >= 0 && ref < 512 && b.tables.pins(granter, ref).total() > 0) {
+                    b.dom(granter).memory.getAndBitwiseOrInt(b.entry(granter, ref), io.pvkit.abi.grant.GrantFlags.WRITING);
+                }
+                return rc;
+            });
         }
     }
 
     /** GNT-27: a map refused for its entry's bad frame leaves GTF_reading set. */
-    static final class BadFrameLeavesReading extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF)
-                            && m.getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_PAGE.code()) {
-                        int granter = u16(m, uops + GnttabMapGrantRefLayout.DOM_OFFSET);
-                        int ref = m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET);
-                        if (dom(granter) != null && ref >= 0 && ref < 512) {
-                            dom(granter).memory.getAndBitwiseOrInt(entry(granter, ref), io.pvkit.abi.grant.GrantFlags.READING);
-                        }
+    static final class BadFrameLeavesReading extends BuggyVerification {
+        BadFrameLeavesReading() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (is(cmd, GrantTableOp.MAP_GRANT_REF)
+                        && m.getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_PAGE.code()) {
+                    int granter = u16(m, uops + GnttabMapGrantRefLayout.DOM_OFFSET);
+                    int ref = m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET);
+                    if (b.dom(granter) != null && ref >= 0 && ref < 512) {
+                        b.dom(granter).memory.getAndBitwiseOrInt(b.entry(granter, ref), io.pvkit.abi.grant.GrantFlags.READING);
                     }
-                    return rc;
                 }
-            };
+                return rc;
+            });
         }
     }
 
@@ -546,68 +491,56 @@ final class StatusBugs {
     }
 
     /** GNT-26: setup_table refuses a count equal to the maximum (an off-by-one in the bound). */
-    static final class SetupRefusesTheMaximum extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    if (is(cmd, GrantTableOp.SETUP_TABLE) && m.getShort(uops + GnttabSetupTableLayout.STATUS_OFFSET) == 0) {
-                        int dom = u16(m, uops + GnttabSetupTableLayout.DOM_OFFSET);
-                        int target = dom == DomId.SELF ? c.domid() : dom;
-                        long nr = Integer.toUnsignedLong(m.getInt(uops + GnttabSetupTableLayout.NR_FRAMES_OFFSET));
-                        if (nr == tables.querySize(target, target).maxFrames()) {
-                            status(m, uops + GnttabSetupTableLayout.STATUS_OFFSET, GrantStatus.GENERAL_ERROR);
-                        }
+    static final class SetupRefusesTheMaximum extends BuggyVerification {
+        SetupRefusesTheMaximum() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (is(cmd, GrantTableOp.SETUP_TABLE) && m.getShort(uops + GnttabSetupTableLayout.STATUS_OFFSET) == 0) {
+                    int dom = u16(m, uops + GnttabSetupTableLayout.DOM_OFFSET);
+                    int target = dom == DomId.SELF ? c.domid() : dom;
+                    long nr = Integer.toUnsignedLong(m.getInt(uops + GnttabSetupTableLayout.NR_FRAMES_OFFSET));
+                    if (nr == b.tables.querySize(target, target).maxFrames()) {
+                        status(m, uops + GnttabSetupTableLayout.STATUS_OFFSET, GrantStatus.GENERAL_ERROR);
                     }
-                    return rc;
                 }
-            };
+                return rc;
+            });
         }
     }
 
     /** GNT-27: a copy side's 64-bit union is read as 32 bits, so a frame beyond 2^32 is truncated to a valid one. */
-    static final class CopyUnionTruncated extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    if (is(cmd, GrantTableOp.COPY) && count == 1) {
-                        for (long side : new long[] {GnttabCopyLayout.SOURCE_OFFSET, GnttabCopyLayout.DEST_OFFSET}) {
-                            long u = uops + side + GnttabCopyLayout.PTR_U_OFFSET;
-                            c.memory().setLong(u, c.memory().getLong(u) & 0xFFFF_FFFFL);
-                        }
+    static final class CopyUnionTruncated extends BuggyVerification {
+        CopyUnionTruncated() {
+            super((b, c, cmd, uops, count) -> {
+                if (is(cmd, GrantTableOp.COPY) && count == 1) {
+                    for (long side : new long[] {GnttabCopyLayout.SOURCE_OFFSET, GnttabCopyLayout.DEST_OFFSET}) {
+                        long u = uops + side + GnttabCopyLayout.PTR_U_OFFSET;
+                        c.memory().setLong(u, c.memory().getLong(u) & 0xFFFF_FFFFL);
                     }
-                    return real(c, cmd, uops, count);
                 }
-            };
+                return b.real(c, cmd, uops, count);
+            });
         }
     }
 
     /** GNT-27: a reference side is read as the whole 64-bit union, so bits in its upper half make it a bad reference. */
-    static final class CopyRefReadAs64Bits extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (!is(cmd, GrantTableOp.COPY) || count != 1) {
-                        return real(c, cmd, uops, count);
-                    }
-                    int flags = m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET);
-                    long src = m.getLong(uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
-                    long dst = m.getLong(uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
-                    if (((flags & GntCopy.SOURCE_GREF) != 0 && src >>> 32 != 0) || ((flags & GntCopy.DEST_GREF) != 0 && dst >>> 32 != 0)) {
-                        status(m, uops + GnttabCopyLayout.STATUS_OFFSET, GrantStatus.BAD_GNTREF);
-                        return 0;
-                    }
-                    return real(c, cmd, uops, count);
+    static final class CopyRefReadAs64Bits extends BuggyVerification {
+        CopyRefReadAs64Bits() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (!is(cmd, GrantTableOp.COPY) || count != 1) {
+                    return b.real(c, cmd, uops, count);
                 }
-            };
+                int flags = m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET);
+                long src = m.getLong(uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                long dst = m.getLong(uops + GnttabCopyLayout.DEST_OFFSET + GnttabCopyLayout.PTR_U_OFFSET);
+                if (((flags & GntCopy.SOURCE_GREF) != 0 && src >>> 32 != 0) || ((flags & GntCopy.DEST_GREF) != 0 && dst >>> 32 != 0)) {
+                    status(m, uops + GnttabCopyLayout.STATUS_OFFSET, GrantStatus.BAD_GNTREF);
+                    return 0;
+                }
+                return b.real(c, cmd, uops, count);
+            });
         }
     }
 }

@@ -15,6 +15,7 @@ import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BrokenVerification;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.Buggy;
+import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BuggyVerification;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
 import io.pvkit.grant.PinCounts;
 import io.pvkit.grant.TableSize;
@@ -51,40 +52,36 @@ final class TableBugs {
      * {@code >=}), so the first reference of the second table frame, 512, is looked up past the array and fails
      * with a general error. The kit used reference 520 of the second frame before.
      */
-    static final class FirstRefOfSecondFrameFails extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (count != 1) {
-                        return real(c, cmd, uops, count);
-                    }
-                    long refAt;
-                    long statusAt;
-                    int granter;
-                    if (is(cmd, GrantTableOp.MAP_GRANT_REF)) {
-                        refAt = uops + GnttabMapGrantRefLayout.REF_OFFSET;
-                        statusAt = uops + GnttabMapGrantRefLayout.STATUS_OFFSET;
-                        granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
-                    } else if (is(cmd, GrantTableOp.COPY)
-                            && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0) {
-                        refAt = uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET;
-                        statusAt = uops + GnttabCopyLayout.STATUS_OFFSET;
-                        granter = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
-                                + GnttabCopyLayout.PTR_DOMID_OFFSET));
-                    } else {
-                        return real(c, cmd, uops, count);
-                    }
-                    TableSize size = tables.querySize(granter, granter);
-                    if (m.getInt(refAt) == PER_FRAME && size.ok() && size.nrFrames() >= 2) {
-                        refuse(m, statusAt, GrantStatus.GENERAL_ERROR);
-                        return 0;
-                    }
-                    return real(c, cmd, uops, count);
+    static final class FirstRefOfSecondFrameFails extends BuggyVerification {
+        FirstRefOfSecondFrameFails() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (count != 1) {
+                    return b.real(c, cmd, uops, count);
                 }
-            };
+                long refAt;
+                long statusAt;
+                int granter;
+                if (is(cmd, GrantTableOp.MAP_GRANT_REF)) {
+                    refAt = uops + GnttabMapGrantRefLayout.REF_OFFSET;
+                    statusAt = uops + GnttabMapGrantRefLayout.STATUS_OFFSET;
+                    granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
+                } else if (is(cmd, GrantTableOp.COPY)
+                        && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) != 0) {
+                    refAt = uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET;
+                    statusAt = uops + GnttabCopyLayout.STATUS_OFFSET;
+                    granter = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.SOURCE_OFFSET
+                            + GnttabCopyLayout.PTR_DOMID_OFFSET));
+                } else {
+                    return b.real(c, cmd, uops, count);
+                }
+                TableSize size = b.tables.querySize(granter, granter);
+                if (m.getInt(refAt) == PER_FRAME && size.ok() && size.nrFrames() >= 2) {
+                    refuse(m, statusAt, GrantStatus.GENERAL_ERROR);
+                    return 0;
+                }
+                return b.real(c, cmd, uops, count);
+            });
         }
     }
 
@@ -202,29 +199,25 @@ final class TableBugs {
      * GTF_writing (as if the entry's first pin had set every bit), so the granter sees a writable mapping as read-only.
      * The kit mapped writable before read-only only.
      */
-    static final class UpgradeLeavesWritingClear extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (count != 1 || !is(cmd, GrantTableOp.MAP_GRANT_REF)
-                            || (m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET) & GntMap.READONLY) != 0) {
-                        return real(c, cmd, uops, count);
-                    }
-                    int granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
-                    long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET));
-                    PvGrantHypervisor.Dom g = dom(granter);
-                    boolean readOnlyPinned = g != null && ref < PER_FRAME
-                            && (g.memory.getIntVolatile(entry(granter, ref)) & BUSY) == GrantFlags.READING;
-                    long rc = real(c, cmd, uops, count);
-                    if (readOnlyPinned && m.getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
-                        clearBits(granter, ref, GrantFlags.WRITING);
-                    }
-                    return rc;
+    static final class UpgradeLeavesWritingClear extends BuggyVerification {
+        UpgradeLeavesWritingClear() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (count != 1 || !is(cmd, GrantTableOp.MAP_GRANT_REF)
+                        || (m.getInt(uops + GnttabMapGrantRefLayout.FLAGS_OFFSET) & GntMap.READONLY) != 0) {
+                    return b.real(c, cmd, uops, count);
                 }
-            };
+                int granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
+                long ref = Integer.toUnsignedLong(m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET));
+                PvGrantHypervisor.Dom g = b.dom(granter);
+                boolean readOnlyPinned = g != null && ref < PER_FRAME
+                        && (g.memory.getIntVolatile(b.entry(granter, ref)) & BUSY) == GrantFlags.READING;
+                long rc = b.real(c, cmd, uops, count);
+                if (readOnlyPinned && m.getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == 0) {
+                    b.clearBits(granter, ref, GrantFlags.WRITING);
+                }
+                return rc;
+            });
         }
     }
 
@@ -233,29 +226,25 @@ final class TableBugs {
      * the writable device mappings of other handles (the device part of the same handle is counted). The kit had
      * writable device uses only in the handle being unmapped before.
      */
-    static final class DeviceWritersOfOtherHandlesForgotten extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (count != 1 || !is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
-                        return real(c, cmd, uops, count);
-                    }
-                    long[] mapped = maps.get(((long) c.domid() << 32)
-                            | (m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET) & 0xFFFFFFFFL));
-                    long rc = real(c, cmd, uops, count);
-                    if (mapped != null && mapped[2] == 0 && mapped[3] == 0
-                            && m.getShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0) {
-                        PinCounts p = tables.pins((int) mapped[0], (int) mapped[1]);
-                        if (p.hostWrite() == 0 && p.deviceWrite() > 0) {
-                            clearBits((int) mapped[0], mapped[1], GrantFlags.WRITING);
-                        }
-                    }
-                    return rc;
+    static final class DeviceWritersOfOtherHandlesForgotten extends BuggyVerification {
+        DeviceWritersOfOtherHandlesForgotten() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (count != 1 || !is(cmd, GrantTableOp.UNMAP_GRANT_REF)) {
+                    return b.real(c, cmd, uops, count);
                 }
-            };
+                long[] mapped = b.maps.get(((long) c.domid() << 32)
+                        | (m.getInt(uops + GnttabUnmapGrantRefLayout.HANDLE_OFFSET) & 0xFFFFFFFFL));
+                long rc = b.real(c, cmd, uops, count);
+                if (mapped != null && mapped[2] == 0 && mapped[3] == 0
+                        && m.getShort(uops + GnttabUnmapGrantRefLayout.STATUS_OFFSET) == 0) {
+                    PinCounts p = b.tables.pins((int) mapped[0], (int) mapped[1]);
+                    if (p.hostWrite() == 0 && p.deviceWrite() > 0) {
+                        b.clearBits((int) mapped[0], mapped[1], GrantFlags.WRITING);
+                    }
+                }
+                return rc;
+            });
         }
     }
 
@@ -297,22 +286,18 @@ final class TableBugs {
      * GNT-31: swap_grant_ref range-checks only its first reference; a second one beyond the table is answered okay
      * (and nothing is swapped). The kit's bad swaps had the bad reference first before.
      */
-    static final class SwapChecksOnlyRefA extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    if (count == 1 && is(cmd, GrantTableOp.SWAP_GRANT_REF)
-                            && m.getShort(uops + GnttabSwapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_GNTREF.code()
-                            && Integer.toUnsignedLong(m.getInt(uops + GnttabSwapGrantRefLayout.REF_A_OFFSET)) < PER_FRAME) {
-                        m.setShort(uops + GnttabSwapGrantRefLayout.STATUS_OFFSET, (short) 0);
-                    }
-                    return rc;
+    static final class SwapChecksOnlyRefA extends BuggyVerification {
+        SwapChecksOnlyRefA() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (count == 1 && is(cmd, GrantTableOp.SWAP_GRANT_REF)
+                        && m.getShort(uops + GnttabSwapGrantRefLayout.STATUS_OFFSET) == GrantStatus.BAD_GNTREF.code()
+                        && Integer.toUnsignedLong(m.getInt(uops + GnttabSwapGrantRefLayout.REF_A_OFFSET)) < PER_FRAME) {
+                    m.setShort(uops + GnttabSwapGrantRefLayout.STATUS_OFFSET, (short) 0);
                 }
-            };
+                return rc;
+            });
         }
     }
 
@@ -324,29 +309,25 @@ final class TableBugs {
      * was never granted). Emulated over pv-grant by answering such a refused map with success. The kit pinned
      * entries with host mappings only before another domain tried.
      */
-    static final class DevicePinLooksIdle extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
-                            && m.getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.GENERAL_ERROR.code()) {
-                        int granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
-                        int ref = m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET);
-                        PinCounts p = tables.pins(granter, ref);
-                        boolean byAnother = maps.entrySet().stream().anyMatch(e -> (int) (e.getKey() >>> 32) != c.domid()
-                                && e.getValue()[0] == granter && e.getValue()[1] == Integer.toUnsignedLong(ref));
-                        if (byAnother && p.hostRead() + p.hostWrite() == 0 && p.deviceRead() + p.deviceWrite() > 0) {
-                            m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0);
-                            m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, 0x7FFF_FFF0);
-                        }
+    static final class DevicePinLooksIdle extends BuggyVerification {
+        DevicePinLooksIdle() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
+                        && m.getShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET) == GrantStatus.GENERAL_ERROR.code()) {
+                    int granter = Short.toUnsignedInt(m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET));
+                    int ref = m.getInt(uops + GnttabMapGrantRefLayout.REF_OFFSET);
+                    PinCounts p = b.tables.pins(granter, ref);
+                    boolean byAnother = b.maps.entrySet().stream().anyMatch(e -> (int) (e.getKey() >>> 32) != c.domid()
+                            && e.getValue()[0] == granter && e.getValue()[1] == Integer.toUnsignedLong(ref));
+                    if (byAnother && p.hostRead() + p.hostWrite() == 0 && p.deviceRead() + p.deviceWrite() > 0) {
+                        m.setShort(uops + GnttabMapGrantRefLayout.STATUS_OFFSET, (short) 0);
+                        m.setInt(uops + GnttabMapGrantRefLayout.HANDLE_OFFSET, 0x7FFF_FFF0);
                     }
-                    return rc;
                 }
-            };
+                return rc;
+            });
         }
     }
 
@@ -355,21 +336,17 @@ final class TableBugs {
      * so a map naming that id fails with a general error instead of {@code GNTST_bad_domain}. The kit named only
      * 0x7FEF and DOMID_SELF as unknown granters before.
      */
-    static final class GranterPastTheDomainTableIsGeneralError extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
-                            && m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET) == 8 && dom(8) == null) {
-                        refuse(m, uops + GnttabMapGrantRefLayout.STATUS_OFFSET, GrantStatus.GENERAL_ERROR);
-                        return 0;
-                    }
-                    return real(c, cmd, uops, count);
+    static final class GranterPastTheDomainTableIsGeneralError extends BuggyVerification {
+        GranterPastTheDomainTableIsGeneralError() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (count == 1 && is(cmd, GrantTableOp.MAP_GRANT_REF)
+                        && m.getShort(uops + GnttabMapGrantRefLayout.DOM_OFFSET) == 8 && b.dom(8) == null) {
+                    refuse(m, uops + GnttabMapGrantRefLayout.STATUS_OFFSET, GrantStatus.GENERAL_ERROR);
+                    return 0;
                 }
-            };
+                return b.real(c, cmd, uops, count);
+            });
         }
     }
 
@@ -446,22 +423,18 @@ final class TableBugs {
      * GNT-27: a copy side given as the caller's frame 0 is refused as a bad page ({@code frame <= 0} instead of
      * {@code frame < 0}). The kit's frame sides avoided frame 0 before.
      */
-    static final class FrameZeroIsBadPage extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    if (count == 1 && is(cmd, GrantTableOp.COPY)
-                            && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) == 0
-                            && m.getLong(uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET) == 0) {
-                        refuse(m, uops + GnttabCopyLayout.STATUS_OFFSET, GrantStatus.BAD_PAGE);
-                        return 0;
-                    }
-                    return real(c, cmd, uops, count);
+    static final class FrameZeroIsBadPage extends BuggyVerification {
+        FrameZeroIsBadPage() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (count == 1 && is(cmd, GrantTableOp.COPY)
+                        && (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) == 0
+                        && m.getLong(uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_U_OFFSET) == 0) {
+                    refuse(m, uops + GnttabCopyLayout.STATUS_OFFSET, GrantStatus.BAD_PAGE);
+                    return 0;
                 }
-            };
+                return b.real(c, cmd, uops, count);
+            });
         }
     }
 
@@ -471,31 +444,27 @@ final class TableBugs {
      * it. Emulated over pv-grant by answering such a refused copy with success. The kit did not copy at the bound
      * before.
      */
-    static final class CopyIgnoresPinBound extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    long rc = real(c, cmd, uops, count);
-                    GuestMemory m = c.memory();
-                    if (count != 1 || !is(cmd, GrantTableOp.COPY)
-                            || m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET) != GrantStatus.GENERAL_ERROR.code()) {
-                        return rc;
-                    }
-                    int flags = m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET);
-                    long side = (flags & GntCopy.SOURCE_GREF) != 0 ? GnttabCopyLayout.SOURCE_OFFSET
-                            : (flags & GntCopy.DEST_GREF) != 0 ? GnttabCopyLayout.DEST_OFFSET : -1;
-                    if (side >= 0) {
-                        int granter = Short.toUnsignedInt(m.getShort(uops + side + GnttabCopyLayout.PTR_DOMID_OFFSET));
-                        PinCounts p = tables.pins(granter, m.getInt(uops + side + GnttabCopyLayout.PTR_U_OFFSET));
-                        if (Math.max(p.hostRead(), p.hostWrite()) >= MaptrackChecks.PINS_PER_KIND) {
-                            m.setShort(uops + GnttabCopyLayout.STATUS_OFFSET, (short) 0);
-                        }
-                    }
+    static final class CopyIgnoresPinBound extends BuggyVerification {
+        CopyIgnoresPinBound() {
+            super((b, c, cmd, uops, count) -> {
+                long rc = b.real(c, cmd, uops, count);
+                GuestMemory m = c.memory();
+                if (count != 1 || !is(cmd, GrantTableOp.COPY)
+                        || m.getShort(uops + GnttabCopyLayout.STATUS_OFFSET) != GrantStatus.GENERAL_ERROR.code()) {
                     return rc;
                 }
-            };
+                int flags = m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET);
+                long side = (flags & GntCopy.SOURCE_GREF) != 0 ? GnttabCopyLayout.SOURCE_OFFSET
+                        : (flags & GntCopy.DEST_GREF) != 0 ? GnttabCopyLayout.DEST_OFFSET : -1;
+                if (side >= 0) {
+                    int granter = Short.toUnsignedInt(m.getShort(uops + side + GnttabCopyLayout.PTR_DOMID_OFFSET));
+                    PinCounts p = b.tables.pins(granter, m.getInt(uops + side + GnttabCopyLayout.PTR_U_OFFSET));
+                    if (Math.max(p.hostRead(), p.hostWrite()) >= MaptrackChecks.PINS_PER_KIND) {
+                        m.setShort(uops + GnttabCopyLayout.STATUS_OFFSET, (short) 0);
+                    }
+                }
+                return rc;
+            });
         }
     }
 
@@ -505,29 +474,25 @@ final class TableBugs {
      * GNT-10: a copy from a grant ignores its source offset (it reads from the start of the granted frame); the kit's
      * valid copies all started at source offset 0 before.
      */
-    static final class CopyIgnoresSourceOffset extends BrokenVerification {
-        @Override
-        PvGrantHypervisor broken() {
-            return new Buggy() {
-                @Override
-                long bug(HypercallContext c, long cmd, long uops, long count) {
-                    GuestMemory m = c.memory();
-                    long at = uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_OFFSET_OFFSET;
-                    if (count != 1 || !is(cmd, GrantTableOp.COPY)
-                            || (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) == 0) {
-                        return real(c, cmd, uops, count);
-                    }
-                    short offset = m.getShort(at);
-                    int len = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.LEN_OFFSET));
-                    if (offset == 0 || Short.toUnsignedInt(offset) + len > GuestMemory.PAGE_SIZE) {
-                        return real(c, cmd, uops, count);
-                    }
-                    m.setShort(at, (short) 0);
-                    long rc = real(c, cmd, uops, count);
-                    m.setShort(at, offset);
-                    return rc;
+    static final class CopyIgnoresSourceOffset extends BuggyVerification {
+        CopyIgnoresSourceOffset() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                long at = uops + GnttabCopyLayout.SOURCE_OFFSET + GnttabCopyLayout.PTR_OFFSET_OFFSET;
+                if (count != 1 || !is(cmd, GrantTableOp.COPY)
+                        || (m.getShort(uops + GnttabCopyLayout.FLAGS_OFFSET) & GntCopy.SOURCE_GREF) == 0) {
+                    return b.real(c, cmd, uops, count);
                 }
-            };
+                short offset = m.getShort(at);
+                int len = Short.toUnsignedInt(m.getShort(uops + GnttabCopyLayout.LEN_OFFSET));
+                if (offset == 0 || Short.toUnsignedInt(offset) + len > GuestMemory.PAGE_SIZE) {
+                    return b.real(c, cmd, uops, count);
+                }
+                m.setShort(at, (short) 0);
+                long rc = b.real(c, cmd, uops, count);
+                m.setShort(at, offset);
+                return rc;
+            });
         }
     }
 }

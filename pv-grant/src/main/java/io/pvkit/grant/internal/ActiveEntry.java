@@ -1,5 +1,7 @@
 package io.pvkit.grant.internal;
 
+import io.pvkit.abi.grant.GntMap;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -15,7 +17,10 @@ import java.lang.invoke.VarHandle;
  * entry CAS, the frame read, the pin counts and the atomic ANDs of a release.
  */
 public final class ActiveEntry {
-    /** Xen's 8-bit pin counts refuse a pin while their top bit is set: a count reaches 0x80, never more. */
+    /**
+     * Xen's 8-bit pin counts refuse a pin while their top bit is set: a count reaches 0x80, never more (a host count
+     * here being its mappings and copies together, see {@link #atBound(int, boolean)}).
+     */
     public static final int MAX_PINS = 0x80;
     /** Spins with {@link Thread#onSpinWait()} before a waiter starts yielding its CPU to the holder. */
     private static final int SPINS = 64;
@@ -76,8 +81,23 @@ public final class ActiveEntry {
         return hostWrite + devWrite + copyWrite;
     }
 
-    public boolean nearOverflow() {
-        return hostRead >= MAX_PINS || hostWrite >= MAX_PINS || devRead >= MAX_PINS || devWrite >= MAX_PINS
-                || copyRead >= MAX_PINS || copyWrite >= MAX_PINS;
+    /**
+     * Xen's overflow check ({@code act->pin & GNTPIN_incr2oflow_mask(pin_incr)} in {@code map_grant_ref} and
+     * {@code acquire_grant_for_copy}): whether a counter that a use of {@code kinds} would add to has reached
+     * {@link #MAX_PINS}. Xen has four counters; a copy adds to the host one of its direction, so the host counters
+     * here are the host mappings and the copies together ({@code hstr} = {@code hostRead + copyRead}, {@code hstw}
+     * = {@code hostWrite + copyWrite}). The counters the use does not add to are not checked: an entry with 128
+     * read-only host mappings still takes a writable host mapping, device mappings and a copy into it.
+     *
+     * @param kinds {@link GntMap#HOST_MAP} and/or {@link GntMap#DEVICE_MAP} (a copy: {@code HOST_MAP})
+     * @param readOnly whether the use reads only (a copy's source)
+     * @return whether the use must be refused ({@code GNTST_general_error})
+     */
+    public boolean atBound(int kinds, boolean readOnly) {
+        if ((kinds & GntMap.HOST_MAP) != 0
+                && (readOnly ? hostRead + copyRead : hostWrite + copyWrite) >= MAX_PINS) {
+            return true;
+        }
+        return (kinds & GntMap.DEVICE_MAP) != 0 && (readOnly ? devRead : devWrite) >= MAX_PINS;
     }
 }

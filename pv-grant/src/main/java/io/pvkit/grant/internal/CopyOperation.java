@@ -2,6 +2,7 @@ package io.pvkit.grant.internal;
 
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.grant.GntCopy;
+import io.pvkit.abi.grant.GntMap;
 import io.pvkit.abi.grant.GrantEntryV1Layout;
 import io.pvkit.abi.memory.GuestMemory;
 
@@ -264,7 +265,8 @@ public final class CopyOperation {
     private static long acquire(DomainGrants self, DomainGrants granter, int ref, ActiveEntry act, boolean readOnly) {
         act.lock();
         try {
-            if (act.pins() > 0 && (act.domid != self.domid || act.nearOverflow())) {
+            // a copy adds to the host counter of its direction and is bounded by it alone (Xen)
+            if (act.pins() > 0 && (act.domid != self.domid || act.atBound(GntMap.HOST_MAP, readOnly))) {
                 return Gntst.GENERAL_ERROR;
             }
             boolean firstPin = act.pins() == 0;

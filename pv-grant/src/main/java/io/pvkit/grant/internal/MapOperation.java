@@ -94,7 +94,8 @@ public final class MapOperation {
                           boolean readOnly, int kinds, MappingLifetime lifetime, boolean lazyView) {
         final int mapperId = mapper.domid;
         final boolean confined = lifetime == MappingLifetime.CONFINED;
-        if (act.pins() > 0 && (act.domid != mapperId || act.nearOverflow())) {
+        // only the counters this map adds to are bounded (Xen's GNTPIN_incr2oflow_mask(pin_incr))
+        if (act.pins() > 0 && (act.domid != mapperId || act.atBound(kinds, readOnly))) {
             mapper.maptrack.free(m);
             return Gntst.GENERAL_ERROR;
         }
