@@ -2,6 +2,8 @@ package io.pvkit.rings;
 
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.spi.IdleStrategy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -47,87 +49,84 @@ class RingWaitsTest {
         }
     }
 
+    private Arena arena;
+    private SharedFrontRing front;
+    private SharedBackRing back;
+
+    @BeforeEach
+    void pairOnOnePage() {
+        arena = Arena.ofShared(); // shared: assertTimeoutPreemptively runs the wait on another thread
+        GuestMemory page = GuestMemory.wrap(TestRings.page(arena, 1));
+        front = SharedFrontRing.initialise(page, TYPE);
+        back = SharedBackRing.attach(page, TYPE);
+    }
+
+    @AfterEach
+    void release() {
+        arena.close();
+    }
+
     private static MemorySegment request() {
         return MemorySegment.ofArray(new byte[TestRings.REQUEST_SIZE]);
     }
 
     @Test
     void awaitRequestsIdlesUntilTheFrontendPushesThenReturnsTrue() {
-        try (Arena arena = Arena.ofShared()) {
-            GuestMemory page = GuestMemory.wrap(TestRings.page(arena, 1));
-            SharedFrontRing front = SharedFrontRing.initialise(page, TYPE);
-            SharedBackRing back = SharedBackRing.attach(page, TYPE);
-            ScriptedIdle idle = new ScriptedIdle(3, () -> {
-                front.putRequest(request());
-                front.pushRequests();
-            });
-            boolean got = assertTimeoutPreemptively(Duration.ofSeconds(20),
-                    () -> RingWaits.awaitRequests(back, idle, Duration.ofSeconds(2).toNanos()));
-            assertTrue(got, "a request was pushed while waiting");
-            assertEquals(1, idle.resets, "reset once at the start of the wait");
-            assertEquals(3, idle.idles, "idled between the empty checks only");
-            assertEquals(1, back.unconsumedRequests());
-        }
+        ScriptedIdle idle = new ScriptedIdle(3, () -> {
+            front.putRequest(request());
+            front.pushRequests();
+        });
+        boolean got = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> RingWaits.awaitRequests(back, idle, Duration.ofSeconds(2).toNanos()));
+        assertTrue(got, "a request was pushed while waiting");
+        assertEquals(1, idle.resets, "reset once at the start of the wait");
+        assertEquals(3, idle.idles, "idled between the empty checks only");
+        assertEquals(1, back.unconsumedRequests());
     }
 
     @Test
     void awaitResponsesIdlesUntilTheBackendPushesThenReturnsTrue() {
-        try (Arena arena = Arena.ofShared()) {
-            GuestMemory page = GuestMemory.wrap(TestRings.page(arena, 1));
-            SharedFrontRing front = SharedFrontRing.initialise(page, TYPE);
-            SharedBackRing back = SharedBackRing.attach(page, TYPE);
-            front.putRequest(request());
-            front.pushRequests();
-            ScriptedIdle idle = new ScriptedIdle(4, () -> {
-                back.pollRequests(req -> back.putResponse(TestRings.echo(req)), 1);
-                back.pushResponses();
-            });
-            boolean got = assertTimeoutPreemptively(Duration.ofSeconds(20),
-                    () -> RingWaits.awaitResponses(front, idle, Duration.ofSeconds(2).toNanos()));
-            assertTrue(got, "a response was pushed while waiting");
-            assertEquals(1, idle.resets);
-            assertEquals(4, idle.idles);
-            assertTrue(front.hasUnconsumedResponses());
-        }
+        front.putRequest(request());
+        front.pushRequests();
+        ScriptedIdle idle = new ScriptedIdle(4, () -> {
+            back.pollRequests(req -> back.putResponse(TestRings.echo(req)), 1);
+            back.pushResponses();
+        });
+        boolean got = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                () -> RingWaits.awaitResponses(front, idle, Duration.ofSeconds(2).toNanos()));
+        assertTrue(got, "a response was pushed while waiting");
+        assertEquals(1, idle.resets);
+        assertEquals(4, idle.idles);
+        assertTrue(front.hasUnconsumedResponses());
     }
 
     @Test
     void workAlreadyWaitingNeedsNoIdleAndNoTime() {
-        try (Arena arena = Arena.ofShared()) {
-            GuestMemory page = GuestMemory.wrap(TestRings.page(arena, 1));
-            SharedFrontRing front = SharedFrontRing.initialise(page, TYPE);
-            SharedBackRing back = SharedBackRing.attach(page, TYPE);
-            front.putRequest(request());
-            front.pushRequests();
-            ScriptedIdle idle = new ScriptedIdle(Integer.MAX_VALUE, () -> { });
-            assertTrue(RingWaits.awaitRequests(back, idle, 0), "a request already waiting, even with no time at all");
-            assertEquals(0, idle.idles);
-            back.pollRequests(req -> back.putResponse(TestRings.echo(req)), 1);
-            back.pushResponses();
-            assertTrue(RingWaits.awaitResponses(front, idle, 0));
-            assertEquals(0, idle.idles);
-            assertEquals(2, idle.resets);
-        }
+        front.putRequest(request());
+        front.pushRequests();
+        ScriptedIdle idle = new ScriptedIdle(Integer.MAX_VALUE, () -> { });
+        assertTrue(RingWaits.awaitRequests(back, idle, 0), "a request already waiting, even with no time at all");
+        assertEquals(0, idle.idles);
+        back.pollRequests(req -> back.putResponse(TestRings.echo(req)), 1);
+        back.pushResponses();
+        assertTrue(RingWaits.awaitResponses(front, idle, 0));
+        assertEquals(0, idle.idles);
+        assertEquals(2, idle.resets);
     }
 
     @Test
     void aWaitThatFindsNothingEndsAtItsDeadlineWithFalse() {
-        try (Arena arena = Arena.ofShared()) {
-            GuestMemory page = GuestMemory.wrap(TestRings.page(arena, 1));
-            SharedFrontRing front = SharedFrontRing.initialise(page, TYPE);
-            SharedBackRing back = SharedBackRing.attach(page, TYPE);
-            long timeout = Duration.ofMillis(50).toNanos();
-            for (boolean requests : new boolean[] {true, false}) {
-                ScriptedIdle idle = new ScriptedIdle(Integer.MAX_VALUE, () -> { });
-                long start = System.nanoTime();
-                boolean got = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> requests
-                        ? RingWaits.awaitRequests(back, idle, timeout)
-                        : RingWaits.awaitResponses(front, idle, timeout));
-                long took = System.nanoTime() - start;
-                assertFalse(got, "nothing was pushed");
-                assertTrue(took >= timeout, "returned after " + took + " ns, before the " + timeout + " ns deadline");
-                assertTrue(idle.idles > 0, "idled while waiting");
-            }
+        long timeout = Duration.ofMillis(50).toNanos();
+        for (boolean requests : new boolean[] {true, false}) {
+            ScriptedIdle idle = new ScriptedIdle(Integer.MAX_VALUE, () -> { });
+            long start = System.nanoTime();
+            boolean got = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> requests
+                    ? RingWaits.awaitRequests(back, idle, timeout)
+                    : RingWaits.awaitResponses(front, idle, timeout));
+            long took = System.nanoTime() - start;
+            assertFalse(got, "nothing was pushed");
+            assertTrue(took >= timeout, "returned after " + took + " ns, before the " + timeout + " ns deadline");
+            assertTrue(idle.idles > 0, "idled while waiting");
         }
     }
 }
