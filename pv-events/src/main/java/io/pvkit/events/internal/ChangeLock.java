@@ -23,7 +23,6 @@ import java.lang.invoke.VarHandle;
  */
 public final class ChangeLock {
     private static final VarHandle HELD;
-    private static final int SPINS_BEFORE_YIELD = 64;
 
     static {
         try {
@@ -58,12 +57,7 @@ public final class ChangeLock {
         int spins = 0;
         do {
             while ((int) HELD.getOpaque(this) != 0) {
-                if (spins < SPINS_BEFORE_YIELD) {
-                    Thread.onSpinWait();
-                    spins++;
-                } else {
-                    Thread.yield();
-                }
+                spins = ChannelLocks.pause(spins);
             }
         } while (!HELD.compareAndSet(this, 0, 1));
     }

@@ -138,7 +138,8 @@ public final class ChannelLocks {
         WORD.setRelease(words, (port << 1) + 1, 0);
     }
 
-    private static int pause(int spins) {
+    /** One step of a wait: spins {@value #SPINS_BEFORE_YIELD} times, then yields; returns the new spin count. */
+    static int pause(int spins) {
         if (spins < SPINS_BEFORE_YIELD) {
             Thread.onSpinWait();
             return spins + 1;
