@@ -5,6 +5,7 @@ import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.evtchn.EvtchnStatus;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.spi.IdleStrategy;
 import io.pvkit.events.spi.UnmaskHypercall;
 import io.pvkit.events.spi.VcpuKicker;
 import org.junit.jupiter.api.AfterEach;
@@ -19,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -234,7 +236,7 @@ class PlatformApiTest {
         assertTrue(d.awaitUpcallParked(TimeUnit.SECONDS.toNanos(5)));
         AtomicInteger idles = new AtomicInteger();
         AtomicInteger resets = new AtomicInteger();
-        io.pvkit.abi.spi.IdleStrategy counting = new io.pvkit.abi.spi.IdleStrategy() {
+        IdleStrategy counting = new IdleStrategy() {
             @Override
             public void idle() {
                 idles.incrementAndGet();
@@ -273,7 +275,7 @@ class PlatformApiTest {
         Thread vcpu1 = Thread.ofPlatform().unstarted(() -> {
             parked.countDown();
             long t0 = System.nanoTime();
-            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(10));
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(10));
             wokeAfter.set(System.nanoTime() - t0);
         });
         kicker.attach(1, vcpu1);
@@ -289,7 +291,7 @@ class PlatformApiTest {
         kicker.detach(0);
         kicker.kick(0); // detached: no permit for this thread
         long t0 = System.nanoTime();
-        java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
         assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(90),
                 "a kick after detach unparked the detached thread");
     }
