@@ -27,10 +27,15 @@ final class ByteStreamPeer implements AutoCloseable {
 
     /** A zero-filled, page-aligned page for the current test. */
     MemorySegment newPage() {
+        return newMemory(4096);
+    }
+
+    /** Zero-filled, page-aligned shared memory of {@code bytes} bytes (whole pages) for the current test. */
+    MemorySegment newMemory(long bytes) {
         if (arena == null) {
             arena = Arena.ofShared();
         }
-        return arena.allocate(4096, 4096);
+        return arena.allocate(bytes, 4096);
     }
 
     @Override
@@ -46,7 +51,10 @@ final class ByteStreamPeer implements AutoCloseable {
      * the kit's peer writes at the wire offsets, written here as literals from the headers, never derived from
      * the layout given (a wrong layout helper would otherwise move the kit's writes along with the implementation's).
      */
-    record Wire(ByteStreamLayout given, ByteStreamLayout wire) {
+    record Wire(ByteStreamLayout given, ByteStreamLayout wire, long memoryBytes) {
+        Wire(ByteStreamLayout given, ByteStreamLayout wire) {
+            this(given, wire, 4096);
+        }
     }
 
     /**
@@ -54,7 +62,8 @@ final class ByteStreamPeer implements AutoCloseable {
      * rsp_cons/rsp_prod @2056/2060), the console's ({@code io/console.h}: in[1024] @0, out[2048] @1024,
      * in_cons/in_prod @3072/3076, out_cons/out_prod @3080/3084) and libxenvchan's in-page rings
      * ({@code struct vchan_interface}: left cons/prod @0/4 with 2^10 bytes at 1024, right cons/prod @8/12 with
-     * 2^11 bytes at 2048).
+     * 2^11 bytes at 2048), and libxenvchan's largest ring: order 20 ({@code MAX_LARGE_RING_SHIFT}), 2^20 bytes in
+     * 256 granted pages, seen here mapped right after the control page (indices of {@code left} @0/4, data @4096).
      */
     static List<Wire> wires() {
         return List.of(
@@ -64,7 +73,9 @@ final class ByteStreamPeer implements AutoCloseable {
                 new Wire(ByteStreamLayout.CONSOLE_OUT, new ByteStreamLayout("console.h out", 1024, 2048, 3080, 3084)),
                 new Wire(ByteStreamLayout.vchan("vchan.left", 0, 1024, 10), new ByteStreamLayout("vchan left", 1024, 1024, 0, 4)),
                 new Wire(ByteStreamLayout.vchan("vchan.right", 8, 2048, 11),
-                        new ByteStreamLayout("vchan right", 2048, 2048, 8, 12)));
+                        new ByteStreamLayout("vchan right", 2048, 2048, 8, 12)),
+                new Wire(ByteStreamLayout.vchan("vchan.left order 20", 0, 4096, 20),
+                        new ByteStreamLayout("vchan left, order 20", 4096, 1 << 20, 0, 4), 4096 + (1 << 20)));
     }
 
     /**

@@ -123,7 +123,7 @@ public abstract class ByteStreamReaderVerification {
 
     /**
      * <a href="../../../../../RULES.md#bs-01">BS-01</a> (reader side): on each of xenstore's, the console's and
-     * libxenvchan's in-page rings (the kit writing at the C headers' offsets, {@code ByteStreamPeer#wires}), the kit streams 6 rings' worth of bytes in random chunks (at most half a ring outstanding) from
+     * libxenvchan's in-page rings and its largest (order 20) ring (the kit writing at the C headers' offsets, {@code ByteStreamPeer#wires}), the kit streams 6 rings' worth of bytes in random chunks (at most half a ring outstanding) from
      * index 0 and from just below 2^32; the reader reads random amounts.
      *
      * <p>If this fails, check: {@code prod - cons} is computed in 32-bit unsigned arithmetic (not as a difference
@@ -136,7 +136,7 @@ public abstract class ByteStreamReaderVerification {
             ByteStreamLayout layout = wire.wire();
             List<byte[]> runs = new ArrayList<>();
             for (int start : new int[] {0, NEAR_WRAP}) {
-                MemorySegment page = peer.newPage();
+                MemorySegment page = peer.newMemory(wire.memoryBytes());
                 Fixture f = new Fixture(layout, wire.given(), start, GuestMemory.wrap(page), page);
                 assertEquals(wire.given(), f.reader.layout(), "BS-01: layout() must be the layout the reader was "
                         + "attached with");

@@ -115,7 +115,7 @@ public abstract class ByteStreamWriterVerification {
 
     /**
      * <a href="../../../../../RULES.md#bs-01">BS-01</a> (writer side): on each of xenstore's, the console's and
-     * libxenvchan's in-page rings (the kit reading at the C headers' offsets, {@code ByteStreamPeer#wires}), the writer streams 6 rings' worth of bytes in random chunks from index 0 and from just below 2^32
+     * libxenvchan's in-page rings and its largest (order 20) ring (the kit reading at the C headers' offsets, {@code ByteStreamPeer#wires}), the writer streams 6 rings' worth of bytes in random chunks from index 0 and from just below 2^32
      * while the kit consumes random, smaller amounts (the ring is mostly full when the indices cross 2^32).
      *
      * <p>If this fails, check: {@code prod - cons} is computed in 32-bit unsigned arithmetic (not as a difference
@@ -128,7 +128,7 @@ public abstract class ByteStreamWriterVerification {
             ByteStreamLayout layout = wire.wire();
             List<byte[]> runs = new ArrayList<>();
             for (int start : new int[] {0, NEAR_WRAP}) {
-                MemorySegment page = peer.newPage();
+                MemorySegment page = peer.newMemory(wire.memoryBytes());
                 Fixture f = new Fixture(layout, wire.given(), start, GuestMemory.wrap(page), page);
                 assertEquals(wire.given(), f.writer.layout(), "BS-01: layout() must be the layout the writer was "
                         + "attached with");

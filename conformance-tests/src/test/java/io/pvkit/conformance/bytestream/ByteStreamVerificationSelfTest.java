@@ -213,6 +213,20 @@ class ByteStreamVerificationSelfTest {
         }
     }
 
+    static final class ReaderPositionIn16Bits extends ToyReader {
+        @Override
+        Set<ToyByteStreamReader.Flaw> flaws() {
+            return EnumSet.of(ToyByteStreamReader.Flaw.POSITION_IN_16_BITS);
+        }
+    }
+
+    static final class WriterPositionIn16Bits extends ToyWriter {
+        @Override
+        Set<ToyByteStreamWriter.Flaw> flaws() {
+            return EnumSet.of(ToyByteStreamWriter.Flaw.POSITION_IN_16_BITS);
+        }
+    }
+
     /** The toy fails exactly these rules (so each rule is shown to catch a flaw of its own). */
     private static void assertOnlyFails(Class<?> verification, String... rules) {
         SelfTestReport report = SelfTest.run(verification);
@@ -248,6 +262,8 @@ class ByteStreamVerificationSelfTest {
         assertOnlyFails(ReaderFitsDataOnly.class, "BS-08");
         assertOnlyFails(ReaderFaultNotReported.class, "BS-05");   // PIT survivor: fault() never called by the kit
         assertOnlyFails(ReaderLayoutNotReported.class, "BS-01");   // PIT survivor: layout() never called by the kit
+        // PIT survivor ByteStreamLayout.vchan 60 (order 20 refused): only a ring above 64 KiB shows it
+        assertOnlyFails(ReaderPositionIn16Bits.class, "BS-01");
     }
 
     @Test
@@ -263,6 +279,7 @@ class ByteStreamVerificationSelfTest {
         assertOnlyFails(WriterFitsDataOnly.class, "BS-08");
         assertOnlyFails(WriterFaultNotReported.class, "BS-05");
         assertOnlyFails(WriterLayoutNotReported.class, "BS-01");
+        assertOnlyFails(WriterPositionIn16Bits.class, "BS-01");   // as ReaderPositionIn16Bits
         assertOnlyFails(WriterSpaceMasked.class, "BS-03");   // PIT survivor: space() checked only on a broken writer
     }
 

@@ -42,7 +42,12 @@ final class ToyByteStreamReader implements ByteStreamReader {
         /** Breaks and stays BROKEN, but fault() never says why (always null). */
         FAULT_NOT_REPORTED,
         /** layout() answers null. */
-        LAYOUT_NOT_REPORTED
+        LAYOUT_NOT_REPORTED,
+        /**
+         * Takes the array position from the index's low 16 bits (a {@code uint16_t} offset, enough for every in-page
+         * ring): wrong only for a ring larger than 64 KiB, such as libxenvchan's order-20 ring.
+         */
+        POSITION_IN_16_BITS
     }
 
     private final MemoryAccess mem;
@@ -108,7 +113,7 @@ final class ToyByteStreamReader implements ByteStreamReader {
         if (n <= 0) {
             return 0;
         }
-        int start = cons & (size - 1);
+        int start = (has(Flaw.POSITION_IN_16_BITS) ? cons & 0xFFFF : cons) & (size - 1);
         int first = Math.min(n, size - start);
         if (has(Flaw.PUBLISH_BEFORE_COPY)) {
             mem.setIntRelease(layout.consOffset(), cons + n);

@@ -44,7 +44,12 @@ final class ToyByteStreamWriter implements ByteStreamWriter {
         /** space() = (size - used) &amp; (size-1): an empty ring reports no space. */
         SPACE_MASKED,
         /** layout() answers null. */
-        LAYOUT_NOT_REPORTED
+        LAYOUT_NOT_REPORTED,
+        /**
+         * Takes the array position from the index's low 16 bits (a {@code uint16_t} offset, enough for every in-page
+         * ring): wrong only for a ring larger than 64 KiB, such as libxenvchan's order-20 ring.
+         */
+        POSITION_IN_16_BITS
     }
 
     private final MemoryAccess mem;
@@ -110,7 +115,7 @@ final class ToyByteStreamWriter implements ByteStreamWriter {
         if (n <= 0) {
             return 0;
         }
-        int start = prod & (size - 1);
+        int start = (has(Flaw.POSITION_IN_16_BITS) ? prod & 0xFFFF : prod) & (size - 1);
         int first = Math.min(n, size - start);
         if (has(Flaw.PUBLISH_BEFORE_COPY)) {
             publish(prod + n);
