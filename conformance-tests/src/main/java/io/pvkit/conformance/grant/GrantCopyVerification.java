@@ -110,11 +110,19 @@ public abstract class GrantCopyVerification extends GrantMaptrackVerification {
      *       memory is not), as is the frame a grant names;</li>
      *   <li>a pinned entry is usable only by the domain that pinned it ({@code act->domid});</li>
      *   <li>the frame read after the status CAS is validated, and on failure the busy bits that CAS set are
-     *       cleared ({@code unlock_out_clear}).</li>
+     *       cleared ({@code unlock_out_clear});</li>
+     *   <li>every case answers and acts the same at a reference's first use and at a later one (a per-entry cache or
+     *       fast path taken once an entry has been used checks the same things as the first use: reference range,
+     *       the side's domain, a read-only grant as destination, and it releases the source when the destination is
+     *       refused);</li>
+     *   <li>the GNTCOPY_source_gref / GNTCOPY_dest_gref flag of each side decides whether it is a reference or a
+     *       frame, also when the domain is {@code DOMID_SELF} (the caller's own grant) and when a frame's number is
+     *       also a reference the caller's own table has in use.</li>
      * </ul>
      */
     @Test
     public void required_GNT_27_copySidesAndBadFramesAreCheckedAsXenDoes() {
         operationStatuses().copySidesAndBadFramesAreCheckedAsXenDoes(c);
+        new CopyPaths(a, b).firstAndLaterUse();
     }
 }
