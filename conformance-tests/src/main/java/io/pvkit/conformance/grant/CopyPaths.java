@@ -145,6 +145,12 @@ final class CopyPaths {
                     "a copy from B's frame " + collide + ", whose number is also a reference of B's table in use" + u);
             assertArrived(b, b.data(6), 80, 3, 40, "the copy from B's frame " + collide + " (not the frame " + other
                     + " that reference " + collide + " grants)" + u);
+            fillPattern(b, b.data(6), 6);
+            assertEquals(OKAY, b.copy(new GrantDomain.Copy(b.data(6), DomId.SELF, 500, collide, DomId.SELF, 600, LEN, 0))[0],
+                    "a copy into B's frame " + collide + ", whose number is also a reference of B's table in use" + u);
+            assertArrived(b, collide, 600, 6, 500, "the copy into B's frame " + collide + " (not into the frame "
+                    + other + " that reference " + collide + " grants)" + u);
+            fillPattern(b, collide, 3);
             assertEquals(GrantFlags.READING, b.busy((int) collide), "B's reference " + collide + " is still mapped by A"
                     + u);
 

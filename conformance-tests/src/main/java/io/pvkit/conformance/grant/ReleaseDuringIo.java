@@ -228,6 +228,10 @@ final class ReleaseDuringIo {
                     // the dying domain's own unmap of its mapping in use: whatever it answers (it may be refused, or
                     // the domain may be gone already), it must not hit an internal error (the unexpectedErrors hook)
                     refusedOr(() -> c.unmap(held[0].handle(), 0x2000, 0));
+                    // and its copy between two of its own frames (a dying domain's call: refused or answered, never
+                    // an internal error)
+                    refusedOr(() -> c.copy(new GrantDomain.Copy(c.data(1), DomId.SELF, 0, c.data(2), DomId.SELF, 0, 8,
+                            0)));
                 }
                 checked++;
                 Thread.sleep(2);

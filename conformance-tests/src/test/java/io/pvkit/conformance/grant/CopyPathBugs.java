@@ -3,9 +3,13 @@ package io.pvkit.conformance.grant;
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GnttabCopyLayout;
+import io.pvkit.abi.grant.GrantStatus;
 import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BuggyVerification;
+import io.pvkit.conformance.spi.HypervisorUnderTest;
+
+import java.util.List;
 
 /**
  * The broken implementations that GNT-27's copy cases at a reference's first and later use ({@link CopyPaths})
@@ -37,6 +41,32 @@ final class CopyPathBugs {
                 }
                 return b.real(c, cmd, uops, count);
             });
+        }
+    }
+
+    /**
+     * GNT-22: a copy by a dying domain takes its fast path without checking that the caller is live (pv-grant's
+     * {@code CopyOperation.fastCopy} 75 removed), and the internal error (a {@code NullPointerException} on the
+     * missing domain) is caught and answered as a general error, which the {@code unexpectedErrors} hook reports. The
+     * kit never made a dying domain copy before.
+     */
+    static final class DyingCallerCopyHitsAnInternalError extends BuggyVerification {
+        DyingCallerCopyHitsAnInternalError() {
+            super((b, c, cmd, uops, count) -> {
+                GuestMemory m = c.memory();
+                if (count == 1 && is(cmd, GrantTableOp.COPY)
+                        && b.tables.querySize(c.domid(), DomId.SELF).status() == GrantStatus.BAD_DOMAIN.code()) {
+                    b.reportError(new NullPointerException("the grant state of dying domain " + c.domid()));
+                    m.setShort(uops + GnttabCopyLayout.STATUS_OFFSET, (short) GrantStatus.GENERAL_ERROR.code());
+                    return 0;
+                }
+                return b.real(c, cmd, uops, count);
+            });
+        }
+
+        @Override
+        protected List<Throwable> unexpectedErrors(HypervisorUnderTest hypervisor) {
+            return ((PvGrantHypervisor) hypervisor).errors();
         }
     }
 }

@@ -906,6 +906,7 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-15", EdgeBugs.SecondViewOutlivesUnmap.class, Set.of()),
                 Arguments.of("GNT-22", EdgeBugs.DyingDomainUnmapHitsAnInternalError.class, Set.of()),
                 Arguments.of("GNT-27", CopyPathBugs.SelfGrantCopiedAsFrame.class, Set.of()),
+                Arguments.of("GNT-22", CopyPathBugs.DyingCallerCopyHitsAnInternalError.class, Set.of()),
                 Arguments.of("FE-09", PlainStoreRevoke.class, Set.of("GNT-28")),
                 Arguments.of("FE-10", NoZeroing.class, Set.of()));
     }
