@@ -13,7 +13,9 @@ import java.util.List;
  * (no double fetch, bounded compare-and-swap) and GNT-21 (no frame consumed before its entry is published),
  * GNT-22 (a dying domain stays dead), the statuses of map and unmap arguments, multi-frame tables, batches,
  * operations on other domains and copy sides (GNT-23 .. GNT-27), the frontend's grant entries (GNT-28), the pin
- * counters' overflow bound (GNT-29), stale handles of reused maptrack slots (GNT-30) and swap_grant_ref (GNT-31).
+ * counters' overflow bound (GNT-29), stale handles of reused maptrack slots (GNT-30), swap_grant_ref (GNT-31), and
+ * the granting guest's own table (FE-11 .. FE-16: publishing, end of access, its race with a map, the allocator,
+ * refused grants, query).
  * Tested by {@link GrantTableVerification}.
  */
 public final class GrantRules implements RuleSet {
@@ -201,7 +203,46 @@ public final class GrantRules implements RuleSet {
                             + "either reference beyond the table and okay without any change for a reference swapped "
                             + "with itself (reference 0 included), and is GNTST_eagain with both entries unchanged while either is mapped.",
                     "xen/common/grant_table.c (gnttab_swap_grant_ref, swap_grant_ref: \"Bad ref-a\", \"Bad ref-b\", "
-                            + "\"Just return success\", \"ref a busy\")"));
+                            + "\"Just return success\", \"ref a busy\")"),
+            Rule.must("FE-11",
+                    "A granting guest publishes an entry as grant_table.h says: frame and domid first, then the flags "
+                            + "GTF_permit_access (with GTF_readonly only when asked) with an ordered store, so the entry "
+                            + "is never valid with a frame or grantee it does not grant; it writes no other entry, and a "
+                            + "reserved reference (0..7) is written the same way.",
+                    "xen/include/public/grant_table.h (\"Introducing a valid entry into the grant table\": domid, "
+                            + "frame, wmb(), flags); Linux drivers/xen/grant-table.c (gnttab_update_entry_v1)"),
+            Rule.must("FE-12",
+                    "A granting guest's end of access answers still in use while the grantee has the entry mapped and "
+                            + "leaves the whole entry as it was, answers revoked after the unmap with the flags 0, and "
+                            + "answers not granted, changing nothing, for a reference that is not its live grant (never "
+                            + "handed out, reserved, beyond the table, or already ended).",
+                    "xen/include/public/grant_table.h (\"Invalidating an unused GTF_permit_access entry\"); Linux "
+                            + "drivers/xen/grant-table.c (gnttab_end_foreign_access_ref_v1); XSA-396"),
+            Rule.must("FE-13",
+                    "An end of access racing the grantee's map has exactly one winner: when the map lands between the "
+                            + "end's read of the flags and its write, the end answers still in use and the entry and "
+                            + "the mapping stay; otherwise the map fails and the end answers revoked.",
+                    "xen/include/public/grant_table.h (CMPXCHG(&ent->flags, flags, 0)); Linux "
+                            + "drivers/xen/grant-table.c (gnttab_end_foreign_access_ref_v1: the cmpxchg loop); XSA-396"),
+            Rule.must("FE-14",
+                    "A granting guest's allocator hands out each reference of its table outside 0..7 once, on every "
+                            + "table frame, answers no free reference when all are in use without writing any entry, "
+                            + "takes a reference back only when its end of access answered revoked, and only once, and "
+                            + "counts its free references exactly.",
+                    "Linux drivers/xen/grant-table.c (get_free_entries, put_free_entry, gnttab_free_count, "
+                            + "GNTTAB_NR_RESERVED_ENTRIES)"),
+            Rule.should("FE-15",
+                    "A granting guest refuses, without writing any entry or taking a reference, a grant it cannot "
+                            + "make: a reserved-reference grant outside 0..7, a grantee that is not an ordinary domain, "
+                            + "a frame outside its memory (its frame 0 and its last frame are granted).",
+                    "xen/include/public/grant_table.h (GNTTAB_NR_RESERVED_ENTRIES); xen/include/public/xen.h "
+                            + "(DOMID_FIRST_RESERVED)"),
+            Rule.must("FE-16",
+                    "A granting guest's query of an entry reports it as it is in its memory: the flags with the "
+                            + "GTF_reading and GTF_writing the hypervisor set while the grantee maps it, the domid and "
+                            + "the frame.",
+                    "Linux drivers/xen/grant-table.c (gnttab_query_foreign_access); "
+                            + "xen/include/public/grant_table.h (GTF_reading, GTF_writing)"));
 
     /** Creates the rule set (the catalogue does this once). */
     public GrantRules() {

@@ -9,6 +9,7 @@ import io.pvkit.abi.grant.GrantFlags;
 import io.pvkit.abi.grant.GrantStatus;
 import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.hostile.HostileMemory;
 import io.pvkit.conformance.spi.Capability;
 import io.pvkit.conformance.spi.DomainConfig;
@@ -89,13 +90,15 @@ public abstract class GrantTableSetupVerification {
     }
 
     /**
-     * The implementation's guest-side granting code over a domain's grant table, for FE-09, FE-10 and GNT-28.
+     * The implementation's guest-side granting code over a domain's grant table, for FE-09 .. FE-16 and GNT-28.
      *
      * @param domain the granting domain
+     * @param memory the domain's memory as the granting code must reach it: every read and write of the table's
+     *     entries and of shared pages goes through it (the kit watches it: FE-11, FE-13)
      * @param tableFrames the frames of its grant table (from setup_table)
-     * @return the adapter, or null to skip FE-09, FE-10 and GNT-28
+     * @return the adapter, or null to skip FE-09 .. FE-16 and GNT-28 (a skipped MUST rule is never a pass)
      */
-    protected GrantingGuest createGrantingGuest(DomainUnderTest domain, long[] tableFrames) {
+    protected GrantingGuest createGrantingGuest(DomainUnderTest domain, MemoryAccess memory, long[] tableFrames) {
         return null;
     }
 

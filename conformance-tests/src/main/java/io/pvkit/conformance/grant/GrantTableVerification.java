@@ -15,11 +15,10 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-31, FE-09, FE-10)
+ * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-31, FE-09 .. FE-16)
  * against a hypervisor under test, through {@code __HYPERVISOR_grant_table_op} exactly as guests issue it.
  *
  * <p>Extend it in your test scope:
@@ -36,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code grant_entry_v1} layout and revokes them with the protocol of {@code grant_table.h}. Observations
  * are what a guest can see: statuses, the GTF_reading/GTF_writing bits of its own entries, and memory.
  *
- * <p>Hooks: {@link #mappingView} (GNT-15, GNT-19) and {@link #createGrantingGuest} (FE-09, FE-10, GNT-28) return
+ * <p>Hooks: {@link #mappingView} (GNT-15, GNT-19) and {@link #createGrantingGuest} (FE-09 .. FE-16, GNT-28) return
  * null to skip those rules; {@link #settle} finishes releases the implementation deferred (GNT-19);
  * {@link #maptrackLimit()} declares the maptrack limit GNT-09 checks; {@link #modelSeed()} pins the seed of
  * GNT-18; {@link #unexpectedErrors} reports the exceptions the implementation caught and hid, which fail every rule.
@@ -50,10 +49,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>The rules live in a chain of superclasses, one concern each, which this class completes: the hooks and the
  * table itself ({@link GrantTableSetupVerification}), map and unmap ({@link GrantMapVerification}), the maptrack
  * ({@link GrantMaptrackVerification}), copy ({@link GrantCopyVerification}), the end of mappings and domains
- * ({@link GrantTeardownVerification}), and here the model-based rule and the frontend's granting code. Extend this
+ * ({@link GrantTeardownVerification}), the granting guest's table ({@link GrantingGuestVerification}), and here the
+ * model-based rule and the frontend's granting code. Extend this
  * class only.
  */
-public abstract class GrantTableVerification extends GrantTeardownVerification {
+public abstract class GrantTableVerification extends GrantingGuestVerification {
 
     /** For subclasses. */
     protected GrantTableVerification() {
@@ -97,15 +97,15 @@ public abstract class GrantTableVerification extends GrantTeardownVerification {
      */
     @Test
     public void required_FE_09_frontendRevokeFailsWhileMapped() {
-        GrantingGuest guest = createGrantingGuest(a.dom, a.tableFrames.clone());
+        GrantingGuest guest = createGrantingGuest(a.dom, a.mem, a.tableFrames.clone());
         Assumptions.assumeTrue(guest != null, "no guest-side granting code supplied");
         int ref = guest.sharePage(b.domid(), a.data(0), false);
         GrantDomain.Mapped m = b.map(a.domid(), ref, HOST, 0x1000);
         assertEquals(OKAY, m.status(), "the backend maps the shared page");
-        assertFalse(guest.endAccess(ref), "end of access while mapped must report 'still in use'");
+        assertEquals(GrantingGuest.EndOfAccess.STILL_IN_USE, guest.endAccess(ref), "end of access while mapped");
         assertEquals(GrantFlags.PERMIT_ACCESS, a.flags(ref) & GrantFlags.TYPE_MASK, "the grant stays valid");
         assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
-        assertTrue(guest.endAccess(ref), "end of access after the unmap");
+        assertEquals(GrantingGuest.EndOfAccess.REVOKED, guest.endAccess(ref), "end of access after the unmap");
         assertEquals(0, a.flags(ref) & (GrantFlags.TYPE_MASK | BUSY), "the entry is invalid after the end of access");
     }
 
@@ -122,7 +122,7 @@ public abstract class GrantTableVerification extends GrantTeardownVerification {
      */
     @Test
     public void required_FE_10_sharedPagesAreZeroed() {
-        GrantingGuest guest = createGrantingGuest(a.dom, a.tableFrames.clone());
+        GrantingGuest guest = createGrantingGuest(a.dom, a.mem, a.tableFrames.clone());
         Assumptions.assumeTrue(guest != null, "no guest-side granting code supplied");
         a.fillFrame(a.data(2), (byte) 0xEE);
         int ref = guest.sharePage(b.domid(), a.data(2), true);
@@ -153,7 +153,7 @@ public abstract class GrantTableVerification extends GrantTeardownVerification {
      */
     @Test
     public void required_GNT_28_frontendGrantEntriesAreExactAndDistinct() {
-        GrantingGuest guest = createGrantingGuest(a.dom, a.tableFrames.clone());
+        GrantingGuest guest = createGrantingGuest(a.dom, a.mem, a.tableFrames.clone());
         Assumptions.assumeTrue(guest != null, "no guest-side granting code supplied");
         int n = 12;
         int[] refs = new int[n];
@@ -176,9 +176,9 @@ public abstract class GrantTableVerification extends GrantTeardownVerification {
         int held = refs[1];
         GrantDomain.Mapped m = b.map(a.domid(), held, HOST, 0x1000);
         assertEquals(OKAY, m.status(), "the backend maps shared page 1");
-        assertFalse(guest.endAccess(held), "end of access of the mapped page");
+        assertEquals(GrantingGuest.EndOfAccess.STILL_IN_USE, guest.endAccess(held), "end of access of the mapped page");
         for (int i = 0; i < n; i += 2) {
-            assertTrue(guest.endAccess(refs[i]), "end of access of the unmapped page " + i);
+            assertEquals(GrantingGuest.EndOfAccess.REVOKED, guest.endAccess(refs[i]), "end of access of the unmapped page " + i);
         }
         int[] again = new int[n];
         for (int i = 0; i < n; i++) {
@@ -186,12 +186,12 @@ public abstract class GrantTableVerification extends GrantTeardownVerification {
             assertTrue(again[i] != held, "reference " + held + " was handed out again while its end of access had failed");
         }
         for (int r : again) {
-            assertTrue(guest.endAccess(r), "end of access of a page shared again");
+            assertEquals(GrantingGuest.EndOfAccess.REVOKED, guest.endAccess(r), "end of access of a page shared again");
         }
         assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
-        assertTrue(guest.endAccess(held), "end of access after the unmap");
+        assertEquals(GrantingGuest.EndOfAccess.REVOKED, guest.endAccess(held), "end of access after the unmap");
         for (int i = 3; i < n; i += 2) {
-            assertTrue(guest.endAccess(refs[i]), "end of access of page " + i);
+            assertEquals(GrantingGuest.EndOfAccess.REVOKED, guest.endAccess(refs[i]), "end of access of page " + i);
         }
     }
 }

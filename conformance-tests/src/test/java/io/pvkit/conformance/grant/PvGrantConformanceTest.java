@@ -1,7 +1,9 @@
 package io.pvkit.conformance.grant;
 
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
+import io.pvkit.grant.GrantEntrySnapshot;
 import io.pvkit.grant.GuestGrantTable;
 import io.pvkit.grant.MappingLifetime;
 import io.pvkit.grant.RevokeResult;
@@ -58,10 +60,14 @@ class PvGrantConformanceTest extends GrantTableVerification {
     }
 
     @Override
-    protected GrantingGuest createGrantingGuest(DomainUnderTest domain, long[] tableFrames) {
-        return guestOf(new GuestGrantTable(domain.memory(), tableFrames));
+    protected GrantingGuest createGrantingGuest(DomainUnderTest domain, MemoryAccess memory, long[] tableFrames) {
+        return guestOf(new GuestGrantTable(memory, tableFrames));
     }
 
+    /**
+     * pv-grant's {@link GuestGrantTable} as the kit's {@link GrantingGuest}: {@link GuestGrantTable#endAccess}'s
+     * {@link IllegalArgumentException} for a reference it did not hand out is the kit's {@code NOT_GRANTED}.
+     */
     static GrantingGuest guestOf(GuestGrantTable table) {
         return new GrantingGuest() {
             @Override
@@ -70,8 +76,38 @@ class PvGrantConformanceTest extends GrantTableVerification {
             }
 
             @Override
-            public boolean endAccess(int ref) {
-                return table.endAccess(ref) == RevokeResult.REVOKED;
+            public int grantAccess(int domid, long gfn, boolean readOnly) {
+                return table.grantAccess(domid, gfn, readOnly);
+            }
+
+            @Override
+            public void grantReserved(int ref, int domid, long gfn, boolean readOnly) {
+                table.grantReserved(ref, domid, gfn, readOnly);
+            }
+
+            @Override
+            public EndOfAccess endAccess(int ref) {
+                RevokeResult result;
+                try {
+                    result = table.endAccess(ref);
+                } catch (IllegalArgumentException notGranted) {
+                    return EndOfAccess.NOT_GRANTED;
+                }
+                return switch (result) { // a null answer is a pv-grant bug: the switch throws
+                    case REVOKED -> EndOfAccess.REVOKED;
+                    case STILL_IN_USE -> EndOfAccess.STILL_IN_USE;
+                };
+            }
+
+            @Override
+            public Entry query(int ref) {
+                GrantEntrySnapshot e = table.query(ref);
+                return new Entry(e.flags(), e.domid(), e.frame());
+            }
+
+            @Override
+            public int freeRefs() {
+                return table.freeRefs();
             }
         };
     }

@@ -14,6 +14,7 @@ import io.pvkit.abi.grant.GrantStatus;
 import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.hypercall.HypercallContext;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BrokenVerification;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.Buggy;
 import io.pvkit.conformance.grant.GrantTableVerificationSelfTest.BuggyVerification;
@@ -400,48 +401,8 @@ final class StatusBugs {
         }
 
         @Override
-        protected GrantingGuest createGrantingGuest(DomainUnderTest domain, long[] tableFrames) {
-            GuestMemory mem = domain.memory();
-            long table = GuestMemory.gpaOf(tableFrames[0]);
-            java.util.ArrayDeque<Integer> free = new java.util.ArrayDeque<>();
-            for (int r = 511; r >= (flaw() == Flaw.RESERVED_REFS ? 0 : 8); r--) {
-                free.push(r);
-            }
-            return new GrantingGuest() {
-                @Override
-                public int sharePage(int domid, long gfn, boolean readOnly) {
-                    int ref = flaw() == Flaw.ONE_REF ? 8 : free.pop();
-                    mem.fill(GuestMemory.gpaOf(gfn), GuestMemory.PAGE_SIZE, (byte) 0);
-                    long e = table + (long) ref * GrantEntryV1Layout.SIZE;
-                    mem.setInt(e + GrantEntryV1Layout.FRAME_OFFSET, (int) gfn);
-                    boolean ro = readOnly && flaw() != Flaw.ALWAYS_WRITABLE;
-                    mem.setIntRelease(e + GrantEntryV1Layout.FLAGS_OFFSET, (domid << 16)
-                            | io.pvkit.abi.grant.GrantFlags.PERMIT_ACCESS | (ro ? io.pvkit.abi.grant.GrantFlags.READONLY : 0));
-                    return ref;
-                }
-
-                @Override
-                public boolean endAccess(int ref) {
-                    long e = table + (long) ref * GrantEntryV1Layout.SIZE;
-                    int seen = mem.getIntVolatile(e);
-                    while (true) {
-                        if ((seen & (io.pvkit.abi.grant.GrantFlags.READING | io.pvkit.abi.grant.GrantFlags.WRITING)) != 0) {
-                            if (flaw() == Flaw.FREES_REF_IN_USE) {
-                                free.push(ref);
-                            }
-                            return false;
-                        }
-                        int witness = mem.compareAndExchangeInt(e, seen, seen & 0xFFFF0000);
-                        if (witness == seen) {
-                            if (flaw() != Flaw.ONE_REF) {
-                                free.push(ref);
-                            }
-                            return true;
-                        }
-                        seen = witness;
-                    }
-                }
-            };
+        protected GrantingGuest createGrantingGuest(DomainUnderTest domain, MemoryAccess memory, long[] tableFrames) {
+            return new GuestGrantBugs.Toy(memory, tableFrames, GuestGrantBugs.Toy.Flaw.valueOf(flaw().name()));
         }
     }
 
