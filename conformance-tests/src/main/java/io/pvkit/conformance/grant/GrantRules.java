@@ -160,7 +160,7 @@ public final class GrantRules implements RuleSet {
                             + "a granter that does not exist is GNTST_bad_domain, only the grantee "
                             + "copies an entry, a copy into a read-only-mapped writable grant sets GTF_writing only "
                             + "while it runs, and an entry whose frame is not the granter's is GNTST_bad_page for map "
-                            + "and copy with no busy bit left. Each side's GNTCOPY_*_gref flag alone decides reference "
+                            + "and copy with no busy bit left; each side's GNTCOPY_*_gref flag alone decides reference "
                             + "or frame (DOMID_SELF names the caller's own table), and every case answers and acts the "
                             + "same at a reference's first use and at a later one.",
                     "xen/common/grant_table.c (gnttab_copy_lock_domain, gnttab_copy_claim_buf, "
