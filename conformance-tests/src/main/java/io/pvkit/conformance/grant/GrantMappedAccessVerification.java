@@ -12,7 +12,11 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.Pipe;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,8 +76,8 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
      * Rule {@linkplain GrantRules GNT-32}: a host mapping reads and writes the granted frame. B maps A's patterned
      * frame writable and reads every byte, and every 16-, 32- and 64-bit little-endian value at every offset; it
      * writes values of every size at aligned, unaligned, first and last offsets and A's frame changes exactly there; it
-     * copies in and out in bulk and through a pipe; a frame asked for again sees the writes of the first, and both see
-     * what A writes afterwards.
+     * copies in and out in bulk, through a pipe and at a position of a file; a frame asked for again sees the writes of
+     * the first, and both see what A writes afterwards.
      *
      * <p>If this fails, check:
      * <ul>
@@ -97,6 +101,9 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
         GrantDomain.Mapped m = b.map(a.domid(), FIRST_REF, HOST, 0x1000);
         assertEquals(OKAY, m.status(), "map of the grant");
         MappedFrame f = frameOf(b, m.handle());
+        assertEquals(PAGE, f.byteSize(), "the size of a host mapping");
+        assertFalse(f.isReadOnly(), "a writable host mapping is read-only");
+        assertTrue(f.isAlive(), "a live host mapping is not alive");
         MemorySegment expected = MemorySegment.ofArray(model);
         for (int i = 0; i < PAGE; i++) {
             assertEquals(model[i], f.getByte(i), "byte " + i + " of the granted frame");
@@ -127,8 +134,8 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
 
         MemorySegment out = MemorySegment.ofArray(new byte[PAGE + 16]);
         f.copyTo(1000, out, 5, 96);
-        assertArrayEquals(java.util.Arrays.copyOfRange(model, 1000, 1096), out.asSlice(5, 96).toArray(ValueLayout.JAVA_BYTE),
-                "96 bytes copied out from offset 1000");
+        assertArrayEquals(java.util.Arrays.copyOfRange(model, 1000, 1096),
+                out.asSlice(5, 96).toArray(ValueLayout.JAVA_BYTE), "96 bytes copied out from offset 1000");
         assertEquals(0, out.get(ValueLayout.JAVA_BYTE, 4), "the byte before the copy's destination");
         assertEquals(0, out.get(ValueLayout.JAVA_BYTE, 101), "the byte after the copy's destination");
         f.copyTo(0, out, 16, PAGE);
@@ -165,10 +172,30 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
             pipe.source().close();
         }
 
+        try (FileChannel file = tempFile()) {
+            byte[] disk = new byte[2 * PAGE];
+            for (int i = 0; i < disk.length; i++) {
+                disk[i] = (byte) (i * 31 + 1);
+            }
+            file.write(ByteBuffer.wrap(disk), 0);
+            assertEquals(300, f.readFrom(file, PAGE + 10, 200, 300), "bytes read from a file at position 4106");
+            System.arraycopy(disk, PAGE + 10, model, 200, 300);
+            assertArrayEquals(model, frameBytes(a, gfn), "A's frame after 300 bytes read from a file at offset 200");
+            assertEquals(PAGE, f.writeTo(file, 100, 0, PAGE), "bytes written to a file at position 100");
+            ByteBuffer back = ByteBuffer.allocate(PAGE);
+            file.read(back, 100);
+            assertArrayEquals(model, back.array(), "the whole frame written to a file at position 100");
+        }
+
         MappedFrame again = frameOf(b, m.handle());
         again.setLong(8, 0x0102_0304_0506_0708L);
-        assertEquals(0x0102_0304_0506_0708L, f.getLong(8), "a write through the frame asked for again, read through the first");
-        a.mem.setLong(GuestMemory.gpaOf(gfn) + 16, 0x1122_3344_5566_7788L);
+        assertEquals(0x0102_0304_0506_0708L, f.getLong(8),
+                "a write through the frame asked for again, read through the first");
+        byte[] le = new byte[8];
+        for (int k = 0; k < 8; k++) {
+            le[k] = (byte) (0x1122_3344_5566_7788L >>> (8 * k));
+        }
+        a.mem.write(GuestMemory.gpaOf(gfn) + 16, le, 0, 8);
         assertEquals(0x1122_3344_5566_7788L, f.getLong(16), "A's own write, read through the mapping");
         assertEquals(0x1122_3344_5566_7788L, again.getLong(16), "A's own write, read through the frame asked for again");
         assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
@@ -212,7 +239,8 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
         assertEquals(OKAY, m.status(), "map of the grant");
         MappedFrame f = frameOf(b, m.handle());
         Pipe pipe = Pipe.open();
-        try {
+        try (FileChannel file = tempFile()) {
+            file.write(ByteBuffer.wrap(new byte[4 * PAGE]), 0);
             pipe.source().configureBlocking(false);
             pipe.sink().write(ByteBuffer.wrap(new byte[64]));
             MemorySegment buf = MemorySegment.ofArray(new byte[2 * PAGE]);
@@ -235,8 +263,14 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
                 if (len == (int) len) {
                     refused(reached, "a write to a pipe" + what, () -> f.writeTo(pipe.sink(), off, (int) len));
                     refused(reached, "a read from a pipe" + what, () -> f.readFrom(pipe.source(), off, (int) len));
+                    refused(reached, "a write to a file" + what, () -> f.writeTo(file, 0, off, (int) len));
+                    refused(reached, "a read from a file" + what, () -> f.readFrom(file, 0, off, (int) len));
                 }
             }
+            assertEquals(4 * PAGE, file.size(), "the size of the file after refused writes to it");
+            ByteBuffer disk = ByteBuffer.allocate(4 * PAGE);
+            file.read(disk, 0);
+            assertArrayEquals(new byte[4 * PAGE], disk.array(), "the file after refused writes to it");
             assertEquals(List.of(), reached, "accesses outside the frame that were not refused with "
                     + "IndexOutOfBoundsException");
             assertArrayEquals(before, frameBytes(a, gfn - 1), "the frame before the mapped one");
@@ -255,6 +289,7 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
             f.copyTo(PAGE - 1, buf, 0, 1);
             assertEquals(0x33, buf.get(ValueLayout.JAVA_BYTE, 0), "a copy out of the last byte");
             assertEquals(1, f.writeTo(pipe.sink(), PAGE - 1, 1), "a write of the last byte to a pipe");
+            assertEquals(1, f.writeTo(file, 0, PAGE - 1, 1), "a write of the last byte to a file");
             assertArrayEquals(before, frameBytes(a, gfn - 1), "the frame before the mapped one");
             assertArrayEquals(after, frameBytes(a, gfn + 1), "the frame after the mapped one");
         } finally {
@@ -293,6 +328,7 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
             String which = grantReadOnly ? "a read-only grant mapped read-only" : "a writable grant mapped read-only";
             assertEquals(OKAY, m.status(), "map of " + which);
             MappedFrame f = frameOf(b, m.handle());
+            assertTrue(f.isReadOnly(), which + " is not read-only");
             assertEquals(frame[100], f.getByte(100), "a read through " + which);
             assertEquals(le(MemorySegment.ofArray(frame), 4088, 8), f.getLong(4088), "a read through " + which);
             MemorySegment src = MemorySegment.ofArray(new byte[PAGE]).fill((byte) 0x77);
@@ -316,6 +352,12 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
                 pipe.source().configureBlocking(false);
                 if (!throwsSomething(() -> f.readFrom(pipe.source(), 0, 64))) {
                     written.add("a read from a pipe into the frame");
+                }
+                try (FileChannel file = tempFile()) {
+                    file.write(ByteBuffer.wrap(new byte[PAGE]).put(0, (byte) 0x66), 0);
+                    if (!throwsSomething(() -> f.readFrom(file, 0, 0, 64))) {
+                        written.add("a read from a file into the frame");
+                    }
                 }
             } finally {
                 pipe.sink().close();
@@ -359,6 +401,7 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
         assertEquals(0x42, f.getByte(7), "a read while mapped");
         assertEquals(OKAY, b.unmap(m.handle(), 0x1000, 0));
         byte[] frame = frameBytes(a, a.data(0));
+        assertFalse(f.isAlive(), "an unmapped mapping is alive");
         allAccessesRefused(f, "after the unmap");
         allAccessesRefused(again, "after the unmap, through the frame asked for again");
         assertArrayEquals(frame, frameBytes(a, a.data(0)), "A's frame after refused writes through the unmapped mapping");
@@ -528,11 +571,24 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
             dead(reached, "a copy in", () -> f.copyFrom(buf, 0, 0, 64));
             dead(reached, "a write to a pipe", () -> f.writeTo(pipe.sink(), 0, 64));
             dead(reached, "a read from a pipe", () -> f.readFrom(pipe.source(), 0, 64));
+            try (FileChannel file = tempFile()) {
+                file.write(ByteBuffer.wrap(new byte[PAGE]).put(0, (byte) 0x99), 0);
+                dead(reached, "a write to a file", () -> f.writeTo(file, 0, 0, 64));
+                dead(reached, "a read from a file", () -> f.readFrom(file, 0, 0, 64));
+                assertEquals(PAGE, file.size(), "the file after a refused write to it");
+            }
         } finally {
             pipe.sink().close();
             pipe.source().close();
         }
         assertEquals(List.of(), reached, "accesses " + when + " that did not throw IllegalStateException");
+    }
+
+    /** A scratch file, deleted when closed. */
+    private static FileChannel tempFile() throws IOException {
+        Path p = Files.createTempFile("pvkit-kit-mapped-", ".img");
+        return FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.DELETE_ON_CLOSE);
     }
 
     private static void dead(List<String> reached, String what, Executable access) {

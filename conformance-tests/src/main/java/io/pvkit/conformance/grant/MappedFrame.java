@@ -2,8 +2,7 @@ package io.pvkit.conformance.grant;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
@@ -24,48 +23,86 @@ import java.nio.channels.WritableByteChannel;
 public interface MappedFrame {
 
     /**
+     * The size of the frame.
+     *
+     * @return 4096, the size of the frame
+     */
+    long byteSize();
+
+    /**
+     * Whether the mapping was made read-only.
+     *
+     * @return true for a {@code GNTMAP_readonly} mapping
+     */
+    boolean isReadOnly();
+
+    /**
+     * Whether the mapping is still mapped, as seen from the thread that made it (advisory: another thread may end it
+     * right after).
+     *
+     * @return false once the mapping was unmapped or revoked and its end completed
+     */
+    boolean isAlive();
+
+    /**
+     * Reads a byte.
+     *
      * @param offset the offset in the frame
      * @return the byte there
      */
     byte getByte(long offset);
 
     /**
+     * Reads a little-endian 16-bit value.
+     *
      * @param offset the offset in the frame
      * @return the little-endian 16-bit value there
      */
     short getShort(long offset);
 
     /**
+     * Reads a little-endian 32-bit value.
+     *
      * @param offset the offset in the frame
      * @return the little-endian 32-bit value there
      */
     int getInt(long offset);
 
     /**
+     * Reads a little-endian 64-bit value.
+     *
      * @param offset the offset in the frame
      * @return the little-endian 64-bit value there
      */
     long getLong(long offset);
 
     /**
+     * Writes a byte.
+     *
      * @param offset the offset in the frame
      * @param value the byte to write
      */
     void setByte(long offset, byte value);
 
     /**
+     * Writes a little-endian 16-bit value.
+     *
      * @param offset the offset in the frame
      * @param value the value to write, little-endian
      */
     void setShort(long offset, short value);
 
     /**
+     * Writes a little-endian 32-bit value.
+     *
      * @param offset the offset in the frame
      * @param value the value to write, little-endian
      */
     void setInt(long offset, int value);
 
     /**
+     * Writes a little-endian 64-bit value.
+     *
      * @param offset the offset in the frame
      * @param value the value to write, little-endian
      */
@@ -116,6 +153,32 @@ public interface MappedFrame {
     int readFrom(ReadableByteChannel channel, long offset, int length) throws IOException;
 
     /**
+     * One positional {@code write} of bytes of the frame to a file (a block backend's pwrite), pinned as
+     * {@link #writeTo(WritableByteChannel, long, int)}.
+     *
+     * @param channel the file
+     * @param position the file position
+     * @param offset the first byte in the frame
+     * @param length the most bytes to write
+     * @return what the channel's {@code write} returned
+     * @throws IOException from the channel
+     */
+    int writeTo(FileChannel channel, long position, long offset, int length) throws IOException;
+
+    /**
+     * One positional {@code read} from a file into the frame (a block backend's pread), pinned as
+     * {@link #readFrom(ReadableByteChannel, long, int)}.
+     *
+     * @param channel the file
+     * @param position the file position
+     * @param offset the first byte in the frame
+     * @param length the most bytes to read
+     * @return what the channel's {@code read} returned
+     * @throws IOException from the channel
+     */
+    int readFrom(FileChannel channel, long position, long offset, int length) throws IOException;
+
+    /**
      * The accesses of a mapping's {@link MemorySegment} view (the default of
      * {@link GrantMappedAccessVerification#mappedFrame}): the segment's own bounds, read-only mode and scope are the
      * implementation's checks; channel transfers go through {@code asSlice(...).asByteBuffer()}, which NIO holds
@@ -126,79 +189,5 @@ public interface MappedFrame {
      */
     static MappedFrame of(MemorySegment view) {
         return new SegmentFrame(view);
-    }
-
-    /**
-     * {@link MappedFrame#of}.
-     *
-     * @param view the view of one host mapping
-     */
-    record SegmentFrame(MemorySegment view) implements MappedFrame {
-        private static final ValueLayout.OfShort U16 =
-                ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-        private static final ValueLayout.OfLong U64 =
-                ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-        @Override
-        public byte getByte(long offset) {
-            return view.get(ValueLayout.JAVA_BYTE, offset);
-        }
-
-        @Override
-        public short getShort(long offset) {
-            return view.get(U16, offset);
-        }
-
-        @Override
-        public int getInt(long offset) {
-            return view.get(U32, offset);
-        }
-
-        @Override
-        public long getLong(long offset) {
-            return view.get(U64, offset);
-        }
-
-        @Override
-        public void setByte(long offset, byte value) {
-            view.set(ValueLayout.JAVA_BYTE, offset, value);
-        }
-
-        @Override
-        public void setShort(long offset, short value) {
-            view.set(U16, offset, value);
-        }
-
-        @Override
-        public void setInt(long offset, int value) {
-            view.set(U32, offset, value);
-        }
-
-        @Override
-        public void setLong(long offset, long value) {
-            view.set(U64, offset, value);
-        }
-
-        @Override
-        public void copyTo(long offset, MemorySegment dst, long dstOffset, long length) {
-            MemorySegment.copy(view, offset, dst, dstOffset, length);
-        }
-
-        @Override
-        public void copyFrom(MemorySegment src, long srcOffset, long offset, long length) {
-            MemorySegment.copy(src, srcOffset, view, offset, length);
-        }
-
-        @Override
-        public int writeTo(WritableByteChannel channel, long offset, int length) throws IOException {
-            return channel.write(view.asSlice(offset, length).asByteBuffer());
-        }
-
-        @Override
-        public int readFrom(ReadableByteChannel channel, long offset, int length) throws IOException {
-            // a read-only segment's buffer is read-only: NIO refuses it before reading (IllegalArgumentException)
-            return channel.read(view.asSlice(offset, length).asByteBuffer());
-        }
     }
 }

@@ -4,6 +4,7 @@ import io.pvkit.grant.GrantView;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
@@ -14,6 +15,21 @@ import java.nio.channels.WritableByteChannel;
  * @param view the view or bound cursor
  */
 record GrantViewFrame(GrantView view) implements MappedFrame {
+
+    @Override
+    public long byteSize() {
+        return view.byteSize();
+    }
+
+    @Override
+    public boolean isReadOnly() {
+        return view.isReadOnly();
+    }
+
+    @Override
+    public boolean isAlive() {
+        return view.isAlive();
+    }
 
     @Override
     public byte getByte(long offset) {
@@ -73,5 +89,15 @@ record GrantViewFrame(GrantView view) implements MappedFrame {
     @Override
     public int readFrom(ReadableByteChannel channel, long offset, int length) throws IOException {
         return view.readFrom(channel, offset, length);
+    }
+
+    @Override
+    public int writeTo(FileChannel channel, long position, long offset, int length) throws IOException {
+        return view.writeTo(channel, position, offset, length);
+    }
+
+    @Override
+    public int readFrom(FileChannel channel, long position, long offset, int length) throws IOException {
+        return view.readFrom(channel, position, offset, length);
     }
 }

@@ -10,6 +10,7 @@ import io.pvkit.conformance.spi.HypervisorUnderTest;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.util.Objects;
@@ -57,6 +58,21 @@ final class ViewBugs {
 
         ForwardingFrame(MappedFrame real) {
             this.real = real;
+        }
+
+        @Override
+        public long byteSize() {
+            return real.byteSize();
+        }
+
+        @Override
+        public boolean isReadOnly() {
+            return real.isReadOnly();
+        }
+
+        @Override
+        public boolean isAlive() {
+            return real.isAlive();
         }
 
         @Override
@@ -117,6 +133,16 @@ final class ViewBugs {
         @Override
         public int readFrom(ReadableByteChannel channel, long offset, int length) throws IOException {
             return real.readFrom(channel, offset, length);
+        }
+
+        @Override
+        public int writeTo(FileChannel channel, long position, long offset, int length) throws IOException {
+            return real.writeTo(channel, position, offset, length);
+        }
+
+        @Override
+        public int readFrom(FileChannel channel, long position, long offset, int length) throws IOException {
+            return real.readFrom(channel, position, offset, length);
         }
     }
 
@@ -276,6 +302,18 @@ final class ViewBugs {
                     return pick(offset, length) == real ? real.readFrom(channel, offset, length)
                             : granted.around().readFrom(channel, shift(offset), length);
                 }
+
+                @Override
+                public int writeTo(FileChannel channel, long position, long offset, int length) throws IOException {
+                    return pick(offset, length) == real ? real.writeTo(channel, position, offset, length)
+                            : granted.around().writeTo(channel, position, shift(offset), length);
+                }
+
+                @Override
+                public int readFrom(FileChannel channel, long position, long offset, int length) throws IOException {
+                    return pick(offset, length) == real ? real.readFrom(channel, position, offset, length)
+                            : granted.around().readFrom(channel, position, shift(offset), length);
+                }
             };
         }
     }
@@ -317,6 +355,11 @@ final class ViewBugs {
                 @Override
                 public int readFrom(ReadableByteChannel channel, long offset, int length) throws IOException {
                     return writable.readFrom(channel, offset, length);
+                }
+
+                @Override
+                public int readFrom(FileChannel channel, long position, long offset, int length) throws IOException {
+                    return writable.readFrom(channel, position, offset, length);
                 }
             };
         }
