@@ -376,8 +376,10 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
     /**
      * Rule {@linkplain GrantRules GNT-35}: an ended mapping reaches nothing. After B's unmap, every access kind through
      * the mapping (and through a frame asked for again before the unmap) throws {@link IllegalStateException} and no
-     * write reaches A's frame, also after B mapped another grant (which may reuse the mapping's handle or slot); the same
-     * after the mapper C was destroyed holding a mapping, and after the granter died while B mapped its grant.
+     * write reaches A's frame, also after B mapped another grant, and while later mappings take every maptrack slot in
+     * turn (more mappings than {@link #maptrackLimit()}, one after the other, so one reuses the unmapped mapping's slot);
+     * the same after the mapper C was destroyed holding a mapping, and after the granter died while B mapped its
+     * grant.
      *
      * <p>If this fails, check:
      * <ul>
@@ -415,6 +417,23 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
         assertArrayEquals(nextFrame, frameBytes(a, a.data(1)), "the new mapping's frame after refused writes through the "
                 + "old mapping");
         assertEquals(OKAY, b.unmap(next.handle(), 0x1000, 0));
+        // later mappings take the maptrack's slots one after the other, more of them than it has (declared by
+        // maptrackLimit(), GNT-09), so one reuses the unmapped mapping's slot whatever order the free slots are taken
+        // in: the old mapping's accessors never come alive again with a later mapping of its slot
+        int rounds = Math.min(maptrackLimit() > 0 ? maptrackLimit() + 2 : 258, MAX_TESTED_MAPTRACK + 2);
+        List<String> alive = new ArrayList<>();
+        for (int round = 0; round < rounds && alive.isEmpty(); round++) {
+            GrantDomain.Mapped later = b.map(a.domid(), FIRST_REF + 1, HOST, 0x1000);
+            assertEquals(OKAY, later.status(), "map " + round + " of another grant after the unmap");
+            String when = " while later mapping " + round + " (handle " + later.handle() + ") is live";
+            dead(alive, "a read through the unmapped mapping" + when, () -> f.getByte(0));
+            dead(alive, "a read through the unmapped mapping's frame asked for again" + when, () -> again.getByte(0));
+            dead(alive, "a write through the unmapped mapping" + when, () -> f.setByte(1, (byte) 0x66));
+            assertEquals(OKAY, b.unmap(later.handle(), 0x1000, 0));
+        }
+        assertEquals(List.of(), alive, "accesses through the unmapped mapping that did not throw IllegalStateException");
+        assertArrayEquals(nextFrame, frameBytes(a, a.data(1)), "the later mappings' frame after refused writes through "
+                + "the old mapping");
 
         // the mapper dies holding the mapping
         a.grant(FIRST_REF + 2, c.domid(), a.data(2), false);
