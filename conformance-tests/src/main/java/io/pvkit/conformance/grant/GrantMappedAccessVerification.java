@@ -56,7 +56,8 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
      * @param mapper the domain that holds the mapping
      * @param handle the mapping handle
      * @return the accesses, or null when the implementation has no in-process access to mappings (the rules are then
-     *     not run)
+     *     not run); asked for with the handle of a mapping that ended (GNT-35), null or accessors that refuse every
+     *     access
      */
     protected MappedFrame mappedFrame(HypervisorUnderTest hypervisor, DomainUnderTest mapper, int handle) {
         MemorySegment view = mappingView(hypervisor, mapper, handle);
@@ -379,7 +380,8 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
      * write reaches A's frame, also after B mapped another grant, and while later mappings take every maptrack slot in
      * turn (more mappings than {@link #maptrackLimit()}, one after the other, so one reuses the unmapped mapping's slot);
      * the same after the mapper C was destroyed holding a mapping, and after the granter died while B mapped its
-     * grant.
+     * grant; accessors asked for with the ended mapping's handle (after the unmap, after C's teardown) are none or
+     * refuse every access too.
      *
      * <p>If this fails, check:
      * <ul>
@@ -407,6 +409,7 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
         allAccessesRefused(f, "after the unmap");
         allAccessesRefused(again, "after the unmap, through the frame asked for again");
         assertArrayEquals(frame, frameBytes(a, a.data(0)), "A's frame after refused writes through the unmapped mapping");
+        staleHandleReachesNothing(b, m.handle(), "after the unmap");
 
         a.fillFrame(a.data(1), (byte) 0x43);
         a.grant(FIRST_REF + 1, b.domid(), a.data(1), false);
@@ -444,6 +447,7 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
         domains.remove(c.dom);
         byte[] cFrame = frameBytes(a, a.data(2));
         allAccessesRefused(dead, "after the mapper's teardown");
+        staleHandleReachesNothing(c, held.handle(), "after the mapper's teardown");
         assertArrayEquals(cFrame, frameBytes(a, a.data(2)), "A's frame after refused writes through the dead mapper's "
                 + "mapping");
         assertEquals(0, a.busy(FIRST_REF + 2), "the dead mapper's pin");
@@ -571,6 +575,16 @@ public abstract class GrantMappedAccessVerification extends GrantTeardownVerific
     }
 
     // ------------------------------------------------------------------------------------------ helpers
+
+    /** Accessors asked for (twice) with the handle of an ended mapping are none, or refuse every access. */
+    private void staleHandleReachesNothing(GrantDomain mapper, int handle, String when) throws IOException {
+        for (int ask = 0; ask < 2; ask++) {
+            MappedFrame stale = mappedFrame(hypervisor, mapper.dom, handle);
+            if (stale != null) {
+                allAccessesRefused(stale, when + ", through accessors asked for with the ended mapping's handle");
+            }
+        }
+    }
 
     /** Every access kind through {@code f} throws IllegalStateException (the frame is checked by the caller). */
     private static void allAccessesRefused(MappedFrame f, String when) throws IOException {
