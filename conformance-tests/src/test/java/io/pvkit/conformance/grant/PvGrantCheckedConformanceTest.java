@@ -25,9 +25,8 @@ class PvGrantCheckedConformanceTest extends PvGrantConformanceTest {
      * The mapping's {@link GrantView} ({@link GrantTables#viewOf}), and every second time a new {@link GrantCursor}
      * ({@link GrantTables#newCursor}) of the calling thread bound to the mapping; the kit asks for a second frame of one
      * mapping in GNT-32 and GNT-35, and for a frame on the mapping thread of the in-flight transfers of GNT-36. For a
-     * handle that is not a live CHECKED host mapping (GNT-35 asks with the handle of an ended mapping) the answer is the
-     * cursor that failed to bind, or, when viewOf has no view, a new unbound cursor: pv-grant's dead accessors, which
-     * must refuse every access (never null, which the kit would take for "no accessors" and skip GNT-32 .. GNT-36).
+     * handle that is not a live CHECKED host mapping (GNT-35 asks with the handle of an ended mapping) the answer is a new
+     * unbound cursor: pv-grant's dead accessors, which must refuse every access (never null, which the kit would take for "no accessors" and skip GNT-32 .. GNT-36).
      */
     @Override
     protected MappedFrame mappedFrame(HypervisorUnderTest hypervisor, DomainUnderTest mapper, int handle) {
@@ -35,8 +34,8 @@ class PvGrantCheckedConformanceTest extends PvGrantConformanceTest {
         GrantView view = asked++ % 2 == 0 ? tables.viewOf(mapper.domid(), handle) : null;
         if (view == null) {
             GrantCursor cursor = tables.newCursor();
-            cursor.bind(mapper.domid(), handle); // false leaves it unbound: every access throws
-            view = cursor;
+            // a failed bind: a new cursor, never bound (every access throws), whatever the failed one kept
+            view = cursor.bind(mapper.domid(), handle) ? cursor : tables.newCursor();
         }
         return new GrantViewFrame(view);
     }
