@@ -26,7 +26,8 @@ class PvGrantCheckedConformanceTest extends PvGrantConformanceTest {
      * ({@link GrantTables#newCursor}) of the calling thread bound to the mapping; the kit asks for a second frame of one
      * mapping in GNT-32 and GNT-35, and for a frame on the mapping thread of the in-flight transfers of GNT-36. For a
      * handle that is not a live CHECKED host mapping (GNT-35 asks with the handle of an ended mapping) the answer is a new
-     * unbound cursor: pv-grant's dead accessors, which must refuse every access (never null, which the kit would take for "no accessors" and skip GNT-32 .. GNT-36).
+     * unbound cursor: pv-grant's dead accessors, which must refuse every access (never null, which the kit would take
+     * for "no accessors" and skip GNT-32 .. GNT-36).
      */
     @Override
     protected MappedFrame mappedFrame(HypervisorUnderTest hypervisor, DomainUnderTest mapper, int handle) {
