@@ -15,7 +15,8 @@ import java.util.List;
  * operations on other domains and copy sides (GNT-23 .. GNT-27), the frontend's grant entries (GNT-28), the pin
  * counters' overflow bound (GNT-29), stale handles of reused maptrack slots (GNT-30), swap_grant_ref (GNT-31), and
  * the granting guest's own table (FE-11 .. FE-16: publishing, end of access, its race with a map, the allocator,
- * refused grants, query).
+ * refused grants, query), and what a backend reads and writes through a host mapping (GNT-32 .. GNT-36:
+ * contents, bounds, read-only mappings, the end of a mapping, accesses in flight).
  * Tested by {@link GrantTableVerification}.
  */
 public final class GrantRules implements RuleSet {
@@ -242,7 +243,35 @@ public final class GrantRules implements RuleSet {
                             + "GTF_reading and GTF_writing the hypervisor set while the grantee maps it, the domid and "
                             + "the frame.",
                     "Linux drivers/xen/grant-table.c (gnttab_query_foreign_access); "
-                            + "xen/include/public/grant_table.h (GTF_reading, GTF_writing)"));
+                            + "xen/include/public/grant_table.h (GTF_reading, GTF_writing)"),
+            Rule.must("GNT-32",
+                    "Through a host mapping, a backend in the hypervisor's process reads the granter's bytes and writes "
+                            + "into the granter's frame at once and nowhere else: every byte, and 16-, 32- and 64-bit "
+                            + "values little-endian at every offset (no alignment), bulk copies and channel transfers of "
+                            + "exactly the bytes asked for, the same for every accessor of the mapping.",
+                    "xen/include/public/grant_table.h (GNTTABOP_map_grant_ref: host_addr maps the granted frame); "
+                            + "pvkit pv-grant GrantView"),
+            Rule.must("GNT-33",
+                    "An access through a host mapping that would reach outside its 4096 bytes (a negative offset, an "
+                            + "end past the frame, a negative length) throws IndexOutOfBoundsException before anything "
+                            + "moves: the frame, its neighbours in the granter's memory and the channel are unchanged.",
+                    "xen/common/grant_table.c (gnttab_copy: \"copy beyond page area\"); pvkit pv-grant GrantView"),
+            Rule.must("GNT-34",
+                    "A read-only host mapping (GNTMAP_readonly, whether or not the grant is read-only) refuses every "
+                            + "write through it (scalar, bulk copy in, channel read into the frame) by throwing, and the "
+                            + "granter's frame stays unchanged.",
+                    "xen/include/public/grant_table.h (GNTMAP_readonly); XSA-234"),
+            Rule.must("GNT-35",
+                    "Once a host mapping is unmapped, or its mapper torn down, or its granter dead, every access "
+                            + "through it (every accessor asked for it, even after its handle or slot serves a new "
+                            + "mapping) throws IllegalStateException and no write reaches the frame.",
+                    "XSA-218 (9a0bd460cf); pvkit ARCHITECTURE.md (pv-grant: touching a mapping after unmap throws)"),
+            Rule.must("GNT-36",
+                    "A channel transfer through a host mapping that is in flight when the mapping is unmapped or its "
+                            + "mapper destroyed completes, and keeps GTF_reading (and GTF_writing for a writable "
+                            + "mapping) set and the grant unrevocable until it returned; then, once settled, the entry "
+                            + "is idle and the mapping refuses accesses.",
+                    "XSA-218 (9a0bd460cf: unmap order); pvkit pv-grant GrantView (accesses in flight hold the pins)"));
 
     /** Creates the rule set (the catalogue does this once). */
     public GrantRules() {

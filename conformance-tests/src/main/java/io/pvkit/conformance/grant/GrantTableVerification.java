@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-31, FE-09 .. FE-16)
+ * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-36, FE-09 .. FE-16)
  * against a hypervisor under test, through {@code __HYPERVISOR_grant_table_op} exactly as guests issue it.
  *
  * <p>Extend it in your test scope:
@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * are what a guest can see: statuses, the GTF_reading/GTF_writing bits of its own entries, and memory.
  *
  * <p>Hooks: {@link #mappingView} (GNT-15, GNT-19) and {@link #createGrantingGuest} (FE-09 .. FE-16, GNT-28) return
- * null to skip those rules; {@link #settle} finishes releases the implementation deferred (GNT-19);
+ * null to skip those rules; {@link #mappedFrame} (GNT-32 .. GNT-36) wraps {@link #mappingView} unless overridden with
+ * the implementation's own accessors; {@link #settle} finishes releases the implementation deferred (GNT-19);
  * {@link #maptrackLimit()} declares the maptrack limit GNT-09 checks; {@link #modelSeed()} pins the seed of
  * GNT-18; {@link #unexpectedErrors} reports the exceptions the implementation caught and hid, which fail every rule.
  *
@@ -49,11 +50,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>The rules live in a chain of superclasses, one concern each, which this class completes: the hooks and the
  * table itself ({@link GrantTableSetupVerification}), map and unmap ({@link GrantMapVerification}), the maptrack
  * ({@link GrantMaptrackVerification}), copy ({@link GrantCopyVerification}), the end of mappings and domains
- * ({@link GrantTeardownVerification}), the granting guest's table ({@link GrantingGuestVerification}), and here the
- * model-based rule and the frontend's granting code. Extend this
- * class only.
+ * ({@link GrantTeardownVerification}), the granting guest's table ({@link GrantingGuestVerification}), access through
+ * host mappings ({@link GrantMappedAccessVerification}), and here the model-based rule and the frontend's granting
+ * code. Extend this class only.
  */
-public abstract class GrantTableVerification extends GrantingGuestVerification {
+public abstract class GrantTableVerification extends GrantMappedAccessVerification {
 
     /** For subclasses. */
     protected GrantTableVerification() {

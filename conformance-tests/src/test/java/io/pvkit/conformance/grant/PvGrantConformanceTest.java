@@ -1,6 +1,7 @@
 package io.pvkit.conformance.grant;
 
 import io.pvkit.abi.memory.MemoryAccess;
+import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
 import io.pvkit.grant.GrantEntrySnapshot;
@@ -8,6 +9,7 @@ import io.pvkit.grant.GuestGrantTable;
 import io.pvkit.grant.MappingLifetime;
 import io.pvkit.grant.RevokeResult;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 
@@ -47,6 +49,22 @@ class PvGrantConformanceTest extends GrantTableVerification {
                     + mapper.domid());
         }
         return view;
+    }
+
+    /**
+     * The segment's accesses, as the kit's default; for a handle that is not a live host mapping (GNT-35 asks with the
+     * handle of an ended mapping) a segment whose arena is closed: dead accessors, which must refuse every access
+     * (never null, which the kit would take for "no accessors" and skip GNT-32 .. GNT-36).
+     */
+    @Override
+    protected MappedFrame mappedFrame(HypervisorUnderTest hypervisor, DomainUnderTest mapper, int handle) {
+        MemorySegment view = ((PvGrantHypervisor) hypervisor).tables.segmentOf(mapper.domid(), handle);
+        if (view == null) {
+            Arena ended = Arena.ofConfined();
+            view = ended.allocate(GuestMemory.PAGE_SIZE);
+            ended.close();
+        }
+        return MappedFrame.of(view);
     }
 
     @Override
