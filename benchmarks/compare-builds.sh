@@ -11,8 +11,9 @@
 #   benchmarks/compare-builds.sh /tmp/old/benchmarks/target/benchmarks.jar benchmarks/target/benchmarks.jar \
 #       'io.pvkit.benchmarks.(ring.RingPingPong|grant.GrantCopy).*' 5
 #
-# Each round runs JMH with one fork and short iterations (-f 1 -wi 2 -i 3 -w 300ms -r 300ms unless the extra options
-# say otherwise). Ratios: for average-time modes new/old time (below 1 is faster); for throughput modes new/old rate
+# Each round runs JMH with one fork and short iterations (-f 1 -wi 2 -i 3 -w 300ms -r 300ms; set JMH_RUN_OPTS to
+# replace them, e.g. JMH_RUN_OPTS='-f 1 -wi 3 -i 5 -w 1s -r 1s': JMH refuses an option given twice).
+# Ratios: for average-time modes new/old time (below 1 is faster); for throughput modes new/old rate
 # (above 1 is faster). A benchmark is reported only when both jars ran it with the same parameters.
 set -euo pipefail
 if [[ $# -lt 3 ]]; then
@@ -27,7 +28,7 @@ echo "comparing $OLD (old) with $NEW (new), $ROUNDS rounds, results in $OUT; loa
 for r in $(seq 1 "$ROUNDS"); do
     for side in old new; do
         jar=$OLD; [[ $side == new ]] && jar=$NEW
-        "$JAVA" --enable-native-access=ALL-UNNAMED -jar "$jar" "$REGEX" -f 1 -wi 2 -i 3 -w 300ms -r 300ms "$@" \
+        "$JAVA" --enable-native-access=ALL-UNNAMED -jar "$jar" "$REGEX" ${JMH_RUN_OPTS:--f 1 -wi 2 -i 3 -w 300ms -r 300ms} "$@" \
             -rf json -rff "$OUT/$side-$r.json" > "$OUT/$side-$r.log" 2>&1 || { echo "JMH failed: $OUT/$side-$r.log"; exit 1; }
     done
     echo "round $r of $ROUNDS done (load $(cut -d' ' -f1 /proc/loadavg))"
