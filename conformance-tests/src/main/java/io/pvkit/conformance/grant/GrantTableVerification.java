@@ -51,7 +51,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * table itself ({@link GrantTableSetupVerification}), map and unmap ({@link GrantMapVerification}), the maptrack
  * ({@link GrantMaptrackVerification}), copy ({@link GrantCopyVerification}), the end of mappings and domains
  * ({@link GrantTeardownVerification}), the granting guest's table ({@link GrantingGuestVerification}), access through
- * host mappings ({@link GrantMappedAccessVerification}), and here the model-based rule and the frontend's granting
+ * live host mappings ({@link GrantMappedFrameVerification}), the end of host mappings and accesses in flight
+ * ({@link GrantMappedAccessVerification}), and here the model-based rule and the frontend's granting
  * code. Extend this class only.
  */
 public abstract class GrantTableVerification extends GrantMappedAccessVerification {

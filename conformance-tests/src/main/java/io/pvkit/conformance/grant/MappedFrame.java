@@ -9,7 +9,7 @@ import java.nio.channels.WritableByteChannel;
 /**
  * What a backend in the hypervisor's process does with a host mapping: reads and writes of the granted frame through
  * the implementation's own accessors, for the mapped-access rules GNT-32 .. GNT-36
- * ({@link GrantMappedAccessVerification#mappedFrame}). Offsets are relative to the start of the 4096-byte frame;
+ * ({@link GrantMappedFrameVerification#mappedFrame}). Offsets are relative to the start of the 4096-byte frame;
  * multi-byte values are little-endian (the Xen ABI on x86_64) and need no alignment.
  *
  * <p>An access the implementation refuses throws: {@link IndexOutOfBoundsException} for one that would reach outside
@@ -180,7 +180,7 @@ public interface MappedFrame {
 
     /**
      * The accesses of a mapping's {@link MemorySegment} view (the default of
-     * {@link GrantMappedAccessVerification#mappedFrame}): the segment's own bounds, read-only mode and scope are the
+     * {@link GrantMappedFrameVerification#mappedFrame}): the segment's own bounds, read-only mode and scope are the
      * implementation's checks; channel transfers go through {@code asSlice(...).asByteBuffer()}, which NIO holds
      * acquired while the transfer runs.
      *

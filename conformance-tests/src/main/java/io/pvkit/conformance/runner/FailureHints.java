@@ -155,13 +155,19 @@ public final class FailureHints {
         if (nextParagraph >= 0) {
             hint = hint.substring(0, nextParagraph);
         }
-        hint = LINK_TAG.matcher(hint).replaceAll(r -> Matcher.quoteReplacement(
-                r.group(2) != null && !r.group(2).isBlank() ? r.group(2).strip() : r.group(1)));
-        hint = INLINE_TAG.matcher(hint).replaceAll(r -> Matcher.quoteReplacement(r.group(1)));
+        // a tag's text is escaped, so that a "<" in it ({@code 0 <= offset}) is not taken for the start of an HTML tag
+        hint = LINK_TAG.matcher(hint).replaceAll(r -> Matcher.quoteReplacement(escape(
+                r.group(2) != null && !r.group(2).isBlank() ? r.group(2).strip() : r.group(1))));
+        hint = INLINE_TAG.matcher(hint).replaceAll(r -> Matcher.quoteReplacement(escape(r.group(1))));
         hint = hint.replaceAll("</li>\\s*<li>", "; ").replaceAll("<[^>]+>", " ")
                 .replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
         hint = hint.replaceAll("\\s+", " ").strip().replace(" ;", ";").replace(";;", ";");
         return hint;
+    }
+
+    /** {@code text} with its HTML-significant characters escaped (unescaped again after the tags are stripped). */
+    private static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     private static Map<String, String> load() {

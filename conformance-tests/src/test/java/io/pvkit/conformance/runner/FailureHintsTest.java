@@ -59,6 +59,33 @@ class FailureHintsTest {
     }
 
     @Test
+    void shouldKeepComparisonsInsideCodeTags() {
+        String source = """
+                class X {
+                    /**
+                     * Rule.
+                     *
+                     * <p>If this fails, check:
+                     * <ul>
+                     *   <li>the check is {@code 0 <= offset} and {@code offset + size <= 4096}, {@code a > b};</li>
+                     *   <li>{@code List<String>} and {@link Y#z one < two}.</li>
+                     * </ul>
+                     */
+                    @Test
+                    public void required_X_01_something() {
+                    }
+                }
+                """;
+        assertEquals("the check is 0 <= offset and offset + size <= 4096, a > b; List<String> and one < two.",
+                FailureHints.extract(source).get("required_X_01_something"));
+        assertEquals("the check is 0 <= offset and offset + size <= 4096 without overflow (e.g. "
+                + "Objects.checkFromIndexSize), against the frame, not against the granter's memory; a negative length "
+                + "is refused before anything moves; the check comes before the first byte is read or written, for "
+                + "channel transfers too.", FailureHints.all().get(
+                "GrantMappedFrameVerification.required_GNT_33_noAccessReachesOutsideTheFrame"));
+    }
+
+    @Test
     void shouldLoadTheHintsAtRunTime() {
         assertTrue(FailureHints.of("required_HC_01_unknownHypercallsReturnEnosysWithoutSideEffect").orElseThrow()
                 .startsWith("the dispatch table's bounds check"));
