@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * The memory a granting guest writes its table through in FE-11: forwards every access and logs each write that
  * touches the table, with the entry it touched as it is right after the write and whether the write was ordered
- * (release, volatile or an atomic read-modify-write). The kit replays the log to see what a hypervisor reading the
+ * (release, volatile, an atomic read-modify-write, or a store after {@link MemoryAccess#releaseFence()}). The kit replays the log to see what a hypervisor reading the
  * entry at any moment could have seen: an entry that is valid ({@code GTF_permit_access}) before its frame and domid
  * are written, or made valid by a plain store, is a hypervisor mapping a frame that was never granted. The granting
  * code runs on the test's thread while the log is read, so "right after the write" is exact.
@@ -22,7 +22,8 @@ final class EntryWriteLog extends ForwardingMemoryAccess {
      *
      * @param gpa the first byte written
      * @param length how many bytes
-     * @param ordered true for a release or volatile store or an atomic read-modify-write
+     * @param ordered true for a release or volatile store, an atomic read-modify-write, or a store after a
+     *     {@link #releaseFence()} with no write of the table between them
      * @param entryGpa the table entry it touched
      * @param entryAfter that 8-byte entry right after the write (flags in bits 0-15, domid 16-31, frame 32-63)
      */
@@ -32,6 +33,9 @@ final class EntryWriteLog extends ForwardingMemoryAccess {
     private final long tableStart;
     private final long tableEnd;
     private final List<Write> writes = new ArrayList<>();
+
+    /** Whether {@link #releaseFence()} was called after the last write of the table. Guarded by this. */
+    private boolean fenced;
 
     /**
      * Logs the writes to {@code [tableStart, tableEnd)} made through this memory.
@@ -53,14 +57,24 @@ final class EntryWriteLog extends ForwardingMemoryAccess {
 
     synchronized void clear() {
         writes.clear();
+        fenced = false;
     }
 
     private synchronized void log(long gpa, long length, boolean ordered) {
         long entry = Math.max(gpa, tableStart);
         entry -= (entry - tableStart) % GrantEntryV1Layout.SIZE;
+        // a plain store after a release fence is ordered after every write of the table before the fence
+        boolean afterFence = fenced && entry < tableEnd && entry < gpa + length;
         for (; entry < tableEnd && entry < gpa + length; entry += GrantEntryV1Layout.SIZE) {
-            writes.add(new Write(gpa, length, ordered, entry, delegate().getLongVolatile(entry)));
+            writes.add(new Write(gpa, length, ordered || afterFence, entry, delegate().getLongVolatile(entry)));
+            fenced = false;
         }
+    }
+
+    @Override
+    public synchronized void releaseFence() {
+        delegate().releaseFence();
+        fenced = true;
     }
 
     @Override

@@ -45,13 +45,16 @@ public abstract class GrantingGuestVerification extends GrantTeardownVerificatio
      * (1, xenstore), each written through a log of A's memory: the entry is exactly
      * {@code domid << 16 | GTF_permit_access [| GTF_readonly]} and the frame, no other entry changed, and replaying the
      * writes shows no moment at which the entry was valid with another frame or grantee, the write that made it valid
-     * being a release store, a volatile store or a compare-and-swap. The grantee maps each grant as asked (what the
+     * being a release store, a volatile store, a compare-and-swap, or a store after {@link MemoryAccess#releaseFence()}
+     * with no write of the table between the fence and it (Linux's {@code wmb(); flags = ...}). The grantee maps each grant as asked (what the
      * hypervisor refuses is GNT-02/GNT-03's).
      *
      * <p>If this fails, check:
      * <ul>
-     *   <li>the entry is written frame (and domid) first, then the flags word with {@code setIntRelease} (the
-     *       {@code wmb()} of {@code grant_table.h}), never flags first and never with a plain store;</li>
+     *   <li>the entry is written frame (and domid) first, then the flags word with {@code setIntRelease}, or with
+     *       {@code releaseFence()} and then a plain store (the {@code wmb()} of {@code grant_table.h}), never flags
+     *       first and never with a plain store alone (a fence of your own, e.g. {@code VarHandle.releaseFence()},
+     *       does not go through the memory the kit watches: use {@code MemoryAccess.releaseFence()});</li>
      *   <li>the entry address is {@code frame[ref / 512] + (ref % 512) * 8};</li>
      *   <li>the adapter builds the granting code over the memory passed to {@code createGrantingGuest}.</li>
      * </ul>
@@ -111,7 +114,8 @@ public abstract class GrantingGuestVerification extends GrantTeardownVerificatio
                         + "before the frame)");
                 if (!valid) {
                     assertTrue(w.ordered(), what + ": the write that made the entry valid is a plain store; it must be "
-                            + "a release store (or volatile, or a compare-and-swap) so that the frame is seen first");
+                            + "a release store (or volatile, or a compare-and-swap, or a store after MemoryAccess.releaseFence()) so "
+                            + "that the frame is seen first");
                 }
             }
             valid = nowValid;

@@ -416,6 +416,11 @@ public final class HostileMemory implements MemoryAccess {
     }
 
     @Override
+    public void releaseFence() {
+        real.releaseFence();
+    }
+
+    @Override
     public int getIntAcquire(long gpa) {
         before(gpa, 4, true, false);
         return loadInt(gpa, real.getIntAcquire(gpa));

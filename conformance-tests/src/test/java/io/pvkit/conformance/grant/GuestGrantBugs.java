@@ -66,12 +66,16 @@ final class GuestGrantBugs {
 
     /** A small frontend grant table written from the headers, with optional flaws. */
     static final class Toy implements GrantingGuest {
-        /** One flaw each; none makes a correct table. */
+        /** One flaw each, and one correct variant ({@link #LINUX_PUBLISH}); none of the flaws makes a correct table. */
         enum Flaw {
+            /** Not a flaw: Linux's gnttab_update_entry_v1, frame and domid, a release fence, then a plain flags store. */
+            LINUX_PUBLISH,
             /** FE-11: the flags+domid word is published before the frame. */
             FLAGS_FIRST,
             /** FE-11: the flags+domid word is published with a plain store (no release). */
             PLAIN_FLAGS_STORE,
+            /** FE-11 (with LINUX_PUBLISH): the fence is VarHandle's, not MemoryAccess's, so the kit cannot see it. */
+            UNSEEN_FENCE,
             /** FE-12: any reference of the table is ended (revoked and answered REVOKED), live grant or not. */
             END_ANY_REF,
             /** FE-13: the end checks the busy bits and then clears the flags with a plain store. */
@@ -142,7 +146,16 @@ final class GuestGrantBugs {
             long e = entry(ref);
             boolean ro = readOnly && !has(Flaw.ALWAYS_WRITABLE);
             int word = (domid << 16) | GrantFlags.PERMIT_ACCESS | (ro ? GrantFlags.READONLY : 0);
-            if (has(Flaw.FLAGS_FIRST)) {
+            if (has(Flaw.LINUX_PUBLISH)) {
+                mem.setInt(e + GrantEntryV1Layout.FRAME_OFFSET, (int) gfn);
+                mem.setShort(e + GrantEntryV1Layout.DOMID_OFFSET, (short) domid);
+                if (has(Flaw.UNSEEN_FENCE)) {
+                    java.lang.invoke.VarHandle.releaseFence();
+                } else {
+                    mem.releaseFence(); // wmb()
+                }
+                mem.setShort(e + GrantEntryV1Layout.FLAGS_OFFSET, (short) word);
+            } else if (has(Flaw.FLAGS_FIRST)) {
                 mem.setIntRelease(e, word);
                 mem.setInt(e + GrantEntryV1Layout.FRAME_OFFSET, (int) gfn);
             } else {
@@ -264,6 +277,25 @@ final class GuestGrantBugs {
         @Override
         Toy.Flaw[] flaws() {
             return new Toy.Flaw[0];
+        }
+    }
+
+    /**
+     * Not a flaw: the toy publishing as Linux does (16-bit domid and flags stores, a release fence between them through
+     * {@code MemoryAccess.releaseFence()}); passes every rule. FE-11 failed it before the kit saw fences.
+     */
+    static final class LinuxPublishToy extends ToyVerification {
+        @Override
+        Toy.Flaw[] flaws() {
+            return new Toy.Flaw[] {Toy.Flaw.LINUX_PUBLISH};
+        }
+    }
+
+    /** FE-11: as {@link LinuxPublishToy}, but the fence is {@code VarHandle.releaseFence()}, out of the kit's sight. */
+    static final class UnseenFence extends ToyVerification {
+        @Override
+        Toy.Flaw[] flaws() {
+            return new Toy.Flaw[] {Toy.Flaw.LINUX_PUBLISH, Toy.Flaw.UNSEEN_FENCE};
         }
     }
 

@@ -109,6 +109,11 @@ public abstract class ForwardingMemoryAccess implements MemoryAccess {
     }
 
     @Override
+    public void releaseFence() {
+        delegate().releaseFence();
+    }
+
+    @Override
     public int getIntAcquire(long gpa) {
         return real.getIntAcquire(gpa);
     }

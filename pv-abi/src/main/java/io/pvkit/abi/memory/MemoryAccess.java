@@ -2,6 +2,7 @@ package io.pvkit.abi.memory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 
 /**
@@ -165,6 +166,17 @@ public interface MemoryAccess {
      * @param value the fill value
      */
     void fill(long gpa, long length, byte value);
+
+    /**
+     * A release fence: no load or store before it is reordered with a store after it, as Linux's {@code wmb()}
+     * between the fields of a shared structure and the store that publishes them (a grant entry's frame and domid,
+     * then its flags; a ring's requests, then {@code req_prod}). A plain store after this fence publishes like a
+     * release store. The default is {@link VarHandle#releaseFence()}; a wrapper that watches the accesses made through
+     * it (a log, a hostile view) may override it to see where the fences fall, and then calls the delegate's.
+     */
+    default void releaseFence() {
+        VarHandle.releaseFence();
+    }
 
     /**
      * Reads a 32-bit word with acquire semantics.
