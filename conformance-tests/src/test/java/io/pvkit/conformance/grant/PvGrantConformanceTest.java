@@ -85,6 +85,9 @@ class PvGrantConformanceTest extends GrantTableVerification {
     /**
      * pv-grant's {@link GuestGrantTable} as the kit's {@link GrantingGuest}: {@link GuestGrantTable#endAccess}'s
      * {@link IllegalArgumentException} for a reference it did not hand out is the kit's {@code NOT_GRANTED}.
+     * pvkit-cli's {@code ReferenceGrantConformance} has the same adapter on purpose: it runs in the {@code pvkit kit}
+     * command, so it is main code, and this class is a test of the kit, which pvkit-cli cannot depend on; one shared
+     * copy would need a module that depends on the kit and that the kit's tests depend on, which Maven forbids.
      */
     static GrantingGuest guestOf(GuestGrantTable table) {
         return new GrantingGuest() {

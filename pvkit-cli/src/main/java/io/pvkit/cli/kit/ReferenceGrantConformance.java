@@ -46,7 +46,9 @@ public class ReferenceGrantConformance extends GrantTableVerification {
 
     /**
      * pv-grant's {@link GuestGrantTable} (what the reference guest grants with) over the memory the kit passes; its
-     * {@link IllegalArgumentException} for a reference it did not hand out is the kit's {@code NOT_GRANTED}.
+     * {@link IllegalArgumentException} for a reference it did not hand out is the kit's {@code NOT_GRANTED}. The
+     * same adapter is in the kit's own tests ({@code PvGrantConformanceTest.guestOf}), which this main code cannot
+     * depend on (see there).
      */
     @Override
     protected GrantingGuest createGrantingGuest(DomainUnderTest domain, MemoryAccess memory, long[] tableFrames) {
