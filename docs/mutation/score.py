@@ -13,7 +13,10 @@ The exclusion file (tab-separated, '#' starts a comment line) has one row per ex
   - class:    fully qualified name of the mutated class ('*' as a suffix matches nested classes, e.g. io.pvkit.rings.RingWaits*)
   - method:   the mutated method name, or '*'
   - line:     the line number, or '*'
-  - mutator:  a substring of PIT's mutator class name (e.g. MathMutator, VoidMethodCall), or '*'
+  - mutator:  a substring of PIT's mutator class name (e.g. MathMutator, VoidMethodCall), or '*'; optionally
+              followed by '|' and a substring of PIT's description, for one of several mutants of the same mutator on
+              one line (e.g. 'MathMutator|long addition with subtraction' when the line's other MathMutator mutant
+              is detected)
   - category: 'equivalent' (no test can observe it) or 'out-of-scope' (pvkit API behaviour that no rule of
               the kit's SPI can reach; each row says why)
   - reason:   one sentence
@@ -70,7 +73,10 @@ def matches(row, m):
         return False
     if row["line"] != "*" and row["line"] != m["line"]:
         return False
-    if row["mutator"] != "*" and row["mutator"] not in m["mutator"]:
+    mutator, _, description = row["mutator"].partition("|")
+    if mutator != "*" and mutator not in m["mutator"]:
+        return False
+    if description and description not in (m["description"] or ""):
         return False
     return True
 
