@@ -13,7 +13,11 @@ The exclusion file (tab-separated, '#' starts a comment line) has one row per ex
   - class:    fully qualified name of the mutated class ('*' as a suffix matches nested classes, e.g. io.pvkit.rings.RingWaits*)
   - method:   the mutated method name, or '*'
   - line:     the line number, or '*'
-  - mutator:  a substring of PIT's mutator class name (e.g. MathMutator, VoidMethodCall), or '*'
+  - mutator:  a substring of PIT's mutator class name (e.g. MathMutator, VoidMethodCall), or '*'; optionally
+              followed by '|' and a substring of PIT's description, and/or by '#' and PIT's bytecode index, for one of
+              several mutants of the same mutator on one line (e.g. 'MathMutator|long addition with subtraction',
+              'ConditionalsBoundary#49' when the line's other mutant of that mutator is detected; an index, like a line
+              number, has to be re-read from mutations.xml when the method changes)
   - category: 'equivalent' (no test can observe it) or 'out-of-scope' (pvkit API behaviour that no rule of
               the kit's SPI can reach; each row says why)
   - reason:   one sentence
@@ -70,7 +74,13 @@ def matches(row, m):
         return False
     if row["line"] != "*" and row["line"] != m["line"]:
         return False
-    if row["mutator"] != "*" and row["mutator"] not in m["mutator"]:
+    spec, _, index = row["mutator"].partition("#")
+    mutator, _, description = spec.partition("|")
+    if mutator != "*" and mutator not in m["mutator"]:
+        return False
+    if description and description not in (m["description"] or ""):
+        return False
+    if index and index != m["index"]:
         return False
     return True
 
@@ -119,7 +129,8 @@ def main(argv):
             method=e.findtext("mutatedMethod"),
             line=e.findtext("lineNumber"),
             mutator=e.findtext("mutator"),
-            description=e.findtext("description")))
+            description=e.findtext("description"),
+            index=e.findtext("indexes/index") or e.findtext("index")))
     rows = load_exclusions(excl_path) if excl_path != "-" else []
     used = Counter()
     errors = []

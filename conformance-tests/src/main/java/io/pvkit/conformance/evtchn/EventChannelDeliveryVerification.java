@@ -40,7 +40,11 @@ public abstract class EventChannelDeliveryVerification extends EventChannelPortV
      * <ul>
      *   <li>close clears the port's pending bit ({@code evtchn_free} → {@code clear_pending});</li>
      *   <li>after close, the peer's send is dropped (the peer is unbound), not delivered to the old port;</li>
-     *   <li>a reallocated port is not born pending and has the new binding's vCPU (0).</li>
+     *   <li>a reallocated port is not born pending and has the new binding's vCPU (0);</li>
+     *   <li>closing a VIRQ port removes it from the VIRQ table of every vCPU it is registered on (Xen's
+     *       {@code evtchn_close}, {@code ECS_VIRQ}: {@code v->virq_to_evtchn[virq] = 0} where it names the port),
+     *       so that the VIRQ can be bound again ({@code bind_virq} answers {@code -EEXIST} only while it is
+     *       bound).</li>
      * </ul>
      */
     @Test
@@ -61,6 +65,26 @@ public abstract class EventChannelDeliveryVerification extends EventChannelPortV
         int[] s = status(a, DomId.SELF, again);
         assertEquals(EvtchnStatus.UNBOUND.code(), s[1]);
         assertEquals(0, s[2], "a reused port notifies vCPU 0");
+        // a closed VIRQ port leaves no binding behind: the per-vCPU VIRQ_TIMER on vCPU 1 and the global
+        // VIRQ_CONSOLE (registered on vCPU 0, notifying vCPU 1) can each be bound again after their close
+        int timer = bindVirq(a, Virq.TIMER.code(), 1);
+        assertTrue(timer > 0, "bind_virq(VIRQ_TIMER, vCPU 1): " + XenErrno.describe(timer));
+        int console = bindVirq(a, Virq.CONSOLE.code(), 0);
+        assertTrue(console > 0, "bind_virq(VIRQ_CONSOLE, vCPU 0): " + XenErrno.describe(console));
+        assertEquals(0, bindVcpu(a, console, 1), "bind_vcpu of the global VIRQ_CONSOLE's port to vCPU 1");
+        assertEquals(0, close(a, timer));
+        assertEquals(0, close(a, console));
+        int timerAgain = bindVirq(a, Virq.TIMER.code(), 1);
+        assertTrue(timerAgain > 0, "bind_virq(VIRQ_TIMER, vCPU 1) after its port " + timer + " was closed: "
+                + XenErrno.describe(timerAgain) + " (the close left the VIRQ registered on vCPU 1)");
+        int consoleAgain = bindVirq(a, Virq.CONSOLE.code(), 0);
+        assertTrue(consoleAgain > 0, "bind_virq(VIRQ_CONSOLE, vCPU 0) after its port " + console + " was closed: "
+                + XenErrno.describe(consoleAgain) + " (the close left the global VIRQ registered on vCPU 0)");
+        int[] t = status(a, DomId.SELF, timerAgain);
+        assertEquals(EvtchnStatus.VIRQ.code(), t[1], "status of the re-bound VIRQ_TIMER port");
+        assertEquals(1, t[2], "the re-bound VIRQ_TIMER port notifies vCPU 1");
+        assertEquals(0, close(a, timerAgain));
+        assertEquals(0, close(a, consoleAgain));
     }
 
     // ------------------------------------------------------------------------------------ EVT-07

@@ -31,9 +31,11 @@ public final class EventChannelRules implements RuleSet {
                             + "and every allocated port stays valid while bound.",
                     "XSA-338 (e59ce972d1), XSA-342 (62bcdc4edb); xen/include/public/event_channel.h"),
             Rule.must("EVT-04",
-                    "Closing a port clears its pending bit, an event sent to it afterwards goes nowhere, and a "
-                            + "reused port starts without the old binding's state.",
-                    "XSA-331 (Linux 073d0552ead5), Xen 78e24c269b; xen/common/event_channel.c evtchn_free"),
+                    "Closing a port clears its pending bit, an event sent to it afterwards goes nowhere, a "
+                            + "reused port starts without the old binding's state, and a closed VIRQ port is gone from "
+                            + "every vCPU's VIRQ table, so the VIRQ can be bound again.",
+                    "XSA-331 (Linux 073d0552ead5), Xen 78e24c269b; xen/common/event_channel.c evtchn_free, "
+                            + "evtchn_close (ECS_VIRQ: v->virq_to_evtchn[virq] = 0), evtchn_bind_virq (-EEXIST)"),
             Rule.must("EVT-05",
                     "EVTCHNOP_reset racing send and alloc_unbound from another vCPU either completes, returning 0 with "
                             + "every port closed (only ports allocated after it are open), or is refused with -EAGAIN "

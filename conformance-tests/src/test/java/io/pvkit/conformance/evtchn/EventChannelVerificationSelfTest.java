@@ -10,6 +10,7 @@ import io.pvkit.abi.evtchn.EvtchnOp;
 import io.pvkit.abi.evtchn.EvtchnStatus;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
 import io.pvkit.abi.evtchn.VcpuInfoLayout;
+import io.pvkit.abi.evtchn.Virq;
 import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.conformance.RuleCatalogue;
 import io.pvkit.conformance.property.Property;
@@ -88,6 +89,31 @@ class EventChannelVerificationSelfTest {
         }
         return r;
     };
+
+    /**
+     * A close of a VIRQ port that frees the port but leaves the VIRQ registered on the vCPU it was bound on (the
+     * {@code virq_to_evtchn} entry is not cleared): the VIRQ can never be bound there again ({@code -EEXIST}). One
+     * instance per hypervisor (it remembers the stale entries).
+     */
+    static EventsHypervisor.Bug closedVirqStaysRegistered() {
+        Set<List<Integer>> stale = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        return (hv, c, op, arg, ok) -> {
+            if (op == EvtchnOp.CLOSE && c.memory().contains(arg, 4)) {
+                ChannelStatus s = hv.channels.inspect(c.domid(), c.memory().getInt(arg));
+                long r = ok.getAsLong();
+                if (r == 0 && s.state() == EvtchnStatus.VIRQ) {
+                    boolean perVcpu = Virq.of(s.virq()).map(Virq::perVcpu).orElse(false);
+                    stale.add(List.of(c.domid(), s.virq(), perVcpu ? s.vcpu() : 0));
+                }
+                return r;
+            }
+            if (op == EvtchnOp.BIND_VIRQ && c.memory().contains(arg, 8)
+                    && stale.contains(List.of(c.domid(), c.memory().getInt(arg), c.memory().getInt(arg + 4)))) {
+                return XenErrno.EEXIST.negated();
+            }
+            return ok.getAsLong();
+        };
+    }
 
     /**
      * A racy reset: snapshots the ports in use, lets go of the domain at a preemption point (where EVT-05's probe
@@ -690,6 +716,13 @@ class EventChannelVerificationSelfTest {
         }
     }
 
+    static final class Evt04ClosedVirqStaysRegistered extends Base {
+        @Override
+        protected HypervisorUnderTest createHypervisor() {
+            return new EventsHypervisor(closedVirqStaysRegistered(), true);
+        }
+    }
+
     static final class Evt05 extends Base {
         @Override
         protected HypervisorUnderTest createHypervisor() {
@@ -1126,6 +1159,11 @@ class EventChannelVerificationSelfTest {
     @Test
     void evt04CatchesCloseThatKeepsPending() {
         assertCaught(Evt04.class, "EVT-04");
+    }
+
+    @Test
+    void evt04CatchesACloseThatLeavesTheVirqRegistered() {
+        assertCaughtSaying(Evt04ClosedVirqStaysRegistered.class, "EVT-04", "after its port");
     }
 
     @Test
