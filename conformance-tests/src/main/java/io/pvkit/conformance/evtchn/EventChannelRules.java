@@ -132,10 +132,11 @@ public final class EventChannelRules implements RuleSet {
                             + "double_evtchn_lock / evtchn_write_lock, which waits for the readers); "
                             + "xen/common/event_channel.c"),
             Rule.should("EVT-23",
-                    "A domain's destruction can run in steps that each close at most a given number of ports: a step "
-                            + "closes at least one port while any is bound, reports not done while a port remains, and "
-                            + "the step that closes the last port reports done; between two steps the dying domain "
-                            + "allocates nothing (alloc_unbound, bind_ipi, bind_interdomain fail).",
+                    "A domain's destruction can run in steps that each close at most a given number of ports and move "
+                            + "on through the port table (with every port bound, each step closes at least one), report "
+                            + "not done while a port remains, and end with the step that closes the last port reporting "
+                            + "done; between two steps the dying domain allocates nothing (alloc_unbound, bind_ipi, "
+                            + "bind_interdomain fail).",
                     "XSA-344 (2785b2a9e0: evtchn_destroy preemptible, continued after -ERESTART); "
                             + "xen/common/event_channel.c evtchn_destroy, get_free_port (d->is_dying)"),
             Rule.must("EVTG-01",

@@ -525,7 +525,8 @@ public abstract class EventChannelTeardownVerification extends EventChannelDeliv
      * ({@link #destroyStep}). Domain {@code c} (1 vCPU) has every port bound to a port of {@code b}, and {@code a} offers
      * {@code c} a port; the kit then destroys {@code c} in steps of at most N = {@link #portLimit()} / 8 ports, and
      * after each step counts {@code b}'s ports that are unbound again (their peer in {@code c} closed): each step closed
-     * at most N of them, and at least one while any was bound; a step that reports "not done" left a port bound, and
+     * at most N of them, and at least one (every port is bound, so a step that counts the port numbers it passes, as Xen's
+     * evtchn_destroy does, closes one with each; the rule asks no more of a table with unbound gaps); a step that reports "not done" left a port bound, and
      * the step that closed the last one reported "done". Between two steps {@code c}'s alloc_unbound, bind_ipi and
      * bind_interdomain (to {@code a}'s offer) fail: the dying domain allocates nothing.
      *

@@ -220,6 +220,57 @@ public final class EventChannelTests {
         }
     }
 
+    /** The reusable channel plus an IPI port of dom1 (port 2: port 1 is the channel's). */
+    static class ReusableIpi extends ReusableChannel {
+        final int ipi = ec.bindIpi(1, 0);
+
+        /** 1 when the reused port number (now an unbound port offered to dom2) is pending. */
+        int reusedIpiPending() {
+            if (reused != ipi) {
+                return -1;
+            }
+            return (dom1.getLongVolatile(SharedInfoLayout.EVTCHN_PENDING_OFFSET) & (1L << reused)) != 0 ? 1 : 0;
+        }
+    }
+
+    /**
+     * dom1 sends on its IPI port from one vCPU while another closes it and offers the same number to dom2: the close
+     * takes only that port's write lock (ChannelLocks.writeLock, whose writer flag and reader count form a Dekker
+     * handshake with a full fence), unlike the interdomain close of {@link SendVersusCloseAndReuse}, which takes both
+     * ends. The send marked the IPI before the close (which then cleared it) or found the port closed; it never marks
+     * the reused port.
+     */
+    @JCStressTest
+    @Outcome(id = {"0, 0", "-22, 0"}, expect = Expect.ACCEPTABLE,
+            desc = "delivered before the close (then cleared by it), or refused on the closed port")
+    @Outcome(id = ".*, 1", expect = Expect.FORBIDDEN, desc = "misdelivery: the send marked the closed and reused port")
+    @Outcome(id = ".*, -1", expect = Expect.FORBIDDEN, desc = "the port was not reused (test set-up broken)")
+    @State
+    public static class IpiSendVersusCloseAndReuse extends ReusableIpi {
+        /** A vCPU of dom1 sends on its IPI port. */
+        @Actor
+        public void send(II_Result r) {
+            r.r1 = ec.send(1, ipi);
+        }
+
+        /** Another vCPU of dom1 closes the IPI port and offers the lowest free port (the same number) to dom2. */
+        @Actor
+        public void closeAndReuse() {
+            ec.close(1, ipi);
+            reused = ec.allocUnbound(1, DomId.SELF, 2);
+        }
+
+        /**
+         * After both: whether the reused port is pending.
+         *
+         * @param r send result, reused port pending
+         */
+        @Arbiter
+        public void observe(II_Result r) {
+            r.r2 = reusedIpiPending();
+        }
+    }
+
     /**
      * Two threads (two vCPUs) of dom1 allocate a port at the same time: binding changes are serialised by pv-events' binding lock
      * (a CAS to take it, a release store to give it back), so each sees the other's port as taken and they get two
