@@ -16,7 +16,8 @@ import java.util.List;
  * counters' overflow bound (GNT-29), stale handles of reused maptrack slots (GNT-30), swap_grant_ref (GNT-31), and
  * the granting guest's own table (FE-11 .. FE-16: publishing, end of access, its race with a map, the allocator,
  * refused grants, query), and what a backend reads and writes through a host mapping (GNT-32 .. GNT-36:
- * contents, bounds, read-only mappings, the end of a mapping, accesses in flight).
+ * contents, bounds, read-only mappings, the end of a mapping, accesses in flight), and the pins of a copy in
+ * progress (GNT-40, GNT-41) and a copy into an entry the grantee holds read-only (GNT-42).
  * Tested by {@link GrantTableVerification}.
  */
 public final class GrantRules implements RuleSet {
@@ -271,7 +272,32 @@ public final class GrantRules implements RuleSet {
                             + "mapper destroyed completes, and keeps GTF_reading (and GTF_writing for a writable "
                             + "mapping) set and the grant unrevocable until it returned; then, once settled, the entry "
                             + "is idle and the mapping refuses accesses.",
-                    "XSA-218 (9a0bd460cf: unmap order); pvkit pv-grant GrantView (accesses in flight hold the pins)"));
+                    "XSA-218 (9a0bd460cf: unmap order); pvkit pv-grant GrantView (accesses in flight hold the pins)"),
+            Rule.must("GNT-40",
+                    "A copy in progress pins each grant entry it uses as a host mapping of its direction does: while it "
+                            + "runs the entry keeps GTF_reading (and GTF_writing for its destination) whatever the "
+                            + "grantee maps and unmaps meanwhile, a map by another domain is refused, and the grantee's "
+                            + "own maps succeed; the bits clear only when the copy and the last mapping are gone.",
+                    "xen/common/grant_table.c (acquire_grant_for_copy: act->pin += GNTPIN_hstr_inc / GNTPIN_hstw_inc "
+                            + "until release_grant_for_copy; map_grant_ref: act->domid while act->pin; "
+                            + "unmap_common_complete: GTF_writing and GTF_reading cleared only when act->pin has no such "
+                            + "use left)"),
+            Rule.must("GNT-41",
+                    "A copy in progress counts towards the bound of the host pin counter of its direction: with the "
+                            + "copy holding an entry and 127 host mappings of that direction (read-only for its source, "
+                            + "writable for its destination), the next such mapping is GNTST_general_error and changes no "
+                            + "busy bit; after the copy it succeeds.",
+                    "xen/common/grant_table.c (acquire_grant_for_copy adds GNTPIN_hstr_inc / GNTPIN_hstw_inc; "
+                            + "map_grant_ref: act->pin & GNTPIN_incr2oflow_mask(pin_incr), GNTPIN_cntr_width)"),
+            Rule.must("GNT-42",
+                    "A copy into an entry that the grantee holds only read-only is the entry's first writable use: "
+                            + "it is GNTST_general_error, writing nothing, when the entry's word has GTF_readonly (a "
+                            + "read-only grant, or one the granter made read-only since), and goes ahead, setting "
+                            + "GTF_writing only while it runs, when the granter re-granted the pinned entry to another "
+                            + "domain since (type and domid are checked only at the first pin).",
+                    "xen/common/grant_table.c (acquire_grant_for_copy: _set_status when !(act->pin & "
+                            + "(GNTPIN_hstw_mask | GNTPIN_devw_mask)); _set_status_v1: \"Attempt to write-pin a r/o "
+                            + "grant entry\", \"If not already pinned, check the grant domid and type\")"));
 
     /** Creates the rule set (the catalogue does this once). */
     public GrantRules() {

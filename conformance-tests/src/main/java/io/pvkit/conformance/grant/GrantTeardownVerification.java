@@ -17,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * domains (GNT-14, GNT-15, GNT-19, GNT-22): domain death, the in-process view of a mapping, release and teardown
  * while I/O holds a view, and a dying domain.
  */
-public abstract class GrantTeardownVerification extends GrantCopyVerification {
+public abstract class GrantTeardownVerification extends GrantCopyPinsVerification {
 
     /** For subclasses. */
     protected GrantTeardownVerification() {
