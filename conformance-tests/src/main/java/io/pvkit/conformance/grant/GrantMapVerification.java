@@ -32,13 +32,16 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
 
     /**
      * Rule {@linkplain GrantRules GNT-01}: references at or beyond the table size are
-     * {@code GNTST_bad_gntref} for map, copy and swap_grant_ref.
+     * {@code GNTST_bad_gntref} for map, copy and swap_grant_ref; references 0 and the last one below the table size map
+     * (read-only, GTF_reading while mapped) and unmap.
      *
      * <p>If this fails, check:
      * <ul>
      *   <li>the range check uses the <em>current</em> table size and unsigned arithmetic on {@code ref};</li>
      *   <li>the check comes before any read of the entry (XSA-18);</li>
-     *   <li>the status is written for every element even when the ref is absurd.</li>
+     *   <li>the status is written for every element even when the ref is absurd;</li>
+     *   <li>the lower bound is {@code ref < 0} on a signed value (or none on an unsigned one), never {@code <= 0}:
+     *       reference 0 is an entry of the table.</li>
      * </ul>
      */
     @Test
@@ -56,6 +59,17 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
             }
         }
         assertArrayEquals(tableBefore, frameBytes(a, a.tableFrames[0]), "the granter's table is untouched");
+        // the references at both ends of the table are references of it: 0 (in a guest, the console page the toolstack
+        // maps) and the last one below the table size
+        for (long ref : new long[] {0, limit - 1L}) {
+            int r = (int) ref;
+            a.grant(r, b.domid(), a.data(1), true);
+            GrantDomain.Mapped m = b.map(a.domid(), ref, HOST | RO, 0x2000);
+            assertEquals(OKAY, m.status(), "map of ref " + ref + ", inside the table of " + limit + " references");
+            assertEquals(GrantFlags.READING, a.busy(r), "the busy bits of ref " + ref + " while mapped");
+            assertEquals(OKAY, b.unmap(m.handle(), 0x2000, 0), "unmap of ref " + ref);
+            assertTrue(a.revoke(r), "the granter revokes ref " + ref + " after the unmap");
+        }
     }
 
     // ------------------------------------------------------------------------------------------ GNT-02

@@ -806,6 +806,7 @@ class GrantTableVerificationSelfTest {
     static Stream<Arguments> brokenImplementations() {
         return Stream.of(
                 Arguments.of("GNT-01", NoRangeCheck.class, Set.of()),
+                Arguments.of("GNT-01", MapArgumentBugs.RefZeroIsBadGntref.class, Set.of()),
                 Arguments.of("GNT-10", TableBugs.CopyIgnoresSourceOffset.class, Set.of("GNT-27")),
                 Arguments.of("GNT-02", PositiveStatus.class, Set.of("GNT-22", "GNT-23")),
                 Arguments.of("GNT-02", TableBugs.DevicePinLooksIdle.class, Set.of()),
@@ -847,6 +848,7 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-21", FrameReadBeforeFlags.class, Set.of()),
                 Arguments.of("GNT-22", TeardownLeavesDomainAlive.class, Set.of()),
                 Arguments.of("GNT-23", StatusBugs.KindlessMapIsHostMap.class, Set.of()),
+                Arguments.of("GNT-23", MapArgumentBugs.ContainsPteIgnored.class, Set.of()),
                 Arguments.of("GNT-23", StatusBugs.UnknownGranterIsGeneralError.class, Set.of()),
                 Arguments.of("GNT-23", StatusBugs.SelfAsGranterIsTheCaller.class, Set.of()),
                 Arguments.of("GNT-23", StatusBugs.UnmapIgnoresAddresses.class, Set.of()),
@@ -903,6 +905,11 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-34", ViewBugs.ReadOnlyMappingWritable.class, Set.of()),
                 Arguments.of("GNT-35", ViewBugs.ScalarReadsUnchecked.class, Set.of()),
                 Arguments.of("GNT-36", ViewBugs.ChannelReadNotPinned.class, Set.of()),
+                Arguments.of("GNT-37", ReleaseBugs.DeviceUnmapEndsHostAccessors.class, Set.of()),
+                Arguments.of("GNT-38", ReleaseBugs.ForeignReleaseWaitsForSettle.class, Set.of()),
+                Arguments.of("GNT-39", ReleaseBugs.ReleaseIgnoresFrameInFlight.class, Set.of()),
+                Arguments.of("GNT-39", ReleaseBugs.SettleCompletesEveryWaitingRelease.class, Set.of()),
+                Arguments.of("GNT-39", ReleaseBugs.MappingThreadOutlivesForeignUnmap.class, Set.of()),
                 Arguments.of("FE-09", PlainStoreRevoke.class, Set.of("FE-12", "FE-13", "FE-14", "GNT-28")),
                 Arguments.of("FE-10", NoZeroing.class, Set.of()),
                 Arguments.of("FE-11", GuestGrantBugs.FlagsBeforeFrame.class, Set.of()),
@@ -962,7 +969,7 @@ class GrantTableVerificationSelfTest {
         for (var rule : new GrantRules().rules()) {
             assertEquals(rule, RuleCatalogue.find(rule.id()).orElseThrow());
         }
-        assertEquals(43, new GrantRules().rules().size());
+        assertEquals(46, new GrantRules().rules().size());
         Set<String> caught = brokenImplementations().map(a -> (String) a.get()[0]).collect(Collectors.toSet());
         Set<String> ids = new GrantRules().rules().stream().map(Rule::id).collect(Collectors.toSet());
         assertEquals(ids, caught, "a broken implementation per rule");
