@@ -40,8 +40,8 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
      *   <li>the range check uses the <em>current</em> table size and unsigned arithmetic on {@code ref};</li>
      *   <li>the check comes before any read of the entry (XSA-18);</li>
      *   <li>the status is written for every element even when the ref is absurd;</li>
-     *   <li>the lower bound is {@code ref < 0} on a signed value (or none on an unsigned one), never {@code <= 0}:
-     *       reference 0 is an entry of the table.</li>
+     *   <li>reference 0 is an entry of the table: the lower bound of the check refuses negative references only (none
+     *       on an unsigned value), not 0.</li>
      * </ul>
      */
     @Test
