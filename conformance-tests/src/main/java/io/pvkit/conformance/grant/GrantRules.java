@@ -26,7 +26,8 @@ public final class GrantRules implements RuleSet {
             Rule.must("GNT-01",
                     "A grant reference at or beyond the table size (including 0xFFFFFFFF) in map, copy or "
                             + "swap_grant_ref yields GNTST_bad_gntref and touches no entry, while the references at "
-                            + "both ends of the table (0 and the last one below its size) map.",
+                            + "both ends of the table (0, unless the toolstack granted it, and the last one below its "
+                            + "size) map.",
                     "XSA-18 / CVE-2012-3516 (4b9e508290); xen/common/grant_table.c"),
             Rule.must("GNT-02",
                     "A map by a domain that is not the entry's grantee, or naming the wrong or an unknown granting "
