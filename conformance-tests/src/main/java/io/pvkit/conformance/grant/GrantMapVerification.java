@@ -32,13 +32,17 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
 
     /**
      * Rule {@linkplain GrantRules GNT-01}: references at or beyond the table size are
-     * {@code GNTST_bad_gntref} for map, copy and swap_grant_ref.
+     * {@code GNTST_bad_gntref} for map, copy and swap_grant_ref; references 0 (unless the toolstack granted it: its
+     * entry has flags A did not write) and the last one below the table size map (read-only, GTF_reading while mapped)
+     * and unmap.
      *
      * <p>If this fails, check:
      * <ul>
      *   <li>the range check uses the <em>current</em> table size and unsigned arithmetic on {@code ref};</li>
      *   <li>the check comes before any read of the entry (XSA-18);</li>
-     *   <li>the status is written for every element even when the ref is absurd.</li>
+     *   <li>the status is written for every element even when the ref is absurd;</li>
+     *   <li>reference 0 is an entry of the table: the lower bound of the check refuses negative references only (none
+     *       on an unsigned value), not 0.</li>
      * </ul>
      */
     @Test
@@ -56,6 +60,19 @@ public abstract class GrantMapVerification extends GrantTableSetupVerification {
             }
         }
         assertArrayEquals(tableBefore, frameBytes(a, a.tableFrames[0]), "the granter's table is untouched");
+        // the references at both ends of the table are references of it: 0 and the last one below the table size; in a
+        // guest the toolstack may have granted reference 0 itself (the console page, GNTTAB_RESERVED_CONSOLE, mapped by
+        // domain 0): an entry 0 that A did not write is left alone
+        boolean zeroUnused = (a.mem.getIntVolatile(a.entryGpa(0)) & 0xFFFF) == 0;
+        for (long ref : zeroUnused ? new long[] {0, limit - 1L} : new long[] {limit - 1L}) {
+            int r = (int) ref;
+            a.grant(r, b.domid(), a.data(1), true);
+            GrantDomain.Mapped m = b.map(a.domid(), ref, HOST | RO, 0x2000);
+            assertEquals(OKAY, m.status(), "map of ref " + ref + ", inside the table of " + limit + " references");
+            assertEquals(GrantFlags.READING, a.busy(r), "the busy bits of ref " + ref + " while mapped");
+            assertEquals(OKAY, b.unmap(m.handle(), 0x2000, 0), "unmap of ref " + ref);
+            assertTrue(a.revoke(r), "the granter revokes ref " + ref + " after the unmap");
+        }
     }
 
     // ------------------------------------------------------------------------------------------ GNT-02

@@ -15,9 +15,11 @@ import java.util.List;
  * operations on other domains and copy sides (GNT-23 .. GNT-27), the frontend's grant entries (GNT-28), the pin
  * counters' overflow bound (GNT-29), stale handles of reused maptrack slots (GNT-30), swap_grant_ref (GNT-31), and
  * the granting guest's own table (FE-11 .. FE-16: publishing, end of access, its race with a map, the allocator,
- * refused grants, query), and what a backend reads and writes through a host mapping (GNT-32 .. GNT-36:
- * contents, bounds, read-only mappings, the end of a mapping, accesses in flight), and the pins of a copy in
- * progress (GNT-40, GNT-41) and a copy into an entry the grantee holds read-only (GNT-42).
+ * refused grants, query), what a backend reads and writes through a host mapping (GNT-32 .. GNT-36:
+ * contents, bounds, read-only mappings, the end of a mapping, accesses in flight), the release of mappings
+ * (GNT-37 .. GNT-39: partial unmaps, a release with nothing in flight, releases that wait for accesses in flight),
+ * and the pins of a copy in progress (GNT-40, GNT-41) and a copy into an entry the grantee holds read-only
+ * (GNT-42).
  * Tested by {@link GrantTableVerification}.
  */
 public final class GrantRules implements RuleSet {
@@ -25,7 +27,9 @@ public final class GrantRules implements RuleSet {
     private static final List<Rule> RULES = List.of(
             Rule.must("GNT-01",
                     "A grant reference at or beyond the table size (including 0xFFFFFFFF) in map, copy or "
-                            + "swap_grant_ref yields GNTST_bad_gntref and touches no entry.",
+                            + "swap_grant_ref yields GNTST_bad_gntref and touches no entry, while the references at "
+                            + "both ends of the table (0, unless the toolstack granted it, and the last one below its "
+                            + "size) map.",
                     "XSA-18 / CVE-2012-3516 (4b9e508290); xen/common/grant_table.c"),
             Rule.must("GNT-02",
                     "A map by a domain that is not the entry's grantee, or naming the wrong or an unknown granting "
@@ -129,12 +133,17 @@ public final class GrantRules implements RuleSet {
                     "xen/common/grant_table.c (gnttab_release_mappings runs on a dying domain: d->is_dying); "
                             + "XSA-380"),
             Rule.must("GNT-23",
-                    "A map whose flags name neither host nor device map is GNTST_bad_gntref and one naming a granter "
-                            + "that does not exist (or DOMID_SELF) GNTST_bad_domain; an unmap whose host_addr or "
+                    "A map whose flags name neither host nor device map is GNTST_bad_gntref, one naming a granter "
+                            + "that does not exist (or DOMID_SELF) GNTST_bad_domain, and a host map with "
+                            + "GNTMAP_contains_pte whose host_addr is in no page table of the mapper GNTST_general_error, "
+                            + "each leaving no busy bit; an unmap whose host_addr or "
                             + "dev_bus_addr is not the mapping's fails and keeps the mapping, and one naming neither "
                             + "part is okay and unmaps nothing.",
                     "xen/common/grant_table.c (map_grant_ref: \"Bad flags in grant map op\", rcu_lock_domain_by_id; "
-                            + "unmap_common: dev_bus_addr check, replace_grant_host_mapping, op->done)"),
+                            + "unmap_common: dev_bus_addr check, replace_grant_host_mapping, op->done); "
+                            + "xen/arch/x86/mm.c (create_grant_pte_mapping: \"Grant map attempted to update a non-L1 "
+                            + "page\"); xen/arch/x86/hvm/grant_table.c (create_grant_p2m_mapping: flags other than "
+                            + "host_map and readonly)"),
             Rule.must("GNT-24",
                     "After setup_table grew the table, reference 512 + k is slot k of the second listed frame (512 "
                             + "included): map and copy act on that entry only, an entry pinned before the table grew "
@@ -273,6 +282,32 @@ public final class GrantRules implements RuleSet {
                             + "mapping) set and the grant unrevocable until it returned; then, once settled, the entry "
                             + "is idle and the mapping refuses accesses.",
                     "XSA-218 (9a0bd460cf: unmap order); pvkit pv-grant GrantView (accesses in flight hold the pins)"),
+            Rule.must("GNT-37",
+                    "Unmapping only the device part of a host and device mapping leaves its host part mapped: every "
+                            + "accessor of the host mapping (asked for before or after that unmap) still reads and "
+                            + "writes the granted frame and the entry keeps GTF_reading (and GTF_writing for a writable "
+                            + "mapping) until the host part's own unmap, which ends the accessors and idles the entry; "
+                            + "unmapping only the host part ends its accessors while the device part keeps the entry "
+                            + "pinned until its own unmap.",
+                    "xen/common/grant_table.c (unmap_common: GNTMAP_device_map and GNTMAP_host_map released "
+                            + "separately, op->done; unmap_common_complete drops the pins of op->done only)"),
+            Rule.must("GNT-38",
+                    "An unmap of a host mapping through which no access is in flight, made by the thread that mapped "
+                            + "it or after that thread has ended, whatever accessors were asked for it (its view and its "
+                            + "mapped frame, each more than once), ends them and clears GTF_reading and GTF_writing "
+                            + "before it returns: the granter can revoke at once, with no settle in between.",
+                    "xen/common/grant_table.c (gnttab_unmap_grant_ref: unmap_common then unmap_common_complete "
+                            + "in the same hypercall: the pins and GTF_reading/GTF_writing go before it returns)"),
+            Rule.must("GNT-39",
+                    "A release that waits for accesses in flight waits for each of them and only for them: an access "
+                            + "in flight through any accessor of a mapping (its mapped frame while its view is idle) "
+                            + "keeps GTF_reading/GTF_writing set across the unmap and across settle, several mappings "
+                            + "released while their accesses are in flight each become idle once their own access "
+                            + "returned and the implementation settled, while the others stay pinned, and an accessor "
+                            + "left working on the mapping's thread after another thread unmapped is never working "
+                            + "once the entry is idle.",
+                    "XSA-218 (9a0bd460cf: unmap order); xen/common/grant_table.c (unmap_common_complete: each "
+                            + "mapping's pins dropped by its own completion); pvkit pv-grant MappingRelease"),
             Rule.must("GNT-40",
                     "A copy in progress pins each grant entry it uses as a host mapping of its direction does: while it "
                             + "runs the entry keeps GTF_reading (and GTF_writing for its destination) whatever the "

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-36, GNT-40 .. GNT-42, FE-09 .. FE-16)
+ * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-42, FE-09 .. FE-16)
  * against a hypervisor under test, through {@code __HYPERVISOR_grant_table_op} exactly as guests issue it.
  *
  * <p>Extend it in your test scope:
@@ -53,10 +53,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@link GrantCopyPinsVerification}), the end of mappings and domains
  * ({@link GrantTeardownVerification}), the granting guest's table ({@link GrantingGuestVerification}), access through
  * live host mappings ({@link GrantMappedFrameVerification}), the end of host mappings and accesses in flight
- * ({@link GrantMappedAccessVerification}), and here the model-based rule and the frontend's granting
- * code. Extend this class only.
+ * ({@link GrantMappedAccessVerification}), the release of host mappings ({@link GrantReleaseVerification}), and
+ * here the model-based rule and the frontend's granting code. Extend this class only.
  */
-public abstract class GrantTableVerification extends GrantMappedAccessVerification {
+public abstract class GrantTableVerification extends GrantReleaseVerification {
 
     /** For subclasses. */
     protected GrantTableVerification() {

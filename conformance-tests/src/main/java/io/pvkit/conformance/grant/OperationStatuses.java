@@ -75,6 +75,16 @@ final class OperationStatuses {
             assertEquals(0, a.busy(FIRST_REF), "the refused map with flags 0x" + Integer.toHexString(flags)
                     + " left busy bits");
         }
+        // GNTMAP_contains_pte: host_addr names a page-table entry of the mapper for the hypervisor to write, and the
+        // kit's domains have no page tables (host_addr 0x1000 is in a data frame): Xen refuses it for a PV mapper ("Grant
+        // map attempted to update a non-L1 page") and for a translated one (create_grant_p2m_mapping's flags check)
+        for (int flags : new int[] {HOST | GntMap.CONTAINS_PTE, HOST | GntMap.CONTAINS_PTE | RO}) {
+            assertEquals(GrantStatus.GENERAL_ERROR.code(), b.map(a.domid(), FIRST_REF, flags, 0x1000).status(),
+                    "a map with flags 0x" + Integer.toHexString(flags) + " (GNTMAP_contains_pte, host_addr in no "
+                            + "page table) is GNTST_general_error");
+            assertEquals(0, a.busy(FIRST_REF), "the refused map with flags 0x" + Integer.toHexString(flags)
+                    + " left busy bits");
+        }
         assertEquals(GrantStatus.BAD_DOMAIN.code(), b.map(NO_SUCH_DOMAIN, FIRST_REF, HOST, 0x1000).status(),
                 "a map naming a granter that does not exist");
         assertEquals(GrantStatus.BAD_DOMAIN.code(), b.map(DomId.SELF, FIRST_REF, HOST, 0x1000).status(),

@@ -806,6 +806,7 @@ class GrantTableVerificationSelfTest {
     static Stream<Arguments> brokenImplementations() {
         return Stream.of(
                 Arguments.of("GNT-01", NoRangeCheck.class, Set.of()),
+                Arguments.of("GNT-01", MapArgumentBugs.RefZeroIsBadGntref.class, Set.of()),
                 Arguments.of("GNT-10", TableBugs.CopyIgnoresSourceOffset.class, Set.of("GNT-27", "GNT-40", "GNT-41")),
                 Arguments.of("GNT-02", PositiveStatus.class, Set.of("GNT-22", "GNT-23")),
                 Arguments.of("GNT-02", TableBugs.DevicePinLooksIdle.class, Set.of()),
@@ -835,19 +836,21 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-14", DeathKeepsMappings.class, Set.of("GNT-19", "GNT-22", "GNT-35", "GNT-36")),
                 Arguments.of("GNT-14", TableBugs.TeardownDoneWhileItsGrantsAreMapped.class, Set.of()),
                 Arguments.of("GNT-14", TableBugs.TeardownDoneWhileItHoldsMappings.class, Set.of()),
-                Arguments.of("GNT-15", ViewOutlivesUnmap.class, Set.of("GNT-19", "GNT-32", "GNT-33", "GNT-35", "GNT-36")),
+                Arguments.of("GNT-15", ViewOutlivesUnmap.class, Set.of("GNT-19", "GNT-32", "GNT-33", "GNT-35", "GNT-36",
+                        "GNT-37", "GNT-38", "GNT-39")),
                 Arguments.of("GNT-16", QuerySizeWrongMax.class, Set.of("GNT-26")),
                 Arguments.of("GNT-17", FaultSwallowed.class, Set.of()),
                 Arguments.of("GNT-17", TopBitCountAccepted.class, Set.of()),
                 Arguments.of("GNT-18", CopyReleaseClearsReading.class, Set.of("GNT-06", "GNT-24", "GNT-29")),
-                Arguments.of("GNT-19", DeferredCloseNeverRetried.class, Set.of("GNT-22", "GNT-36")),
-                Arguments.of("GNT-19", UnpinsWhileViewLives.class, Set.of("GNT-23", "GNT-36")),
+                Arguments.of("GNT-19", DeferredCloseNeverRetried.class, Set.of("GNT-22", "GNT-36", "GNT-39")),
+                Arguments.of("GNT-19", UnpinsWhileViewLives.class, Set.of("GNT-23", "GNT-36", "GNT-37", "GNT-39")),
                 Arguments.of("GNT-20", FrameDoubleFetch.class, Set.of()),
                 Arguments.of("GNT-20", CheckedThenRefetched.class, Set.of()),
                 Arguments.of("GNT-20", UnboundedCasLoop.class, Set.of()),
                 Arguments.of("GNT-21", FrameReadBeforeFlags.class, Set.of()),
                 Arguments.of("GNT-22", TeardownLeavesDomainAlive.class, Set.of()),
                 Arguments.of("GNT-23", StatusBugs.KindlessMapIsHostMap.class, Set.of()),
+                Arguments.of("GNT-23", MapArgumentBugs.ContainsPteIgnored.class, Set.of()),
                 Arguments.of("GNT-23", StatusBugs.UnknownGranterIsGeneralError.class, Set.of()),
                 Arguments.of("GNT-23", StatusBugs.SelfAsGranterIsTheCaller.class, Set.of()),
                 Arguments.of("GNT-23", StatusBugs.UnmapIgnoresAddresses.class, Set.of()),
@@ -883,7 +886,7 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-09", MaptrackBugs.GrowthDropsFreeSlots.class, Set.of("GNT-41")),
                 Arguments.of("GNT-08", MaptrackBugs.HugeHandleIsGeneralError.class, Set.of("GNT-09")),
                 Arguments.of("GNT-30", MaptrackBugs.OneGenerationBit.class, Set.of()),
-                Arguments.of("GNT-19", MaptrackBugs.DevicePinLeaksWhenHostDeferred.class, Set.of()),
+                Arguments.of("GNT-19", MaptrackBugs.DevicePinLeaksWhenHostDeferred.class, Set.of("GNT-37")),
                 Arguments.of("GNT-29", MaptrackBugs.PinCounterUnchecked.class, Set.of()),
                 Arguments.of("GNT-29", MaptrackBugs.AnyCounterAtItsBoundRefuses.class, Set.of()),
                 Arguments.of("GNT-30", MaptrackBugs.HandleWithoutGeneration.class, Set.of()),
@@ -895,7 +898,7 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-16", EdgeBugs.SetupRefusesZeroFrames.class, Set.of()),
                 Arguments.of("GNT-23", EdgeBugs.UnmapChecksTheHostAddressOfADeviceMapping.class, Set.of()),
                 Arguments.of("GNT-06", EdgeBugs.WritableUseOfAPinnedEntryRechecksTheGrantee.class, Set.of()),
-                Arguments.of("GNT-15", EdgeBugs.SecondViewOutlivesUnmap.class, Set.of("GNT-35")),
+                Arguments.of("GNT-15", EdgeBugs.SecondViewOutlivesUnmap.class, Set.of("GNT-35", "GNT-37", "GNT-38", "GNT-39")),
                 Arguments.of("GNT-22", EdgeBugs.DyingDomainUnmapHitsAnInternalError.class, Set.of()),
                 Arguments.of("GNT-27", CopyPathBugs.SelfGrantCopiedAsFrame.class, Set.of()),
                 Arguments.of("GNT-22", CopyPathBugs.DyingCallerCopyHitsAnInternalError.class, Set.of()),
@@ -904,11 +907,16 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-41", CopyPinBugs.PinBoundIgnoresTheCopy.class, Set.of()),
                 Arguments.of("GNT-42", CopyPinBugs.CopyIntoHeldEntrySkipsItsStatus.class, Set.of()),
                 Arguments.of("GNT-42", CopyPinBugs.CopyIntoHeldEntryRechecksTheGrantee.class, Set.of()),
-                Arguments.of("GNT-32", ViewBugs.ScalarsBigEndian.class, Set.of()),
+                Arguments.of("GNT-32", ViewBugs.ScalarsBigEndian.class, Set.of("GNT-37")),
                 Arguments.of("GNT-33", ViewBugs.FrameBoundsNotChecked.class, Set.of()),
                 Arguments.of("GNT-34", ViewBugs.ReadOnlyMappingWritable.class, Set.of()),
-                Arguments.of("GNT-35", ViewBugs.ScalarReadsUnchecked.class, Set.of()),
-                Arguments.of("GNT-36", ViewBugs.ChannelReadNotPinned.class, Set.of()),
+                Arguments.of("GNT-35", ViewBugs.ScalarReadsUnchecked.class, Set.of("GNT-37", "GNT-38", "GNT-39")),
+                Arguments.of("GNT-36", ViewBugs.ChannelReadNotPinned.class, Set.of("GNT-39")),
+                Arguments.of("GNT-37", ReleaseBugs.DeviceUnmapEndsHostAccessors.class, Set.of()),
+                Arguments.of("GNT-38", ReleaseBugs.ForeignReleaseWaitsForSettle.class, Set.of()),
+                Arguments.of("GNT-39", ReleaseBugs.ReleaseIgnoresFrameInFlight.class, Set.of()),
+                Arguments.of("GNT-39", ReleaseBugs.SettleCompletesEveryWaitingRelease.class, Set.of()),
+                Arguments.of("GNT-39", ReleaseBugs.MappingThreadOutlivesForeignUnmap.class, Set.of()),
                 Arguments.of("FE-09", PlainStoreRevoke.class, Set.of("FE-12", "FE-13", "FE-14", "GNT-28")),
                 Arguments.of("FE-10", NoZeroing.class, Set.of()),
                 Arguments.of("FE-11", GuestGrantBugs.FlagsBeforeFrame.class, Set.of()),
@@ -978,7 +986,7 @@ class GrantTableVerificationSelfTest {
         for (var rule : new GrantRules().rules()) {
             assertEquals(rule, RuleCatalogue.find(rule.id()).orElseThrow());
         }
-        assertEquals(46, new GrantRules().rules().size());
+        assertEquals(49, new GrantRules().rules().size());
         Set<String> caught = brokenImplementations().map(a -> (String) a.get()[0]).collect(Collectors.toSet());
         Set<String> ids = new GrantRules().rules().stream().map(Rule::id).collect(Collectors.toSet());
         assertEquals(ids, caught, "a broken implementation per rule");

@@ -27,16 +27,25 @@ class PvGrantCheckedConformanceTest extends PvGrantConformanceTest {
      * mapping in GNT-32 and GNT-35, and for a frame on the mapping thread of the in-flight transfers of GNT-36. For a
      * handle that is not a live CHECKED host mapping (GNT-35 asks with the handle of an ended mapping) the answer is a new
      * unbound cursor: pv-grant's dead accessors, which must refuse every access (never null, which the kit would take
-     * for "no accessors" and skip GNT-32 .. GNT-36).
+     * for "no accessors" and skip GNT-32 .. GNT-39). A view asked for a handle a cursor binds to must exist (else this
+     * adapter fails: pv-grant's {@code viewOf} lost a live mapping's view).
      */
     @Override
     protected MappedFrame mappedFrame(HypervisorUnderTest hypervisor, DomainUnderTest mapper, int handle) {
         GrantTables tables = ((PvGrantHypervisor) hypervisor).tables;
-        GrantView view = asked++ % 2 == 0 ? tables.viewOf(mapper.domid(), handle) : null;
+        boolean asView = asked++ % 2 == 0;
+        GrantView view = asView ? tables.viewOf(mapper.domid(), handle) : null;
         if (view == null) {
             GrantCursor cursor = tables.newCursor();
+            boolean bound = cursor.bind(mapper.domid(), handle);
+            // pv-grant has a view for every live CHECKED host mapping, the one a cursor binds to: null would be a pv-grant
+            // bug, which this adapter would otherwise hide behind the cursor
+            if (asView && bound) {
+                throw new AssertionError("pv-grant has no view of live CHECKED host mapping " + handle + " of domain "
+                        + mapper.domid() + " (a cursor binds to it)");
+            }
             // a failed bind: a new cursor, never bound (every access throws), whatever the failed one kept
-            view = cursor.bind(mapper.domid(), handle) ? cursor : tables.newCursor();
+            view = bound ? cursor : tables.newCursor();
         }
         return new GrantViewFrame(view);
     }
