@@ -180,6 +180,22 @@ final class ReleaseBugs {
             return owner.pick(this);
         }
 
+        /** A channel transfer through the frame. */
+        private interface Transfer {
+            int run() throws IOException;
+        }
+
+        /** Runs {@code transfer} counted as in flight on this frame's mapping. */
+        private int counted(Transfer transfer) throws IOException {
+            AtomicInteger n = counter();
+            n.incrementAndGet();
+            try {
+                return transfer.run();
+            } finally {
+                n.decrementAndGet();
+            }
+        }
+
         private AtomicInteger counter() {
             return owner.inFlight.computeIfAbsent(key, k -> new AtomicInteger());
         }
@@ -251,46 +267,22 @@ final class ReleaseBugs {
 
         @Override
         public int writeTo(WritableByteChannel channel, long offset, int length) throws IOException {
-            AtomicInteger n = counter();
-            n.incrementAndGet();
-            try {
-                return to().writeTo(channel, offset, length);
-            } finally {
-                n.decrementAndGet();
-            }
+            return counted(() -> to().writeTo(channel, offset, length));
         }
 
         @Override
         public int readFrom(ReadableByteChannel channel, long offset, int length) throws IOException {
-            AtomicInteger n = counter();
-            n.incrementAndGet();
-            try {
-                return to().readFrom(channel, offset, length);
-            } finally {
-                n.decrementAndGet();
-            }
+            return counted(() -> to().readFrom(channel, offset, length));
         }
 
         @Override
         public int writeTo(FileChannel channel, long position, long offset, int length) throws IOException {
-            AtomicInteger n = counter();
-            n.incrementAndGet();
-            try {
-                return to().writeTo(channel, position, offset, length);
-            } finally {
-                n.decrementAndGet();
-            }
+            return counted(() -> to().writeTo(channel, position, offset, length));
         }
 
         @Override
         public int readFrom(FileChannel channel, long position, long offset, int length) throws IOException {
-            AtomicInteger n = counter();
-            n.incrementAndGet();
-            try {
-                return to().readFrom(channel, position, offset, length);
-            } finally {
-                n.decrementAndGet();
-            }
+            return counted(() -> to().readFrom(channel, position, offset, length));
         }
     }
 
