@@ -387,8 +387,11 @@ public final class Hypervisor implements AutoCloseable {
      * Destroys a guest in steps, as Xen continues a preempted {@code domain_kill} (each {@code -ERESTART} a
      * continuation): the first call does what {@link #destroyDomain} does before any release (the domain's
      * hypercalls answer {@code -ESRCH} from then on, its vCPUs return, domain 0 lets go of it), and each call,
-     * the first included, releases at most {@code budget} of its event-channel ports (their peers become
-     * unbound) and at most {@code budget} grant mappings. The call that releases the last finishes the destroy as
+     * the first included, examines at most {@code budget} of its event-channel port numbers (closing the bound
+     * ones: their peers become unbound; free numbers count too, as in Xen's {@code evtchn_destroy}, so a whole
+     * destroy takes about 4096 / {@code budget} steps) and releases at most {@code budget} grant mappings (while
+     * I/O holds a mapping's view its release waits: see {@link #reapDeferredMappings()}). The call that releases
+     * the last finishes the destroy as
      * {@link #destroyDomain} does (the domain leaves {@link #domains()}, its memory is closed) and answers true.
      * {@link #destroyDomain} of a domain whose destroy is under way finishes it at once. A VMM uses this to keep
      * a domain with thousands of ports from holding the toolstack; a kit uses it to watch the teardown's bound.
