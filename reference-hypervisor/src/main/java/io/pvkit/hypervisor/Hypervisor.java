@@ -2,6 +2,7 @@ package io.pvkit.hypervisor;
 
 import io.pvkit.abi.evtchn.Virq;
 import io.pvkit.abi.hypercall.HypercallContext;
+import io.pvkit.abi.memory.GuestMemory;
 import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.abi.spi.HypercallHandler;
 import io.pvkit.abi.spi.VcpuStart;
@@ -31,9 +32,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -100,7 +103,7 @@ public final class Hypervisor implements AutoCloseable {
     private final List<GuestListener> listeners = new CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<Integer, GuestSession> sessions = new ConcurrentHashMap<>();
     /** Guests whose destroy {@link #destroyDomainStep} started and has not finished (guarded by lifecycle). */
-    private final java.util.Set<Integer> steppedDestroys = new java.util.HashSet<>();
+    private final Set<Integer> steppedDestroys = new HashSet<>();
 
     private Hypervisor(HypervisorConfig config) {
         this.serviceTimeout = config.serviceTimeout();
@@ -201,7 +204,7 @@ public final class Hypervisor implements AutoCloseable {
      * <p>What it is for: a test or conformance kit that must stand between the hypervisor and memory the guest
      * may rewrite at any time (count how often an entry is read, change it between two reads, stop a call
      * inside its delivery), as the pvkit kit's {@code SHARED_MEMORY_VIEW} rules do. A production caller uses
-     * {@link #createDomain(DomainConfig)}, whose view is the domain's {@link io.pvkit.abi.memory.GuestMemory}
+     * {@link #createDomain(DomainConfig)}, whose view is the domain's {@link GuestMemory}
      * itself. The view must address the same bytes as the memory it is given (same size, every access
      * reaching the same byte); a view of anything else makes the hypervisor disagree with its guest.
      *
@@ -214,12 +217,12 @@ public final class Hypervisor implements AutoCloseable {
      * @throws IllegalStateException when the hypervisor is closed
      */
     public Domain createDomain(DomainConfig config,
-                               Function<? super io.pvkit.abi.memory.GuestMemory, ? extends MemoryAccess> sharedView) {
+                               Function<? super GuestMemory, ? extends MemoryAccess> sharedView) {
         return create(config, Objects.requireNonNull(sharedView, "sharedView"));
     }
 
     private Domain create(DomainConfig config,
-                          Function<? super io.pvkit.abi.memory.GuestMemory, ? extends MemoryAccess> sharedView) {
+                          Function<? super GuestMemory, ? extends MemoryAccess> sharedView) {
         Objects.requireNonNull(config, "config");
         synchronized (lifecycle) {
             if (closed) {
@@ -391,8 +394,7 @@ public final class Hypervisor implements AutoCloseable {
      * ones: their peers become unbound; free numbers count too, as in Xen's {@code evtchn_destroy}, so a whole
      * destroy takes about 4096 / {@code budget} steps) and releases at most {@code budget} grant mappings (while
      * I/O holds a mapping's view its release waits: see {@link #reapDeferredMappings()}). The call that releases
-     * the last finishes the destroy as
-     * {@link #destroyDomain} does (the domain leaves {@link #domains()}, its memory is closed) and answers true.
+     * the last finishes the destroy as {@link #destroyDomain} does (the domain leaves {@link #domains()}, its memory is closed) and answers true.
      * {@link #destroyDomain} of a domain whose destroy is under way finishes it at once. A VMM uses this to keep
      * a domain with thousands of ports from holding the toolstack; a kit uses it to watch the teardown's bound.
      *
