@@ -2,6 +2,8 @@ package io.pvkit.hypervisor;
 
 import io.pvkit.abi.evtchn.Virq;
 import io.pvkit.abi.hypercall.HypercallContext;
+import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.abi.spi.HypercallHandler;
 import io.pvkit.abi.spi.VcpuStart;
 import io.pvkit.events.EventChannelHypercalls;
@@ -30,9 +32,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -41,6 +45,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -97,6 +102,8 @@ public final class Hypervisor implements AutoCloseable {
     private volatile Domain0 dom0Services;
     private final List<GuestListener> listeners = new CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<Integer, GuestSession> sessions = new ConcurrentHashMap<>();
+    /** Guests whose destroy {@link #destroyDomainStep} started and has not finished (guarded by lifecycle). */
+    private final Set<Integer> steppedDestroys = new HashSet<>();
 
     private Hypervisor(HypervisorConfig config) {
         this.serviceTimeout = config.serviceTimeout();
@@ -183,6 +190,39 @@ public final class Hypervisor implements AutoCloseable {
      * @throws IllegalStateException when the hypervisor is closed
      */
     public Domain createDomain(DomainConfig config) {
+        return create(config, null);
+    }
+
+    /**
+     * {@link #createDomain(DomainConfig)} with a seam between the hypervisor and the new domain's shared
+     * structures: {@code sharedView} is called once, with the domain's new memory, before the domain is
+     * registered with pv-events and pv-grant, and every access those libraries make to the domain's
+     * {@code shared_info} event bits (pending and mask words, selectors, {@code evtchn_upcall_pending}) and to its
+     * grant entries goes through the {@link MemoryAccess} it returns; the frames a grant maps or copies, the
+     * domain builder's own writes and {@link Domain#memory()} stay the memory itself.
+     *
+     * <p>What it is for: a test or conformance kit that must stand between the hypervisor and memory the guest
+     * may rewrite at any time (count how often an entry is read, change it between two reads, stop a call
+     * inside its delivery), as the pvkit kit's {@code SHARED_MEMORY_VIEW} rules do. A production caller uses
+     * {@link #createDomain(DomainConfig)}, whose view is the domain's {@link GuestMemory}
+     * itself. The view must address the same bytes as the memory it is given (same size, every access
+     * reaching the same byte); a view of anything else makes the hypervisor disagree with its guest.
+     *
+     * @param config the domain's configuration
+     * @param sharedView makes the view from the domain's memory
+     * @return the domain
+     * @throws IllegalArgumentException when the name is taken, the command line does not fit, or the view has
+     *     another size than the memory
+     * @throws NullPointerException when {@code sharedView} is or returns null
+     * @throws IllegalStateException when the hypervisor is closed
+     */
+    public Domain createDomain(DomainConfig config,
+                               Function<? super GuestMemory, ? extends MemoryAccess> sharedView) {
+        return create(config, Objects.requireNonNull(sharedView, "sharedView"));
+    }
+
+    private Domain create(DomainConfig config,
+                          Function<? super GuestMemory, ? extends MemoryAccess> sharedView) {
         Objects.requireNonNull(config, "config");
         synchronized (lifecycle) {
             if (closed) {
@@ -191,7 +231,7 @@ public final class Hypervisor implements AutoCloseable {
             if (table.nameTaken(config.name())) {
                 throw new IllegalArgumentException("a domain named '" + config.name() + "' exists");
             }
-            DomainRecord record = builder.build(table.nextGuestId(), config, false);
+            DomainRecord record = builder.build(table.nextGuestId(), config, false, null, sharedView);
             Domain handle = register(record, config);
             if (config.entry() != null) {
                 startVcpu(record, 0);
@@ -346,7 +386,67 @@ public final class Hypervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * Destroys a guest in steps, as Xen continues a preempted {@code domain_kill} (each {@code -ERESTART} a
+     * continuation): the first call does what {@link #destroyDomain} does before any release (the domain's
+     * hypercalls answer {@code -ESRCH} from then on, its vCPUs return, domain 0 lets go of it), and each call,
+     * the first included, examines at most {@code budget} of its event-channel port numbers (closing the bound
+     * ones: their peers become unbound; free numbers count too, as in Xen's {@code evtchn_destroy}, so a whole
+     * destroy takes about 4096 / {@code budget} steps) and releases at most {@code budget} grant mappings (while
+     * I/O holds a mapping's view its release waits: see {@link #reapDeferredMappings()}). The call that releases
+     * the last finishes the destroy as {@link #destroyDomain} does (the domain leaves {@link #domains()}, its memory is closed) and answers true.
+     * {@link #destroyDomain} of a domain whose destroy is under way finishes it at once. A VMM uses this to keep
+     * a domain with thousands of ports from holding the toolstack; a kit uses it to watch the teardown's bound.
+     *
+     * @param domid the guest's id
+     * @param budget the most ports, and the most grant mappings, this call releases; at least 1
+     * @return true when nothing of the domain is left (also for an unknown id); false when more steps are needed
+     * @throws IllegalArgumentException for domain 0 (use {@link #close()}) or a budget below 1
+     */
+    public boolean destroyDomainStep(int domid, int budget) {
+        if (domid == 0) {
+            throw new IllegalArgumentException("domain 0 is destroyed by close()");
+        }
+        if (budget < 1) {
+            throw new IllegalArgumentException("budget must be at least 1, got " + budget);
+        }
+        synchronized (lifecycle) {
+            DomainRecord d = table.get(domid);
+            if (d == null) {
+                return true;
+            }
+            if (d.beginDying()) {
+                stopForRelease(d);
+                steppedDestroys.add(domid);
+            } else if (!steppedDestroys.contains(domid)) {
+                return false; // cannot happen under the lock: a destroy removes its domain before it returns
+            }
+            if (!library.release(domid, budget)) {
+                return false;
+            }
+            steppedDestroys.remove(domid);
+            finishDestroy(d, true);
+            return true;
+        }
+    }
+
     // ------------------------------------------------------------------ observation for kits and tests
+
+    /**
+     * Raises a VIRQ of a domain, as the hypervisor's own timer or console does (Xen's
+     * {@code send_guest_vcpu_virq} for a per-vCPU VIRQ such as {@code VIRQ_TIMER}, {@code send_guest_global_virq}
+     * for a global one such as {@code VIRQ_CONSOLE}, which goes to its port's notify vCPU and ignores
+     * {@code vcpu}). For VMMs that drive their own virtual devices and for conformance kits; any values may be
+     * passed: an unknown domain, a vCPU or VIRQ that does not exist, or a VIRQ not bound sets nothing.
+     *
+     * @param domid the domain
+     * @param vcpu the vCPU of a per-vCPU VIRQ
+     * @param virq the VIRQ number ({@link Virq#code()})
+     * @return true when a port was bound and is now pending
+     */
+    public boolean raiseVirq(int domid, int vcpu, int virq) {
+        return library.raiseVirq(domid, vcpu, virq);
+    }
 
     /**
      * Runs {@code probe} at every preemption point of event-channel teardown (pv-events releases at most
@@ -484,9 +584,24 @@ public final class Hypervisor implements AutoCloseable {
     // ------------------------------------------------------------------------------------ internals
 
     private void destroy(DomainRecord d) {
-        if (!d.beginDying()) {
+        if (d.beginDying()) {
+            stopForRelease(d);
+        } else if (!steppedDestroys.remove(d.domid)) {
             return;
         }
+        boolean gone = false;
+        long releaseDeadline = System.nanoTime() + SERVICE_TIMEOUT.toNanos();
+        while (!(gone = library.release(d.domid, 64)) && System.nanoTime() < releaseDeadline) {
+            Thread.yield();
+        }
+        finishDestroy(d, gone);
+    }
+
+    /**
+     * Everything of a destroy before the release: the domain is dying (its grants can no longer be mapped),
+     * its hypercalls in flight and vCPU threads are waited for, domain 0 lets go of it.
+     */
+    private void stopForRelease(DomainRecord d) {
         // Xen's d->is_dying: others can no longer map or copy its grants while the teardown waits (kit GNT-22)
         library.markDying(d.domid);
         long deadline = System.nanoTime() + SERVICE_TIMEOUT.toNanos();
@@ -521,11 +636,10 @@ public final class Hypervisor implements AutoCloseable {
                 }
             }
         }
-        boolean gone = false;
-        long releaseDeadline = System.nanoTime() + SERVICE_TIMEOUT.toNanos();
-        while (!(gone = library.release(d.domid, 64)) && System.nanoTime() < releaseDeadline) {
-            Thread.yield();
-        }
+    }
+
+    /** The end of a destroy, once the libraries released what they could: the domain is gone. */
+    private void finishDestroy(DomainRecord d, boolean gone) {
         table.remove(d.domid);
         handles.remove(d.domid);
         d.dead();

@@ -11,6 +11,7 @@ import io.pvkit.abi.grant.GrantStatus;
 import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.hypercall.GuestHypercalls;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.events.EventChannels;
 import io.pvkit.grant.GuestGrantTable;
 import io.pvkit.grant.RevokeResult;
 import org.junit.jupiter.api.AfterEach;
@@ -153,6 +154,72 @@ class DestroyTest {
         for (Peer p : List.of(a, c)) {
             hv.destroyDomain(p.d.domid());
         }
+        assertEquals(before, hv.counts());
+    }
+
+    @Test
+    void shouldDestroyInBoundedStepsAndReleaseEverything() {
+        hv = Hypervisor.start(HypervisorConfig.quiet());
+        ResourceCounts before = hv.counts();
+        Peer a = new Peer("a");
+        Peer c = new Peer("c");
+        int[] aPorts = new int[100];
+        for (int i = 0; i < aPorts.length; i++) {
+            aPorts[i] = a.bind(c, c.offer(a));
+        }
+        int aRef = a.grant(c, 5);
+        int cHandleOfA = c.map(a, aRef);
+        assertTrue(cHandleOfA >= 0);
+        int budget = 16;
+        int unbound = 0;
+        int steps = 0;
+        boolean done = false;
+        while (!done) {
+            done = hv.destroyDomainStep(c.d.domid(), budget);
+            steps++;
+            // a step examines at most budget port numbers, free ones included (as Xen's evtchn_destroy counts them)
+            assertTrue(steps <= EventChannels.MAX_PORTS_2L / budget + 1, "no end after " + steps + " steps");
+            int now = 0;
+            for (int p : aPorts) {
+                now += a.status(p) == EvtchnStatus.UNBOUND ? 1 : 0;
+            }
+            assertTrue(now - unbound <= budget, "step " + steps + " closed " + (now - unbound) + " of c's ports");
+            unbound = now;
+            if (!done) {
+                assertEquals(DomainState.DYING, c.d.info().state(), "between steps");
+                assertEquals(XenErrno.ESRCH.negated(), c.hc.xenVersion(), "a dying domain's hypercall");
+            }
+        }
+        assertTrue(steps >= aPorts.length / budget, "at most " + budget + " ports a step: " + steps + " steps");
+        assertEquals(aPorts.length, unbound, "every peer port unbound");
+        assertEquals(RevokeResult.REVOKED, a.table.endAccess(aRef), "c's mapping released");
+        assertEquals(DomainState.DEAD, c.d.info().state());
+        assertThrows(IllegalStateException.class, () -> c.d.memory().getByte(0), "memory closed");
+        assertTrue(hv.destroyDomainStep(c.d.domid(), budget), "nothing left of a destroyed domain");
+        hv.destroyDomain(c.d.domid());
+        hv.destroyDomain(a.d.domid());
+        assertEquals(before, hv.counts());
+    }
+
+    @Test
+    void shouldFinishAStepwiseDestroyAtDestroyDomain() {
+        hv = Hypervisor.start(HypervisorConfig.quiet());
+        ResourceCounts before = hv.counts();
+        Peer a = new Peer("a");
+        Peer c = new Peer("c");
+        int port = a.bind(c, c.offer(a));
+        assertTrue(port > 0);
+        for (int i = 0; i < 40; i++) {
+            a.bind(c, c.offer(a));
+        }
+        assertEquals(false, hv.destroyDomainStep(c.d.domid(), 1), "one port of 40 and more");
+        assertEquals(before.domains() + 2, hv.counts().domains(), "c is dying, not gone");
+        hv.destroyDomain(c.d.domid());
+        assertEquals(DomainState.DEAD, c.d.info().state());
+        assertEquals(EvtchnStatus.UNBOUND, a.status(port));
+        assertThrows(IllegalArgumentException.class, () -> hv.destroyDomainStep(0, 1));
+        assertThrows(IllegalArgumentException.class, () -> hv.destroyDomainStep(a.d.domid(), 0));
+        hv.destroyDomain(a.d.domid());
         assertEquals(before, hv.counts());
     }
 

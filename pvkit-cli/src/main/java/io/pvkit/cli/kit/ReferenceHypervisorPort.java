@@ -55,7 +55,7 @@ public final class ReferenceHypervisorPort implements HypervisorUnderTest {
     @Override
     public Set<Capability> capabilities() {
         return EnumSet.of(Capability.PRIVILEGED_DOMAINS, Capability.CONSOLE_OUTPUT, Capability.MULTICALL,
-                Capability.RESOURCE_COUNTS);
+                Capability.RESOURCE_COUNTS, Capability.SHARED_MEMORY_VIEW);
     }
 
     /** {@link Hypervisor#counts()}: every domain (domain 0 and its services' ports included). */
@@ -68,8 +68,10 @@ public final class ReferenceHypervisorPort implements HypervisorUnderTest {
     @Override
     public DomainUnderTest createDomain(DomainConfig config) {
         String name = "kit" + (++created);
+        // SHARED_MEMORY_VIEW: pv-events and pv-grant reach the domain's shared_info and grant entries through the
+        // view the kit's request makes from the domain's memory (the memory itself unless a hostile rule asks)
         Domain d = hypervisor.createDomain(new io.pvkit.hypervisor.DomainConfig(name, config.frames(),
-                config.vcpus(), config.privileged(), null, "", new MemoryBacking.Arena()));
+                config.vcpus(), config.privileged(), null, "", new MemoryBacking.Arena()), config::sharedView);
         Port p = new Port(d, config);
         live.add(p);
         closeBuilderPorts(p);
@@ -89,6 +91,31 @@ public final class ReferenceHypervisorPort implements HypervisorUnderTest {
             destroyDomain(p);
         }
         hypervisor.close();
+    }
+
+    /**
+     * The event-channel kit's {@code raiseVirq} hook (EVT-20, EVT-22): {@link Hypervisor#raiseVirq}, what the
+     * hypervisor's timer and console do.
+     *
+     * @param domain a domain created by this port
+     * @param vcpu the vCPU of a per-vCPU VIRQ (any value)
+     * @param virq the VIRQ (any value)
+     */
+    void raiseVirq(DomainUnderTest domain, int vcpu, int virq) {
+        hypervisor.raiseVirq(domain.domid(), vcpu, virq);
+    }
+
+    /**
+     * The event-channel kit's {@code destroyStep} hook (EVT-23): one {@link Hypervisor#destroyDomainStep} with
+     * the kit's bound as its budget. Once it answered true the domain is fully destroyed, so the kit's
+     * {@link #destroyDomain} that follows finds nothing left to do.
+     *
+     * @param domain a domain created by this port
+     * @param maxPorts the most ports this step may close
+     * @return true when the domain is gone
+     */
+    boolean destroyStep(DomainUnderTest domain, int maxPorts) {
+        return hypervisor.destroyDomainStep(domain.domid(), maxPorts);
     }
 
     /**

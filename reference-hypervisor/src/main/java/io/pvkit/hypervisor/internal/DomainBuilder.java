@@ -4,6 +4,7 @@ import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.evtchn.VcpuInfoLayout;
 import io.pvkit.abi.grant.GrantRefs;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.abi.platform.HvmParam;
 import io.pvkit.abi.platform.StartInfoLayout;
 import io.pvkit.grant.GuestGrantTable;
@@ -11,6 +12,8 @@ import io.pvkit.hypervisor.DomainConfig;
 import io.pvkit.hypervisor.MemoryBacking;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The toolstack's domain builder (libxl/libxenguest's role): allocates a domain's memory, lays out its
@@ -74,6 +77,28 @@ public final class DomainBuilder {
      * @throws IllegalArgumentException when the command line does not fit or the memory is too small
      */
     public DomainRecord build(int domid, DomainConfig config, boolean initialDomain, GuestMemory provided) {
+        return build(domid, config, initialDomain, provided, null);
+    }
+
+    /**
+     * Builds a domain whose shared structures pv-events and pv-grant reach through a view the caller makes from
+     * the new memory (a conformance kit's hostile view): otherwise the same as
+     * {@link #build(int, DomainConfig, boolean, GuestMemory)}.
+     *
+     * @param domid its id
+     * @param config its configuration
+     * @param initialDomain whether this is domain 0
+     * @param provided the memory, or null to allocate it
+     * @param sharedView called once with the new memory; what it returns (a view of the same bytes) is what both
+     *     libraries reach {@code shared_info}'s event bits and the grant entries through; null means the memory
+     *     itself
+     * @return the record; the domain is registered with the libraries but no vCPU runs
+     * @throws IllegalArgumentException when the command line does not fit, the memory is too small or the view
+     *     has another size than the memory
+     * @throws NullPointerException when {@code sharedView} returns null
+     */
+    public DomainRecord build(int domid, DomainConfig config, boolean initialDomain, GuestMemory provided,
+                              Function<? super GuestMemory, ? extends MemoryAccess> sharedView) {
         MemoryMap map = MemoryMap.of(config.memoryFrames());
         if (provided != null && provided.frames() < map.totalFrames()) {
             throw new IllegalArgumentException("memory of " + provided.frames() + " frames is smaller than the map's "
@@ -90,7 +115,9 @@ public final class DomainBuilder {
             DomainSpec spec = new DomainSpec(domid, memory, config.vcpus(), config.privileged());
             int[] ports = new int[3];
             VcpuWaker waker = new VcpuWaker(config.vcpus());
-            library.add(spec, map, waker); // the one place that registers with pv-events and pv-grant
+            MemoryAccess shared = sharedView == null ? memory
+                    : Objects.requireNonNull(sharedView.apply(memory), "the shared-memory view");
+            library.add(spec, shared, map, waker); // the one place that registers with pv-events and pv-grant
             registered = true;
             writeClock(memory, map, config.vcpus());
             if (!initialDomain) {

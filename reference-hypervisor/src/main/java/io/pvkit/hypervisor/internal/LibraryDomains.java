@@ -2,6 +2,7 @@ package io.pvkit.hypervisor.internal;
 
 import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.evtchn.EvtchnStatus;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.events.ChannelStatus;
 import io.pvkit.events.EventChannels;
 import io.pvkit.events.spi.VcpuKicker;
@@ -46,13 +47,16 @@ public final class LibraryDomains {
      * Registers a domain with both libraries; on failure nothing stays registered.
      *
      * @param spec the domain
+     * @param shared what both libraries reach the domain's shared structures through ({@code shared_info}'s
+     *     event bits, the grant entries): {@code spec.memory()} itself unless the creator chose a view over the
+     *     same bytes ({@code Hypervisor.createDomain(DomainConfig, Function)})
      * @param map where its shared_info and grant frames are
      * @param kicker how to wake its vCPUs
      */
-    public void add(DomainSpec spec, MemoryMap map, VcpuKicker kicker) {
-        events.addDomain(spec, map.sharedInfoGfn(), kicker);
+    public void add(DomainSpec spec, MemoryAccess shared, MemoryMap map, VcpuKicker kicker) {
+        events.addDomain(spec, shared, map.sharedInfoGfn(), kicker, EventChannels.MAX_PORTS_2L);
         try {
-            grants.addDomain(spec, map.grantBaseGfn(), map.grantFrames());
+            grants.addDomain(spec, shared, map.grantBaseGfn(), map.grantFrames());
         } catch (RuntimeException e) {
             while (!events.releaseDomain(spec.domid(), Integer.MAX_VALUE)) {
                 Thread.onSpinWait(); // a fresh domain has no peers: one call releases it
@@ -108,6 +112,20 @@ public final class LibraryDomains {
      */
     public boolean raiseVirq(int domid, int virq) {
         return events.raiseVirq(domid, 0, virq);
+    }
+
+    /**
+     * Raises a VIRQ of a domain: a per-vCPU VIRQ through the port bound on {@code vcpu}, a global one through its
+     * port's notify vCPU ({@code vcpu} ignored). Any values may be passed: a VIRQ or vCPU that does not exist, or
+     * a VIRQ not bound, sets nothing.
+     *
+     * @param domid the domain (untrusted)
+     * @param vcpu the vCPU of a per-vCPU VIRQ (untrusted)
+     * @param virq the VIRQ number (untrusted)
+     * @return true when a port was bound and set pending (or was pending already)
+     */
+    public boolean raiseVirq(int domid, int vcpu, int virq) {
+        return events.raiseVirq(domid, vcpu, virq);
     }
 
     /**
