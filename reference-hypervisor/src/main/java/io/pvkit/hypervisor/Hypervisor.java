@@ -32,11 +32,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -46,7 +44,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The reference hypervisor (reference, not production): domains with memory and vCPU threads, the hypercall
@@ -102,8 +99,8 @@ public final class Hypervisor implements AutoCloseable {
     private volatile Domain0 dom0Services;
     private final List<GuestListener> listeners = new CopyOnWriteArrayList<>();
     private final ConcurrentHashMap<Integer, GuestSession> sessions = new ConcurrentHashMap<>();
-    /** Guests whose destroy {@link #destroyDomainStep} started and has not finished (guarded by lifecycle). */
-    private final Set<Integer> steppedDestroys = new HashSet<>();
+    /** Destroys guests, at once or in steps (called holding {@code lifecycle}). */
+    private final DomainTeardown teardown;
 
     private Hypervisor(HypervisorConfig config) {
         this.serviceTimeout = config.serviceTimeout();
@@ -126,6 +123,8 @@ public final class Hypervisor implements AutoCloseable {
         this.dispatcher = new Dispatcher(table, library, new EventChannelHypercalls(events), new GrantTableHypercall(grants),
                 new Toolstack());
         this.toolstack = new ToolstackChannel(() -> library.raiseVirq(0, Virq.DOM_EXC.code()));
+        this.teardown = new DomainTeardown(library, table, toolstack, handles, sessions,
+                () -> closed ? null : xenstore);
     }
 
     /**
@@ -254,7 +253,7 @@ public final class Hypervisor implements AutoCloseable {
         toolstack.post(new ToolstackMessage.Introduce(record.domid, record.name,
                 io.pvkit.abi.grant.GrantRefs.RESERVED_CONSOLE, record.consolePort, record.echoPort, introduced,
                 record.storePort));
-        if (!await(introduced)) {
+        if (!DomainTeardown.await(introduced)) {
             LOG.log(System.Logger.Level.WARNING, "domain 0 did not connect the services of " + record.name);
         }
         return handle;
@@ -381,7 +380,7 @@ public final class Hypervisor implements AutoCloseable {
         synchronized (lifecycle) {
             DomainRecord d = table.get(domid);
             if (d != null) {
-                destroy(d);
+                teardown.destroy(d);
             }
         }
     }
@@ -412,21 +411,7 @@ public final class Hypervisor implements AutoCloseable {
         }
         synchronized (lifecycle) {
             DomainRecord d = table.get(domid);
-            if (d == null) {
-                return true;
-            }
-            if (d.beginDying()) {
-                stopForRelease(d);
-                steppedDestroys.add(domid);
-            } else if (!steppedDestroys.contains(domid)) {
-                return false; // cannot happen under the lock: a destroy removes its domain before it returns
-            }
-            if (!library.release(domid, budget)) {
-                return false;
-            }
-            steppedDestroys.remove(domid);
-            finishDestroy(d, true);
-            return true;
+            return d == null || teardown.step(d, budget);
         }
     }
 
@@ -545,7 +530,7 @@ public final class Hypervisor implements AutoCloseable {
                 xenstore.close();
             }
             for (DomainRecord d : all) {
-                destroy(d);
+                teardown.destroy(d);
             }
             if (xenstoreTempDir != null) {
                 try {
@@ -582,102 +567,6 @@ public final class Hypervisor implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------ internals
-
-    private void destroy(DomainRecord d) {
-        if (d.beginDying()) {
-            stopForRelease(d);
-        } else if (!steppedDestroys.remove(d.domid)) {
-            return;
-        }
-        boolean gone = false;
-        long releaseDeadline = System.nanoTime() + SERVICE_TIMEOUT.toNanos();
-        while (!(gone = library.release(d.domid, 64)) && System.nanoTime() < releaseDeadline) {
-            Thread.yield();
-        }
-        finishDestroy(d, gone);
-    }
-
-    /**
-     * Everything of a destroy before the release: the domain is dying (its grants can no longer be mapped),
-     * its hypercalls in flight and vCPU threads are waited for, domain 0 lets go of it.
-     */
-    private void stopForRelease(DomainRecord d) {
-        // Xen's d->is_dying: others can no longer map or copy its grants while the teardown waits (kit GNT-22)
-        library.markDying(d.domid);
-        long deadline = System.nanoTime() + SERVICE_TIMEOUT.toNanos();
-        while (d.inFlight() > 0 && System.nanoTime() < deadline) {
-            LockSupport.parkNanos(100_000);
-        }
-        for (Thread t : d.threads()) {
-            if (t != null && t != Thread.currentThread()) {
-                try {
-                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                if (t.isAlive()) {
-                    LOG.log(System.Logger.Level.WARNING, "vCPU thread " + t.getName() + " of " + d.name
-                            + " did not return after destroy; it keeps running with every hypercall refused");
-                }
-            }
-        }
-        DomainRecord dom0 = table.get(0);
-        if (d.domid != 0 && dom0 != null && dom0.phase() == DomainRecord.RUNNING) {
-            CompletableFuture<Boolean> released = new CompletableFuture<>();
-            toolstack.post(new ToolstackMessage.Release(d.domid, released));
-            if (!await(released)) {
-                LOG.log(System.Logger.Level.WARNING, "domain 0 did not release " + d.name + " in time");
-            }
-            if (!closed && xenstore != null) {
-                try {
-                    xenstore.removeGuestDevices(d.domid); // the backend stopped above; now its nodes go
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "vbd nodes of " + d.name + " not removed", e);
-                }
-            }
-        }
-    }
-
-    /** The end of a destroy, once the libraries released what they could: the domain is gone. */
-    private void finishDestroy(DomainRecord d, boolean gone) {
-        table.remove(d.domid);
-        handles.remove(d.domid);
-        d.dead();
-        GuestSession session = sessions.remove(d.domid);
-        if (session != null) {
-            d.waker.forwardTo(null);
-            d.remoteVcpus(0);
-            session.close(); // a no-op when the guest ended it; else its hypercalls now answer -ENODEV
-        }
-        if (gone) {
-            closeMemory(d);
-        } else {
-            LOG.log(System.Logger.Level.WARNING, "grants of " + d.name + " still in use; its memory stays allocated");
-        }
-    }
-
-    private static void closeMemory(DomainRecord d) {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            try {
-                d.memory.close();
-                return;
-            } catch (IllegalStateException busy) {
-                LockSupport.parkNanos(1_000_000); // a straggler thread is inside an access; retry
-            }
-        }
-        LOG.log(System.Logger.Level.WARNING, "memory of " + d.name + " could not be closed");
-    }
-
-    private static boolean await(CompletableFuture<Boolean> f) {
-        try {
-            return Boolean.TRUE.equals(f.get(SERVICE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
-        } catch (ExecutionException | TimeoutException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
 
     private boolean startVcpu(DomainRecord d, int vcpu) {
         if (d.entry == null) {
