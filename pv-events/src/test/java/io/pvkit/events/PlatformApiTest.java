@@ -24,6 +24,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,6 +58,7 @@ class PlatformApiTest {
     void platformQueriesSeeRegisteredDomainsAndTheirPorts() {
         assertTrue(evtchn.hasDomain(1));
         assertFalse(evtchn.hasDomain(2));
+        assertSame(evtchn, new EventChannelHypercalls(evtchn).channels(), "the adapter exposes the channels it drives");
         assertEquals(256, evtchn.portLimit(1));
         assertEquals(0, evtchn.portLimit(7), "an unregistered domain has no ports");
         int port = evtchn.allocUnbound(1, DomId.SELF, 0);
@@ -135,6 +137,10 @@ class PlatformApiTest {
         assertTrue(evtchn.raiseVirq(1, 0, 0), "already pending is still a delivery");
         assertFalse(evtchn.raiseVirq(1, 1, 0), "VIRQ_TIMER is per vCPU: vCPU 1 has none bound");
         assertFalse(evtchn.raiseVirq(5, 0, 0), "unknown domain");
+        assertFalse(evtchn.raiseVirq(1, 2, 0), "domain 1 has vCPUs 0 and 1 only");
+        assertFalse(evtchn.raiseVirq(1, -1, 0));
+        assertFalse(evtchn.raiseVirq(1, 0, -1), "no such VIRQ");
+        assertFalse(evtchn.raiseVirq(1, 0, io.pvkit.abi.evtchn.Virq.NR_VIRQS));
     }
 
     @Test
