@@ -3,7 +3,9 @@ package io.pvkit.events;
 import io.pvkit.abi.DomId;
 import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.evtchn.SharedInfoLayout;
+import io.pvkit.abi.memory.ForwardingMemoryAccess;
 import io.pvkit.abi.memory.GuestMemory;
+import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.events.spi.UnmaskHypercall;
 import io.pvkit.events.spi.VcpuKicker;
 import org.junit.jupiter.api.AfterEach;
@@ -51,8 +53,18 @@ class UpcallRoundsTest {
         return new int[] {gp, dp};
     }
 
+    /** Rounds run: each round swaps the vCPU's selector to 0 exactly once (the only getAndSetLong on the page). */
+    int rounds;
+
     UpcallDemultiplexer demux(int maxRounds) {
-        return new UpcallDemultiplexer(guestMem, 1, 0, maxRounds, UnmaskHypercall.NONE, errors::add);
+        MemoryAccess countingRounds = new ForwardingMemoryAccess(guestMem) {
+            @Override
+            public long getAndSetLong(long gpa, long value) {
+                rounds++;
+                return super.getAndSetLong(gpa, value);
+            }
+        };
+        return new UpcallDemultiplexer(countingRounds, 1, 0, maxRounds, UnmaskHypercall.NONE, errors::add);
     }
 
     @Test
@@ -67,7 +79,9 @@ class UpcallRoundsTest {
                 assertEquals(0, evtchn.send(0, c[1]));
             });
             assertEquals(0, evtchn.send(0, c[1]));
+            rounds = 0;
             int handled = demux.handleUpcall();
+            assertEquals(maxRounds, rounds, "every round found the upcall due again: all maxRounds ran");
             // the first round serves the port twice (it scans from bit 0, then visits its start word again), every later
             // round once (it resumes after the port and visits the start word again): maxRounds + 1 calls, within the
             // documented bound of 2 x maxRounds
@@ -86,7 +100,9 @@ class UpcallRoundsTest {
         List<Integer> calls = new ArrayList<>();
         demux.register(c[0], calls::add);
         assertEquals(0, evtchn.send(0, c[1]));
+        rounds = 0;
         assertEquals(1, demux.handleUpcall());
+        assertEquals(1, rounds, "evtchn_upcall_pending was not set again: no second round");
         assertEquals(List.of(c[0]), calls);
         assertFalse(demux.upcallPending());
     }
