@@ -236,11 +236,11 @@ public final class UpcallDemultiplexer {
      * spurious wake-up) ends the wait early, so the thread must be attached before it calls this (a kick
      * that comes before the park leaves the permit set, so it is not lost).
      *
-     * @param timeoutNanos the maximum wait
+     * @param timeoutNanos the maximum wait (none when zero or negative, down to {@code Long.MIN_VALUE})
      * @return true when an upcall is due
      */
     public boolean awaitUpcallParked(long timeoutNanos) {
-        long deadline = System.nanoTime() + timeoutNanos;
+        long deadline = System.nanoTime() + Math.max(0L, timeoutNanos); // a negative timeout must not wrap around
         while (!bits.isUpcallPending(vcpu)) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {

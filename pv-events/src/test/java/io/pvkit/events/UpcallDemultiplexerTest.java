@@ -257,11 +257,15 @@ class UpcallDemultiplexerTest {
         CountDownLatch handled = new CountDownLatch(1);
         CountDownLatch attached = new CountDownLatch(1);
         demux.register(c[0], p -> handled.countDown());
-        Thread vcpu = Thread.ofPlatform().start(() -> {
+        java.util.concurrent.atomic.AtomicBoolean due = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch waited = new CountDownLatch(1);
+        Thread vcpu = Thread.ofPlatform().daemon().start(() -> {
             kicker.attach(0, Thread.currentThread());
             attached.countDown();
             // parks far longer than the test waits: only the kick can wake it in time
-            if (demux.awaitUpcallParked(TimeUnit.SECONDS.toNanos(120))) {
+            due.set(demux.awaitUpcallParked(TimeUnit.SECONDS.toNanos(120)));
+            waited.countDown();
+            if (due.get()) {
                 demux.handleUpcall();
             }
         });
@@ -269,6 +273,8 @@ class UpcallDemultiplexerTest {
         int kicksBefore = kicks.get();
         evtchn.send(0, c[1]);
         assertTrue(kicks.get() > kicksBefore, "send kicked the guest's vCPU");
+        assertTrue(waited.await(10, TimeUnit.SECONDS), "the kicked vCPU thread woke");
+        assertTrue(due.get(), "it woke with the upcall due");
         assertTrue(handled.await(10, TimeUnit.SECONDS), "the kicked vCPU thread woke and handled the event");
         vcpu.join(TimeUnit.SECONDS.toMillis(10));
         assertTrue(!vcpu.isAlive(), "vCPU thread finished");
