@@ -128,4 +128,34 @@ class UnexpectedFailureTest {
             assertEquals(List.of(thrown), errors, "reported first, then rethrown");
         }
     }
+
+    @Test
+    void aCopyWhoseDestinationFailsShouldReleaseItsSourceOnBothPaths() {
+        List<Throwable> errors = new ArrayList<>();
+        GrantTables t = new GrantTables(MappingLifetime.SHARED, 4, errors::add);
+        try (GuestMemory granter = GuestMemory.allocate(8); GuestMemory copier = GuestMemory.allocate(8)) {
+            GuestMemory broken = GuestMemory.allocate(8);
+            t.addDomain(new DomainSpec(1, granter, 1, false), 0, 1);
+            t.addDomain(new DomainSpec(2, copier, 1, false), 0, 1);
+            t.addDomain(new DomainSpec(3, broken, 1, false), 0, 1);
+            int src = new GuestGrantTable(granter, 0).grantAccess(2, 4, true);
+            GuestGrantTable brokenTable = new GuestGrantTable(broken, 0);
+            int usedBefore = brokenTable.grantAccess(2, 4, false);
+            int neverUsed = brokenTable.grantAccess(2, 5, false);
+            int flags = io.pvkit.abi.grant.GntCopy.SOURCE_GREF | io.pvkit.abi.grant.GntCopy.DEST_GREF;
+            // both entries used once: the next copy of them takes the lock-free path
+            assertEquals(Gntst.OKAY, t.copy(2, new GrantCopy(src, 1, 0, usedBefore, 3, 0, 8, flags)));
+            broken.close(); // too early: the destination's entry can no longer be read
+            assertEquals(Gntst.GENERAL_ERROR, t.copy(2, new GrantCopy(src, 1, 0, usedBefore, 3, 0, 8, flags)),
+                    "lock-free path");
+            assertEquals(PinCounts.NONE, t.pins(1, src), "the source's copy pin was dropped (lock-free path)");
+            GuestGrantTable granterTable = new GuestGrantTable(granter, 0);
+            assertEquals(GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY, granterTable.query(src).flags(), "no busy bit");
+            assertEquals(Gntst.GENERAL_ERROR, t.copy(2, new GrantCopy(src, 1, 0, neverUsed, 3, 0, 8, flags)),
+                    "locked path: the destination's first use");
+            assertEquals(PinCounts.NONE, t.pins(1, src), "the source's copy pin was dropped (locked path)");
+            assertEquals(GrantFlags.PERMIT_ACCESS | GrantFlags.READONLY, granterTable.query(src).flags(), "no busy bit");
+            assertEquals(2, errors.size());
+        }
+    }
 }
