@@ -109,6 +109,9 @@ class GrantTablesApiTest {
             assertEquals(PinCounts.NONE, f.hv.pins(1, -1), "a negative reference");
             assertEquals(PinCounts.NONE, f.hv.pins(1, 100_000), "a reference no entry was made for");
             assertEquals(PinCounts.NONE, f.hv.pins(1, 100), "an entry never used");
+            f.guest[1].grantReserved(0, 2, gfn, true);
+            assertTrue(f.hv.map(2, 1, 0, DEV | RO, 0).ok());
+            assertEquals(new PinCounts(0, 0, 1, 0, 0, 0), f.hv.pins(1, 0), "reference 0 is a reference too");
         }
     }
 
