@@ -97,4 +97,20 @@ class EntryProtocolTest {
         EntryProtocol.pin(act, io.pvkit.abi.grant.GntMap.HOST_MAP, true, -1);
         org.junit.jupiter.api.Assertions.assertEquals(0, act.hostRead);
     }
+
+    @org.junit.jupiter.api.Test
+    void shouldDecrementACountByOneWhateverItsValue() {
+        org.junit.jupiter.api.Assertions.assertEquals(1, EntryProtocol.decrement(2, "copyRead"),
+                "two copies of one entry in flight: one remains");
+        org.junit.jupiter.api.Assertions.assertEquals(0, EntryProtocol.decrement(1, "copyWrite"));
+        org.junit.jupiter.api.Assertions.assertEquals(127, EntryProtocol.decrement(128, "copyWrite"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldNameTheCounterAndTheValuesInAnUnderflow() {
+        PinUnderflowException e = org.junit.jupiter.api.Assertions.assertThrows(PinUnderflowException.class,
+                () -> EntryProtocol.decrement(0, "copyWrite"));
+        org.junit.jupiter.api.Assertions.assertEquals(
+                "pin count copyWrite underflow (0 -1): a grant use released twice", e.getMessage());
+    }
 }

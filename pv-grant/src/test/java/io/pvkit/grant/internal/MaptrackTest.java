@@ -61,4 +61,35 @@ class MaptrackTest {
         Mapping wrapped = mapping();
         assertEquals(stale, t.allocate(wrapped), "the 8th reuse wraps the 3-bit generation");
     }
+
+    @Test
+    void shouldAnswerMinusOneOnceEverySlotIsTakenAndCountLiveMappings() {
+        Maptrack t = new Maptrack(3);
+        assertEquals(3, t.limit());
+        assertEquals(0, t.size());
+        Mapping a = mapping();
+        Mapping b = mapping();
+        Mapping c = mapping();
+        assertEquals(0, t.allocate(a) & 3);
+        assertEquals(1, t.allocate(b) & 3);
+        assertEquals(2, t.allocate(c) & 3);
+        assertEquals(3, t.size());
+        assertEquals(-1, t.allocate(mapping()), "the limit is reached");
+        assertEquals(3, t.size(), "a refused allocation adds nothing");
+        t.retire(b);
+        assertEquals(2, t.size(), "a retired mapping is not live");
+        assertEquals(3, t.slotsInUse(), "but keeps its slot");
+        assertEquals(-1, t.allocate(mapping()), "a retired slot is not reused before its release");
+        t.release(b);
+        Mapping d = mapping();
+        assertEquals(1, t.allocate(d) & 3, "the released slot is reused");
+        assertEquals(3, t.size());
+        assertEquals(d, t.lookup(d.handle));
+    }
+
+    @Test
+    void shouldKeepTheLimitItWasMadeWith() {
+        assertEquals(1, new Maptrack(1).limit());
+        assertEquals(Maptrack.MAX_LIMIT, new Maptrack(Maptrack.MAX_LIMIT).limit());
+    }
 }
