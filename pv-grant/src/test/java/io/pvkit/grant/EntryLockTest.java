@@ -24,7 +24,9 @@ class EntryLockTest {
             int ref = f.guest[1].grantAccess(2, f.dataFrame(1, 0, (byte) 1), false);
             ActiveEntry e = Internals.entry(f.hv, 1, ref);
             Internals.assertTakesEntryLock(e, () -> assertTrue(f.hv.map(2, 1, ref, HOST, 0).ok()));
+            Internals.assertEntryUnlocked(e, "map");
             assertEquals(1, f.hv.pins(1, ref).hostWrite());
+            Internals.assertEntryUnlocked(e, "pins");
         }
     }
 
@@ -36,6 +38,7 @@ class EntryLockTest {
             assertTrue(handle >= 0);
             ActiveEntry e = Internals.entry(f.hv, 1, ref);
             Internals.assertTakesEntryLock(e, () -> assertEquals(Gntst.OKAY, f.hv.unmap(2, handle)));
+            Internals.assertEntryUnlocked(e, "unmap");
             assertEquals(PinCounts.NONE, f.hv.pins(1, ref));
         }
     }
@@ -49,6 +52,7 @@ class EntryLockTest {
             ActiveEntry e = Internals.entry(f.hv, 1, ref);
             for (int use = 0; use < 2; use++) {
                 Internals.assertTakesEntryLock(e, () -> assertEquals(Gntst.OKAY, f.hv.copy(2, fromGrant)));
+                Internals.assertEntryUnlocked(e, "copy");
             }
             assertEquals(0x21, f.mem[2].getByte(io.pvkit.abi.memory.GuestMemory.gpaOf(Fixture.TABLE_FRAMES + 3) + 15));
             assertEquals(PinCounts.NONE, f.hv.pins(1, ref));
@@ -64,6 +68,8 @@ class EntryLockTest {
             ActiveEntry hi = Internals.entry(f.hv, 1, Math.max(a, b));
             Internals.assertTakesEntryLock(lo, () -> assertEquals(Gntst.OKAY, f.hv.swapGrantRef(1, a, b)));
             Internals.assertTakesEntryLock(hi, () -> assertEquals(Gntst.OKAY, f.hv.swapGrantRef(1, b, a)));
+            Internals.assertEntryUnlocked(lo, "swap");
+            Internals.assertEntryUnlocked(hi, "swap");
             assertEquals(Fixture.TABLE_FRAMES, f.guest[1].query(a).frame(), "swapped twice: back in place");
         }
     }
@@ -75,6 +81,7 @@ class EntryLockTest {
             assertTrue(f.hv.map(2, 1, ref, HOST | GntMap.READONLY, 0).ok());
             ActiveEntry e = Internals.entry(f.hv, 1, ref);
             Internals.assertTakesEntryLock(e, () -> assertEquals(1, f.hv.pins(1, ref).hostRead()));
+            Internals.assertEntryUnlocked(e, "pins");
         }
     }
 }

@@ -7,6 +7,7 @@ import java.lang.reflect.Field;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,7 +17,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * entry of a reference, and a check that an operation takes that entry's lock.
  */
 final class Internals {
-    private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(20);
+    /**
+     * How long a thread may take to reach a state or to finish once nothing holds it back. Far above what the
+     * operations need on two loaded cores (microseconds), and below PIT's per-mutant time-out (10 s plus the run's
+     * own time), so that an operation that never gets the lock fails the test instead of hanging it.
+     */
+    private static final long DEADLINE_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private Internals() {
     }
@@ -67,6 +73,25 @@ final class Internals {
         t.join(TimeUnit.NANOSECONDS.toMillis(DEADLINE_NANOS));
         assertFalse(t.isAlive(), "the operation went on once the lock was free");
         assertNull(failure.get(), "the operation completed");
+    }
+
+    /**
+     * Asserts that nothing holds {@code entry}'s lock: an operation that returned without its unlock would leave the
+     * next locker spinning forever; this check fails at once instead (and frees the lock, so that the fixture's
+     * teardown does not spin on it).
+     */
+    static void assertEntryUnlocked(ActiveEntry entry, String after) {
+        try {
+            Field f = ActiveEntry.class.getDeclaredField("locked");
+            f.setAccessible(true);
+            int held = f.getInt(entry);
+            if (held != 0) {
+                f.setInt(entry, 0); // let the fixture's teardown take the lock again, then fail
+            }
+            assertEquals(0, held, "the entry's lock is still held after " + after);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static boolean waitsForEntryLock(Thread t) {
