@@ -1,11 +1,9 @@
 package io.pvkit.events;
 
 import io.pvkit.abi.DomId;
-import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.evtchn.EvtchnStatus;
 import io.pvkit.abi.memory.GuestMemory;
-import io.pvkit.events.spi.VcpuKicker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DyingDomainAnswersTest {
     static final int ESRCH = (int) XenErrno.ESRCH.negated();
 
+    DomainPair pair;
     GuestMemory dom0Mem;
     GuestMemory guestMem;
     EventChannels evtchn;
@@ -33,11 +32,10 @@ class DyingDomainAnswersTest {
 
     @BeforeEach
     void setUp() {
-        dom0Mem = GuestMemory.allocate(2);
-        guestMem = GuestMemory.allocate(2);
-        evtchn = new EventChannels();
-        evtchn.addDomain(new DomainSpec(0, dom0Mem, 1, true), 1, VcpuKicker.POLLING);
-        evtchn.addDomain(new DomainSpec(1, guestMem, 2, false), 1, VcpuKicker.POLLING, 256);
+        pair = new DomainPair(2);
+        dom0Mem = pair.dom0Mem;
+        guestMem = pair.guestMem;
+        evtchn = pair.evtchn;
         guestPort = evtchn.allocUnbound(1, DomId.SELF, 0);
         dom0Port = evtchn.bindInterdomain(0, 1, guestPort);
         ipi = evtchn.bindIpi(1, 0);
@@ -52,8 +50,7 @@ class DyingDomainAnswersTest {
 
     @AfterEach
     void tearDown() {
-        dom0Mem.close();
-        guestMem.close();
+        pair.close();
     }
 
     void assertPortsUnchanged() {

@@ -30,23 +30,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link UpcallWaitTest}, {@link ThreadVcpuKicker} in {@link ThreadVcpuKickerTest}, both without timing assertions.
  */
 class PlatformApiTest {
+    DomainPair pair;
     GuestMemory dom0Mem;
     GuestMemory guestMem;
     EventChannels evtchn;
 
     @BeforeEach
     void setUp() {
-        dom0Mem = GuestMemory.allocate(2);
-        guestMem = GuestMemory.allocate(2);
-        evtchn = new EventChannels();
-        evtchn.addDomain(new DomainSpec(0, dom0Mem, 1, true), 1, VcpuKicker.POLLING);
-        evtchn.addDomain(new DomainSpec(1, guestMem, 2, false), 1, VcpuKicker.POLLING, 256);
+        pair = new DomainPair(2);
+        dom0Mem = pair.dom0Mem;
+        guestMem = pair.guestMem;
+        evtchn = pair.evtchn;
     }
 
     @AfterEach
     void tearDown() {
-        dom0Mem.close();
-        guestMem.close();
+        pair.close();
     }
 
     @Test

@@ -1,11 +1,9 @@
 package io.pvkit.events;
 
 import io.pvkit.abi.DomId;
-import io.pvkit.abi.DomainSpec;
 import io.pvkit.abi.XenErrno;
 import io.pvkit.abi.evtchn.EvtchnStatus;
 import io.pvkit.abi.memory.GuestMemory;
-import io.pvkit.events.spi.VcpuKicker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,17 +29,17 @@ class TeardownPreemptionTest {
     static final int ESRCH = (int) XenErrno.ESRCH.negated();
     static final int EBUSY = (int) XenErrno.EBUSY.negated();
 
+    DomainPair pair;
     GuestMemory dom0Mem;
     GuestMemory guestMem;
     EventChannels evtchn;
 
     @BeforeEach
     void setUp() {
-        dom0Mem = GuestMemory.allocate(2);
-        guestMem = GuestMemory.allocate(2);
-        evtchn = new EventChannels();
-        evtchn.addDomain(new DomainSpec(0, dom0Mem, 1, true), 1, VcpuKicker.POLLING);
-        evtchn.addDomain(new DomainSpec(1, guestMem, 1, false), 1, VcpuKicker.POLLING, 256);
+        pair = new DomainPair(1);
+        dom0Mem = pair.dom0Mem;
+        guestMem = pair.guestMem;
+        evtchn = pair.evtchn;
         for (int i = 0; i < 200; i++) {
             assertTrue(evtchn.bindIpi(1, 0) > 0);
         }
@@ -49,8 +47,7 @@ class TeardownPreemptionTest {
 
     @AfterEach
     void tearDown() {
-        dom0Mem.close();
-        guestMem.close();
+        pair.close();
     }
 
     /** Runs {@code action} on another thread and waits for it (bounded). */
