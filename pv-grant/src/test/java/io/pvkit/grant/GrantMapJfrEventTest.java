@@ -39,20 +39,13 @@ class GrantMapJfrEventTest {
             t.addDomain(new DomainSpec(1, granter, 1, false), 0, 1);
             t.addDomain(new DomainSpec(2, mapper, 1, false), 0, 1);
             int ref = new GuestGrantTable(granter, 0).grantAccess(2, 1, true);
-            Path file = dir.resolve("map.jfr");
-            try (Recording r = new Recording()) {
-                r.enable("io.pvkit.GrantMap").withThreshold(Duration.ZERO);
-                r.start();
+            List<RecordedEvent> events = record(dir.resolve("map.jfr"), Duration.ZERO, () -> {
                 MapResult ok = t.map(2, 1, ref, GntMap.HOST_MAP | GntMap.READONLY, 0);
                 assertTrue(ok.ok());
                 t.unmap(2, ok.handle());
                 MapResult bad = t.map(2, 1, 999, GntMap.HOST_MAP | GntMap.READONLY, 0);
                 assertFalse(bad.ok());
-                r.stop();
-                r.dump(file);
-            }
-            List<RecordedEvent> events = RecordingFile.readAllEvents(file).stream()
-                    .filter(e -> e.getEventType().getName().equals("io.pvkit.GrantMap")).toList();
+            });
             assertEquals(2, events.size(), events.toString());
             assertEquals(List.of((long) ref, 999L), events.stream().map(e -> e.getLong("ref")).toList());
             assertEquals(0, events.get(0).getInt("status"));
@@ -62,6 +55,7 @@ class GrantMapJfrEventTest {
         }
     }
 
+    /** Records {@code io.pvkit.GrantMap} above {@code threshold} while {@code maps} runs, and reads the events back. */
     private static List<RecordedEvent> record(Path file, Duration threshold, Runnable maps) throws Exception {
         try (Recording r = new Recording()) {
             r.enable("io.pvkit.GrantMap").withThreshold(threshold);

@@ -178,7 +178,15 @@ public final class EventChannelTests {
 
         /** 1 when the reused port (a binding dom0 was never part of) is pending. */
         int reusedPending() {
-            if (reused != guestPort) {
+            return pendingIfReused(guestPort);
+        }
+
+        /**
+         * @param closed the port number that was closed and should have been offered again
+         * @return 1 when the port now at that number is pending, 0 when not, -1 when the number was not reused
+         */
+        int pendingIfReused(int closed) {
+            if (reused != closed) {
                 return -1;
             }
             return (dom1.getLongVolatile(SharedInfoLayout.EVTCHN_PENDING_OFFSET) & (1L << reused)) != 0 ? 1 : 0;
@@ -226,10 +234,7 @@ public final class EventChannelTests {
 
         /** 1 when the reused port number (now an unbound port offered to dom2) is pending. */
         int reusedIpiPending() {
-            if (reused != ipi) {
-                return -1;
-            }
-            return (dom1.getLongVolatile(SharedInfoLayout.EVTCHN_PENDING_OFFSET) & (1L << reused)) != 0 ? 1 : 0;
+            return pendingIfReused(ipi);
         }
     }
 
