@@ -332,7 +332,17 @@ public final class GrantRules implements RuleSet {
                             + "domain since (type and domid are checked only at the first pin).",
                     "xen/common/grant_table.c (acquire_grant_for_copy: _set_status when !(act->pin & "
                             + "(GNTPIN_hstw_mask | GNTPIN_devw_mask)); _set_status_v1: \"Attempt to write-pin a r/o "
-                            + "grant entry\", \"If not already pinned, check the grant domid and type\")"));
+                            + "grant entry\", \"If not already pinned, check the grant domid and type\")"),
+            Rule.must("GNT-43",
+                    "A domain's teardown does not complete while another domain's copy that uses one of its grants "
+                            + "(as source or destination) is in flight on another vCPU: the destroy returns only after "
+                            + "that copy returned, whatever other copies start and end meanwhile; the copy returns a "
+                            + "status (it may fail, writing nothing), never an exception, and a copy that answered "
+                            + "GNTST_okay moved every byte.",
+                    "xen/common/grant_table.c (gnttab_copy: gnttab_copy_lock_domains holds each domain "
+                            + "(rcu_lock_domain_by_id) and acquire_grant_for_copy a page reference until "
+                            + "gnttab_copy_release_buf's put_page and release_grant_for_copy; a dying domain's page is "
+                            + "freed only when its last reference drops)"));
 
     /** Creates the rule set (the catalogue does this once). */
     public GrantRules() {

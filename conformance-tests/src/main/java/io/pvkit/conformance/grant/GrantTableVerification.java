@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-42, FE-09 .. FE-16)
+ * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-43, FE-09 .. FE-16)
  * against a hypervisor under test, through {@code __HYPERVISOR_grant_table_op} exactly as guests issue it.
  *
  * <p>Extend it in your test scope:

@@ -1,5 +1,6 @@
 package io.pvkit.conformance.grant;
 
+import io.pvkit.conformance.spi.Capability;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -14,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The fifth part of {@link GrantTableVerification} (extend that class, not this one): the end of mappings and of
- * domains (GNT-14, GNT-15, GNT-19, GNT-22): domain death, the in-process view of a mapping, release and teardown
- * while I/O holds a view, and a dying domain.
+ * domains (GNT-14, GNT-15, GNT-19, GNT-22, GNT-43): domain death, the in-process view of a mapping, release and
+ * teardown while I/O holds a view, a dying domain, and a teardown while a copy of the domain's grants is in flight.
  */
 public abstract class GrantTeardownVerification extends GrantCopyPinsVerification {
 
@@ -181,5 +182,40 @@ public abstract class GrantTeardownVerification extends GrantCopyPinsVerificatio
     @Test
     public void required_GNT_22_dyingDomainStaysDeadWhileItsTeardownWaits() throws Exception {
         releaseDuringIo().dyingDomainStaysDead();
+    }
+
+    // ------------------------------------------------------------------------------------------ GNT-43
+
+    /**
+     * Rule {@linkplain GrantRules GNT-43}: a domain's teardown waits for a copy in flight that uses one of its grants.
+     * B copies between a grant of a fresh domain G and one of C (G's as the source, then as the destination, each at the
+     * references' first use and at a later one); the kit stops the copy where it accesses one entry's flags word while
+     * the other shows the copy's busy bits ({@link CopyTeardown}), lets a thread new to the implementation make another
+     * copy (C between its own frames), starts {@code destroyDomain(G)} in a third thread and waits 200 ms: the destroy
+     * must not have returned. After the copy went on and returned, the destroy completes (bounded wait), the copy
+     * returned a status rather than throwing, a GNTST_okay copy into C's frame moved every byte (a failed one wrote
+     * none), C's entry is idle and revocable, and the other copy was okay. Checked with
+     * {@link Capability#SHARED_MEMORY_VIEW} only.
+     *
+     * <p>If this fails, check:
+     * <ul>
+     *   <li>the teardown keeps a domain's memory while any copy that acquired one of its grants, or is about to, runs
+     *       (Xen: {@code gnttab_copy_lock_domains} holds the domain, {@code acquire_grant_for_copy} a page reference,
+     *       both dropped by {@code gnttab_copy_release_buf}); for a lock-free copy path: the copy announces both
+     *       domains before it rechecks that neither is dying, and the teardown marks the domain dying before it scans
+     *       the announcements;</li>
+     *   <li>the teardown waits for copies into the domain's frames as well as for copies out of them, and for every
+     *       copying thread's announcement (a thread that starts copying later must not hide an earlier one's);</li>
+     *   <li>a copy whose granter began dying while it ran finishes with a status (its own pins released), and
+     *       reports GNTST_okay only for bytes it moved.</li>
+     * </ul>
+     *
+     * @throws InterruptedException when the wait for the teardown is interrupted
+     */
+    @Test
+    public void optional_GNT_43_teardownWaitsForCopiesInFlight() throws InterruptedException {
+        Assumptions.assumeTrue(hypervisor.capabilities().contains(Capability.SHARED_MEMORY_VIEW),
+                "capability SHARED_MEMORY_VIEW not declared: the kit cannot stop a copy inside its access to an entry");
+        new CopyTeardown(hypervisor, domains, this::create, b, c).teardownWaitsForCopiesInFlight();
     }
 }

@@ -807,7 +807,8 @@ class GrantTableVerificationSelfTest {
         return Stream.of(
                 Arguments.of("GNT-01", NoRangeCheck.class, Set.of()),
                 Arguments.of("GNT-01", MapArgumentBugs.RefZeroIsBadGntref.class, Set.of()),
-                Arguments.of("GNT-10", TableBugs.CopyIgnoresSourceOffset.class, Set.of("GNT-27", "GNT-40", "GNT-41")),
+                Arguments.of("GNT-10", TableBugs.CopyIgnoresSourceOffset.class, Set.of("GNT-27", "GNT-40", "GNT-41",
+                        "GNT-43")),
                 Arguments.of("GNT-02", PositiveStatus.class, Set.of("GNT-22", "GNT-23")),
                 Arguments.of("GNT-02", TableBugs.DevicePinLooksIdle.class, Set.of()),
                 Arguments.of("GNT-23", TableBugs.GranterPastTheDomainTableIsGeneralError.class, Set.of()),
@@ -833,8 +834,9 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-11", FollowsTransitive.class, Set.of("GNT-06")),
                 Arguments.of("GNT-13", SetupWritesBeforeCheck.class, Set.of()),
                 Arguments.of("GNT-13", SetupWritesWhatFits.class, Set.of()),
-                Arguments.of("GNT-14", DeathKeepsMappings.class, Set.of("GNT-19", "GNT-22", "GNT-35", "GNT-36")),
-                Arguments.of("GNT-14", TableBugs.TeardownDoneWhileItsGrantsAreMapped.class, Set.of()),
+                Arguments.of("GNT-14", DeathKeepsMappings.class, Set.of("GNT-19", "GNT-22", "GNT-35", "GNT-36",
+                        "GNT-43")),
+                Arguments.of("GNT-14", TableBugs.TeardownDoneWhileItsGrantsAreMapped.class, Set.of("GNT-43")),
                 Arguments.of("GNT-14", TableBugs.TeardownDoneWhileItHoldsMappings.class, Set.of()),
                 Arguments.of("GNT-15", ViewOutlivesUnmap.class, Set.of("GNT-19", "GNT-32", "GNT-33", "GNT-35", "GNT-36",
                         "GNT-37", "GNT-38", "GNT-39")),
@@ -842,7 +844,7 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-17", FaultSwallowed.class, Set.of()),
                 Arguments.of("GNT-17", TopBitCountAccepted.class, Set.of()),
                 Arguments.of("GNT-18", CopyReleaseClearsReading.class, Set.of("GNT-06", "GNT-24", "GNT-29")),
-                Arguments.of("GNT-19", DeferredCloseNeverRetried.class, Set.of("GNT-22", "GNT-36", "GNT-39")),
+                Arguments.of("GNT-19", DeferredCloseNeverRetried.class, Set.of("GNT-22", "GNT-36", "GNT-39", "GNT-43")),
                 Arguments.of("GNT-19", UnpinsWhileViewLives.class, Set.of("GNT-23", "GNT-36", "GNT-37", "GNT-39")),
                 Arguments.of("GNT-20", FrameDoubleFetch.class, Set.of()),
                 Arguments.of("GNT-20", CheckedThenRefetched.class, Set.of()),
@@ -907,6 +909,10 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-41", CopyPinBugs.PinBoundIgnoresTheCopy.class, Set.of()),
                 Arguments.of("GNT-42", CopyPinBugs.CopyIntoHeldEntrySkipsItsStatus.class, Set.of()),
                 Arguments.of("GNT-42", CopyPinBugs.CopyIntoHeldEntryRechecksTheGrantee.class, Set.of()),
+                Arguments.of("GNT-43", CopyTeardownBugs.TeardownIgnoresCopiesInFlight.class, Set.of()),
+                Arguments.of("GNT-43", CopyTeardownBugs.TeardownIgnoresCopiesIntoIt.class, Set.of()),
+                Arguments.of("GNT-43", CopyTeardownBugs.CopyThrowsWhenItsGranterDiesMeanwhile.class, Set.of()),
+                Arguments.of("GNT-43", CopyTeardownBugs.CopyAnswersOkayWithoutTheBytes.class, Set.of()),
                 Arguments.of("GNT-32", ViewBugs.ScalarsBigEndian.class, Set.of("GNT-37")),
                 Arguments.of("GNT-33", ViewBugs.FrameBoundsNotChecked.class, Set.of()),
                 Arguments.of("GNT-34", ViewBugs.ReadOnlyMappingWritable.class, Set.of()),
@@ -986,7 +992,7 @@ class GrantTableVerificationSelfTest {
         for (var rule : new GrantRules().rules()) {
             assertEquals(rule, RuleCatalogue.find(rule.id()).orElseThrow());
         }
-        assertEquals(49, new GrantRules().rules().size());
+        assertEquals(50, new GrantRules().rules().size());
         Set<String> caught = brokenImplementations().map(a -> (String) a.get()[0]).collect(Collectors.toSet());
         Set<String> ids = new GrantRules().rules().stream().map(Rule::id).collect(Collectors.toSet());
         assertEquals(ids, caught, "a broken implementation per rule");
