@@ -907,6 +907,8 @@ class GrantTableVerificationSelfTest {
                 Arguments.of("GNT-41", CopyPinBugs.PinBoundIgnoresTheCopy.class, Set.of()),
                 Arguments.of("GNT-42", CopyPinBugs.CopyIntoHeldEntrySkipsItsStatus.class, Set.of()),
                 Arguments.of("GNT-42", CopyPinBugs.CopyIntoHeldEntryRechecksTheGrantee.class, Set.of()),
+                Arguments.of("GNT-44", EntryRaceBugs.UnmapDecidesItsLastPinEarly.class, Set.of()),
+                Arguments.of("GNT-44", EntryRaceBugs.MapDecidesThePinEarly.class, Set.of()),
                 Arguments.of("GNT-32", ViewBugs.ScalarsBigEndian.class, Set.of("GNT-37")),
                 Arguments.of("GNT-33", ViewBugs.FrameBoundsNotChecked.class, Set.of()),
                 Arguments.of("GNT-34", ViewBugs.ReadOnlyMappingWritable.class, Set.of()),
