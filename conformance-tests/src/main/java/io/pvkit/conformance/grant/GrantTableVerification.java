@@ -49,7 +49,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>The rules live in a chain of superclasses, one concern each, which this class completes: the hooks and the
  * table itself ({@link GrantTableSetupVerification}), map and unmap ({@link GrantMapVerification}), the maptrack
- * ({@link GrantMaptrackVerification}), copy ({@link GrantCopyVerification}), the pins of a copy in progress
+ * ({@link GrantMaptrackVerification}), copy ({@link GrantCopyVerification}), two vCPUs on one entry at once
+ * ({@link GrantEntryRaceVerification}), the pins of a copy in progress
  * ({@link GrantCopyPinsVerification}), the end of mappings and domains
  * ({@link GrantTeardownVerification}), the granting guest's table ({@link GrantingGuestVerification}), access through
  * live host mappings ({@link GrantMappedFrameVerification}), the end of host mappings and accesses in flight
