@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 /**
- * The part of {@link GrantTableVerification} after {@link GrantCopyVerification} (extend {@link GrantTableVerification},
+ * The part of {@link GrantTableVerification} after {@link GrantEntryRaceVerification} (extend {@link GrantTableVerification},
  * not this class): what a copy in progress does to the pins of the entries it uses (GNT-40, GNT-41), checked by
  * stopping a copy inside its access to one grant side's entry and mapping and unmapping the other side there
  * ({@link CopyPins}), and a copy into an entry the grantee holds read-only (GNT-42, {@link PinnedCopyDestination}).
@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * ({@link Capability#SHARED_MEMORY_VIEW}): they are capability-gated checks of MUST rules ({@code optional_}),
  * skipped without it.
  */
-public abstract class GrantCopyPinsVerification extends GrantCopyVerification {
+public abstract class GrantCopyPinsVerification extends GrantEntryRaceVerification {
 
     /** For subclasses. */
     protected GrantCopyPinsVerification() {

@@ -19,7 +19,8 @@ import java.util.List;
  * contents, bounds, read-only mappings, the end of a mapping, accesses in flight), the release of mappings
  * (GNT-37 .. GNT-39: partial unmaps, a release with nothing in flight, releases that wait for accesses in flight),
  * and the pins of a copy in progress (GNT-40, GNT-41) and a copy into an entry the grantee holds read-only
- * (GNT-42).
+ * (GNT-42), a teardown that waits for copies in flight (GNT-43), and grant operations of two vCPUs on one entry at
+ * once (GNT-44).
  * Tested by {@link GrantTableVerification}.
  */
 public final class GrantRules implements RuleSet {
@@ -342,7 +343,17 @@ public final class GrantRules implements RuleSet {
                     "xen/common/grant_table.c (gnttab_copy: gnttab_copy_lock_domains holds each domain "
                             + "(rcu_lock_domain_by_id) and acquire_grant_for_copy a page reference until "
                             + "gnttab_copy_release_buf's put_page and release_grant_for_copy; a dying domain's page is "
-                            + "freed only when its last reference drops)"));
+                            + "freed only when its last reference drops)"),
+            Rule.must("GNT-44",
+                    "Grant operations of two vCPUs on one entry at once (a map, unmap or copy of the grantee, or the "
+                            + "granter's swap_grant_ref, while another vCPU's map, unmap or copy of the entry is between "
+                            + "its reads and writes of it) each end okay (a swap: okay or GNTST_eagain) and leave the "
+                            + "entry's GTF_reading/GTF_writing matching its live mappings and copies, so that the "
+                            + "granter's revoke fails exactly while one exists, whichever of them waits for the other.",
+                    "xen/common/grant_table.c (active_entry_acquire held across the pin update and the status update "
+                            + "in map_grant_ref, unmap_common_complete, acquire_grant_for_copy and "
+                            + "release_grant_for_copy, and across the act->pin check and the swap in "
+                            + "gnttab_swap_grant_ref)"));
 
     /** Creates the rule set (the catalogue does this once). */
     public GrantRules() {

@@ -164,8 +164,13 @@ public abstract class GrantTableSetupVerification {
     }
 
     GrantDomain create() {
+        return create(1);
+    }
+
+    /** A further domain of the test with {@code vcpus} vCPUs (GNT-44's grantee issues calls on two at once). */
+    GrantDomain create(int vcpus) {
         HostileMemory[] view = new HostileMemory[1];
-        DomainUnderTest d = hypervisor.createDomain(new DomainConfig(domainFrames(), 1, false)
+        DomainUnderTest d = hypervisor.createDomain(new DomainConfig(domainFrames(), vcpus, false)
                 .withSharedMemoryView(memory -> view[0] = new HostileMemory(memory)));
         domains.add(d);
         return new GrantDomain(d, view[0]);

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-43, FE-09 .. FE-16)
+ * Verifies the grant-table rules ({@link GrantRules}: GNT-01 .. GNT-11, GNT-13 .. GNT-44, FE-09 .. FE-16)
  * against a hypervisor under test, through {@code __HYPERVISOR_grant_table_op} exactly as guests issue it.
  *
  * <p>Extend it in your test scope:
@@ -49,7 +49,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>The rules live in a chain of superclasses, one concern each, which this class completes: the hooks and the
  * table itself ({@link GrantTableSetupVerification}), map and unmap ({@link GrantMapVerification}), the maptrack
- * ({@link GrantMaptrackVerification}), copy ({@link GrantCopyVerification}), the pins of a copy in progress
+ * ({@link GrantMaptrackVerification}), copy ({@link GrantCopyVerification}), two vCPUs on one entry at once
+ * ({@link GrantEntryRaceVerification}), the pins of a copy in progress
  * ({@link GrantCopyPinsVerification}), the end of mappings and domains
  * ({@link GrantTeardownVerification}), the granting guest's table ({@link GrantingGuestVerification}), access through
  * live host mappings ({@link GrantMappedFrameVerification}), the end of host mappings and accesses in flight
