@@ -329,8 +329,8 @@ final class EntryRace {
 
     /**
      * A's swap_grant_ref of X and Z (both granted to B) stopped at its n-th access to either entry's word, while B
-     * copies from X into Y: the swap is okay (or GNTST_eagain, when it saw the copy's pin), and wherever the copy
-     * holds X, X shows GTF_reading.
+     * copies from X into Y: the swap is okay (or GNTST_eagain, when it saw the copy's pin), and the copy, held where it
+     * holds X until the swap has returned, sees GTF_reading on X then.
      */
     private boolean swapWhileACopyUsesTheEntry(boolean contestedLower, int n) {
         int lo = grantFresh();
@@ -345,9 +345,35 @@ final class EntryRace {
                 () -> new int[] {swap(x, z)});
         Stop stop = new Stop(first, n, entry(x), entry(z));
         Worker second = copyWorker(0, x, y, true);
-        Watch watch = new Watch(second, x, y, READING, false);
+        Watch watch = new Watch(second, x, y, READING, true);
         String where = where(first, n, second);
-        boolean reached = race(first, stop, second, where);
+        boolean reached = false;
+        try {
+            first.start();
+            awaitUntil(() -> stop.reached() || first.done(), DONE);
+            reached = stop.reached();
+            if (reached) {
+                second.start();
+                awaitUntil(() -> second.done() || watch.reached(), OVERLAP);
+                stop.resume();
+            }
+            assertTrue(first.awaitDone(DONE), first.what + " did not return within " + DONE + " after the kit let it "
+                    + "go on" + where);
+            if (!reached) {
+                second.start();
+            }
+            // the copy, held where it holds X, is looked at once the swap has returned
+            awaitUntil(() -> watch.reached() || second.done(), DONE);
+            watch.observeNow();
+            watch.resume();
+            joinBoth(first, second, where);
+        } finally {
+            stop.resume();
+            watch.resume();
+        }
+        if (reached) {
+            stopped.add(where);
+        }
         int swapped = first.status()[0];
         assertTrue(swapped == OKAY || swapped == EAGAIN, first.what + where + ": expected okay or GNTST_eagain, got "
                 + GrantStatus.describe(swapped));
@@ -615,6 +641,13 @@ final class EntryRace {
 
         void resume() {
             go.countDown();
+        }
+
+        /** Reads X's busy bits again now, while the copy is held where it holds X (nothing when it never got there). */
+        void observeNow() {
+            if (reached() && go.getCount() != 0) {
+                seen = a.busy(x);
+            }
         }
 
         /** What the copy's entry showed where the copy held it (nothing asserted when the copy never got there). */
