@@ -49,7 +49,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 final class CopyTeardown {
     private static final int OKAY = GrantStatus.OKAY.code();
     private static final int BUSY = GrantFlags.READING | GrantFlags.WRITING;
-    /** How long the kit keeps the copy stopped while the teardown runs. */
+    /** How long the kit keeps the copy stopped while the teardown runs, unless {@link RaceWindow} overrides it. */
     static final long WINDOW_MS = 200;
     /** How many accesses to each entry's flags word the kit watches per copy. */
     private static final int WATCHED = 64;
@@ -224,7 +224,7 @@ final class CopyTeardown {
                     stop.destroyFailure.set(t);
                 }
             });
-            stop.destroyedWhileStopped = stop.destroyer.join(Duration.ofMillis(WINDOW_MS));
+            stop.destroyedWhileStopped = stop.destroyer.join(RaceWindow.of(WINDOW_MS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

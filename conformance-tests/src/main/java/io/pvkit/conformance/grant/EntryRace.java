@@ -40,18 +40,18 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code swap_grant_ref}); an implementation whose pin bookkeeping and flags update are not atomic as a whole loses a
  * busy bit when another vCPU uses the entry in between.
  *
- * <p><b>How the kit puts two operations on one entry at once.</b> Through A's shared-memory view (the kit's
- * {@link HostileMemory}) the kit stops one operation on its own thread right after its n-th access to the entry's
- * flags word (n = 1, 2, ... until an operation makes no n-th access), and runs a second operation, of B's other vCPU
- * (or, for swap_grant_ref, a copy of B while A swaps), on another thread. It requires no interleaving: an
- * implementation that locks the entry blocks the second operation, so the kit waits {@link #OVERLAP}, lets the first
- * go on, and then joins both with a bound ({@link #DONE}; a second operation still blocked after the first returned is
- * a failure: a lock left held, a deadlock). A copy is also watched at its first access to its other grant side made
- * after it accessed the contested entry (it holds the entry there): the entry must show the copy's busy bits at that
- * instant (GNT-40), whatever the other vCPU has done. The stops only wait (bounded, {@link #HOLD}); nothing calls into
- * the implementation from inside it. What is asserted: each status (okay, or GNTST_eagain for a swap of an entry in
- * use), the busy bits a watched copy saw, and the final state (busy bits matching the live mappings, the granter's
- * revoke failing exactly while one exists, every entry idle and revocable after the kit's last unmap).
+ * <p><b>How the kit puts two operations on one entry at once.</b> Through A's shared-memory view (the kit's {@link
+ * HostileMemory}) the kit stops one operation on its own thread right after its n-th access to the entry's flags word
+ * (n = 1, 2, ... until an operation makes no n-th access), and runs a second operation, of B's other vCPU (or, for
+ * swap_grant_ref, a copy of B while A swaps), on another thread. It requires no interleaving: an implementation that
+ * locks the entry blocks the second operation, so the kit waits {@link #OVERLAP_MS} ms ({@link RaceWindow}), lets the
+ * first go on, and then joins both with a bound ({@link #DONE}; a second operation still blocked after the first
+ * returned is a failure: a lock left held, a deadlock). A copy is also watched at its first access to its other grant
+ * side made after it accessed the contested entry (it holds the entry there): the entry must show the copy's busy bits
+ * at that instant (GNT-40), whatever the other vCPU has done. The stops only wait (bounded, {@link #HOLD}); nothing
+ * calls into the implementation from inside it. What is asserted: each status (okay, or GNTST_eagain for a swap of an
+ * entry in use), the busy bits a watched copy saw, and the final state (busy bits matching the live mappings, the
+ * granter's revoke failing exactly while one exists, every entry idle and revocable after the kit's last unmap).
  *
  * <p>B here is a domain of its own with two vCPUs ({@code b}); its calls on vCPU {@code v} take their arguments from
  * their own part of its scratch frame. One instance serves one test method.
@@ -63,8 +63,8 @@ final class EntryRace {
     private static final int RO = GrantTableSetupVerification.RO;
     private static final int READING = GrantFlags.READING;
     private static final int BUSY = GrantFlags.READING | GrantFlags.WRITING;
-    /** How long the kit lets the second operation run while the first is stopped. */
-    static final Duration OVERLAP = Duration.ofMillis(100);
+    /** How long (ms) the kit lets the second operation run while the first is stopped, unless {@link RaceWindow} says. */
+    static final long OVERLAP_MS = 100;
     /** How long an operation that nothing blocks may take to reach a stop or to return. */
     static final Duration DONE = Duration.ofSeconds(10);
     /** The longest a stop holds an operation (a backstop: the kit always lets it go on before). */
@@ -280,7 +280,7 @@ final class EntryRace {
 
     /**
      * B's copy from X into Y on vCPU 0 held where it holds X; B's writable map of X on vCPU 1 stopped at its n-th
-     * access to X's word; the copy goes on (to its release of X) for {@link #OVERLAP}, then the map: the writable
+     * access to X's word; the copy goes on (to its release of X) for {@link #OVERLAP_MS} ms, then the map: the writable
      * mapping must keep X busy (GTF_reading and GTF_writing) after the copy.
      */
     private boolean writableMapWhileACopyReleases(int n) {
@@ -306,7 +306,7 @@ final class EntryRace {
                 awaitUntil(() -> stop.reached() || map.done(), DONE);
                 reached = stop.reached();
                 held.resume();
-                copy.awaitDone(OVERLAP);
+                copy.awaitDone(RaceWindow.of(OVERLAP_MS));
                 stop.resume();
             } else {
                 map.start();
@@ -354,7 +354,7 @@ final class EntryRace {
             reached = stop.reached();
             if (reached) {
                 second.start();
-                awaitUntil(() -> second.done() || watch.reached(), OVERLAP);
+                awaitUntil(() -> second.done() || watch.reached(), RaceWindow.of(OVERLAP_MS));
                 stop.resume();
             }
             assertTrue(first.awaitDone(DONE), first.what + " did not return within " + DONE + " after the kit let it "
@@ -388,7 +388,7 @@ final class EntryRace {
     // ------------------------------------------------------------------------------------- orchestration
 
     /**
-     * Runs {@code first} to its stop, then {@code second} for {@link #OVERLAP} (or until it returns), then lets
+     * Runs {@code first} to its stop, then {@code second} for {@link #OVERLAP_MS} ms (or until it returns), then lets
      * {@code first} go on and joins both with a bound. When {@code first} does not reach its stop, it runs to its end
      * and {@code second} runs after it.
      *
@@ -402,7 +402,7 @@ final class EntryRace {
             reached = stop.reached();
             if (reached) {
                 second.start();
-                second.awaitDone(OVERLAP);
+                second.awaitDone(RaceWindow.of(OVERLAP_MS));
                 stop.resume();
                 joinBoth(first, second, where);
             } else {
