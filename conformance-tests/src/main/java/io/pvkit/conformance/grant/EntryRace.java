@@ -11,26 +11,16 @@ import io.pvkit.abi.grant.GrantTableOp;
 import io.pvkit.abi.memory.MemoryAccess;
 import io.pvkit.conformance.hostile.HostileMemory;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * GNT-44: grant operations of two vCPUs on one entry at once. Xen serialises every use of an entry with its active
@@ -45,10 +35,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * (n = 1, 2, ... until an operation makes no n-th access), and runs a second operation, of B's other vCPU (or, for
  * swap_grant_ref, a copy of B while A swaps), on another thread. It requires no interleaving: an implementation that
  * locks the entry blocks the second operation, so the kit waits {@link #OVERLAP_MS} ms ({@link RaceWindow}), lets the
- * first go on, and then joins both with a bound ({@link #DONE}; a second operation still blocked after the first
+ * first go on, and then joins both with a bound ({@link KitVcpu#DONE}; a second operation still blocked after the first
  * returned is a failure: a lock left held, a deadlock). A copy is also watched at its first access to its other grant
  * side made after it accessed the contested entry (it holds the entry there): the entry must show the copy's busy bits
- * at that instant (GNT-40), whatever the other vCPU has done. The stops only wait (bounded, {@link #HOLD}); nothing
+ * at that instant (GNT-40), whatever the other vCPU has done. The stops only wait (bounded, {@link KitVcpu#HOLD}); nothing
  * calls into the implementation from inside it. What is asserted: each status (okay, or GNTST_eagain for a swap of an
  * entry in use), the busy bits a watched copy saw, and the final state (busy bits matching the live mappings, the
  * granter's revoke failing exactly while one exists, every entry idle and revocable after the kit's last unmap).
@@ -65,10 +55,6 @@ final class EntryRace {
     private static final int BUSY = GrantFlags.READING | GrantFlags.WRITING;
     /** How long (ms) the kit lets the second operation run while the first is stopped, unless {@link RaceWindow} says. */
     static final long OVERLAP_MS = 100;
-    /** How long an operation that nothing blocks may take to reach a stop or to return. */
-    static final Duration DONE = Duration.ofSeconds(10);
-    /** The longest a stop holds an operation (a backstop: the kit always lets it go on before). */
-    static final Duration HOLD = Duration.ofSeconds(30);
     /** The stop positions tried: after the 1st, 2nd, ... access of the stopped operation to the entry's word. */
     private static final int POSITIONS = 4;
     /** How many accesses to a word each hook set watches. */
@@ -80,9 +66,9 @@ final class EntryRace {
     private final GrantDomain a;
     private final GrantDomain b;
     /** B's two vCPUs. */
-    private final Vcpu[] vcpus = new Vcpu[2];
+    private final KitVcpu[] vcpus = new KitVcpu[2];
     /** A's vCPU (its swap_grant_ref). */
-    private Vcpu aVcpu;
+    private KitVcpu aVcpu;
     private int nextRef = FIRST_REF;
     /** The rounds whose operation stopped, for the final "something stopped" check. */
     private final List<String> stopped = new ArrayList<>();
@@ -100,7 +86,7 @@ final class EntryRace {
 
     /** Every scenario, each stop position, each direction; then at least one operation stopped. */
     void twoVcpusOnOneEntryKeepItsBusyBits() {
-        try (Vcpu b0 = new Vcpu("B's vCPU 0"); Vcpu b1 = new Vcpu("B's vCPU 1"); Vcpu a0 = new Vcpu("A's vCPU 0")) {
+        try (KitVcpu b0 = new KitVcpu("B's vCPU 0"); KitVcpu b1 = new KitVcpu("B's vCPU 1"); KitVcpu a0 = new KitVcpu("A's vCPU 0")) {
             vcpus[0] = b0;
             vcpus[1] = b1;
             aVcpu = a0;
@@ -153,10 +139,10 @@ final class EntryRace {
         String kind = writable ? "writable" : "read-only";
         GrantDomain.Mapped m0 = mapOn(0, x, flags, addr(0));
         assertEquals(OKAY, m0.status(), "B's " + kind + " map of A's reference " + x);
-        Worker first = new Worker("B's unmap of its last " + kind + " mapping of A's reference " + x + " on vCPU 0",
+        VcpuCall first = new VcpuCall("B's unmap of its last " + kind + " mapping of A's reference " + x + " on vCPU 0",
                 vcpus[0], () -> new int[] {unmap(0, m0.handle(), addr(0))});
         Stop stop = new Stop(first, n, entry(x));
-        Worker second = new Worker("B's " + kind + " map of A's reference " + x + " on vCPU 1", vcpus[1], () -> {
+        VcpuCall second = new VcpuCall("B's " + kind + " map of A's reference " + x + " on vCPU 1", vcpus[1], () -> {
             GrantDomain.Mapped m = map(1, x, flags, addr(1));
             return new int[] {m.status(), m.handle()};
         });
@@ -180,13 +166,13 @@ final class EntryRace {
         String oldKind = writable ? "read-only" : "writable";
         GrantDomain.Mapped m0 = mapOn(1, x, oldFlags, addr(1));
         assertEquals(OKAY, m0.status(), "B's " + oldKind + " map of A's reference " + x);
-        Worker first = new Worker("B's " + kind + " map of A's reference " + x + " on vCPU 0 (B maps it " + oldKind
+        VcpuCall first = new VcpuCall("B's " + kind + " map of A's reference " + x + " on vCPU 0 (B maps it " + oldKind
                 + " already)", vcpus[0], () -> {
                     GrantDomain.Mapped m = map(0, x, flags, addr(0));
                     return new int[] {m.status(), m.handle()};
                 });
         Stop stop = new Stop(first, n, entry(x));
-        Worker second = new Worker("B's unmap of its " + oldKind + " mapping of A's reference " + x + " on vCPU 1",
+        VcpuCall second = new VcpuCall("B's unmap of its " + oldKind + " mapping of A's reference " + x + " on vCPU 1",
                 vcpus[1], () -> new int[] {unmap(1, m0.handle(), addr(1))});
         String where = where(first, n, second);
         boolean reached = race(first, stop, second, where);
@@ -205,10 +191,10 @@ final class EntryRace {
         int y = grantFresh();
         prime(x);
         prime(y);
-        Worker first = copyWorker(0, x, y, xIsSource);
+        VcpuCall first = copyWorker(0, x, y, xIsSource);
         Stop stop = new Stop(first, n, entry(x));
         Watch watch = new Watch(first, x, y, xIsSource ? READING : BUSY, false);
-        Worker second = new Worker("B's read-only map and unmap of A's reference " + x + " on vCPU 1", vcpus[1],
+        VcpuCall second = new VcpuCall("B's read-only map and unmap of A's reference " + x + " on vCPU 1", vcpus[1],
                 () -> {
             GrantDomain.Mapped m = map(1, x, HOST | RO, addr(1));
             int st = m.status() == OKAY ? unmap(1, m.handle(), addr(1)) : OKAY;
@@ -234,13 +220,13 @@ final class EntryRace {
         int y = grantFresh();
         prime(x);
         prime(y);
-        Worker first = new Worker("B's read-only map of A's reference " + x + " on vCPU 0 (its first pin)", vcpus[0],
+        VcpuCall first = new VcpuCall("B's read-only map of A's reference " + x + " on vCPU 0 (its first pin)", vcpus[0],
                 () -> {
             GrantDomain.Mapped m = map(0, x, HOST | RO, addr(0));
             return new int[] {m.status(), m.handle()};
         });
         Stop stop = new Stop(first, n, entry(x));
-        Worker second = copyWorker(1, x, y, xIsSource);
+        VcpuCall second = copyWorker(1, x, y, xIsSource);
         Watch watch = new Watch(second, x, y, xIsSource ? READING : BUSY, false);
         String where = where(first, n, second);
         boolean reached = race(first, stop, second, where);
@@ -263,10 +249,10 @@ final class EntryRace {
         prime(y);
         GrantDomain.Mapped m0 = mapOn(1, x, HOST | RO, addr(1));
         assertEquals(OKAY, m0.status(), "B's read-only map of A's reference " + x);
-        Worker first = copyWorker(0, x, y, false);
+        VcpuCall first = copyWorker(0, x, y, false);
         Stop stop = new Stop(first, n, entry(x));
         Watch watch = new Watch(first, x, y, BUSY, false);
-        Worker second = new Worker("B's unmap of its read-only mapping of A's reference " + x + " on vCPU 1",
+        VcpuCall second = new VcpuCall("B's unmap of its read-only mapping of A's reference " + x + " on vCPU 1",
                 vcpus[1], () -> new int[] {unmap(1, m0.handle(), addr(1))});
         String where = where(first, n, second);
         boolean reached = race(first, stop, second, where);
@@ -288,9 +274,9 @@ final class EntryRace {
         int y = grantFresh();
         prime(x);
         prime(y);
-        Worker copy = copyWorker(0, x, y, true);
+        VcpuCall copy = copyWorker(0, x, y, true);
         Watch held = new Watch(copy, x, y, READING, true);
-        Worker map = new Worker("B's writable map of A's reference " + x + " on vCPU 1", vcpus[1], () -> {
+        VcpuCall map = new VcpuCall("B's writable map of A's reference " + x + " on vCPU 1", vcpus[1], () -> {
             GrantDomain.Mapped m = map(1, x, HOST, addr(1));
             return new int[] {m.status(), m.handle()};
         });
@@ -300,10 +286,10 @@ final class EntryRace {
         boolean reached = false;
         try {
             copy.start();
-            awaitUntil(() -> held.reached() || copy.done(), DONE);
+            KitVcpu.awaitUntil(() -> held.reached() || copy.done(), KitVcpu.DONE);
             if (held.reached()) {
                 map.start();
-                awaitUntil(() -> stop.reached() || map.done(), DONE);
+                KitVcpu.awaitUntil(() -> stop.reached() || map.done(), KitVcpu.DONE);
                 reached = stop.reached();
                 held.resume();
                 copy.awaitDone(RaceWindow.of(OVERLAP_MS));
@@ -311,7 +297,7 @@ final class EntryRace {
             } else {
                 map.start();
             }
-            joinBoth(map, copy, where);
+            VcpuCall.joinBoth(map, copy, where);
         } finally {
             held.resume();
             stop.resume();
@@ -341,32 +327,32 @@ final class EntryRace {
         prime(x);
         prime(z);
         prime(y);
-        Worker first = new Worker("A's swap_grant_ref of its references " + x + " and " + z, aVcpu,
+        VcpuCall first = new VcpuCall("A's swap_grant_ref of its references " + x + " and " + z, aVcpu,
                 () -> new int[] {swap(x, z)});
         Stop stop = new Stop(first, n, entry(x), entry(z));
-        Worker second = copyWorker(0, x, y, true);
+        VcpuCall second = copyWorker(0, x, y, true);
         Watch watch = new Watch(second, x, y, READING, true);
         String where = where(first, n, second);
         boolean reached = false;
         try {
             first.start();
-            awaitUntil(() -> stop.reached() || first.done(), DONE);
+            KitVcpu.awaitUntil(() -> stop.reached() || first.done(), KitVcpu.DONE);
             reached = stop.reached();
             if (reached) {
                 second.start();
-                awaitUntil(() -> second.done() || watch.reached(), RaceWindow.of(OVERLAP_MS));
+                KitVcpu.awaitUntil(() -> second.done() || watch.reached(), RaceWindow.of(OVERLAP_MS));
                 stop.resume();
             }
-            assertTrue(first.awaitDone(DONE), first.what + " did not return within " + DONE + " after the kit let it "
+            assertTrue(first.awaitDone(KitVcpu.DONE), first.what + " did not return within " + KitVcpu.DONE + " after the kit let it "
                     + "go on" + where);
             if (!reached) {
                 second.start();
             }
             // the copy, held where it holds X, is looked at once the swap has returned
-            awaitUntil(() -> watch.reached() || second.done(), DONE);
+            KitVcpu.awaitUntil(() -> watch.reached() || second.done(), KitVcpu.DONE);
             watch.observeNow();
             watch.resume();
-            joinBoth(first, second, where);
+            VcpuCall.joinBoth(first, second, where);
         } finally {
             stop.resume();
             watch.resume();
@@ -394,21 +380,21 @@ final class EntryRace {
      *
      * @return whether {@code first} reached its stop
      */
-    private boolean race(Worker first, Stop stop, Worker second, String where) {
+    private boolean race(VcpuCall first, Stop stop, VcpuCall second, String where) {
         boolean reached = false;
         try {
             first.start();
-            awaitUntil(() -> stop.reached() || first.done(), DONE);
+            KitVcpu.awaitUntil(() -> stop.reached() || first.done(), KitVcpu.DONE);
             reached = stop.reached();
             if (reached) {
                 second.start();
                 second.awaitDone(RaceWindow.of(OVERLAP_MS));
                 stop.resume();
-                joinBoth(first, second, where);
+                VcpuCall.joinBoth(first, second, where);
             } else {
-                assertTrue(first.awaitDone(DONE), first.what + " did not return within " + DONE + where);
+                assertTrue(first.awaitDone(KitVcpu.DONE), first.what + " did not return within " + KitVcpu.DONE + where);
                 second.start();
-                assertTrue(second.awaitDone(DONE), second.what + " did not return within " + DONE + " (run alone)"
+                assertTrue(second.awaitDone(KitVcpu.DONE), second.what + " did not return within " + KitVcpu.DONE + " (run alone)"
                         + where);
             }
         } finally {
@@ -420,128 +406,9 @@ final class EntryRace {
         return reached;
     }
 
-    /** Joins {@code first} (let go on) and then {@code second}, each with a bound, with a clear deadlock message. */
-    private static void joinBoth(Worker first, Worker second, String where) {
-        if (!first.awaitDone(DONE)) {
-            fail(first.what + " did not return within " + DONE + " after the kit let it go on, while "
-                    + (second.done() ? "the other operation had returned" : "the other operation had not returned "
-                    + "either (each waits for the other: a deadlock)") + where);
-        }
-        if (!second.awaitDone(DONE)) {
-            fail(second.what + " was still blocked " + DONE + " after " + first.what + " returned: a lock of the entry "
-                    + "left held after an operation ended (a deadlock)" + where);
-        }
-    }
-
-    private static String where(Worker first, int n, Worker second) {
+    private static String where(VcpuCall first, int n, VcpuCall second) {
         return " (" + first.what + " stopped after its access " + n + " to the entry's flags word while "
                 + second.what + " ran)";
-    }
-
-    private static void awaitUntil(BooleanSupplier condition, Duration max) {
-        long end = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean() && System.nanoTime() - end < 0) {
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
-    }
-
-    /**
-     * A vCPU of a domain: one long-lived thread that makes every call of that vCPU (a mapping made on it is unmapped on
-     * it, so an implementation that ties a mapping to the thread that made it sees one owner).
-     */
-    private static final class Vcpu implements AutoCloseable {
-        final String name;
-        final ExecutorService executor;
-        final Thread thread;
-
-        Vcpu(String name) {
-            this.name = name;
-            this.executor = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().daemon().name("kit GNT-44 " + name)
-                    .unstarted(r));
-            try {
-                this.thread = executor.submit(Thread::currentThread).get(DONE.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new AssertionError("the kit could not start the thread of " + name, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
-
-        /** Runs {@code op} on this vCPU and waits (bounded) for its statuses. */
-        int[] call(String what, Callable<int[]> op) {
-            Worker w = new Worker(what + " on " + name, this, op);
-            w.start();
-            assertTrue(w.awaitDone(DONE), w.what + " did not return within " + DONE + " (nothing else was running)");
-            return w.status();
-        }
-
-        @Override
-        public void close() {
-            executor.shutdownNow();
-        }
-    }
-
-    /** One grant operation of a vCPU, made on its thread; its statuses, or what it threw. */
-    private static final class Worker {
-        final String what;
-        final Thread thread;
-        private final Vcpu vcpu;
-        private final Callable<int[]> op;
-        private final CompletableFuture<int[]> result = new CompletableFuture<>();
-
-        Worker(String what, Vcpu vcpu, Callable<int[]> op) {
-            this.what = what;
-            this.vcpu = vcpu;
-            this.thread = vcpu.thread;
-            this.op = op;
-        }
-
-        void start() {
-            vcpu.executor.execute(() -> {
-                try {
-                    result.complete(op.call());
-                } catch (Throwable t) {
-                    result.completeExceptionally(t);
-                }
-            });
-        }
-
-        boolean done() {
-            return result.isDone();
-        }
-
-        boolean awaitDone(Duration max) {
-            try {
-                result.get(max.toMillis(), TimeUnit.MILLISECONDS);
-                return true;
-            } catch (TimeoutException e) {
-                return false;
-            } catch (ExecutionException e) {
-                return true;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
-
-        /** The statuses; fails when the operation has not returned or threw. */
-        int[] status() {
-            assertTrue(done(), what + " has not returned");
-            try {
-                return result.get();
-            } catch (ExecutionException e) {
-                throw new AssertionError(what + " threw " + e.getCause(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
-        }
     }
 
     /** Registers {@code action} for the next {@link #WATCHED} accesses to A's entry word {@code word}. */
@@ -561,7 +428,7 @@ final class EntryRace {
         private final CountDownLatch reached = new CountDownLatch(1);
         private final CountDownLatch go = new CountDownLatch(1);
 
-        Stop(Worker worker, int n, long... words) {
+        Stop(VcpuCall worker, int n, long... words) {
             this.thread = worker.thread;
             this.n = n;
             for (long word : words) {
@@ -574,7 +441,7 @@ final class EntryRace {
                 return;
             }
             reached.countDown();
-            hold(go);
+            KitVcpu.hold(go);
         }
 
         boolean reached() {
@@ -583,17 +450,6 @@ final class EntryRace {
 
         void resume() {
             go.countDown();
-        }
-    }
-
-    /** Waits (bounded) for the kit to let the operation go on; only waits, never calls the implementation. */
-    private static void hold(CountDownLatch go) {
-        try {
-            if (!go.await(HOLD.toMillis(), TimeUnit.MILLISECONDS)) {
-                return; // the kit failed before letting it go on; the backstop frees the thread
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -612,7 +468,7 @@ final class EntryRace {
         private final CountDownLatch go = new CountDownLatch(1);
         private volatile int seen = -1;
 
-        Watch(Worker copy, int x, int y, int held, boolean holds) {
+        Watch(VcpuCall copy, int x, int y, int held, boolean holds) {
             this.thread = copy.thread;
             this.x = x;
             this.held = held;
@@ -630,7 +486,7 @@ final class EntryRace {
                 seen = real.getIntVolatile(xWord) & BUSY;
                 reached.countDown();
                 if (holds && go.getCount() != 0) {
-                    hold(go);
+                    KitVcpu.hold(go);
                 }
             });
         }
@@ -662,10 +518,10 @@ final class EntryRace {
 
     // ------------------------------------------------------------------------------------ B's and A's calls
 
-    private Worker copyWorker(int vcpu, int x, int y, boolean xIsSource) {
+    private VcpuCall copyWorker(int vcpu, int x, int y, boolean xIsSource) {
         int src = xIsSource ? x : y;
         int dst = xIsSource ? y : x;
-        return new Worker("B's copy from A's reference " + src + " into A's reference " + dst + " on vCPU " + vcpu,
+        return new VcpuCall("B's copy from A's reference " + src + " into A's reference " + dst + " on vCPU " + vcpu,
                 vcpus[vcpu], () -> new int[] {copy(vcpu, src, dst)});
     }
 
