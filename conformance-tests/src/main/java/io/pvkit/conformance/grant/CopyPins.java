@@ -110,16 +110,12 @@ final class CopyPins {
         boolean reached;
 
         Stop(long xWord, long yWord, int held, Runnable action) {
-            HostileMemory view = a.hostile;
-            int sofar = view.field(yWord, 4).reads(yWord);
-            for (int n = sofar + 1; n <= sofar + WATCHED; n++) {
-                view.afterRead(yWord, 4, n, real -> {
-                    if (armed && !reached && (real.getIntVolatile(xWord) & BUSY) == held) {
-                        reached = true;
-                        action.run();
-                    }
-                });
-            }
+            a.hostile.afterNextReads(yWord, 4, WATCHED, real -> {
+                if (armed && !reached && (real.getIntVolatile(xWord) & BUSY) == held) {
+                    reached = true;
+                    action.run();
+                }
+            });
         }
     }
 

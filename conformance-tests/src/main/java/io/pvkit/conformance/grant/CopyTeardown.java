@@ -5,7 +5,6 @@ import io.pvkit.abi.grant.GntCopy;
 import io.pvkit.abi.grant.GrantFlags;
 import io.pvkit.abi.grant.GrantStatus;
 import io.pvkit.abi.memory.GuestMemory;
-import io.pvkit.conformance.hostile.HostileMemory;
 import io.pvkit.conformance.spi.DomainUnderTest;
 import io.pvkit.conformance.spi.HypervisorUnderTest;
 
@@ -187,19 +186,14 @@ final class CopyTeardown {
      */
     private static void arm(GrantDomain watched, int ref, GrantDomain other, int otherRef, int otherHeld,
             AtTheStop stop, Thread copier, Runnable inside) {
-        HostileMemory view = watched.hostile;
-        long word = watched.entryGpa(ref);
         long otherWord = other.entryGpa(otherRef);
-        int sofar = view.field(word, 4).reads(word);
-        for (int n = sofar + 1; n <= sofar + WATCHED; n++) {
-            view.afterRead(word, 4, n, real -> {
-                if (stop.armed && !stop.reached && Thread.currentThread() == copier
-                        && (other.mem.getIntVolatile(otherWord) & BUSY) == otherHeld) {
-                    stop.reached = true;
-                    inside.run();
-                }
-            });
-        }
+        watched.hostile.afterNextReads(watched.entryGpa(ref), 4, WATCHED, real -> {
+            if (stop.armed && !stop.reached && Thread.currentThread() == copier
+                    && (other.mem.getIntVolatile(otherWord) & BUSY) == otherHeld) {
+                stop.reached = true;
+                inside.run();
+            }
+        });
     }
 
     /**

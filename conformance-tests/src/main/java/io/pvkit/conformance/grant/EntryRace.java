@@ -413,11 +413,7 @@ final class EntryRace {
 
     /** Registers {@code action} for the next {@link #WATCHED} accesses to A's entry word {@code word}. */
     private void onAccess(long word, Consumer<MemoryAccess> action) {
-        HostileMemory view = a.hostile;
-        int sofar = view.field(word, 4).reads(word);
-        for (int i = sofar + 1; i <= sofar + WATCHED; i++) {
-            view.afterRead(word, 4, i, action);
-        }
+        a.hostile.afterNextReads(word, 4, WATCHED, action);
     }
 
     /** Holds a worker's thread right after its n-th access to any of the given words, until {@link #resume()}. */

@@ -226,6 +226,29 @@ public final class HostileMemory implements MemoryAccess {
     }
 
     /**
+     * Runs {@code peerAction} right after each of the next {@code count} reads of a field, counted from the reads
+     * made so far ({@link #afterRead(long, int, int, Consumer)} for each of them): a watcher that sees every access
+     * the code under test makes from now on, up to a bound.
+     *
+     * @param offset the field's offset
+     * @param size the field's size in bytes
+     * @param count how many of the coming reads (at least 1)
+     * @param peerAction run after each of them, on {@link #real()} (not counted)
+     * @return this memory
+     */
+    public synchronized HostileMemory afterNextReads(long offset, int size, int count,
+                                                    Consumer<MemoryAccess> peerAction) {
+        if (count < 1) {
+            throw new IllegalArgumentException("count must be positive: " + count);
+        }
+        int sofar = field(offset, size).reads(offset);
+        for (int n = sofar + 1; n <= sofar + count; n++) {
+            afterRead(offset, size, n, peerAction);
+        }
+        return this;
+    }
+
+    /**
      * Makes every 32-bit load ({@code getInt}, {@code getIntAcquire}, {@code getIntVolatile}) at
      * {@code offset} return {@code values.applyAsInt(n)} for the n-th such load (0-based, counted from
      * the field's read counter). The field is registered, so its reads are counted too.

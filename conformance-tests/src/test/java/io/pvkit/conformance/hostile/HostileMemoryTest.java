@@ -169,6 +169,21 @@ class HostileMemoryTest {
     }
 
     @Test
+    void shouldRunAPeerActionAfterEachOfTheNextReadsOnly() {
+        HostileMemory hostile = new HostileMemory(page);
+        hostile.getInt(40);
+        hostile.field(40, 4).getInt(40);
+        int[] runs = new int[1];
+        hostile.afterNextReads(40, 4, 3, m -> runs[0]++);
+        assertEquals(0, runs[0], "the reads made before it are not watched");
+        for (int read = 1; read <= 5; read++) {
+            hostile.getIntVolatile(40);
+            assertEquals(Math.min(read, 3), runs[0], "after read " + read + " from now on");
+        }
+        assertThrows(IllegalArgumentException.class, () -> hostile.afterNextReads(40, 4, 0, m -> { }));
+    }
+
+    @Test
     void shouldScript64BitLoadsWithoutChangingMemory() {
         HostileMemory hostile = new HostileMemory(page).scriptLong(64, n -> n == 0 ? 1L << 63 : 0L);
         assertEquals(1L << 63, hostile.getLongAcquire(64));
